@@ -1,0 +1,74 @@
+package dev.docmesh.meshkit.metrics;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.exporter.common.TextFormat;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The service's HTTP port: {@code /metrics} in the Prometheus text format (OpenMetrics when
+ * asked), {@code /healthz}, and whatever pages a service adds (the monitor's dashboard).
+ */
+public final class MetricsHttpServer implements AutoCloseable {
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  public MetricsHttpServer(int port, CollectorRegistry registry, Map<String, HttpHandler> pages)
+      throws IOException {
+    server = HttpServer.create(new InetSocketAddress(port), 64);
+    executor = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "metrics-http");
+      t.setDaemon(true);
+      return t;
+    });
+    server.setExecutor(executor);
+    server.createContext("/metrics", exchange -> serveMetrics(exchange, registry));
+    server.createContext("/healthz", exchange -> send(exchange, 200, "text/plain", "ok\n"));
+    pages.forEach(server::createContext);
+    server.start();
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  private static void serveMetrics(HttpExchange exchange, CollectorRegistry registry) throws IOException {
+    try (exchange) {
+      String contentType = TextFormat.chooseContentType(exchange.getRequestHeaders().getFirst("Accept"));
+      exchange.getResponseHeaders().set("Content-Type", contentType);
+      exchange.sendResponseHeaders(200, 0);
+      try (Writer w = new OutputStreamWriter(exchange.getResponseBody(), StandardCharsets.UTF_8)) {
+        TextFormat.writeFormat(contentType, w, registry.metricFamilySamples());
+      }
+    }
+  }
+
+  public static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+    try (exchange) {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", contentType);
+      exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+      if (bytes.length > 0) {
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(bytes);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}

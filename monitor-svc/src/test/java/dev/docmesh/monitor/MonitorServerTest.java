@@ -1,0 +1,19 @@
+package dev.docmesh.monitor;
+
+import dev.docmesh.meshkit.server.MeshServer;
+import dev.docmesh.meshkit.testing.Loopback;
+import dev.docmesh.meshkit.testing.StandardServerChecks;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The monitor starts from its real wiring and behaves as every docmesh server must. */
+class MonitorServerTest {
+  @Test
+  void servesHealthReflectionMetricsAndShutsDownGracefully() throws Exception {
+    try (MeshServer server = MonitorMain.start(Loopback.env())) {
+      StandardServerChecks.assertServing(server, List.of("docmesh.monitor.v1.MonitorService"));
+      StandardServerChecks.assertMetricsEndpoint(server);
+      StandardServerChecks.assertGracefulShutdown(server);
+    }
+  }
+}

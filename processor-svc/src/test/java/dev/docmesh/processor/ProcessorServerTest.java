@@ -1,0 +1,19 @@
+package dev.docmesh.processor;
+
+import dev.docmesh.meshkit.server.MeshServer;
+import dev.docmesh.meshkit.testing.Loopback;
+import dev.docmesh.meshkit.testing.StandardServerChecks;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The processor starts from its real wiring and behaves as every docmesh server must. */
+class ProcessorServerTest {
+  @Test
+  void servesHealthReflectionMetricsAndShutsDownGracefully() throws Exception {
+    try (MeshServer server = ProcessorMain.start(Loopback.env())) {
+      StandardServerChecks.assertServing(server, List.of("docmesh.processor.v1.ProcessorService"));
+      StandardServerChecks.assertMetricsEndpoint(server);
+      StandardServerChecks.assertGracefulShutdown(server);
+    }
+  }
+}
