@@ -6,16 +6,11 @@ import dev.docmesh.proto.monitor.v1.WatchAlertsRequest;
 import dev.docmesh.proto.monitor.v1.WatchAlertsResponse;
 import java.io.PrintWriter;
 import java.util.Iterator;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "alerts", description = "Active alerts; --watch streams firing and resolved ones.")
-final class AlertsCommand implements Callable<Integer> {
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+final class AlertsCommand extends RemoteCommand {
 
   @Option(names = "--watch", description = "Keep streaming alerts as they fire and resolve.")
   boolean watch;
@@ -24,30 +19,22 @@ final class AlertsCommand implements Callable<Integer> {
   boolean all;
 
   @Override
-  public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    try (Clients clients = new Clients(global)) {
-      if (watch) {
-        Iterator<WatchAlertsResponse> it = dev.docmesh.proto.monitor.v1.MonitorServiceGrpc
-            .newBlockingStub(clientsChannel(clients)).watchAlerts(WatchAlertsRequest.newBuilder().setIncludeActive(true).build());
-        while (it.hasNext()) {
-          print(out, it.next().getAlert());
-        }
-        return Docmesh.OK;
+  protected int run(Clients clients, PrintWriter out) {
+    if (watch) {
+      Iterator<WatchAlertsResponse> it = clients.monitor().withDeadline(null)
+          .watchAlerts(WatchAlertsRequest.newBuilder().setIncludeActive(true).build());
+      while (it.hasNext()) {
+        line(out, it.next().getAlert());
       }
-      for (Alert a : clients.monitor().listAlerts(ListAlertsRequest.newBuilder().setIncludeResolved(all).build()).getAlertsList()) {
-        print(out, a);
-      }
-      out.flush();
       return Docmesh.OK;
     }
+    for (Alert a : clients.monitor().listAlerts(ListAlertsRequest.newBuilder().setIncludeResolved(all).build()).getAlertsList()) {
+      line(out, a);
+    }
+    return Docmesh.OK;
   }
 
-  private static io.grpc.Channel clientsChannel(Clients clients) {
-    return clients.monitor().getChannel();
-  }
-
-  private void print(PrintWriter out, Alert a) {
+  private void line(PrintWriter out, Alert a) {
     if (global.json) {
       out.println(Output.jsonLine(a));
     } else {

@@ -6,34 +6,22 @@ import dev.docmesh.proto.orchestrator.v1.StageStatus;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "get", description = "Show one job and its stages.")
-final class GetCommand implements Callable<Integer> {
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+final class GetCommand extends RemoteCommand {
 
   @Parameters(paramLabel = "JOB") String jobId;
 
   @Override
-  public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    try (Clients clients = new Clients(global)) {
-      Job job = clients.orchestrator().getJob(GetJobRequest.newBuilder().setJobId(jobId).build()).getJob();
-      if (global.json) {
-        out.println(Output.json(job));
-      } else {
-        print(out, job);
-      }
-      return Docmesh.OK;
-    }
+  protected int run(Clients clients, PrintWriter out) {
+    Job job = clients.orchestrator().getJob(GetJobRequest.newBuilder().setJobId(jobId).build()).getJob();
+    print(out, job, o -> describe(o, job));
+    return Docmesh.OK;
   }
 
-  static void print(PrintWriter out, Job job) {
+  static void describe(PrintWriter out, Job job) {
     out.printf("job       %s%nstate     %s%npipeline  %s%ndocument  %s (%s, %d bytes)%nprogress  %.1f%%%n",
         job.getId(), ProgressView.name(job.getState()), job.getPipeline(), job.getDocument().getFilename(),
         job.getDocument().getId(), job.getDocument().getSizeBytes(), job.getProgressPercent());

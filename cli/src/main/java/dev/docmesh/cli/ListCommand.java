@@ -10,16 +10,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "list", description = "List jobs, newest first.")
-final class ListCommand implements Callable<Integer> {
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+final class ListCommand extends RemoteCommand {
 
   @Option(names = "--state", description = "Only jobs in this state: queued, running, succeeded, failed, cancelled (repeatable).")
   List<String> states = new ArrayList<>();
@@ -31,8 +26,7 @@ final class ListCommand implements Callable<Integer> {
   int limit = 50;
 
   @Override
-  public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
+  protected int run(Clients clients, PrintWriter out) {
     ListJobsRequest.Builder req = ListJobsRequest.newBuilder().putAllLabels(labels);
     for (String s : states) {
       try {
@@ -42,15 +36,13 @@ final class ListCommand implements Callable<Integer> {
       }
     }
     List<Job> jobs = new ArrayList<>();
-    try (Clients clients = new Clients(global)) {
-      String token = "";
-      do {
-        ListJobsResponse page = clients.orchestrator().listJobs(
-            req.setPageToken(token).setPageSize(Math.min(1000, limit - jobs.size())).build());
-        jobs.addAll(page.getJobsList());
-        token = page.getNextPageToken();
-      } while (!token.isEmpty() && jobs.size() < limit);
-    }
+    String token = "";
+    do {
+      ListJobsResponse page = clients.orchestrator().listJobs(
+          req.setPageToken(token).setPageSize(Math.min(1000, limit - jobs.size())).build());
+      jobs.addAll(page.getJobsList());
+      token = page.getNextPageToken();
+    } while (!token.isEmpty() && jobs.size() < limit);
     if (global.json) {
       jobs.forEach(j -> out.println(Output.jsonLine(j)));
     } else {
@@ -61,7 +53,6 @@ final class ListCommand implements Callable<Integer> {
       }
       Output.table(out, new String[] {"JOB", "STATE", "PROGRESS", "PIPELINE", "FILE", "LABELS"}, rows);
     }
-    out.flush();
     return Docmesh.OK;
   }
 }

@@ -5,19 +5,13 @@ import dev.docmesh.proto.document.v1.PageText;
 import dev.docmesh.proto.orchestrator.v1.GetJobResultRequest;
 import dev.docmesh.proto.orchestrator.v1.JobResult;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "result", description = "Print the assembled result of a finished job.")
-final class ResultCommand implements Callable<Integer> {
+final class ResultCommand extends RemoteCommand {
   enum Format { json, text, markdown }
-
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Parameters(paramLabel = "JOB") String jobId;
 
@@ -25,19 +19,14 @@ final class ResultCommand implements Callable<Integer> {
   Format format;
 
   @Override
-  public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    try (Clients clients = new Clients(global)) {
-      JobResult r = clients.orchestrator().getJobResult(GetJobResultRequest.newBuilder().setJobId(jobId).build()).getResult();
-      Format f = format != null ? format : global.json ? Format.json : Format.text;
-      switch (f) {
-        case json -> out.println(Output.json(r));
-        case text -> text(out, r);
-        case markdown -> markdown(out, r);
-      }
-      out.flush();
-      return Docmesh.OK;
+  protected int run(Clients clients, PrintWriter out) {
+    JobResult r = clients.orchestrator().getJobResult(GetJobResultRequest.newBuilder().setJobId(jobId).build()).getResult();
+    switch (format != null ? format : global.json ? Format.json : Format.text) {
+      case json -> out.println(Output.json(r));
+      case text -> text(out, r);
+      case markdown -> markdown(out, r);
     }
+    return Docmesh.OK;
   }
 
   private static void text(PrintWriter out, JobResult r) {

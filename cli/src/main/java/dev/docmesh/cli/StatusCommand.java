@@ -8,25 +8,16 @@ import dev.docmesh.proto.monitor.v1.SystemStatus;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 
 @Command(name = "status", description = "Health and golden signals of the mesh, from the monitor.")
-final class StatusCommand implements Callable<Integer> {
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+final class StatusCommand extends RemoteCommand {
 
   @Override
-  public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    try (Clients clients = new Clients(global)) {
-      SystemStatus s = clients.monitor().getSystemStatus(GetSystemStatusRequest.getDefaultInstance()).getStatus();
-      if (global.json) {
-        out.println(Output.json(s));
-      } else {
-        out.printf("mesh %s   queue %d   active jobs %d   worker slots %d/%d   alerts %d%n%n",
+  protected int run(Clients clients, PrintWriter out) {
+    SystemStatus s = clients.monitor().getSystemStatus(GetSystemStatusRequest.getDefaultInstance()).getStatus();
+    print(out, s, o -> {
+        o.printf("mesh %s   queue %d   active jobs %d   worker slots %d/%d   alerts %d%n%n",
             name(s.getHealth()), s.getQueueDepth(), s.getActiveJobs(), s.getWorkerSlotsBusy(), s.getWorkerSlotsTotal(),
             s.getActiveAlertsCount());
         List<String[]> rows = new ArrayList<>();
@@ -38,11 +29,9 @@ final class StatusCommand implements Callable<Integer> {
                 String.format("%.1f ms", i.getSignals().getLatencyP99().getSeconds() * 1e3 + i.getSignals().getLatencyP99().getNanos() / 1e6)});
           }
         }
-        Output.table(out, new String[] {"SERVICE", "INSTANCE", "HEALTH", "RPS", "ERRORS", "P99"}, rows);
-      }
-      out.flush();
-      return s.getHealth() == HealthState.HEALTH_STATE_SERVING ? Docmesh.OK : Docmesh.JOB_FAILED;
-    }
+        Output.table(o, new String[] {"SERVICE", "INSTANCE", "HEALTH", "RPS", "ERRORS", "P99"}, rows);
+    });
+    return s.getHealth() == HealthState.HEALTH_STATE_SERVING ? Docmesh.OK : Docmesh.JOB_FAILED;
   }
 
   static String name(HealthState h) {

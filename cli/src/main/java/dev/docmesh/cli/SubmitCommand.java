@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,19 +26,15 @@ import java.util.concurrent.TimeUnit;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** Uploads files, submits one job each, and optionally follows them to the end. */
 @Command(name = "submit", description = "Upload documents and submit a job for each.")
-final class SubmitCommand implements Callable<Integer> {
+final class SubmitCommand extends RemoteCommand {
   private static final int CHUNK = 256 * 1024;
   private static final long BAR_FROM_BYTES = 4L * 1024 * 1024;
 
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Parameters(arity = "1..*", paramLabel = "FILE", description = "Documents to process.")
   List<Path> files;
@@ -60,43 +55,40 @@ final class SubmitCommand implements Callable<Integer> {
   boolean watch;
 
   @Override
-  public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
+  protected int run(Clients clients, PrintWriter out) throws Exception {
     for (Path f : files) {
       if (!Files.isRegularFile(f)) {
         throw new IllegalArgumentException("not a file: " + f);
       }
     }
-    try (Clients clients = new Clients(global)) {
-      Map<Job, Path> jobs = new LinkedHashMap<>();
-      for (Path f : files) {
-        String documentId = upload(clients, f);
-        Job job =
-            clients.orchestrator()
-                .submitJob(
-                    SubmitJobRequest.newBuilder()
-                        .setDocumentId(documentId)
-                        .setFilename(f.getFileName().toString())
-                        .setPipeline(pipeline)
-                        .putAllLabels(labels)
-                        .setPriority(priority)
-                        .setPassword(password)
-                        .setRequestId(UUID.randomUUID().toString())
-                        .build())
-                .getJob();
-        jobs.put(job, f);
-        if (global.json && !watch) {
-          out.println(Output.json(job));
-        } else if (!global.json) {
-          out.printf("%s  %s  %s%n", job.getId(), ProgressView.name(job.getState()), f.getFileName());
-        }
+    Map<Job, Path> jobs = new LinkedHashMap<>();
+    for (Path f : files) {
+      String documentId = upload(clients, f);
+      Job job =
+          clients.orchestrator()
+              .submitJob(
+                  SubmitJobRequest.newBuilder()
+                      .setDocumentId(documentId)
+                      .setFilename(f.getFileName().toString())
+                      .setPipeline(pipeline)
+                      .putAllLabels(labels)
+                      .setPriority(priority)
+                      .setPassword(password)
+                      .setRequestId(UUID.randomUUID().toString())
+                      .build())
+              .getJob();
+      jobs.put(job, f);
+      if (global.json && !watch) {
+        out.println(Output.json(job));
+      } else if (!global.json) {
+        out.printf("%s  %s  %s%n", job.getId(), ProgressView.name(job.getState()), f.getFileName());
       }
-      out.flush();
-      if (!watch) {
-        return Docmesh.OK;
-      }
-      return follow(clients, jobs, out, global.json);
     }
+    out.flush();
+    if (!watch) {
+      return Docmesh.OK;
+    }
+    return follow(clients, jobs, out, global.json);
   }
 
   static int follow(Clients clients, Map<Job, Path> jobs, PrintWriter out, boolean json) throws Exception {
