@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -235,6 +236,7 @@ public final class MeshServer implements AutoCloseable {
     private final Map<String, HttpHandler> pages = new LinkedHashMap<>();
     private final List<Runnable> beforeStop = new ArrayList<>();
     private final List<Runnable> afterStop = new ArrayList<>();
+    private final List<Consumer<MeshServer>> afterStart = new ArrayList<>();
 
     private Builder(MeshConfig config, MeshTelemetry telemetry) {
       this.config = config;
@@ -277,6 +279,15 @@ public final class MeshServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Runs once the server is up and SERVING, e.g. to start background loops that need the
+     * server (a worker that turns health NOT_SERVING when it drains). A failure stops the server.
+     */
+    public Builder afterStart(Consumer<MeshServer> hook) {
+      afterStart.add(hook);
+      return this;
+    }
+
     /** Runs after the server has stopped (close stores, executors). */
     public Builder afterStop(Runnable hook) {
       afterStop.add(hook);
@@ -284,13 +295,21 @@ public final class MeshServer implements AutoCloseable {
     }
 
     public MeshServer start() {
+      MeshServer server;
       try {
-        return new MeshServer(this);
+        server = new MeshServer(this);
       } catch (IOException e) {
         throw new UncheckedIOException(
             "cannot start " + config.service() + " on gRPC port " + config.grpcPort() + " / HTTP port "
                 + config.metricsPort() + ": " + e.getMessage(), e);
       }
+      try {
+        afterStart.forEach(hook -> hook.accept(server));
+      } catch (RuntimeException e) {
+        server.close();
+        throw e;
+      }
+      return server;
     }
   }
 }
