@@ -4,7 +4,12 @@ import dev.docmesh.meshkit.config.Env;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.server.ServiceLauncher;
 import dev.docmesh.meshkit.server.ServiceLauncher.ServiceSpec;
-import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
+import dev.docmesh.processor.pdf.MetadataProcessor;
+import dev.docmesh.processor.pdf.PdfOpener;
+import dev.docmesh.processor.pdf.TextProcessor;
+import dev.docmesh.processor.pdf.ValidateProcessor;
+import dev.docmesh.processor.spi.DocumentProcessor;
+import java.util.List;
 
 /** processor-svc: stateless document processors. */
 public final class ProcessorMain {
@@ -20,8 +25,17 @@ public final class ProcessorMain {
     return ServiceLauncher.start(SPEC, env, ProcessorMain::wire);
   }
 
+  /** The processors every instance offers, before plugins. */
+  public static List<DocumentProcessor> builtIns() {
+    return List.of(new ValidateProcessor(), new MetadataProcessor(), new TextProcessor());
+  }
+
   static void wire(MeshServer.Builder server, Env env) {
-    // Contract only until the processor issue lands: every method answers UNIMPLEMENTED.
-    server.addService(new ProcessorServiceGrpc.ProcessorServiceImplBase() {});
+    ProcessorSettings settings = ProcessorSettings.fromEnv(env);
+    ProcessorRegistry registry = new ProcessorRegistry(builtIns(), ProcessorMain.class.getClassLoader());
+    ProcessingPool pool = new ProcessingPool(settings.threads(), settings.queue());
+    ProcessorMetrics metrics = new ProcessorMetrics(server.telemetry().registry());
+    server.addService(new ProcessorServiceImpl(registry, settings, pool, new PdfOpener(settings), metrics));
+    server.afterStop(pool::close);
   }
 }

@@ -1,0 +1,109 @@
+package dev.docmesh.processor;
+
+import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.processor.pdf.PdfOpener;
+import dev.docmesh.processor.spi.ProcessingContext;
+import dev.docmesh.processor.spi.ProcessingStoppedException;
+import dev.docmesh.proto.document.v1.Progress;
+import dev.docmesh.proto.document.v1.StageOutput;
+import dev.docmesh.proto.processor.v1.ProcessRequest;
+import dev.docmesh.proto.processor.v1.UpstreamOutput;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.apache.pdfbox.pdmodel.PDDocument;
+
+/** One Process call as its processor sees it: input, progress out, and when to stop. */
+final class ProcessingCall implements ProcessingContext {
+  private final ProcessRequest request;
+  private final byte[] content;
+  private final String mediaType;
+  private final long deadlineNanos;
+  private final PdfOpener opener;
+  private final Consumer<Progress> progressSink;
+  private volatile boolean cancelled;
+  private volatile boolean timedOut;
+
+  ProcessingCall(
+      ProcessRequest request,
+      byte[] content,
+      String mediaType,
+      long deadlineNanos,
+      PdfOpener opener,
+      Consumer<Progress> progressSink) {
+    this.request = request;
+    this.content = content;
+    this.mediaType = mediaType;
+    this.deadlineNanos = deadlineNanos;
+    this.opener = opener;
+    this.progressSink = progressSink;
+  }
+
+  @Override
+  public ProcessRequest request() {
+    return request;
+  }
+
+  @Override
+  public byte[] content() {
+    return content;
+  }
+
+  @Override
+  public String mediaType() {
+    return mediaType;
+  }
+
+  @Override
+  public boolean booleanOption(String key, boolean defaultValue) {
+    String value = request.getOptionsOrDefault(key, "");
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "" -> defaultValue;
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw Errors.invalidArgument("options." + key, "must be true or false, not '" + value + "'");
+    };
+  }
+
+  @Override
+  public Optional<StageOutput> upstream(String processor) {
+    return request.getUpstreamList().stream()
+        .filter(u -> u.getProcessor().equals(processor))
+        .map(UpstreamOutput::getOutput)
+        .findFirst();
+  }
+
+  @Override
+  public void progress(long done, long total, String unit, String message) {
+    checkpoint();
+    progressSink.accept(
+        Progress.newBuilder().setDone(done).setTotal(total).setUnit(unit).setMessage(message).build());
+  }
+
+  @Override
+  public void checkpoint() {
+    if (cancelled) {
+      throw new ProcessingStoppedException(false);
+    }
+    if (timedOut || System.nanoTime() - deadlineNanos >= 0) {
+      timedOut = true;
+      throw new ProcessingStoppedException(true);
+    }
+  }
+
+  @Override
+  public PDDocument openPdf() throws IOException {
+    checkpoint();
+    return opener.open(content, request.getPassword());
+  }
+
+  /** The client went away: stop at the next checkpoint. */
+  void cancel() {
+    cancelled = true;
+  }
+
+  /** The time limit passed: stop at the next checkpoint. */
+  void expire() {
+    timedOut = true;
+  }
+}

@@ -1,0 +1,237 @@
+package dev.docmesh.processor;
+
+import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.processor.pdf.PdfExceptions;
+import dev.docmesh.processor.pdf.PdfOpener;
+import dev.docmesh.processor.spi.DocumentProcessor;
+import dev.docmesh.processor.spi.ProcessingStoppedException;
+import dev.docmesh.proto.document.v1.StageOutput;
+import dev.docmesh.proto.processor.v1.ListProcessorsRequest;
+import dev.docmesh.proto.processor.v1.ListProcessorsResponse;
+import dev.docmesh.proto.processor.v1.ProcessRequest;
+import dev.docmesh.proto.processor.v1.ProcessResponse;
+import dev.docmesh.proto.processor.v1.ProcessorInfo;
+import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ProcessorService: checks a request, hands the work to the processing pool (never a
+ * network thread), streams its progress and ends the call with exactly one result or one
+ * typed error. A cancelled call, the call's deadline or the configured time limit stops the
+ * work at its next checkpoint.
+ */
+final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceImplBase {
+  private static final Logger log = LoggerFactory.getLogger(ProcessorServiceImpl.class);
+
+  private final ProcessorRegistry registry;
+  private final ProcessorSettings settings;
+  private final ProcessingPool pool;
+  private final PdfOpener opener;
+  private final ProcessorMetrics metrics;
+
+  ProcessorServiceImpl(
+      ProcessorRegistry registry,
+      ProcessorSettings settings,
+      ProcessingPool pool,
+      PdfOpener opener,
+      ProcessorMetrics metrics) {
+    this.registry = registry;
+    this.settings = settings;
+    this.pool = pool;
+    this.opener = opener;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void listProcessors(ListProcessorsRequest request, StreamObserver<ListProcessorsResponse> response) {
+    response.onNext(ListProcessorsResponse.newBuilder().addAllProcessors(registry.list()).build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void process(ProcessRequest request, StreamObserver<ProcessResponse> response) {
+    ServerCallStreamObserver<ProcessResponse> observer = (ServerCallStreamObserver<ProcessResponse>) response;
+    DocumentProcessor processor;
+    String mediaType;
+    byte[] content;
+    try {
+      processor = registry.find(request.getProcessor()).orElseThrow(() -> Failures.unknownProcessor(request.getProcessor()));
+      checkOptions(processor, request);
+      if (request.getContent().isEmpty()) {
+        throw Failures.empty();
+      }
+      if (request.getContent().size() > settings.maxDocumentBytes()) {
+        throw Failures.limit(
+            Failures.LIMIT_BYTES,
+            "the document has " + request.getContent().size() + " bytes; this processor allows " + settings.maxDocumentBytes(),
+            request.getContent().size(),
+            settings.maxDocumentBytes());
+      }
+      content = request.getContent().toByteArray();
+      mediaType = MediaTypes.resolve(request.getMediaType(), request.getFilename(), content);
+      checkMediaType(registry.info(request.getProcessor()).orElseThrow(), mediaType);
+    } catch (StatusRuntimeException e) {
+      observer.onError(e);
+      return;
+    }
+    new Run(processor, request, content, mediaType, observer).start();
+  }
+
+  private static void checkOptions(DocumentProcessor processor, ProcessRequest request) {
+    for (String key : request.getOptionsMap().keySet()) {
+      if (!processor.options().contains(key)) {
+        throw Errors.invalidArgument(
+            "options." + key,
+            "unknown option for " + request.getProcessor() + "; known: " + processor.options().stream().sorted().toList());
+      }
+    }
+  }
+
+  private static void checkMediaType(ProcessorInfo info, String mediaType) {
+    List<String> accepted = info.getMediaTypesList();
+    if (accepted.contains(mediaType) || accepted.contains("*/*")) {
+      return;
+    }
+    if (accepted.equals(List.of(MediaTypes.PDF))) {
+      throw Failures.notAPdf(info.getName() + " reads PDF documents; this one is " + mediaType);
+    }
+    throw Failures.unsupportedMediaType(info.getName(), mediaType);
+  }
+
+  /** One accepted call, from hand-off to its single terminal event. */
+  private final class Run {
+    private final DocumentProcessor processor;
+    private final String name;
+    private final CallSink sink;
+    private final ProcessingCall call;
+    private final Duration timeLimit;
+    private final long startNanos = System.nanoTime();
+    private volatile ScheduledFuture<?> timer;
+
+    Run(
+        DocumentProcessor processor,
+        ProcessRequest request,
+        byte[] content,
+        String mediaType,
+        ServerCallStreamObserver<ProcessResponse> observer) {
+      this.processor = processor;
+      this.name = request.getProcessor();
+      this.sink = new CallSink(observer);
+      Deadline deadline = Context.current().getDeadline();
+      long own = settings.callTimeout().toNanos();
+      long callDeadline = deadline == null ? Long.MAX_VALUE : Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS));
+      this.timeLimit = settings.callTimeout();
+      this.call =
+          new ProcessingCall(
+              request, content, mediaType, startNanos + Math.min(own, callDeadline), opener, this::progress);
+      observer.setOnCancelHandler(this::cancelled);
+      if (own < callDeadline) {
+        // Our limit comes first: end the call with LIMIT_TIME even if the work is stuck
+        // inside one PDFBox operation; the work itself stops at its next checkpoint.
+        timer = pool.schedule(this::timeUp, own);
+      }
+    }
+
+    void start() {
+      metrics.started();
+      try {
+        pool.execute(this::work);
+      } catch (RejectedExecutionException e) {
+        cancelTimer();
+        sink.fail(Failures.busy(settings.threads(), settings.queue()));
+        metrics.finished(name, Failures.PROCESSOR_BUSY, startNanos);
+      }
+    }
+
+    private void progress(dev.docmesh.proto.document.v1.Progress progress) {
+      if ("page".equals(progress.getUnit())) {
+        metrics.page(name);
+      }
+      sink.progress(progress);
+    }
+
+    private void work() {
+      String outcome;
+      try {
+        call.checkpoint(); // cancelled or expired while queued
+        StageOutput result = processor.process(call);
+        outcome = sink.complete(result) ? ProcessorMetrics.OK : null;
+      } catch (Throwable t) {
+        outcome = fail(t);
+      } finally {
+        cancelTimer();
+      }
+      if (outcome != null) {
+        metrics.finished(name, outcome, startNanos);
+      }
+    }
+
+    /** Ends the call with the typed form of {@code t}; the outcome label, or null when it had ended already. */
+    private String fail(Throwable t) {
+      if (t instanceof ProcessingStoppedException stopped && !stopped.timedOut()) {
+        return sink.abandon() ? ProcessorMetrics.CANCELLED : null;
+      }
+      StatusRuntimeException error = typed(t);
+      return sink.fail(error) ? Errors.reason(error).orElse(error.getStatus().getCode().name()) : null;
+    }
+
+    private StatusRuntimeException typed(Throwable t) {
+      if (t instanceof StatusRuntimeException e) {
+        return e;
+      }
+      if (t instanceof ProcessingStoppedException) {
+        return Failures.timeLimit(Duration.ofNanos(Math.min(timeLimit.toNanos(), System.nanoTime() - startNanos)));
+      }
+      if (t instanceof StackOverflowError) {
+        return Failures.limit(Failures.LIMIT_NESTING, "the document nests objects too deeply to process", -1, -1);
+      }
+      if (t instanceof OutOfMemoryError) {
+        log.error("{} ran out of memory; lower DOCMESH_PDF_MAIN_MEMORY or the thread count", name);
+        return Failures.limit(Failures.LIMIT_MEMORY, "the document needs more memory than this processor has", -1, -1);
+      }
+      if (t instanceof IOException e) {
+        return PdfExceptions.translate(e);
+      }
+      if (t instanceof RuntimeException && PdfExceptions.thrownByPdfBox(t)) {
+        log.debug("{}: PDFBox rejected the document", name, t);
+        return Failures.corrupt("the PDF cannot be read: " + t);
+      }
+      log.error("{} failed", name, t);
+      return Failures.failed(name, t);
+    }
+
+    private void cancelled() {
+      call.cancel();
+      if (sink.abandon()) {
+        cancelTimer();
+        metrics.finished(name, ProcessorMetrics.CANCELLED, startNanos);
+      }
+    }
+
+    private void timeUp() {
+      call.expire();
+      if (sink.fail(Failures.timeLimit(timeLimit))) {
+        metrics.finished(name, Failures.LIMIT_TIME, startNanos);
+      }
+    }
+
+    private void cancelTimer() {
+      ScheduledFuture<?> t = timer;
+      if (t != null) {
+        t.cancel(false);
+      }
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.docmesh.processor.pdf;
+
+import dev.docmesh.processor.Failures;
+import dev.docmesh.processor.ProcessorSettings;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.io.MemoryUsageSetting;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException;
+
+/**
+ * Opens PDFs within the configured limits: PDFBox buffers of one document live on the heap
+ * up to a cap, then in temp files in one directory up to a second cap, so a hostile document
+ * costs at most {@code main + temp} bytes per processing thread.
+ */
+public final class PdfOpener {
+  private final ProcessorSettings settings;
+  private final File tempDir;
+
+  public PdfOpener(ProcessorSettings settings) {
+    this.settings = settings;
+    try {
+      this.tempDir = Files.createDirectories(settings.tempDir()).toFile();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create PDF temp directory " + settings.tempDir(), e);
+    }
+  }
+
+  /** Opens {@code bytes} with {@code password} ("" tries the empty user password). */
+  public PDDocument open(byte[] bytes, String password) throws IOException {
+    if (!PdfSniffer.looksLikePdf(bytes)) {
+      throw Failures.notAPdf("the content does not start with a %PDF- header");
+    }
+    MemoryUsageSetting memory =
+        MemoryUsageSetting.setupMixed(
+                settings.pdfMainMemoryBytes(), settings.pdfMainMemoryBytes() + settings.pdfTempBytes())
+            .setTempDir(tempDir);
+    PDDocument document;
+    try {
+      document = Loader.loadPDF(bytes, password, null, null, memory.streamCache);
+    } catch (InvalidPasswordException e) {
+      throw password.isEmpty() ? Failures.encrypted() : Failures.passwordInvalid();
+    } catch (IOException e) {
+      throw PdfExceptions.translate(e);
+    }
+    int pages = document.getNumberOfPages();
+    if (pages > settings.maxPages()) {
+      document.close();
+      throw Failures.limit(
+          Failures.LIMIT_PAGES,
+          "the PDF has " + pages + " pages; this processor allows " + settings.maxPages(),
+          pages,
+          settings.maxPages());
+    }
+    return document;
+  }
+}
