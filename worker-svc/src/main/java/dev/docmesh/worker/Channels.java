@@ -1,0 +1,48 @@
+package dev.docmesh.worker;
+
+import dev.docmesh.meshkit.metrics.MeshTelemetry;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The worker's client channels: {@code round_robin} over every address the target resolves
+ * to (a headless Service in Kubernetes), with a service-config retry policy for UNAVAILABLE,
+ * and the mesh's tracing and metrics interceptors.
+ */
+final class Channels {
+  private Channels() {}
+
+  static ManagedChannel open(String target, String service, int maxMessageBytes, MeshTelemetry telemetry) {
+    return NettyChannelBuilder.forTarget(target)
+        .usePlaintext()
+        .defaultServiceConfig(serviceConfig(service))
+        .enableRetry()
+        // a Process request carries the whole document; keep it replayable up to the message limit
+        .perRpcBufferLimit(maxMessageBytes)
+        .retryBufferSize(4L * maxMessageBytes)
+        .maxInboundMessageSize(maxMessageBytes)
+        .keepAliveTime(60, TimeUnit.SECONDS)
+        .keepAliveWithoutCalls(false)
+        .intercept(telemetry.clientInterceptors())
+        .build();
+  }
+
+  /** Service config as a JSON-shaped map: doubles for numbers, as grpc-java expects. */
+  static Map<String, Object> serviceConfig(String service) {
+    Map<String, Object> retryPolicy =
+        Map.of(
+            "maxAttempts", 4.0,
+            "initialBackoff", "0.1s",
+            "maxBackoff", "1s",
+            "backoffMultiplier", 2.0,
+            "retryableStatusCodes", List.of("UNAVAILABLE"));
+    Map<String, Object> methodConfig =
+        Map.of("name", List.of(Map.of("service", service)), "retryPolicy", retryPolicy);
+    return Map.of(
+        "loadBalancingConfig", List.of(Map.of("round_robin", Map.of())),
+        "methodConfig", List.of(methodConfig));
+  }
+}

@@ -1,0 +1,155 @@
+package dev.docmesh.worker;
+
+import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.proto.document.v1.Progress;
+import dev.docmesh.proto.orchestrator.v1.HeartbeatRequest;
+import dev.docmesh.proto.orchestrator.v1.HeartbeatResponse;
+import dev.docmesh.proto.orchestrator.v1.Task;
+import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one task's lease alive and relays its progress. A heartbeat goes out every lease/3
+ * whatever happens, so a healthy task never loses its lease to a missed beat; progress adds
+ * beats, but no more often than the progress interval, so a processor reporting every page
+ * of a large document does not flood the orchestrator.
+ */
+final class Heartbeater {
+  private static final Logger log = LoggerFactory.getLogger(Heartbeater.class);
+  private static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+  private static final long MIN_PERIOD_MS = 20;
+
+  /** What the orchestrator's answers mean for the task. */
+  interface Listener {
+    void cancelRequested();
+
+    void leaseLost(Status status);
+  }
+
+  private final Task task;
+  private final String workerId;
+  private final TaskQueueServiceGrpc.TaskQueueServiceStub stub;
+  private final ScheduledExecutorService scheduler;
+  private final long progressIntervalNanos;
+  private final long periodMs;
+  private final Listener listener;
+  private Progress pendingProgress;
+  private long lastProgressSentNanos;
+  private ScheduledFuture<?> keepAlive;
+  private ScheduledFuture<?> delayedProgress;
+  private boolean stopped;
+
+  Heartbeater(
+      Task task,
+      String workerId,
+      TaskQueueServiceGrpc.TaskQueueServiceStub stub,
+      ScheduledExecutorService scheduler,
+      Duration progressInterval,
+      Listener listener) {
+    this.task = task;
+    this.workerId = workerId;
+    this.stub = stub;
+    this.scheduler = scheduler;
+    this.progressIntervalNanos = progressInterval.toNanos();
+    Duration lease =
+        task.hasLeaseDuration() && (task.getLeaseDuration().getSeconds() > 0 || task.getLeaseDuration().getNanos() > 0)
+            ? Duration.ofSeconds(task.getLeaseDuration().getSeconds(), task.getLeaseDuration().getNanos())
+            : DEFAULT_LEASE;
+    this.periodMs = Math.max(MIN_PERIOD_MS, lease.toMillis() / 3);
+    this.listener = listener;
+    this.lastProgressSentNanos = System.nanoTime() - progressIntervalNanos;
+  }
+
+  synchronized void start() {
+    keepAlive = scheduler.scheduleAtFixedRate(this::beat, periodMs, periodMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** Relays progress now, or as soon as the progress interval allows (the latest one wins). */
+  synchronized void progress(Progress progress) {
+    if (stopped) {
+      return;
+    }
+    pendingProgress = progress;
+    long wait = lastProgressSentNanos + progressIntervalNanos - System.nanoTime();
+    if (wait <= 0) {
+      send();
+    } else if (delayedProgress == null) {
+      delayedProgress = scheduler.schedule(this::flushProgress, wait, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  synchronized void stop() {
+    stopped = true;
+    if (keepAlive != null) {
+      keepAlive.cancel(false);
+    }
+    if (delayedProgress != null) {
+      delayedProgress.cancel(false);
+    }
+  }
+
+  private synchronized void flushProgress() {
+    delayedProgress = null;
+    if (!stopped && pendingProgress != null) {
+      send();
+    }
+  }
+
+  private synchronized void beat() {
+    if (!stopped) {
+      send();
+    }
+  }
+
+  private void send() {
+    HeartbeatRequest.Builder request =
+        HeartbeatRequest.newBuilder()
+            .setTaskId(task.getTaskId())
+            .setLeaseToken(task.getLeaseToken())
+            .setWorkerId(workerId);
+    if (pendingProgress != null) {
+      request.setProgress(pendingProgress);
+      pendingProgress = null;
+      lastProgressSentNanos = System.nanoTime();
+    }
+    // progress arrives on the thread running the processor call: keep the beat out of that
+    // call's cancellation, or stopping the call would also cancel the beat reporting it
+    Context.ROOT.run(
+        () ->
+            stub.withDeadlineAfter(Math.max(periodMs, 1000), TimeUnit.MILLISECONDS)
+                .heartbeat(request.build(), new Answer()));
+  }
+
+  private final class Answer implements StreamObserver<HeartbeatResponse> {
+    @Override
+    public void onNext(HeartbeatResponse response) {
+      if (response.getCancelRequested()) {
+        listener.cancelRequested();
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      Status status = Status.fromThrowable(t);
+      switch (status.getCode()) {
+        case FAILED_PRECONDITION, NOT_FOUND -> listener.leaseLost(status);
+        default ->
+            // transient: the next beat tries again; a lease that lapses meanwhile shows up as stale
+            log.atWarn()
+                .addKeyValue("task_id", task.getTaskId())
+                .log("heartbeat failed: {} {}", status.getCode(), Errors.reason(t).orElse(""));
+      }
+    }
+
+    @Override
+    public void onCompleted() {}
+  }
+}

@@ -1,0 +1,354 @@
+package dev.docmesh.worker;
+
+import dev.docmesh.meshkit.metrics.MeshTelemetry;
+import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
+import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
+import dev.docmesh.proto.orchestrator.v1.Task;
+import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
+import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
+import dev.docmesh.proto.worker.v1.WorkerState;
+import dev.docmesh.proto.worker.v1.WorkerStatus;
+import dev.docmesh.worker.WorkerMetrics.Outcome;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker: N slots, each long-polling the task queue while it is free and the process is
+ * under its CPU and heap limits, then running the task it got. Drain stops the polling, lets
+ * in-flight tasks run for the grace period, and hands the rest back at once.
+ */
+final class Worker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Worker.class);
+  private static final Duration POLL_MARGIN = Duration.ofSeconds(5);
+  private static final Duration IDLE_CHECK = Duration.ofMillis(100);
+  /** After the grace, how long handed-back tasks get to deliver their FailTask. */
+  private static final Duration HAND_BACK_WAIT = Duration.ofSeconds(10);
+
+  private final WorkerConfig config;
+  private final WorkerMetrics metrics;
+  private final ManagedChannel orchestratorChannel;
+  private final ManagedChannel processorChannel;
+  private final TaskQueueServiceGrpc.TaskQueueServiceBlockingStub queue;
+  private final CircuitBreaker breaker;
+  private final ProcessorCatalog catalog;
+  private final ResourceGauge resources;
+  private final ScheduledExecutorService timers;
+  private final ScheduledExecutorService catalogRefresher;
+  private final TaskRun.Services services;
+  private final CountDownLatch drainStarted = new CountDownLatch(1);
+  private final CountDownLatch abandonResults = new CountDownLatch(1);
+  private final CountDownLatch drained = new CountDownLatch(1);
+  private final Map<String, TaskRun> active = new ConcurrentHashMap<>();
+  private final Set<Context.CancellableContext> polls = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger busy = new AtomicInteger();
+  private final AtomicLong completed = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final List<Thread> slots = new ArrayList<>();
+  private volatile WorkerState state = WorkerState.WORKER_STATE_RUNNING;
+  private volatile Consumer<Boolean> servingSwitch = serving -> {};
+
+  Worker(WorkerConfig config, MeshTelemetry telemetry) {
+    this.config = config;
+    this.metrics = new WorkerMetrics(telemetry.registry());
+    this.orchestratorChannel =
+        Channels.open(config.orchestratorTarget(), TaskQueueServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
+    this.processorChannel =
+        Channels.open(config.processorTarget(), ProcessorServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
+    this.queue = TaskQueueServiceGrpc.newBlockingStub(orchestratorChannel);
+    this.breaker =
+        new CircuitBreaker(
+            config.processorTarget(),
+            config.breakerFailures(),
+            config.breakerCooldown(),
+            metrics.circuitOpen,
+            // the channel's own reconnect backoff grows to minutes; the probe should not wait for it
+            processorChannel::resetConnectBackoff);
+    ProcessorServiceGrpc.ProcessorServiceBlockingStub processors = ProcessorServiceGrpc.newBlockingStub(processorChannel);
+    this.catalog = new ProcessorCatalog(processors, breaker);
+    this.resources = new ResourceGauge(config.maxCpu(), config.maxHeap());
+    this.timers = Executors.newScheduledThreadPool(2, daemon("worker-timer"));
+    this.catalogRefresher = Executors.newSingleThreadScheduledExecutor(daemon("worker-catalog"));
+    this.services =
+        new TaskRun.Services(
+            config,
+            queue,
+            TaskQueueServiceGrpc.newStub(orchestratorChannel),
+            processors,
+            breaker,
+            timers,
+            new ResultReporter(
+                config.backoffInitial(), config.backoffMax(), abandonResults, orchestratorChannel::resetConnectBackoff),
+            telemetry.openTelemetry().getTracer("dev.docmesh.worker"),
+            telemetry.openTelemetry().getPropagators().getTextMapPropagator());
+    metrics.slots(config.slots(), 0);
+  }
+
+  /** Starts polling; {@code servingSwitch} turns the server's health NOT_SERVING when draining. */
+  synchronized void start(Consumer<Boolean> servingSwitch) {
+    this.servingSwitch = servingSwitch;
+    timers.scheduleAtFixedRate(resources::sample, 0, 1, TimeUnit.SECONDS);
+    catalogRefresher.execute(new CatalogRefresh());
+    for (int i = 0; i < config.slots(); i++) {
+      Thread slot = new Thread(this::slotLoop, "worker-slot-" + i);
+      slot.setDaemon(true);
+      slots.add(slot);
+      slot.start();
+    }
+    log.atInfo()
+        .addKeyValue("worker_id", config.workerId())
+        .addKeyValue("slots", config.slots())
+        .log("worker polling {} for processors at {}", config.orchestratorTarget(), config.processorTarget());
+  }
+
+  WorkerStatus status() {
+    return WorkerStatus.newBuilder()
+        .setWorkerId(config.workerId())
+        .setState(state)
+        .setSlotsTotal(config.slots())
+        .setSlotsBusy(busy.get())
+        .addAllActiveTasks(active.values().stream().map(TaskRun::describe).toList())
+        .setTasksCompleted(completed.get())
+        .setTasksFailed(failed.get())
+        .setCpuUsage(resources.cpuUsage())
+        .setHeapUsedBytes(resources.heapUsed())
+        .setHeapMaxBytes(resources.heapMax())
+        .addAllProcessors(catalog.names())
+        .setBackpressure(resources.overLimit())
+        .build();
+  }
+
+  /**
+   * Begins draining (idempotent) and returns at once: health NOT_SERVING, polls cancelled,
+   * in-flight tasks get {@code grace}, then are handed back.
+   */
+  synchronized WorkerStatus drain(Duration grace, String reason) {
+    if (state == WorkerState.WORKER_STATE_RUNNING) {
+      log.atInfo()
+          .addKeyValue("grace_ms", grace.toMillis())
+          .addKeyValue("in_flight", active.size())
+          .log("draining: {}", reason);
+      state = WorkerState.WORKER_STATE_DRAINING;
+      servingSwitch.accept(false);
+      drainStarted.countDown();
+      polls.forEach(p -> p.cancel(null));
+      Thread drainer = new Thread(() -> finishDrain(grace), "worker-drain");
+      drainer.setDaemon(true);
+      drainer.start();
+    }
+    return status();
+  }
+
+  /** SIGTERM: drain with the shutdown grace and wait until it is done. */
+  void drainAndWait() {
+    drain(config.shutdownGrace(), "shutdown");
+    awaitQuietly(drained, config.shutdownGrace().plus(HAND_BACK_WAIT).plus(Duration.ofSeconds(5)));
+  }
+
+  private void finishDrain(Duration grace) {
+    long until = System.nanoTime() + grace.toNanos();
+    awaitIdle(until);
+    if (!active.isEmpty()) {
+      log.info("grace over; handing back {} task(s)", active.size());
+      active.values().forEach(run -> run.stop(TaskRun.StopReason.HAND_BACK));
+    }
+    for (Thread slot : slots) {
+      long left = until + HAND_BACK_WAIT.toNanos() - System.nanoTime();
+      joinQuietly(slot, Math.max(left, 0));
+    }
+    if (!active.isEmpty()) {
+      log.warn("{} task(s) did not settle; abandoning their results", active.size());
+      abandonResults.countDown();
+      slots.forEach(s -> joinQuietly(s, TimeUnit.SECONDS.toNanos(5)));
+    }
+    state = WorkerState.WORKER_STATE_DRAINED;
+    drained.countDown();
+    log.info("drained");
+  }
+
+  @Override
+  public void close() {
+    drain(Duration.ZERO, "closing");
+    awaitQuietly(drained, HAND_BACK_WAIT.plus(Duration.ofSeconds(5)));
+    abandonResults.countDown();
+    catalogRefresher.shutdownNow();
+    timers.shutdownNow();
+    orchestratorChannel.shutdownNow();
+    processorChannel.shutdownNow();
+  }
+
+  private void slotLoop() {
+    Backoff backoff = new Backoff(config.backoffInitial(), config.backoffMax());
+    while (state == WorkerState.WORKER_STATE_RUNNING) {
+      if (!mayPoll()) {
+        awaitQuietly(drainStarted, IDLE_CHECK);
+        continue;
+      }
+      Task task;
+      try {
+        task = poll();
+        backoff.reset();
+      } catch (StatusRuntimeException e) {
+        if (state != WorkerState.WORKER_STATE_RUNNING) {
+          break;
+        }
+        Duration delay = backoff.next();
+        log.atWarn().log("poll failed ({}); retrying in {} ms", e.getStatus().getCode(), delay.toMillis());
+        awaitQuietly(drainStarted, delay);
+        orchestratorChannel.resetConnectBackoff();
+        continue;
+      }
+      if (task != null) {
+        runTask(task);
+      }
+    }
+  }
+
+  /** Free slot (this one), processors known, circuit not open, CPU and heap under their limits. */
+  private boolean mayPoll() {
+    return !catalog.names().isEmpty() && breaker.isCallPermitted() && !resources.overLimit();
+  }
+
+  private Task poll() {
+    Context.CancellableContext call = Context.ROOT.withCancellation();
+    polls.add(call);
+    long start = System.nanoTime();
+    Context previous = call.attach();
+    try {
+      if (state != WorkerState.WORKER_STATE_RUNNING) {
+        return null;
+      }
+      PollTaskResponse response =
+          queue.withDeadlineAfter(config.pollWait().plus(POLL_MARGIN).toMillis(), TimeUnit.MILLISECONDS)
+              .pollTask(
+                  PollTaskRequest.newBuilder()
+                      .setWorkerId(config.workerId())
+                      .addAllProcessors(catalog.names())
+                      .setWait(
+                          com.google.protobuf.Duration.newBuilder()
+                              .setSeconds(config.pollWait().getSeconds())
+                              .setNanos(config.pollWait().getNano()))
+                      .setSlotsTotal(config.slots())
+                      .setSlotsBusy(busy.get())
+                      .build());
+      return response.hasTask() ? response.getTask() : null;
+    } finally {
+      call.detach(previous);
+      polls.remove(call);
+      call.cancel(null);
+      metrics.pollSeconds.observe((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  private void runTask(Task task) {
+    TaskRun run = new TaskRun(task, services);
+    active.put(task.getTaskId(), run);
+    metrics.slots(config.slots(), busy.incrementAndGet());
+    log.atInfo()
+        .addKeyValue("task_id", task.getTaskId())
+        .addKeyValue("attempt", task.getAttempt())
+        .log("running {} ({})", task.getTaskId(), task.getProcessor());
+    Outcome outcome = Outcome.LEASE_LOST;
+    try {
+      outcome = run.run();
+    } catch (RuntimeException e) {
+      log.error("task {} crashed the slot's run", task.getTaskId(), e);
+    } finally {
+      active.remove(task.getTaskId());
+      metrics.slots(config.slots(), busy.decrementAndGet());
+      metrics.taskEnded(task.getProcessor(), outcome, run.elapsedSeconds());
+      switch (outcome) {
+        case COMPLETED -> completed.incrementAndGet();
+        case CANCELLED -> {} // the job's choice, not a failure of this worker
+        default -> failed.incrementAndGet();
+      }
+      synchronized (active) {
+        active.notifyAll();
+      }
+      log.atInfo()
+          .addKeyValue("task_id", task.getTaskId())
+          .addKeyValue("outcome", outcome.label())
+          .log("task {} {}", task.getTaskId(), outcome.label());
+    }
+  }
+
+  /** Refreshes the processor list periodically; sooner while it is empty or the service is unreachable. */
+  private final class CatalogRefresh implements Runnable {
+    private final Backoff backoff =
+        new Backoff(config.backoffInitial(), min(config.backoffMax(), config.breakerCooldown()));
+
+    @Override
+    public void run() {
+      Duration next;
+      if (catalog.refresh()) {
+        backoff.reset();
+        next = config.processorRefresh();
+      } else {
+        next = min(config.processorRefresh(), backoff.next());
+      }
+      if (state != WorkerState.WORKER_STATE_DRAINED) {
+        catalogRefresher.schedule(this, next.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
+  /** Waits until no task is running or the time is up. */
+  private void awaitIdle(long untilNanos) {
+    synchronized (active) {
+      long left;
+      while (!active.isEmpty() && (left = untilNanos - System.nanoTime()) > 0) {
+        try {
+          TimeUnit.NANOSECONDS.timedWait(active, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private static void awaitQuietly(CountDownLatch latch, Duration timeout) {
+    try {
+      latch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void joinQuietly(Thread thread, long nanos) {
+    try {
+      TimeUnit.NANOSECONDS.timedJoin(thread, Math.max(nanos, 1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,42 @@
+package dev.docmesh.worker;
+
+import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.proto.worker.v1.DrainRequest;
+import dev.docmesh.proto.worker.v1.DrainResponse;
+import dev.docmesh.proto.worker.v1.GetWorkerStatusRequest;
+import dev.docmesh.proto.worker.v1.GetWorkerStatusResponse;
+import dev.docmesh.proto.worker.v1.WorkerServiceGrpc;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+
+/** {@code WorkerService}: status and drain of this worker. */
+final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
+  private final Worker worker;
+  private final Duration defaultGrace;
+
+  WorkerServiceImpl(Worker worker, Duration defaultGrace) {
+    this.worker = worker;
+    this.defaultGrace = defaultGrace;
+  }
+
+  @Override
+  public void getWorkerStatus(GetWorkerStatusRequest request, StreamObserver<GetWorkerStatusResponse> response) {
+    response.onNext(GetWorkerStatusResponse.newBuilder().setStatus(worker.status()).build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void drain(DrainRequest request, StreamObserver<DrainResponse> response) {
+    Duration grace = defaultGrace;
+    if (request.hasGrace()) {
+      if (request.getGrace().getSeconds() < 0 || request.getGrace().getNanos() < 0) {
+        response.onError(Errors.invalidArgument("grace", "must not be negative"));
+        return;
+      }
+      grace = Duration.ofSeconds(request.getGrace().getSeconds(), request.getGrace().getNanos());
+    }
+    String reason = request.getReason().isBlank() ? "Drain called" : request.getReason();
+    response.onNext(DrainResponse.newBuilder().setStatus(worker.drain(grace, reason)).build());
+    response.onCompleted();
+  }
+}

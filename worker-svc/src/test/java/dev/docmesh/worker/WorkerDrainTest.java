@@ -1,0 +1,136 @@
+package dev.docmesh.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.docmesh.meshkit.testing.Loopback;
+import dev.docmesh.proto.worker.v1.DrainRequest;
+import dev.docmesh.proto.worker.v1.GetWorkerStatusRequest;
+import dev.docmesh.proto.worker.v1.WorkerState;
+import dev.docmesh.proto.worker.v1.WorkerStatus;
+import dev.docmesh.worker.fakes.FakeProcessor;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Drain and SIGTERM: stop polling, let in-flight work finish within the grace, hand the rest back. */
+class WorkerDrainTest {
+  private static final Duration WAIT = Duration.ofSeconds(15);
+  private FakeMesh mesh;
+
+  @AfterEach
+  void stop() {
+    if (mesh != null) {
+      mesh.close();
+    }
+  }
+
+  private WorkerStatus status() {
+    return mesh.control.getWorkerStatus(GetWorkerStatusRequest.getDefaultInstance()).getStatus();
+  }
+
+  @Test
+  void drainHandsBackWhatCannotFinishAtOnceAndStopsPolling() throws Exception {
+    mesh = new FakeMesh(Map.of("DOCMESH_WORKER_SLOTS", "2"));
+    CountDownLatch started = new CountDownLatch(1);
+    mesh.processor.behaviour = FakeProcessor.hangUntilCancelled(started);
+    var task = mesh.offer("pdf.validate");
+    assertThat(started.await(15, TimeUnit.SECONDS)).isTrue();
+    await().atMost(WAIT).until(() -> status().getActiveTasksCount() == 1);
+    WorkerStatus running = status();
+    assertThat(running.getSlotsBusy()).isEqualTo(1);
+    assertThat(running.getActiveTasks(0).getTaskId()).isEqualTo(task.getTaskId());
+    assertThat(running.getActiveTasks(0).getProgress().getDone()).isEqualTo(1);
+
+    long asked = System.nanoTime();
+    WorkerStatus draining =
+        mesh.control
+            .drain(
+                DrainRequest.newBuilder()
+                    .setGrace(com.google.protobuf.Duration.newBuilder().setNanos(200_000_000))
+                    .setReason("test")
+                    .build())
+            .getStatus();
+    assertThat(draining.getState()).isEqualTo(WorkerState.WORKER_STATE_DRAINING);
+    assertThat(health()).isEqualTo(ServingStatus.NOT_SERVING);
+
+    await().atMost(WAIT).until(() -> mesh.queue.failures.size() == 1);
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
+    var handBack = mesh.queue.failures.get(0);
+    assertThat(handBack.getRetryable()).isTrue();
+    assertThat(handBack.getError().getReason()).isEqualTo("WORKER_DRAINING");
+    assertThat(handBack.getLeaseToken()).isEqualTo(task.getLeaseToken());
+    assertThat(tookMs).as("handed back right after the grace, not at lease expiry").isLessThan(3000);
+    await().atMost(WAIT).until(() -> mesh.processor.cancelledCalls.get() == 1);
+    await().atMost(WAIT).until(() -> status().getState() == WorkerState.WORKER_STATE_DRAINED);
+    assertThat(mesh.tasks("pdf.validate", "handed_back")).isEqualTo(1);
+
+    int polls = mesh.queue.polls.size();
+    mesh.offer("pdf.validate");
+    await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> mesh.queue.polls.size() == polls);
+    assertThat(mesh.processor.requests).hasSize(1);
+    // idempotent
+    assertThat(mesh.control.drain(DrainRequest.getDefaultInstance()).getStatus().getState())
+        .isEqualTo(WorkerState.WORKER_STATE_DRAINED);
+  }
+
+  @Test
+  void drainLetsATaskThatFinishesWithinTheGraceComplete() throws Exception {
+    mesh = new FakeMesh();
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    mesh.processor.behaviour =
+        (request, out) -> {
+          started.countDown();
+          release.await(20, TimeUnit.SECONDS);
+          FakeProcessor.answerValid(request, out);
+        };
+    mesh.offer("pdf.validate");
+    assertThat(started.await(15, TimeUnit.SECONDS)).isTrue();
+
+    mesh.control.drain(
+        DrainRequest.newBuilder().setGrace(com.google.protobuf.Duration.newBuilder().setSeconds(10)).build());
+    release.countDown();
+    await().atMost(WAIT).until(() -> status().getState() == WorkerState.WORKER_STATE_DRAINED);
+    assertThat(mesh.queue.completions).hasSize(1);
+    assertThat(mesh.queue.failures).isEmpty();
+    assertThat(mesh.processor.cancelledCalls.get()).isZero();
+  }
+
+  @Test
+  void sigtermDrainsBeforeTheServerStops() throws Exception {
+    mesh = new FakeMesh(Map.of("DOCMESH_SHUTDOWN_GRACE", "300ms"));
+    CountDownLatch started = new CountDownLatch(1);
+    mesh.processor.behaviour = FakeProcessor.hangUntilCancelled(started);
+    mesh.offer("pdf.validate");
+    assertThat(started.await(15, TimeUnit.SECONDS)).isTrue();
+
+    long asked = System.nanoTime();
+    CompletableFuture.runAsync(mesh.worker::shutdown).get(30, TimeUnit.SECONDS);
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
+    assertThat(mesh.queue.failures).hasSize(1);
+    assertThat(mesh.queue.failures.get(0).getRetryable()).isTrue();
+    assertThat(mesh.worker.isTerminated()).isTrue();
+    assertThat(tookMs).isLessThan(5000);
+  }
+
+  private ServingStatus health() {
+    ManagedChannel channel = Loopback.channel(mesh.worker.grpcPort());
+    try {
+      return HealthGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(5, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance())
+          .getStatus();
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+}

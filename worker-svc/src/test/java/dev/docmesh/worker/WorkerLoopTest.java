@@ -1,0 +1,251 @@
+package dev.docmesh.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.proto.document.v1.StageOutput;
+import dev.docmesh.proto.document.v1.ValidationReport;
+import dev.docmesh.proto.orchestrator.v1.FailTaskRequest;
+import dev.docmesh.proto.orchestrator.v1.Task;
+import dev.docmesh.proto.processor.v1.ProcessResponse;
+import dev.docmesh.proto.processor.v1.UpstreamOutput;
+import dev.docmesh.proto.worker.v1.GetWorkerStatusRequest;
+import dev.docmesh.worker.fakes.FakeProcessor;
+import dev.docmesh.worker.fakes.FakeTaskQueue.Beat;
+import io.grpc.Status;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The worker's task loop against a scripted task queue and processor over real gRPC. */
+class WorkerLoopTest {
+  private static final Duration WAIT = Duration.ofSeconds(15);
+  private FakeMesh mesh;
+
+  @AfterEach
+  void stop() {
+    if (mesh != null) {
+      mesh.close();
+    }
+  }
+
+  @Test
+  void runsTaskWithDocumentUpstreamAndTraceContextThenCompletes() {
+    mesh = new FakeMesh();
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    String parentSpan = "00f067aa0ba902b7";
+    UpstreamOutput upstream =
+        UpstreamOutput.newBuilder()
+            .setStage("validate")
+            .setProcessor("pdf.validate")
+            .setOutput(StageOutput.newBuilder().setValidation(ValidationReport.newBuilder().setValid(true)))
+            .build();
+    StageOutput text =
+        StageOutput.newBuilder()
+            .setText(
+                dev.docmesh.proto.document.v1.DocumentText.newBuilder()
+                    .addPages(dev.docmesh.proto.document.v1.PageText.newBuilder().setPageNumber(1).setText("hello")))
+            .build();
+    mesh.processor.behaviour =
+        (request, out) -> {
+          out.onNext(FakeProcessor.progress(1, 1));
+          out.onNext(ProcessResponse.newBuilder().setResult(text).build());
+          out.onCompleted();
+        };
+    Task offered =
+        mesh.queue.offer(
+            mesh.task("pdf.text", Duration.ofSeconds(30))
+                .addUpstream(upstream)
+                .putOptions("sort_by_position", "true")
+                .setPassword("secret")
+                .setTraceparent("00-" + traceId + "-" + parentSpan + "-01"),
+            Duration.ofSeconds(30));
+    await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
+
+    var request = mesh.processor.requests.get(0);
+    assertThat(request.getProcessor()).isEqualTo("pdf.text");
+    assertThat(request.getContent().toString(StandardCharsets.UTF_8)).isEqualTo("document of job 1");
+    assertThat(request.getUpstreamList()).containsExactly(upstream);
+    assertThat(request.getOptionsMap()).containsEntry("sort_by_position", "true");
+    assertThat(request.getPassword()).isEqualTo("secret");
+    assertThat(request.getMediaType()).isEqualTo("text/plain");
+
+    var completion = mesh.queue.completions.get(0);
+    assertThat(completion.getTaskId()).isEqualTo(offered.getTaskId());
+    assertThat(completion.getLeaseToken()).isEqualTo(offered.getLeaseToken());
+    assertThat(completion.getWorkerId()).isEqualTo("worker-under-test");
+    assertThat(completion.getOutput()).isEqualTo(text);
+
+    // the processor call is a child of the worker's span, itself a child of the task's context
+    String seen = mesh.processor.traceparents.get(0);
+    assertThat(seen).startsWith("00-" + traceId + "-").doesNotContain(parentSpan);
+
+    assertThat(mesh.queue.polls).allSatisfy(p -> assertThat(p.getProcessorsList()).containsExactly("pdf.text", "pdf.validate"));
+    await().atMost(WAIT).until(() -> mesh.tasks("pdf.text", "completed") == 1);
+    var status = mesh.control.getWorkerStatus(GetWorkerStatusRequest.getDefaultInstance()).getStatus();
+    assertThat(status.getTasksCompleted()).isEqualTo(1);
+    assertThat(status.getProcessorsList()).containsExactly("pdf.text", "pdf.validate");
+    assertThat(status.getSlotsTotal()).isEqualTo(1);
+    assertThat(status.getHeapMaxBytes()).isPositive();
+  }
+
+  @Test
+  void heartbeatsAtLeastEveryThirdOfTheLeaseWithoutProgress() throws Exception {
+    mesh = new FakeMesh();
+    CountDownLatch release = new CountDownLatch(1);
+    mesh.processor.behaviour =
+        (request, out) -> {
+          release.await(20, TimeUnit.SECONDS);
+          FakeProcessor.answerValid(request, out);
+        };
+    Task task = mesh.offer("pdf.validate", Duration.ofMillis(900), Duration.ofSeconds(30));
+    await().atMost(WAIT).until(() -> mesh.queue.heartbeats.size() >= 8);
+    release.countDown();
+    await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
+
+    List<Beat> beats = mesh.queue.heartbeats;
+    assertThat(beats).allSatisfy(b -> assertThat(b.request().getLeaseToken()).isEqualTo(task.getLeaseToken()));
+    long maxGapMs = 0;
+    for (int i = 1; i < 8; i++) {
+      maxGapMs = Math.max(maxGapMs, TimeUnit.NANOSECONDS.toMillis(beats.get(i).nanos() - beats.get(i - 1).nanos()));
+    }
+    // every 300 ms; the lease (900 ms) is never close to lapsing even with scheduling jitter
+    assertThat(maxGapMs).isBetween(150L, 600L);
+  }
+
+  @Test
+  void relaysProgressNoMoreOftenThanTheProgressInterval() {
+    mesh = new FakeMesh(Map.of("DOCMESH_WORKER_PROGRESS_INTERVAL", "300ms"));
+    mesh.processor.behaviour =
+        (request, out) -> {
+          for (int page = 1; page <= 100; page++) {
+            out.onNext(FakeProcessor.progress(page, 100));
+            Thread.sleep(10); // a processor working through pages, not a test wait
+          }
+          FakeProcessor.answerValid(request, out);
+        };
+    mesh.offer("pdf.validate", Duration.ofSeconds(60), Duration.ofSeconds(30));
+    await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
+
+    List<Beat> withProgress =
+        mesh.queue.heartbeats.stream().filter(b -> b.request().hasProgress()).toList();
+    // ~1 s of progress at most every 300 ms: a handful of beats, not 100
+    assertThat(withProgress).hasSizeBetween(2, 7);
+    for (int i = 1; i < withProgress.size(); i++) {
+      assertThat(withProgress.get(i).nanos() - withProgress.get(i - 1).nanos())
+          .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(250));
+      assertThat(withProgress.get(i).request().getProgress().getDone())
+          .isGreaterThan(withProgress.get(i - 1).request().getProgress().getDone());
+    }
+  }
+
+  @Test
+  void cancelRequestedCancelsTheProcessorCallAtOnce() throws Exception {
+    mesh = new FakeMesh(Map.of("DOCMESH_WORKER_PROGRESS_INTERVAL", "10ms"));
+    CountDownLatch started = new CountDownLatch(1);
+    mesh.processor.behaviour = FakeProcessor.hangUntilCancelled(started);
+    mesh.offer("pdf.validate", Duration.ofMillis(1500), Duration.ofSeconds(30));
+    assertThat(started.await(15, TimeUnit.SECONDS)).isTrue();
+    await().atMost(WAIT).until(() -> !mesh.queue.heartbeats.isEmpty());
+
+    mesh.queue.cancelRequested = true;
+    long asked = System.nanoTime();
+    // the next keep-alive beat (every 500 ms) carries the answer
+    await().atMost(WAIT).until(() -> mesh.processor.cancelledCalls.get() == 1);
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
+    await().atMost(WAIT).until(() -> mesh.tasks("pdf.validate", "cancelled") == 1);
+    assertThat(mesh.queue.completeAttempts).isEmpty();
+    assertThat(mesh.queue.failures).isEmpty();
+    assertThat(tookMs).isLessThan(3000);
+  }
+
+  @Test
+  void processorErrorsFailTheTaskRetryableOrNotFromTheStatus() {
+    mesh = new FakeMesh();
+    List<io.grpc.StatusRuntimeException> errors =
+        List.of(
+            Errors.withReason(Status.Code.INVALID_ARGUMENT, "PDF_CORRUPT", "not a PDF"),
+            Errors.withReason(Status.Code.RESOURCE_EXHAUSTED, "LIMIT_PAGES", "too many pages"),
+            Errors.withReason(Status.Code.FAILED_PRECONDITION, "PDF_ENCRYPTED", "password needed"),
+            Status.INTERNAL.withDescription("processor bug").asRuntimeException(),
+            Status.RESOURCE_EXHAUSTED.withDescription("overloaded").asRuntimeException());
+    mesh.processor.behaviour =
+        (request, out) -> out.onError(errors.get(mesh.processor.requests.size() - 1));
+    for (int i = 0; i < errors.size(); i++) {
+      mesh.offer("pdf.validate");
+    }
+    await().atMost(WAIT).until(() -> mesh.queue.failures.size() == errors.size());
+
+    assertThat(mesh.queue.failures)
+        .extracting(f -> f.getError().getCode(), f -> f.getError().getReason(), FailTaskRequest::getRetryable)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("INVALID_ARGUMENT", "PDF_CORRUPT", false),
+            org.assertj.core.groups.Tuple.tuple("RESOURCE_EXHAUSTED", "LIMIT_PAGES", false),
+            org.assertj.core.groups.Tuple.tuple("FAILED_PRECONDITION", "PDF_ENCRYPTED", false),
+            org.assertj.core.groups.Tuple.tuple("INTERNAL", "INTERNAL", true),
+            org.assertj.core.groups.Tuple.tuple("RESOURCE_EXHAUSTED", "RESOURCE_EXHAUSTED", true));
+    assertThat(mesh.queue.failures).allSatisfy(f -> assertThat(f.getError().getStage()).isEqualTo("stage"));
+    assertThat(mesh.queue.failures.get(0).getError().getMessage()).isEqualTo("not a PDF");
+    assertThat(mesh.tasks("pdf.validate", "failed")).isEqualTo(errors.size());
+  }
+
+  @Test
+  void resultIsRetriedWhileTheOrchestratorIsDownUntilAccepted() throws Exception {
+    mesh = new FakeMesh();
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch started = new CountDownLatch(1);
+    mesh.processor.behaviour =
+        (request, out) -> {
+          started.countDown();
+          release.await(20, TimeUnit.SECONDS);
+          FakeProcessor.answerValid(request, out);
+        };
+    Task task = mesh.offer("pdf.validate");
+    assertThat(started.await(15, TimeUnit.SECONDS)).isTrue();
+
+    mesh.orchestratorServer.stop();
+    release.countDown();
+    // the worker has the result and nobody to give it to: it must keep it, not drop it
+    await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> mesh.queue.completions.isEmpty());
+    mesh.orchestratorServer.start();
+
+    await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
+    assertThat(mesh.queue.completions.get(0).getLeaseToken()).isEqualTo(task.getLeaseToken());
+    assertThat(mesh.processor.requests).hasSize(1);
+    await().atMost(WAIT).until(() -> mesh.tasks("pdf.validate", "completed") == 1);
+  }
+
+  @Test
+  void staleLeaseRejectionEndsDeliveryAndTransientErrorsAreRetried() {
+    mesh = new FakeMesh();
+    mesh.queue.completeScript =
+        (request, call) ->
+            switch (call) {
+              case 1, 2 -> Status.UNAVAILABLE;
+              default -> Status.FAILED_PRECONDITION;
+            };
+    mesh.offer("pdf.validate");
+    await().atMost(WAIT).until(() -> mesh.tasks("pdf.validate", "lease_lost") == 1);
+    // two transient failures retried (after the channel's own retries), then the rejection is final
+    assertThat(mesh.queue.completeAttempts.size()).isGreaterThanOrEqualTo(3);
+    int attempts = mesh.queue.completeAttempts.size();
+    await().during(Duration.ofMillis(800)).atMost(WAIT).until(() -> mesh.queue.completeAttempts.size() == attempts);
+    assertThat(mesh.queue.completions).isEmpty();
+    assertThat(mesh.queue.failures).isEmpty();
+  }
+
+  @Test
+  void noPollingWhileHeapIsAboveItsLimit() {
+    mesh = new FakeMesh(Map.of("DOCMESH_WORKER_MAX_HEAP", "0.0"));
+    await().atMost(WAIT)
+        .until(() -> mesh.control.getWorkerStatus(GetWorkerStatusRequest.getDefaultInstance()).getStatus().getProcessorsCount() == 2);
+    await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> mesh.queue.polls.isEmpty());
+    assertThat(mesh.control.getWorkerStatus(GetWorkerStatusRequest.getDefaultInstance()).getStatus().getBackpressure()).isTrue();
+  }
+}
