@@ -1,0 +1,72 @@
+package dev.docmesh.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.docmesh.proto.document.v1.DocumentText;
+import dev.docmesh.proto.document.v1.PageText;
+import dev.docmesh.proto.document.v1.Progress;
+import dev.docmesh.proto.processor.v1.ProcessResponse;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** pdf.text over real gRPC: text per page in order, and a progress event per page before the result. */
+class PdfTextTest {
+  private static ProcessorHarness harness;
+
+  @BeforeAll
+  static void start() {
+    harness = new ProcessorHarness();
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    harness.close();
+  }
+
+  @Test
+  void progressArrivesForEveryPageBeforeTheResult() {
+    var outcome = harness.process("pdf.text", Corpus.read(Corpus.LARGE));
+    List<ProcessResponse> responses = outcome.responses();
+
+    assertThat(responses).hasSize(117 + 1);
+    assertThat(responses.get(responses.size() - 1).hasResult()).isTrue();
+    List<Progress> progress = outcome.progress();
+    assertThat(progress).extracting(Progress::getDone).containsExactlyElementsOf(IntStream.rangeClosed(1, 117).mapToObj(i -> (long) i).toList());
+    assertThat(progress).allSatisfy(p -> {
+      assertThat(p.getTotal()).isEqualTo(117);
+      assertThat(p.getUnit()).isEqualTo("page");
+      assertThat(p.getMessage()).isEqualTo("page " + p.getDone() + " of 117");
+    });
+    DocumentText text = outcome.ok().getText();
+    assertThat(text.getPagesList()).extracting(PageText::getPageNumber).containsExactlyElementsOf(IntStream.rangeClosed(1, 117).boxed().toList());
+    assertThat(text.getPagesList().stream().filter(p -> !p.getText().isBlank()).count()).isGreaterThan(100);
+  }
+
+  @Test
+  void textOfEachPageIsThatPagesTextInReadingOrder() {
+    DocumentText text = harness.process("pdf.text", Corpus.read("pdflatex-4-pages.pdf")).ok().getText();
+    assertThat(text.getPagesCount()).isEqualTo(4);
+    assertThat(text.getPages(0).getText()).startsWith("Hello, here is some text without a meaning. This text should show what a printed text\n");
+    assertThat(text.getPages(1).getText()).startsWith("information. Really? Is there no information?");
+    assertThat(text.getPages(3).getText()).startsWith("in of the original language.");
+    // pdfTeX puts the page number last on each page
+    for (int i = 0; i < 4; i++) {
+      assertThat(text.getPages(i).getText().strip()).endsWith(String.valueOf(i + 1));
+    }
+  }
+
+  @Test
+  void sortByPositionIsAnOptionAndUnknownOptionsAreRejected() {
+    var sorted =
+        harness.process(ProcessorHarness.request("pdf.text", Corpus.read("minimal-document.pdf")).putOptions("sort_by_position", "true").build());
+    assertThat(sorted.ok().getText().getPagesCount()).isEqualTo(1);
+
+    var unknown =
+        harness.process(ProcessorHarness.request("pdf.text", Corpus.read("minimal-document.pdf")).putOptions("colour", "blue").build());
+    assertThat(unknown.error().getStatus().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+    assertThat(unknown.error().getStatus().getDescription()).contains("options.colour");
+  }
+}
