@@ -4,11 +4,35 @@ import dev.docmesh.meshkit.config.Env;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.server.ServiceLauncher;
 import dev.docmesh.meshkit.server.ServiceLauncher.ServiceSpec;
-import dev.docmesh.proto.monitor.v1.MonitorServiceGrpc;
+import dev.docmesh.monitor.alerts.AlertRule;
+import dev.docmesh.monitor.alerts.RuleEngine;
+import dev.docmesh.monitor.alerts.RuleLoader;
+import dev.docmesh.monitor.alerts.Silences;
+import dev.docmesh.monitor.discovery.Discovery;
+import dev.docmesh.monitor.fleet.Fleet;
+import dev.docmesh.monitor.jobs.JobsTracker;
+import dev.docmesh.monitor.notify.AlertmanagerNotifier;
+import dev.docmesh.monitor.notify.LogNotifier;
+import dev.docmesh.monitor.notify.NotificationDispatcher;
+import dev.docmesh.monitor.notify.Notifier;
+import dev.docmesh.monitor.notify.WebhookNotifier;
+import io.grpc.ManagedChannelBuilder;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** monitor-svc: health, golden signals, alerts and the dashboard of the whole mesh. */
 public final class MonitorMain {
   public static final ServiceSpec SPEC = new ServiceSpec("monitor", 50054, 9094);
+  private static final Logger log = LoggerFactory.getLogger(MonitorMain.class);
 
   private MonitorMain() {}
 
@@ -21,7 +45,78 @@ public final class MonitorMain {
   }
 
   static void wire(MeshServer.Builder server, Env env) {
-    // Contract only until the monitor issue lands: every method answers UNIMPLEMENTED.
-    server.addService(new MonitorServiceGrpc.MonitorServiceImplBase() {});
+    MonitorConfig config = MonitorConfig.fromEnv(env, server.config().metricsPort());
+    List<AlertRule> rules = config.rulesFile().map(RuleLoader::load).orElseGet(RuleLoader::builtIn);
+    Clock clock = Clock.systemUTC();
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("monitor-loop"));
+    ScheduledExecutorService notifierThreads = Executors.newScheduledThreadPool(2, daemon("monitor-notify"));
+
+    Discovery discovery = Discovery.withSystemDns(config.targets());
+    Fleet fleet =
+        new Fleet(
+            discovery.services(),
+            scheduler,
+            clock,
+            server.telemetry().clientInterceptors(),
+            config.downAfter(),
+            config.history(),
+            min(config.scrapeInterval(), Duration.ofSeconds(10)));
+    Silences silences = new Silences();
+    RuleEngine engine = new RuleEngine(rules, silences, config.repeatInterval(), config.alertHistory());
+    NotificationDispatcher dispatcher =
+        new NotificationDispatcher(notifiers(config, clock), notifierThreads, Duration.ofSeconds(1), config.notifyMaxBackoff());
+    Optional<JobsTracker> jobs =
+        config.jobsTarget()
+            .map(
+                target ->
+                    new JobsTracker(
+                        ManagedChannelBuilder.forTarget(target)
+                            .usePlaintext()
+                            .defaultLoadBalancingPolicy("round_robin")
+                            .intercept(server.telemetry().clientInterceptors())
+                            .build(),
+                        scheduler));
+    Monitor monitor = new Monitor(config, scheduler, discovery, fleet, engine, dispatcher, jobs);
+    MonitorApi api = new MonitorApi(monitor, silences);
+    Dashboard dashboard = new Dashboard(api, monitor);
+
+    server.addService(new MonitorServiceImpl(api, monitor));
+    server.addHttpPage("/", dashboard.pages());
+    server.addHttpPage("/api/", dashboard.json());
+    server.beforeStop(monitor::endStreams);
+    server.afterStop(
+        () -> {
+          monitor.close();
+          notifierThreads.shutdownNow();
+        });
+    log.atInfo()
+        .addKeyValue("targets", config.targets().size())
+        .addKeyValue("rules", rules.size())
+        .log("monitoring {} with {} alert rules", discovery.services(), rules.size());
+    monitor.start();
+  }
+
+  private static List<Notifier> notifiers(MonitorConfig config, Clock clock) {
+    List<Notifier> out = new ArrayList<>();
+    out.add(new LogNotifier());
+    config.webhookUrl().ifPresent(url -> out.add(new WebhookNotifier(url, config.externalUrl(), config.notifyTimeout())));
+    config.alertmanagerUrl()
+        .ifPresent(
+            url ->
+                out.add(new AlertmanagerNotifier(url, config.externalUrl(), config.repeatInterval(), config.notifyTimeout(), clock)));
+    return out;
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private static ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 }
