@@ -2,6 +2,8 @@ package dev.docmesh.worker;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Timestamps;
+import com.google.rpc.RetryInfo;
+import dev.docmesh.meshkit.grpc.Errors;
 import dev.docmesh.proto.document.v1.Progress;
 import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest;
@@ -34,6 +36,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -295,14 +298,31 @@ final class TaskRun {
         if (stopReason.get() != null) {
           throw e;
         }
-        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
-          breaker.onSuccess();
+        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+          breaker.onFailure();
+          pause(backoff.next(), e);
+          continue;
+        }
+        breaker.onSuccess();
+        Optional<Duration> busy = retryAfterWhenBusy(e);
+        if (busy.isEmpty()) {
           throw e;
         }
-        breaker.onFailure();
-        pause(backoff.next(), e);
+        // the processor is up but saturated: wait as it asks instead of spending an attempt
+        Duration jittered = backoff.next();
+        pause(busy.get().compareTo(jittered) > 0 ? busy.get() : jittered, e);
       }
     }
+  }
+
+  /** The delay a processor asks for when it is too busy (RESOURCE_EXHAUSTED with RetryInfo, not a document limit). */
+  private static Optional<Duration> retryAfterWhenBusy(StatusRuntimeException e) {
+    if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED
+        || Errors.reason(e).orElse("").startsWith("LIMIT_")) {
+      return Optional.empty();
+    }
+    return Errors.detail(e, RetryInfo.class)
+        .map(r -> Duration.ofSeconds(r.getRetryDelay().getSeconds(), r.getRetryDelay().getNanos()));
   }
 
   private StageOutput callProcessor(ProcessRequest request, Heartbeater heartbeater) {

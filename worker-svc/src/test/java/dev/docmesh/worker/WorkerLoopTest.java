@@ -196,6 +196,23 @@ class WorkerLoopTest {
   }
 
   @Test
+  void busyProcessorIsRetriedAfterTheDelayItAsksForWithoutFailingTheTask() {
+    mesh = new FakeMesh();
+    mesh.processor.behaviour =
+        (request, out) -> {
+          if (mesh.processor.requests.size() < 3) {
+            out.onError(Errors.resourceExhausted("PROCESSOR_BUSY", "all threads busy", Duration.ofMillis(100)));
+          } else {
+            FakeProcessor.answerValid(request, out);
+          }
+        };
+    mesh.offer("pdf.validate");
+    await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
+    assertThat(mesh.processor.requests).hasSize(3);
+    assertThat(mesh.queue.failures).isEmpty();
+  }
+
+  @Test
   void resultIsRetriedWhileTheOrchestratorIsDownUntilAccepted() throws Exception {
     mesh = new FakeMesh();
     CountDownLatch release = new CountDownLatch(1);
