@@ -4,8 +4,22 @@ import dev.docmesh.meshkit.config.Env;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.server.ServiceLauncher;
 import dev.docmesh.meshkit.server.ServiceLauncher.ServiceSpec;
-import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
-import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
+import dev.docmesh.orchestrator.engine.JobEngine;
+import dev.docmesh.orchestrator.events.EventHub;
+import dev.docmesh.orchestrator.grpc.OrchestratorServiceImpl;
+import dev.docmesh.orchestrator.grpc.PeerAddress;
+import dev.docmesh.orchestrator.grpc.TaskQueueServiceImpl;
+import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
+import dev.docmesh.orchestrator.pipeline.PipelineCatalog;
+import dev.docmesh.orchestrator.store.BlobStore;
+import dev.docmesh.orchestrator.store.JobStore;
+import dev.docmesh.orchestrator.store.SqliteJobStore;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** orchestrator-svc: jobs, pipelines, the durable store and the task queue. */
 public final class OrchestratorMain {
@@ -21,9 +35,57 @@ public final class OrchestratorMain {
     return ServiceLauncher.start(SPEC, env, OrchestratorMain::wire);
   }
 
+  /** With a clock of the caller's choice (tests). */
+  public static MeshServer start(Env env, Clock clock) {
+    return ServiceLauncher.start(SPEC, env, (server, e) -> wire(server, e, clock));
+  }
+
   static void wire(MeshServer.Builder server, Env env) {
-    // Contract only until the orchestrator issue lands: every method answers UNIMPLEMENTED.
-    server.addService(new OrchestratorServiceGrpc.OrchestratorServiceImplBase() {});
-    server.addService(new TaskQueueServiceGrpc.TaskQueueServiceImplBase() {});
+    wire(server, env, Clock.systemUTC());
+  }
+
+  static void wire(MeshServer.Builder server, Env env, Clock clock) {
+    OrchestratorConfig config = OrchestratorConfig.fromEnv(env);
+    PipelineCatalog catalog = PipelineCatalog.load(config);
+    JobStore store = new SqliteJobStore(config.dataDir().resolve("orchestrator.db"), config.sqliteSynchronous());
+    BlobStore blobs = new BlobStore(config.dataDir().resolve("blobs"));
+    AtomicReference<JobEngine> engineRef = new AtomicReference<>();
+    OrchestratorMetrics metrics = new OrchestratorMetrics(server.telemetry().registry(), () -> {
+      JobEngine e = engineRef.get();
+      return e == null ? new OrchestratorMetrics.QueueSnapshot(java.util.Map.of(), java.time.Duration.ZERO) : e.queueSnapshot();
+    });
+    EventHub hub = new EventHub(metrics);
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("orchestrator-timer"));
+    ExecutorService streams = Executors.newFixedThreadPool(4, daemon("orchestrator-streams"));
+    JobEngine engine = new JobEngine(config, store, blobs, hub, metrics, clock, timer, streams).start();
+    engineRef.set(engine);
+
+    server.intercept(new PeerAddress());
+    server.addService(new OrchestratorServiceImpl(config, engine, store, blobs, catalog, clock));
+    server.addService(new TaskQueueServiceImpl(engine, catalog, blobs, clock, streams));
+    // Parked polls and open watches would hold the shutdown for its whole grace: end them first.
+    server.beforeStop(() -> {
+      engine.close();
+      hub.closeAll();
+    });
+    server.afterStop(() -> {
+      timer.shutdownNow();
+      streams.shutdown();
+      try {
+        streams.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      store.close();
+    });
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 }

@@ -3,14 +3,19 @@ package dev.docmesh.orchestrator;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.testing.Loopback;
 import dev.docmesh.meshkit.testing.StandardServerChecks;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The orchestrator starts from its real wiring and behaves as every docmesh server must. */
 class OrchestratorServerTest {
+  @TempDir Path data;
+
   @Test
   void servesHealthReflectionMetricsAndShutsDownGracefully() throws Exception {
-    try (MeshServer server = OrchestratorMain.start(Loopback.env())) {
+    try (MeshServer server = OrchestratorMain.start(Loopback.env(Map.of("DOCMESH_DATA_DIR", data.toString())))) {
       StandardServerChecks.assertServing(server, List.of("docmesh.orchestrator.v1.OrchestratorService", "docmesh.orchestrator.v1.TaskQueueService"));
       StandardServerChecks.assertMetricsEndpoint(server);
       StandardServerChecks.assertGracefulShutdown(server);

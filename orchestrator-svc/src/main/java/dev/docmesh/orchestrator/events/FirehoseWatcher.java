@@ -1,0 +1,92 @@
+package dev.docmesh.orchestrator.events;
+
+import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.proto.orchestrator.v1.Job;
+import dev.docmesh.proto.orchestrator.v1.JobEvent;
+import dev.docmesh.proto.orchestrator.v1.JobState;
+import dev.docmesh.proto.orchestrator.v1.WatchJobsRequest;
+import dev.docmesh.proto.orchestrator.v1.WatchJobsResponse;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
+
+/**
+ * One WatchJobs stream: live events of all jobs that match the filter, each with its job.
+ * Live only, so what the reader has not taken waits in a bounded queue; a queued progress
+ * event is replaced by a newer one of the same task. A reader so slow that state changes
+ * alone overflow the queue is cut off with RESOURCE_EXHAUSTED rather than buffered without
+ * bound (state changes are never dropped silently).
+ */
+public final class FirehoseWatcher extends ReadyDrivenStream<WatchJobsResponse> {
+  static final int MAX_QUEUED = 10_000;
+
+  private final Set<JobState> states;
+  private final Map<String, String> labels;
+  private final boolean includeProgress;
+  private final Runnable onClosed;
+  private final ArrayDeque<WatchJobsResponse> queue = new ArrayDeque<>();
+
+  public FirehoseWatcher(ServerCallStreamObserver<WatchJobsResponse> observer, Executor executor,
+      WatchJobsRequest filter, Runnable onClosed) {
+    super(observer, executor);
+    this.states = Set.copyOf(filter.getStatesList());
+    this.labels = Map.copyOf(filter.getLabelsMap());
+    this.includeProgress = filter.getIncludeProgress();
+    this.onClosed = onClosed;
+  }
+
+  boolean wants(JobEvent e, Map<String, String> jobLabels) {
+    if (e.hasTaskProgressed() && !includeProgress) {
+      return false;
+    }
+    if (!states.isEmpty() && !states.contains(e.getJobState())) {
+      return false;
+    }
+    for (Map.Entry<String, String> l : labels.entrySet()) {
+      if (!l.getValue().equals(jobLabels.get(l.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void offer(JobEvent e, Job job) {
+    boolean overflow;
+    synchronized (this) {
+      WatchJobsResponse tail = queue.peekLast();
+      if (tail != null && tail.getEvent().getJobId().equals(e.getJobId()) && JobWatcher.sameTaskProgress(tail.getEvent(), e)) {
+        queue.pollLast();
+      }
+      queue.addLast(WatchJobsResponse.newBuilder().setEvent(e).setJob(job).build());
+      overflow = queue.size() > MAX_QUEUED;
+      if (overflow) {
+        queue.clear();
+      }
+    }
+    if (overflow) {
+      close(Errors.resourceExhausted("WATCHER_TOO_SLOW",
+          "the stream fell more than " + MAX_QUEUED + " events behind; reconnect and use ListJobs to resynchronise",
+          Duration.ofSeconds(1)));
+      return;
+    }
+    drain();
+  }
+
+  @Override
+  protected synchronized WatchJobsResponse next() {
+    return queue.pollFirst();
+  }
+
+  @Override
+  protected boolean isLast(WatchJobsResponse m) {
+    return false;
+  }
+
+  @Override
+  protected void onClosed() {
+    onClosed.run();
+  }
+}

@@ -1,0 +1,32 @@
+package dev.docmesh.orchestrator.grpc;
+
+import dev.docmesh.proto.document.v1.StageOutput;
+import dev.docmesh.proto.orchestrator.v1.Job;
+import dev.docmesh.proto.orchestrator.v1.JobResult;
+import java.util.Map;
+
+/** Assembles the typed JobResult from the stored outputs of a job's stages. */
+final class JobResults {
+  private JobResults() {}
+
+  static JobResult assemble(Job job, Map<String, StageOutput> outputs) {
+    JobResult.Builder r = JobResult.newBuilder().setJobId(job.getId()).setState(job.getState());
+    // Stage order (topological) decides when two stages produce the same kind: the later one wins.
+    job.getStagesList().forEach(stage -> {
+      StageOutput o = outputs.get(stage.getName());
+      if (o == null) {
+        return;
+      }
+      switch (o.getOutputCase()) {
+        case VALIDATION -> r.setValidation(o.getValidation());
+        case METADATA -> r.setMetadata(o.getMetadata());
+        case TEXT -> r.clearPages().addAllPages(o.getText().getPagesList());
+        case ELEMENTS -> r.clearElements().addAllElements(o.getElements().getElementsList());
+        case RELATIONSHIPS -> r.clearRelationships().addAllRelationships(o.getRelationships().getRelationshipsList());
+        case CUSTOM -> r.putCustom(stage.getName(), o.getCustom());
+        case OUTPUT_NOT_SET -> { }
+      }
+    });
+    return r.build();
+  }
+}

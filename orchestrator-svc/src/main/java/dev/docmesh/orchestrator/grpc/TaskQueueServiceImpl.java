@@ -1,0 +1,170 @@
+package dev.docmesh.orchestrator.grpc;
+
+import static dev.docmesh.orchestrator.grpc.OrchestratorServiceImpl.respond;
+
+import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.orchestrator.Ids;
+import dev.docmesh.orchestrator.engine.JobEngine;
+import dev.docmesh.orchestrator.events.ReadyDrivenStream;
+import dev.docmesh.orchestrator.model.Protos;
+import dev.docmesh.orchestrator.pipeline.PipelineCatalog;
+import dev.docmesh.orchestrator.store.BlobStore;
+import dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest;
+import dev.docmesh.proto.orchestrator.v1.CompleteTaskResponse;
+import dev.docmesh.proto.orchestrator.v1.FailTaskRequest;
+import dev.docmesh.proto.orchestrator.v1.FailTaskResponse;
+import dev.docmesh.proto.orchestrator.v1.GetDocumentRequest;
+import dev.docmesh.proto.orchestrator.v1.GetDocumentResponse;
+import dev.docmesh.proto.orchestrator.v1.HeartbeatRequest;
+import dev.docmesh.proto.orchestrator.v1.HeartbeatResponse;
+import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
+import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
+import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
+import com.google.protobuf.ByteString;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/** TaskQueueService: the workers' side of the engine. */
+public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueServiceImplBase {
+  private static final int DEFAULT_CHUNK = 256 * 1024;
+  private static final int MAX_CHUNK = 1024 * 1024;
+  private static final Duration MAX_WAIT = Duration.ofMinutes(10);
+
+  private final JobEngine engine;
+  private final PipelineCatalog catalog;
+  private final BlobStore blobs;
+  private final Clock clock;
+  private final Executor streamExecutor;
+
+  public TaskQueueServiceImpl(JobEngine engine, PipelineCatalog catalog, BlobStore blobs, Clock clock, Executor streamExecutor) {
+    this.engine = engine;
+    this.catalog = catalog;
+    this.blobs = blobs;
+    this.clock = clock;
+    this.streamExecutor = streamExecutor;
+  }
+
+  @Override
+  public void pollTask(PollTaskRequest req, StreamObserver<PollTaskResponse> response) {
+    try {
+      if (req.getWorkerId().isEmpty()) {
+        throw Errors.invalidArgument("worker_id", "required");
+      }
+      if (req.getProcessorsCount() == 0) {
+        throw Errors.invalidArgument("processors", "name at least one processor the worker can run");
+      }
+      Duration wait = Protos.duration(req.getWait());
+      if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
+        throw Errors.invalidArgument("wait", "0 (server default) to " + MAX_WAIT);
+      }
+      catalog.announce(req.getProcessorsList());
+      Deadline deadline = Context.current().getDeadline();
+      Instant callDeadline = deadline == null ? null : clock.instant().plusNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS));
+      engine.poll(req.getWorkerId(), req.getProcessorsList(), wait, req.getSlotsTotal(), req.getSlotsBusy(),
+          PeerAddress.current(), callDeadline, (ServerCallStreamObserver<PollTaskResponse>) response);
+    } catch (StatusRuntimeException e) {
+      response.onError(e);
+    }
+  }
+
+  @Override
+  public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> response) {
+    respond(response, () -> engine.heartbeat(req));
+  }
+
+  @Override
+  public void completeTask(CompleteTaskRequest req, StreamObserver<CompleteTaskResponse> response) {
+    respond(response, () -> engine.complete(req));
+  }
+
+  @Override
+  public void failTask(FailTaskRequest req, StreamObserver<FailTaskResponse> response) {
+    respond(response, () -> engine.fail(req));
+  }
+
+  @Override
+  public void getDocument(GetDocumentRequest req, StreamObserver<GetDocumentResponse> response) {
+    try {
+      String id = Ids.checkDocumentId("document_id", req.getDocumentId());
+      if (req.getChunkSize() < 0) {
+        throw Errors.invalidArgument("chunk_size", "must not be negative");
+      }
+      int chunk = req.getChunkSize() == 0 ? DEFAULT_CHUNK : Math.min(req.getChunkSize(), MAX_CHUNK);
+      FileChannel file;
+      try {
+        file = FileChannel.open(blobs.path(id), StandardOpenOption.READ);
+      } catch (NoSuchFileException e) {
+        throw Errors.notFound("document", id);
+      }
+      new DocumentChunks((ServerCallStreamObserver<GetDocumentResponse>) response, streamExecutor, file, chunk).start();
+    } catch (StatusRuntimeException e) {
+      response.onError(e);
+    } catch (IOException e) {
+      response.onError(Status.INTERNAL.withDescription("cannot read the document: " + e.getMessage()).asRuntimeException());
+    }
+  }
+
+  /** Reads the next chunk only when the client can take it. */
+  private static final class DocumentChunks extends ReadyDrivenStream<GetDocumentResponse> {
+    private final FileChannel file;
+    private final long size;
+    private final int chunk;
+    private long offset;
+    private boolean sentAny;
+
+    DocumentChunks(ServerCallStreamObserver<GetDocumentResponse> observer, Executor executor, FileChannel file, int chunk)
+        throws IOException {
+      super(observer, executor);
+      this.file = file;
+      this.size = file.size();
+      this.chunk = chunk;
+    }
+
+    @Override
+    protected GetDocumentResponse next() throws IOException {
+      if (sentAny && offset >= size) {
+        return null;
+      }
+      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(chunk, size - offset));
+      while (buf.hasRemaining()) {
+        if (file.read(buf, offset + buf.position()) < 0) {
+          throw new IOException("document shorter than its size");
+        }
+      }
+      buf.flip();
+      GetDocumentResponse r = GetDocumentResponse.newBuilder().setOffset(offset).setChunk(ByteString.copyFrom(buf))
+          .setSizeBytes(size).build();
+      offset += r.getChunk().size();
+      sentAny = true;
+      return r;
+    }
+
+    @Override
+    protected boolean isLast(GetDocumentResponse m) {
+      return m.getOffset() + m.getChunk().size() >= size;
+    }
+
+    @Override
+    protected void onClosed() {
+      try {
+        file.close();
+      } catch (IOException ignored) {
+        // read-only handle
+      }
+    }
+  }
+}

@@ -1,0 +1,212 @@
+package dev.docmesh.orchestrator.model;
+
+import dev.docmesh.proto.document.v1.DocumentRef;
+import dev.docmesh.proto.document.v1.Progress;
+import dev.docmesh.proto.document.v1.StageOutput;
+import dev.docmesh.proto.orchestrator.v1.Job;
+import dev.docmesh.proto.orchestrator.v1.JobError;
+import dev.docmesh.proto.orchestrator.v1.JobEvent;
+import dev.docmesh.proto.orchestrator.v1.JobState;
+import dev.docmesh.proto.orchestrator.v1.JobStateChanged;
+import dev.docmesh.proto.orchestrator.v1.Pipeline;
+import dev.docmesh.proto.orchestrator.v1.Stage;
+import dev.docmesh.proto.orchestrator.v1.StageStatus;
+import dev.docmesh.proto.orchestrator.v1.TaskProgressed;
+import dev.docmesh.proto.orchestrator.v1.TaskState;
+import dev.docmesh.proto.orchestrator.v1.TaskStateChanged;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One job as the engine tracks it: the Job message's facts, its tasks, and the changes not yet
+ * committed (events and outputs). Mutated only under the engine's lock; every change goes
+ * through a method that also appends its JobEvent, so no change can go unrecorded.
+ */
+public final class JobRecord {
+  public final String id;
+  public final String pipelineName;
+  public final Pipeline pipeline;
+  public final DocumentRef document;
+  public final Map<String, String> labels;
+  public final int priority;
+  public final String requestId;
+  public final Instant createTime;
+  public final String traceparent;
+  public final String tracestate;
+  public final String password;
+  public JobState state = JobState.JOB_STATE_QUEUED;
+  public JobError error;
+  public Instant startTime;
+  public Instant endTime;
+  public long lastSequence;
+  private final Map<String, TaskRecord> tasks = new LinkedHashMap<>();
+  private final List<JobEvent> uncommittedEvents = new ArrayList<>();
+  private final Map<String, StageOutput> uncommittedOutputs = new LinkedHashMap<>();
+
+  public JobRecord(String id, String pipelineName, Pipeline pipeline, List<Stage> topologicalStages, DocumentRef document,
+      Map<String, String> labels, int priority, String requestId, Instant createTime, String traceparent,
+      String tracestate, String password) {
+    this.id = id;
+    this.pipelineName = pipelineName;
+    this.pipeline = pipeline;
+    this.document = document;
+    this.labels = Map.copyOf(labels);
+    this.priority = priority;
+    this.requestId = requestId;
+    this.createTime = createTime;
+    this.traceparent = traceparent;
+    this.tracestate = tracestate;
+    this.password = password;
+    for (Stage s : topologicalStages) {
+      tasks.put(s.getName(), new TaskRecord(id, s));
+    }
+  }
+
+  /** Rebuilds a stored job; {@code job} supplies the state of the job and every stage. */
+  public static JobRecord restore(Job job, Pipeline pipeline, String password, String tracestate) {
+    Map<String, Stage> byName = new LinkedHashMap<>();
+    pipeline.getStagesList().forEach(s -> byName.put(s.getName(), s));
+    List<Stage> ordered = job.getStagesList().stream().map(s -> byName.get(s.getName())).toList();
+    JobRecord r = new JobRecord(job.getId(), job.getPipeline(), pipeline, ordered, job.getDocument(), job.getLabelsMap(),
+        job.getPriority(), job.getRequestId(), Protos.instant(job.getCreateTime()), job.getTraceparent(), tracestate, password);
+    r.state = job.getState();
+    r.error = job.hasError() ? job.getError() : null;
+    r.startTime = job.hasStartTime() ? Protos.instant(job.getStartTime()) : null;
+    r.endTime = job.hasEndTime() ? Protos.instant(job.getEndTime()) : null;
+    r.lastSequence = job.getLastSequence();
+    for (StageStatus s : job.getStagesList()) {
+      r.tasks.get(s.getName()).restore(s);
+    }
+    return r;
+  }
+
+  public TaskRecord task(String stage) {
+    return tasks.get(stage);
+  }
+
+  public Collection<TaskRecord> tasks() {
+    return tasks.values();
+  }
+
+  public boolean isTerminal() {
+    return isTerminal(state);
+  }
+
+  public static boolean isTerminal(JobState s) {
+    return s == JobState.JOB_STATE_SUCCEEDED || s == JobState.JOB_STATE_FAILED || s == JobState.JOB_STATE_CANCELLED;
+  }
+
+  public double progressPercent() {
+    if (state == JobState.JOB_STATE_SUCCEEDED) {
+      return 100;
+    }
+    double done = 0;
+    for (TaskRecord t : tasks.values()) {
+      done += t.fractionDone();
+    }
+    return Math.round(done * 1000.0 / tasks.size()) / 10.0;
+  }
+
+  public void changeState(JobState to, JobError err, Instant now) {
+    JobState from = state;
+    state = to;
+    if (to == JobState.JOB_STATE_RUNNING && startTime == null) {
+      startTime = now;
+    }
+    if (isTerminal(to)) {
+      endTime = now;
+      error = err;
+    }
+    JobStateChanged.Builder c = JobStateChanged.newBuilder().setFrom(from).setTo(to);
+    if (err != null) {
+      c.setError(err);
+    }
+    append(JobEvent.newBuilder().setJobStateChanged(c), now);
+  }
+
+  /** The creation event: from UNSPECIFIED to QUEUED. */
+  public void created(Instant now) {
+    append(JobEvent.newBuilder().setJobStateChanged(
+        JobStateChanged.newBuilder().setFrom(JobState.JOB_STATE_UNSPECIFIED).setTo(JobState.JOB_STATE_QUEUED)), now);
+  }
+
+  public void changeTask(TaskRecord t, TaskState to, JobError err, Instant now) {
+    TaskState from = t.state;
+    t.state = to;
+    if (err != null) {
+      t.lastError = err;
+    }
+    if (t.isTerminal()) {
+      t.endTime = now;
+    }
+    TaskStateChanged.Builder c = TaskStateChanged.newBuilder().setStage(t.name()).setFrom(from).setTo(to)
+        .setAttempt(t.attempt).setWorkerId(t.workerId);
+    if (err != null) {
+      c.setError(err);
+    }
+    append(JobEvent.newBuilder().setTaskStateChanged(c), now);
+  }
+
+  public void progress(TaskRecord t, Progress p, Instant now) {
+    t.progress = p;
+    append(JobEvent.newBuilder().setTaskProgressed(
+        TaskProgressed.newBuilder().setStage(t.name()).setAttempt(t.attempt).setProgress(p)), now);
+  }
+
+  public void recordOutput(TaskRecord t, StageOutput output) {
+    uncommittedOutputs.put(t.name(), output);
+  }
+
+  private void append(JobEvent.Builder e, Instant now) {
+    uncommittedEvents.add(e.setSequence(++lastSequence).setJobId(id).setTime(Protos.timestamp(now))
+        .setJobState(state).setProgressPercent(progressPercent()).build());
+  }
+
+  public List<JobEvent> uncommittedEvents() {
+    return uncommittedEvents;
+  }
+
+  public Map<String, StageOutput> uncommittedOutputs() {
+    return uncommittedOutputs;
+  }
+
+  /** After a commit: hands back the events that were just made durable. */
+  public List<JobEvent> markCommitted() {
+    List<JobEvent> out = List.copyOf(uncommittedEvents);
+    uncommittedEvents.clear();
+    uncommittedOutputs.clear();
+    return out;
+  }
+
+  public Job toProto() {
+    Job.Builder b = Job.newBuilder()
+        .setId(id)
+        .setState(state)
+        .setPipeline(pipelineName)
+        .setProgressPercent(progressPercent())
+        .setDocument(document)
+        .putAllLabels(labels)
+        .setPriority(priority)
+        .setRequestId(requestId)
+        .setCreateTime(Protos.timestamp(createTime))
+        .setLastSequence(lastSequence)
+        .setTraceparent(traceparent);
+    for (TaskRecord t : tasks.values()) {
+      b.addStages(t.toStatus());
+    }
+    if (error != null) {
+      b.setError(error);
+    }
+    if (startTime != null) {
+      b.setStartTime(Protos.timestamp(startTime));
+    }
+    if (endTime != null) {
+      b.setEndTime(Protos.timestamp(endTime));
+    }
+    return b.build();
+  }
+}

@@ -1,0 +1,52 @@
+package dev.docmesh.orchestrator.store;
+
+import dev.docmesh.orchestrator.model.JobRecord;
+import dev.docmesh.proto.document.v1.StageOutput;
+import dev.docmesh.proto.orchestrator.v1.Job;
+import dev.docmesh.proto.orchestrator.v1.JobEvent;
+import dev.docmesh.proto.orchestrator.v1.JobState;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The orchestrator's durable state. Every write is one transaction, committed when the method
+ * returns: the engine answers a client or worker only after that.
+ */
+public interface JobStore extends AutoCloseable {
+
+  /** Records a new job with its tasks and its uncommitted events. */
+  void insert(JobRecord job);
+
+  /** Records the job's current state, its tasks, and its uncommitted events and outputs. */
+  void save(JobRecord job);
+
+  Optional<JobRecord> load(String jobId);
+
+  /** Every job not yet in a terminal state (to rebuild the engine's memory at start-up). */
+  List<JobRecord> loadUnfinished();
+
+  Optional<String> jobIdForRequest(String requestId);
+
+  /** Events of a job with a sequence greater than {@code afterSequence}, oldest first. */
+  List<JobEvent> events(String jobId, long afterSequence, int limit);
+
+  /** Stored outputs of a job by stage name. */
+  Map<String, StageOutput> outputs(String jobId);
+
+  /** Newest first; {@code afterJobId} continues a page (exclusive), empty for the first. */
+  List<Job> list(Set<JobState> states, Map<String, String> labels, String pipeline, String afterJobId, int limit);
+
+  /** Records (or refreshes the retention clock of) a stored document. */
+  void touchDocument(String documentId, long sizeBytes, Instant now);
+
+  Optional<Long> documentSize(String documentId);
+
+  /** Deletes finished jobs that ended before {@code cutoff}; then documents unused since then. Returns the deleted document ids. */
+  List<String> expire(Instant cutoff);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,407 @@
+package dev.docmesh.orchestrator.store;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.docmesh.orchestrator.model.JobRecord;
+import dev.docmesh.orchestrator.model.TaskRecord;
+import dev.docmesh.proto.document.v1.StageOutput;
+import dev.docmesh.proto.orchestrator.v1.Job;
+import dev.docmesh.proto.orchestrator.v1.JobEvent;
+import dev.docmesh.proto.orchestrator.v1.JobState;
+import dev.docmesh.proto.orchestrator.v1.Pipeline;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * {@link JobStore} on an SQLite file in WAL mode. SQLite has one writer, so writes share one
+ * connection under one lock; reads use a second connection, which WAL lets run beside a write.
+ */
+public final class SqliteJobStore implements JobStore {
+  private static final Logger log = LoggerFactory.getLogger(SqliteJobStore.class);
+
+  private final Connection writer;
+  private final Connection reader;
+  private final Object writeLock = new Object();
+  private final Object readLock = new Object();
+
+  public SqliteJobStore(Path file, String synchronous) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      SQLiteConfig cfg = new SQLiteConfig();
+      cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
+      cfg.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(synchronous));
+      cfg.setBusyTimeout(10_000);
+      cfg.enforceForeignKeys(true);
+      SQLiteDataSource ds = new SQLiteDataSource(cfg);
+      ds.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
+      Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+      writer = ds.getConnection();
+      writer.setAutoCommit(false);
+      reader = ds.getConnection();
+      log.info("job store: {} (WAL, synchronous={})", file.toAbsolutePath(), synchronous);
+    } catch (SQLException | java.io.IOException e) {
+      throw new StoreException("cannot open job store " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void insert(JobRecord job) {
+    write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, end_ms, job, pipeline_def, password, tracestate)"
+              + " VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
+        ps.setString(1, job.id);
+        if (job.requestId.isEmpty()) {
+          ps.setNull(2, Types.VARCHAR);
+        } else {
+          ps.setString(2, job.requestId);
+        }
+        ps.setInt(3, job.state.getNumber());
+        ps.setString(4, job.pipelineName);
+        ps.setString(5, job.document.getId());
+        ps.setLong(6, job.createTime.toEpochMilli());
+        setEnd(ps, 7, job);
+        ps.setBytes(8, job.toProto().toByteArray());
+        ps.setBytes(9, job.pipeline.toByteArray());
+        ps.setString(10, job.password);
+        ps.setString(11, job.tracestate);
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO job_labels (job_id, key, value) VALUES (?,?,?)")) {
+        for (Map.Entry<String, String> e : job.labels.entrySet()) {
+          ps.setString(1, job.id);
+          ps.setString(2, e.getKey());
+          ps.setString(3, e.getValue());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      writeTasksEventsOutputs(c, job);
+    });
+  }
+
+  @Override
+  public void save(JobRecord job) {
+    write(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE jobs SET state = ?, end_ms = ?, job = ? WHERE id = ?")) {
+        ps.setInt(1, job.state.getNumber());
+        setEnd(ps, 2, job);
+        ps.setBytes(3, job.toProto().toByteArray());
+        ps.setString(4, job.id);
+        if (ps.executeUpdate() != 1) {
+          throw new SQLException("job " + job.id + " is not stored");
+        }
+      }
+      writeTasksEventsOutputs(c, job);
+    });
+  }
+
+  private static void setEnd(PreparedStatement ps, int i, JobRecord job) throws SQLException {
+    if (job.endTime == null) {
+      ps.setNull(i, Types.INTEGER);
+    } else {
+      ps.setLong(i, job.endTime.toEpochMilli());
+    }
+  }
+
+  private static void writeTasksEventsOutputs(Connection c, JobRecord job) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT OR REPLACE INTO tasks (job_id, stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms) VALUES (?,?,?,?,?,?)")) {
+      for (TaskRecord t : job.tasks()) {
+        ps.setString(1, job.id);
+        ps.setString(2, t.name());
+        ps.setString(3, t.leaseToken);
+        ps.setLong(4, t.leaseExpire.toEpochMilli());
+        ps.setLong(5, t.readyAt.toEpochMilli());
+        ps.setLong(6, t.readySince.toEpochMilli());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (job_id, sequence, event) VALUES (?,?,?)")) {
+      for (JobEvent e : job.uncommittedEvents()) {
+        ps.setString(1, job.id);
+        ps.setLong(2, e.getSequence());
+        ps.setBytes(3, e.toByteArray());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    // A plain INSERT: a second output for a stage violates the primary key and rolls back the whole change.
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO outputs (job_id, stage, output) VALUES (?,?,?)")) {
+      for (Map.Entry<String, StageOutput> e : job.uncommittedOutputs().entrySet()) {
+        ps.setString(1, job.id);
+        ps.setString(2, e.getKey());
+        ps.setBytes(3, e.getValue().toByteArray());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  @Override
+  public Optional<JobRecord> load(String jobId) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT job, pipeline_def, password, tracestate FROM jobs WHERE id = ?")) {
+        ps.setString(1, jobId);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(restore(c, rs)) : Optional.<JobRecord>empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public List<JobRecord> loadUnfinished() {
+    return read(c -> {
+      List<JobRecord> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT job, pipeline_def, password, tracestate FROM jobs WHERE state IN (?, ?) ORDER BY id")) {
+        ps.setInt(1, JobState.JOB_STATE_QUEUED.getNumber());
+        ps.setInt(2, JobState.JOB_STATE_RUNNING.getNumber());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(restore(c, rs));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  private static JobRecord restore(Connection c, ResultSet rs) throws SQLException {
+    Job job = parse(() -> Job.parseFrom(rs.getBytes(1)));
+    Pipeline pipeline = parse(() -> Pipeline.parseFrom(rs.getBytes(2)));
+    JobRecord r = JobRecord.restore(job, pipeline, rs.getString(3), rs.getString(4));
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms FROM tasks WHERE job_id = ?")) {
+      ps.setString(1, job.getId());
+      try (ResultSet t = ps.executeQuery()) {
+        while (t.next()) {
+          TaskRecord task = r.task(t.getString(1));
+          task.leaseToken = t.getString(2);
+          task.leaseExpire = Instant.ofEpochMilli(t.getLong(3));
+          task.readyAt = Instant.ofEpochMilli(t.getLong(4));
+          task.readySince = Instant.ofEpochMilli(t.getLong(5));
+        }
+      }
+    }
+    return r;
+  }
+
+  @Override
+  public Optional<String> jobIdForRequest(String requestId) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT id FROM jobs WHERE request_id = ?")) {
+        ps.setString(1, requestId);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public List<JobEvent> events(String jobId, long afterSequence, int limit) {
+    return read(c -> {
+      List<JobEvent> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT event FROM events WHERE job_id = ? AND sequence > ? ORDER BY sequence LIMIT ?")) {
+        ps.setString(1, jobId);
+        ps.setLong(2, afterSequence);
+        ps.setInt(3, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            byte[] b = rs.getBytes(1);
+            out.add(parse(() -> JobEvent.parseFrom(b)));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public Map<String, StageOutput> outputs(String jobId) {
+    return read(c -> {
+      Map<String, StageOutput> out = new LinkedHashMap<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT stage, output FROM outputs WHERE job_id = ?")) {
+        ps.setString(1, jobId);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            byte[] b = rs.getBytes(2);
+            out.put(rs.getString(1), parse(() -> StageOutput.parseFrom(b)));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public List<Job> list(Set<JobState> states, Map<String, String> labels, String pipeline, String afterJobId, int limit) {
+    StringBuilder sql = new StringBuilder("SELECT job FROM jobs j WHERE 1=1");
+    List<Object> args = new ArrayList<>();
+    if (!states.isEmpty()) {
+      sql.append(" AND state IN (").append("?,".repeat(states.size() - 1)).append("?)");
+      states.forEach(s -> args.add(s.getNumber()));
+    }
+    for (Map.Entry<String, String> e : labels.entrySet()) {
+      sql.append(" AND EXISTS (SELECT 1 FROM job_labels l WHERE l.job_id = j.id AND l.key = ? AND l.value = ?)");
+      args.add(e.getKey());
+      args.add(e.getValue());
+    }
+    if (!pipeline.isEmpty()) {
+      sql.append(" AND pipeline = ?");
+      args.add(pipeline);
+    }
+    if (!afterJobId.isEmpty()) {
+      sql.append(" AND id < ?");
+      args.add(afterJobId);
+    }
+    sql.append(" ORDER BY id DESC LIMIT ?");
+    args.add(limit);
+    return read(c -> {
+      List<Job> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        for (int i = 0; i < args.size(); i++) {
+          ps.setObject(i + 1, args.get(i));
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            byte[] b = rs.getBytes(1);
+            out.add(parse(() -> Job.parseFrom(b)));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public void touchDocument(String documentId, long sizeBytes, Instant now) {
+    write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO documents (id, size_bytes, touched_ms) VALUES (?,?,?)"
+              + " ON CONFLICT (id) DO UPDATE SET touched_ms = excluded.touched_ms")) {
+        ps.setString(1, documentId);
+        ps.setLong(2, sizeBytes);
+        ps.setLong(3, now.toEpochMilli());
+        ps.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public Optional<Long> documentSize(String documentId) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT size_bytes FROM documents WHERE id = ?")) {
+        ps.setString(1, documentId);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(rs.getLong(1)) : Optional.<Long>empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public List<String> expire(Instant cutoff) {
+    List<String> deletedDocs = new ArrayList<>();
+    write(c -> {
+      long ms = cutoff.toEpochMilli();
+      String finished = "SELECT id FROM jobs WHERE end_ms IS NOT NULL AND end_ms < " + ms;
+      try (Statement st = c.createStatement()) {
+        for (String table : List.of("events", "outputs", "tasks", "job_labels")) {
+          st.executeUpdate("DELETE FROM " + table + " WHERE job_id IN (" + finished + ")");
+        }
+        st.executeUpdate("DELETE FROM jobs WHERE end_ms IS NOT NULL AND end_ms < " + ms);
+        String unused = "SELECT id FROM documents d WHERE touched_ms < " + ms
+            + " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.document_id = d.id)";
+        try (ResultSet rs = st.executeQuery(unused)) {
+          while (rs.next()) {
+            deletedDocs.add(rs.getString(1));
+          }
+        }
+        st.executeUpdate("DELETE FROM documents WHERE id IN (" + unused + ")");
+      }
+    });
+    return deletedDocs;
+  }
+
+  @Override
+  public void close() {
+    synchronized (writeLock) {
+      synchronized (readLock) {
+        try {
+          reader.close();
+          writer.close();
+        } catch (SQLException e) {
+          log.warn("closing job store: {}", e.getMessage());
+        }
+      }
+    }
+  }
+
+  private interface SqlWork {
+    void run(Connection c) throws SQLException;
+  }
+
+  private interface SqlRead<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private interface ProtoParse<T> {
+    T parse() throws InvalidProtocolBufferException, SQLException;
+  }
+
+  private void write(SqlWork work) {
+    synchronized (writeLock) {
+      try {
+        work.run(writer);
+        writer.commit();
+      } catch (SQLException | RuntimeException e) {
+        try {
+          writer.rollback();
+        } catch (SQLException r) {
+          e.addSuppressed(r);
+        }
+        throw new StoreException("job store write failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private <T> T read(SqlRead<T> work) {
+    synchronized (readLock) {
+      try {
+        return work.run(reader);
+      } catch (SQLException e) {
+        throw new StoreException("job store read failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static <T> T parse(ProtoParse<T> p) throws SQLException {
+    try {
+      return p.parse();
+    } catch (InvalidProtocolBufferException e) {
+      throw new SQLException("corrupt stored message: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package dev.docmesh.orchestrator;
+
+import com.google.protobuf.util.Durations;
+import dev.docmesh.proto.document.v1.DocumentMetadata;
+import dev.docmesh.proto.document.v1.DocumentText;
+import dev.docmesh.proto.document.v1.Element;
+import dev.docmesh.proto.document.v1.ElementType;
+import dev.docmesh.proto.document.v1.Elements;
+import dev.docmesh.proto.document.v1.PageText;
+import dev.docmesh.proto.document.v1.Progress;
+import dev.docmesh.proto.document.v1.Relationship;
+import dev.docmesh.proto.document.v1.RelationshipType;
+import dev.docmesh.proto.document.v1.Relationships;
+import dev.docmesh.proto.document.v1.StageOutput;
+import dev.docmesh.proto.document.v1.ValidationReport;
+import dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest;
+import dev.docmesh.proto.orchestrator.v1.CompleteTaskResponse;
+import dev.docmesh.proto.orchestrator.v1.FailTaskRequest;
+import dev.docmesh.proto.orchestrator.v1.FailTaskResponse;
+import dev.docmesh.proto.orchestrator.v1.HeartbeatRequest;
+import dev.docmesh.proto.orchestrator.v1.HeartbeatResponse;
+import dev.docmesh.proto.orchestrator.v1.JobError;
+import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
+import dev.docmesh.proto.orchestrator.v1.Task;
+import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc.TaskQueueServiceBlockingStub;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** A worker whose every step the test decides: it drives TaskQueueService over the network. */
+final class ScriptedWorker {
+  static final List<String> PDF_PROCESSORS =
+      List.of("pdf.validate", "pdf.metadata", "pdf.text", "pdf.structure", "pdf.relationships");
+
+  private final String id;
+  private final Supplier<TaskQueueServiceBlockingStub> stub;
+
+  ScriptedWorker(String id, Supplier<TaskQueueServiceBlockingStub> stub) {
+    this.id = id;
+    this.stub = stub;
+  }
+
+  /** Polls for up to {@code wait}; null when nothing came. */
+  Task poll(Duration wait, List<String> processors) {
+    PollTaskRequest req = PollTaskRequest.newBuilder().setWorkerId(id).addAllProcessors(processors)
+        .setWait(Durations.fromMillis(wait.toMillis())).setSlotsTotal(2).setSlotsBusy(0).build();
+    var r = stub.get().withDeadlineAfter(wait.toMillis() + 10_000, TimeUnit.MILLISECONDS).pollTask(req);
+    return r.hasTask() ? r.getTask() : null;
+  }
+
+  Task poll() {
+    return poll(Duration.ofSeconds(5), PDF_PROCESSORS);
+  }
+
+  HeartbeatResponse heartbeat(Task t, Progress p) {
+    HeartbeatRequest.Builder b = HeartbeatRequest.newBuilder().setTaskId(t.getTaskId()).setLeaseToken(t.getLeaseToken()).setWorkerId(id);
+    if (p != null) {
+      b.setProgress(p);
+    }
+    return stub.get().withDeadlineAfter(10, TimeUnit.SECONDS).heartbeat(b.build());
+  }
+
+  CompleteTaskResponse complete(Task t) {
+    return complete(t, outputFor(t.getProcessor()));
+  }
+
+  CompleteTaskResponse complete(Task t, StageOutput output) {
+    return stub.get().withDeadlineAfter(10, TimeUnit.SECONDS).completeTask(CompleteTaskRequest.newBuilder()
+        .setTaskId(t.getTaskId()).setLeaseToken(t.getLeaseToken()).setWorkerId(id).setOutput(output).build());
+  }
+
+  FailTaskResponse fail(Task t, String reason, boolean retryable) {
+    return stub.get().withDeadlineAfter(10, TimeUnit.SECONDS).failTask(FailTaskRequest.newBuilder()
+        .setTaskId(t.getTaskId()).setLeaseToken(t.getLeaseToken()).setWorkerId(id).setRetryable(retryable)
+        .setError(JobError.newBuilder().setCode("INVALID_ARGUMENT").setReason(reason).setMessage("scripted failure"))
+        .build());
+  }
+
+  /** A plausible typed output for each built-in processor. */
+  static StageOutput outputFor(String processor) {
+    return switch (processor) {
+      case "pdf.validate" -> StageOutput.newBuilder().setValidation(ValidationReport.newBuilder().setValid(true)
+          .setMediaType("application/pdf").setPageCount(2)).build();
+      case "pdf.metadata" -> StageOutput.newBuilder().setMetadata(DocumentMetadata.newBuilder().setPageCount(2)
+          .setTitle("Scripted")).build();
+      case "pdf.text" -> StageOutput.newBuilder().setText(DocumentText.newBuilder()
+          .addPages(PageText.newBuilder().setPageNumber(1).setText("one"))
+          .addPages(PageText.newBuilder().setPageNumber(2).setText("two"))).build();
+      case "pdf.structure" -> StageOutput.newBuilder().setElements(Elements.newBuilder()
+          .addElements(Element.newBuilder().setId("e1").setType(ElementType.ELEMENT_TYPE_TITLE).setText("Scripted").setPageNumber(1))
+          .addElements(Element.newBuilder().setId("e2").setType(ElementType.ELEMENT_TYPE_PARAGRAPH).setText("one").setPageNumber(1).setParentId("e1")))
+          .build();
+      case "pdf.relationships" -> StageOutput.newBuilder().setRelationships(Relationships.newBuilder()
+          .addRelationships(Relationship.newBuilder().setId("r1").setType(RelationshipType.RELATIONSHIP_TYPE_CONTAINS)
+              .setSourceId("e1").setTargetId("e2"))).build();
+      default -> StageOutput.newBuilder().setCustom(com.google.protobuf.Struct.getDefaultInstance()).build();
+    };
+  }
+}

@@ -1,0 +1,87 @@
+package dev.docmesh.orchestrator;
+
+import com.google.protobuf.ByteString;
+import dev.docmesh.meshkit.server.MeshServer;
+import dev.docmesh.meshkit.testing.Loopback;
+import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
+import dev.docmesh.proto.orchestrator.v1.SubmitJobRequest;
+import dev.docmesh.proto.orchestrator.v1.Job;
+import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
+import io.grpc.ManagedChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** A real orchestrator on loopback over an SQLite file in {@code dataDir}, with clients; restartable. */
+final class TestOrchestrator implements AutoCloseable {
+  static final byte[] PDF = "%PDF-1.7\n% a tiny stand-in document for the orchestrator's tests\n%%EOF\n".getBytes(StandardCharsets.US_ASCII);
+
+  final Path dataDir;
+  private final Map<String, String> env;
+  MeshServer server;
+  ManagedChannel channel;
+  OrchestratorServiceGrpc.OrchestratorServiceBlockingStub client;
+  OrchestratorServiceGrpc.OrchestratorServiceStub asyncClient;
+  TaskQueueServiceGrpc.TaskQueueServiceBlockingStub queue;
+  TaskQueueServiceGrpc.TaskQueueServiceStub asyncQueue;
+
+  private TestOrchestrator(Path dataDir, Map<String, String> extra) {
+    this.dataDir = dataDir;
+    this.env = new HashMap<>(extra);
+    env.put("DOCMESH_DATA_DIR", dataDir.toString());
+    env.putIfAbsent("DOCMESH_SQLITE_SYNCHRONOUS", "NORMAL");
+    open();
+  }
+
+  static TestOrchestrator start(Path dataDir, Map<String, String> extra) {
+    return new TestOrchestrator(dataDir, extra);
+  }
+
+  static TestOrchestrator start(Path dataDir) {
+    return start(dataDir, Map.of());
+  }
+
+  private void open() {
+    server = OrchestratorMain.start(Loopback.env(env));
+    channel = Loopback.channel(server.grpcPort());
+    client = OrchestratorServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    asyncClient = OrchestratorServiceGrpc.newStub(channel);
+    queue = TaskQueueServiceGrpc.newBlockingStub(channel);
+    asyncQueue = TaskQueueServiceGrpc.newStub(channel);
+  }
+
+  /** Closes the server and opens a new one on the same data directory (a process restart). */
+  void restart() throws InterruptedException {
+    closeQuietly();
+    open();
+  }
+
+  ScriptedWorker worker(String id) {
+    return new ScriptedWorker(id, () -> queue);
+  }
+
+  Job submitPdf() {
+    return submit(SubmitJobRequest.newBuilder().setContent(ByteString.copyFrom(PDF)).setFilename("t.pdf").build());
+  }
+
+  Job submit(SubmitJobRequest req) {
+    return client.submitJob(req).getJob();
+  }
+
+  String metrics() throws Exception {
+    return Loopback.get(server.metricsPort(), "/metrics").body();
+  }
+
+  private void closeQuietly() throws InterruptedException {
+    channel.shutdownNow();
+    channel.awaitTermination(5, TimeUnit.SECONDS);
+    server.close();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    closeQuietly();
+  }
+}
