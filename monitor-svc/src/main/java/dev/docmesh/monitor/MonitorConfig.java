@@ -25,13 +25,13 @@ public record MonitorConfig(
     Duration notifyTimeout,
     Duration notifyMaxBackoff,
     Optional<String> jobsTarget,
-    String externalUrl) {
+    Optional<String> externalUrl) {
 
   static final String TARGETS = "DOCMESH_MONITOR_TARGETS";
   static final String DEFAULT_TARGETS =
       "orchestrator=localhost:50051,processor=localhost:50052,worker=localhost:50053,monitor=localhost:50054";
 
-  static MonitorConfig fromEnv(Env env, int metricsPort) {
+  static MonitorConfig fromEnv(Env env) {
     List<Target> targets = Target.parseList(TARGETS, env.string(TARGETS, DEFAULT_TARGETS));
     Duration scrape = positive(env, "DOCMESH_MONITOR_SCRAPE_INTERVAL", Duration.ofSeconds(5));
     Duration history = positive(env, "DOCMESH_MONITOR_HISTORY", Duration.ofMinutes(15));
@@ -53,7 +53,7 @@ public record MonitorConfig(
         positive(env, "DOCMESH_MONITOR_NOTIFY_TIMEOUT", Duration.ofSeconds(10)),
         positive(env, "DOCMESH_MONITOR_NOTIFY_MAX_BACKOFF", Duration.ofMinutes(5)),
         env.raw("DOCMESH_MONITOR_JOBS_TARGET").or(() -> orchestratorTarget(targets)).filter(t -> !t.equals("off")),
-        env.string("DOCMESH_MONITOR_EXTERNAL_URL", "http://localhost:" + metricsPort + "/"));
+        env.raw("DOCMESH_MONITOR_EXTERNAL_URL"));
   }
 
   /** The orchestrator the targets name, as a gRPC target (dns:/// so every replica is reachable). */

@@ -26,6 +26,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +47,9 @@ public final class MonitorMain {
   }
 
   static void wire(MeshServer.Builder server, Env env) {
-    MonitorConfig config = MonitorConfig.fromEnv(env, server.config().metricsPort());
+    MonitorConfig config = MonitorConfig.fromEnv(env);
+    // the dashboard's address is known once the HTTP port is bound (it may be ephemeral)
+    AtomicReference<String> externalUrl = new AtomicReference<>(config.externalUrl().orElse(""));
     List<AlertRule> rules = config.rulesFile().map(RuleLoader::load).orElseGet(RuleLoader::builtIn);
     Clock clock = Clock.systemUTC();
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("monitor-loop"));
@@ -64,7 +68,7 @@ public final class MonitorMain {
     Silences silences = new Silences();
     RuleEngine engine = new RuleEngine(rules, silences, config.repeatInterval(), config.alertHistory());
     NotificationDispatcher dispatcher =
-        new NotificationDispatcher(notifiers(config, clock), notifierThreads, Duration.ofSeconds(1), config.notifyMaxBackoff());
+        new NotificationDispatcher(notifiers(config, externalUrl::get, clock), notifierThreads, Duration.ofSeconds(1), config.notifyMaxBackoff());
     Optional<JobsTracker> jobs =
         config.jobsTarget()
             .map(
@@ -93,17 +97,22 @@ public final class MonitorMain {
         .addKeyValue("targets", config.targets().size())
         .addKeyValue("rules", rules.size())
         .log("monitoring {} with {} alert rules", discovery.services(), rules.size());
-    monitor.start();
+    server.afterStart(
+        started -> {
+          if (config.externalUrl().isEmpty()) {
+            externalUrl.set("http://localhost:" + started.metricsPort() + "/");
+          }
+          monitor.start();
+        });
   }
 
-  private static List<Notifier> notifiers(MonitorConfig config, Clock clock) {
+  private static List<Notifier> notifiers(MonitorConfig config, Supplier<String> externalUrl, Clock clock) {
     List<Notifier> out = new ArrayList<>();
     out.add(new LogNotifier());
-    config.webhookUrl().ifPresent(url -> out.add(new WebhookNotifier(url, config.externalUrl(), config.notifyTimeout())));
+    config.webhookUrl().ifPresent(url -> out.add(new WebhookNotifier(url, externalUrl, config.notifyTimeout())));
     config.alertmanagerUrl()
         .ifPresent(
-            url ->
-                out.add(new AlertmanagerNotifier(url, config.externalUrl(), config.repeatInterval(), config.notifyTimeout(), clock)));
+            url -> out.add(new AlertmanagerNotifier(url, externalUrl, config.repeatInterval(), config.notifyTimeout(), clock)));
     return out;
   }
 

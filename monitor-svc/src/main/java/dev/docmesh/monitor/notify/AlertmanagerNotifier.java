@@ -7,6 +7,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * POSTs alerts to Alertmanager's API ({@code /api/v2/alerts}). Alertmanager resolves an alert
@@ -17,12 +18,12 @@ public final class AlertmanagerNotifier implements Notifier {
   private static final int VALIDITY_IN_REPEATS = 3;
 
   private final URI url;
-  private final String externalUrl;
+  private final Supplier<String> externalUrl;
   private final Duration repeatInterval;
   private final Clock clock;
   private final Http http;
 
-  public AlertmanagerNotifier(URI baseUrl, String externalUrl, Duration repeatInterval, Duration timeout, Clock clock) {
+  public AlertmanagerNotifier(URI baseUrl, Supplier<String> externalUrl, Duration repeatInterval, Duration timeout, Clock clock) {
     String base = baseUrl.toString().replaceAll("/+$", "");
     this.url = URI.create(base + "/api/v2/alerts");
     this.externalUrl = externalUrl;
@@ -53,7 +54,7 @@ public final class AlertmanagerNotifier implements Notifier {
           a.hasEndsAt()
               ? AlertJson.time(a.getEndsAt())
               : clock.instant().plus(repeatInterval.multipliedBy(VALIDITY_IN_REPEATS)).toString());
-      n.put("generatorURL", AlertJson.generatorUrl(externalUrl, a));
+      n.put("generatorURL", AlertJson.generatorUrl(externalUrl.get(), a));
     }
     return list;
   }

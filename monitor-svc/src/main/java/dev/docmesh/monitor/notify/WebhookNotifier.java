@@ -7,6 +7,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.Map;
 
 /**
@@ -15,10 +16,10 @@ import java.util.Map;
  */
 public final class WebhookNotifier implements Notifier {
   private final URI url;
-  private final String externalUrl;
+  private final Supplier<String> externalUrl;
   private final Http http;
 
-  public WebhookNotifier(URI url, String externalUrl, Duration timeout) {
+  public WebhookNotifier(URI url, Supplier<String> externalUrl, Duration timeout) {
     this.url = url;
     this.externalUrl = externalUrl;
     this.http = new Http(timeout);
@@ -46,7 +47,7 @@ public final class WebhookNotifier implements Notifier {
     p.set("groupLabels", AlertJson.map(Map.of("alertname", rule)));
     p.set("commonLabels", AlertJson.map(common(alerts.stream().map(Alert::getLabelsMap).toList())));
     p.set("commonAnnotations", AlertJson.map(common(alerts.stream().map(Alert::getAnnotationsMap).toList())));
-    p.put("externalURL", externalUrl);
+    p.put("externalURL", externalUrl.get());
     ArrayNode list = p.putArray("alerts");
     for (Alert a : alerts) {
       ObjectNode n = list.addObject();
@@ -55,7 +56,7 @@ public final class WebhookNotifier implements Notifier {
       n.set("annotations", AlertJson.map(a.getAnnotationsMap()));
       n.put("startsAt", AlertJson.time(a.getStartsAt()));
       n.put("endsAt", a.hasEndsAt() ? AlertJson.time(a.getEndsAt()) : AlertJson.ZERO_TIME);
-      n.put("generatorURL", AlertJson.generatorUrl(externalUrl, a));
+      n.put("generatorURL", AlertJson.generatorUrl(externalUrl.get(), a));
       n.put("fingerprint", a.getId());
     }
     return p;
