@@ -6,6 +6,8 @@ import dev.docmesh.meshkit.server.ServiceLauncher;
 import dev.docmesh.meshkit.server.ServiceLauncher.ServiceSpec;
 import dev.docmesh.processor.pdf.MetadataProcessor;
 import dev.docmesh.processor.pdf.PdfOpener;
+import dev.docmesh.processor.pdf.RelationshipsProcessor;
+import dev.docmesh.processor.pdf.StructureProcessor;
 import dev.docmesh.processor.pdf.TextProcessor;
 import dev.docmesh.processor.pdf.ValidateProcessor;
 import dev.docmesh.processor.spi.DocumentProcessor;
@@ -27,7 +29,9 @@ public final class ProcessorMain {
 
   /** The processors every instance offers, before plugins. */
   public static List<DocumentProcessor> builtIns() {
-    return List.of(new ValidateProcessor(), new MetadataProcessor(), new TextProcessor());
+    return List.of(
+        new ValidateProcessor(), new MetadataProcessor(), new TextProcessor(), new StructureProcessor(),
+        new RelationshipsProcessor());
   }
 
   static void wire(MeshServer.Builder server, Env env) {
