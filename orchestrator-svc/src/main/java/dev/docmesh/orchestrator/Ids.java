@@ -15,31 +15,40 @@ public final class Ids {
 
   private Ids() {}
 
-  /** "job-" and a ULID: ids sort by creation time, which ListJobs' newest-first order relies on. */
-  public static String newJobId(Instant now) {
+  private static long lastMillis = -1;
+  private static long lastHi;
+  private static long lastLo;
+
+  /**
+   * "job-" and a ULID: ids sort by creation time, which ListJobs' newest-first order relies on.
+   * Monotonic within one millisecond (the random part is incremented), so ids made by this
+   * process sort exactly in creation order.
+   */
+  public static synchronized String newJobId(Instant now) {
+    long time = Math.max(now.toEpochMilli(), lastMillis);
+    if (time == lastMillis) {
+      lastLo++;
+      if (lastLo >>> 40 != 0) {
+        lastLo = 0;
+        lastHi = (lastHi + 1) & 0xFF_FFFF_FFFFL;
+      }
+    } else {
+      lastMillis = time;
+      lastHi = RANDOM.nextLong() & 0xFF_FFFF_FFFFL;
+      lastLo = RANDOM.nextLong() & 0x7F_FFFF_FFFFL; // top bit clear: room to increment
+    }
     char[] out = new char[26];
-    long time = now.toEpochMilli();
-    for (int i = 9; i >= 0; i--) {
-      out[i] = CROCKFORD[(int) (time & 31)];
-      time >>>= 5;
-    }
-    byte[] random = new byte[10];
-    RANDOM.nextBytes(random);
-    long hi = 0;
-    long lo = 0;
-    for (int i = 0; i < 5; i++) {
-      hi = (hi << 8) | (random[i] & 0xff);
-      lo = (lo << 8) | (random[i + 5] & 0xff);
-    }
-    for (int i = 17; i >= 10; i--) {
-      out[i] = CROCKFORD[(int) (hi & 31)];
-      hi >>>= 5;
-    }
-    for (int i = 25; i >= 18; i--) {
-      out[i] = CROCKFORD[(int) (lo & 31)];
-      lo >>>= 5;
-    }
+    encode(out, 0, 10, time);
+    encode(out, 10, 8, lastHi);
+    encode(out, 18, 8, lastLo);
     return "job-" + new String(out);
+  }
+
+  private static void encode(char[] out, int from, int chars, long value) {
+    for (int i = from + chars - 1; i >= from; i--) {
+      out[i] = CROCKFORD[(int) (value & 31)];
+      value >>>= 5;
+    }
   }
 
   public static String newLeaseToken() {

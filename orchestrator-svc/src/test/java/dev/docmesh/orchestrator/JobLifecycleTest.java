@@ -288,7 +288,6 @@ class JobLifecycleTest {
     for (int i = 0; i < 5; i++) {
       ids.add(orch.submit(SubmitJobRequest.newBuilder().setContent(ByteString.copyFrom(TestOrchestrator.PDF))
           .putLabels("batch", i % 2 == 0 ? "even" : "odd").build()).getId());
-      Thread.sleep(2); // distinct creation milliseconds keep the newest-first order unambiguous
     }
     orch.client.cancelJob(CancelJobRequest.newBuilder().setJobId(ids.get(0)).build());
     ListJobsResponse page1 = orch.client.listJobs(ListJobsRequest.newBuilder().setPageSize(2).build());

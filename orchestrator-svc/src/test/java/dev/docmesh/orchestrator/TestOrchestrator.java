@@ -27,8 +27,11 @@ final class TestOrchestrator implements AutoCloseable {
   TaskQueueServiceGrpc.TaskQueueServiceBlockingStub queue;
   TaskQueueServiceGrpc.TaskQueueServiceStub asyncQueue;
 
-  private TestOrchestrator(Path dataDir, Map<String, String> extra) {
+  private final java.time.Clock clock;
+
+  private TestOrchestrator(Path dataDir, Map<String, String> extra, java.time.Clock clock) {
     this.dataDir = dataDir;
+    this.clock = clock;
     this.env = new HashMap<>(extra);
     env.put("DOCMESH_DATA_DIR", dataDir.toString());
     env.putIfAbsent("DOCMESH_SQLITE_SYNCHRONOUS", "NORMAL");
@@ -36,7 +39,11 @@ final class TestOrchestrator implements AutoCloseable {
   }
 
   static TestOrchestrator start(Path dataDir, Map<String, String> extra) {
-    return new TestOrchestrator(dataDir, extra);
+    return new TestOrchestrator(dataDir, extra, java.time.Clock.systemUTC());
+  }
+
+  static TestOrchestrator start(Path dataDir, Map<String, String> extra, java.time.Clock clock) {
+    return new TestOrchestrator(dataDir, extra, clock);
   }
 
   static TestOrchestrator start(Path dataDir) {
@@ -44,7 +51,7 @@ final class TestOrchestrator implements AutoCloseable {
   }
 
   private void open() {
-    server = OrchestratorMain.start(Loopback.env(env));
+    server = OrchestratorMain.start(Loopback.env(env), clock);
     channel = Loopback.channel(server.grpcPort());
     client = OrchestratorServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     asyncClient = OrchestratorServiceGrpc.newStub(channel);
