@@ -96,6 +96,10 @@ final class Heartbeater {
     }
   }
 
+  private synchronized boolean isStopped() {
+    return stopped;
+  }
+
   private synchronized void flushProgress() {
     delayedProgress = null;
     if (!stopped && pendingProgress != null) {
@@ -131,7 +135,7 @@ final class Heartbeater {
   private final class Answer implements StreamObserver<HeartbeatResponse> {
     @Override
     public void onNext(HeartbeatResponse response) {
-      if (response.getCancelRequested()) {
+      if (response.getCancelRequested() && !isStopped()) {
         listener.cancelRequested();
       }
     }
@@ -139,6 +143,9 @@ final class Heartbeater {
     @Override
     public void onError(Throwable t) {
       Status status = Status.fromThrowable(t);
+      if (isStopped()) {
+        return; // an answer to a beat sent just before the result was delivered
+      }
       switch (status.getCode()) {
         case FAILED_PRECONDITION, NOT_FOUND -> listener.leaseLost(status);
         default ->
