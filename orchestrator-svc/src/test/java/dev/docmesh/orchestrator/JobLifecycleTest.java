@@ -304,4 +304,16 @@ class JobLifecycleTest {
     assertThat(orch.client.listPipelines(ListPipelinesRequest.getDefaultInstance()).getPipelinesList())
         .extracting(Pipeline::getName).containsExactly("pdf-standard");
   }
+
+  @Test
+  void theSubmitCallsTraceContextIsStoredAndHandedOutWithEachTask() throws Exception {
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    io.grpc.Metadata headers = new io.grpc.Metadata();
+    headers.put(io.grpc.Metadata.Key.of("traceparent", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "00-" + traceId + "-00f067aa0ba902b7-01");
+    Job job = orch.client.withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers))
+        .submitJob(SubmitJobRequest.newBuilder().setContent(ByteString.copyFrom(TestOrchestrator.PDF)).build()).getJob();
+    assertThat(job.getTraceparent()).startsWith("00-" + traceId + "-").hasSize(55);
+    Task t = orch.worker("w").poll();
+    assertThat(t.getTraceparent()).isEqualTo(job.getTraceparent());
+  }
 }

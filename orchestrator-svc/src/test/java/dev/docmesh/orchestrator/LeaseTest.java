@@ -16,7 +16,14 @@ import dev.docmesh.proto.orchestrator.v1.TaskState;
 import dev.docmesh.proto.orchestrator.v1.WatchJobRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.util.Durations;
+import dev.docmesh.proto.orchestrator.v1.Pipeline;
+import dev.docmesh.proto.orchestrator.v1.RetryPolicy;
+import dev.docmesh.proto.orchestrator.v1.Stage;
+import dev.docmesh.proto.orchestrator.v1.SubmitJobRequest;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -118,5 +125,25 @@ class LeaseTest {
     Job failed = orch.client.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob();
     assertThat(failed.getError().getReason()).isEqualTo("LEASE_EXPIRED");
     assertThat(failed.getError().getStage()).isEqualTo("validate");
+  }
+
+  @Test
+  void anAttemptLongerThanTheStageTimeoutEndsEvenWithHeartbeats() throws Exception {
+    Pipeline p = Pipeline.newBuilder().setName("t").addStages(Stage.newBuilder().setName("slow").setProcessor("text.plain")
+        .setTimeout(Durations.fromMillis(600)).setRetry(RetryPolicy.newBuilder().setMaxAttempts(1))).build();
+    Job job = orch.submit(SubmitJobRequest.newBuilder().setContent(ByteString.copyFromUtf8("x")).setInlinePipeline(p).build());
+    ScriptedWorker w = orch.worker("w");
+    Task t = w.poll(Duration.ofSeconds(5), List.of("text.plain"));
+    assertThat(t.getTimeout().getNanos()).isEqualTo(600_000_000);
+    await().pollInterval(Duration.ofMillis(100)).atMost(Duration.ofSeconds(5)).until(() -> {
+      try {
+        return w.heartbeat(t, null).getCancelRequested();
+      } catch (StatusRuntimeException e) {
+        return Errors.reason(e).orElse("").equals("LEASE_STALE");
+      }
+    });
+    Job failed = orch.client.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob();
+    assertThat(failed.getState()).isEqualTo(JobState.JOB_STATE_FAILED);
+    assertThat(failed.getError().getReason()).isEqualTo("STAGE_TIMEOUT");
   }
 }

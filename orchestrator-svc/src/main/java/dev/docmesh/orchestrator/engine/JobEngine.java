@@ -474,11 +474,20 @@ public final class JobEngine implements AutoCloseable {
     }
     for (JobRecord job : List.copyOf(active.values())) {
       for (TaskRecord t : job.tasks()) {
-        if (t.state == TaskState.TASK_STATE_LEASED && !t.leaseExpire.isAfter(now) && !job.isTerminal()) {
+        if (job.isTerminal() || t.state != TaskState.TASK_STATE_LEASED) {
+          continue;
+        }
+        if (!t.leaseExpire.isAfter(now)) {
           JobError err = JobError.newBuilder().setStage(t.name()).setCode("DEADLINE_EXCEEDED").setReason("LEASE_EXPIRED")
               .setMessage("worker " + t.workerId + " did not heartbeat within " + config.leaseDuration()).build();
           log.info("lease of {} (attempt {}) expired", t.taskId(), t.attempt);
           endAttempt(job, t, err, t.attempt < t.maxAttempts() ? now : null, now, "lease_expired");
+        } else if (!t.startTime.plus(t.timeout()).isAfter(now)) {
+          // Heartbeats prove the worker lives, not that the attempt ends: the stage timeout bounds it.
+          JobError err = JobError.newBuilder().setStage(t.name()).setCode("DEADLINE_EXCEEDED").setReason("STAGE_TIMEOUT")
+              .setMessage("attempt " + t.attempt + " ran longer than the stage timeout of " + t.timeout()).build();
+          log.info("attempt {} of {} timed out", t.attempt, t.taskId());
+          endAttempt(job, t, err, t.attempt < t.maxAttempts() ? now.plus(t.backoffAfter(t.attempt)) : null, now, "timed_out");
         }
       }
     }
