@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       WorkersCommand.class,
       StatusCommand.class,
       AlertsCommand.class,
+      GenerateCommand.class,
 
       CommandLine.HelpCommand.class
     })

@@ -79,7 +79,7 @@ final class SubmitCommand extends RemoteCommand {
               .getJob();
       jobs.put(job, f);
       if (global.json && !watch) {
-        out.println(Output.json(job));
+        out.println(Output.jsonLine(job));
       } else if (!global.json) {
         out.printf("%s  %s  %s%n", job.getId(), ProgressView.name(job.getState()), f.getFileName());
       }
