@@ -20,6 +20,7 @@ final class ProcessingCall implements ProcessingContext {
   private final String mediaType;
   private final long deadlineNanos;
   private final PdfOpener opener;
+  private final long maxStreamBytes;
   private final Consumer<Progress> progressSink;
   private volatile boolean cancelled;
   private volatile boolean timedOut;
@@ -30,12 +31,14 @@ final class ProcessingCall implements ProcessingContext {
       String mediaType,
       long deadlineNanos,
       PdfOpener opener,
+      long maxStreamBytes,
       Consumer<Progress> progressSink) {
     this.request = request;
     this.content = content;
     this.mediaType = mediaType;
     this.deadlineNanos = deadlineNanos;
     this.opener = opener;
+    this.maxStreamBytes = maxStreamBytes;
     this.progressSink = progressSink;
   }
 
@@ -95,6 +98,11 @@ final class ProcessingCall implements ProcessingContext {
   public PDDocument openPdf() throws IOException {
     checkpoint();
     return opener.open(content, request.getPassword());
+  }
+
+  @Override
+  public long maxDecodedStreamBytes() {
+    return maxStreamBytes;
   }
 
   /** The client went away: stop at the next checkpoint. */

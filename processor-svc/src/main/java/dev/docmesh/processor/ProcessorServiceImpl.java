@@ -135,7 +135,8 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
       this.timeLimit = settings.callTimeout();
       this.call =
           new ProcessingCall(
-              request, content, mediaType, startNanos + Math.min(own, callDeadline), opener, this::progress);
+              request, content, mediaType, startNanos + Math.min(own, callDeadline), opener,
+              settings.maxStreamBytes(), this::progress);
       observer.setOnCancelHandler(this::cancelled);
       if (own < callDeadline) {
         // Our limit comes first: end the call with LIMIT_TIME even if the work is stuck

@@ -12,6 +12,7 @@ import java.time.Duration;
  * @param callTimeout per-call processing time; a sooner call deadline wins
  * @param pdfMainMemoryBytes PDFBox keeps up to this much of one document's buffers on the heap...
  * @param pdfTempBytes ...and up to this much more in temp files; beyond, LIMIT_MEMORY
+ * @param maxStreamBytes a stream that decodes to more (a decompression bomb) fails with LIMIT_MEMORY
  * @param tempDir where those temp files go
  * @param threads processing threads (PDFBox work never runs on network threads)
  * @param queue calls waiting for a thread; beyond, RESOURCE_EXHAUSTED PROCESSOR_BUSY
@@ -22,6 +23,7 @@ public record ProcessorSettings(
     Duration callTimeout,
     long pdfMainMemoryBytes,
     long pdfTempBytes,
+    long maxStreamBytes,
     Path tempDir,
     int threads,
     int queue) {
@@ -31,6 +33,7 @@ public record ProcessorSettings(
   public static final String CALL_TIMEOUT = "DOCMESH_PROCESSOR_TIMEOUT";
   public static final String PDF_MAIN_MEMORY = "DOCMESH_PDF_MAIN_MEMORY";
   public static final String PDF_TEMP_BYTES = "DOCMESH_PDF_TEMP_BYTES";
+  public static final String PDF_MAX_STREAM_BYTES = "DOCMESH_PDF_MAX_STREAM_BYTES";
   public static final String PDF_TEMP_DIR = "DOCMESH_PDF_TEMP_DIR";
   public static final String THREADS = "DOCMESH_PROCESSOR_THREADS";
   public static final String QUEUE = "DOCMESH_PROCESSOR_QUEUE";
@@ -43,6 +46,7 @@ public record ProcessorSettings(
         env.duration(CALL_TIMEOUT, Duration.ofSeconds(120)),
         env.bytes(PDF_MAIN_MEMORY, 64 * mib, 1 * mib, Long.MAX_VALUE / 4),
         env.bytes(PDF_TEMP_BYTES, 256 * mib, 0, Long.MAX_VALUE / 4),
+        env.bytes(PDF_MAX_STREAM_BYTES, 64 * mib, 1024, Integer.MAX_VALUE),
         env.path(PDF_TEMP_DIR, Path.of(System.getProperty("java.io.tmpdir"), "docmesh-processor")),
         env.integer(THREADS, Runtime.getRuntime().availableProcessors(), 1, 256),
         env.integer(QUEUE, 64, 0, 100_000));

@@ -159,6 +159,7 @@ public final class MetadataProcessor implements DocumentProcessor {
     Map<String, Integer> annotations = new TreeMap<>();
     Map<String, FontInfo> fonts = new TreeMap<>();
     ImagePlacementCounter images = new ImagePlacementCounter(context);
+    StreamGuard guard = new StreamGuard(context.maxDecodedStreamBytes());
     int imageCount = 0;
     int number = 0;
     for (PDPage page : document.getPages()) {
@@ -173,6 +174,7 @@ public final class MetadataProcessor implements DocumentProcessor {
               .setRotation(Math.floorMod(page.getRotation(), 360)));
       countAnnotations(page, annotations);
       PageFonts.collect(page, fonts);
+      guard.checkPage(page);
       imageCount += images.count(page);
       context.progress(number, total, "page", "page " + number + " of " + total);
     }

@@ -33,6 +33,8 @@ public final class PdfOpener {
     if (!PdfSniffer.looksLikePdf(bytes)) {
       throw Failures.notAPdf("the content does not start with a %PDF- header");
     }
+    // PDFBox drops objects it finds nested too deeply (logging an error): refuse them instead.
+    NestingScanner.forFile(NestingScanner.LIMIT).feed(bytes, 0, bytes.length);
     MemoryUsageSetting memory =
         MemoryUsageSetting.setupMixed(
                 settings.pdfMainMemoryBytes(), settings.pdfMainMemoryBytes() + settings.pdfTempBytes())

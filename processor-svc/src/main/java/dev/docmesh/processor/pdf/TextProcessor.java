@@ -40,6 +40,7 @@ public final class TextProcessor implements DocumentProcessor {
   public static DocumentText extract(PDDocument document, ProcessingContext context, boolean sortByPosition)
       throws java.io.IOException {
     CheckpointingTextStripper stripper = new CheckpointingTextStripper(context);
+    StreamGuard guard = new StreamGuard(context.maxDecodedStreamBytes());
     stripper.setSortByPosition(sortByPosition);
     stripper.setLineSeparator("\n");
     stripper.setPageEnd("");
@@ -47,6 +48,7 @@ public final class TextProcessor implements DocumentProcessor {
     DocumentText.Builder text = DocumentText.newBuilder();
     for (int page = 1; page <= total; page++) {
       context.checkpoint();
+      guard.checkPage(document.getPage(page - 1));
       stripper.setStartPage(page);
       stripper.setEndPage(page);
       text.addPages(PageText.newBuilder().setPageNumber(page).setText(stripper.getText(document)));

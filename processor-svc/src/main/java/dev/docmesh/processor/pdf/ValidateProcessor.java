@@ -58,6 +58,11 @@ public final class ValidateProcessor implements DocumentProcessor {
           .setPasswordOpened(true)
           .setPasswordRequired(encrypted && needsPassword(context))
           .setPageCount(document.getNumberOfPages());
+      StreamGuard guard = new StreamGuard(context.maxDecodedStreamBytes());
+      for (var page : document.getPages()) {
+        context.checkpoint();
+        guard.checkPage(page);
+      }
       if (document.getNumberOfPages() == 0) {
         report.addWarnings("the document has no pages");
       }

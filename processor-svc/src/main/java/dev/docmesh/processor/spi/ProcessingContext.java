@@ -44,4 +44,11 @@ public interface ProcessingContext {
    * PDF_CORRUPT, LIMIT_PAGES, LIMIT_MEMORY. The caller closes the document.
    */
   PDDocument openPdf() throws IOException;
+
+  /**
+   * The most bytes one PDF stream may decode to. Check each page with {@code
+   * dev.docmesh.processor.pdf.StreamGuard} before PDFBox parses it: PDFBox decodes streams
+   * into memory, and a decompression bomb would take it all.
+   */
+  long maxDecodedStreamBytes();
 }

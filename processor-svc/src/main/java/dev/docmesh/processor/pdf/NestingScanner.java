@@ -1,0 +1,151 @@
+package dev.docmesh.processor.pdf;
+
+import dev.docmesh.processor.Failures;
+
+/**
+ * Measures how deeply arrays and dictionaries nest in PDF syntax, byte by byte, without
+ * parsing. PDFBox gives up on deep nesting by logging and dropping the object, which would
+ * turn a hostile document into a silently wrong result; this turns it into LIMIT_NESTING.
+ * Strings, comments and stream data (file syntax) or inline image data (content syntax) are
+ * skipped, so their bytes do not count.
+ */
+final class NestingScanner {
+  /** Deeper than any real document nests (real ones stay under ~20). */
+  static final int LIMIT = 256;
+
+  private enum Mode { NORMAL, STRING, HEX, COMMENT, SKIP }
+
+  private static final byte[] END_STREAM = "endstream".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] END_INLINE = "EI".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  private final boolean content;
+  private final int limit;
+  private Mode mode = Mode.NORMAL;
+  private int depth;
+  private int parens;
+  private boolean escaped;
+  private boolean pendingLt;
+  private boolean pendingGt;
+  private final StringBuilder word = new StringBuilder();
+  private byte[] skipUntil;
+  private int matched;
+
+  private NestingScanner(boolean content, int limit) {
+    this.content = content;
+    this.limit = limit;
+  }
+
+  /** For a whole PDF file: stream data is skipped. */
+  static NestingScanner forFile(int limit) {
+    return new NestingScanner(false, limit);
+  }
+
+  /** For decoded content streams: inline image data is skipped. */
+  static NestingScanner forContent(int limit) {
+    return new NestingScanner(true, limit);
+  }
+
+  /** Throws LIMIT_NESTING as soon as the nesting passes the limit. */
+  void feed(byte[] bytes, int offset, int length) {
+    for (int i = offset; i < offset + length; i++) {
+      step(bytes[i] & 0xff);
+    }
+  }
+
+  private void step(int c) {
+    switch (mode) {
+      case STRING -> {
+        if (escaped) {
+          escaped = false;
+        } else if (c == '\\') {
+          escaped = true;
+        } else if (c == '(') {
+          parens++;
+        } else if (c == ')' && --parens == 0) {
+          mode = Mode.NORMAL;
+        }
+      }
+      case HEX -> {
+        if (c == '>') {
+          mode = Mode.NORMAL;
+        }
+      }
+      case COMMENT -> {
+        if (c == '\n' || c == '\r') {
+          mode = Mode.NORMAL;
+        }
+      }
+      case SKIP -> {
+        matched = c == skipUntil[matched] ? matched + 1 : (c == skipUntil[0] ? 1 : 0);
+        if (matched == skipUntil.length) {
+          mode = Mode.NORMAL;
+          matched = 0;
+        }
+      }
+      case NORMAL -> normal(c);
+    }
+  }
+
+  private void normal(int c) {
+    if (pendingLt) {
+      pendingLt = false;
+      if (c == '<') {
+        deeper();
+      } else if (c != '>') {
+        mode = Mode.HEX; // a single "<" opened a hex string
+      }
+      return;
+    }
+    if (pendingGt) {
+      pendingGt = false;
+      if (c == '>') {
+        depth = Math.max(0, depth - 1);
+        return;
+      }
+    }
+    if (c > ' ' && "()<>[]{}/%".indexOf(c) < 0) {
+      if (word.length() < 16) {
+        word.append((char) c);
+      }
+      return;
+    }
+    endWord(c);
+    switch (c) {
+      case '(' -> {
+        mode = Mode.STRING;
+        parens = 1;
+      }
+      case '%' -> mode = Mode.COMMENT;
+      case '[' -> deeper();
+      case ']' -> depth = Math.max(0, depth - 1);
+      case '<' -> pendingLt = true;
+      case '>' -> pendingGt = true;
+      default -> {}
+    }
+  }
+
+  private void endWord(int delimiter) {
+    if (word.isEmpty()) {
+      return;
+    }
+    String w = word.toString();
+    word.setLength(0);
+    if (!content && w.equals("stream")) {
+      skip(END_STREAM);
+    } else if (content && w.equals("ID") && (delimiter == ' ' || delimiter == '\n' || delimiter == '\r')) {
+      skip(END_INLINE);
+    }
+  }
+
+  private void skip(byte[] until) {
+    mode = Mode.SKIP;
+    skipUntil = until;
+    matched = 0;
+  }
+
+  private void deeper() {
+    if (++depth > limit) {
+      throw Failures.limit(Failures.LIMIT_NESTING, "arrays or dictionaries nest deeper than " + limit + " levels", depth, limit);
+    }
+  }
+}

@@ -1,0 +1,206 @@
+package dev.docmesh.processor.pdf;
+
+import dev.docmesh.processor.Failures;
+import io.grpc.StatusRuntimeException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import org.apache.pdfbox.cos.COSArray;
+import org.apache.pdfbox.cos.COSBase;
+import org.apache.pdfbox.cos.COSDictionary;
+import org.apache.pdfbox.cos.COSName;
+import org.apache.pdfbox.cos.COSObject;
+import org.apache.pdfbox.cos.COSStream;
+import org.apache.pdfbox.filter.Filter;
+import org.apache.pdfbox.filter.FilterFactory;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.common.PDStream;
+
+/**
+ * Defuses decompression bombs before PDFBox meets them: PDFBox decodes a whole stream into
+ * heap memory, so every stream a page's text extraction decodes (content streams, form
+ * XObjects, fonts, ToUnicode maps) is first decoded into a counting sink that stops at the
+ * limit. Each stream is checked once per document.
+ */
+public final class StreamGuard {
+  private static final int MAX_DEPTH = 16;
+
+  private final long limit;
+  private final Set<COSBase> checked = Collections.newSetFromMap(new IdentityHashMap<>());
+
+  public StreamGuard(long limit) {
+    this.limit = limit;
+  }
+
+  /** Throws LIMIT_MEMORY when a stream the page draws with decodes to more than the limit. */
+  public void checkPage(PDPage page) throws IOException {
+    Iterator<PDStream> contents = page.getContentStreams();
+    while (contents.hasNext()) {
+      check(contents.next().getCOSObject(), true);
+    }
+    checkResources(page.getCOSObject().getCOSDictionary(COSName.RESOURCES), 0);
+  }
+
+  private void checkResources(COSDictionary resources, int depth) throws IOException {
+    if (resources == null || depth > MAX_DEPTH || !checked.add(resources)) {
+      return;
+    }
+    COSDictionary xobjects = resources.getCOSDictionary(COSName.XOBJECT);
+    if (xobjects != null) {
+      for (COSName name : xobjects.keySet()) {
+        if (resolve(xobjects.getItem(name)) instanceof COSStream form
+            && !COSName.IMAGE.equals(form.getCOSName(COSName.SUBTYPE))) {
+          check(form, true);
+          checkResources(form.getCOSDictionary(COSName.RESOURCES), depth + 1);
+        }
+      }
+    }
+    COSDictionary fonts = resources.getCOSDictionary(COSName.FONT);
+    if (fonts != null) {
+      for (COSName name : fonts.keySet()) {
+        if (resolve(fonts.getItem(name)) instanceof COSDictionary font) {
+          checkFont(font, depth + 1);
+        }
+      }
+    }
+  }
+
+  private void checkFont(COSDictionary font, int depth) throws IOException {
+    if (depth > MAX_DEPTH || !checked.add(font)) {
+      return;
+    }
+    checkIfStream(font.getItem(COSName.TO_UNICODE));
+    if (resolve(font.getItem(COSName.FONT_DESC)) instanceof COSDictionary descriptor) {
+      for (COSName file : List.of(COSName.FONT_FILE, COSName.FONT_FILE2, COSName.FONT_FILE3)) {
+        checkIfStream(descriptor.getItem(file));
+      }
+    }
+    if (resolve(font.getItem(COSName.DESCENDANT_FONTS)) instanceof COSArray descendants) {
+      for (int i = 0; i < Math.min(descendants.size(), 4); i++) {
+        if (resolve(descendants.get(i)) instanceof COSDictionary descendant) {
+          checkFont(descendant, depth + 1);
+        }
+      }
+    }
+    if (resolve(font.getItem(COSName.CHAR_PROCS)) instanceof COSDictionary procs) {
+      for (COSName glyph : procs.keySet()) {
+        checkIfStream(procs.getItem(glyph));
+      }
+    }
+    checkResources(font.getCOSDictionary(COSName.RESOURCES), depth + 1);
+  }
+
+  private void checkIfStream(COSBase item) throws IOException {
+    if (resolve(item) instanceof COSStream stream) {
+      check(stream, false);
+    }
+  }
+
+  private static COSBase resolve(COSBase item) {
+    return item instanceof COSObject object ? object.getObject() : item;
+  }
+
+  /** Content (page or form) is also scanned for hostile nesting as it is decoded. */
+  private void check(COSStream stream, boolean content) throws IOException {
+    if (!checked.add(stream)) {
+      return;
+    }
+    NestingScanner scanner = content ? NestingScanner.forContent(NestingScanner.LIMIT) : null;
+    List<COSName> filters = filtersOf(stream.getFilters());
+    InputStream in = stream.createRawInputStream();
+    if (filters.isEmpty()) {
+      if (scanner != null) {
+        byte[] raw = in.readNBytes((int) Math.min(limit, Integer.MAX_VALUE - 8));
+        scanner.feed(raw, 0, raw.length);
+      }
+      in.close();
+      return;
+    }
+    try {
+      for (int i = 0; i < filters.size(); i++) {
+        Filter filter = FilterFactory.INSTANCE.getFilter(filters.get(i));
+        boolean last = i == filters.size() - 1;
+        BoundedSink sink = new BoundedSink(limit, !last, last ? scanner : null);
+        try {
+          filter.decode(in, sink, stream, i);
+        } catch (LimitReached e) {
+          // reported below
+        } catch (StatusRuntimeException e) {
+          throw e; // hostile nesting found while decoding
+        } catch (IOException | RuntimeException e) {
+          return; // damaged data: PDFBox decides what that means when it reads the stream
+        }
+        if (sink.count > limit) {
+          throw Failures.limit(
+              Failures.LIMIT_MEMORY,
+              "a stream decodes to more than " + limit + " bytes (decompression bomb)",
+              sink.count,
+              limit);
+        }
+        in.close();
+        in = last ? InputStream.nullInputStream() : new ByteArrayInputStream(sink.bytes.toByteArray());
+      }
+    } finally {
+      in.close();
+    }
+  }
+
+  private static List<COSName> filtersOf(COSBase filters) {
+    COSBase f = resolve(filters);
+    if (f instanceof COSName name) {
+      return List.of(name);
+    }
+    if (f instanceof COSArray array) {
+      return array.toList().stream().map(StreamGuard::resolve).filter(COSName.class::isInstance).map(COSName.class::cast).toList();
+    }
+    return List.of();
+  }
+
+  private static final class LimitReached extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    LimitReached() {
+      super("decoded size limit reached", null);
+    }
+  }
+
+  /** Counts what a filter writes, keeps it only when a later filter needs it, stops past the limit. */
+  private static final class BoundedSink extends OutputStream {
+    final long limit;
+    final ByteArrayOutputStream bytes;
+    final NestingScanner scanner;
+    long count;
+
+    BoundedSink(long limit, boolean keep, NestingScanner scanner) {
+      this.limit = limit;
+      this.bytes = keep ? new ByteArrayOutputStream() : null;
+      this.scanner = scanner;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      count += len;
+      if (count > limit) {
+        throw new LimitReached();
+      }
+      if (bytes != null) {
+        bytes.write(b, off, len);
+      }
+      if (scanner != null) {
+        scanner.feed(b, off, len);
+      }
+    }
+  }
+}
