@@ -2,7 +2,6 @@ package dev.docmesh.orchestrator;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Durations;
-import com.google.protobuf.util.Timestamps;
 import dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.Pipeline;

@@ -82,6 +82,11 @@ class PipelinesAndRetentionTest {
     assertThatThrownBy(() -> OrchestratorMain.start(Loopback.env(Map.of("DOCMESH_DATA_DIR", data.resolve("d3").toString(),
         "DOCMESH_PIPELINES_FILE", typo.toString()))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("unknown key 'afterr'");
+    Path scalar = data.resolve("scalar.yaml");
+    Files.writeString(scalar, "pipelines:\n  - name: x\n    stages:\n      - {name: a, processor: pdf.text}\n      - {name: b, processor: pdf.text, after: a}\n");
+    assertThatThrownBy(() -> OrchestratorMain.start(Loopback.env(Map.of("DOCMESH_DATA_DIR", data.resolve("d4").toString(),
+        "DOCMESH_PIPELINES_FILE", scalar.toString()))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("pipelines[0].stages[1].after: expected a list");
   }
 
   @Test

@@ -88,7 +88,11 @@ final class TestOrchestrator implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    closeQuietly();
+  public void close() {
+    try {
+      closeQuietly();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

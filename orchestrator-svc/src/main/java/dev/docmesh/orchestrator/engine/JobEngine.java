@@ -40,7 +40,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -628,9 +627,5 @@ public final class JobEngine implements AutoCloseable {
       w.answer(PollTaskResponse.getDefaultInstance());
     }
     waiters.clear();
-  }
-
-  Collection<JobRecord> activeJobs() {
-    return active.values();
   }
 }

@@ -62,6 +62,7 @@ public final class PipelineYaml {
   private static Pipeline pipeline(JsonNode n, String where) {
     checkKeys(n, PIPELINE_KEYS, where);
     Pipeline.Builder b = Pipeline.newBuilder().setName(n.path("name").asText("")).setDescription(n.path("description").asText(""));
+    list(n, "stages", where);
     int i = 0;
     for (JsonNode s : n.path("stages")) {
       b.addStages(stage(s, where + ".stages[" + i++ + "]"));
@@ -72,6 +73,7 @@ public final class PipelineYaml {
   private static Stage stage(JsonNode n, String where) {
     checkKeys(n, STAGE_KEYS, where);
     Stage.Builder b = Stage.newBuilder().setName(n.path("name").asText("")).setProcessor(n.path("processor").asText(""));
+    list(n, "after", where);
     for (JsonNode a : n.path("after")) {
       b.addAfter(a.asText());
     }
@@ -109,6 +111,13 @@ public final class PipelineYaml {
       throw new ConfigException(where + ": '" + n.asText() + "' is not a duration such as 500ms, 30s or PT1M");
     }
     return com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
+  }
+
+  /** A key that must hold a list when present: a scalar would otherwise read as an empty list. */
+  private static void list(JsonNode n, String key, String where) {
+    if (n.hasNonNull(key) && !n.get(key).isArray()) {
+      throw new ConfigException(where + "." + key + ": expected a list, e.g. [" + n.get(key).asText() + "]");
+    }
   }
 
   private static void checkKeys(JsonNode n, Set<String> allowed, String where) {
