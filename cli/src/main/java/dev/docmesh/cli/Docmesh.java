@@ -40,6 +40,9 @@ public final class Docmesh implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // The services of `up` and `demo` log to the same terminal as the progress bars: warnings only,
+    // unless DOCMESH_LOG_LEVEL says otherwise. Set before the first logger exists.
+    System.setProperty("docmesh.log.level", java.util.Arrays.asList(args).contains("--verbose") ? "INFO" : "WARN");
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 

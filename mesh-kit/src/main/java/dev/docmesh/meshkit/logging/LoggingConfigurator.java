@@ -20,7 +20,9 @@ public final class LoggingConfigurator extends ContextAwareBase implements Confi
   @Override
   public ExecutionStatus configure(LoggerContext context) {
     String format = System.getenv().getOrDefault("DOCMESH_LOG_FORMAT", "text").toLowerCase(Locale.ROOT);
-    Level level = Level.toLevel(System.getenv().getOrDefault("DOCMESH_LOG_LEVEL", "INFO"), Level.INFO);
+    // A program embedding the services (the CLI) may lower the default; the variable still wins.
+    String fallback = System.getProperty("docmesh.log.level", "INFO");
+    Level level = Level.toLevel(System.getenv().getOrDefault("DOCMESH_LOG_LEVEL", fallback), Level.INFO);
 
     Encoder<ILoggingEvent> encoder;
     if (format.equals("json")) {
