@@ -196,6 +196,55 @@ class WorkerLoopTest {
   }
 
   @Test
+  void anUnavailableAnswerIsRetriedByTheChannelsServiceConfigPolicy() {
+    mesh = new FakeMesh(Map.of("DOCMESH_WORKER_BREAKER_FAILURES", "1"));
+    mesh.processor.behaviour =
+        (request, out) -> {
+          if (mesh.processor.requests.size() == 1) {
+            out.onError(Status.UNAVAILABLE.withDescription("restarting").asRuntimeException());
+          } else {
+            FakeProcessor.answerValid(request, out);
+          }
+        };
+    mesh.offer("pdf.validate");
+    await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
+    assertThat(mesh.processor.requests).hasSize(2);
+    // one logical call that succeeded: the retry happened inside the channel, so the worker's own
+    // loop (and its circuit breaker, which opens at the first failure here) never saw UNAVAILABLE
+    String[] labels = {"grpc_type", "grpc_service", "grpc_method", "grpc_code"};
+    assertThat(mesh.metric("grpc_client_handled_total", labels, new String[] {"server_stream", "docmesh.processor.v1.ProcessorService", "Process", "OK"}))
+        .isEqualTo(1.0);
+    assertThat(mesh.metric("grpc_client_handled_total", labels, new String[] {"server_stream", "docmesh.processor.v1.ProcessorService", "Process", "UNAVAILABLE"}))
+        .isNull();
+  }
+
+  @Test
+  void pollingResumesWithBackoffOnceTheOrchestratorIsBack() {
+    mesh = new FakeMesh();
+    await().atMost(WAIT).until(() -> !mesh.queue.polls.isEmpty());
+    mesh.orchestratorServer.stop();
+    mesh.offer("pdf.validate");
+    await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> mesh.queue.completions.isEmpty());
+    mesh.orchestratorServer.start();
+    await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
+  }
+
+  @Test
+  void metricsPageShowsTheWorkersDomainMetrics() throws Exception {
+    mesh = new FakeMesh();
+    mesh.offer("pdf.validate");
+    await().atMost(WAIT).until(() -> mesh.tasks("pdf.validate", "completed") == 1);
+    String page = dev.docmesh.meshkit.testing.Loopback.get(mesh.worker.metricsPort(), "/metrics").body();
+    assertThat(page)
+        .contains("docmesh_worker_slots{state=\"busy\",} 0.0")
+        .contains("docmesh_worker_slots{state=\"idle\",} 1.0")
+        .contains("docmesh_worker_tasks_total{processor=\"pdf.validate\",outcome=\"completed\",} 1.0")
+        .contains("docmesh_worker_task_seconds_count{processor=\"pdf.validate\",} 1.0")
+        .contains("docmesh_worker_poll_seconds_count")
+        .contains("docmesh_worker_circuit_open{target=\"" + mesh.processorServer.target() + "\",} 0.0");
+  }
+
+  @Test
   void busyProcessorIsRetriedAfterTheDelayItAsksForWithoutFailingTheTask() {
     mesh = new FakeMesh();
     mesh.processor.behaviour =

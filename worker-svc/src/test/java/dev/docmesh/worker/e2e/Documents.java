@@ -48,7 +48,13 @@ final class Documents {
   }
 
   /** A plain PDF of {@code pages} pages of text: seconds of pdf.text work, so a test can act mid-task. */
-  static byte[] longPdf(int pages) {
+  static synchronized byte[] longPdf(int pages) {
+    return LONG.computeIfAbsent(pages, Documents::generate);
+  }
+
+  private static final java.util.Map<Integer, byte[]> LONG = new java.util.HashMap<>();
+
+  private static byte[] generate(int pages) {
     try (PDDocument doc = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
       PDType1Font font = new PDType1Font(Standard14Fonts.FontName.HELVETICA);
       for (int p = 1; p <= pages; p++) {

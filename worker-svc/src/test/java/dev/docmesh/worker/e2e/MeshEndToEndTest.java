@@ -14,6 +14,7 @@ import dev.docmesh.proto.orchestrator.v1.JobEvent;
 import dev.docmesh.proto.orchestrator.v1.JobResult;
 import dev.docmesh.proto.orchestrator.v1.JobState;
 import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
+import dev.docmesh.proto.orchestrator.v1.SubmitJobRequest;
 import dev.docmesh.proto.orchestrator.v1.TaskState;
 import dev.docmesh.proto.orchestrator.v1.TaskStateChanged;
 import dev.docmesh.proto.orchestrator.v1.WatchJobRequest;
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MeshEndToEndTest {
   private static final Duration JOB_WAIT = Duration.ofSeconds(60);
   /** pdf.text over this many pages takes seconds: long enough to act while it runs. */
-  private static final int LONG_PAGES = 800;
+  private static final int LONG_PAGES = 400;
 
   @TempDir Path dataDir;
   private RealMesh mesh;
@@ -64,6 +65,28 @@ class MeshEndToEndTest {
       assertThat(result.getValidation().getValid()).isTrue();
       assertOneSuccessPerStage(mesh.events(id), job);
     }
+  }
+
+  @Test
+  void encryptedCorpusPdfRunsWithThePasswordGivenAtSubmit() {
+    mesh = new RealMesh(dataDir, Duration.ofSeconds(10));
+    mesh.startWorker("w1");
+    String file = "libreoffice-writer-password.pdf";
+    String id =
+        mesh.jobs.submitJob(
+                SubmitJobRequest.newBuilder()
+                    .setContent(com.google.protobuf.ByteString.copyFrom(Documents.corpusFile(file)))
+                    .setFilename(file)
+                    .setInlinePipeline(RealMesh.standardWithoutStructure())
+                    .setPassword("openpassword")
+                    .build())
+            .getJob()
+            .getId();
+    Job job = mesh.awaitTerminal(id, JOB_WAIT);
+    assertThat(job.getState()).as("%s", job.getError()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+    JobResult result = mesh.jobs.getJobResult(GetJobResultRequest.newBuilder().setJobId(id).build()).getResult();
+    assertMatchesExpected(file, result.getMetadata(), Documents.expected(file));
+    assertThat(result.getValidation().getPasswordOpened()).isTrue();
   }
 
   @Test

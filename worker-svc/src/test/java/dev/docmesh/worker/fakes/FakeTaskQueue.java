@@ -93,7 +93,9 @@ public final class FakeTaskQueue extends TaskQueueServiceGrpc.TaskQueueServiceIm
       Thread.currentThread().interrupt();
       task = null;
     }
-    if (task != null && !request.getProcessorsList().contains(task.getProcessor())) {
+    boolean gone = ((io.grpc.stub.ServerCallStreamObserver<PollTaskResponse>) response).isCancelled();
+    if (task != null && (gone || !request.getProcessorsList().contains(task.getProcessor()))) {
+      // a poller that went away (or cannot run it) must not swallow the task
       ready.add(task);
       task = null;
     }
