@@ -11,6 +11,8 @@ import dev.docmesh.processor.pdf.StructureProcessor;
 import dev.docmesh.processor.pdf.TextProcessor;
 import dev.docmesh.processor.pdf.ValidateProcessor;
 import dev.docmesh.processor.spi.DocumentProcessor;
+import dev.docmesh.processor.text.MarkdownProcessor;
+import dev.docmesh.processor.text.PlainTextProcessor;
 import java.util.List;
 
 /** processor-svc: stateless document processors. */
@@ -31,7 +33,7 @@ public final class ProcessorMain {
   public static List<DocumentProcessor> builtIns() {
     return List.of(
         new ValidateProcessor(), new MetadataProcessor(), new TextProcessor(), new StructureProcessor(),
-        new RelationshipsProcessor());
+        new RelationshipsProcessor(), new PlainTextProcessor(), new MarkdownProcessor());
   }
 
   static void wire(MeshServer.Builder server, Env env) {

@@ -38,6 +38,11 @@ public final class LayoutAnalyzer {
 
   private LayoutAnalyzer() {}
 
+  /** "Table 3: ...", "Figure 2. ...": the start of a caption. */
+  public static boolean isCaption(String text) {
+    return CAPTION.matcher(text).matches();
+  }
+
   public static List<Element> analyze(List<Page> pages) {
     Map<Integer, List<TextLine>> linesByPage = new HashMap<>();
     for (Page page : pages) {
@@ -203,7 +208,7 @@ public final class LayoutAnalyzer {
       return true;
     }
     String text = line.text();
-    if (isListMarker(text) || CAPTION.matcher(text).matches()) {
+    if (isListMarker(text) || isCaption(text)) {
       return true;
     }
     // a list item's continuation lines hang under its text, not under its bullet
@@ -273,7 +278,7 @@ public final class LayoutAnalyzer {
       if (!titled && d.page == 1 && d.size >= 1.3f * body && d.size >= largest) {
         d.type = ElementType.ELEMENT_TYPE_TITLE;
         titled = true;
-      } else if (bodySized && CAPTION.matcher(d.text).matches() && d.lines <= 3) {
+      } else if (bodySized && isCaption(d.text) && d.lines <= 3) {
         d.type = ElementType.ELEMENT_TYPE_CAPTION;
       } else if (d.size >= 1.12f * body
           || d.bold && d.size >= body - 0.5f && d.lines <= 2 && d.text.length() <= 120 && !d.text.endsWith(".")) {
