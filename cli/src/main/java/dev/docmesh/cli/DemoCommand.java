@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -76,13 +75,8 @@ final class DemoCommand implements Callable<Integer> {
         return code;
       }
       UpCommand.printEndpoints(out, mesh);
-      CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        mesh.close();
-        stopped.countDown();
-      }, "docmesh-demo-stop"));
       closed = true;
-      stopped.await();
+      mesh.runUntilInterrupted(out);
       return code;
     } finally {
       if (!closed) {

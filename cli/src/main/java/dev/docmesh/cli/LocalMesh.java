@@ -90,6 +90,18 @@ final class LocalMesh implements AutoCloseable {
     return "localhost:" + monitor.grpcPort();
   }
 
+  /** Blocks until Ctrl-C (or SIGTERM), then drains the worker and stops all four. */
+  void runUntilInterrupted(java.io.PrintWriter out) throws InterruptedException {
+    java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      out.println("\ndraining and stopping...");
+      out.flush();
+      close();
+      stopped.countDown();
+    }, "docmesh-local-mesh-stop"));
+    stopped.await();
+  }
+
   @Override
   public void close() {
     worker.close();

@@ -94,7 +94,7 @@ final class SubmitCommand extends RemoteCommand {
   static int follow(Clients clients, Map<Job, Path> jobs, PrintWriter out, boolean json) throws Exception {
     ProgressView view = json ? null : new ProgressView(out, Output.interactive());
     if (view != null) {
-      jobs.forEach((job, f) -> view.add(job.getId(), job.getId() + " " + f.getFileName()));
+      jobs.forEach((job, f) -> view.add(job.getId(), f.getFileName().toString()));
     }
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(8, jobs.size()));
     try {

@@ -3,7 +3,6 @@ package dev.docmesh.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -21,15 +20,8 @@ final class UpCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     LocalMesh mesh = LocalMesh.start(dataDir, false, System.getenv());
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      out.println("\ndraining and stopping...");
-      out.flush();
-      mesh.close();
-      stopped.countDown();
-    }, "docmesh-up-stop"));
     printEndpoints(out, mesh);
-    stopped.await();
+    mesh.runUntilInterrupted(out);
     return Docmesh.OK;
   }
 
