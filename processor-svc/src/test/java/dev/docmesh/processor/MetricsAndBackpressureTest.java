@@ -1,0 +1,82 @@
+package dev.docmesh.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.rpc.RetryInfo;
+import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.meshkit.testing.Loopback;
+import dev.docmesh.proto.processor.v1.ProcessResponse;
+import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.prometheus.client.CollectorRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The processor's domain metrics, and a full pool answering PROCESSOR_BUSY instead of queueing without bound. */
+class MetricsAndBackpressureTest {
+
+  @Test
+  void callsSecondsPagesAndInFlightAreRecordedAndExported() throws Exception {
+    try (ProcessorHarness harness = new ProcessorHarness()) {
+      harness.process("pdf.text", HostileDocuments.generated(3)).ok();
+      harness.process("pdf.text", "%PDF-1.4\nbroken".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+      CollectorRegistry metrics = harness.server.telemetry().registry();
+      assertThat(CancellationAndTimeoutTest.calls(metrics, "pdf.text", "ok")).isEqualTo(1);
+      assertThat(CancellationAndTimeoutTest.calls(metrics, "pdf.text", "PDF_CORRUPT")).isEqualTo(1);
+      assertThat(CancellationAndTimeoutTest.pages(metrics, "pdf.text")).isEqualTo(3);
+      assertThat(metrics.getSampleValue("docmesh_processor_seconds_count", new String[] {"processor"}, new String[] {"pdf.text"})).isEqualTo(2);
+      assertThat(metrics.getSampleValue("docmesh_processor_in_flight")).isZero();
+
+      String exported = Loopback.get(harness.server.metricsPort(), "/metrics").body();
+      assertThat(exported)
+          .contains("docmesh_processor_calls_total{processor=\"pdf.text\",outcome=\"ok\",} 1.0")
+          .contains("docmesh_processor_seconds_bucket{processor=\"pdf.text\"")
+          .contains("docmesh_processor_pages_total{processor=\"pdf.text\",} 3.0")
+          .contains("docmesh_processor_in_flight 0.0");
+    }
+  }
+
+  @Test
+  void aFullPoolRejectsWithRetryInfoAndCountsTheCallInFlightMeanwhile() throws Exception {
+    byte[] slow = HostileDocuments.generated(300);
+    try (ProcessorHarness harness = new ProcessorHarness(Map.of("DOCMESH_PROCESSOR_THREADS", "1", "DOCMESH_PROCESSOR_QUEUE", "0"))) {
+      CompletableFuture<Void> busy = new CompletableFuture<>();
+      CompletableFuture<Throwable> firstEnded = new CompletableFuture<>();
+      ProcessorServiceGrpc.newStub(harness.channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+          .process(ProcessorHarness.request("pdf.structure", slow).build(), new StreamObserver<>() {
+            @Override
+            public void onNext(ProcessResponse value) {
+              busy.complete(null);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              firstEnded.complete(t);
+            }
+
+            @Override
+            public void onCompleted() {
+              firstEnded.complete(null);
+            }
+          });
+      busy.get(30, TimeUnit.SECONDS);
+      CollectorRegistry metrics = harness.server.telemetry().registry();
+      assertThat(metrics.getSampleValue("docmesh_processor_in_flight")).isEqualTo(1);
+
+      var rejected = harness.process("pdf.text", HostileDocuments.generated(1));
+      assertThat(rejected.error().getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      assertThat(Errors.reason(rejected.error())).contains("PROCESSOR_BUSY");
+      assertThat(Errors.detail(rejected.error(), RetryInfo.class)).isPresent();
+
+      assertThat(firstEnded.get(60, TimeUnit.SECONDS)).isNull();
+      await().atMost(Duration.ofSeconds(5)).until(() -> metrics.getSampleValue("docmesh_processor_in_flight") == 0.0);
+      assertThat(harness.process("pdf.text", HostileDocuments.generated(1)).ok().getText().getPagesCount()).isEqualTo(1);
+    }
+  }
+}
