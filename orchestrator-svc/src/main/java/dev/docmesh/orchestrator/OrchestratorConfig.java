@@ -21,7 +21,8 @@ import java.util.Optional;
  * @param maxPendingTasks unfinished tasks over all jobs beyond which SubmitJob is refused
  * @param retention finished jobs and unused documents are deleted this long after they end
  * @param retentionSweepInterval how often retention runs
- * @param sqliteSynchronous SQLite {@code synchronous} pragma: FULL survives power loss, NORMAL only process crashes
+ * @param sqliteSynchronous FULL: a change is fsynced before anyone is told (survives power loss; concurrent
+ *     changes share one fsync); NORMAL: it reaches the OS only (survives a process crash)
  */
 public record OrchestratorConfig(
     Path dataDir,
@@ -46,9 +47,9 @@ public record OrchestratorConfig(
             .map(v -> Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList())
             .orElse(BUILT_IN_PROCESSORS);
     String sync = env.string("DOCMESH_SQLITE_SYNCHRONOUS", "FULL").toUpperCase(java.util.Locale.ROOT);
-    if (!List.of("FULL", "NORMAL", "EXTRA").contains(sync)) {
+    if (!List.of("FULL", "NORMAL").contains(sync)) {
       throw new dev.docmesh.meshkit.config.ConfigException(
-          "DOCMESH_SQLITE_SYNCHRONOUS='" + sync + "' is not valid: expected FULL, NORMAL or EXTRA");
+          "DOCMESH_SQLITE_SYNCHRONOUS='" + sync + "' is not valid: expected FULL or NORMAL");
     }
     return new OrchestratorConfig(
         env.path("DOCMESH_DATA_DIR", Path.of("data", "orchestrator")),

@@ -12,6 +12,7 @@ import dev.docmesh.orchestrator.grpc.TaskQueueServiceImpl;
 import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
 import dev.docmesh.orchestrator.pipeline.PipelineCatalog;
 import dev.docmesh.orchestrator.store.BlobStore;
+import dev.docmesh.orchestrator.store.GroupCommit;
 import dev.docmesh.orchestrator.store.JobStore;
 import dev.docmesh.orchestrator.store.SqliteJobStore;
 import java.time.Clock;
@@ -47,7 +48,9 @@ public final class OrchestratorMain {
   static void wire(MeshServer.Builder server, Env env, Clock clock) {
     OrchestratorConfig config = OrchestratorConfig.fromEnv(env);
     PipelineCatalog catalog = PipelineCatalog.load(config);
-    JobStore store = new SqliteJobStore(config.dataDir().resolve("orchestrator.db"), config.sqliteSynchronous());
+    // SQLite commits reach the OS; GroupCommit adds the fsync (shared by concurrent commits) when FULL.
+    JobStore store = new SqliteJobStore(config.dataDir().resolve("orchestrator.db"), "NORMAL");
+    GroupCommit commits = new GroupCommit(store, config.sqliteSynchronous().equals("FULL"));
     BlobStore blobs = new BlobStore(config.dataDir().resolve("blobs"));
     AtomicReference<JobEngine> engineRef = new AtomicReference<>();
     OrchestratorMetrics metrics = new OrchestratorMetrics(server.telemetry().registry(), () -> {
@@ -57,7 +60,7 @@ public final class OrchestratorMain {
     EventHub hub = new EventHub(metrics);
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("orchestrator-timer"));
     ExecutorService streams = Executors.newFixedThreadPool(4, daemon("orchestrator-streams"));
-    JobEngine engine = new JobEngine(config, store, blobs, hub, metrics, clock, timer, streams).start();
+    JobEngine engine = new JobEngine(config, store, commits, blobs, hub, metrics, clock, timer, streams).start();
     engineRef.set(engine);
 
     server.intercept(new PeerAddress());

@@ -34,7 +34,6 @@ final class TestOrchestrator implements AutoCloseable {
     this.clock = clock;
     this.env = new HashMap<>(extra);
     env.put("DOCMESH_DATA_DIR", dataDir.toString());
-    env.putIfAbsent("DOCMESH_SQLITE_SYNCHRONOUS", "NORMAL");
     open();
   }
 

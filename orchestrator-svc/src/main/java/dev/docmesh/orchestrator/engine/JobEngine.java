@@ -12,6 +12,7 @@ import dev.docmesh.orchestrator.model.JobRecord;
 import dev.docmesh.orchestrator.model.Protos;
 import dev.docmesh.orchestrator.model.TaskRecord;
 import dev.docmesh.orchestrator.store.BlobStore;
+import dev.docmesh.orchestrator.store.GroupCommit;
 import dev.docmesh.orchestrator.store.JobStore;
 import dev.docmesh.orchestrator.store.StoreException;
 import dev.docmesh.proto.document.v1.StageOutput;
@@ -57,8 +58,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The job lifecycle and the task queue. Every change runs under this object's lock (SQLite has
- * one writer anyway), is committed to the {@link JobStore} with its events, and only then
- * is anyone told: the caller's answer, the watchers, a waiting poller.
+ * one writer anyway) and is committed to the {@link JobStore} with its events; only once the
+ * commit is durable ({@link GroupCommit}) is anyone told: the caller's answer, the watchers,
+ * a waiting poller. Public methods do their work under the lock and wait for durability
+ * after releasing it, so concurrent changes share one fsync.
  *
  * <p>Memory holds the unfinished jobs (rebuilt from the store at start-up), the READY index
  * and the waiting pollers; a task that becomes READY is handed straight to a waiting poller.
@@ -72,6 +75,7 @@ public final class JobEngine implements AutoCloseable {
   private final OrchestratorConfig config;
   private final JobStore store;
   private final BlobStore blobs;
+  private final GroupCommit commits;
   private final EventHub hub;
   private final OrchestratorMetrics metrics;
   private final Clock clock;
@@ -85,10 +89,11 @@ public final class JobEngine implements AutoCloseable {
   private int pendingTasks;
   private final List<ScheduledFuture<?>> schedules = new ArrayList<>();
 
-  public JobEngine(OrchestratorConfig config, JobStore store, BlobStore blobs, EventHub hub, OrchestratorMetrics metrics,
-      Clock clock, ScheduledExecutorService timer, Executor streamExecutor) {
+  public JobEngine(OrchestratorConfig config, JobStore store, GroupCommit commits, BlobStore blobs, EventHub hub,
+      OrchestratorMetrics metrics, Clock clock, ScheduledExecutorService timer, Executor streamExecutor) {
     this.config = config;
     this.store = store;
+    this.commits = commits;
     this.blobs = blobs;
     this.hub = hub;
     this.metrics = metrics;
@@ -120,7 +125,13 @@ public final class JobEngine implements AutoCloseable {
   // ---------------------------------------------------------------- jobs
 
   /** The job made for {@code job}, or the one an earlier submit with the same request id made. */
-  public synchronized SubmitResult submit(NewJob spec) {
+  public SubmitResult submit(NewJob spec) {
+    SubmitResult r = submitLocked(spec);
+    commits.await();
+    return r;
+  }
+
+  private synchronized SubmitResult submitLocked(NewJob spec) {
     if (!spec.requestId().isEmpty()) {
       Optional<String> existing = store.jobIdForRequest(spec.requestId());
       if (existing.isPresent()) {
@@ -152,7 +163,7 @@ public final class JobEngine implements AutoCloseable {
     active.put(job.id, job);
     countUnfinished(job);
     metrics.jobEntered(job.pipelineName, stateLabel(job.state));
-    hub.publish(job, job.markCommitted());
+    publishWhenDurable(job);
     for (TaskRecord t : roots) {
       dispatch(job, t, now);
     }
@@ -161,7 +172,13 @@ public final class JobEngine implements AutoCloseable {
 
   public record SubmitResult(Job job, boolean deduplicated) {}
 
-  public synchronized Job job(String jobId) {
+  public Job job(String jobId) {
+    Job r = jobLocked(jobId);
+    commits.await();
+    return r;
+  }
+
+  private synchronized Job jobLocked(String jobId) {
     return record(jobId).toProto();
   }
 
@@ -178,7 +195,13 @@ public final class JobEngine implements AutoCloseable {
     return store.outputs(jobId);
   }
 
-  public synchronized Job cancel(String jobId, String reason) {
+  public Job cancel(String jobId, String reason) {
+    Job r = cancelLocked(jobId, reason);
+    commits.await();
+    return r;
+  }
+
+  private synchronized Job cancelLocked(String jobId, String reason) {
     JobRecord job = record(jobId);
     if (job.isTerminal()) {
       return job.toProto();
@@ -230,15 +253,15 @@ public final class JobEngine implements AutoCloseable {
       TaskRecord t = ready.poll(processors);
       if (t != null) {
         deliver(active.get(t.jobId()), t, w, now);
-        return;
-      }
-      if (wait.isZero()) {
+      } else if (wait.isZero()) {
         w.answer(PollTaskResponse.getDefaultInstance());
-        return;
+      } else {
+        waiters.add(w);
+        w.timeout = timer.schedule(() -> giveUp(w), wait.toNanos(), TimeUnit.NANOSECONDS);
       }
-      waiters.add(w);
-      w.timeout = timer.schedule(() -> giveUp(w), wait.toNanos(), TimeUnit.NANOSECONDS);
     }
+    // A delivered task is answered here, once its lease is durable.
+    commits.await();
   }
 
   private synchronized void giveUp(PollWaiter w) {
@@ -293,7 +316,8 @@ public final class JobEngine implements AutoCloseable {
       return;
     }
     metrics.taskStarted(t.processor(), Duration.between(t.readySince, now));
-    w.answer(PollTaskResponse.newBuilder().setTask(taskMessage(job, t)).build());
+    PollTaskResponse answer = PollTaskResponse.newBuilder().setTask(taskMessage(job, t)).build();
+    commits.after(store.lastCommit(), () -> w.answer(answer));
   }
 
   private Task taskMessage(JobRecord job, TaskRecord t) {
@@ -324,7 +348,13 @@ public final class JobEngine implements AutoCloseable {
     return b.build();
   }
 
-  public synchronized HeartbeatResponse heartbeat(HeartbeatRequest req) {
+  public HeartbeatResponse heartbeat(HeartbeatRequest req) {
+    HeartbeatResponse r = heartbeatLocked(req);
+    commits.await();
+    return r;
+  }
+
+  private synchronized HeartbeatResponse heartbeatLocked(HeartbeatRequest req) {
     Located l = locate(req.getTaskId(), req.getLeaseToken());
     if (l.cancelled()) {
       return HeartbeatResponse.newBuilder().setLeaseExpireTime(Protos.timestamp(l.task.leaseExpire)).setCancelRequested(true).build();
@@ -338,7 +368,13 @@ public final class JobEngine implements AutoCloseable {
     return HeartbeatResponse.newBuilder().setLeaseExpireTime(Protos.timestamp(l.task.leaseExpire)).build();
   }
 
-  public synchronized CompleteTaskResponse complete(CompleteTaskRequest req) {
+  public CompleteTaskResponse complete(CompleteTaskRequest req) {
+    CompleteTaskResponse r = completeLocked(req);
+    commits.await();
+    return r;
+  }
+
+  private synchronized CompleteTaskResponse completeLocked(CompleteTaskRequest req) {
     Located l = locate(req.getTaskId(), req.getLeaseToken());
     if (l.cancelled()) {
       return CompleteTaskResponse.newBuilder().setJobState(l.job.state).build();
@@ -370,7 +406,13 @@ public final class JobEngine implements AutoCloseable {
     return CompleteTaskResponse.newBuilder().setJobState(job.state).build();
   }
 
-  public synchronized FailTaskResponse fail(FailTaskRequest req) {
+  public FailTaskResponse fail(FailTaskRequest req) {
+    FailTaskResponse r = failLocked(req);
+    commits.await();
+    return r;
+  }
+
+  private synchronized FailTaskResponse failLocked(FailTaskRequest req) {
     Located l = locate(req.getTaskId(), req.getLeaseToken());
     if (l.cancelled()) {
       return FailTaskResponse.getDefaultInstance();
@@ -463,7 +505,12 @@ public final class JobEngine implements AutoCloseable {
   }
 
   /** Expired leases go back to READY (or fail the task when its attempts are used up); ended backoffs dispatch. */
-  public synchronized void sweep() {
+  public void sweep() {
+    sweepLocked();
+    commits.await();
+  }
+
+  private synchronized void sweepLocked() {
     Instant now = clock.instant();
     for (TaskRecord t : ready.takeDue(now)) {
       JobRecord job = active.get(t.jobId());
@@ -501,7 +548,13 @@ public final class JobEngine implements AutoCloseable {
   }
 
   /** Deletes finished jobs and unused documents older than the retention; returns the documents removed. */
-  public synchronized List<String> expireRetention() {
+  public List<String> expireRetention() {
+    List<String> r = expireRetentionLocked();
+    commits.await();
+    return r;
+  }
+
+  private synchronized List<String> expireRetentionLocked() {
     List<String> docs = store.expire(clock.instant().minus(config.retention()));
     for (String d : docs) {
       try {
@@ -533,6 +586,8 @@ public final class JobEngine implements AutoCloseable {
         hub.add(w);
       }
     }
+    // The stored events it replays must be durable before they are sent.
+    commits.await();
     w.start();
   }
 
@@ -585,7 +640,21 @@ public final class JobEngine implements AutoCloseable {
     if (changedState) {
       metrics.jobEntered(job.pipelineName, stateLabel(job.state));
     }
-    hub.publish(job, job.markCommitted());
+    publishWhenDurable(job);
+  }
+
+  /** The just-committed events go to the watchers once durable; the job is snapshotted now, as it was then. */
+  private void publishWhenDurable(JobRecord job) {
+    List<dev.docmesh.proto.orchestrator.v1.JobEvent> events = job.markCommitted();
+    Job snapshot = hub.hasFirehose() ? job.toProto() : null;
+    String id = job.id;
+    Map<String, String> labels = job.labels;
+    commits.after(store.lastCommit(), () -> hub.publish(id, labels, events, snapshot));
+  }
+
+  /** Waits until everything committed so far is durable (before answering from what the store holds). */
+  public void awaitDurable() {
+    commits.await();
   }
 
   private void reloadAfterFailedWrite(JobRecord stale, Instant now) {

@@ -1,7 +1,6 @@
 package dev.docmesh.orchestrator.events;
 
 import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
-import dev.docmesh.orchestrator.model.JobRecord;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobEvent;
 import java.util.List;
@@ -11,8 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Hands committed events to the open watch streams. {@link #publish} is called by the engine
- * under its lock right after each commit, so every watcher sees a job's events in sequence order.
+ * Hands committed events to the open watch streams. {@link #publish} runs once per commit, in
+ * commit order (see GroupCommit), so every watcher sees a job's events in sequence order.
  */
 public final class EventHub {
   private final Map<String, Set<JobWatcher>> byJob = new ConcurrentHashMap<>();
@@ -47,22 +46,26 @@ public final class EventHub {
     }
   }
 
-  public void publish(JobRecord job, List<JobEvent> events) {
+  public boolean hasFirehose() {
+    return !firehose.isEmpty();
+  }
+
+  /** {@code job} is the job right after the events (null when no firehose stream was open then). */
+  public void publish(String jobId, Map<String, String> labels, List<JobEvent> events, Job job) {
     if (events.isEmpty()) {
       return;
     }
-    Set<JobWatcher> watchers = byJob.get(job.id);
+    Set<JobWatcher> watchers = byJob.get(jobId);
     if (watchers != null) {
       for (JobWatcher w : watchers) {
         w.offer(events);
       }
     }
-    if (!firehose.isEmpty()) {
-      Job snapshot = job.toProto();
+    if (job != null) {
       for (FirehoseWatcher w : firehose) {
         for (JobEvent e : events) {
-          if (w.wants(e, job.labels)) {
-            w.offer(e, snapshot);
+          if (w.wants(e, labels)) {
+            w.offer(e, job);
           }
         }
       }

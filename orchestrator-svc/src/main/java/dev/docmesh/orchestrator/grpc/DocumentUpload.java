@@ -29,16 +29,19 @@ final class DocumentUpload implements StreamObserver<UploadDocumentRequest> {
   private final BlobStore blobs;
   private final JobStore store;
   private final Clock clock;
+  private final Runnable awaitDurable;
   private final StreamObserver<UploadDocumentResponse> response;
   private UploadHeader header;
   private BlobStore.Upload upload;
   private boolean failed;
 
-  DocumentUpload(long maxBytes, BlobStore blobs, JobStore store, Clock clock, StreamObserver<UploadDocumentResponse> response) {
+  DocumentUpload(long maxBytes, BlobStore blobs, JobStore store, Clock clock, Runnable awaitDurable,
+      StreamObserver<UploadDocumentResponse> response) {
     this.maxBytes = maxBytes;
     this.blobs = blobs;
     this.store = store;
     this.clock = clock;
+    this.awaitDurable = awaitDurable;
     this.response = response;
   }
 
@@ -110,6 +113,7 @@ final class DocumentUpload implements StreamObserver<UploadDocumentRequest> {
       }
       BlobStore.Stored stored = upload.commit(id);
       store.touchDocument(stored.documentId(), stored.sizeBytes(), clock.instant());
+      awaitDurable.run();
       response.onNext(UploadDocumentResponse.newBuilder().setDocumentId(stored.documentId())
           .setSizeBytes(stored.sizeBytes()).setAlreadyStored(stored.alreadyStored()).build());
       response.onCompleted();

@@ -81,7 +81,7 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
 
   @Override
   public StreamObserver<UploadDocumentRequest> uploadDocument(StreamObserver<UploadDocumentResponse> response) {
-    return new DocumentUpload(config.maxDocumentBytes(), blobs, store, clock, response);
+    return new DocumentUpload(config.maxDocumentBytes(), blobs, store, clock, engine::awaitDurable, response);
   }
 
   @Override
@@ -188,6 +188,7 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
       }
       checkLabels(req.getLabelsMap(), "labels");
       List<Job> jobs = store.list(states, req.getLabelsMap(), req.getPipeline(), after, size + 1);
+      engine.awaitDurable(); // what was just read must not be newer than what is on disk
       ListJobsResponse.Builder r = ListJobsResponse.newBuilder();
       r.addAllJobs(jobs.subList(0, Math.min(size, jobs.size())));
       if (jobs.size() > size) {

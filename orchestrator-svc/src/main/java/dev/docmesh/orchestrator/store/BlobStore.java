@@ -69,6 +69,15 @@ public final class BlobStore {
   /** What an upload stored. */
   public record Stored(String documentId, long sizeBytes, boolean alreadyStored) {}
 
+  /** Makes a rename durable (the directory entry); best effort where directories cannot be opened. */
+  private static void syncDirectory(Path d) {
+    try (FileChannel c = FileChannel.open(d, StandardOpenOption.READ)) {
+      c.force(true);
+    } catch (IOException notSupported) {
+      // e.g. on Windows; the file itself is synced
+    }
+  }
+
   /** One document being written; close without commit discards it. */
   public final class Upload implements AutoCloseable {
     private final Path file;
@@ -127,6 +136,7 @@ public final class BlobStore {
       } catch (AtomicMoveNotSupportedException e) {
         throw new IOException("blob directory does not support atomic rename: " + dir, e);
       }
+      syncDirectory(target.getParent());
       return new Stored(documentId, size, false);
     }
 

@@ -13,7 +13,8 @@ import java.util.Set;
 
 /**
  * The orchestrator's durable state. Every write is one transaction, committed when the method
- * returns: the engine answers a client or worker only after that.
+ * returns; {@link #sync} makes the commits so far durable (see {@link GroupCommit}). The engine
+ * answers a client or worker only after both.
  */
 public interface JobStore extends AutoCloseable {
 
@@ -46,6 +47,12 @@ public interface JobStore extends AutoCloseable {
 
   /** Deletes finished jobs that ended before {@code cutoff}; then documents unused since then. Returns the deleted document ids. */
   List<String> expire(Instant cutoff);
+
+  /** Number of the last committed write (counts from 1 in this process; 0 before any). */
+  long lastCommit();
+
+  /** Makes every committed write durable on disk (fsync of the log). */
+  void sync();
 
   @Override
   void close();
