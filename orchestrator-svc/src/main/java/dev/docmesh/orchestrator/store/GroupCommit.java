@@ -20,16 +20,25 @@ import org.slf4j.LoggerFactory;
 public final class GroupCommit {
   private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
 
+  /** What group commit needs of a store. */
+  public interface Log {
+    /** Number of the last committed write (counts from 1 in this process; 0 before any). */
+    long lastCommit();
+
+    /** Makes every committed write durable on disk (fsync of the log). */
+    void sync();
+  }
+
   private record Pending(long commit, Runnable action) {}
 
-  private final JobStore store;
+  private final Log store;
   private final boolean fsync;
   private final Object syncLock = new Object();
   private final Object runLock = new Object();
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private volatile long durable;
 
-  public GroupCommit(JobStore store, boolean fsync) {
+  public GroupCommit(Log store, boolean fsync) {
     this.store = store;
     this.fsync = fsync;
   }

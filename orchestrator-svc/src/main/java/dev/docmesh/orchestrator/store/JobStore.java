@@ -16,7 +16,7 @@ import java.util.Set;
  * returns; {@link #sync} makes the commits so far durable (see {@link GroupCommit}). The engine
  * answers a client or worker only after both.
  */
-public interface JobStore extends AutoCloseable {
+public interface JobStore extends GroupCommit.Log, AutoCloseable {
 
   /** Records a new job with its tasks and its uncommitted events. */
   void insert(JobRecord job);
@@ -47,12 +47,6 @@ public interface JobStore extends AutoCloseable {
 
   /** Deletes finished jobs that ended before {@code cutoff}; then documents unused since then. Returns the deleted document ids. */
   List<String> expire(Instant cutoff);
-
-  /** Number of the last committed write (counts from 1 in this process; 0 before any). */
-  long lastCommit();
-
-  /** Makes every committed write durable on disk (fsync of the log). */
-  void sync();
 
   @Override
   void close();
