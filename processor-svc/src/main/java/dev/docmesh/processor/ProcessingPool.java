@@ -37,11 +37,6 @@ final class ProcessingPool implements AutoCloseable {
     return timer.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
   }
 
-  /** Threads busy right now. */
-  int active() {
-    return executor.getActiveCount();
-  }
-
   @Override
   public void close() {
     executor.shutdownNow();

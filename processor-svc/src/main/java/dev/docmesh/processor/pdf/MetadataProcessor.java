@@ -62,7 +62,7 @@ public final class MetadataProcessor implements DocumentProcessor {
           .setPdfVersion(PdfSniffer.headerVersion(context.content()))
           .setLanguage(nullToEmpty(catalog.getLanguage()))
           .setTagged(catalog.getMarkInfo() != null && catalog.getMarkInfo().isMarked());
-      describeInfo(document, catalog, meta);
+      describeInfo(document, catalog, new StreamGuard(context.maxDecodedStreamBytes()), meta);
       describeForm(catalog, meta);
       describeAttachments(catalog, meta);
       meta.addAllOutline(Outline.read(document));
@@ -71,9 +71,13 @@ public final class MetadataProcessor implements DocumentProcessor {
     }
   }
 
-  private static void describeInfo(PDDocument document, PDDocumentCatalog catalog, DocumentMetadata.Builder meta) {
+  private static void describeInfo(
+      PDDocument document, PDDocumentCatalog catalog, StreamGuard guard, DocumentMetadata.Builder meta) throws IOException {
     PDMetadata xmpStream = catalog.getMetadata();
     meta.setHasXmp(xmpStream != null);
+    if (xmpStream != null) {
+      guard.checkStream(xmpStream.getCOSObject());
+    }
     XmpFields xmp = XmpFields.parse(xmpStream == null ? null : readBounded(xmpStream));
     PDDocumentInformation info = document.getDocumentInformation();
     meta.setTitle(firstOf(info.getTitle(), xmp.get(XmpFields.DC, "title")))
@@ -172,9 +176,9 @@ public final class MetadataProcessor implements DocumentProcessor {
               .setWidth(box.getWidth())
               .setHeight(box.getHeight())
               .setRotation(Math.floorMod(page.getRotation(), 360)));
+      guard.checkPage(page); // before fonts: PDFBox decodes embedded font programs to read them
       countAnnotations(page, annotations);
       PageFonts.collect(page, fonts);
-      guard.checkPage(page);
       imageCount += images.count(page);
       context.progress(number, total, "page", "page " + number + " of " + total);
     }

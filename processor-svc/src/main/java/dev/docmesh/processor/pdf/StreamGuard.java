@@ -48,6 +48,11 @@ public final class StreamGuard {
     checkResources(page.getCOSObject().getCOSDictionary(COSName.RESOURCES), 0);
   }
 
+  /** Throws LIMIT_MEMORY when this one stream decodes to more than the limit. */
+  public void checkStream(COSStream stream) throws IOException {
+    check(stream, false);
+  }
+
   private void checkResources(COSDictionary resources, int depth) throws IOException {
     if (resources == null || depth > MAX_DEPTH || !checked.add(resources)) {
       return;
