@@ -93,7 +93,9 @@ public final class FakeTaskQueue extends TaskQueueServiceGrpc.TaskQueueServiceIm
       Thread.currentThread().interrupt();
       task = null;
     }
-    boolean gone = ((io.grpc.stub.ServerCallStreamObserver<PollTaskResponse>) response).isCancelled();
+    // the call's context learns of a cancellation at once (isCancelled() of the observer only
+    // after this handler returns)
+    boolean gone = io.grpc.Context.current().isCancelled();
     if (task != null && (gone || !request.getProcessorsList().contains(task.getProcessor()))) {
       // a poller that went away (or cannot run it) must not swallow the task
       ready.add(task);
