@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /** orchestrator-svc: jobs, pipelines, the durable store and the task queue. */
 public final class OrchestratorMain {
   public static final ServiceSpec SPEC = new ServiceSpec("orchestrator", 50051, 9091);
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OrchestratorMain.class);
 
   private OrchestratorMain() {}
 
@@ -51,6 +52,8 @@ public final class OrchestratorMain {
     // SQLite commits reach the OS; GroupCommit adds the fsync (shared by concurrent commits) when FULL.
     JobStore store = new SqliteJobStore(config.dataDir().resolve("orchestrator.db"), "NORMAL");
     GroupCommit commits = new GroupCommit(store, config.sqliteSynchronous().equals("FULL"));
+    log.info("durability: {}", config.sqliteSynchronous().equals("FULL")
+        ? "every change fsynced before it is acknowledged (group commit)" : "changes reach the OS before they are acknowledged (no fsync)");
     BlobStore blobs = new BlobStore(config.dataDir().resolve("blobs"));
     AtomicReference<JobEngine> engineRef = new AtomicReference<>();
     OrchestratorMetrics metrics = new OrchestratorMetrics(server.telemetry().registry(), () -> {

@@ -62,7 +62,7 @@ public final class SqliteJobStore implements JobStore {
       writer = ds.getConnection();
       writer.setAutoCommit(false);
       reader = ds.getConnection();
-      log.info("job store: {} (WAL, synchronous={})", file.toAbsolutePath(), synchronous);
+      log.info("job store: {} (WAL, SQLite synchronous={})", file.toAbsolutePath(), synchronous);
     } catch (SQLException | java.io.IOException e) {
       throw new StoreException("cannot open job store " + file + ": " + e.getMessage(), e);
     }
