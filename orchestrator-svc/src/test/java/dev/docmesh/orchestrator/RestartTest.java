@@ -109,4 +109,26 @@ class RestartTest {
       orch.close();
     }
   }
+
+  @Test
+  void everyAnswerIsAlreadyInTheDatabaseFileWhenItArrives() throws Exception {
+    try (TestOrchestrator orch = TestOrchestrator.start(data);
+        java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("orchestrator.db"))) {
+      Job job = orch.submitPdf();
+      assertThat(count(db, "SELECT count(*) FROM jobs WHERE id = '" + job.getId() + "'")).isEqualTo(1);
+      assertThat(count(db, "SELECT count(*) FROM events WHERE job_id = '" + job.getId() + "'")).isEqualTo(job.getLastSequence());
+      ScriptedWorker w = orch.worker("w");
+      Task t = w.poll();
+      assertThat(count(db, "SELECT count(*) FROM tasks WHERE lease_token = '" + t.getLeaseToken() + "'")).isEqualTo(1);
+      w.complete(t);
+      assertThat(count(db, "SELECT count(*) FROM outputs WHERE job_id = '" + job.getId() + "' AND stage = 'validate'")).isEqualTo(1);
+    }
+  }
+
+  private static long count(java.sql.Connection db, String sql) throws Exception {
+    try (var st = db.createStatement(); var rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
 }
