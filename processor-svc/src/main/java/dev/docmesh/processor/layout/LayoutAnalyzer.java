@@ -54,10 +54,13 @@ public final class LayoutAnalyzer {
     Map<Integer, List<TextLine>> bodyByPage = new HashMap<>();
     for (Page page : pages) {
       List<TextLine> body = new ArrayList<>();
-      for (TextLine line : linesByPage.get(page.number())) {
+      List<TextLine> lines = linesByPage.get(page.number());
+      for (int i = 0; i < lines.size(); i++) {
+        TextLine line = lines.get(i);
+        boolean edgeLine = i == 0 || i == lines.size() - 1;
         List<TextChunk> kept = new ArrayList<>();
         for (TextChunk chunk : line.chunks()) {
-          ElementType running = runningType(page, chunk, runningPages, pages.size());
+          ElementType running = runningType(page, chunk, edgeLine, runningPages, pages.size());
           if (running == null) {
             kept.add(chunk);
           } else {
@@ -113,13 +116,19 @@ public final class LayoutAnalyzer {
     return seen;
   }
 
-  private static ElementType runningType(Page page, TextChunk chunk, Map<String, Set<Integer>> running, int pageCount) {
+  /**
+   * A page number may sit outside the running zones (pdfTeX leaves deep margins), but it is
+   * then still the first or last line of its page.
+   */
+  private static ElementType runningType(
+      Page page, TextChunk chunk, boolean edgeLine, Map<String, Set<Integer>> running, int pageCount) {
     String zone = zone(page, chunk);
+    boolean pageNumberLike = PAGE_NUMBER.matcher(chunk.text()).matches();
+    if (pageNumberLike && (zone != null || edgeLine && chunk.size() > 0)) {
+      return ElementType.ELEMENT_TYPE_PAGE_NUMBER;
+    }
     if (zone == null) {
       return null;
-    }
-    if (PAGE_NUMBER.matcher(chunk.text()).matches()) {
-      return ElementType.ELEMENT_TYPE_PAGE_NUMBER;
     }
     int pages = running.getOrDefault(key(zone, chunk.text()), Set.of()).size();
     boolean repeated = pageCount >= 2 && pages >= Math.max(2, (pageCount + 1) / 2);
@@ -230,6 +239,7 @@ public final class LayoutAnalyzer {
     d.size = lines.get(0).size();
     d.bold = lines.get(0).bold();
     d.lines = lines.size();
+    d.multiColumn = lines.stream().anyMatch(l -> l.chunks().size() > 1);
     out.add(d);
     lines.clear();
   }
@@ -280,8 +290,8 @@ public final class LayoutAnalyzer {
         titled = true;
       } else if (bodySized && isCaption(d.text) && d.lines <= 3) {
         d.type = ElementType.ELEMENT_TYPE_CAPTION;
-      } else if (d.size >= 1.12f * body
-          || d.bold && d.size >= body - 0.5f && d.lines <= 2 && d.text.length() <= 120 && !d.text.endsWith(".")) {
+      } else if (!d.multiColumn && (d.size >= 1.12f * body
+          || d.bold && d.size >= body - 0.5f && d.lines <= 2 && d.text.length() <= 120 && !d.text.endsWith("."))) {
         d.type = ElementType.ELEMENT_TYPE_HEADING;
       } else if (bodySized && isListMarker(d.text)) {
         d.type = ElementType.ELEMENT_TYPE_LIST_ITEM;
@@ -364,6 +374,7 @@ public final class LayoutAnalyzer {
     boolean bold;
     int level;
     int lines = 1;
+    boolean multiColumn;
     Table table;
     String id;
 

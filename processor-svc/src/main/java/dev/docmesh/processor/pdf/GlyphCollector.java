@@ -47,8 +47,15 @@ final class GlyphCollector extends CheckpointingTextStripper {
 
   @Override
   protected void writePage() {
+    PDRectangle box = getCurrentPage().getCropBox();
+    float width = Math.max(box.getWidth(), box.getHeight());
     for (List<TextPosition> article : charactersByArticle) {
       for (TextPosition t : article) {
+        // Text placed wholly off the page is invisible: it is no part of the layout.
+        if (t.getXDirAdj() + t.getWidthDirAdj() < 0 || t.getYDirAdj() < 0 || t.getXDirAdj() > width
+            || t.getYDirAdj() - t.getHeightDir() > width) {
+          continue;
+        }
         current.add(
             new Glyph(
                 t.getUnicode(),
