@@ -124,6 +124,7 @@ class DispatchBenchmark {
       double submitSecs = (System.nanoTime() - s0) / 1e9;
       AtomicInteger done = new AtomicInteger();
       CountDownLatch finished = new CountDownLatch(workers);
+      long cpu0 = processCpuNanos();
       long t0 = System.nanoTime();
       for (int w = 0; w < workers; w++) {
         String id = "noop-" + w;
@@ -146,10 +147,17 @@ class DispatchBenchmark {
       }
       finished.await();
       double secs = (System.nanoTime() - t0) / 1e9 - 0.2; // the last empty poll waited 200 ms
+      double cpuMicrosPerTask = (processCpuNanos() - cpu0) / 1e3 / done.get();
       pool.shutdownNow();
       System.out.printf("BENCH submit (sync=%s, %d clients): %d jobs in %.2f s = %.0f jobs/s%n", sync, workers, jobs, submitSecs, jobs / submitSecs);
-      System.out.printf("BENCH poll+complete (sync=%s, %d no-op workers): %d tasks in %.2f s = %.0f tasks/s%n",
-          sync, workers, done.get(), secs, done.get() / secs);
+      System.out.printf("BENCH poll+complete (sync=%s, %d no-op workers): %d tasks in %.2f s = %.0f tasks/s;"
+              + " CPU (client and server, one JVM) %.0f us/task%n",
+          sync, workers, done.get(), secs, done.get() / secs, cpuMicrosPerTask);
     }
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 }

@@ -91,14 +91,16 @@ public final class SqliteJobStore implements JobStore {
         ps.setString(11, job.tracestate);
         ps.executeUpdate();
       }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO job_labels (job_id, key, value) VALUES (?,?,?)")) {
-        for (Map.Entry<String, String> e : job.labels.entrySet()) {
-          ps.setString(1, job.id);
-          ps.setString(2, e.getKey());
-          ps.setString(3, e.getValue());
-          ps.addBatch();
+      if (!job.labels.isEmpty()) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO job_labels (job_id, key, value) VALUES (?,?,?)")) {
+          for (Map.Entry<String, String> e : job.labels.entrySet()) {
+            ps.setString(1, job.id);
+            ps.setString(2, e.getKey());
+            ps.setString(3, e.getValue());
+            ps.addBatch();
+          }
+          ps.executeBatch();
         }
-        ps.executeBatch();
       }
       writeTasksEventsOutputs(c, job);
     });
@@ -142,6 +144,15 @@ public final class SqliteJobStore implements JobStore {
       }
       ps.executeBatch();
     }
+    if (!job.uncommittedEvents().isEmpty()) {
+      insertEvents(c, job);
+    }
+    if (!job.uncommittedOutputs().isEmpty()) {
+      insertOutputs(c, job);
+    }
+  }
+
+  private static void insertEvents(Connection c, JobRecord job) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (job_id, sequence, event) VALUES (?,?,?)")) {
       for (JobEvent e : job.uncommittedEvents()) {
         ps.setString(1, job.id);
@@ -151,6 +162,9 @@ public final class SqliteJobStore implements JobStore {
       }
       ps.executeBatch();
     }
+  }
+
+  private static void insertOutputs(Connection c, JobRecord job) throws SQLException {
     // A plain INSERT: a second output for a stage violates the primary key and rolls back the whole change.
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO outputs (job_id, stage, output) VALUES (?,?,?)")) {
       for (Map.Entry<String, StageOutput> e : job.uncommittedOutputs().entrySet()) {
