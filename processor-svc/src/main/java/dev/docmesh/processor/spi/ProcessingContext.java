@@ -47,8 +47,8 @@ public interface ProcessingContext {
 
   /**
    * The most bytes one PDF stream may decode to. Check each page with {@code
-   * dev.docmesh.processor.pdf.StreamGuard} before PDFBox parses it: PDFBox decodes streams
-   * into memory, and a decompression bomb would take it all.
+   * dev.docmesh.processor.pdf.StreamGuard} before PDFBox parses it: PDFBox decodes a stream
+   * whole before parsing it, so a decompression bomb would cost its full decoded size.
    */
   long maxDecodedStreamBytes();
 }
