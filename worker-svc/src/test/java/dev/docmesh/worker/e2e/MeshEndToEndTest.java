@@ -51,11 +51,11 @@ class MeshEndToEndTest {
   }
 
   @Test
-  void corpusPdfsRunThroughTheStandardStagesAndMatchExpectedJson() {
+  void corpusPdfsRunThroughPdfStandardAndMatchExpectedJson() {
     mesh = new RealMesh(dataDir, Duration.ofSeconds(10));
     mesh.startWorker("w1", Map.of("DOCMESH_WORKER_SLOTS", "2"));
     for (String file : List.of("pdflatex-4-pages.pdf", "libre-office-link.pdf", "imagemagick-ASCII85Decode.pdf")) {
-      String id = mesh.submit(Documents.corpusFile(file), file, RealMesh.standardWithoutStructure());
+      String id = mesh.submit(Documents.corpusFile(file), file, "pdf-standard");
       Job job = mesh.awaitTerminal(id, JOB_WAIT);
       assertThat(job.getState()).as("%s: %s", file, job.getError()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
 
@@ -77,7 +77,7 @@ class MeshEndToEndTest {
                 SubmitJobRequest.newBuilder()
                     .setContent(com.google.protobuf.ByteString.copyFrom(Documents.corpusFile(file)))
                     .setFilename(file)
-                    .setInlinePipeline(RealMesh.standardWithoutStructure())
+                    .setPipeline("pdf-standard")
                     .setPassword("openpassword")
                     .build())
             .getJob()
@@ -189,7 +189,7 @@ class MeshEndToEndTest {
     List<String> ids = new java.util.ArrayList<>();
     for (int i = 0; i < 16; i++) {
       String file = files.get(i % files.size());
-      ids.add(mesh.submit(Documents.corpusFile(file), file, RealMesh.standardWithoutStructure()));
+      ids.add(mesh.submit(Documents.corpusFile(file), file, "pdf-standard"));
     }
     int stages = 0;
     for (String id : ids) {

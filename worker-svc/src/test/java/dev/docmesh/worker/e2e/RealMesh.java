@@ -153,19 +153,6 @@ final class RealMesh implements AutoCloseable {
         .build();
   }
 
-  /**
-   * pdf-standard without its structure and relationships stages: validate → {metadata, text}.
-   * Those two processors are not in processor-svc yet, and a stage no worker can run waits forever.
-   */
-  static Pipeline standardWithoutStructure() {
-    return Pipeline.newBuilder()
-        .setName("standard-without-structure")
-        .addStages(Stage.newBuilder().setName("validate").setProcessor("pdf.validate"))
-        .addStages(Stage.newBuilder().setName("metadata").setProcessor("pdf.metadata").addAfter("validate"))
-        .addStages(Stage.newBuilder().setName("text").setProcessor("pdf.text").addAfter("validate"))
-        .build();
-  }
-
   Job job(String id) {
     return jobs.getJob(GetJobRequest.newBuilder().setJobId(id).build()).getJob();
   }
