@@ -44,6 +44,11 @@ final class ProcessorMetrics {
     seconds.labels(processor).observe((System.nanoTime() - startNanos) / 1e9);
   }
 
+  /** A call refused before any work (bad request, over a size limit). */
+  void rejected(String processor, String outcome) {
+    calls.labels(processor, outcome).inc();
+  }
+
   void page(String processor) {
     pages.labels(processor).inc();
   }

@@ -83,6 +83,10 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
       mediaType = MediaTypes.resolve(request.getMediaType(), request.getFilename(), content);
       checkMediaType(registry.info(request.getProcessor()).orElseThrow(), mediaType);
     } catch (StatusRuntimeException e) {
+      if (registry.find(request.getProcessor()).isPresent()) {
+        // unknown names stay out of the labels: clients must not be able to mint label values
+        metrics.rejected(request.getProcessor(), Errors.reason(e).orElse(e.getStatus().getCode().name()));
+      }
       observer.onError(e);
       return;
     }

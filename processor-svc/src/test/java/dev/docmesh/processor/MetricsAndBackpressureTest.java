@@ -25,10 +25,14 @@ class MetricsAndBackpressureTest {
     try (ProcessorHarness harness = new ProcessorHarness()) {
       harness.process("pdf.text", HostileDocuments.generated(3)).ok();
       harness.process("pdf.text", "%PDF-1.4\nbroken".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      harness.process("pdf.text", new byte[0]);
+      harness.process("no.such.processor", new byte[] {1});
 
       CollectorRegistry metrics = harness.server.telemetry().registry();
       assertThat(CancellationAndTimeoutTest.calls(metrics, "pdf.text", "ok")).isEqualTo(1);
       assertThat(CancellationAndTimeoutTest.calls(metrics, "pdf.text", "PDF_CORRUPT")).isEqualTo(1);
+      assertThat(CancellationAndTimeoutTest.calls(metrics, "pdf.text", "EMPTY_DOCUMENT")).isEqualTo(1);
+      assertThat(CancellationAndTimeoutTest.calls(metrics, "no.such.processor", "UNKNOWN_PROCESSOR")).isZero();
       assertThat(CancellationAndTimeoutTest.pages(metrics, "pdf.text")).isEqualTo(3);
       assertThat(metrics.getSampleValue("docmesh_processor_seconds_count", new String[] {"processor"}, new String[] {"pdf.text"})).isEqualTo(2);
       assertThat(metrics.getSampleValue("docmesh_processor_in_flight")).isZero();
