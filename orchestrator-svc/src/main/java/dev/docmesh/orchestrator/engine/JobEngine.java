@@ -278,7 +278,7 @@ public final class JobEngine implements AutoCloseable {
     }
     for (Iterator<PollWaiter> it = waiters.iterator(); it.hasNext(); ) {
       PollWaiter w = it.next();
-      if (w.observer.isCancelled()) {
+      if (w.isGone()) {
         it.remove();
         w.cancelTimeout();
         continue;
@@ -317,7 +317,35 @@ public final class JobEngine implements AutoCloseable {
     }
     metrics.taskStarted(t.processor(), Duration.between(t.readySince, now));
     PollTaskResponse answer = PollTaskResponse.newBuilder().setTask(taskMessage(job, t)).build();
-    commits.after(store.lastCommit(), () -> w.answer(answer));
+    String token = t.leaseToken;
+    commits.after(store.lastCommit(), () -> {
+      if (!w.answer(answer)) {
+        timer.execute(() -> takeBackUndelivered(t.jobId(), t.name(), token));
+      }
+    });
+  }
+
+  /**
+   * The poller went away before its task reached it: the task is READY again at once, keeping its
+   * attempt number and its place in the queue, instead of waiting for the lease to expire.
+   */
+  void takeBackUndelivered(String jobId, String stage, String token) {
+    synchronized (this) {
+      JobRecord job = active.get(jobId);
+      TaskRecord t = job == null ? null : job.task(stage);
+      if (t == null || t.state != TaskState.TASK_STATE_LEASED || !t.leaseToken.equals(token)) {
+        return;
+      }
+      Instant now = clock.instant();
+      JobError err = JobError.newBuilder().setStage(stage).setCode("CANCELLED").setReason("POLL_CANCELLED")
+          .setMessage("worker " + t.workerId + " went away before the task reached it").build();
+      t.readyAt = now;
+      job.changeTask(t, TaskState.TASK_STATE_READY, err, now);
+      metrics.taskEnded(t.processor(), "undelivered");
+      commit(job, now);
+      dispatch(job, t, now);
+    }
+    commits.await();
   }
 
   private Task taskMessage(JobRecord job, TaskRecord t) {

@@ -1,6 +1,7 @@
 package dev.docmesh.orchestrator.engine;
 
 import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
+import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.Set;
@@ -11,12 +12,19 @@ final class PollWaiter {
   final String workerId;
   final Set<String> processors;
   final ServerCallStreamObserver<PollTaskResponse> observer;
+  /** The call's context learns of a cancellation at once; the observer only after the handler returns. */
+  private final Context context;
   ScheduledFuture<?> timeout;
 
   PollWaiter(String workerId, Set<String> processors, ServerCallStreamObserver<PollTaskResponse> observer) {
     this.workerId = workerId;
     this.processors = processors;
     this.observer = observer;
+    this.context = Context.current();
+  }
+
+  boolean isGone() {
+    return context.isCancelled() || observer.isCancelled();
   }
 
   void cancelTimeout() {
@@ -25,12 +33,17 @@ final class PollWaiter {
     }
   }
 
-  void answer(PollTaskResponse r) {
+  /** False when the caller is gone and the answer cannot reach it. */
+  boolean answer(PollTaskResponse r) {
+    if (isGone()) {
+      return false;
+    }
     try {
       observer.onNext(r);
       observer.onCompleted();
-    } catch (IllegalStateException | io.grpc.StatusRuntimeException cancelled) {
-      // the call was cancelled meanwhile; a lease handed to it expires and is re-dispatched
+      return true;
+    } catch (IllegalStateException | StatusRuntimeException cancelled) {
+      return false;
     }
   }
 

@@ -30,7 +30,7 @@ public final class OrchestratorMetrics {
         .buckets(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
         .register(registry);
     tasks = Counter.build("docmesh_tasks_total",
-            "Task attempts that ended, by processor and outcome (succeeded, failed, retried, lease_expired, timed_out, cancelled).")
+            "Task attempts that ended, by processor and outcome (succeeded, failed, retried, lease_expired, timed_out, cancelled, undelivered).")
         .labelNames("processor", "outcome").register(registry);
     scheduleToStart = Histogram.build("docmesh_schedule_to_start_seconds", "Time a task waited READY before a worker leased it.")
         .labelNames("processor")

@@ -1,0 +1,106 @@
+package dev.docmesh.orchestrator.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.docmesh.meshkit.config.Env;
+import dev.docmesh.orchestrator.OrchestratorConfig;
+import dev.docmesh.orchestrator.events.EventHub;
+import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
+import dev.docmesh.orchestrator.pipeline.BuiltInPipelines;
+import dev.docmesh.orchestrator.pipeline.PipelineValidator;
+import dev.docmesh.orchestrator.store.BlobStore;
+import dev.docmesh.orchestrator.store.GroupCommit;
+import dev.docmesh.orchestrator.store.SqliteJobStore;
+import dev.docmesh.proto.document.v1.DocumentRef;
+import dev.docmesh.proto.orchestrator.v1.Job;
+import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
+import dev.docmesh.proto.orchestrator.v1.TaskState;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.prometheus.client.CollectorRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A task handed to a poll whose caller has just gone away is taken back at once, not after the lease. */
+class UndeliveredTaskTest {
+  @TempDir Path data;
+  SqliteJobStore store;
+  ScheduledExecutorService timer;
+  ExecutorService streams;
+  JobEngine engine;
+
+  @BeforeEach
+  void start() {
+    OrchestratorConfig config = OrchestratorConfig.fromEnv(Env.of(Map.of("DOCMESH_DATA_DIR", data.toString())));
+    store = new SqliteJobStore(data.resolve("o.db"), "NORMAL");
+    OrchestratorMetrics metrics = new OrchestratorMetrics(new CollectorRegistry(),
+        () -> new OrchestratorMetrics.QueueSnapshot(Map.of(), Duration.ZERO));
+    timer = Executors.newSingleThreadScheduledExecutor();
+    streams = Executors.newSingleThreadExecutor();
+    engine = new JobEngine(config, store, new GroupCommit(store, true), new BlobStore(data.resolve("blobs")),
+        new EventHub(metrics), metrics, Clock.systemUTC(), timer, streams).start();
+  }
+
+  @AfterEach
+  void stop() {
+    engine.close();
+    timer.shutdownNow();
+    streams.shutdownNow();
+    store.close();
+  }
+
+  /** A poll call as the server sees it; {@code goneAfter} checks of isCancelled() it reports the caller gone. */
+  static final class PollCall extends ServerCallStreamObserver<PollTaskResponse> {
+    final CompletableFuture<PollTaskResponse> answer = new CompletableFuture<>();
+    final AtomicInteger checks = new AtomicInteger();
+    final int goneAfter;
+
+    PollCall(int goneAfter) {
+      this.goneAfter = goneAfter;
+    }
+
+    @Override public boolean isCancelled() { return checks.incrementAndGet() > goneAfter; }
+    @Override public void setOnCancelHandler(Runnable r) { }
+    @Override public void setCompression(String c) { }
+    @Override public boolean isReady() { return true; }
+    @Override public void setOnReadyHandler(Runnable r) { }
+    @Override public void request(int n) { }
+    @Override public void setMessageCompression(boolean e) { }
+    @Override public void disableAutoInboundFlowControl() { }
+    @Override public void onNext(PollTaskResponse r) { answer.complete(r); }
+    @Override public void onError(Throwable t) { answer.completeExceptionally(t); }
+    @Override public void onCompleted() { }
+  }
+
+  @Test
+  void aTaskThePollerCouldNotReceiveIsReadyAgainWithItsAttempt() throws Exception {
+    PollCall leaving = new PollCall(1); // alive when chosen, gone when answered
+    engine.poll("w1", List.of("pdf.validate"), Duration.ofSeconds(10), 1, 0, "", null, leaving);
+    var p = BuiltInPipelines.pdfStandard();
+    Job job = engine.submit(new NewJob(DocumentRef.newBuilder().setId("sha256:" + "1".repeat(64)).build(), p.getName(), p,
+        PipelineValidator.validate(p, "p", x -> true), Map.of(), 0, "", "", "", "")).job();
+    assertThat(leaving.answer).isNotDone();
+
+    PollCall staying = new PollCall(Integer.MAX_VALUE);
+    engine.poll("w2", List.of("pdf.validate"), Duration.ofSeconds(10), 1, 0, "", null, staying);
+    PollTaskResponse got = staying.answer.get(10, TimeUnit.SECONDS);
+    assertThat(got.getTask().getJobId()).isEqualTo(job.getId());
+    assertThat(got.getTask().getAttempt()).isEqualTo(1);
+    assertThat(store.events(job.getId(), 0, 100)).anySatisfy(e -> {
+      assertThat(e.getTaskStateChanged().getTo()).isEqualTo(TaskState.TASK_STATE_READY);
+      assertThat(e.getTaskStateChanged().getError().getReason()).isEqualTo("POLL_CANCELLED");
+    });
+  }
+}
