@@ -9,7 +9,6 @@ import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
 import dev.docmesh.proto.worker.v1.WorkerState;
 import dev.docmesh.proto.worker.v1.WorkerStatus;
 import dev.docmesh.worker.WorkerMetrics.Outcome;
-import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -45,7 +44,7 @@ final class Worker implements AutoCloseable {
   private final WorkerMetrics metrics;
   private final ManagedChannel orchestratorChannel;
   private final ManagedChannel processorChannel;
-  private final TaskQueueServiceGrpc.TaskQueueServiceBlockingStub queue;
+  private final TaskQueueServiceGrpc.TaskQueueServiceStub queueAsync;
   private final CircuitBreaker breaker;
   private final ProcessorCatalog catalog;
   private final ResourceGauge resources;
@@ -56,7 +55,7 @@ final class Worker implements AutoCloseable {
   private final CountDownLatch abandonResults = new CountDownLatch(1);
   private final CountDownLatch drained = new CountDownLatch(1);
   private final Map<String, TaskRun> active = new ConcurrentHashMap<>();
-  private final Set<Context.CancellableContext> polls = ConcurrentHashMap.newKeySet();
+  private final Set<LongPoll> polls = ConcurrentHashMap.newKeySet();
   private final AtomicInteger busy = new AtomicInteger();
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
@@ -71,7 +70,7 @@ final class Worker implements AutoCloseable {
         Channels.open(config.orchestratorTarget(), TaskQueueServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
     this.processorChannel =
         Channels.open(config.processorTarget(), ProcessorServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
-    this.queue = TaskQueueServiceGrpc.newBlockingStub(orchestratorChannel);
+    this.queueAsync = TaskQueueServiceGrpc.newStub(orchestratorChannel);
     this.breaker =
         new CircuitBreaker(
             config.processorTarget(),
@@ -88,8 +87,8 @@ final class Worker implements AutoCloseable {
     this.services =
         new TaskRun.Services(
             config,
-            queue,
-            TaskQueueServiceGrpc.newStub(orchestratorChannel),
+            TaskQueueServiceGrpc.newBlockingStub(orchestratorChannel),
+            queueAsync,
             processors,
             breaker,
             timers,
@@ -147,7 +146,7 @@ final class Worker implements AutoCloseable {
       state = WorkerState.WORKER_STATE_DRAINING;
       servingSwitch.accept(false);
       drainStarted.countDown();
-      polls.forEach(p -> p.cancel(null));
+      polls.forEach(LongPoll::cancel);
       Thread drainer = new Thread(() -> finishDrain(grace), "worker-drain");
       drainer.setDaemon(true);
       drainer.start();
@@ -213,6 +212,9 @@ final class Worker implements AutoCloseable {
         awaitQuietly(drainStarted, delay);
         orchestratorChannel.resetConnectBackoff();
         continue;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
       }
       if (task != null) {
         runTask(task);
@@ -225,40 +227,45 @@ final class Worker implements AutoCloseable {
     return !catalog.names().isEmpty() && breaker.isCallPermitted() && !resources.overLimit();
   }
 
-  private Task poll() {
-    Context.CancellableContext call = Context.ROOT.withCancellation();
-    polls.add(call);
+  private Task poll() throws InterruptedException {
+    PollTaskRequest request =
+        PollTaskRequest.newBuilder()
+            .setWorkerId(config.workerId())
+            .addAllProcessors(catalog.names())
+            .setWait(
+                com.google.protobuf.Duration.newBuilder()
+                    .setSeconds(config.pollWait().getSeconds())
+                    .setNanos(config.pollWait().getNano()))
+            .setSlotsTotal(config.slots())
+            .setSlotsBusy(busy.get())
+            .build();
     long start = System.nanoTime();
-    Context previous = call.attach();
-    try {
+    LongPoll poll;
+    synchronized (this) {
       if (state != WorkerState.WORKER_STATE_RUNNING) {
         return null;
       }
-      PollTaskResponse response =
-          queue.withDeadlineAfter(config.pollWait().plus(POLL_MARGIN).toMillis(), TimeUnit.MILLISECONDS)
-              .pollTask(
-                  PollTaskRequest.newBuilder()
-                      .setWorkerId(config.workerId())
-                      .addAllProcessors(catalog.names())
-                      .setWait(
-                          com.google.protobuf.Duration.newBuilder()
-                              .setSeconds(config.pollWait().getSeconds())
-                              .setNanos(config.pollWait().getNano()))
-                      .setSlotsTotal(config.slots())
-                      .setSlotsBusy(busy.get())
-                      .build());
+      poll = LongPoll.start(queueAsync, request, config.pollWait().plus(POLL_MARGIN));
+      polls.add(poll);
+    }
+    try {
+      PollTaskResponse response = poll.await();
       return response.hasTask() ? response.getTask() : null;
     } finally {
-      call.detach(previous);
-      polls.remove(call);
-      call.cancel(null);
+      polls.remove(poll);
       metrics.pollSeconds.observe((System.nanoTime() - start) / 1e9);
     }
   }
 
   private void runTask(Task task) {
     TaskRun run = new TaskRun(task, services);
-    active.put(task.getTaskId(), run);
+    synchronized (this) {
+      active.put(task.getTaskId(), run);
+      if (state != WorkerState.WORKER_STATE_RUNNING) {
+        // leased just as draining began: give it back now rather than let its lease run out
+        run.stop(TaskRun.StopReason.HAND_BACK);
+      }
+    }
     metrics.slots(config.slots(), busy.incrementAndGet());
     log.atInfo()
         .addKeyValue("task_id", task.getTaskId())

@@ -95,7 +95,7 @@ class MeshEndToEndTest {
     Process doomed = mesh.forkWorker("doomed", dataDir.resolve("doomed.log"));
     String id = mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
     LiveEvents live = LiveEvents.watch(mesh, id);
-    await().atMost(JOB_WAIT).until(() -> live.leased("text", "doomed"));
+    await().atMost(JOB_WAIT).until(() -> live.running("text", "doomed"));
     // mid-task: the processor is working through the pages for "doomed"
     doomed.destroyForcibly().waitFor();
     long killed = System.nanoTime();
@@ -112,13 +112,37 @@ class MeshEndToEndTest {
   }
 
   @Test
+  void sigtermMidTaskHandsTheTaskBackAndTheProcessExits() throws Exception {
+    // a long lease: a re-lease within seconds can only come from the hand-back
+    mesh = new RealMesh(dataDir, Duration.ofSeconds(60));
+    Process stopping =
+        mesh.forkWorker("stopping", dataDir.resolve("stopping.log"), Map.of("DOCMESH_SHUTDOWN_GRACE", "500ms"));
+    String id = mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
+    LiveEvents live = LiveEvents.watch(mesh, id);
+    await().atMost(JOB_WAIT).until(() -> live.running("text", "stopping"));
+
+    long signalled = System.nanoTime();
+    stopping.destroy(); // SIGTERM: the JVM's shutdown hook drains the worker
+    assertThat(stopping.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("exited").isTrue();
+    assertThat(Duration.ofNanos(System.nanoTime() - signalled)).isLessThan(Duration.ofSeconds(15));
+    assertThat(java.nio.file.Files.readString(dataDir.resolve("stopping.log"))).contains("handed_back");
+
+    mesh.startWorker("taker");
+    Job job = mesh.awaitTerminal(id, JOB_WAIT);
+    assertThat(job.getState()).as("%s", job.getError()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+    assertThat(live.leased("text", "taker")).isTrue();
+    assertThat(Duration.ofNanos(System.nanoTime() - signalled)).as("well before the lease would expire").isLessThan(Duration.ofSeconds(45));
+    assertOneSuccessPerStage(mesh.events(id), job);
+  }
+
+  @Test
   void drainMidTaskHandsTheTaskBackAtOnceAndTheJobCompletes() {
     // a long lease: a re-lease within seconds can only come from the hand-back
     mesh = new RealMesh(dataDir, Duration.ofSeconds(60));
     MeshServer draining = mesh.startWorker("draining");
     String id = mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
     LiveEvents live = LiveEvents.watch(mesh, id);
-    await().atMost(JOB_WAIT).until(() -> live.leased("text", "draining"));
+    await().atMost(JOB_WAIT).until(() -> live.running("text", "draining"));
 
     ManagedChannel channel = Loopback.channel(draining.grpcPort());
     try {
@@ -167,7 +191,7 @@ class MeshEndToEndTest {
     MeshServer worker = mesh.startWorker("w1");
     String id = mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
     LiveEvents live = LiveEvents.watch(mesh, id);
-    await().atMost(JOB_WAIT).until(() -> live.leased("text", "w1"));
+    await().atMost(JOB_WAIT).until(() -> live.running("text", "w1"));
 
     mesh.jobs.cancelJob(CancelJobRequest.newBuilder().setJobId(id).setReason("test").build());
     Job job = mesh.awaitTerminal(id, JOB_WAIT);
@@ -269,6 +293,22 @@ class MeshEndToEndTest {
                 public void onCompleted() {}
               });
       return live;
+    }
+
+    /** Leased by the worker, and the worker has relayed the processor's progress: mid-task. */
+    boolean running(String stage, String workerId) {
+      List<TaskStateChanged> leases =
+          events.stream()
+              .filter(JobEvent::hasTaskStateChanged)
+              .map(JobEvent::getTaskStateChanged)
+              .filter(t -> t.getStage().equals(stage) && t.getTo() == TaskState.TASK_STATE_LEASED && t.getWorkerId().equals(workerId))
+              .toList();
+      return leases.stream()
+          .anyMatch(
+              lease ->
+                  events.stream()
+                      .filter(JobEvent::hasTaskProgressed)
+                      .anyMatch(p -> p.getTaskProgressed().getStage().equals(stage) && p.getTaskProgressed().getAttempt() == lease.getAttempt()));
     }
 
     boolean leased(String stage, String workerId) {

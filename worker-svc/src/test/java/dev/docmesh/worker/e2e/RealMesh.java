@@ -90,12 +90,19 @@ final class RealMesh implements AutoCloseable {
 
   /** A worker in its own JVM, on this test's classpath, logging to {@code log}. */
   Process forkWorker(String id, Path log) throws IOException {
+    return forkWorker(id, log, Map.of());
+  }
+
+  Process forkWorker(String id, Path log, Map<String, String> extra) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb =
         new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName())
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
-    pb.environment().putAll(workerEnv(id, Map.of("DOCMESH_GRPC_PORT", "0", "DOCMESH_METRICS_PORT", "0")));
+    Map<String, String> env = new HashMap<>(extra);
+    env.put("DOCMESH_GRPC_PORT", "0");
+    env.put("DOCMESH_METRICS_PORT", "0");
+    pb.environment().putAll(workerEnv(id, env));
     Process p = pb.start();
     forked.add(p);
     return p;
