@@ -39,7 +39,7 @@ class LeaseTest {
 
   @BeforeEach
   void start() {
-    orch = TestOrchestrator.start(data, Map.of("DOCMESH_LEASE_DURATION", "400ms", "DOCMESH_LEASE_SWEEP_INTERVAL", "50ms"));
+    orch = TestOrchestrator.start(data, Map.of("DOCMESH_LEASE_DURATION", "1s", "DOCMESH_LEASE_SWEEP_INTERVAL", "50ms"));
   }
 
   @AfterEach
@@ -55,7 +55,7 @@ class LeaseTest {
     ScriptedWorker dead = orch.worker("dead");
     ScriptedWorker alive = orch.worker("alive");
     Task first = dead.poll();
-    assertThat(first.getLeaseDuration().getNanos()).isEqualTo(400_000_000);
+    assertThat(first.getLeaseDuration().getSeconds()).isEqualTo(1);
 
     // the first worker never heartbeats: after the lease the task goes to the next poller, attempt 2
     Task second = alive.poll(Duration.ofSeconds(5), ScriptedWorker.PDF_PROCESSORS);
@@ -102,11 +102,11 @@ class LeaseTest {
     ScriptedWorker w = orch.worker("w");
     Task t = w.poll();
     AtomicReference<Integer> beats = new AtomicReference<>(0);
-    // hold the task for three lease durations, heartbeating every lease/4
-    await().pollInterval(Duration.ofMillis(100)).atMost(Duration.ofSeconds(5)).until(() -> {
+    // hold the task for one and a half lease durations, heartbeating every lease/5
+    await().pollInterval(Duration.ofMillis(200)).atMost(Duration.ofSeconds(10)).until(() -> {
       w.heartbeat(t, null);
       beats.set(beats.get() + 1);
-      return beats.get() >= 12;
+      return beats.get() >= 8;
     });
     assertThat(w.complete(t).getJobState()).isEqualTo(JobState.JOB_STATE_RUNNING);
     assertThat(orch.client.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob().getStages(0).getAttempt())
