@@ -22,7 +22,8 @@ import java.util.concurrent.Future;
  * The figure for the report, not a test: pages/s of pdf.text over the whole corpus through
  * Process on loopback, against the same TextProcessor called in-process, with 1 and 2
  * concurrent callers. Each caller runs full corpus passes; 10 warm-up passes first (the JIT
- * needs them, see BUILD-NOTES), then the median of the measured passes.
+ * needs them, see BUILD-NOTES), then the median of the measured passes. The two ways alternate
+ * pass by pass so that load from other processes on the machine disturbs both alike.
  *
  * <p>Run: {@code java -cp target/test-classes:target/classes:<deps> dev.docmesh.processor.PdfTextBenchmark [passes]}
  */
@@ -67,40 +68,44 @@ public final class PdfTextBenchmark {
         return pages;
       };
       for (int callers : new int[] {1, 2}) {
-        report("in-process", callers, measure(inProcess, corpus, callers, passes));
-        report("gRPC loopback", callers, measure(loopback, corpus, callers, passes));
+        List<Double> local = new ArrayList<>();
+        List<Double> remote = new ArrayList<>();
+        // Alternate the two ways pass by pass, so load from other processes hits both alike.
+        for (int p = 0; p < WARMUP + passes; p++) {
+          double l = pass(inProcess, corpus, callers);
+          double r = pass(loopback, corpus, callers);
+          if (p >= WARMUP) {
+            local.add(l);
+            remote.add(r);
+          }
+        }
+        report("in-process", callers, local);
+        report("gRPC loopback", callers, remote);
       }
       channel.shutdownNow();
     }
   }
 
-  /** Pages/s of each measured pass (all callers together), after the warm-up passes. */
-  private static List<Double> measure(Pass pass, List<Doc> corpus, int callers, int passes) throws Exception {
+  /** Pages/s of one pass: every caller runs the whole corpus once, concurrently. */
+  private static double pass(Pass pass, List<Doc> corpus, int callers) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(callers);
     try {
-      List<Double> rates = new ArrayList<>();
-      for (int p = 0; p < WARMUP + passes; p++) {
-        long start = System.nanoTime();
-        List<Future<Integer>> done = new ArrayList<>();
-        for (int c = 0; c < callers; c++) {
-          done.add(pool.submit(() -> {
-            int pages = 0;
-            for (Doc doc : corpus) {
-              pages += pass.run(doc);
-            }
-            return pages;
-          }));
-        }
-        int pages = 0;
-        for (Future<Integer> f : done) {
-          pages += f.get();
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        if (p >= WARMUP) {
-          rates.add(pages / seconds);
-        }
+      long start = System.nanoTime();
+      List<Future<Integer>> done = new ArrayList<>();
+      for (int c = 0; c < callers; c++) {
+        done.add(pool.submit(() -> {
+          int pages = 0;
+          for (Doc doc : corpus) {
+            pages += pass.run(doc);
+          }
+          return pages;
+        }));
       }
-      return rates;
+      int pages = 0;
+      for (Future<Integer> f : done) {
+        pages += f.get();
+      }
+      return pages / ((System.nanoTime() - start) / 1e9);
     } finally {
       pool.shutdownNow();
     }

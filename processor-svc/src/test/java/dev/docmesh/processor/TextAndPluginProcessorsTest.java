@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
 import dev.docmesh.meshkit.grpc.Errors;
 import dev.docmesh.proto.document.v1.DocumentText;
 import dev.docmesh.proto.document.v1.Element;

@@ -80,7 +80,8 @@ public final class ValidateProcessor implements DocumentProcessor {
     if (context.request().getPassword().isEmpty()) {
       return false;
     }
-    try (PDDocument ignored = org.apache.pdfbox.Loader.loadPDF(context.content(), "")) {
+    try {
+      org.apache.pdfbox.Loader.loadPDF(context.content(), "").close();
       return false;
     } catch (java.io.IOException e) {
       return true;
