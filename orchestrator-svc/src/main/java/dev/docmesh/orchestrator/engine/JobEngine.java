@@ -124,7 +124,7 @@ public final class JobEngine implements AutoCloseable {
 
   // ---------------------------------------------------------------- jobs
 
-  /** The job made for {@code job}, or the one an earlier submit with the same request id made. */
+  /** The job made for {@code spec}, or the one an earlier submit with the same request id made. */
   public SubmitResult submit(NewJob spec) {
     SubmitResult r = submitLocked(spec);
     commits.await();
@@ -135,7 +135,7 @@ public final class JobEngine implements AutoCloseable {
     if (!spec.requestId().isEmpty()) {
       Optional<String> existing = store.jobIdForRequest(spec.requestId());
       if (existing.isPresent()) {
-        return new SubmitResult(job(existing.get()), true);
+        return new SubmitResult(record(existing.get()).toProto(), true);
       }
     }
     if (pendingTasks + spec.topologicalStages().size() > config.maxPendingTasks()) {
