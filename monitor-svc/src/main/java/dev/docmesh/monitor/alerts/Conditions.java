@@ -56,9 +56,13 @@ public final class Conditions {
   private static List<Observation> noHealthyInstance(MeshView mesh, AlertRule rule) {
     List<Observation> out = new ArrayList<>();
     for (String service : mesh.services()) {
-      long serving =
-          mesh.instances(service).stream().filter(i -> i.health() == HealthState.HEALTH_STATE_SERVING).count();
-      if (serving == 0) {
+      List<InstanceView> instances = mesh.instances(service);
+      // not known yet is no evidence: a fresh monitor must not page before the first answers
+      // arrive; an instance that never answers is DOWN after DOCMESH_MONITOR_DOWN_AFTER anyway
+      boolean anyServingOrUnknown =
+          instances.stream()
+              .anyMatch(i -> i.health() == HealthState.HEALTH_STATE_SERVING || i.health() == HealthState.HEALTH_STATE_UNSPECIFIED);
+      if (!anyServingOrUnknown) {
         out.add(new Observation(Map.of("service", service), 0));
       }
     }

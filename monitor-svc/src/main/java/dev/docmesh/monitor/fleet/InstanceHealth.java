@@ -16,11 +16,14 @@ public final class InstanceHealth {
   private Instant reportedAt;
   private Instant unreachableSince;
 
-  /** A new instance is unreachable until it first answers. */
+  /**
+   * A new instance is not known until its first health call answers or fails. Counting from
+   * discovery instead would make the monitor's own cold start (first connections, class
+   * loading) look like outages of everything it watches.
+   */
   public InstanceHealth(Instant discoveredAt, Duration downAfter) {
     this.downAfter = downAfter;
     this.reportedAt = discoveredAt;
-    this.unreachableSince = discoveredAt;
   }
 
   public synchronized void reachable(ServingStatus status, Instant now) {

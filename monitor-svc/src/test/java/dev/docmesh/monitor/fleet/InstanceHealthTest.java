@@ -13,12 +13,14 @@ class InstanceHealthTest {
   private static final Duration DOWN_AFTER = Duration.ofSeconds(15);
 
   @Test
-  void newInstanceIsUnknownUntilItAnswersAndDownIfItNeverDoes() {
+  void newInstanceIsUnknownUntilItAnswersAndDownOnceItHasFailedForDownAfter() {
     InstanceHealth h = new InstanceHealth(T0, DOWN_AFTER);
+    assertThat(h.state(T0.plusSeconds(60))).as("no answer and no failure yet").isEqualTo(HealthState.HEALTH_STATE_UNSPECIFIED);
 
-    assertThat(h.state(T0.plusSeconds(14))).isEqualTo(HealthState.HEALTH_STATE_UNSPECIFIED);
-    assertThat(h.state(T0.plusSeconds(15))).isEqualTo(HealthState.HEALTH_STATE_DOWN);
-    assertThat(h.lastChange(T0.plusSeconds(60))).isEqualTo(T0.plusSeconds(15));
+    h.unreachable(T0.plusSeconds(61));
+    assertThat(h.state(T0.plusSeconds(75))).isEqualTo(HealthState.HEALTH_STATE_UNSPECIFIED);
+    assertThat(h.state(T0.plusSeconds(76))).isEqualTo(HealthState.HEALTH_STATE_DOWN);
+    assertThat(h.lastChange(T0.plusSeconds(99))).isEqualTo(T0.plusSeconds(76));
   }
 
   @Test
