@@ -77,7 +77,7 @@ public final class LayoutAnalyzer {
     float bodySize = dominantSize(bodyByPage.values());
     List<Draft> blocks = new ArrayList<>();
     for (Page page : pages) {
-      blocks.addAll(blocksOf(page.number(), bodyByPage.get(page.number())));
+      blocks.addAll(blocksOf(page.number(), Columns.readingOrder(bodyByPage.get(page.number()), page.width())));
     }
     classify(blocks, bodySize);
     drafts.addAll(blocks);
