@@ -9,6 +9,8 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,6 +22,7 @@ public final class FakeServer implements AutoCloseable {
   private final ServerInterceptor[] interceptors;
   private int port;
   private Server server;
+  private ExecutorService handlers;
 
   public FakeServer(BindableService service, ServerInterceptor... interceptors) {
     this.service = service;
@@ -38,9 +41,11 @@ public final class FakeServer implements AutoCloseable {
 
   public synchronized void start() {
     try {
+      handlers = Executors.newCachedThreadPool();
       server =
           NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
               .withOption(ChannelOption.SO_REUSEADDR, true)
+              .executor(handlers)
               .addService(ServerInterceptors.intercept(service, interceptors))
               .build()
               .start();
@@ -50,11 +55,16 @@ public final class FakeServer implements AutoCloseable {
     }
   }
 
-  /** Abrupt: open connections are cut, in-flight calls fail. */
+  /**
+   * Abrupt: open connections are cut, in-flight calls fail. Returns once no handler of this
+   * instance runs any more, so none can act (say, take a task) after the server is gone.
+   */
   public synchronized void stop() {
     server.shutdownNow();
+    handlers.shutdown();
     try {
       server.awaitTermination(5, TimeUnit.SECONDS);
+      handlers.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
