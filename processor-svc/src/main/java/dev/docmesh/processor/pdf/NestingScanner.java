@@ -15,6 +15,14 @@ final class NestingScanner {
 
   private enum Mode { NORMAL, STRING, HEX, COMMENT, SKIP }
 
+  private static final boolean[] REGULAR = new boolean[256];
+
+  static {
+    for (int c = 0; c < 256; c++) {
+      REGULAR[c] = c > ' ' && "()<>[]{}/%".indexOf(c) < 0;
+    }
+  }
+
   private static final byte[] END_STREAM = "endstream".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte[] END_INLINE = "EI".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
@@ -26,7 +34,8 @@ final class NestingScanner {
   private boolean escaped;
   private boolean pendingLt;
   private boolean pendingGt;
-  private final StringBuilder word = new StringBuilder();
+  private final char[] word = new char[8];
+  private int wordLength;
   private byte[] skipUntil;
   private int matched;
 
@@ -48,7 +57,16 @@ final class NestingScanner {
   /** Throws LIMIT_NESTING as soon as the nesting passes the limit. */
   void feed(byte[] bytes, int offset, int length) {
     for (int i = offset; i < offset + length; i++) {
-      step(bytes[i] & 0xff);
+      int c = bytes[i] & 0xff;
+      // Most bytes are letters and digits of operators and numbers: keep that path short.
+      if (mode == Mode.NORMAL && REGULAR[c] && !pendingLt && !pendingGt) {
+        if (wordLength < word.length) {
+          word[wordLength] = (char) c;
+        }
+        wordLength++;
+      } else {
+        step(c);
+      }
     }
   }
 
@@ -103,10 +121,11 @@ final class NestingScanner {
         return;
       }
     }
-    if (c > ' ' && "()<>[]{}/%".indexOf(c) < 0) {
-      if (word.length() < 16) {
-        word.append((char) c);
+    if (REGULAR[c]) {
+      if (wordLength < word.length) {
+        word[wordLength] = (char) c;
       }
+      wordLength++;
       return;
     }
     endWord(c);
@@ -125,16 +144,22 @@ final class NestingScanner {
   }
 
   private void endWord(int delimiter) {
-    if (word.isEmpty()) {
-      return;
-    }
-    String w = word.toString();
-    word.setLength(0);
-    if (!content && w.equals("stream")) {
+    int length = wordLength;
+    wordLength = 0;
+    if (!content && length == 6 && is("stream")) {
       skip(END_STREAM);
-    } else if (content && w.equals("ID") && (delimiter == ' ' || delimiter == '\n' || delimiter == '\r')) {
+    } else if (content && length == 2 && is("ID") && (delimiter == ' ' || delimiter == '\n' || delimiter == '\r')) {
       skip(END_INLINE);
     }
+  }
+
+  private boolean is(String keyword) {
+    for (int i = 0; i < keyword.length(); i++) {
+      if (word[i] != keyword.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void skip(byte[] until) {
