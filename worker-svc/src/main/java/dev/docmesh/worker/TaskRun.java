@@ -122,6 +122,7 @@ final class TaskRun {
   }
 
   /** Runs the task to a settled outcome; never throws for anything the task itself did. */
+  @SuppressWarnings("try") // the scope only makes the span current
   Outcome run() {
     Span span = startSpan();
     Heartbeater heartbeater =
