@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -73,8 +72,8 @@ public final class RuleLoader {
       throw new ConfigException(source + ": every rule needs a name");
     }
     String where = source + " rule '" + name + "'";
-    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-      String field = it.next();
+    for (Map.Entry<String, JsonNode> property : node.properties()) {
+      String field = property.getKey();
       if (!FIELDS.contains(field)) {
         throw new ConfigException(where + ": unknown field '" + field + "' (fields: " + FIELDS + ")");
       }
@@ -126,7 +125,7 @@ public final class RuleLoader {
       throw new ConfigException(where + ": " + field + " must be a map of strings");
     }
     Map<String, String> out = new LinkedHashMap<>();
-    map.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+    map.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
     return out;
   }
 }

