@@ -94,6 +94,35 @@ class NotifiersTest {
   }
 
   @Test
+  void alertmanagerNotifierPostsToTheV2ApiAndFailsOnAnErrorStatus() throws Exception {
+    List<String> bodies = new CopyOnWriteArrayList<>();
+    AtomicInteger status = new AtomicInteger(200);
+    com.sun.net.httpserver.HttpServer am = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 4);
+    am.createContext("/api/v2/alerts", exchange -> {
+      try (exchange) {
+        bodies.add(exchange.getRequestMethod() + " " + exchange.getRequestHeaders().getFirst("Content-Type") + " "
+            + new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        exchange.sendResponseHeaders(status.get(), -1);
+      }
+    });
+    am.start();
+    try {
+      AlertmanagerNotifier n = new AlertmanagerNotifier(URI.create("http://127.0.0.1:" + am.getAddress().getPort()), () -> "http://m/",
+          Duration.ofMinutes(10), Duration.ofSeconds(2), Clock.systemUTC());
+      n.send(List.of(alert("processor", AlertState.ALERT_STATE_RESOLVED)));
+      assertThat(bodies).singleElement().asString()
+          .startsWith("POST application/json [{")
+          .contains("\"endsAt\":\"2026-11-23T10:01:30Z\"");
+
+      status.set(500);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> n.send(List.of(alert("processor", AlertState.ALERT_STATE_FIRING))))
+          .isInstanceOf(java.io.IOException.class).hasMessageContaining("500");
+    } finally {
+      am.stop(0);
+    }
+  }
+
+  @Test
   void failingNotifierIsRetriedWithBackoffInOrderAndNeverBlocksTheCaller() throws Exception {
     AtomicInteger attempts = new AtomicInteger();
     List<String> delivered = new CopyOnWriteArrayList<>();
