@@ -69,7 +69,7 @@ class DashboardTest {
         MonitorMain.start(Loopback.env(Map.of(
             "DOCMESH_MONITOR_TARGETS",
             "orchestrator=127.0.0.1:" + orchestrator.grpcPort() + ",processor=127.0.0.1:" + processor.grpcPort()
-                + ",worker=127.0.0.1:" + worker.grpcPort(),
+                + ",worker=dns:localhost:" + worker.grpcPort(), // every address of the name is an instance
             "DOCMESH_MONITOR_SCRAPE_INTERVAL", "250ms",
             "DOCMESH_MONITOR_EVALUATION_INTERVAL", "250ms")));
     await().atMost(Duration.ofSeconds(30)).until(() -> status().getStatus().getHealth() == HealthState.HEALTH_STATE_SERVING);
@@ -109,6 +109,10 @@ class DashboardTest {
     JsonFormat.parser().merge(status.body(), parsed);
     assertThat(parsed.getStatus().getServicesList()).extracting(ServiceStatus::getName).containsExactly("orchestrator", "processor", "worker");
     assertThat(parsed.getStatus().getHealth()).isEqualTo(status().getStatus().getHealth());
+    assertThat(parsed.getStatus().getServices(2).getInstancesList())
+        .extracting(i -> i.getAddress())
+        .as("the dns: target resolved to addresses")
+        .contains("127.0.0.1:" + worker.grpcPort());
 
     ListAlertsResponse.Builder alerts = ListAlertsResponse.newBuilder();
     JsonFormat.parser().merge(http("GET", "/api/alerts?include_resolved=true", null).body(), alerts);
