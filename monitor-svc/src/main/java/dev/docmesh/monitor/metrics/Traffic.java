@@ -16,7 +16,8 @@ import java.util.function.Predicate;
  *
  * <p>Only application RPCs count: health checks, reflection and the monitor's own {@code
  * GetMetrics} scrapes would otherwise make an idle service look busy. Latency uses unary
- * RPCs only, since a stream's "latency" is how long the client kept it open.
+ * RPCs only, since a stream's "latency" is how long the client kept it open, and leaves out
+ * the workers' long-poll {@code PollTask}, which waits up to ~30 s by design when idle.
  */
 public record Traffic(double requests, double errors, SortedMap<Double, Double> buckets, double requestsPerSecond) {
   public static final Traffic NONE = new Traffic(0, 0, new TreeMap<>(), 0);
@@ -30,8 +31,12 @@ public record Traffic(double requests, double errors, SortedMap<Double, Double> 
 
   private static final Predicate<Map<String, String>> APPLICATION =
       labels -> !MONITORING_SERVICES.contains(labels.getOrDefault("grpc_service", ""));
+  static final Set<String> LONG_POLLS = Set.of("PollTask");
+
   private static final Predicate<Map<String, String>> UNARY_APPLICATION =
-      labels -> APPLICATION.test(labels) && "unary".equals(labels.get("grpc_type"));
+      labels -> APPLICATION.test(labels)
+          && "unary".equals(labels.get("grpc_type"))
+          && !LONG_POLLS.contains(labels.getOrDefault("grpc_method", ""));
 
   /** Traffic of one instance over its snapshots in a window (oldest first). */
   public static Traffic of(List<Snapshot> window) {

@@ -82,6 +82,18 @@ class TrafficTest {
   }
 
   @Test
+  void longPollsCountAsRequestsButNotInTheLatency() {
+    Snapshot a = SnapshotBuilder.at(T0).rpcs("PollTask", 0, 0).latency("PollTask", 1.0, 0, INF, 0).latency("Get", 1.0, 0, INF, 0).build();
+    Snapshot b = SnapshotBuilder.at(T0.plusSeconds(10)).rpcs("PollTask", 5, 0).latency("PollTask", 1.0, 0, INF, 5).latency("Get", 1.0, 10, INF, 10).build();
+
+    Traffic t = Traffic.of(List.of(a, b));
+
+    assertThat(t.requests()).isEqualTo(5);
+    assertThat(t.quantile(0.99)).isLessThanOrEqualTo(1.0);
+    assertThat(t.buckets()).containsEntry(INF, 10.0);
+  }
+
+  @Test
   void quantileInTheInfBucketIsTheHighestFiniteBound() {
     Snapshot a = SnapshotBuilder.at(T0).latency("Get", 1.0, 0, INF, 0).build();
     Snapshot b = SnapshotBuilder.at(T0.plusSeconds(10)).latency("Get", 1.0, 1, INF, 10).build();
