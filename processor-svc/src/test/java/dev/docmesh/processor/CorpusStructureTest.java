@@ -91,6 +91,32 @@ class CorpusStructureTest {
   }
 
   @Test
+  void chaptersSectionsRunningHeadersAndPageNumbersOfTheBook() {
+    List<Element> elements = harness.process("pdf.structure", Corpus.read(Corpus.LARGE)).ok().getElements().getElementsList();
+    Map<String, Element> byId = elements.stream().collect(Collectors.toMap(Element::getId, Function.identity()));
+    Element chapter = heading(elements, "1 Topologische Grundbegriﬀe");
+    Element section = heading(elements, "1.2 Metrische Räume");
+    assertThat(chapter.getHeadingLevel()).isEqualTo(1);
+    assertThat(section.getHeadingLevel()).isEqualTo(2);
+    assertThat(byId.get(section.getParentId())).isEqualTo(chapter);
+
+    // Page 11 of the file: the running header of section 1.2 and the printed page number 8, and no
+    // "page numbers" from the subscripts of a formula near the top.
+    assertThat(elements.stream().filter(e -> e.getPageNumber() == 11 && e.getType() == ElementType.ELEMENT_TYPE_HEADER))
+        .extracting(Element::getText).containsExactly("1.2. METRISCHE RÄUME");
+    assertThat(elements.stream().filter(e -> e.getPageNumber() == 11 && e.getType() == ElementType.ELEMENT_TYPE_PAGE_NUMBER))
+        .extracting(Element::getText).containsExactly("8");
+    assertThat(elements.stream().filter(e -> e.getType() == ElementType.ELEMENT_TYPE_HEADER).count()).isGreaterThan(100);
+  }
+
+  private static Element heading(List<Element> elements, String text) {
+    return elements.stream()
+        .filter(e -> e.getType() == ElementType.ELEMENT_TYPE_HEADING && e.getText().equals(text))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no heading " + text));
+  }
+
+  @Test
   void pdfTexPageNumbersAndTableOfContentsLinksAreFound() {
     List<Element> elements = harness.process("pdf.structure", Corpus.read("pdflatex-4-pages.pdf")).ok().getElements().getElementsList();
     assertThat(elements.stream().filter(e -> e.getType() == ElementType.ELEMENT_TYPE_PAGE_NUMBER))

@@ -117,21 +117,23 @@ public final class LayoutAnalyzer {
   }
 
   /**
-   * A page number may sit outside the running zones (pdfTeX leaves deep margins), but it is
-   * then still the first or last line of its page.
+   * A page number is a number on the first or last line of its page, wherever that line is
+   * (pdfTeX leaves deep margins); a number elsewhere, even near the edge, is more likely an
+   * axis label or an index. Headers and footers are lines in the running zones that repeat
+   * with only their numbers changed: on at least three pages (a book's running header
+   * changes by chapter), or on half the pages of a short document.
    */
   private static ElementType runningType(
       Page page, TextChunk chunk, boolean edgeLine, Map<String, Set<Integer>> running, int pageCount) {
-    String zone = zone(page, chunk);
-    boolean pageNumberLike = PAGE_NUMBER.matcher(chunk.text()).matches();
-    if (pageNumberLike && (zone != null || edgeLine && chunk.size() > 0)) {
+    if (edgeLine && PAGE_NUMBER.matcher(chunk.text()).matches()) {
       return ElementType.ELEMENT_TYPE_PAGE_NUMBER;
     }
-    if (zone == null) {
-      return null;
+    String zone = zone(page, chunk);
+    if (zone == null || chunk.text().codePoints().filter(Character::isLetter).count() < 2) {
+      return null; // bare numbers and symbols near the edge are formula or figure labels
     }
     int pages = running.getOrDefault(key(zone, chunk.text()), Set.of()).size();
-    boolean repeated = pageCount >= 2 && pages >= Math.max(2, (pageCount + 1) / 2);
+    boolean repeated = pages >= 2 && (pages >= 3 || pages * 2 >= pageCount);
     if (!repeated) {
       return null;
     }
