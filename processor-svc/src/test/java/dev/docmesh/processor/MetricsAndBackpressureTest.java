@@ -12,6 +12,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.prometheus.client.CollectorRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +44,29 @@ class MetricsAndBackpressureTest {
           .contains("docmesh_processor_seconds_bucket{processor=\"pdf.text\"")
           .contains("docmesh_processor_pages_total{processor=\"pdf.text\",} 3.0")
           .contains("docmesh_processor_in_flight 0.0");
+    }
+  }
+
+  @Test
+  void concurrentCallsEachGetTheirOwnResult() throws Exception {
+    try (ProcessorHarness harness = new ProcessorHarness(Map.of("DOCMESH_PROCESSOR_THREADS", "2"))) {
+      java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(8);
+      try {
+        List<java.util.concurrent.Future<ProcessorHarness.Outcome>> calls = new java.util.ArrayList<>();
+        for (int n = 1; n <= 8; n++) {
+          byte[] doc = HostileDocuments.generated(n);
+          calls.add(clients.submit(() -> harness.process("pdf.structure", doc)));
+        }
+        for (int n = 1; n <= 8; n++) {
+          var outcome = calls.get(n - 1).get(60, TimeUnit.SECONDS);
+          List<dev.docmesh.proto.document.v1.Element> elements = outcome.ok().getElements().getElementsList();
+          assertThat(outcome.progress()).hasSize(n);
+          assertThat(elements.get(elements.size() - 1).getPageNumber()).isEqualTo(n); // its own document, not another's
+        }
+      } finally {
+        clients.shutdownNow();
+      }
+      assertThat(harness.server.telemetry().registry().getSampleValue("docmesh_processor_in_flight")).isZero();
     }
   }
 
