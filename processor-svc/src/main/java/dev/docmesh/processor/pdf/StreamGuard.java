@@ -24,11 +24,12 @@ import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.common.PDStream;
 
 /**
- * Defuses decompression bombs before PDFBox meets them: PDFBox decodes a whole stream before
- * it parses it (into its stream cache, heap first, then temp files), so a bomb would cost
- * time and space in proportion to its decoded size. Every stream a page's processing decodes
- * (content streams, form XObjects, fonts, ToUnicode maps) is first decoded into a counting
- * sink that stops at the limit. Each stream is checked once per document.
+ * Defuses decompression bombs before PDFBox meets them. PDFBox inflates page content as it
+ * parses it, so a bomb there costs time in proportion to its decoded size (seconds per
+ * hundred MiB); streams it reads whole (font programs, ToUnicode maps, XMP) would cost heap
+ * as well. Every stream a page's processing decodes (content streams, form XObjects, fonts,
+ * ToUnicode maps) is first decoded into a counting sink that stops at the limit. Each
+ * stream is checked once per document.
  */
 public final class StreamGuard {
   private static final int MAX_DEPTH = 16;

@@ -47,8 +47,9 @@ public interface ProcessingContext {
 
   /**
    * The most bytes one PDF stream may decode to. Check each page with {@code
-   * dev.docmesh.processor.pdf.StreamGuard} before PDFBox parses it: PDFBox decodes a stream
-   * whole before parsing it, so a decompression bomb would cost its full decoded size.
+   * dev.docmesh.processor.pdf.StreamGuard} before PDFBox parses it: a decompression bomb
+   * costs PDFBox time (and, for streams it reads whole, memory) in proportion to its decoded
+   * size.
    */
   long maxDecodedStreamBytes();
 }
