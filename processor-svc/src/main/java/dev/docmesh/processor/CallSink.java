@@ -1,21 +1,30 @@
 package dev.docmesh.processor;
 
+import dev.docmesh.meshkit.grpc.Errors;
 import dev.docmesh.proto.document.v1.Progress;
 import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.processor.v1.ProcessResponse;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.util.function.Consumer;
 
 /**
  * The response side of one Process call, written from the processing thread (progress,
  * result) and from the timer (time limit). The first terminal event wins; anything after it,
- * or after the client went away, is dropped.
+ * or after the client went away, is dropped. {@code ended} learns the outcome ("ok",
+ * "cancelled" or the ErrorInfo reason) once, before the client sees the end of the call.
  */
 final class CallSink {
+  static final String OK = "ok";
+  static final String CANCELLED = "cancelled";
+
   private final ServerCallStreamObserver<ProcessResponse> observer;
+  private final Consumer<String> ended;
   private boolean finished;
 
-  CallSink(ServerCallStreamObserver<ProcessResponse> observer) {
+  CallSink(ServerCallStreamObserver<ProcessResponse> observer, Consumer<String> ended) {
     this.observer = observer;
+    this.ended = ended;
   }
 
   synchronized void progress(Progress progress) {
@@ -26,10 +35,9 @@ final class CallSink {
 
   /** Sends the result and completes the stream; false when the call had already ended. */
   synchronized boolean complete(StageOutput result) {
-    if (finished) {
+    if (!end(OK)) {
       return false;
     }
-    finished = true;
     if (!observer.isCancelled()) {
       observer.onNext(ProcessResponse.newBuilder().setResult(result).build());
       observer.onCompleted();
@@ -39,10 +47,9 @@ final class CallSink {
 
   /** Fails the stream; false when the call had already ended. */
   synchronized boolean fail(Throwable error) {
-    if (finished) {
+    if (!end(Errors.reason(error).orElse(Status.fromThrowable(error).getCode().name()))) {
       return false;
     }
-    finished = true;
     if (!observer.isCancelled()) {
       observer.onError(error);
     }
@@ -51,8 +58,15 @@ final class CallSink {
 
   /** Marks the call ended without sending anything (the client cancelled). */
   synchronized boolean abandon() {
-    boolean first = !finished;
+    return end(CANCELLED);
+  }
+
+  private boolean end(String outcome) {
+    if (finished) {
+      return false;
+    }
     finished = true;
-    return first;
+    ended.accept(outcome);
+    return true;
   }
 }

@@ -7,9 +7,6 @@ import io.prometheus.client.Histogram;
 
 /** The processor's domain metrics, in the service's own registry. */
 final class ProcessorMetrics {
-  static final String OK = "ok";
-  static final String CANCELLED = "cancelled";
-
   private final Counter calls;
   private final Histogram seconds;
   private final Counter pages;

@@ -132,7 +132,7 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
         ServerCallStreamObserver<ProcessResponse> observer) {
       this.processor = processor;
       this.name = request.getProcessor();
-      this.sink = new CallSink(observer);
+      this.sink = new CallSink(observer, outcome -> metrics.finished(name, outcome, startNanos));
       Deadline deadline = Context.current().getDeadline();
       long own = settings.callTimeout().toNanos();
       long callDeadline = deadline == null ? Long.MAX_VALUE : Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS));
@@ -156,7 +156,6 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
       } catch (RejectedExecutionException e) {
         cancelTimer();
         sink.fail(Failures.busy(settings.threads(), settings.queue()));
-        metrics.finished(name, Failures.PROCESSOR_BUSY, startNanos);
       }
     }
 
@@ -168,28 +167,24 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
     }
 
     private void work() {
-      String outcome;
       try {
         call.checkpoint(); // cancelled or expired while queued
         StageOutput result = processor.process(call);
-        outcome = sink.complete(result) ? ProcessorMetrics.OK : null;
+        sink.complete(result);
       } catch (Throwable t) {
-        outcome = fail(t);
+        fail(t);
       } finally {
         cancelTimer();
       }
-      if (outcome != null) {
-        metrics.finished(name, outcome, startNanos);
-      }
     }
 
-    /** Ends the call with the typed form of {@code t}; the outcome label, or null when it had ended already. */
-    private String fail(Throwable t) {
+    /** Ends the call with the typed form of {@code t}, unless it has ended already. */
+    private void fail(Throwable t) {
       if (t instanceof ProcessingStoppedException stopped && !stopped.timedOut()) {
-        return sink.abandon() ? ProcessorMetrics.CANCELLED : null;
+        sink.abandon();
+      } else {
+        sink.fail(typed(t));
       }
-      StatusRuntimeException error = typed(t);
-      return sink.fail(error) ? Errors.reason(error).orElse(error.getStatus().getCode().name()) : null;
     }
 
     private StatusRuntimeException typed(Throwable t) {
@@ -221,15 +216,12 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
       call.cancel();
       if (sink.abandon()) {
         cancelTimer();
-        metrics.finished(name, ProcessorMetrics.CANCELLED, startNanos);
       }
     }
 
     private void timeUp() {
       call.expire();
-      if (sink.fail(Failures.timeLimit(timeLimit))) {
-        metrics.finished(name, Failures.LIMIT_TIME, startNanos);
-      }
+      sink.fail(Failures.timeLimit(timeLimit));
     }
 
     private void cancelTimer() {
