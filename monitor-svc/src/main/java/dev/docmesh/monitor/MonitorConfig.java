@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** The monitor's own settings, from {@code DOCMESH_MONITOR_*} (documented in CONFIG.md). */
+/** The monitor's own settings, from {@code DOCMESH_MONITOR_*} (documented in the README's configuration section). */
 public record MonitorConfig(
     List<Target> targets,
     Duration resolveInterval,

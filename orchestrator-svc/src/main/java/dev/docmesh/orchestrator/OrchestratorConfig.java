@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The orchestrator's own settings, read from {@code DOCMESH_*} variables (see CONFIG.md).
+ * The orchestrator's own settings, read from {@code DOCMESH_*} variables (see the README's configuration section).
  *
  * @param dataDir where the SQLite file and the blob store live
  * @param pipelinesFile YAML file of pipelines; empty means only the built-in ones

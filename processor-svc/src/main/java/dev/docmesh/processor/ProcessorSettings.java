@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The processor's limits and pool, from {@code DOCMESH_*} variables (see CONFIG.md).
+ * The processor's limits and pool, from {@code DOCMESH_*} variables (see the README's configuration section).
  *
  * @param maxDocumentBytes larger documents fail with LIMIT_BYTES before any parsing
  * @param maxPages documents with more pages fail with LIMIT_PAGES

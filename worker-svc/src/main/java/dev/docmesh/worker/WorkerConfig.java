@@ -5,7 +5,7 @@ import dev.docmesh.meshkit.config.MeshConfig;
 import java.time.Duration;
 
 /**
- * The worker's settings, read from {@code DOCMESH_*} variables (documented in CONFIG.md).
+ * The worker's settings, read from {@code DOCMESH_*} variables (documented in the README's configuration section).
  *
  * @param workerId id sent with every poll, heartbeat and result
  * @param slots tasks run at the same time
