@@ -16,25 +16,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** pdf.structure and pdf.relationships on real files: consistent output on every one, and known facts on some. */
 class CorpusStructureTest {
-  private static ProcessorHarness harness;
-
-  @BeforeAll
-  static void start() {
-    harness = new ProcessorHarness();
-  }
-
-  @AfterAll
-  static void stop() throws InterruptedException {
-    harness.close();
-  }
+  @RegisterExtension static final ProcessorHarness harness = new ProcessorHarness();
 
   static List<String> files() {
     return Corpus.files();

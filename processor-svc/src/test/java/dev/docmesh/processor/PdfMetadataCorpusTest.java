@@ -16,25 +16,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** pdf.metadata and pdf.validate over every corpus file, over real gRPC, against expected.json. */
 class PdfMetadataCorpusTest {
-  private static ProcessorHarness harness;
-
-  @BeforeAll
-  static void start() {
-    harness = new ProcessorHarness();
-  }
-
-  @AfterAll
-  static void stop() throws InterruptedException {
-    harness.close();
-  }
+  @RegisterExtension static final ProcessorHarness harness = new ProcessorHarness();
 
   static List<Struct> expected() {
     return Corpus.expected();

@@ -8,23 +8,12 @@ import dev.docmesh.proto.document.v1.Progress;
 import dev.docmesh.proto.processor.v1.ProcessResponse;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** pdf.text over real gRPC: text per page in order, and a progress event per page before the result. */
 class PdfTextTest {
-  private static ProcessorHarness harness;
-
-  @BeforeAll
-  static void start() {
-    harness = new ProcessorHarness();
-  }
-
-  @AfterAll
-  static void stop() throws InterruptedException {
-    harness.close();
-  }
+  @RegisterExtension static final ProcessorHarness harness = new ProcessorHarness();
 
   @Test
   void progressArrivesForEveryPageBeforeTheResult() {

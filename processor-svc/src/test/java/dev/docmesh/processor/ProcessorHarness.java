@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** A real processor server on loopback and a client for it. */
-final class ProcessorHarness implements AutoCloseable {
+final class ProcessorHarness implements AutoCloseable, org.junit.jupiter.api.extension.AfterAllCallback {
   final MeshServer server;
   final ManagedChannel channel;
   final ProcessorServiceGrpc.ProcessorServiceBlockingStub stub;
@@ -89,5 +89,11 @@ final class ProcessorHarness implements AutoCloseable {
   public void close() throws InterruptedException {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.close();
+  }
+
+  /** As a class-level {@code @RegisterExtension}: the server is closed after the class's tests. */
+  @Override
+  public void afterAll(org.junit.jupiter.api.extension.ExtensionContext context) throws InterruptedException {
+    close();
   }
 }

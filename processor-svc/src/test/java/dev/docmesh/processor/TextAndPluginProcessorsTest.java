@@ -15,23 +15,12 @@ import dev.docmesh.proto.processor.v1.ProcessorInfo;
 import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** text.plain, text.markdown, ListProcessors and the ServiceLoader plugin, over real gRPC. */
 class TextAndPluginProcessorsTest {
-  private static ProcessorHarness harness;
-
-  @BeforeAll
-  static void start() {
-    harness = new ProcessorHarness();
-  }
-
-  @AfterAll
-  static void stop() throws InterruptedException {
-    harness.close();
-  }
+  @RegisterExtension static final ProcessorHarness harness = new ProcessorHarness();
 
   @Test
   void listProcessorsReportsBuiltInsAndThePluginSortedByName() {
