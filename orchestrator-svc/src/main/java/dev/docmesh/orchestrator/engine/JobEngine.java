@@ -126,9 +126,7 @@ public final class JobEngine implements AutoCloseable {
 
   /** The job made for {@code spec}, or the one an earlier submit with the same request id made. */
   public SubmitResult submit(NewJob spec) {
-    SubmitResult r = submitLocked(spec);
-    commits.await();
-    return r;
+    return afterDurable(submitLocked(spec));
   }
 
   private synchronized SubmitResult submitLocked(NewJob spec) {
@@ -173,9 +171,7 @@ public final class JobEngine implements AutoCloseable {
   public record SubmitResult(Job job, boolean deduplicated) {}
 
   public Job job(String jobId) {
-    Job r = jobLocked(jobId);
-    commits.await();
-    return r;
+    return afterDurable(jobLocked(jobId));
   }
 
   private synchronized Job jobLocked(String jobId) {
@@ -196,9 +192,7 @@ public final class JobEngine implements AutoCloseable {
   }
 
   public Job cancel(String jobId, String reason) {
-    Job r = cancelLocked(jobId, reason);
-    commits.await();
-    return r;
+    return afterDurable(cancelLocked(jobId, reason));
   }
 
   private synchronized Job cancelLocked(String jobId, String reason) {
@@ -377,9 +371,7 @@ public final class JobEngine implements AutoCloseable {
   }
 
   public HeartbeatResponse heartbeat(HeartbeatRequest req) {
-    HeartbeatResponse r = heartbeatLocked(req);
-    commits.await();
-    return r;
+    return afterDurable(heartbeatLocked(req));
   }
 
   private synchronized HeartbeatResponse heartbeatLocked(HeartbeatRequest req) {
@@ -397,9 +389,7 @@ public final class JobEngine implements AutoCloseable {
   }
 
   public CompleteTaskResponse complete(CompleteTaskRequest req) {
-    CompleteTaskResponse r = completeLocked(req);
-    commits.await();
-    return r;
+    return afterDurable(completeLocked(req));
   }
 
   private synchronized CompleteTaskResponse completeLocked(CompleteTaskRequest req) {
@@ -435,9 +425,7 @@ public final class JobEngine implements AutoCloseable {
   }
 
   public FailTaskResponse fail(FailTaskRequest req) {
-    FailTaskResponse r = failLocked(req);
-    commits.await();
-    return r;
+    return afterDurable(failLocked(req));
   }
 
   private synchronized FailTaskResponse failLocked(FailTaskRequest req) {
@@ -577,9 +565,7 @@ public final class JobEngine implements AutoCloseable {
 
   /** Deletes finished jobs and unused documents older than the retention; returns the documents removed. */
   public List<String> expireRetention() {
-    List<String> r = expireRetentionLocked();
-    commits.await();
-    return r;
+    return afterDurable(expireRetentionLocked());
   }
 
   private synchronized List<String> expireRetentionLocked() {
@@ -678,6 +664,12 @@ public final class JobEngine implements AutoCloseable {
     String id = job.id;
     Map<String, String> labels = job.labels;
     commits.after(store.lastCommit(), () -> hub.publish(id, labels, events, snapshot));
+  }
+
+  /** {@code result}, once everything committed so far is durable: nobody is told of a change that could still be lost. */
+  private <T> T afterDurable(T result) {
+    commits.await();
+    return result;
   }
 
   /** Waits until everything committed so far is durable (before answering from what the store holds). */
