@@ -42,13 +42,13 @@ public final class PdfTextBenchmark {
     for (String f : Corpus.files()) {
       corpus.add(new Doc(f, Corpus.read(f), f.equals(Corpus.ENCRYPTED) ? Corpus.ENCRYPTED_PASSWORD : ""));
     }
-    ProcessorSettings settings = ProcessorSettings.fromEnv(Env.of(Map.of()));
-    PdfOpener opener = new PdfOpener(settings);
+    ProcessorConfig config = ProcessorConfig.fromEnv(Env.of(Map.of()));
+    PdfOpener opener = new PdfOpener(config);
     TextProcessor processor = new TextProcessor();
     Pass inProcess = doc -> {
       ProcessRequest request = ProcessRequest.newBuilder().setProcessor(TextProcessor.NAME).setPassword(doc.password()).build();
       ProcessingCall call = new ProcessingCall(request, doc.bytes(), MediaTypes.PDF, System.nanoTime() + 60_000_000_000L,
-          opener, settings.maxStreamBytes(), p -> {});
+          opener, config.maxStreamBytes(), p -> {});
       return processor.process(call).getText().getPagesCount();
     };
 
