@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Durations;
+import dev.docmesh.docgen.Corpus;
 import dev.docmesh.proto.document.v1.Progress;
 import dev.docmesh.proto.orchestrator.v1.CancelJobRequest;
 import dev.docmesh.proto.orchestrator.v1.GetJobRequest;
@@ -78,12 +79,8 @@ class JobLifecycleTest {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
   }
 
-  static byte[] corpusPdf() throws Exception {
-    Path corpus = Path.of(System.getProperty("docmesh.corpus", "/work/shared/corpus"), "pdf");
-    try (var files = Files.list(corpus)) {
-      Path pdf = files.filter(p -> p.toString().endsWith(".pdf")).sorted().findFirst().orElseThrow();
-      return Files.readAllBytes(pdf);
-    }
+  static byte[] corpusPdf() {
+    return Corpus.read(Corpus.files().get(0));
   }
 
   @Test

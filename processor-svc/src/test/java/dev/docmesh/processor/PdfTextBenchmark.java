@@ -1,6 +1,7 @@
 package dev.docmesh.processor;
 
 import com.google.protobuf.ByteString;
+import dev.docmesh.docgen.Corpus;
 import dev.docmesh.meshkit.config.Env;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.testing.Loopback;

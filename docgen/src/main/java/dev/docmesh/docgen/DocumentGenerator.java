@@ -1,9 +1,9 @@
-package dev.docmesh.processor.generate;
+package dev.docmesh.docgen;
 
-import dev.docmesh.processor.generate.GroundTruth.Block;
-import dev.docmesh.processor.generate.GroundTruth.Info;
-import dev.docmesh.processor.generate.GroundTruth.Link;
-import dev.docmesh.processor.generate.GroundTruth.OutlineEntry;
+import dev.docmesh.docgen.GroundTruth.Block;
+import dev.docmesh.docgen.GroundTruth.Info;
+import dev.docmesh.docgen.GroundTruth.Link;
+import dev.docmesh.docgen.GroundTruth.OutlineEntry;
 import dev.docmesh.proto.document.v1.ElementType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
