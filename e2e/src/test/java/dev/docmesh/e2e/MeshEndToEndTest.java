@@ -94,9 +94,8 @@ class MeshEndToEndTest {
   void workerKilledMidTaskTheTaskIsReleasedAfterLeaseExpiryAndTheJobCompletesOnce() throws Exception {
     mesh = new RealMesh(dataDir, Duration.ofSeconds(2));
     Process doomed = mesh.forkWorker("doomed", dataDir.resolve("doomed.log"));
-    String id = mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
-    LiveEvents live = LiveEvents.watch(mesh, id);
-    await().atMost(JOB_WAIT).until(() -> live.running("text", "doomed"));
+    LiveEvents live = longTextJobRunningOn("doomed");
+    String id = live.jobId;
     // mid-task: the processor is working through the pages for "doomed"
     doomed.destroyForcibly().waitFor();
     long killed = System.nanoTime();
@@ -118,9 +117,8 @@ class MeshEndToEndTest {
     mesh = new RealMesh(dataDir, Duration.ofSeconds(60));
     Process stopping =
         mesh.forkWorker("stopping", dataDir.resolve("stopping.log"), Map.of("DOCMESH_SHUTDOWN_GRACE", "500ms"));
-    String id = mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
-    LiveEvents live = LiveEvents.watch(mesh, id);
-    await().atMost(JOB_WAIT).until(() -> live.running("text", "stopping"));
+    LiveEvents live = longTextJobRunningOn("stopping");
+    String id = live.jobId;
 
     long signalled = System.nanoTime();
     stopping.destroy(); // SIGTERM: the JVM's shutdown hook drains the worker
@@ -141,9 +139,8 @@ class MeshEndToEndTest {
     // a long lease: a re-lease within seconds can only come from the hand-back
     mesh = new RealMesh(dataDir, Duration.ofSeconds(60));
     MeshServer draining = mesh.startWorker("draining");
-    String id = mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
-    LiveEvents live = LiveEvents.watch(mesh, id);
-    await().atMost(JOB_WAIT).until(() -> live.running("text", "draining"));
+    LiveEvents live = longTextJobRunningOn("draining");
+    String id = live.jobId;
 
     ManagedChannel channel = Loopback.channel(draining.grpcPort());
     try {
@@ -190,9 +187,8 @@ class MeshEndToEndTest {
   void cancellingARunningJobCancelsTheProcessorCall() {
     mesh = new RealMesh(dataDir, Duration.ofSeconds(3));
     MeshServer worker = mesh.startWorker("w1");
-    String id = mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
-    LiveEvents live = LiveEvents.watch(mesh, id);
-    await().atMost(JOB_WAIT).until(() -> live.running("text", "w1"));
+    LiveEvents live = longTextJobRunningOn("w1");
+    String id = live.jobId;
 
     long asked = System.nanoTime();
     mesh.jobs.cancelJob(CancelJobRequest.newBuilder().setJobId(id).setReason("test").build());
@@ -276,12 +272,25 @@ class MeshEndToEndTest {
     assertThat(successes).as("successes per stage of %s", job.getId()).isEqualTo(once);
   }
 
+  /** A pdf.text job over a long PDF, watched from the start, once {@code worker} is running it. */
+  private LiveEvents longTextJobRunningOn(String worker) {
+    String id = mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
+    LiveEvents live = LiveEvents.watch(mesh, id);
+    await().atMost(JOB_WAIT).until(() -> live.running("text", worker));
+    return live;
+  }
+
   /** The events of one job as they happen, collected in the background. */
   static final class LiveEvents {
+    final String jobId;
     final List<JobEvent> events = new CopyOnWriteArrayList<>();
 
+    private LiveEvents(String jobId) {
+      this.jobId = jobId;
+    }
+
     static LiveEvents watch(RealMesh mesh, String jobId) {
-      LiveEvents live = new LiveEvents();
+      LiveEvents live = new LiveEvents(jobId);
       OrchestratorServiceGrpc.newStub(mesh.channel)
           .watchJob(
               WatchJobRequest.newBuilder().setJobId(jobId).build(),

@@ -125,27 +125,22 @@ final class RealMesh implements AutoCloseable {
   }
 
   String submit(byte[] content, String filename, String pipeline) {
-    return jobs.submitJob(
-            SubmitJobRequest.newBuilder()
-                .setContent(ByteString.copyFrom(content))
-                .setFilename(filename)
-                .setMediaType("application/pdf")
-                .setPipeline(pipeline)
-                .build())
-        .getJob()
-        .getId();
+    return submit(pdf(content, filename).setPipeline(pipeline));
   }
 
   String submit(byte[] content, String filename, Pipeline inline) {
-    return jobs.submitJob(
-            SubmitJobRequest.newBuilder()
-                .setContent(ByteString.copyFrom(content))
-                .setFilename(filename)
-                .setMediaType("application/pdf")
-                .setInlinePipeline(inline)
-                .build())
-        .getJob()
-        .getId();
+    return submit(pdf(content, filename).setInlinePipeline(inline));
+  }
+
+  private String submit(SubmitJobRequest.Builder request) {
+    return jobs.submitJob(request.build()).getJob().getId();
+  }
+
+  private static SubmitJobRequest.Builder pdf(byte[] content, String filename) {
+    return SubmitJobRequest.newBuilder()
+        .setContent(ByteString.copyFrom(content))
+        .setFilename(filename)
+        .setMediaType("application/pdf");
   }
 
   /** One stage running {@code processor}, with a few quick retries. */

@@ -147,36 +147,30 @@ final class TaskQueueClient {
 
   /** CompleteTask, delivered until the orchestrator accepts or rejects it. */
   Delivery complete(Task task, StageOutput output) {
-    return reporter.deliver(
-        "CompleteTask",
-        task.getTaskId(),
-        timeout ->
-            queue
-                .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .completeTask(
-                    CompleteTaskRequest.newBuilder()
-                        .setTaskId(task.getTaskId())
-                        .setLeaseToken(task.getLeaseToken())
-                        .setWorkerId(config.workerId())
-                        .setOutput(output)
-                        .build()));
+    CompleteTaskRequest request =
+        CompleteTaskRequest.newBuilder()
+            .setTaskId(task.getTaskId())
+            .setLeaseToken(task.getLeaseToken())
+            .setWorkerId(config.workerId())
+            .setOutput(output)
+            .build();
+    return reporter.deliver("CompleteTask", task.getTaskId(), timeout -> within(timeout).completeTask(request));
   }
 
   /** FailTask, delivered until the orchestrator accepts or rejects it. */
   Delivery fail(Task task, TaskFailure failure) {
-    return reporter.deliver(
-        "FailTask",
-        task.getTaskId(),
-        timeout ->
-            queue
-                .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .failTask(
-                    FailTaskRequest.newBuilder()
-                        .setTaskId(task.getTaskId())
-                        .setLeaseToken(task.getLeaseToken())
-                        .setWorkerId(config.workerId())
-                        .setError(failure.error())
-                        .setRetryable(failure.retryable())
-                        .build()));
+    FailTaskRequest request =
+        FailTaskRequest.newBuilder()
+            .setTaskId(task.getTaskId())
+            .setLeaseToken(task.getLeaseToken())
+            .setWorkerId(config.workerId())
+            .setError(failure.error())
+            .setRetryable(failure.retryable())
+            .build();
+    return reporter.deliver("FailTask", task.getTaskId(), timeout -> within(timeout).failTask(request));
+  }
+
+  private TaskQueueServiceGrpc.TaskQueueServiceBlockingStub within(Duration timeout) {
+    return queue.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 }

@@ -25,9 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker's slot loop: N slots, each long-polling the task queue while it is free and the process is
- * under its CPU and heap limits, then running the task it got. Drain stops the polling, lets
- * in-flight tasks run for the grace period, and hands the rest back at once.
+ * The worker's slot loop: N slots, each long-polling the task queue while it is free and the
+ * process is under its CPU and heap limits, then running the task it got. Drain stops the
+ * polling, lets in-flight tasks run for the grace period, and hands the rest back at once.
  */
 final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
