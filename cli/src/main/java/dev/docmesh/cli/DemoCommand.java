@@ -1,5 +1,6 @@
 package dev.docmesh.cli;
 
+import dev.docmesh.localmesh.LocalMesh;
 import dev.docmesh.proto.orchestrator.v1.GetJobRequest;
 import dev.docmesh.proto.orchestrator.v1.GetJobResultRequest;
 import dev.docmesh.proto.orchestrator.v1.Job;
@@ -49,7 +50,7 @@ final class DemoCommand implements Callable<Integer> {
     List<Path> inputs = new ArrayList<>(DemoDocuments.generate(docs));
     inputs.addAll(files);
 
-    LocalMesh mesh = LocalMesh.start(dataDir, ephemeralPorts, System.getenv());
+    LocalMesh mesh = LocalMesh.builder(dataDir).environment(System.getenv()).ephemeralPorts(ephemeralPorts).start();
     boolean closed = false;
     try {
       GlobalOptions target = new GlobalOptions();

@@ -1,7 +1,7 @@
 package dev.docmesh.cli;
 
-import dev.docmesh.processor.generate.DocumentGenerator;
-import dev.docmesh.processor.generate.DocumentSpec;
+import dev.docmesh.docgen.DocumentGenerator;
+import dev.docmesh.docgen.DocumentSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.docmesh.cli;
 
-import dev.docmesh.processor.generate.DocumentSpec;
+import dev.docmesh.docgen.DocumentSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.docmesh.cli;
 
+import dev.docmesh.localmesh.LocalMesh;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -19,7 +20,7 @@ final class UpCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    LocalMesh mesh = LocalMesh.start(dataDir, false, System.getenv());
+    LocalMesh mesh = LocalMesh.builder(dataDir).environment(System.getenv()).start();
     printEndpoints(out, mesh);
     mesh.runUntilInterrupted(out);
     return Docmesh.OK;
@@ -42,12 +43,12 @@ final class UpCommand implements Callable<Integer> {
           grpcurl -plaintext localhost:%d docmesh.monitor.v1.MonitorService/GetSystemStatus
           grpcurl -plaintext localhost:%d grpc.health.v1.Health/Check
         """,
-        mesh.orchestrator.grpcPort(), mesh.orchestrator.metricsPort(),
-        mesh.processor.grpcPort(), mesh.processor.metricsPort(),
-        mesh.worker.grpcPort(), mesh.worker.metricsPort(),
-        mesh.monitor.grpcPort(), mesh.monitor.metricsPort(),
-        mesh.orchestrator.grpcPort(), mesh.orchestrator.grpcPort(), mesh.orchestrator.grpcPort(),
-        mesh.orchestrator.grpcPort(), mesh.monitor.grpcPort(), mesh.orchestrator.grpcPort());
+        mesh.orchestrator().grpcPort(), mesh.orchestrator().metricsPort(),
+        mesh.processor().grpcPort(), mesh.processor().metricsPort(),
+        mesh.workers().get(0).grpcPort(), mesh.workers().get(0).metricsPort(),
+        mesh.monitor().grpcPort(), mesh.monitor().metricsPort(),
+        mesh.orchestrator().grpcPort(), mesh.orchestrator().grpcPort(), mesh.orchestrator().grpcPort(),
+        mesh.orchestrator().grpcPort(), mesh.monitor().grpcPort(), mesh.orchestrator().grpcPort());
     out.flush();
   }
 }

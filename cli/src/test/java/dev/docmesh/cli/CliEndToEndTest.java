@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
+import dev.docmesh.docgen.Corpus;
+import dev.docmesh.localmesh.LocalMesh;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobResult;
 import java.io.PrintWriter;
@@ -25,8 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (four gRPC servers on ephemeral loopback ports, embedded store in a temp dir).
  */
 class CliEndToEndTest {
-  private static final Path CORPUS =
-      Path.of(System.getProperty("docmesh.corpus", "/work/shared/corpus")).resolve("pdf");
+  private static final Path CORPUS = Corpus.pdfDir();
   private static final List<String> FILES =
       List.of("minimal-document.pdf", "pdflatex-4-pages.pdf", "pdflatex-forms.pdf", "libre-office-link.pdf",
           "inline-image.pdf");
@@ -36,7 +37,7 @@ class CliEndToEndTest {
 
   @BeforeAll
   static void startMesh() {
-    mesh = LocalMesh.start(data, true, Map.of("DOCMESH_SHUTDOWN_GRACE", "5s"));
+    mesh = LocalMesh.builder(data).environment(Map.of("DOCMESH_SHUTDOWN_GRACE", "5s")).ephemeralPorts(true).start();
   }
 
   @AfterAll

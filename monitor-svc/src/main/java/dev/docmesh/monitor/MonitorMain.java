@@ -1,5 +1,6 @@
 package dev.docmesh.monitor;
 
+import dev.docmesh.meshkit.concurrent.DaemonThreads;
 import dev.docmesh.meshkit.config.Env;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.server.ServiceLauncher;
@@ -24,8 +25,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -52,8 +51,8 @@ public final class MonitorMain {
     AtomicReference<String> externalUrl = new AtomicReference<>(config.externalUrl().orElse(""));
     List<AlertRule> rules = config.rulesFile().map(RuleLoader::load).orElseGet(RuleLoader::builtIn);
     Clock clock = Clock.systemUTC();
-    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("monitor-loop"));
-    ScheduledExecutorService notifierThreads = Executors.newScheduledThreadPool(2, daemon("monitor-notify"));
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("monitor-loop"));
+    ScheduledExecutorService notifierThreads = Executors.newScheduledThreadPool(2, DaemonThreads.factory("monitor-notify"));
 
     Discovery discovery = Discovery.withSystemDns(config.targets());
     Fleet fleet =
@@ -120,12 +119,4 @@ public final class MonitorMain {
     return a.compareTo(b) <= 0 ? a : b;
   }
 
-  private static ThreadFactory daemon(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
 }

@@ -2,6 +2,7 @@ package dev.docmesh.monitor;
 
 import com.google.protobuf.util.Durations;
 import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.meshkit.grpc.Unary;
 import dev.docmesh.proto.monitor.v1.GetMetricsSummaryRequest;
 import dev.docmesh.proto.monitor.v1.GetMetricsSummaryResponse;
 import dev.docmesh.proto.monitor.v1.GetSystemStatusRequest;
@@ -15,12 +16,10 @@ import dev.docmesh.proto.monitor.v1.WatchAlertsRequest;
 import dev.docmesh.proto.monitor.v1.WatchAlertsResponse;
 import dev.docmesh.proto.monitor.v1.WatchSystemStatusRequest;
 import dev.docmesh.proto.monitor.v1.WatchSystemStatusResponse;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Supplier;
 
 /** {@code docmesh.monitor.v1.MonitorService}. */
 final class MonitorServiceImpl extends MonitorServiceGrpc.MonitorServiceImplBase {
@@ -37,22 +36,22 @@ final class MonitorServiceImpl extends MonitorServiceGrpc.MonitorServiceImplBase
 
   @Override
   public void getSystemStatus(GetSystemStatusRequest request, StreamObserver<GetSystemStatusResponse> response) {
-    unary(response, api::getSystemStatus);
+    Unary.reply(response, api::getSystemStatus);
   }
 
   @Override
   public void getMetricsSummary(GetMetricsSummaryRequest request, StreamObserver<GetMetricsSummaryResponse> response) {
-    unary(response, () -> api.getMetricsSummary(request));
+    Unary.reply(response, () -> api.getMetricsSummary(request));
   }
 
   @Override
   public void listAlerts(ListAlertsRequest request, StreamObserver<ListAlertsResponse> response) {
-    unary(response, () -> api.listAlerts(request));
+    Unary.reply(response, () -> api.listAlerts(request));
   }
 
   @Override
   public void silenceAlert(SilenceAlertRequest request, StreamObserver<SilenceAlertResponse> response) {
-    unary(response, () -> api.silenceAlert(request));
+    Unary.reply(response, () -> api.silenceAlert(request));
   }
 
   @Override
@@ -78,17 +77,5 @@ final class MonitorServiceImpl extends MonitorServiceGrpc.MonitorServiceImplBase
         .add(
             (ServerCallStreamObserver<WatchAlertsResponse>) response,
             request.getIncludeActive() ? monitor.engine().firing() : List.of());
-  }
-
-  private static <T> void unary(StreamObserver<T> response, Supplier<T> call) {
-    T result;
-    try {
-      result = call.get();
-    } catch (StatusRuntimeException e) {
-      response.onError(e);
-      return;
-    }
-    response.onNext(result);
-    response.onCompleted();
   }
 }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Durations;
+import dev.docmesh.docgen.Corpus;
 import dev.docmesh.proto.document.v1.Progress;
 import dev.docmesh.proto.orchestrator.v1.CancelJobRequest;
 import dev.docmesh.proto.orchestrator.v1.GetJobRequest;
@@ -29,7 +30,6 @@ import dev.docmesh.proto.orchestrator.v1.UploadHeader;
 import dev.docmesh.proto.orchestrator.v1.WatchJobRequest;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,25 +38,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A job from upload to result, driven by a scripted worker over real gRPC. */
 class JobLifecycleTest {
-  @TempDir Path data;
-  TestOrchestrator orch;
-
-  @BeforeEach
-  void start() {
-    orch = TestOrchestrator.start(data);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    orch.close();
-  }
+  @RegisterExtension final TestOrchestrator orch = TestOrchestrator.perTest();
 
   static UploadDocumentResponse upload(TestOrchestrator orch, byte[] bytes, int chunk, String sha) throws Exception {
     CompletableFuture<UploadDocumentResponse> result = new CompletableFuture<>();
@@ -78,12 +65,8 @@ class JobLifecycleTest {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
   }
 
-  static byte[] corpusPdf() throws Exception {
-    Path corpus = Path.of(System.getProperty("docmesh.corpus", "/work/shared/corpus"), "pdf");
-    try (var files = Files.list(corpus)) {
-      Path pdf = files.filter(p -> p.toString().endsWith(".pdf")).sorted().findFirst().orElseThrow();
-      return Files.readAllBytes(pdf);
-    }
+  static byte[] corpusPdf() {
+    return Corpus.read(Corpus.files().get(0));
   }
 
   @Test
@@ -196,7 +179,7 @@ class JobLifecycleTest {
     assertThat(second.getDocumentId()).isEqualTo(first.getDocumentId());
     assertThat(first.getAlreadyStored()).isFalse();
     assertThat(second.getAlreadyStored()).isTrue();
-    try (var files = Files.walk(data.resolve("blobs"))) {
+    try (var files = Files.walk(orch.dataDir.resolve("blobs"))) {
       assertThat(files.filter(Files::isRegularFile).toList()).hasSize(1);
     }
   }

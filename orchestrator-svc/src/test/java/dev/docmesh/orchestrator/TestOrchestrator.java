@@ -8,14 +8,25 @@ import dev.docmesh.proto.orchestrator.v1.SubmitJobRequest;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
 import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A real orchestrator on loopback over an SQLite file in {@code dataDir}, with clients; restartable. */
-final class TestOrchestrator implements AutoCloseable {
+/**
+ * A real orchestrator on loopback over an SQLite file in {@code dataDir}, with clients;
+ * restartable. As a field registered with {@code @RegisterExtension} ({@link #perTest()}), each
+ * test gets its own in a fresh directory, closed after the test.
+ */
+final class TestOrchestrator implements AutoCloseable, AfterEachCallback {
   static final byte[] PDF = "%PDF-1.7\n% a tiny stand-in document for the orchestrator's tests\n%%EOF\n".getBytes(StandardCharsets.US_ASCII);
 
   final Path dataDir;
@@ -47,6 +58,25 @@ final class TestOrchestrator implements AutoCloseable {
 
   static TestOrchestrator start(Path dataDir) {
     return start(dataDir, Map.of());
+  }
+
+  /** One for the test about to run, in its own temp directory; closes itself after the test. */
+  static TestOrchestrator perTest() {
+    try {
+      return start(Files.createTempDirectory("docmesh-orchestrator-test"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) throws IOException {
+    close();
+    try (Stream<Path> files = Files.walk(dataDir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   private void open() {

@@ -18,31 +18,17 @@ import io.grpc.Context;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** WatchJob under a reader that stops reading, and the WatchJobs firehose. */
 class WatchStreamsTest {
-  @TempDir Path data;
-  TestOrchestrator orch;
-
-  @BeforeEach
-  void start() {
-    orch = TestOrchestrator.start(data);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    orch.close();
-  }
+  @RegisterExtension final TestOrchestrator orch = TestOrchestrator.perTest();
 
   /** A reader that takes messages only when the test says so. */
   static final class SlowReader implements ClientResponseObserver<WatchJobRequest, WatchJobResponse> {

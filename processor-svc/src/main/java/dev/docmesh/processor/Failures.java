@@ -1,12 +1,14 @@
 package dev.docmesh.processor;
 
-import dev.docmesh.meshkit.grpc.Errors;
-import io.grpc.Status.Code;
-import io.grpc.StatusRuntimeException;
+import dev.docmesh.processor.spi.ProcessingFailure;
+import dev.docmesh.processor.spi.ProcessingFailure.Kind;
 import java.time.Duration;
 import java.util.Map;
 
-/** The typed failures of ProcessorService, with the ErrorInfo reasons its contract names. */
+/**
+ * The typed failures of ProcessorService, with the ErrorInfo reasons its contract names.
+ * Domain values: {@link FailureStatus} gives each its gRPC status at the edge.
+ */
 public final class Failures {
   public static final String PDF_CORRUPT = "PDF_CORRUPT";
   public static final String NOT_A_PDF = "NOT_A_PDF";
@@ -26,71 +28,68 @@ public final class Failures {
 
   private Failures() {}
 
-  public static StatusRuntimeException corrupt(String message) {
-    return Errors.withReason(Code.INVALID_ARGUMENT, PDF_CORRUPT, message);
+  public static ProcessingFailure corrupt(String message) {
+    return ProcessingFailure.of(Kind.INVALID_INPUT, PDF_CORRUPT, message);
   }
 
-  public static StatusRuntimeException notAPdf(String message) {
-    return Errors.withReason(Code.INVALID_ARGUMENT, NOT_A_PDF, message);
+  public static ProcessingFailure notAPdf(String message) {
+    return ProcessingFailure.of(Kind.INVALID_INPUT, NOT_A_PDF, message);
   }
 
-  public static StatusRuntimeException empty() {
-    return Errors.withReason(Code.INVALID_ARGUMENT, EMPTY_DOCUMENT, "the document is empty");
+  public static ProcessingFailure empty() {
+    return ProcessingFailure.of(Kind.INVALID_INPUT, EMPTY_DOCUMENT, "the document is empty");
   }
 
-  public static StatusRuntimeException unknownProcessor(String name) {
-    return Errors.withReason(
-        Code.INVALID_ARGUMENT, UNKNOWN_PROCESSOR, "no processor named '" + name + "'", Map.of("processor", name));
+  public static ProcessingFailure unknownProcessor(String name) {
+    return ProcessingFailure.of(
+        Kind.INVALID_INPUT, UNKNOWN_PROCESSOR, "no processor named '" + name + "'", Map.of("processor", name));
   }
 
-  public static StatusRuntimeException unsupportedMediaType(String processor, String mediaType) {
-    return Errors.withReason(
-        Code.INVALID_ARGUMENT,
+  public static ProcessingFailure unsupportedMediaType(String processor, String mediaType) {
+    return ProcessingFailure.of(
+        Kind.INVALID_INPUT,
         UNSUPPORTED_MEDIA_TYPE,
         processor + " does not accept " + mediaType,
         Map.of("processor", processor, "media_type", mediaType));
   }
 
-  public static StatusRuntimeException encrypted() {
-    return Errors.withReason(
-        Code.FAILED_PRECONDITION, PDF_ENCRYPTED, "the PDF is encrypted: a password is needed to open it");
+  public static ProcessingFailure encrypted() {
+    return ProcessingFailure.of(
+        Kind.PRECONDITION, PDF_ENCRYPTED, "the PDF is encrypted: a password is needed to open it");
   }
 
-  public static StatusRuntimeException passwordInvalid() {
-    return Errors.withReason(Code.FAILED_PRECONDITION, PASSWORD_INVALID, "the supplied password does not open the PDF");
+  public static ProcessingFailure passwordInvalid() {
+    return ProcessingFailure.of(Kind.PRECONDITION, PASSWORD_INVALID, "the supplied password does not open the PDF");
   }
 
-  public static StatusRuntimeException missingUpstream(String processor, String needed) {
-    return Errors.withReason(
-        Code.FAILED_PRECONDITION,
+  public static ProcessingFailure missingUpstream(String processor, String needed) {
+    return ProcessingFailure.of(
+        Kind.PRECONDITION,
         MISSING_UPSTREAM,
         processor + " needs the output of " + needed + " in ProcessRequest.upstream",
         Map.of("needs", needed));
   }
 
   /** A configured limit the document exceeds; {@code actual} may be -1 when unknown. */
-  public static StatusRuntimeException limit(String reason, String message, long actual, long maximum) {
-    return Errors.withReason(
-        Code.RESOURCE_EXHAUSTED,
-        reason,
-        message,
-        Map.of("actual", Long.toString(actual), "maximum", Long.toString(maximum)));
+  public static ProcessingFailure limit(String reason, String message, long actual, long maximum) {
+    return ProcessingFailure.of(
+        Kind.LIMIT, reason, message, Map.of("actual", Long.toString(actual), "maximum", Long.toString(maximum)));
   }
 
-  public static StatusRuntimeException timeLimit(Duration allowed) {
-    return Errors.withReason(
-        Code.DEADLINE_EXCEEDED, LIMIT_TIME, "processing took longer than " + allowed.toMillis() + " ms");
+  public static ProcessingFailure timeLimit(Duration allowed) {
+    return ProcessingFailure.of(
+        Kind.TIME_LIMIT, LIMIT_TIME, "processing took longer than " + allowed.toMillis() + " ms");
   }
 
-  public static StatusRuntimeException busy(int threads, int queue) {
-    return Errors.resourceExhausted(
+  public static ProcessingFailure busy(int threads, int queue) {
+    return ProcessingFailure.busy(
         PROCESSOR_BUSY,
         "all " + threads + " processing threads and " + queue + " queue places are taken",
         Duration.ofSeconds(1));
   }
 
-  public static StatusRuntimeException failed(String processor, Throwable cause) {
-    return Errors.withReason(
-        Code.INTERNAL, PROCESSOR_FAILED, processor + " failed: " + cause.getClass().getSimpleName());
+  public static ProcessingFailure failed(String processor, Throwable cause) {
+    return ProcessingFailure.of(
+        Kind.INTERNAL, PROCESSOR_FAILED, processor + " failed: " + cause.getClass().getSimpleName());
   }
 }

@@ -1,8 +1,8 @@
 package dev.docmesh.processor;
 
-import dev.docmesh.meshkit.grpc.Errors;
 import dev.docmesh.processor.pdf.PdfOpener;
 import dev.docmesh.processor.spi.ProcessingContext;
+import dev.docmesh.processor.spi.ProcessingFailure;
 import dev.docmesh.processor.spi.ProcessingStoppedException;
 import dev.docmesh.proto.document.v1.Progress;
 import dev.docmesh.proto.document.v1.StageOutput;
@@ -64,7 +64,7 @@ final class ProcessingCall implements ProcessingContext {
       case "" -> defaultValue;
       case "true" -> true;
       case "false" -> false;
-      default -> throw Errors.invalidArgument("options." + key, "must be true or false, not '" + value + "'");
+      default -> throw ProcessingFailure.invalidArgument("options." + key, "must be true or false, not '" + value + "'");
     };
   }
 

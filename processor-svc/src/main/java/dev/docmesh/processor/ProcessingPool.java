@@ -1,15 +1,14 @@
 package dev.docmesh.processor;
 
+import dev.docmesh.meshkit.concurrent.DaemonThreads;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The bounded threads that run PDFBox work, and the timer that enforces time limits. A full
@@ -25,8 +24,8 @@ final class ProcessingPool implements AutoCloseable {
   ProcessingPool(int threads, int queue) {
     BlockingQueue<Runnable> waiting = queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue);
     executor =
-        new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, waiting, factory("processor-work", STACK_BYTES));
-    timer = Executors.newSingleThreadScheduledExecutor(factory("processor-timer", 0));
+        new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, waiting, DaemonThreads.factory("processor-work", STACK_BYTES));
+    timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("processor-timer"));
   }
 
   void execute(Runnable work) {
@@ -48,12 +47,4 @@ final class ProcessingPool implements AutoCloseable {
     }
   }
 
-  private static ThreadFactory factory(String prefix, long stackBytes) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(null, r, prefix + "-" + n.incrementAndGet(), stackBytes);
-      t.setDaemon(true);
-      return t;
-    };
-  }
 }

@@ -37,11 +37,11 @@ public final class ProcessorMain {
   }
 
   static void wire(MeshServer.Builder server, Env env) {
-    ProcessorSettings settings = ProcessorSettings.fromEnv(env);
+    ProcessorConfig config = ProcessorConfig.fromEnv(env);
     ProcessorRegistry registry = new ProcessorRegistry(builtIns(), ProcessorMain.class.getClassLoader());
-    ProcessingPool pool = new ProcessingPool(settings.threads(), settings.queue());
+    ProcessingPool pool = new ProcessingPool(config.threads(), config.queue());
     ProcessorMetrics metrics = new ProcessorMetrics(server.telemetry().registry());
-    server.addService(new ProcessorServiceImpl(registry, settings, pool, new PdfOpener(settings), metrics));
+    server.addService(new ProcessorServiceImpl(registry, config, pool, new PdfOpener(config), metrics));
     server.afterStop(pool::close);
   }
 }

@@ -1,9 +1,10 @@
 package dev.docmesh.processor;
 
-import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.meshkit.grpc.Unary;
 import dev.docmesh.processor.pdf.PdfExceptions;
 import dev.docmesh.processor.pdf.PdfOpener;
 import dev.docmesh.processor.spi.DocumentProcessor;
+import dev.docmesh.processor.spi.ProcessingFailure;
 import dev.docmesh.processor.spi.ProcessingStoppedException;
 import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.processor.v1.ListProcessorsRequest;
@@ -36,19 +37,19 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
   private static final Logger log = LoggerFactory.getLogger(ProcessorServiceImpl.class);
 
   private final ProcessorRegistry registry;
-  private final ProcessorSettings settings;
+  private final ProcessorConfig config;
   private final ProcessingPool pool;
   private final PdfOpener opener;
   private final ProcessorMetrics metrics;
 
   ProcessorServiceImpl(
       ProcessorRegistry registry,
-      ProcessorSettings settings,
+      ProcessorConfig config,
       ProcessingPool pool,
       PdfOpener opener,
       ProcessorMetrics metrics) {
     this.registry = registry;
-    this.settings = settings;
+    this.config = config;
     this.pool = pool;
     this.opener = opener;
     this.metrics = metrics;
@@ -56,8 +57,7 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
 
   @Override
   public void listProcessors(ListProcessorsRequest request, StreamObserver<ListProcessorsResponse> response) {
-    response.onNext(ListProcessorsResponse.newBuilder().addAllProcessors(registry.list()).build());
-    response.onCompleted();
+    Unary.reply(response, () -> ListProcessorsResponse.newBuilder().addAllProcessors(registry.list()).build());
   }
 
   @Override
@@ -72,22 +72,22 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
       if (request.getContent().isEmpty()) {
         throw Failures.empty();
       }
-      if (request.getContent().size() > settings.maxDocumentBytes()) {
+      if (request.getContent().size() > config.maxDocumentBytes()) {
         throw Failures.limit(
             Failures.LIMIT_BYTES,
-            "the document has " + request.getContent().size() + " bytes; this processor allows " + settings.maxDocumentBytes(),
+            "the document has " + request.getContent().size() + " bytes; this processor allows " + config.maxDocumentBytes(),
             request.getContent().size(),
-            settings.maxDocumentBytes());
+            config.maxDocumentBytes());
       }
       content = request.getContent().toByteArray();
       mediaType = MediaTypes.resolve(request.getMediaType(), request.getFilename(), content);
       checkMediaType(registry.info(request.getProcessor()).orElseThrow(), mediaType);
-    } catch (StatusRuntimeException e) {
+    } catch (ProcessingFailure e) {
       if (registry.find(request.getProcessor()).isPresent()) {
         // unknown names stay out of the labels: clients must not be able to mint label values
-        metrics.rejected(request.getProcessor(), Errors.reason(e).orElse(e.getStatus().getCode().name()));
+        metrics.rejected(request.getProcessor(), e.reason());
       }
-      observer.onError(e);
+      observer.onError(FailureStatus.of(e));
       return;
     }
     new Run(processor, request, content, mediaType, observer).start();
@@ -96,7 +96,7 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
   private static void checkOptions(DocumentProcessor processor, ProcessRequest request) {
     for (String key : request.getOptionsMap().keySet()) {
       if (!processor.options().contains(key)) {
-        throw Errors.invalidArgument(
+        throw ProcessingFailure.invalidArgument(
             "options." + key,
             "unknown option for " + request.getProcessor() + "; known: " + processor.options().stream().sorted().toList());
       }
@@ -134,13 +134,13 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
       this.name = request.getProcessor();
       this.sink = new CallSink(observer, outcome -> metrics.finished(name, outcome, startNanos));
       Deadline deadline = Context.current().getDeadline();
-      long own = settings.callTimeout().toNanos();
+      long own = config.callTimeout().toNanos();
       long callDeadline = deadline == null ? Long.MAX_VALUE : Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS));
-      this.timeLimit = settings.callTimeout();
+      this.timeLimit = config.callTimeout();
       this.call =
           new ProcessingCall(
               request, content, mediaType, startNanos + Math.min(own, callDeadline), opener,
-              settings.maxStreamBytes(), this::progress);
+              config.maxStreamBytes(), this::progress);
       observer.setOnCancelHandler(this::cancelled);
       if (own < callDeadline) {
         // Our limit comes first: end the call with LIMIT_TIME even if the work is stuck
@@ -155,7 +155,7 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
         pool.execute(this::work);
       } catch (RejectedExecutionException e) {
         cancelTimer();
-        sink.fail(Failures.busy(settings.threads(), settings.queue()));
+        sink.fail(FailureStatus.of(Failures.busy(config.threads(), config.queue())));
       }
     }
 
@@ -183,13 +183,14 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
       if (t instanceof ProcessingStoppedException stopped && !stopped.timedOut()) {
         sink.abandon();
       } else {
-        sink.fail(typed(t));
+        sink.fail(t instanceof StatusRuntimeException e ? e : FailureStatus.of(typed(t)));
       }
     }
 
-    private StatusRuntimeException typed(Throwable t) {
-      if (t instanceof StatusRuntimeException e) {
-        return e;
+    /** The failure a processor's exception stands for (a StatusRuntimeException from an older plugin passes as it is). */
+    private ProcessingFailure typed(Throwable t) {
+      if (t instanceof ProcessingFailure f) {
+        return f;
       }
       if (t instanceof ProcessingStoppedException) {
         return Failures.timeLimit(Duration.ofNanos(Math.min(timeLimit.toNanos(), System.nanoTime() - startNanos)));
@@ -221,7 +222,7 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
 
     private void timeUp() {
       call.expire();
-      sink.fail(Failures.timeLimit(timeLimit));
+      sink.fail(FailureStatus.of(Failures.timeLimit(timeLimit)));
     }
 
     private void cancelTimer() {

@@ -2,6 +2,7 @@ package dev.docmesh.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.docmesh.docgen.Corpus;
 import dev.docmesh.proto.document.v1.DocumentMetadata;
 import dev.docmesh.proto.document.v1.Element;
 import dev.docmesh.proto.document.v1.ElementType;

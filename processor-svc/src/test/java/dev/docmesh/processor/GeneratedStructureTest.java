@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.docmesh.meshkit.grpc.Errors;
-import dev.docmesh.processor.generate.DocumentGenerator;
-import dev.docmesh.processor.generate.DocumentSpec;
-import dev.docmesh.processor.generate.GeneratedDocument;
-import dev.docmesh.processor.generate.GroundTruth;
+import dev.docmesh.docgen.DocumentGenerator;
+import dev.docmesh.docgen.DocumentSpec;
+import dev.docmesh.docgen.GeneratedDocument;
+import dev.docmesh.docgen.GroundTruth;
 import dev.docmesh.proto.document.v1.DocumentMetadata;
 import dev.docmesh.proto.document.v1.Element;
 import dev.docmesh.proto.document.v1.ElementType;

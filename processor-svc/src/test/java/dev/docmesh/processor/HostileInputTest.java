@@ -3,6 +3,7 @@ package dev.docmesh.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.docmesh.docgen.Corpus;
 import dev.docmesh.meshkit.grpc.Errors;
 import dev.docmesh.proto.document.v1.ValidationReport;
 import dev.docmesh.proto.processor.v1.ProcessRequest;

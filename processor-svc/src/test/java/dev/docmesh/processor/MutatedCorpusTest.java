@@ -2,6 +2,7 @@ package dev.docmesh.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.docmesh.docgen.Corpus;
 import dev.docmesh.meshkit.grpc.Errors;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import dev.docmesh.docgen.Corpus;
 import dev.docmesh.meshkit.grpc.Errors;
 import dev.docmesh.proto.document.v1.DocumentMetadata;
 import dev.docmesh.proto.document.v1.ValidationReport;

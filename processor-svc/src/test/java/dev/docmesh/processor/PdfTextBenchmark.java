@@ -1,6 +1,7 @@
 package dev.docmesh.processor;
 
 import com.google.protobuf.ByteString;
+import dev.docmesh.docgen.Corpus;
 import dev.docmesh.meshkit.config.Env;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.testing.Loopback;
@@ -42,13 +43,13 @@ public final class PdfTextBenchmark {
     for (String f : Corpus.files()) {
       corpus.add(new Doc(f, Corpus.read(f), f.equals(Corpus.ENCRYPTED) ? Corpus.ENCRYPTED_PASSWORD : ""));
     }
-    ProcessorSettings settings = ProcessorSettings.fromEnv(Env.of(Map.of()));
-    PdfOpener opener = new PdfOpener(settings);
+    ProcessorConfig config = ProcessorConfig.fromEnv(Env.of(Map.of()));
+    PdfOpener opener = new PdfOpener(config);
     TextProcessor processor = new TextProcessor();
     Pass inProcess = doc -> {
       ProcessRequest request = ProcessRequest.newBuilder().setProcessor(TextProcessor.NAME).setPassword(doc.password()).build();
       ProcessingCall call = new ProcessingCall(request, doc.bytes(), MediaTypes.PDF, System.nanoTime() + 60_000_000_000L,
-          opener, settings.maxStreamBytes(), p -> {});
+          opener, config.maxStreamBytes(), p -> {});
       return processor.process(call).getText().getPagesCount();
     };
 

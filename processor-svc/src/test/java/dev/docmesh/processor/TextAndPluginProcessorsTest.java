@@ -59,6 +59,20 @@ class TextAndPluginProcessorsTest {
   }
 
   @Test
+  void aPluginsProcessingFailureReachesTheClientAsATypedStatus() {
+    var outcome =
+        harness.process(
+            ProcessorHarness.request("example.wordcount", "one two".getBytes(StandardCharsets.UTF_8))
+                .setMediaType("text/plain")
+                .putOptions("min_length", "three")
+                .build());
+    assertThat(outcome.error().getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(Errors.reason(outcome.error())).contains("INVALID_ARGUMENT");
+    assertThat(Errors.detail(outcome.error(), com.google.rpc.BadRequest.class))
+        .hasValueSatisfying(b -> assertThat(b.getFieldViolations(0).getField()).isEqualTo("options.min_length"));
+  }
+
+  @Test
   void plainTextIsReadAsPagesSeparatedByFormFeeds() {
     byte[] text = "\uFEFFfirst page\r\nline two\fsecond page".getBytes(StandardCharsets.UTF_8);
     DocumentText result = harness.process("text.plain", text).ok().getText();

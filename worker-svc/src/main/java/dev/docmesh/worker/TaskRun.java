@@ -2,24 +2,13 @@ package dev.docmesh.worker;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Timestamps;
-import com.google.rpc.RetryInfo;
-import dev.docmesh.meshkit.grpc.Errors;
 import dev.docmesh.proto.document.v1.Progress;
 import dev.docmesh.proto.document.v1.StageOutput;
-import dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest;
-import dev.docmesh.proto.orchestrator.v1.FailTaskRequest;
-import dev.docmesh.proto.orchestrator.v1.GetDocumentRequest;
-import dev.docmesh.proto.orchestrator.v1.GetDocumentResponse;
 import dev.docmesh.proto.orchestrator.v1.Task;
-import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
-import dev.docmesh.proto.processor.v1.ProcessRequest;
-import dev.docmesh.proto.processor.v1.ProcessResponse;
-import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
 import dev.docmesh.proto.worker.v1.ActiveTask;
 import dev.docmesh.worker.ResultReporter.Delivery;
+import dev.docmesh.worker.RunControl.StopReason;
 import dev.docmesh.worker.WorkerMetrics.Outcome;
-import io.grpc.Context;
-import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.opentelemetry.api.trace.Span;
@@ -31,44 +20,25 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
-import java.util.Iterator;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One leased task on one slot: fetch the document, run the processor under the task's
- * deadline while heartbeating, then deliver the result. Can be stopped from outside at any
- * time: the job was cancelled, the lease was lost, or the worker is handing it back.
+ * One leased task on one slot, as a state machine: fetch the document, run the processor under
+ * the task's deadline while heartbeating, then settle (deliver the result, fail the task, or
+ * hand it back). Can be stopped from outside at any time: the job was cancelled, the lease was
+ * lost, or the worker is handing it back. The calls themselves are the clients' business.
  */
 final class TaskRun {
   private static final Logger log = LoggerFactory.getLogger(TaskRun.class);
-  private static final int DOCUMENT_CHUNK_BYTES = 1024 * 1024;
-
-  /** Why a run was stopped before it finished. */
-  enum StopReason {
-    JOB_CANCELLED,
-    LEASE_LOST,
-    HAND_BACK
-  }
 
   /** What every run on this worker shares. */
   record Services(
       WorkerConfig config,
-      TaskQueueServiceGrpc.TaskQueueServiceBlockingStub queue,
-      TaskQueueServiceGrpc.TaskQueueServiceStub queueAsync,
-      ProcessorServiceGrpc.ProcessorServiceBlockingStub processors,
-      CircuitBreaker breaker,
-      ScheduledExecutorService scheduler,
-      ResultReporter reporter,
+      TaskQueueClient queue,
+      ProcessorClient processors,
       Tracer tracer,
       TextMapPropagator propagator) {}
 
@@ -76,10 +46,7 @@ final class TaskRun {
   private final Services services;
   private final Instant startTime = Instant.now();
   private final long startNanos = System.nanoTime();
-  private final Deadline deadline;
-  private final Context.CancellableContext calls = Context.ROOT.withCancellation();
-  private final AtomicReference<StopReason> stopReason = new AtomicReference<>();
-  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final RunControl control;
   private volatile Progress progress = Progress.getDefaultInstance();
 
   TaskRun(Task task, Services services) {
@@ -89,7 +56,7 @@ final class TaskRun {
         task.hasTimeout() && (task.getTimeout().getSeconds() > 0 || task.getTimeout().getNanos() > 0)
             ? Duration.ofSeconds(task.getTimeout().getSeconds(), task.getTimeout().getNanos())
             : services.config().defaultTaskTimeout();
-    this.deadline = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    this.control = new RunControl(timeout);
   }
 
   Task task() {
@@ -102,10 +69,8 @@ final class TaskRun {
 
   /** Stops the run at once: its processor call (or document fetch, or backoff) is cancelled. */
   void stop(StopReason reason) {
-    if (stopReason.compareAndSet(null, reason)) {
+    if (control.stop(reason)) {
       log.atInfo().addKeyValue("task_id", task.getTaskId()).log("stopping task: {}", reason);
-      calls.cancel(null);
-      stopped.countDown();
     }
   }
 
@@ -126,27 +91,20 @@ final class TaskRun {
   Outcome run() {
     Span span = startSpan();
     Heartbeater heartbeater =
-        new Heartbeater(
-            task,
-            services.config().workerId(),
-            services.queueAsync(),
-            services.scheduler(),
-            services.config().progressInterval(),
-            new Heartbeater.Listener() {
-              @Override
-              public void cancelRequested() {
-                stop(StopReason.JOB_CANCELLED);
-              }
+        services.queue().heartbeater(task, new Heartbeater.Listener() {
+          @Override
+          public void cancelRequested() {
+            stop(StopReason.JOB_CANCELLED);
+          }
 
-              @Override
-              public void leaseLost(Status status) {
-                stop(StopReason.LEASE_LOST);
-              }
-            });
+          @Override
+          public void leaseLost(Status status) {
+            stop(StopReason.LEASE_LOST);
+          }
+        });
     try (Scope ignored = span.makeCurrent()) {
       heartbeater.start();
-      Attempt attempt = attempt(heartbeater);
-      Outcome outcome = settle(attempt);
+      Outcome outcome = settle(attempt(heartbeater));
       span.setAttribute("docmesh.outcome", outcome.label());
       if (outcome != Outcome.COMPLETED) {
         span.setStatus(StatusCode.ERROR, outcome.label());
@@ -154,7 +112,7 @@ final class TaskRun {
       return outcome;
     } finally {
       heartbeater.stop();
-      calls.cancel(null);
+      control.end();
       span.end();
     }
   }
@@ -170,20 +128,23 @@ final class TaskRun {
 
   private Attempt attempt(Heartbeater heartbeater) {
     try {
-      ByteString document = fetchDocument();
-      return process(document, heartbeater);
+      ByteString document = services.queue().document(task, control);
+      return new Done(services.processors().process(task, document, control, p -> {
+        progress = p;
+        heartbeater.progress(p);
+      }));
     } catch (StatusRuntimeException e) {
-      if (stopReason.get() != null) {
+      if (control.isStopped()) {
         return new Stopped();
       }
       return new Failed(TaskFailure.fromStatus(task.getStage(), e.getStatus(), e));
-    } catch (StopException e) {
+    } catch (RunControl.Stopped e) {
       return new Stopped();
     }
   }
 
   private Outcome settle(Attempt attempt) {
-    StopReason reason = stopReason.get();
+    StopReason reason = control.stopReason();
     if (reason == StopReason.JOB_CANCELLED) {
       return Outcome.CANCELLED;
     }
@@ -192,187 +153,18 @@ final class TaskRun {
     }
     // A finished result beats handing the task back: deliver it even when the stop came late.
     if (attempt instanceof Done done) {
-      return deliver("CompleteTask", this::complete, done.output(), Outcome.COMPLETED);
+      return accepted(services.queue().complete(task, done.output()), Outcome.COMPLETED);
     }
-    TaskFailure failure =
-        attempt instanceof Failed failed
-            ? failed.failure()
-            : TaskFailure.handedBack(task.getStage(), "worker " + services.config().workerId() + " is draining");
-    Outcome onAccept = attempt instanceof Failed ? Outcome.FAILED : Outcome.HANDED_BACK;
-    return deliver("FailTask", this::fail, failure, onAccept);
+    if (attempt instanceof Failed failed) {
+      return accepted(services.queue().fail(task, failed.failure()), Outcome.FAILED);
+    }
+    TaskFailure handedBack =
+        TaskFailure.handedBack(task.getStage(), "worker " + services.config().workerId() + " is draining");
+    return accepted(services.queue().fail(task, handedBack), Outcome.HANDED_BACK);
   }
 
-  private <T> Outcome deliver(String what, Sender<T> sender, T payload, Outcome onAccept) {
-    Delivery delivery = services.reporter().deliver(what, task.getTaskId(), timeout -> sender.send(payload, timeout));
+  private static Outcome accepted(Delivery delivery, Outcome onAccept) {
     return delivery == Delivery.ACCEPTED ? onAccept : Outcome.LEASE_LOST;
-  }
-
-  @FunctionalInterface
-  private interface Sender<T> {
-    void send(T payload, Duration timeout);
-  }
-
-  private void complete(StageOutput output, Duration timeout) {
-    services.queue()
-        .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .completeTask(
-            CompleteTaskRequest.newBuilder()
-                .setTaskId(task.getTaskId())
-                .setLeaseToken(task.getLeaseToken())
-                .setWorkerId(services.config().workerId())
-                .setOutput(output)
-                .build());
-  }
-
-  private void fail(TaskFailure failure, Duration timeout) {
-    services.queue()
-        .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .failTask(
-            FailTaskRequest.newBuilder()
-                .setTaskId(task.getTaskId())
-                .setLeaseToken(task.getLeaseToken())
-                .setWorkerId(services.config().workerId())
-                .setError(failure.error())
-                .setRetryable(failure.retryable())
-                .build());
-  }
-
-  /** The document's bytes; an unreachable orchestrator is retried with backoff until the deadline. */
-  private ByteString fetchDocument() throws StopException {
-    Backoff backoff = new Backoff(services.config().backoffInitial(), services.config().backoffMax());
-    while (true) {
-      try {
-        return inCalls(this::readDocument);
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || stopReason.get() != null) {
-          throw e;
-        }
-        pause(backoff.next(), e);
-      }
-    }
-  }
-
-  private ByteString readDocument() {
-    Iterator<GetDocumentResponse> chunks =
-        services.queue()
-            .withDeadline(deadline)
-            .getDocument(
-                GetDocumentRequest.newBuilder()
-                    .setDocumentId(task.getDocument().getId())
-                    .setChunkSize(DOCUMENT_CHUNK_BYTES)
-                    .build());
-    List<ByteString> parts = new ArrayList<>();
-    while (chunks.hasNext()) {
-      parts.add(chunks.next().getChunk());
-    }
-    return ByteString.copyFrom(parts);
-  }
-
-  /**
-   * Runs the processor. While the processor target is unreachable (the channel's own retries
-   * are exhausted, or the circuit is open) the call is retried with backoff until the task's
-   * deadline: the lease is kept alive meanwhile, so the task is not failed for an outage.
-   */
-  private Attempt process(ByteString document, Heartbeater heartbeater) throws StopException {
-    ProcessRequest request =
-        ProcessRequest.newBuilder()
-            .setProcessor(task.getProcessor())
-            .setContent(document)
-            .setMediaType(task.getDocument().getMediaType())
-            .setFilename(task.getDocument().getFilename())
-            .setPassword(task.getPassword())
-            .putAllOptions(task.getOptionsMap())
-            .addAllUpstream(task.getUpstreamList())
-            .build();
-    CircuitBreaker breaker = services.breaker();
-    Backoff backoff = new Backoff(services.config().backoffInitial(), services.config().backoffMax());
-    while (true) {
-      if (!breaker.tryAcquire()) {
-        pause(backoff.next(), Status.UNAVAILABLE.withDescription("circuit to " + breaker.target() + " is open").asRuntimeException());
-        continue;
-      }
-      try {
-        StageOutput output = inCalls(() -> callProcessor(request, heartbeater));
-        breaker.onSuccess();
-        return new Done(output);
-      } catch (StatusRuntimeException e) {
-        if (stopReason.get() != null) {
-          throw e;
-        }
-        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
-          breaker.onFailure();
-          pause(backoff.next(), e);
-          continue;
-        }
-        breaker.onSuccess();
-        Optional<Duration> busy = retryAfterWhenBusy(e);
-        if (busy.isEmpty()) {
-          throw e;
-        }
-        // the processor is up but saturated: wait as it asks instead of spending an attempt
-        Duration jittered = backoff.next();
-        pause(busy.get().compareTo(jittered) > 0 ? busy.get() : jittered, e);
-      }
-    }
-  }
-
-  /** The delay a processor asks for when it is too busy (RESOURCE_EXHAUSTED with RetryInfo, not a document limit). */
-  private static Optional<Duration> retryAfterWhenBusy(StatusRuntimeException e) {
-    if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED
-        || Errors.reason(e).orElse("").startsWith("LIMIT_")) {
-      return Optional.empty();
-    }
-    return Errors.detail(e, RetryInfo.class)
-        .map(r -> Duration.ofSeconds(r.getRetryDelay().getSeconds(), r.getRetryDelay().getNanos()));
-  }
-
-  private StageOutput callProcessor(ProcessRequest request, Heartbeater heartbeater) {
-    Iterator<ProcessResponse> events = services.processors().withDeadline(deadline).process(request);
-    while (events.hasNext()) {
-      ProcessResponse event = events.next();
-      if (event.hasResult()) {
-        drain(events);
-        return event.getResult();
-      }
-      if (event.hasProgress()) {
-        progress = event.getProgress();
-        heartbeater.progress(event.getProgress());
-      }
-    }
-    throw Status.INTERNAL.withDescription("processor stream ended without a result").asRuntimeException();
-  }
-
-  /** Reads the stream to its end so the call completes normally instead of being cancelled. */
-  private static void drain(Iterator<ProcessResponse> events) {
-    while (events.hasNext()) {
-      events.next();
-    }
-  }
-
-  private <T> T inCalls(java.util.function.Supplier<T> body) {
-    Context previous = calls.attach();
-    try {
-      return body.get();
-    } finally {
-      calls.detach(previous);
-    }
-  }
-
-  /** Waits before a retry; gives up when the run is stopped or the delay would pass the deadline. */
-  private void pause(Duration delay, StatusRuntimeException lastError) throws StopException {
-    if (deadline.timeRemaining(TimeUnit.NANOSECONDS) <= delay.toNanos()) {
-      throw Status.DEADLINE_EXCEEDED
-          .withDescription("gave up before the task deadline; last error: " + lastError.getStatus())
-          .asRuntimeException();
-    }
-    try {
-      if (stopped.await(delay.toNanos(), TimeUnit.NANOSECONDS)) {
-        throw new StopException();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StopException();
-    }
   }
 
   private Span startSpan() {
@@ -394,13 +186,6 @@ final class TaskRun {
         .setAttribute("docmesh.stage", task.getStage())
         .setAttribute("docmesh.attempt", task.getAttempt())
         .startSpan();
-  }
-
-  /** Thrown inside a run when it was stopped from outside during a wait. */
-  private static final class StopException extends Exception {
-    StopException() {
-      super(null, null, false, false);
-    }
   }
 
   private enum MapGetter implements TextMapGetter<Map<String, String>> {

@@ -1,22 +1,18 @@
 package dev.docmesh.worker;
 
-import dev.docmesh.meshkit.metrics.MeshTelemetry;
-import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
-import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
+import dev.docmesh.meshkit.concurrent.DaemonThreads;
 import dev.docmesh.proto.orchestrator.v1.Task;
-import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
-import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
 import dev.docmesh.proto.worker.v1.WorkerState;
 import dev.docmesh.proto.worker.v1.WorkerStatus;
+import dev.docmesh.worker.RunControl.StopReason;
 import dev.docmesh.worker.WorkerMetrics.Outcome;
-import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -29,33 +25,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker: N slots, each long-polling the task queue while it is free and the process is
- * under its CPU and heap limits, then running the task it got. Drain stops the polling, lets
- * in-flight tasks run for the grace period, and hands the rest back at once.
+ * The worker's slot loop: N slots, each long-polling the task queue while it is free and the
+ * process is under its CPU and heap limits, then running the task it got. Drain stops the
+ * polling, lets in-flight tasks run for the grace period, and hands the rest back at once.
  */
 final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
-  private static final Duration POLL_MARGIN = Duration.ofSeconds(5);
   private static final Duration IDLE_CHECK = Duration.ofMillis(100);
   /** After the grace, how long handed-back tasks get to deliver their FailTask. */
   private static final Duration HAND_BACK_WAIT = Duration.ofSeconds(10);
 
   private final WorkerConfig config;
   private final WorkerMetrics metrics;
-  private final ManagedChannel orchestratorChannel;
-  private final ManagedChannel processorChannel;
-  private final TaskQueueServiceGrpc.TaskQueueServiceStub queueAsync;
-  private final CircuitBreaker breaker;
-  private final ProcessorCatalog catalog;
+  private final TaskQueueClient queue;
+  private final ProcessorClient processors;
   private final ResourceGauge resources;
   private final ScheduledExecutorService timers;
   private final ScheduledExecutorService catalogRefresher;
   private final TaskRun.Services services;
   private final CountDownLatch drainStarted = new CountDownLatch(1);
-  private final CountDownLatch abandonResults = new CountDownLatch(1);
   private final CountDownLatch drained = new CountDownLatch(1);
   private final Map<String, TaskRun> active = new ConcurrentHashMap<>();
-  private final Set<LongPoll> polls = ConcurrentHashMap.newKeySet();
   private final AtomicInteger busy = new AtomicInteger();
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
@@ -63,39 +53,28 @@ final class Worker implements AutoCloseable {
   private volatile WorkerState state = WorkerState.WORKER_STATE_RUNNING;
   private volatile Consumer<Boolean> servingSwitch = serving -> {};
 
-  Worker(WorkerConfig config, MeshTelemetry telemetry) {
+  /** {@code timers} also serve the clients' heartbeats; the wiring owns and stops them. */
+  Worker(
+      WorkerConfig config,
+      WorkerMetrics metrics,
+      TaskQueueClient queue,
+      ProcessorClient processors,
+      ScheduledExecutorService timers,
+      OpenTelemetry openTelemetry) {
     this.config = config;
-    this.metrics = new WorkerMetrics(telemetry.registry());
-    this.orchestratorChannel =
-        Channels.open(config.orchestratorTarget(), TaskQueueServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
-    this.processorChannel =
-        Channels.open(config.processorTarget(), ProcessorServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
-    this.queueAsync = TaskQueueServiceGrpc.newStub(orchestratorChannel);
-    this.breaker =
-        new CircuitBreaker(
-            config.processorTarget(),
-            config.breakerFailures(),
-            config.breakerCooldown(),
-            metrics.circuitOpen,
-            // the channel's own reconnect backoff grows to minutes; the probe should not wait for it
-            processorChannel::resetConnectBackoff);
-    ProcessorServiceGrpc.ProcessorServiceBlockingStub processors = ProcessorServiceGrpc.newBlockingStub(processorChannel);
-    this.catalog = new ProcessorCatalog(processors, breaker);
+    this.metrics = metrics;
+    this.queue = queue;
+    this.processors = processors;
     this.resources = new ResourceGauge(config.maxCpu(), config.maxHeap());
-    this.timers = Executors.newScheduledThreadPool(2, daemon("worker-timer"));
-    this.catalogRefresher = Executors.newSingleThreadScheduledExecutor(daemon("worker-catalog"));
+    this.timers = timers;
+    this.catalogRefresher = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("worker-catalog"));
     this.services =
         new TaskRun.Services(
             config,
-            TaskQueueServiceGrpc.newBlockingStub(orchestratorChannel),
-            queueAsync,
+            queue,
             processors,
-            breaker,
-            timers,
-            new ResultReporter(
-                config.backoffInitial(), config.backoffMax(), abandonResults, orchestratorChannel::resetConnectBackoff),
-            telemetry.openTelemetry().getTracer("dev.docmesh.worker"),
-            telemetry.openTelemetry().getPropagators().getTextMapPropagator());
+            openTelemetry.getTracer("dev.docmesh.worker"),
+            openTelemetry.getPropagators().getTextMapPropagator());
     metrics.slots(config.slots(), 0);
   }
 
@@ -105,10 +84,7 @@ final class Worker implements AutoCloseable {
     timers.scheduleAtFixedRate(resources::sample, 0, 1, TimeUnit.SECONDS);
     catalogRefresher.execute(new CatalogRefresh());
     for (int i = 0; i < config.slots(); i++) {
-      Thread slot = new Thread(this::slotLoop, "worker-slot-" + i);
-      slot.setDaemon(true);
-      slots.add(slot);
-      slot.start();
+      slots.add(DaemonThreads.start("worker-slot-" + i, this::slotLoop));
     }
     log.atInfo()
         .addKeyValue("worker_id", config.workerId())
@@ -128,7 +104,7 @@ final class Worker implements AutoCloseable {
         .setCpuUsage(resources.cpuUsage())
         .setHeapUsedBytes(resources.heapUsed())
         .setHeapMaxBytes(resources.heapMax())
-        .addAllProcessors(catalog.names())
+        .addAllProcessors(processors.names())
         .setBackpressure(resources.overLimit())
         .build();
   }
@@ -146,10 +122,8 @@ final class Worker implements AutoCloseable {
       state = WorkerState.WORKER_STATE_DRAINING;
       servingSwitch.accept(false);
       drainStarted.countDown();
-      polls.forEach(LongPoll::cancel);
-      Thread drainer = new Thread(() -> finishDrain(grace), "worker-drain");
-      drainer.setDaemon(true);
-      drainer.start();
+      queue.closePolls();
+      DaemonThreads.start("worker-drain", () -> finishDrain(grace));
     }
     return status();
   }
@@ -165,7 +139,7 @@ final class Worker implements AutoCloseable {
     awaitIdle(until);
     if (!active.isEmpty()) {
       log.info("grace over; handing back {} task(s)", active.size());
-      active.values().forEach(run -> run.stop(TaskRun.StopReason.HAND_BACK));
+      active.values().forEach(run -> run.stop(StopReason.HAND_BACK));
     }
     for (Thread slot : slots) {
       long left = until + HAND_BACK_WAIT.toNanos() - System.nanoTime();
@@ -173,7 +147,7 @@ final class Worker implements AutoCloseable {
     }
     if (!active.isEmpty()) {
       log.warn("{} task(s) did not settle; abandoning their results", active.size());
-      abandonResults.countDown();
+      queue.abandonResults();
       slots.forEach(s -> joinQuietly(s, TimeUnit.SECONDS.toNanos(5)));
     }
     state = WorkerState.WORKER_STATE_DRAINED;
@@ -185,11 +159,8 @@ final class Worker implements AutoCloseable {
   public void close() {
     drain(Duration.ZERO, "closing");
     awaitQuietly(drained, HAND_BACK_WAIT.plus(Duration.ofSeconds(5)));
-    abandonResults.countDown();
+    queue.abandonResults();
     catalogRefresher.shutdownNow();
-    timers.shutdownNow();
-    orchestratorChannel.shutdownNow();
-    processorChannel.shutdownNow();
   }
 
   private void slotLoop() {
@@ -210,7 +181,7 @@ final class Worker implements AutoCloseable {
         Duration delay = backoff.next();
         log.atWarn().log("poll failed ({}); retrying in {} ms", e.getStatus().getCode(), delay.toMillis());
         awaitQuietly(drainStarted, delay);
-        orchestratorChannel.resetConnectBackoff();
+        queue.reconnect();
         continue;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -224,35 +195,15 @@ final class Worker implements AutoCloseable {
 
   /** Free slot (this one), processors known, circuit not open, CPU and heap under their limits. */
   private boolean mayPoll() {
-    return !catalog.names().isEmpty() && breaker.isCallPermitted() && !resources.overLimit();
+    return !processors.names().isEmpty() && processors.isCallPermitted() && !resources.overLimit();
   }
 
   private Task poll() throws InterruptedException {
-    PollTaskRequest request =
-        PollTaskRequest.newBuilder()
-            .setWorkerId(config.workerId())
-            .addAllProcessors(catalog.names())
-            .setWait(
-                com.google.protobuf.Duration.newBuilder()
-                    .setSeconds(config.pollWait().getSeconds())
-                    .setNanos(config.pollWait().getNano()))
-            .setSlotsTotal(config.slots())
-            .setSlotsBusy(busy.get())
-            .build();
     long start = System.nanoTime();
-    LongPoll poll;
-    synchronized (this) {
-      if (state != WorkerState.WORKER_STATE_RUNNING) {
-        return null;
-      }
-      poll = LongPoll.start(queueAsync, request, config.pollWait().plus(POLL_MARGIN));
-      polls.add(poll);
-    }
     try {
-      PollTaskResponse response = poll.await();
-      return response.hasTask() ? response.getTask() : null;
+      Optional<Task> task = queue.poll(processors.names(), busy.get());
+      return task.orElse(null);
     } finally {
-      polls.remove(poll);
       metrics.pollSeconds.observe((System.nanoTime() - start) / 1e9);
     }
   }
@@ -263,7 +214,7 @@ final class Worker implements AutoCloseable {
       active.put(task.getTaskId(), run);
       if (state != WorkerState.WORKER_STATE_RUNNING) {
         // leased just as draining began: give it back now rather than let its lease run out
-        run.stop(TaskRun.StopReason.HAND_BACK);
+        run.stop(StopReason.HAND_BACK);
       }
     }
     metrics.slots(config.slots(), busy.incrementAndGet());
@@ -303,7 +254,7 @@ final class Worker implements AutoCloseable {
     @Override
     public void run() {
       Duration next;
-      if (catalog.refresh()) {
+      if (processors.refreshCatalog()) {
         backoff.reset();
         next = config.processorRefresh();
       } else {
@@ -350,12 +301,4 @@ final class Worker implements AutoCloseable {
     }
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
 }

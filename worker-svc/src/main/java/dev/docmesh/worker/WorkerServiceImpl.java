@@ -1,6 +1,7 @@
 package dev.docmesh.worker;
 
 import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.meshkit.grpc.Unary;
 import dev.docmesh.proto.worker.v1.DrainRequest;
 import dev.docmesh.proto.worker.v1.DrainResponse;
 import dev.docmesh.proto.worker.v1.GetWorkerStatusRequest;
@@ -21,22 +22,21 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
 
   @Override
   public void getWorkerStatus(GetWorkerStatusRequest request, StreamObserver<GetWorkerStatusResponse> response) {
-    response.onNext(GetWorkerStatusResponse.newBuilder().setStatus(worker.status()).build());
-    response.onCompleted();
+    Unary.reply(response, () -> GetWorkerStatusResponse.newBuilder().setStatus(worker.status()).build());
   }
 
   @Override
   public void drain(DrainRequest request, StreamObserver<DrainResponse> response) {
-    Duration grace = defaultGrace;
-    if (request.hasGrace()) {
-      if (request.getGrace().getSeconds() < 0 || request.getGrace().getNanos() < 0) {
-        response.onError(Errors.invalidArgument("grace", "must not be negative"));
-        return;
+    Unary.reply(response, () -> {
+      Duration grace = defaultGrace;
+      if (request.hasGrace()) {
+        if (request.getGrace().getSeconds() < 0 || request.getGrace().getNanos() < 0) {
+          throw Errors.invalidArgument("grace", "must not be negative");
+        }
+        grace = Duration.ofSeconds(request.getGrace().getSeconds(), request.getGrace().getNanos());
       }
-      grace = Duration.ofSeconds(request.getGrace().getSeconds(), request.getGrace().getNanos());
-    }
-    String reason = request.getReason().isBlank() ? "Drain called" : request.getReason();
-    response.onNext(DrainResponse.newBuilder().setStatus(worker.drain(grace, reason)).build());
-    response.onCompleted();
+      String reason = request.getReason().isBlank() ? "Drain called" : request.getReason();
+      return DrainResponse.newBuilder().setStatus(worker.drain(grace, reason)).build();
+    });
   }
 }

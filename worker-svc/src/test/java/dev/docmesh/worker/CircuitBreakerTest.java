@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class CircuitBreakerTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
@@ -20,14 +20,8 @@ class CircuitBreakerTest {
   private final Gauge gauge = Gauge.build("open", "open").labelNames("target").register(new CollectorRegistry());
   private final CircuitBreaker breaker =
       new CircuitBreaker("dns:///p:1", 3, Duration.ofSeconds(10), gauge, now::get, probes::incrementAndGet);
+  @RegisterExtension final FakeMesh.PerTest meshes = new FakeMesh.PerTest();
   private FakeMesh mesh;
-
-  @AfterEach
-  void stop() {
-    if (mesh != null) {
-      mesh.close();
-    }
-  }
 
   @Test
   void opensAfterConsecutiveFailuresAndLetsOneProbeThroughAfterTheCooldown() {
@@ -59,7 +53,7 @@ class CircuitBreakerTest {
   @Test
   void processorDownOpensTheCircuitAndTheTaskCompletesOnceItIsBack() {
     mesh =
-        new FakeMesh(
+        meshes.start(
             Map.of(
                 "DOCMESH_WORKER_BREAKER_FAILURES", "2",
                 "DOCMESH_WORKER_BREAKER_COOLDOWN", "500ms"));

@@ -11,9 +11,13 @@ import dev.docmesh.worker.fakes.FakeTaskQueue;
 import io.grpc.ManagedChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** A real worker server between a scripted task queue and a scripted processor service, all on loopback. */
 final class FakeMesh implements AutoCloseable {
@@ -79,6 +83,27 @@ final class FakeMesh implements AutoCloseable {
   double tasks(String processor, String outcome) {
     Double v = metric("docmesh_worker_tasks_total", new String[] {"processor", "outcome"}, new String[] {processor, outcome});
     return v == null ? 0 : v;
+  }
+
+  /** Starts meshes for one test and closes them after it: a field registered with {@code @RegisterExtension}. */
+  static final class PerTest implements AfterEachCallback {
+    private final List<FakeMesh> started = new ArrayList<>();
+
+    FakeMesh start(Map<String, String> overrides) {
+      FakeMesh mesh = new FakeMesh(overrides);
+      started.add(mesh);
+      return mesh;
+    }
+
+    FakeMesh start() {
+      return start(Map.of());
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+      started.forEach(FakeMesh::close);
+      started.clear();
+    }
   }
 
   @Override

@@ -18,20 +18,14 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Drain and SIGTERM: stop polling, let in-flight work finish within the grace, hand the rest back. */
 class WorkerDrainTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
+  @RegisterExtension final FakeMesh.PerTest meshes = new FakeMesh.PerTest();
   private FakeMesh mesh;
-
-  @AfterEach
-  void stop() {
-    if (mesh != null) {
-      mesh.close();
-    }
-  }
 
   private WorkerStatus status() {
     return mesh.control.getWorkerStatus(GetWorkerStatusRequest.getDefaultInstance()).getStatus();
@@ -39,7 +33,7 @@ class WorkerDrainTest {
 
   @Test
   void drainHandsBackWhatCannotFinishAtOnceAndStopsPolling() throws Exception {
-    mesh = new FakeMesh(Map.of("DOCMESH_WORKER_SLOTS", "2"));
+    mesh = meshes.start(Map.of("DOCMESH_WORKER_SLOTS", "2"));
     CountDownLatch started = new CountDownLatch(1);
     mesh.processor.behaviour = FakeProcessor.hangUntilCancelled(started);
     var task = mesh.offer("pdf.validate");
@@ -84,21 +78,14 @@ class WorkerDrainTest {
 
   @Test
   void drainLetsATaskThatFinishesWithinTheGraceComplete() throws Exception {
-    mesh = new FakeMesh();
-    CountDownLatch started = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    mesh.processor.behaviour =
-        (request, out) -> {
-          started.countDown();
-          release.await(20, TimeUnit.SECONDS);
-          FakeProcessor.answerValid(request, out);
-        };
+    mesh = meshes.start();
+    FakeProcessor.Gate gate = mesh.processor.holdCalls();
     mesh.offer("pdf.validate");
-    assertThat(started.await(15, TimeUnit.SECONDS)).isTrue();
+    assertThat(gate.started()).isTrue();
 
     mesh.control.drain(
         DrainRequest.newBuilder().setGrace(com.google.protobuf.Duration.newBuilder().setSeconds(10)).build());
-    release.countDown();
+    gate.release();
     await().atMost(WAIT).until(() -> status().getState() == WorkerState.WORKER_STATE_DRAINED);
     assertThat(mesh.queue.completions).hasSize(1);
     assertThat(mesh.queue.failures).isEmpty();
@@ -107,7 +94,7 @@ class WorkerDrainTest {
 
   @Test
   void sigtermDrainsBeforeTheServerStops() throws Exception {
-    mesh = new FakeMesh(Map.of("DOCMESH_SHUTDOWN_GRACE", "300ms"));
+    mesh = meshes.start(Map.of("DOCMESH_SHUTDOWN_GRACE", "300ms"));
     CountDownLatch started = new CountDownLatch(1);
     mesh.processor.behaviour = FakeProcessor.hangUntilCancelled(started);
     mesh.offer("pdf.validate");

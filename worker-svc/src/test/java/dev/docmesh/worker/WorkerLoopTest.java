@@ -20,24 +20,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The worker's task loop against a scripted task queue and processor over real gRPC. */
 class WorkerLoopTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
+  @RegisterExtension final FakeMesh.PerTest meshes = new FakeMesh.PerTest();
   private FakeMesh mesh;
-
-  @AfterEach
-  void stop() {
-    if (mesh != null) {
-      mesh.close();
-    }
-  }
 
   @Test
   void runsTaskWithDocumentUpstreamAndTraceContextThenCompletes() {
-    mesh = new FakeMesh();
+    mesh = meshes.start();
     String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     String parentSpan = "00f067aa0ba902b7";
     UpstreamOutput upstream =
@@ -97,7 +91,7 @@ class WorkerLoopTest {
 
   @Test
   void heartbeatsAtLeastEveryThirdOfTheLeaseWithoutProgress() throws Exception {
-    mesh = new FakeMesh();
+    mesh = meshes.start();
     CountDownLatch release = new CountDownLatch(1);
     mesh.processor.behaviour =
         (request, out) -> {
@@ -121,7 +115,7 @@ class WorkerLoopTest {
 
   @Test
   void relaysProgressNoMoreOftenThanTheProgressInterval() {
-    mesh = new FakeMesh(Map.of("DOCMESH_WORKER_PROGRESS_INTERVAL", "300ms"));
+    mesh = meshes.start(Map.of("DOCMESH_WORKER_PROGRESS_INTERVAL", "300ms"));
     mesh.processor.behaviour =
         (request, out) -> {
           for (int page = 1; page <= 100; page++) {
@@ -147,7 +141,7 @@ class WorkerLoopTest {
 
   @Test
   void cancelRequestedCancelsTheProcessorCallAtOnce() throws Exception {
-    mesh = new FakeMesh(Map.of("DOCMESH_WORKER_PROGRESS_INTERVAL", "10ms"));
+    mesh = meshes.start(Map.of("DOCMESH_WORKER_PROGRESS_INTERVAL", "10ms"));
     CountDownLatch started = new CountDownLatch(1);
     mesh.processor.behaviour = FakeProcessor.hangUntilCancelled(started);
     mesh.offer("pdf.validate", Duration.ofMillis(1500), Duration.ofSeconds(30));
@@ -167,7 +161,7 @@ class WorkerLoopTest {
 
   @Test
   void processorErrorsFailTheTaskRetryableOrNotFromTheStatus() {
-    mesh = new FakeMesh();
+    mesh = meshes.start();
     List<io.grpc.StatusRuntimeException> errors =
         List.of(
             Errors.withReason(Status.Code.INVALID_ARGUMENT, "PDF_CORRUPT", "not a PDF"),
@@ -197,7 +191,7 @@ class WorkerLoopTest {
 
   @Test
   void anUnavailableAnswerIsRetriedByTheChannelsServiceConfigPolicy() {
-    mesh = new FakeMesh(Map.of("DOCMESH_WORKER_BREAKER_FAILURES", "1"));
+    mesh = meshes.start(Map.of("DOCMESH_WORKER_BREAKER_FAILURES", "1"));
     mesh.processor.behaviour =
         (request, out) -> {
           if (mesh.processor.requests.size() == 1) {
@@ -220,7 +214,7 @@ class WorkerLoopTest {
 
   @Test
   void pollingResumesWithBackoffOnceTheOrchestratorIsBack() {
-    mesh = new FakeMesh();
+    mesh = meshes.start();
     await().atMost(WAIT).until(() -> !mesh.queue.polls.isEmpty());
     mesh.orchestratorServer.stop();
     mesh.offer("pdf.validate");
@@ -231,7 +225,7 @@ class WorkerLoopTest {
 
   @Test
   void metricsPageShowsTheWorkersDomainMetrics() throws Exception {
-    mesh = new FakeMesh();
+    mesh = meshes.start();
     mesh.offer("pdf.validate");
     await().atMost(WAIT).until(() -> mesh.tasks("pdf.validate", "completed") == 1);
     String page = dev.docmesh.meshkit.testing.Loopback.get(mesh.worker.metricsPort(), "/metrics").body();
@@ -246,7 +240,7 @@ class WorkerLoopTest {
 
   @Test
   void busyProcessorIsRetriedAfterTheDelayItAsksForWithoutFailingTheTask() {
-    mesh = new FakeMesh();
+    mesh = meshes.start();
     mesh.processor.behaviour =
         (request, out) -> {
           if (mesh.processor.requests.size() < 3) {
@@ -263,20 +257,13 @@ class WorkerLoopTest {
 
   @Test
   void resultIsRetriedWhileTheOrchestratorIsDownUntilAccepted() throws Exception {
-    mesh = new FakeMesh();
-    CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch started = new CountDownLatch(1);
-    mesh.processor.behaviour =
-        (request, out) -> {
-          started.countDown();
-          release.await(20, TimeUnit.SECONDS);
-          FakeProcessor.answerValid(request, out);
-        };
+    mesh = meshes.start();
+    FakeProcessor.Gate gate = mesh.processor.holdCalls();
     Task task = mesh.offer("pdf.validate");
-    assertThat(started.await(15, TimeUnit.SECONDS)).isTrue();
+    assertThat(gate.started()).isTrue();
 
     mesh.orchestratorServer.stop();
-    release.countDown();
+    gate.release();
     // the worker has the result and nobody to give it to: it must keep it, not drop it
     await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> mesh.queue.completions.isEmpty());
     mesh.orchestratorServer.start();
@@ -289,7 +276,7 @@ class WorkerLoopTest {
 
   @Test
   void staleLeaseRejectionEndsDeliveryAndTransientErrorsAreRetried() {
-    mesh = new FakeMesh();
+    mesh = meshes.start();
     mesh.queue.completeScript =
         (request, call) ->
             switch (call) {
@@ -308,7 +295,7 @@ class WorkerLoopTest {
 
   @Test
   void noPollingWhileHeapIsAboveItsLimit() {
-    mesh = new FakeMesh(Map.of("DOCMESH_WORKER_MAX_HEAP", "0.0"));
+    mesh = meshes.start(Map.of("DOCMESH_WORKER_MAX_HEAP", "0.0"));
     await().atMost(WAIT)
         .until(() -> mesh.control.getWorkerStatus(GetWorkerStatusRequest.getDefaultInstance()).getStatus().getProcessorsCount() == 2);
     await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> mesh.queue.polls.isEmpty());

@@ -1,5 +1,6 @@
 package dev.docmesh.meshkit.metrics;
 
+import dev.docmesh.meshkit.concurrent.DaemonThreads;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
@@ -26,11 +27,7 @@ public final class MetricsHttpServer implements AutoCloseable {
   public MetricsHttpServer(int port, CollectorRegistry registry, Map<String, HttpHandler> pages)
       throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 64);
-    executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "metrics-http");
-      t.setDaemon(true);
-      return t;
-    });
+    executor = Executors.newFixedThreadPool(2, DaemonThreads.factory("metrics-http"));
     server.setExecutor(executor);
     server.createContext("/metrics", exchange -> serveMetrics(exchange, registry));
     server.createContext("/healthz", exchange -> send(exchange, 200, "text/plain", "ok\n"));

@@ -24,6 +24,10 @@ import java.util.regex.Pattern;
  * that repeat across pages), tables (consecutive lines whose wide-gap chunks line up in
  * columns), then blocks of lines classified as title, heading (level by font size),
  * caption, list item or paragraph, each with the section it belongs to.
+ *
+ * <p>About 400 lines on purpose: the passes share one set of thresholds and run in an order
+ * that matters (running zones before tables before blocks); the helpers it can share live in
+ * {@link Columns}, {@link TextLine} and {@link TextChunk}.
  */
 public final class LayoutAnalyzer {
   private static final float RUNNING_ZONE = 0.1f;

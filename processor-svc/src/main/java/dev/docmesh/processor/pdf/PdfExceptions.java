@@ -1,14 +1,14 @@
 package dev.docmesh.processor.pdf;
 
 import dev.docmesh.processor.Failures;
-import io.grpc.StatusRuntimeException;
+import dev.docmesh.processor.spi.ProcessingFailure;
 import java.io.IOException;
 
 /** Turns what PDFBox throws at damaged or hostile input into the service's typed failures. */
 public final class PdfExceptions {
   private PdfExceptions() {}
 
-  public static StatusRuntimeException translate(IOException e) {
+  public static ProcessingFailure translate(IOException e) {
     String message = String.valueOf(e.getMessage());
     // PDFBox's stream cache reports its cap this way (ScratchFile / RandomAccessStreamCache).
     if (message.contains("Maximum allowed") && message.contains("memory")) {

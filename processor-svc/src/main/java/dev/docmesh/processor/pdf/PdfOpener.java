@@ -1,7 +1,7 @@
 package dev.docmesh.processor.pdf;
 
 import dev.docmesh.processor.Failures;
-import dev.docmesh.processor.ProcessorSettings;
+import dev.docmesh.processor.ProcessorConfig;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,15 +16,15 @@ import org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException;
  * costs at most {@code main + temp} bytes per processing thread.
  */
 public final class PdfOpener {
-  private final ProcessorSettings settings;
+  private final ProcessorConfig config;
   private final File tempDir;
 
-  public PdfOpener(ProcessorSettings settings) {
-    this.settings = settings;
+  public PdfOpener(ProcessorConfig config) {
+    this.config = config;
     try {
-      this.tempDir = Files.createDirectories(settings.tempDir()).toFile();
+      this.tempDir = Files.createDirectories(config.tempDir()).toFile();
     } catch (IOException e) {
-      throw new IllegalStateException("cannot create PDF temp directory " + settings.tempDir(), e);
+      throw new IllegalStateException("cannot create PDF temp directory " + config.tempDir(), e);
     }
   }
 
@@ -37,7 +37,7 @@ public final class PdfOpener {
     NestingScanner.forFile(NestingScanner.LIMIT).feed(bytes, 0, bytes.length);
     MemoryUsageSetting memory =
         MemoryUsageSetting.setupMixed(
-                settings.pdfMainMemoryBytes(), settings.pdfMainMemoryBytes() + settings.pdfTempBytes())
+                config.pdfMainMemoryBytes(), config.pdfMainMemoryBytes() + config.pdfTempBytes())
             .setTempDir(tempDir);
     PDDocument document;
     try {
@@ -48,13 +48,13 @@ public final class PdfOpener {
       throw PdfExceptions.translate(e);
     }
     int pages = document.getNumberOfPages();
-    if (pages > settings.maxPages()) {
+    if (pages > config.maxPages()) {
       document.close();
       throw Failures.limit(
           Failures.LIMIT_PAGES,
-          "the PDF has " + pages + " pages; this processor allows " + settings.maxPages(),
+          "the PDF has " + pages + " pages; this processor allows " + config.maxPages(),
           pages,
-          settings.maxPages());
+          config.maxPages());
     }
     return document;
   }

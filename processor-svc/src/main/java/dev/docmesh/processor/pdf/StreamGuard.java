@@ -1,7 +1,7 @@
 package dev.docmesh.processor.pdf;
 
 import dev.docmesh.processor.Failures;
-import io.grpc.StatusRuntimeException;
+import dev.docmesh.processor.spi.ProcessingFailure;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -139,7 +139,7 @@ public final class StreamGuard {
           filter.decode(in, sink, stream, i);
         } catch (LimitReached e) {
           // reported below
-        } catch (StatusRuntimeException e) {
+        } catch (ProcessingFailure e) {
           throw e; // hostile nesting found while decoding
         } catch (IOException | RuntimeException e) {
           return; // damaged data: PDFBox decides what that means when it reads the stream

@@ -1,6 +1,5 @@
 package dev.docmesh.processor.pdf;
 
-import dev.docmesh.meshkit.grpc.Errors;
 import dev.docmesh.processor.Failures;
 import dev.docmesh.processor.MediaTypes;
 import dev.docmesh.processor.spi.DocumentProcessor;
@@ -9,7 +8,7 @@ import dev.docmesh.proto.document.v1.LimitViolation;
 import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.document.v1.ValidationReport;
 import dev.docmesh.proto.processor.v1.ProcessorInfo;
-import io.grpc.StatusRuntimeException;
+import dev.docmesh.processor.spi.ProcessingFailure;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -66,7 +65,7 @@ public final class ValidateProcessor implements DocumentProcessor {
       if (document.getNumberOfPages() == 0) {
         report.addWarnings("the document has no pages");
       }
-    } catch (StatusRuntimeException e) {
+    } catch (ProcessingFailure e) {
       if (!reportOnly) {
         throw e;
       }
@@ -88,9 +87,9 @@ public final class ValidateProcessor implements DocumentProcessor {
     }
   }
 
-  private static void describeFailure(ValidationReport.Builder report, StatusRuntimeException e) {
-    String reason = Errors.reason(e).orElse("");
-    Map<String, String> meta = Errors.errorInfo(e).map(i -> i.getMetadataMap()).orElse(Map.of());
+  private static void describeFailure(ValidationReport.Builder report, ProcessingFailure e) {
+    String reason = e.reason();
+    Map<String, String> meta = e.metadata();
     switch (reason) {
       case Failures.PDF_ENCRYPTED, Failures.PASSWORD_INVALID ->
           report.setEncrypted(true).setPasswordRequired(true).setPasswordOpened(false);
@@ -102,6 +101,6 @@ public final class ValidateProcessor implements DocumentProcessor {
                   .setMaximum(Long.parseLong(meta.getOrDefault("maximum", "-1"))));
       default -> {}
     }
-    report.addWarnings(reason + ": " + e.getStatus().getDescription());
+    report.addWarnings(reason + ": " + e.getMessage());
   }
 }

@@ -12,9 +12,9 @@ import java.util.Set;
  * no-argument constructor, named in {@code META-INF/services/dev.docmesh.processor.spi.DocumentProcessor}
  * of a jar on the processor's classpath.
  *
- * <p>Failures: throw a {@code StatusRuntimeException} built with {@code dev.docmesh.meshkit.grpc.Errors}
- * for a typed failure (it reaches the client as it is); an {@code IOException} from PDFBox is
- * reported as {@code PDF_CORRUPT}; any other exception as {@code PROCESSOR_FAILED}.
+ * <p>Failures: throw a {@link ProcessingFailure} for a typed failure (the service reports its
+ * kind as a gRPC status and its reason as the ErrorInfo reason); an {@code IOException} from
+ * PDFBox is reported as {@code PDF_CORRUPT}; any other exception as {@code PROCESSOR_FAILED}.
  */
 public interface DocumentProcessor {
 

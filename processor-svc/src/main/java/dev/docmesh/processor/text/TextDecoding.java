@@ -1,6 +1,6 @@
 package dev.docmesh.processor.text;
 
-import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.processor.spi.ProcessingFailure;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -21,7 +21,7 @@ final class TextDecoding {
               .decode(ByteBuffer.wrap(content))
               .toString();
     } catch (CharacterCodingException e) {
-      throw Errors.invalidArgument("content", "is not valid UTF-8 text");
+      throw ProcessingFailure.invalidArgument("content", "is not valid UTF-8 text");
     }
     if (text.startsWith("\uFEFF")) {
       text = text.substring(1);

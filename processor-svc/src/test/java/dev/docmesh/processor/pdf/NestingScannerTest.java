@@ -3,8 +3,7 @@ package dev.docmesh.processor.pdf;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.docmesh.meshkit.grpc.Errors;
-import io.grpc.StatusRuntimeException;
+import dev.docmesh.processor.spi.ProcessingFailure;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -15,9 +14,9 @@ class NestingScannerTest {
   @Test
   void deepArraysAndDictionariesAreRefused() {
     assertThatThrownBy(() -> file("1 0 obj " + "[".repeat(11) + "]".repeat(11) + " endobj"))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> org.assertj.core.api.Assertions.assertThat(Errors.reason(e)).contains("LIMIT_NESTING"));
-    assertThatThrownBy(() -> file("<<".repeat(11) + ">>".repeat(11))).isInstanceOf(StatusRuntimeException.class);
-    assertThatThrownBy(() -> content("BT " + "[".repeat(11) + "]".repeat(11) + " TJ ET")).isInstanceOf(StatusRuntimeException.class);
+        .isInstanceOfSatisfying(ProcessingFailure.class, e -> org.assertj.core.api.Assertions.assertThat(e.reason()).isEqualTo("LIMIT_NESTING"));
+    assertThatThrownBy(() -> file("<<".repeat(11) + ">>".repeat(11))).isInstanceOf(ProcessingFailure.class);
+    assertThatThrownBy(() -> content("BT " + "[".repeat(11) + "]".repeat(11) + " TJ ET")).isInstanceOf(ProcessingFailure.class);
   }
 
   @Test

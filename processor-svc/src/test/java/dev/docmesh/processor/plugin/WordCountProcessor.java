@@ -4,6 +4,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.docmesh.processor.spi.DocumentProcessor;
 import dev.docmesh.processor.spi.ProcessingContext;
+import dev.docmesh.processor.spi.ProcessingFailure;
 import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.processor.v1.ProcessorInfo;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,7 @@ public final class WordCountProcessor implements DocumentProcessor {
   @Override
   public StageOutput process(ProcessingContext context) {
     String text = new String(context.content(), StandardCharsets.UTF_8);
-    int minLength = Integer.parseInt(context.option("min_length", "1"));
+    int minLength = minLength(context.option("min_length", "1"));
     long words = java.util.Arrays.stream(text.split("\\s+")).filter(w -> w.length() >= minLength).count();
     long lines = text.lines().count();
     context.progress(1, 1, "document", "counted");
@@ -41,5 +42,14 @@ public final class WordCountProcessor implements DocumentProcessor {
                 .putFields("words", Value.newBuilder().setNumberValue(words).build())
                 .putFields("lines", Value.newBuilder().setNumberValue(lines).build()))
         .build();
+  }
+
+  /** A bad option is the caller's mistake: a typed failure, not a crash of the plugin. */
+  private static int minLength(String value) {
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw ProcessingFailure.invalidArgument("options.min_length", "must be a whole number, not '" + value + "'");
+    }
   }
 }

@@ -44,6 +44,33 @@ public final class FakeProcessor extends ProcessorServiceGrpc.ProcessorServiceIm
     this.names = List.of(names);
   }
 
+  /** Every call waits, once started, until the test releases it; then it answers valid. */
+  public Gate holdCalls() {
+    Gate gate = new Gate();
+    behaviour =
+        (request, out) -> {
+          gate.started.countDown();
+          gate.release.await(20, TimeUnit.SECONDS);
+          answerValid(request, out);
+        };
+    return gate;
+  }
+
+  /** The test's side of {@link #holdCalls()}. */
+  public static final class Gate {
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    /** True once a call is being held, within 15 seconds. */
+    public boolean started() throws InterruptedException {
+      return started.await(15, TimeUnit.SECONDS);
+    }
+
+    public void release() {
+      release.countDown();
+    }
+  }
+
   /** Answers at once with a validation report. */
   public static void answerValid(ProcessRequest request, ServerCallStreamObserver<ProcessResponse> out) {
     out.onNext(ProcessResponse.newBuilder().setResult(VALID).build());

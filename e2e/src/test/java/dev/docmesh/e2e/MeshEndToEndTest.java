@@ -1,9 +1,10 @@
-package dev.docmesh.worker.e2e;
+package dev.docmesh.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Struct;
+import dev.docmesh.docgen.Corpus;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.testing.Loopback;
 import dev.docmesh.proto.document.v1.DocumentMetadata;
@@ -55,12 +56,12 @@ class MeshEndToEndTest {
     mesh = new RealMesh(dataDir, Duration.ofSeconds(10));
     mesh.startWorker("w1", Map.of("DOCMESH_WORKER_SLOTS", "2"));
     for (String file : List.of("pdflatex-4-pages.pdf", "libre-office-link.pdf", "imagemagick-ASCII85Decode.pdf")) {
-      String id = mesh.submit(Documents.corpusFile(file), file, "pdf-standard");
+      String id = mesh.submit(Corpus.read(file), file, "pdf-standard");
       Job job = mesh.awaitTerminal(id, JOB_WAIT);
       assertThat(job.getState()).as("%s: %s", file, job.getError()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
 
       JobResult result = mesh.jobs.getJobResult(GetJobResultRequest.newBuilder().setJobId(id).build()).getResult();
-      assertMatchesExpected(file, result.getMetadata(), Documents.expected(file));
+      assertMatchesExpected(file, result.getMetadata(), Corpus.expected(file));
       assertThat(result.getPagesCount()).isEqualTo(result.getMetadata().getPageCount());
       assertThat(result.getValidation().getValid()).isTrue();
       assertOneSuccessPerStage(mesh.events(id), job);
@@ -75,7 +76,7 @@ class MeshEndToEndTest {
     String id =
         mesh.jobs.submitJob(
                 SubmitJobRequest.newBuilder()
-                    .setContent(com.google.protobuf.ByteString.copyFrom(Documents.corpusFile(file)))
+                    .setContent(com.google.protobuf.ByteString.copyFrom(Corpus.read(file)))
                     .setFilename(file)
                     .setPipeline("pdf-standard")
                     .setPassword("openpassword")
@@ -85,7 +86,7 @@ class MeshEndToEndTest {
     Job job = mesh.awaitTerminal(id, JOB_WAIT);
     assertThat(job.getState()).as("%s", job.getError()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
     JobResult result = mesh.jobs.getJobResult(GetJobResultRequest.newBuilder().setJobId(id).build()).getResult();
-    assertMatchesExpected(file, result.getMetadata(), Documents.expected(file));
+    assertMatchesExpected(file, result.getMetadata(), Corpus.expected(file));
     assertThat(result.getValidation().getPasswordOpened()).isTrue();
   }
 
@@ -93,9 +94,8 @@ class MeshEndToEndTest {
   void workerKilledMidTaskTheTaskIsReleasedAfterLeaseExpiryAndTheJobCompletesOnce() throws Exception {
     mesh = new RealMesh(dataDir, Duration.ofSeconds(2));
     Process doomed = mesh.forkWorker("doomed", dataDir.resolve("doomed.log"));
-    String id = mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
-    LiveEvents live = LiveEvents.watch(mesh, id);
-    await().atMost(JOB_WAIT).until(() -> live.running("text", "doomed"));
+    LiveEvents live = longTextJobRunningOn("doomed");
+    String id = live.jobId;
     // mid-task: the processor is working through the pages for "doomed"
     doomed.destroyForcibly().waitFor();
     long killed = System.nanoTime();
@@ -117,9 +117,8 @@ class MeshEndToEndTest {
     mesh = new RealMesh(dataDir, Duration.ofSeconds(60));
     Process stopping =
         mesh.forkWorker("stopping", dataDir.resolve("stopping.log"), Map.of("DOCMESH_SHUTDOWN_GRACE", "500ms"));
-    String id = mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
-    LiveEvents live = LiveEvents.watch(mesh, id);
-    await().atMost(JOB_WAIT).until(() -> live.running("text", "stopping"));
+    LiveEvents live = longTextJobRunningOn("stopping");
+    String id = live.jobId;
 
     long signalled = System.nanoTime();
     stopping.destroy(); // SIGTERM: the JVM's shutdown hook drains the worker
@@ -140,9 +139,8 @@ class MeshEndToEndTest {
     // a long lease: a re-lease within seconds can only come from the hand-back
     mesh = new RealMesh(dataDir, Duration.ofSeconds(60));
     MeshServer draining = mesh.startWorker("draining");
-    String id = mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
-    LiveEvents live = LiveEvents.watch(mesh, id);
-    await().atMost(JOB_WAIT).until(() -> live.running("text", "draining"));
+    LiveEvents live = longTextJobRunningOn("draining");
+    String id = live.jobId;
 
     ManagedChannel channel = Loopback.channel(draining.grpcPort());
     try {
@@ -167,13 +165,13 @@ class MeshEndToEndTest {
     mesh = new RealMesh(dataDir, Duration.ofSeconds(5));
     MeshServer worker =
         mesh.startWorker("w1", Map.of("DOCMESH_WORKER_BREAKER_FAILURES", "2", "DOCMESH_WORKER_BREAKER_COOLDOWN", "500ms"));
-    String target = "dns:///127.0.0.1:" + mesh.processor.grpcPort();
+    String target = "dns:///127.0.0.1:" + mesh.processor().grpcPort();
     // the worker has learnt the processors before they go away
     await().atMost(JOB_WAIT).until(() -> !mesh.jobs.listWorkers(dev.docmesh.proto.orchestrator.v1.ListWorkersRequest.getDefaultInstance()).getWorkersList().isEmpty());
 
     mesh.stopProcessor();
     String file = "pdflatex-4-pages.pdf";
-    String id = mesh.submit(Documents.corpusFile(file), file, RealMesh.single("metadata", "pdf.metadata"));
+    String id = mesh.submit(Corpus.read(file), file, RealMesh.single("metadata", "pdf.metadata"));
     await().atMost(JOB_WAIT).until(() -> RealMesh.sample(worker, "docmesh_worker_circuit_open", "target", target) == 1.0);
     assertThat(mesh.job(id).getState()).isNotIn(RealMesh.TERMINAL);
 
@@ -189,9 +187,8 @@ class MeshEndToEndTest {
   void cancellingARunningJobCancelsTheProcessorCall() {
     mesh = new RealMesh(dataDir, Duration.ofSeconds(3));
     MeshServer worker = mesh.startWorker("w1");
-    String id = mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
-    LiveEvents live = LiveEvents.watch(mesh, id);
-    await().atMost(JOB_WAIT).until(() -> live.running("text", "w1"));
+    LiveEvents live = longTextJobRunningOn("w1");
+    String id = live.jobId;
 
     long asked = System.nanoTime();
     mesh.jobs.cancelJob(CancelJobRequest.newBuilder().setJobId(id).setReason("test").build());
@@ -201,11 +198,11 @@ class MeshEndToEndTest {
         .until(() -> RealMesh.sample(worker, "docmesh_worker_tasks_total", "processor", "pdf.text", "outcome", "cancelled") == 1);
     // the processor saw its call cancelled (and stopped the work), it did not run to the end
     await().atMost(Duration.ofSeconds(10))
-        .until(() -> RealMesh.sample(mesh.processor, "docmesh_processor_calls_total", "processor", "pdf.text", "outcome", "cancelled") == 1);
+        .until(() -> RealMesh.sample(mesh.processor(), "docmesh_processor_calls_total", "processor", "pdf.text", "outcome", "cancelled") == 1);
     // the next beat (progress every 200 ms, keep-alive every second) carries the cancel
     Duration took = Duration.ofNanos(System.nanoTime() - asked);
     assertThat(took).isLessThan(Duration.ofSeconds(3));
-    assertThat(RealMesh.sample(mesh.processor, "docmesh_processor_calls_total", "processor", "pdf.text", "outcome", "ok")).isZero();
+    assertThat(RealMesh.sample(mesh.processor(), "docmesh_processor_calls_total", "processor", "pdf.text", "outcome", "ok")).isZero();
   }
 
   @Test
@@ -217,7 +214,7 @@ class MeshEndToEndTest {
     List<String> ids = new java.util.ArrayList<>();
     for (int i = 0; i < 16; i++) {
       String file = files.get(i % files.size());
-      ids.add(mesh.submit(Documents.corpusFile(file), file, "pdf-standard"));
+      ids.add(mesh.submit(Corpus.read(file), file, "pdf-standard"));
     }
     int stages = 0;
     for (String id : ids) {
@@ -275,12 +272,25 @@ class MeshEndToEndTest {
     assertThat(successes).as("successes per stage of %s", job.getId()).isEqualTo(once);
   }
 
+  /** A pdf.text job over a long PDF, watched from the start, once {@code worker} is running it. */
+  private LiveEvents longTextJobRunningOn(String worker) {
+    String id = mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
+    LiveEvents live = LiveEvents.watch(mesh, id);
+    await().atMost(JOB_WAIT).until(() -> live.running("text", worker));
+    return live;
+  }
+
   /** The events of one job as they happen, collected in the background. */
   static final class LiveEvents {
+    final String jobId;
     final List<JobEvent> events = new CopyOnWriteArrayList<>();
 
+    private LiveEvents(String jobId) {
+      this.jobId = jobId;
+    }
+
     static LiveEvents watch(RealMesh mesh, String jobId) {
-      LiveEvents live = new LiveEvents();
+      LiveEvents live = new LiveEvents(jobId);
       OrchestratorServiceGrpc.newStub(mesh.channel)
           .watchJob(
               WatchJobRequest.newBuilder().setJobId(jobId).build(),

@@ -1,9 +1,9 @@
-package dev.docmesh.processor.generate;
+package dev.docmesh.docgen;
 
-import dev.docmesh.processor.generate.GroundTruth.Block;
-import dev.docmesh.processor.generate.GroundTruth.Info;
-import dev.docmesh.processor.generate.GroundTruth.Link;
-import dev.docmesh.processor.generate.GroundTruth.OutlineEntry;
+import dev.docmesh.docgen.GroundTruth.Block;
+import dev.docmesh.docgen.GroundTruth.Info;
+import dev.docmesh.docgen.GroundTruth.Link;
+import dev.docmesh.docgen.GroundTruth.OutlineEntry;
 import dev.docmesh.proto.document.v1.ElementType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,6 +34,10 @@ import org.apache.pdfbox.pdmodel.interactive.documentnavigation.outline.PDOutlin
  * (two heading levels), paragraphs, a bulleted list, a captioned table, a running header
  * and footer with page numbers, an outline, an internal link and Info metadata, on exactly
  * the requested number of pages. Used by the processor tests, the CLI demo and load tests.
+ *
+ * <p>Longer than most classes on purpose: the page layout (what goes where, and when a page
+ * breaks) and the ground truth it records are one algorithm; split across classes the two
+ * would drift apart, and the tests that compare processors against the truth would lie.
  */
 public final class DocumentGenerator {
   static final PDRectangle PAGE = PDRectangle.LETTER;

@@ -17,7 +17,7 @@ import java.time.Duration;
  * @param threads processing threads (PDFBox work never runs on network threads)
  * @param queue calls waiting for a thread; beyond, RESOURCE_EXHAUSTED PROCESSOR_BUSY
  */
-public record ProcessorSettings(
+public record ProcessorConfig(
     long maxDocumentBytes,
     int maxPages,
     Duration callTimeout,
@@ -38,9 +38,9 @@ public record ProcessorSettings(
   public static final String THREADS = "DOCMESH_PROCESSOR_THREADS";
   public static final String QUEUE = "DOCMESH_PROCESSOR_QUEUE";
 
-  public static ProcessorSettings fromEnv(Env env) {
+  public static ProcessorConfig fromEnv(Env env) {
     long mib = 1024L * 1024;
-    return new ProcessorSettings(
+    return new ProcessorConfig(
         env.bytes(MAX_DOCUMENT_BYTES, 50 * mib, 1, Integer.MAX_VALUE),
         env.integer(MAX_PAGES, 2000, 1, 1_000_000),
         env.duration(CALL_TIMEOUT, Duration.ofSeconds(120)),

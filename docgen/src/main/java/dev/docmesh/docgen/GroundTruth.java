@@ -1,4 +1,4 @@
-package dev.docmesh.processor.generate;
+package dev.docmesh.docgen;
 
 import dev.docmesh.proto.document.v1.ElementType;
 import java.time.OffsetDateTime;

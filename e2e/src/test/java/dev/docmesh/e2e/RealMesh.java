@@ -1,12 +1,11 @@
-package dev.docmesh.worker.e2e;
+package dev.docmesh.e2e;
 
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import dev.docmesh.localmesh.LocalMesh;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.testing.Loopback;
-import dev.docmesh.orchestrator.OrchestratorMain;
-import dev.docmesh.processor.ProcessorMain;
 import dev.docmesh.proto.orchestrator.v1.GetJobRequest;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobEvent;
@@ -31,57 +30,66 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real mesh on loopback: orchestrator (SQLite in a temp dir), processor and workers, each
- * its own gRPC server started from its production wiring. A worker can also run as its own
- * JVM, so a test can kill it for real.
+ * The whole-mesh test fixture: the real mesh on loopback ({@link LocalMesh}: orchestrator with
+ * SQLite in a temp dir, processor, workers started by each test, no monitor), plus what the
+ * tests do with it. A worker can also run as its own JVM, so a test can kill it for real.
  */
 final class RealMesh implements AutoCloseable {
   static final Set<JobState> TERMINAL = Set.of(JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED);
+  /** Quick polls, retries and progress: tests see the mesh react within seconds. */
+  private static final Map<String, String> QUICK_WORKER =
+      Map.of(
+          "DOCMESH_WORKER_SLOTS", "1",
+          "DOCMESH_WORKER_POLL_WAIT", "2s",
+          "DOCMESH_WORKER_MAX_CPU", "1.0",
+          "DOCMESH_WORKER_MAX_HEAP", "1.0",
+          "DOCMESH_WORKER_BACKOFF_INITIAL", "50ms",
+          "DOCMESH_WORKER_BACKOFF_MAX", "500ms",
+          "DOCMESH_WORKER_PROGRESS_INTERVAL", "200ms");
 
+  private final LocalMesh mesh;
   final MeshServer orchestrator;
-  private final Map<String, String> processorEnv = new HashMap<>();
-  MeshServer processor;
-  private final int processorPort;
-  final List<MeshServer> workers = new ArrayList<>();
   private final List<Process> forked = new ArrayList<>();
   final ManagedChannel channel;
   final OrchestratorServiceGrpc.OrchestratorServiceBlockingStub jobs;
 
   RealMesh(Path dataDir, Duration lease) {
-    orchestrator =
-        OrchestratorMain.start(
-            Loopback.env(
+    mesh =
+        LocalMesh.builder(dataDir)
+            .environment(Map.of("DOCMESH_SHUTDOWN_GRACE", "5s"))
+            .ephemeralPorts(true)
+            .orchestratorEnv(
                 Map.of(
                     "DOCMESH_DATA_DIR", dataDir.toString(),
                     "DOCMESH_LEASE_DURATION", lease.toMillis() + "ms",
-                    "DOCMESH_SQLITE_SYNCHRONOUS", "NORMAL")));
-    processor = ProcessorMain.start(Loopback.env(processorEnv));
-    processorPort = processor.grpcPort();
+                    "DOCMESH_SQLITE_SYNCHRONOUS", "NORMAL"))
+            .workers(0, Map.of())
+            .monitor(false)
+            .start();
+    orchestrator = mesh.orchestrator();
     channel = Loopback.channel(orchestrator.grpcPort());
     jobs = OrchestratorServiceGrpc.newBlockingStub(channel);
   }
 
+  /** The processor now running (a restart replaces it). */
+  MeshServer processor() {
+    return mesh.processor();
+  }
+
   /** What a worker of this mesh is started with. */
   Map<String, String> workerEnv(String id, Map<String, String> extra) {
-    Map<String, String> env = new HashMap<>();
-    env.put("DOCMESH_ORCHESTRATOR_TARGET", "dns:///127.0.0.1:" + orchestrator.grpcPort());
-    env.put("DOCMESH_PROCESSOR_TARGET", "dns:///127.0.0.1:" + processorPort);
-    env.put("DOCMESH_WORKER_ID", id);
-    env.put("DOCMESH_WORKER_SLOTS", "1");
-    env.put("DOCMESH_WORKER_POLL_WAIT", "2s");
-    env.put("DOCMESH_WORKER_MAX_CPU", "1.0");
-    env.put("DOCMESH_WORKER_MAX_HEAP", "1.0");
-    env.put("DOCMESH_WORKER_BACKOFF_INITIAL", "50ms");
-    env.put("DOCMESH_WORKER_BACKOFF_MAX", "500ms");
-    env.put("DOCMESH_WORKER_PROGRESS_INTERVAL", "200ms");
-    env.putAll(extra);
-    return env;
+    return mesh.workerEnv(quickWorker(id, extra));
   }
 
   MeshServer startWorker(String id, Map<String, String> extra) {
-    MeshServer worker = WorkerMain.start(Loopback.env(workerEnv(id, extra)));
-    workers.add(worker);
-    return worker;
+    return mesh.startWorker(quickWorker(id, extra));
+  }
+
+  private static Map<String, String> quickWorker(String id, Map<String, String> extra) {
+    Map<String, String> env = new HashMap<>(QUICK_WORKER);
+    env.put("DOCMESH_WORKER_ID", id);
+    env.putAll(extra);
+    return env;
   }
 
   MeshServer startWorker(String id) {
@@ -109,38 +117,30 @@ final class RealMesh implements AutoCloseable {
   }
 
   void stopProcessor() {
-    processor.close();
+    mesh.stopProcessor();
   }
 
-  /** A fresh processor on the port the old one had, as a restarted pod behind the same name. */
   void restartProcessor() {
-    Map<String, String> env = new HashMap<>(processorEnv);
-    env.put("DOCMESH_GRPC_PORT", Integer.toString(processorPort));
-    processor = ProcessorMain.start(Loopback.env(env));
+    mesh.restartProcessor();
   }
 
   String submit(byte[] content, String filename, String pipeline) {
-    return jobs.submitJob(
-            SubmitJobRequest.newBuilder()
-                .setContent(ByteString.copyFrom(content))
-                .setFilename(filename)
-                .setMediaType("application/pdf")
-                .setPipeline(pipeline)
-                .build())
-        .getJob()
-        .getId();
+    return submit(pdf(content, filename).setPipeline(pipeline));
   }
 
   String submit(byte[] content, String filename, Pipeline inline) {
-    return jobs.submitJob(
-            SubmitJobRequest.newBuilder()
-                .setContent(ByteString.copyFrom(content))
-                .setFilename(filename)
-                .setMediaType("application/pdf")
-                .setInlinePipeline(inline)
-                .build())
-        .getJob()
-        .getId();
+    return submit(pdf(content, filename).setInlinePipeline(inline));
+  }
+
+  private String submit(SubmitJobRequest.Builder request) {
+    return jobs.submitJob(request.build()).getJob().getId();
+  }
+
+  private static SubmitJobRequest.Builder pdf(byte[] content, String filename) {
+    return SubmitJobRequest.newBuilder()
+        .setContent(ByteString.copyFrom(content))
+        .setFilename(filename)
+        .setMediaType("application/pdf");
   }
 
   /** One stage running {@code processor}, with a few quick retries. */
@@ -200,8 +200,6 @@ final class RealMesh implements AutoCloseable {
   public void close() {
     forked.forEach(Process::destroyForcibly);
     channel.shutdownNow();
-    workers.forEach(MeshServer::close);
-    processor.close();
-    orchestrator.close();
+    mesh.close();
   }
 }

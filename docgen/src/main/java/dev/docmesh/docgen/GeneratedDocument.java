@@ -1,4 +1,4 @@
-package dev.docmesh.processor.generate;
+package dev.docmesh.docgen;
 
 /** A generated PDF and what is in it. */
 public record GeneratedDocument(byte[] pdf, GroundTruth truth) {}

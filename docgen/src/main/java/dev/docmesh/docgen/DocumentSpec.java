@@ -1,4 +1,4 @@
-package dev.docmesh.processor.generate;
+package dev.docmesh.docgen;
 
 /**
  * What to generate: a title, an exact page count, and a seed that fixes every word, so the

@@ -1,0 +1,140 @@
+package dev.docmesh.worker;
+
+import com.google.protobuf.ByteString;
+import com.google.rpc.RetryInfo;
+import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.proto.document.v1.Progress;
+import dev.docmesh.proto.document.v1.StageOutput;
+import dev.docmesh.proto.orchestrator.v1.Task;
+import dev.docmesh.proto.processor.v1.ProcessRequest;
+import dev.docmesh.proto.processor.v1.ProcessResponse;
+import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The worker's side of ProcessorService: the processors it offers (the catalog) and Process
+ * calls behind the circuit breaker, retried while the target is unreachable or saturated.
+ */
+final class ProcessorClient {
+  private final ProcessorServiceGrpc.ProcessorServiceBlockingStub stub;
+  private final CircuitBreaker breaker;
+  private final ProcessorCatalog catalog;
+  private final Duration backoffInitial;
+  private final Duration backoffMax;
+
+  ProcessorClient(
+      ProcessorServiceGrpc.ProcessorServiceBlockingStub stub,
+      CircuitBreaker breaker,
+      Duration backoffInitial,
+      Duration backoffMax) {
+    this.stub = stub;
+    this.breaker = breaker;
+    this.catalog = new ProcessorCatalog(stub, breaker);
+    this.backoffInitial = backoffInitial;
+    this.backoffMax = backoffMax;
+  }
+
+  /** The processors the service offers, as last listed. */
+  List<String> names() {
+    return catalog.names();
+  }
+
+  /** Lists the processors again; true when the list is fresh. */
+  boolean refreshCatalog() {
+    return catalog.refresh();
+  }
+
+  /** False while the circuit is open: the worker then stops taking tasks it could not run. */
+  boolean isCallPermitted() {
+    return breaker.isCallPermitted();
+  }
+
+  /**
+   * Runs the task's processor over {@code document}. While the processor target is unreachable
+   * (the channel's own retries are exhausted, or the circuit is open) the call is retried with
+   * backoff until the run's deadline: the lease is kept alive meanwhile, so the task is not
+   * failed for an outage. A typed failure from the processor is thrown as it came.
+   */
+  StageOutput process(Task task, ByteString document, RunControl run, Consumer<Progress> progress)
+      throws RunControl.Stopped {
+    ProcessRequest request =
+        ProcessRequest.newBuilder()
+            .setProcessor(task.getProcessor())
+            .setContent(document)
+            .setMediaType(task.getDocument().getMediaType())
+            .setFilename(task.getDocument().getFilename())
+            .setPassword(task.getPassword())
+            .putAllOptions(task.getOptionsMap())
+            .addAllUpstream(task.getUpstreamList())
+            .build();
+    Backoff backoff = new Backoff(backoffInitial, backoffMax);
+    while (true) {
+      if (!breaker.tryAcquire()) {
+        run.pause(
+            backoff.next(),
+            Status.UNAVAILABLE.withDescription("circuit to " + breaker.target() + " is open").asRuntimeException());
+        continue;
+      }
+      try {
+        StageOutput output = run.inCalls(() -> call(request, run, progress));
+        breaker.onSuccess();
+        return output;
+      } catch (StatusRuntimeException e) {
+        if (run.isStopped()) {
+          throw e;
+        }
+        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+          breaker.onFailure();
+          run.pause(backoff.next(), e);
+          continue;
+        }
+        breaker.onSuccess();
+        Optional<Duration> busy = retryAfterWhenBusy(e);
+        if (busy.isEmpty()) {
+          throw e;
+        }
+        // the processor is up but saturated: wait as it asks instead of spending an attempt
+        Duration jittered = backoff.next();
+        run.pause(busy.get().compareTo(jittered) > 0 ? busy.get() : jittered, e);
+      }
+    }
+  }
+
+  /** The delay a processor asks for when it is too busy (RESOURCE_EXHAUSTED with RetryInfo, not a document limit). */
+  private static Optional<Duration> retryAfterWhenBusy(StatusRuntimeException e) {
+    if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED
+        || Errors.reason(e).orElse("").startsWith("LIMIT_")) {
+      return Optional.empty();
+    }
+    return Errors.detail(e, RetryInfo.class)
+        .map(r -> Duration.ofSeconds(r.getRetryDelay().getSeconds(), r.getRetryDelay().getNanos()));
+  }
+
+  private StageOutput call(ProcessRequest request, RunControl run, Consumer<Progress> progress) {
+    Iterator<ProcessResponse> events = stub.withDeadline(run.deadline()).process(request);
+    while (events.hasNext()) {
+      ProcessResponse event = events.next();
+      if (event.hasResult()) {
+        drain(events);
+        return event.getResult();
+      }
+      if (event.hasProgress()) {
+        progress.accept(event.getProgress());
+      }
+    }
+    throw Status.INTERNAL.withDescription("processor stream ended without a result").asRuntimeException();
+  }
+
+  /** Reads the stream to its end so the call completes normally instead of being cancelled. */
+  private static void drain(Iterator<ProcessResponse> events) {
+    while (events.hasNext()) {
+      events.next();
+    }
+  }
+}
