@@ -9,6 +9,7 @@ import dev.docmesh.orchestrator.events.EventHub;
 import dev.docmesh.orchestrator.grpc.OrchestratorServiceImpl;
 import dev.docmesh.orchestrator.grpc.PeerAddress;
 import dev.docmesh.orchestrator.grpc.TaskQueueServiceImpl;
+import dev.docmesh.orchestrator.intake.DocumentIntake;
 import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
 import dev.docmesh.orchestrator.pipeline.PipelineCatalog;
 import dev.docmesh.orchestrator.store.BlobStore;
@@ -67,7 +68,9 @@ public final class OrchestratorMain {
     engineRef.set(engine);
 
     server.intercept(new PeerAddress());
-    server.addService(new OrchestratorServiceImpl(config, engine, store, blobs, catalog, clock));
+    DocumentIntake intake = new DocumentIntake(config.maxInlineBytes(), config.maxDocumentBytes(), blobs, store, clock,
+        engine::awaitDurable);
+    server.addService(new OrchestratorServiceImpl(engine, store, intake, catalog));
     server.addService(new TaskQueueServiceImpl(engine, catalog, blobs, clock, streams));
     // Parked polls and open watches would hold the shutdown for its whole grace: end them first.
     server.beforeStop(() -> {

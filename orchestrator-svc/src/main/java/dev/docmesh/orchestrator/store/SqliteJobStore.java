@@ -80,7 +80,7 @@ public final class SqliteJobStore implements JobStore {
         } else {
           ps.setString(2, job.requestId);
         }
-        ps.setInt(3, job.state.getNumber());
+        ps.setInt(3, job.state().getNumber());
         ps.setString(4, job.pipelineName);
         ps.setString(5, job.document.getId());
         ps.setLong(6, job.createTime.toEpochMilli());
@@ -110,7 +110,7 @@ public final class SqliteJobStore implements JobStore {
   public void save(JobRecord job) {
     write(c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE jobs SET state = ?, end_ms = ?, job = ? WHERE id = ?")) {
-        ps.setInt(1, job.state.getNumber());
+        ps.setInt(1, job.state().getNumber());
         setEnd(ps, 2, job);
         ps.setBytes(3, job.toProto().toByteArray());
         ps.setString(4, job.id);
@@ -123,10 +123,10 @@ public final class SqliteJobStore implements JobStore {
   }
 
   private static void setEnd(PreparedStatement ps, int i, JobRecord job) throws SQLException {
-    if (job.endTime == null) {
+    if (job.endTime() == null) {
       ps.setNull(i, Types.INTEGER);
     } else {
-      ps.setLong(i, job.endTime.toEpochMilli());
+      ps.setLong(i, job.endTime().toEpochMilli());
     }
   }
 
@@ -136,10 +136,10 @@ public final class SqliteJobStore implements JobStore {
       for (TaskRecord t : job.tasks()) {
         ps.setString(1, job.id);
         ps.setString(2, t.name());
-        ps.setString(3, t.leaseToken);
-        ps.setLong(4, t.leaseExpire.toEpochMilli());
-        ps.setLong(5, t.readyAt.toEpochMilli());
-        ps.setLong(6, t.readySince.toEpochMilli());
+        ps.setString(3, t.leaseToken());
+        ps.setLong(4, t.leaseExpire().toEpochMilli());
+        ps.setLong(5, t.readyAt().toEpochMilli());
+        ps.setLong(6, t.readySince().toEpochMilli());
         ps.addBatch();
       }
       ps.executeBatch();
@@ -217,10 +217,8 @@ public final class SqliteJobStore implements JobStore {
       try (ResultSet t = ps.executeQuery()) {
         while (t.next()) {
           TaskRecord task = r.task(t.getString(1));
-          task.leaseToken = t.getString(2);
-          task.leaseExpire = Instant.ofEpochMilli(t.getLong(3));
-          task.readyAt = Instant.ofEpochMilli(t.getLong(4));
-          task.readySince = Instant.ofEpochMilli(t.getLong(5));
+          task.restoreLease(t.getString(2), Instant.ofEpochMilli(t.getLong(3)), Instant.ofEpochMilli(t.getLong(4)),
+              Instant.ofEpochMilli(t.getLong(5)));
         }
       }
     }
