@@ -32,6 +32,11 @@ import org.sqlite.SQLiteDataSource;
 /**
  * {@link JobStore} on an SQLite file in WAL mode. SQLite has one writer, so writes share one
  * connection under one lock; reads use a second connection, which WAL lets run beside a write.
+ *
+ * <p>Over 400 lines on purpose: it is the whole SQL of the {@link JobStore} contract (jobs,
+ * labels, tasks, events, outputs, documents, retention) against one schema; split by table, each
+ * part would need the connections and the transaction helper, and a change of the schema would
+ * touch several files. A second backend (PostgreSQL) is a sibling class, not a part of this one.
  */
 public final class SqliteJobStore implements JobStore {
   private static final Logger log = LoggerFactory.getLogger(SqliteJobStore.class);
