@@ -53,7 +53,7 @@ final class Committer {
       throw unavailable(e);
     }
     jobs.track(job);
-    metrics.jobEntered(job.pipelineName, stateLabel(job.state()));
+    metrics.jobEntered(job.pipelineName(), stateLabel(job.state()));
     publishWhenDurable(job);
   }
 
@@ -67,10 +67,10 @@ final class Committer {
     }
     jobs.track(job);
     if (job.isTerminal()) {
-      metrics.jobFinished(job.pipelineName, stateLabel(job.state()), Duration.between(job.createTime, job.endTime()));
+      metrics.jobFinished(job.pipelineName(), stateLabel(job.state()), Duration.between(job.createTime(), job.endTime()));
     }
     if (job.changedState()) {
-      metrics.jobEntered(job.pipelineName, stateLabel(job.state()));
+      metrics.jobEntered(job.pipelineName(), stateLabel(job.state()));
     }
     publishWhenDurable(job);
   }
@@ -95,22 +95,22 @@ final class Committer {
   private void publishWhenDurable(JobRecord job) {
     List<JobEvent> events = job.markCommitted();
     Job snapshot = hub.hasFirehose() ? job.toProto() : null;
-    String id = job.id;
-    Map<String, String> labels = job.labels;
+    String id = job.id();
+    Map<String, String> labels = job.labels();
     afterLastCommit(() -> hub.publish(id, labels, events, snapshot));
   }
 
   private void reloadAfterFailedWrite(JobRecord stale, Instant now) {
-    log.error("store write for {} failed; reloading it from the store", stale.id);
+    log.error("store write for {} failed; reloading it from the store", stale.id());
     for (TaskRecord t : stale.tasks()) {
       ready.remove(t);
     }
-    jobs.forget(stale.id);
-    store.load(stale.id).filter(j -> !j.isTerminal()).ifPresent(j -> {
+    jobs.forget(stale.id());
+    store.load(stale.id()).filter(j -> !j.isTerminal()).ifPresent(j -> {
       jobs.track(j);
       for (TaskRecord t : j.tasks()) {
         if (t.is(TaskState.TASK_STATE_READY)) {
-          ready.add(t, j.priority, now);
+          ready.add(t, j.priority(), now);
         }
       }
     });

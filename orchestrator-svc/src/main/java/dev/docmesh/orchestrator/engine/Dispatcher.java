@@ -107,7 +107,7 @@ final class Dispatcher {
   /** A task just became dispatchable: to the longest-waiting poller that can run it, else into the index. */
   void dispatch(JobRecord job, TaskRecord t, Instant now) {
     if (t.readyAt().isAfter(now)) {
-      ready.add(t, job.priority, now);
+      ready.add(t, job.priority(), now);
       return;
     }
     for (Iterator<PollWaiter> it = waiters.iterator(); it.hasNext(); ) {
@@ -124,7 +124,7 @@ final class Dispatcher {
         return;
       }
     }
-    ready.add(t, job.priority, now);
+    ready.add(t, job.priority(), now);
   }
 
   /** READY tasks whose backoff ended by {@code now} are dispatched. */
@@ -181,7 +181,7 @@ final class Dispatcher {
   private Task taskMessage(JobRecord job, TaskRecord t) {
     Task.Builder b = Task.newBuilder()
         .setTaskId(t.taskId())
-        .setJobId(job.id)
+        .setJobId(job.id())
         .setStage(t.name())
         .setProcessor(t.processor())
         .setAttempt(t.attempt())
@@ -189,13 +189,13 @@ final class Dispatcher {
         .setLeaseExpireTime(Protos.timestamp(t.leaseExpire()))
         .setLeaseDuration(Protos.duration(config.leaseDuration()))
         .setTimeout(Protos.duration(t.timeout()))
-        .setDocument(job.document)
+        .setDocument(job.document())
         .putAllOptions(t.stage().getOptionsMap())
-        .setPassword(job.password)
-        .setTraceparent(job.traceparent)
-        .setTracestate(job.tracestate);
+        .setPassword(job.password())
+        .setTraceparent(job.traceparent())
+        .setTracestate(job.tracestate());
     if (t.stage().getAfterCount() > 0) {
-      Map<String, StageOutput> outputs = store.outputs(job.id);
+      Map<String, StageOutput> outputs = store.outputs(job.id());
       for (String dep : t.stage().getAfterList()) {
         StageOutput o = outputs.get(dep);
         if (o != null) {
@@ -208,7 +208,7 @@ final class Dispatcher {
 
   /** Into the READY index without looking for a poller (start-up). */
   void index(JobRecord job, TaskRecord t, Instant now) {
-    ready.add(t, job.priority, now);
+    ready.add(t, job.priority(), now);
   }
 
   /** The tasks of an ending job leave the READY index. */

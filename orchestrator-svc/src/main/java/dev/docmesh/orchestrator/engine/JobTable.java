@@ -53,12 +53,12 @@ final class JobTable {
   /** After a change of {@code job}: keeps it while unfinished, counts its unfinished tasks. */
   void track(JobRecord job) {
     if (job.isTerminal()) {
-      forget(job.id);
+      forget(job.id());
       return;
     }
-    active.put(job.id, job);
+    active.put(job.id(), job);
     int n = (int) job.tasks().stream().filter(t -> !t.isTerminal()).count();
-    Integer before = unfinishedTasks.put(job.id, n);
+    Integer before = unfinishedTasks.put(job.id(), n);
     pendingTasks += n - (before == null ? 0 : before);
   }
 

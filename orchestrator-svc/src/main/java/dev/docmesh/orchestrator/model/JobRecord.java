@@ -28,17 +28,17 @@ import java.util.Map;
  * JobEvents, so no change can go unrecorded, and the job decides which stages a change unblocks.
  */
 public final class JobRecord {
-  public final String id;
-  public final String pipelineName;
-  public final Pipeline pipeline;
-  public final DocumentRef document;
-  public final Map<String, String> labels;
-  public final int priority;
-  public final String requestId;
-  public final Instant createTime;
-  public final String traceparent;
-  public final String tracestate;
-  public final String password;
+  private final String id;
+  private final String pipelineName;
+  private final Pipeline pipeline;
+  private final DocumentRef document;
+  private final Map<String, String> labels;
+  private final int priority;
+  private final String requestId;
+  private final Instant createTime;
+  private final String traceparent;
+  private final String tracestate;
+  private final String password;
   private JobState state = JobState.JOB_STATE_QUEUED;
   private JobError error;
   private Instant startTime;
@@ -83,6 +83,50 @@ public final class JobRecord {
       r.tasks.get(s.getName()).restore(s);
     }
     return r;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public String pipelineName() {
+    return pipelineName;
+  }
+
+  public Pipeline pipeline() {
+    return pipeline;
+  }
+
+  public DocumentRef document() {
+    return document;
+  }
+
+  public Map<String, String> labels() {
+    return labels;
+  }
+
+  public int priority() {
+    return priority;
+  }
+
+  public String requestId() {
+    return requestId;
+  }
+
+  public Instant createTime() {
+    return createTime;
+  }
+
+  public String traceparent() {
+    return traceparent;
+  }
+
+  public String tracestate() {
+    return tracestate;
+  }
+
+  public String password() {
+    return password;
   }
 
   public TaskRecord task(String stage) {
