@@ -1,6 +1,5 @@
 package dev.docmesh.orchestrator;
 
-import dev.docmesh.meshkit.grpc.Errors;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.regex.Pattern;
@@ -63,20 +62,20 @@ public final class Ids {
 
   public static String checkJobId(String field, String id) {
     if (id.isEmpty()) {
-      throw Errors.invalidArgument(field, "required");
+      throw new Failure.InvalidArgument(field, "required");
     }
     if (!JOB_ID.matcher(id).matches()) {
-      throw Errors.invalidArgument(field, "not a job id (job-<26 Crockford base32 characters>): " + clip(id));
+      throw new Failure.InvalidArgument(field, "not a job id (job-<26 Crockford base32 characters>): " + clip(id));
     }
     return id;
   }
 
   public static String checkDocumentId(String field, String id) {
     if (id.isEmpty()) {
-      throw Errors.invalidArgument(field, "required");
+      throw new Failure.InvalidArgument(field, "required");
     }
     if (!DOCUMENT_ID.matcher(id).matches()) {
-      throw Errors.invalidArgument(field, "not a document id (sha256:<64 lowercase hex digits>): " + clip(id));
+      throw new Failure.InvalidArgument(field, "not a document id (sha256:<64 lowercase hex digits>): " + clip(id));
     }
     return id;
   }
@@ -84,13 +83,13 @@ public final class Ids {
   /** A task id "<job id>/<stage>", checked and split. */
   public static TaskId checkTaskId(String field, String id) {
     if (id.isEmpty()) {
-      throw Errors.invalidArgument(field, "required");
+      throw new Failure.InvalidArgument(field, "required");
     }
     int slash = id.indexOf('/');
     if (slash < 0
         || !JOB_ID.matcher(id.substring(0, slash)).matches()
         || !STAGE_NAME.matcher(id.substring(slash + 1)).matches()) {
-      throw Errors.invalidArgument(field, "not a task id (<job id>/<stage>): " + clip(id));
+      throw new Failure.InvalidArgument(field, "not a task id (<job id>/<stage>): " + clip(id));
     }
     return new TaskId(id.substring(0, slash), id.substring(slash + 1));
   }

@@ -1,5 +1,6 @@
 package dev.docmesh.orchestrator;
 
+import dev.docmesh.meshkit.concurrent.DaemonThreads;
 import dev.docmesh.meshkit.config.Env;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.server.ServiceLauncher;
@@ -9,6 +10,7 @@ import dev.docmesh.orchestrator.events.EventHub;
 import dev.docmesh.orchestrator.grpc.OrchestratorServiceImpl;
 import dev.docmesh.orchestrator.grpc.PeerAddress;
 import dev.docmesh.orchestrator.grpc.TaskQueueServiceImpl;
+import dev.docmesh.orchestrator.intake.DocumentIntake;
 import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
 import dev.docmesh.orchestrator.pipeline.PipelineCatalog;
 import dev.docmesh.orchestrator.store.BlobStore;
@@ -61,13 +63,15 @@ public final class OrchestratorMain {
       return e == null ? new OrchestratorMetrics.QueueSnapshot(java.util.Map.of(), java.time.Duration.ZERO) : e.queueSnapshot();
     });
     EventHub hub = new EventHub(metrics);
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("orchestrator-timer"));
-    ExecutorService streams = Executors.newFixedThreadPool(4, daemon("orchestrator-streams"));
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("orchestrator-timer"));
+    ExecutorService streams = Executors.newFixedThreadPool(4, DaemonThreads.factory("orchestrator-streams"));
     JobEngine engine = new JobEngine(config, store, commits, blobs, hub, metrics, clock, timer, streams).start();
     engineRef.set(engine);
 
     server.intercept(new PeerAddress());
-    server.addService(new OrchestratorServiceImpl(config, engine, store, blobs, catalog, clock));
+    DocumentIntake intake = new DocumentIntake(config.maxInlineBytes(), config.maxDocumentBytes(), blobs, store, clock,
+        engine::awaitDurable);
+    server.addService(new OrchestratorServiceImpl(engine, store, intake, catalog));
     server.addService(new TaskQueueServiceImpl(engine, catalog, blobs, clock, streams));
     // Parked polls and open watches would hold the shutdown for its whole grace: end them first.
     server.beforeStop(() -> {
@@ -86,12 +90,4 @@ public final class OrchestratorMain {
     });
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
 }

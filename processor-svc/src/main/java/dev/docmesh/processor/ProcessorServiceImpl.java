@@ -1,6 +1,7 @@
 package dev.docmesh.processor;
 
 import dev.docmesh.meshkit.grpc.Unary;
+import dev.docmesh.meshkit.media.MediaTypes;
 import dev.docmesh.processor.pdf.PdfExceptions;
 import dev.docmesh.processor.pdf.PdfOpener;
 import dev.docmesh.processor.spi.DocumentProcessor;

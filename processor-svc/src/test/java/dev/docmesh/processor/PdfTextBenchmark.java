@@ -3,6 +3,7 @@ package dev.docmesh.processor;
 import com.google.protobuf.ByteString;
 import dev.docmesh.docgen.Corpus;
 import dev.docmesh.meshkit.config.Env;
+import dev.docmesh.meshkit.media.MediaTypes;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.testing.Loopback;
 import dev.docmesh.processor.pdf.PdfOpener;

@@ -3,6 +3,7 @@ package dev.docmesh.meshkit.grpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +24,15 @@ public final class Unary {
    * since the client sees only its message).
    */
   public static <T> void reply(StreamObserver<T> response, Body<T> body) {
+    reply(response, body, Unary::internal);
+  }
+
+  /**
+   * As {@link #reply(StreamObserver, Body)}, with the service's own mapping of its domain failures
+   * to statuses (the one place each service turns its core's exceptions into gRPC errors).
+   */
+  public static <T> void reply(
+      StreamObserver<T> response, Body<T> body, Function<Exception, StatusRuntimeException> errors) {
     T result;
     try {
       result = body.run();
@@ -30,11 +40,15 @@ public final class Unary {
       response.onError(e);
       return;
     } catch (Exception e) {
-      log.error("call failed", e);
-      response.onError(Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException());
+      response.onError(errors.apply(e));
       return;
     }
     response.onNext(result);
     response.onCompleted();
+  }
+
+  private static StatusRuntimeException internal(Exception e) {
+    log.error("call failed", e);
+    return Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException();
   }
 }

@@ -1,9 +1,6 @@
 package dev.docmesh.orchestrator.engine;
 
-import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
-import io.grpc.Context;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ServerCallStreamObserver;
+import dev.docmesh.proto.orchestrator.v1.Task;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 
@@ -11,20 +8,17 @@ import java.util.concurrent.ScheduledFuture;
 final class PollWaiter {
   final String workerId;
   final Set<String> processors;
-  final ServerCallStreamObserver<PollTaskResponse> observer;
-  /** The call's context learns of a cancellation at once; the observer only after the handler returns. */
-  private final Context context;
+  private final PollReply reply;
   ScheduledFuture<?> timeout;
 
-  PollWaiter(String workerId, Set<String> processors, ServerCallStreamObserver<PollTaskResponse> observer) {
+  PollWaiter(String workerId, Set<String> processors, PollReply reply) {
     this.workerId = workerId;
     this.processors = processors;
-    this.observer = observer;
-    this.context = Context.current();
+    this.reply = reply;
   }
 
   boolean isGone() {
-    return context.isCancelled() || observer.isCancelled();
+    return reply.isGone();
   }
 
   void cancelTimeout() {
@@ -33,25 +27,12 @@ final class PollWaiter {
     }
   }
 
-  /** False when the caller is gone and the answer cannot reach it. */
-  boolean answer(PollTaskResponse r) {
-    if (isGone()) {
-      return false;
-    }
-    try {
-      observer.onNext(r);
-      observer.onCompleted();
-      return true;
-    } catch (IllegalStateException | StatusRuntimeException cancelled) {
-      return false;
-    }
+  /** {@code task} (null: none); false when the caller is gone and the answer cannot reach it. */
+  boolean answer(Task task) {
+    return !reply.isGone() && reply.answer(task);
   }
 
-  void fail(StatusRuntimeException e) {
-    try {
-      observer.onError(e);
-    } catch (IllegalStateException cancelled) {
-      // the call ended meanwhile
-    }
+  void fail(RuntimeException e) {
+    reply.fail(e);
   }
 }

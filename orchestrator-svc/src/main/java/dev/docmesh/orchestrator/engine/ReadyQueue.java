@@ -34,11 +34,11 @@ final class ReadyQueue {
 
   void add(TaskRecord t, int priority, Instant now) {
     remove(t);
-    boolean later = t.readyAt.isAfter(now);
-    Entry e = new Entry(t, priority, t.readySince, later ? t.readyAt : null, order++);
+    boolean later = t.readyAt().isAfter(now);
+    Entry e = new Entry(t, priority, t.readySince(), later ? t.readyAt() : null, order++);
     entries.put(t, e);
     if (later) {
-      delayed.computeIfAbsent(t.readyAt, k -> new java.util.ArrayList<>()).add(e);
+      delayed.computeIfAbsent(t.readyAt(), k -> new java.util.ArrayList<>()).add(e);
     } else {
       byProcessor.computeIfAbsent(t.processor(), k -> new TreeSet<>(DISPATCH_ORDER)).add(e);
     }

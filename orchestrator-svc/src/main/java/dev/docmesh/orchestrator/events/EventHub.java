@@ -1,5 +1,6 @@
 package dev.docmesh.orchestrator.events;
 
+import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobEvent;
@@ -74,7 +75,11 @@ public final class EventHub {
 
   /** Ends every stream (shutdown); clients reconnect to another replica or after restart. */
   public void closeAll() {
-    byJob.values().forEach(set -> set.forEach(w -> w.close(io.grpc.Status.UNAVAILABLE.withDescription("orchestrator stopping").asRuntimeException())));
-    firehose.forEach(w -> w.close(io.grpc.Status.UNAVAILABLE.withDescription("orchestrator stopping").asRuntimeException()));
+    byJob.values().forEach(set -> set.forEach(w -> w.close(stopping())));
+    firehose.forEach(w -> w.close(stopping()));
+  }
+
+  private static Failure stopping() {
+    return new Failure.Unavailable("orchestrator stopping", null);
   }
 }

@@ -1,14 +1,13 @@
 package dev.docmesh.orchestrator.events;
 
-import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobEvent;
 import dev.docmesh.proto.orchestrator.v1.JobState;
-import dev.docmesh.proto.orchestrator.v1.WatchJobsRequest;
 import dev.docmesh.proto.orchestrator.v1.WatchJobsResponse;
-import io.grpc.stub.ServerCallStreamObserver;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -29,14 +28,16 @@ public final class FirehoseWatcher extends ReadyDrivenStream<WatchJobsResponse> 
   private final Runnable onClosed;
   private final ArrayDeque<WatchJobsResponse> queue = new ArrayDeque<>();
 
-  public FirehoseWatcher(ServerCallStreamObserver<WatchJobsResponse> observer, Executor executor,
-      WatchJobsRequest filter, Runnable onClosed) {
-    super(observer, executor);
-    this.states = Set.copyOf(filter.getStatesList());
-    this.labels = Map.copyOf(filter.getLabelsMap());
-    this.includeProgress = filter.getIncludeProgress();
+  public FirehoseWatcher(StreamSink<WatchJobsResponse> sink, Executor executor, Filter filter, Runnable onClosed) {
+    super(sink, executor);
+    this.states = Set.copyOf(filter.states());
+    this.labels = Map.copyOf(filter.labels());
+    this.includeProgress = filter.includeProgress();
     this.onClosed = onClosed;
   }
+
+  /** Which events a WatchJobs stream wants: job states (none: all), labels the job must carry, progress or not. */
+  public record Filter(Collection<JobState> states, Map<String, String> labels, boolean includeProgress) {}
 
   boolean wants(JobEvent e, Map<String, String> jobLabels) {
     if (e.hasTaskProgressed() && !includeProgress) {
@@ -67,7 +68,7 @@ public final class FirehoseWatcher extends ReadyDrivenStream<WatchJobsResponse> 
       }
     }
     if (overflow) {
-      close(Errors.resourceExhausted("WATCHER_TOO_SLOW",
+      close(Failure.Backlog.watcherTooSlow(
           "the stream fell more than " + MAX_QUEUED + " events behind; reconnect and use ListJobs to resynchronise",
           Duration.ofSeconds(1)));
       return;

@@ -4,7 +4,6 @@ import dev.docmesh.orchestrator.model.JobRecord;
 import dev.docmesh.orchestrator.store.JobStore;
 import dev.docmesh.proto.orchestrator.v1.JobEvent;
 import dev.docmesh.proto.orchestrator.v1.WatchJobResponse;
-import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -29,9 +28,9 @@ public final class JobWatcher extends ReadyDrivenStream<WatchJobResponse> {
   /** Sequence of the last event sent (drain thread only). */
   private long lastSent;
 
-  public JobWatcher(ServerCallStreamObserver<WatchJobResponse> observer, Executor executor, String jobId,
+  public JobWatcher(StreamSink<WatchJobResponse> sink, Executor executor, String jobId,
       JobStore store, long afterSequence, long storedUntil, Runnable onClosed) {
-    super(observer, executor);
+    super(sink, executor);
     this.jobId = jobId;
     this.store = store;
     this.lastSent = afterSequence;

@@ -1,43 +1,41 @@
 package dev.docmesh.orchestrator.events;
 
-import io.grpc.Status;
-import io.grpc.stub.ServerCallStreamObserver;
+import dev.docmesh.orchestrator.Failure;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A server stream that sends only while the transport is ready ({@code isReady}), and resumes
- * from {@code onReadyHandler}: what the client has not read stays with the source (the store
- * or a bounded queue), never in grpc's buffers. {@link #drain()} may be called from any
+ * A server stream that sends only while the receiver is ready ({@link StreamSink#isReady}), and
+ * resumes from {@link StreamSink#onReady}: what the client has not read stays with the source
+ * (the store or a bounded queue), never in transport buffers. {@link #drain()} may be called from any
  * thread; sending runs on {@code executor}, one drain at a time per stream.
  */
 public abstract class ReadyDrivenStream<T> {
   private static final Logger log = LoggerFactory.getLogger(ReadyDrivenStream.class);
 
-  protected final ServerCallStreamObserver<T> observer;
+  protected final StreamSink<T> sink;
   private final Executor executor;
   private final AtomicInteger wip = new AtomicInteger();
   private volatile boolean closed;
 
-  protected ReadyDrivenStream(ServerCallStreamObserver<T> observer, Executor executor) {
-    this.observer = observer;
+  protected ReadyDrivenStream(StreamSink<T> sink, Executor executor) {
+    this.sink = sink;
     this.executor = executor;
   }
 
   /** Installs the handlers; call once before returning from the service method. */
   public final void start() {
-    observer.setOnReadyHandler(this::drain);
-    observer.setOnCancelHandler(() -> close(null));
-    observer.setOnCloseHandler(() -> close(null));
+    sink.onReady(this::drain);
+    sink.onGone(() -> close(null));
     drain();
   }
 
   /** The next message to send, or null when there is none right now. */
   protected abstract T next() throws Exception;
 
-  /** True when {@code message} is the stream's last: it is followed by onCompleted. */
+  /** True when {@code message} is the stream's last: the stream ends after it. */
   protected abstract boolean isLast(T message);
 
   /** Runs once when the stream ends for any reason. */
@@ -57,20 +55,20 @@ public abstract class ReadyDrivenStream<T> {
     int missed = 1;
     while (true) {
       try {
-        while (!closed && observer.isReady()) {
+        while (!closed && sink.isReady()) {
           T m = next();
           if (m == null) {
             break;
           }
-          observer.onNext(m);
+          sink.send(m);
           if (isLast(m)) {
-            observer.onCompleted();
+            sink.end();
             close(null);
           }
         }
       } catch (Exception e) {
         log.warn("stream failed: {}", e.toString());
-        close(Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException());
+        close(new Failure.Internal(e.getMessage(), e));
       }
       missed = wip.addAndGet(-missed);
       if (missed == 0) {
@@ -87,12 +85,8 @@ public abstract class ReadyDrivenStream<T> {
       }
       closed = true;
     }
-    if (error != null && !observer.isCancelled()) {
-      try {
-        observer.onError(error);
-      } catch (IllegalStateException alreadyClosed) {
-        // the call ended meanwhile
-      }
+    if (error != null && !sink.isGone()) {
+      sink.fail(error);
     }
     onClosed();
   }

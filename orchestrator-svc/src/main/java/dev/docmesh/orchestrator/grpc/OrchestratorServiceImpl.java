@@ -1,15 +1,15 @@
 package dev.docmesh.orchestrator.grpc;
 
-import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.orchestrator.Ids;
-import dev.docmesh.orchestrator.OrchestratorConfig;
 import dev.docmesh.orchestrator.engine.JobEngine;
 import dev.docmesh.orchestrator.engine.NewJob;
+import dev.docmesh.orchestrator.events.FirehoseWatcher;
+import dev.docmesh.orchestrator.intake.DocumentIntake;
 import dev.docmesh.orchestrator.model.JobRecord;
 import dev.docmesh.orchestrator.pipeline.BuiltInPipelines;
 import dev.docmesh.orchestrator.pipeline.PipelineCatalog;
 import dev.docmesh.orchestrator.pipeline.PipelineValidator;
-import dev.docmesh.orchestrator.store.BlobStore;
 import dev.docmesh.orchestrator.store.JobStore;
 import dev.docmesh.proto.document.v1.DocumentRef;
 import dev.docmesh.proto.orchestrator.v1.CancelJobRequest;
@@ -37,51 +37,38 @@ import dev.docmesh.proto.orchestrator.v1.WatchJobRequest;
 import dev.docmesh.proto.orchestrator.v1.WatchJobResponse;
 import dev.docmesh.proto.orchestrator.v1.WatchJobsRequest;
 import dev.docmesh.proto.orchestrator.v1.WatchJobsResponse;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ServerCallStreamObserver;
+import dev.docmesh.meshkit.grpc.Unary;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.time.Clock;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** OrchestratorService: checks every request, then hands it to the engine or the stores. */
 public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.OrchestratorServiceImplBase {
-  private static final Logger log = LoggerFactory.getLogger(OrchestratorServiceImpl.class);
   private static final int MAX_LABELS = 32;
 
-  private final OrchestratorConfig config;
   private final JobEngine engine;
   private final JobStore store;
-  private final BlobStore blobs;
+  private final DocumentIntake intake;
   private final PipelineCatalog catalog;
-  private final Clock clock;
 
-  public OrchestratorServiceImpl(OrchestratorConfig config, JobEngine engine, JobStore store, BlobStore blobs,
-      PipelineCatalog catalog, Clock clock) {
-    this.config = config;
+  public OrchestratorServiceImpl(JobEngine engine, JobStore store, DocumentIntake intake, PipelineCatalog catalog) {
     this.engine = engine;
     this.store = store;
-    this.blobs = blobs;
+    this.intake = intake;
     this.catalog = catalog;
-    this.clock = clock;
   }
 
   @Override
   public StreamObserver<UploadDocumentRequest> uploadDocument(StreamObserver<UploadDocumentResponse> response) {
-    return new DocumentUpload(config.maxDocumentBytes(), blobs, store, clock, engine::awaitDurable, response);
+    return new DocumentUpload(intake.upload(), response);
   }
 
   @Override
@@ -89,10 +76,10 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
     respond(response, () -> {
       checkLabels(req.getLabelsMap(), "labels");
       if (req.getPriority() < -100 || req.getPriority() > 100) {
-        throw Errors.invalidArgument("priority", "from -100 to 100");
+        throw new Failure.InvalidArgument("priority", "from -100 to 100");
       }
       if (req.getRequestId().length() > 128) {
-        throw Errors.invalidArgument("request_id", "at most 128 characters");
+        throw new Failure.InvalidArgument("request_id", "at most 128 characters");
       }
       String pipelineName;
       Pipeline pipeline;
@@ -117,49 +104,23 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
   }
 
   private DocumentRef storeDocument(SubmitJobRequest req) throws IOException {
-    DocumentRef.Builder ref = DocumentRef.newBuilder().setFilename(req.getFilename());
-    byte[] head;
-    switch (req.getDocumentCase()) {
-      case CONTENT -> {
-        if (req.getContent().isEmpty()) {
-          throw Errors.invalidArgument("content", "the document is empty");
-        }
-        if (req.getContent().size() > config.maxInlineBytes()) {
-          throw Errors.invalidArgument("content", req.getContent().size() + " bytes is more than the inline limit of "
-              + config.maxInlineBytes() + " (DOCMESH_MAX_INLINE_BYTES); use UploadDocument");
-        }
-        byte[] bytes = req.getContent().toByteArray();
-        BlobStore.Stored stored = blobs.put(bytes);
-        store.touchDocument(stored.documentId(), stored.sizeBytes(), clock.instant());
-        ref.setId(stored.documentId()).setSizeBytes(stored.sizeBytes());
-        head = bytes;
-      }
-      case DOCUMENT_ID -> {
-        String id = Ids.checkDocumentId("document_id", req.getDocumentId());
-        long size = store.documentSize(id).filter(s -> blobs.exists(id))
-            .orElseThrow(() -> Errors.notFound("document", id));
-        store.touchDocument(id, size, clock.instant());
-        ref.setId(id).setSizeBytes(size);
-        try (InputStream in = Files.newInputStream(blobs.path(id))) {
-          head = in.readNBytes(8);
-        }
-      }
-      default -> throw Errors.invalidArgument("document_id", "one of document_id or content is required");
-    }
-    ref.setMediaType(req.getMediaType().isEmpty() ? MediaTypes.sniff(head, req.getFilename()) : req.getMediaType());
-    return ref.build();
+    return switch (req.getDocumentCase()) {
+      case CONTENT -> intake.inline(req.getContent().toByteArray(), req.getFilename(), req.getMediaType());
+      case DOCUMENT_ID -> intake.stored(req.getDocumentId(), req.getFilename(), req.getMediaType());
+      default -> throw new Failure.InvalidArgument("document_id", "one of document_id or content is required");
+    };
   }
 
   static void checkLabels(Map<String, String> labels, String field) {
     if (labels.size() > MAX_LABELS) {
-      throw Errors.invalidArgument(field, "at most " + MAX_LABELS + " labels");
+      throw new Failure.InvalidArgument(field, "at most " + MAX_LABELS + " labels");
     }
     for (Map.Entry<String, String> l : labels.entrySet()) {
       if (l.getKey().isEmpty() || l.getKey().length() > 63) {
-        throw Errors.invalidArgument(field, "label keys are 1 to 63 characters: '" + l.getKey() + "'");
+        throw new Failure.InvalidArgument(field, "label keys are 1 to 63 characters: '" + l.getKey() + "'");
       }
       if (l.getValue().length() > 255) {
-        throw Errors.invalidArgument(field + "[" + l.getKey() + "]", "label values are at most 255 characters");
+        throw new Failure.InvalidArgument(field + "[" + l.getKey() + "]", "label values are at most 255 characters");
       }
     }
   }
@@ -174,13 +135,13 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
     respond(response, () -> {
       int size = req.getPageSize() == 0 ? 50 : req.getPageSize();
       if (size < 1 || size > 1000) {
-        throw Errors.invalidArgument("page_size", "1 to 1000, or 0 for 50");
+        throw new Failure.InvalidArgument("page_size", "1 to 1000, or 0 for 50");
       }
       String after = req.getPageToken().isEmpty() ? "" : decodePageToken(req.getPageToken());
       Set<JobState> states = EnumSet.noneOf(JobState.class);
       for (JobState s : req.getStatesList()) {
         if (s == JobState.UNRECOGNIZED) {
-          throw Errors.invalidArgument("states", "unknown state");
+          throw new Failure.InvalidArgument("states", "unknown state");
         }
         if (s != JobState.JOB_STATE_UNSPECIFIED) {
           states.add(s);
@@ -203,8 +164,8 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
     try {
       String id = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
       return Ids.checkJobId("page_token", id);
-    } catch (IllegalArgumentException | StatusRuntimeException e) {
-      throw Errors.invalidArgument("page_token", "not a token from ListJobsResponse.next_page_token");
+    } catch (IllegalArgumentException | Failure.InvalidArgument e) {
+      throw new Failure.InvalidArgument("page_token", "not a token from ListJobsResponse.next_page_token");
     }
   }
 
@@ -213,7 +174,7 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
     respond(response, () -> {
       String id = Ids.checkJobId("job_id", req.getJobId());
       if (req.getReason().length() > 1024) {
-        throw Errors.invalidArgument("reason", "at most 1024 characters");
+        throw new Failure.InvalidArgument("reason", "at most 1024 characters");
       }
       return CancelJobResponse.newBuilder().setJob(engine.cancel(id, req.getReason())).build();
     });
@@ -224,11 +185,11 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
     try {
       String id = Ids.checkJobId("job_id", req.getJobId());
       if (req.getAfterSequence() < 0) {
-        throw Errors.invalidArgument("after_sequence", "must not be negative");
+        throw new Failure.InvalidArgument("after_sequence", "must not be negative");
       }
-      engine.watch(id, req.getAfterSequence(), (ServerCallStreamObserver<WatchJobResponse>) response);
-    } catch (StatusRuntimeException e) {
-      response.onError(e);
+      engine.watch(id, req.getAfterSequence(), new CallSink<>(response));
+    } catch (RuntimeException e) {
+      response.onError(FailureStatus.of(e));
     }
   }
 
@@ -236,9 +197,10 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
   public void watchJobs(WatchJobsRequest req, StreamObserver<WatchJobsResponse> response) {
     try {
       checkLabels(req.getLabelsMap(), "labels");
-      engine.watchAll(req, (ServerCallStreamObserver<WatchJobsResponse>) response);
-    } catch (StatusRuntimeException e) {
-      response.onError(e);
+      engine.watchAll(new FirehoseWatcher.Filter(req.getStatesList(), req.getLabelsMap(), req.getIncludeProgress()),
+          new CallSink<>(response));
+    } catch (RuntimeException e) {
+      response.onError(FailureStatus.of(e));
     }
   }
 
@@ -247,7 +209,7 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
     respond(response, () -> {
       Job job = engine.job(Ids.checkJobId("job_id", req.getJobId()));
       if (!JobRecord.isTerminal(job.getState())) {
-        throw Errors.withReason(Status.Code.FAILED_PRECONDITION, "JOB_NOT_FINISHED",
+        throw new Failure.JobNotFinished(
             "job " + job.getId() + " is " + job.getState().name() + "; its result is assembled when it ends");
       }
       return GetJobResultResponse.newBuilder().setResult(JobResults.assemble(job, engine.outputs(job.getId()))).build();
@@ -264,24 +226,8 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
     respond(response, () -> ListWorkersResponse.newBuilder().addAllWorkers(engine.workers()).build());
   }
 
-  interface Call<T> {
-    T run() throws Exception;
-  }
-
-  /** Runs a unary call: its answer, or its gRPC error; anything else is INTERNAL and logged. */
-  static <T> void respond(StreamObserver<T> response, Call<T> call) {
-    T result;
-    try {
-      result = call.run();
-    } catch (StatusRuntimeException e) {
-      response.onError(e);
-      return;
-    } catch (Exception e) {
-      log.error("call failed", e);
-      response.onError(Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException());
-      return;
-    }
-    response.onNext(result);
-    response.onCompleted();
+  /** Runs a unary call: its answer, or its failure as a gRPC status ({@link FailureStatus}). */
+  static <T> void respond(StreamObserver<T> response, Unary.Body<T> call) {
+    Unary.reply(response, call, FailureStatus::of);
   }
 }

@@ -2,10 +2,11 @@ package dev.docmesh.orchestrator.grpc;
 
 import static dev.docmesh.orchestrator.grpc.OrchestratorServiceImpl.respond;
 
-import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.orchestrator.Ids;
 import dev.docmesh.orchestrator.engine.JobEngine;
 import dev.docmesh.orchestrator.events.ReadyDrivenStream;
+import dev.docmesh.orchestrator.events.StreamSink;
 import dev.docmesh.orchestrator.model.Protos;
 import dev.docmesh.orchestrator.pipeline.PipelineCatalog;
 import dev.docmesh.orchestrator.store.BlobStore;
@@ -23,9 +24,6 @@ import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
 import com.google.protobuf.ByteString;
 import io.grpc.Context;
 import io.grpc.Deadline;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -35,6 +33,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -62,38 +61,48 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
   public void pollTask(PollTaskRequest req, StreamObserver<PollTaskResponse> response) {
     try {
       if (req.getWorkerId().isEmpty()) {
-        throw Errors.invalidArgument("worker_id", "required");
+        throw new Failure.InvalidArgument("worker_id", "required");
       }
       if (req.getProcessorsCount() == 0) {
-        throw Errors.invalidArgument("processors", "name at least one processor the worker can run");
+        throw new Failure.InvalidArgument("processors", "name at least one processor the worker can run");
       }
       Duration wait = Protos.duration(req.getWait());
       if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
-        throw Errors.invalidArgument("wait", "0 (server default) to " + MAX_WAIT);
+        throw new Failure.InvalidArgument("wait", "0 (server default) to " + MAX_WAIT);
       }
       catalog.announce(req.getProcessorsList());
       Deadline deadline = Context.current().getDeadline();
       Instant callDeadline = deadline == null ? null : clock.instant().plusNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS));
       engine.poll(req.getWorkerId(), req.getProcessorsList(), wait, req.getSlotsTotal(), req.getSlotsBusy(),
-          PeerAddress.current(), callDeadline, (ServerCallStreamObserver<PollTaskResponse>) response);
-    } catch (StatusRuntimeException e) {
-      response.onError(e);
+          PeerAddress.current(), callDeadline, new PollCall(response));
+    } catch (RuntimeException e) {
+      response.onError(FailureStatus.of(e));
     }
   }
 
   @Override
   public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> response) {
-    respond(response, () -> engine.heartbeat(req));
+    respond(response, () -> {
+      JobEngine.Lease lease = engine.heartbeat(req.getTaskId(), req.getLeaseToken(), req.hasProgress() ? req.getProgress() : null);
+      return HeartbeatResponse.newBuilder().setLeaseExpireTime(Protos.timestamp(lease.expireTime()))
+          .setCancelRequested(lease.cancelRequested()).build();
+    });
   }
 
   @Override
   public void completeTask(CompleteTaskRequest req, StreamObserver<CompleteTaskResponse> response) {
-    respond(response, () -> engine.complete(req));
+    respond(response, () ->
+        CompleteTaskResponse.newBuilder().setJobState(engine.complete(req.getTaskId(), req.getLeaseToken(), req.getOutput())).build());
   }
 
   @Override
   public void failTask(FailTaskRequest req, StreamObserver<FailTaskResponse> response) {
-    respond(response, () -> engine.fail(req));
+    respond(response, () -> {
+      Optional<Instant> retry = engine.fail(req.getTaskId(), req.getLeaseToken(), req.getError(), req.getRetryable());
+      FailTaskResponse.Builder r = FailTaskResponse.newBuilder().setWillRetry(retry.isPresent());
+      retry.ifPresent(at -> r.setRetryTime(Protos.timestamp(at)));
+      return r.build();
+    });
   }
 
   @Override
@@ -101,20 +110,20 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
     try {
       String id = Ids.checkDocumentId("document_id", req.getDocumentId());
       if (req.getChunkSize() < 0) {
-        throw Errors.invalidArgument("chunk_size", "must not be negative");
+        throw new Failure.InvalidArgument("chunk_size", "must not be negative");
       }
       int chunk = req.getChunkSize() == 0 ? DEFAULT_CHUNK : Math.min(req.getChunkSize(), MAX_CHUNK);
       FileChannel file;
       try {
         file = FileChannel.open(blobs.path(id), StandardOpenOption.READ);
       } catch (NoSuchFileException e) {
-        throw Errors.notFound("document", id);
+        throw new Failure.NotFound("document", id);
       }
-      new DocumentChunks((ServerCallStreamObserver<GetDocumentResponse>) response, streamExecutor, file, chunk).start();
-    } catch (StatusRuntimeException e) {
-      response.onError(e);
+      new DocumentChunks(new CallSink<>(response), streamExecutor, file, chunk).start();
     } catch (IOException e) {
-      response.onError(Status.INTERNAL.withDescription("cannot read the document: " + e.getMessage()).asRuntimeException());
+      response.onError(FailureStatus.of(new Failure.Internal("cannot read the document: " + e.getMessage(), e)));
+    } catch (RuntimeException e) {
+      response.onError(FailureStatus.of(e));
     }
   }
 
@@ -126,9 +135,9 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
     private long offset;
     private boolean sentAny;
 
-    DocumentChunks(ServerCallStreamObserver<GetDocumentResponse> observer, Executor executor, FileChannel file, int chunk)
+    DocumentChunks(StreamSink<GetDocumentResponse> sink, Executor executor, FileChannel file, int chunk)
         throws IOException {
-      super(observer, executor);
+      super(sink, executor);
       this.file = file;
       this.size = file.size();
       this.chunk = chunk;

@@ -23,26 +23,27 @@ import java.util.Map;
 
 /**
  * One job as the engine tracks it: the Job message's facts, its tasks, and the changes not yet
- * committed (events and outputs). Mutated only under the engine's lock; every change goes
- * through a method that also appends its JobEvent, so no change can go unrecorded.
+ * committed (events and outputs). Mutated only under the engine's lock, and only through the
+ * transitions below ({@link #lease}, {@link #complete}, {@link #fail}, ...): each appends its
+ * JobEvents, so no change can go unrecorded, and the job decides which stages a change unblocks.
  */
 public final class JobRecord {
-  public final String id;
-  public final String pipelineName;
-  public final Pipeline pipeline;
-  public final DocumentRef document;
-  public final Map<String, String> labels;
-  public final int priority;
-  public final String requestId;
-  public final Instant createTime;
-  public final String traceparent;
-  public final String tracestate;
-  public final String password;
-  public JobState state = JobState.JOB_STATE_QUEUED;
-  public JobError error;
-  public Instant startTime;
-  public Instant endTime;
-  public long lastSequence;
+  private final String id;
+  private final String pipelineName;
+  private final Pipeline pipeline;
+  private final DocumentRef document;
+  private final Map<String, String> labels;
+  private final int priority;
+  private final String requestId;
+  private final Instant createTime;
+  private final String traceparent;
+  private final String tracestate;
+  private final String password;
+  private JobState state = JobState.JOB_STATE_QUEUED;
+  private JobError error;
+  private Instant startTime;
+  private Instant endTime;
+  private long lastSequence;
   private final Map<String, TaskRecord> tasks = new LinkedHashMap<>();
   private final List<JobEvent> uncommittedEvents = new ArrayList<>();
   private final Map<String, StageOutput> uncommittedOutputs = new LinkedHashMap<>();
@@ -84,6 +85,50 @@ public final class JobRecord {
     return r;
   }
 
+  public String id() {
+    return id;
+  }
+
+  public String pipelineName() {
+    return pipelineName;
+  }
+
+  public Pipeline pipeline() {
+    return pipeline;
+  }
+
+  public DocumentRef document() {
+    return document;
+  }
+
+  public Map<String, String> labels() {
+    return labels;
+  }
+
+  public int priority() {
+    return priority;
+  }
+
+  public String requestId() {
+    return requestId;
+  }
+
+  public Instant createTime() {
+    return createTime;
+  }
+
+  public String traceparent() {
+    return traceparent;
+  }
+
+  public String tracestate() {
+    return tracestate;
+  }
+
+  public String password() {
+    return password;
+  }
+
   public TaskRecord task(String stage) {
     return tasks.get(stage);
   }
@@ -111,7 +156,118 @@ public final class JobRecord {
     return Math.round(done * 1000.0 / tasks.size()) / 10.0;
   }
 
-  public void changeState(JobState to, JobError err, Instant now) {
+  public JobState state() {
+    return state;
+  }
+
+  public Instant endTime() {
+    return endTime;
+  }
+
+  public long lastSequence() {
+    return lastSequence;
+  }
+
+  // ---------------------------------------------------------------- transitions
+
+  /** The creation event (UNSPECIFIED to QUEUED); the stages without upstream become READY. Returns those. */
+  public List<TaskRecord> create(Instant now) {
+    append(JobEvent.newBuilder().setJobStateChanged(
+        JobStateChanged.newBuilder().setFrom(JobState.JOB_STATE_UNSPECIFIED).setTo(JobState.JOB_STATE_QUEUED)), now);
+    List<TaskRecord> roots = new ArrayList<>();
+    for (TaskRecord t : tasks.values()) {
+      if (t.stage().getAfterCount() == 0) {
+        ready(t, now, null);
+        roots.add(t);
+      }
+    }
+    return roots;
+  }
+
+  /** {@code t} is leased to a worker; the job's first lease starts it. */
+  public void lease(TaskRecord t, String workerId, String token, Instant expire, Instant now) {
+    t.lease(workerId, token, expire, now);
+    changeTask(t, TaskState.TASK_STATE_LEASED, null, now);
+    if (state == JobState.JOB_STATE_QUEUED) {
+      changeState(JobState.JOB_STATE_RUNNING, null, now);
+    }
+  }
+
+  /** A heartbeat: the lease runs until {@code expire}; {@code progress} may be null. */
+  public void renewLease(TaskRecord t, Instant expire, Progress progress, Instant now) {
+    t.renew(expire);
+    if (progress != null) {
+      t.progress(progress);
+      append(JobEvent.newBuilder().setTaskProgressed(
+          TaskProgressed.newBuilder().setStage(t.name()).setAttempt(t.attempt()).setProgress(progress)), now);
+    }
+  }
+
+  /** {@code t} succeeded with {@code output}: returns the stages that became READY; the last success ends the job. */
+  public List<TaskRecord> complete(TaskRecord t, StageOutput output, Instant now) {
+    uncommittedOutputs.put(t.name(), output);
+    changeTask(t, TaskState.TASK_STATE_SUCCEEDED, null, now);
+    List<TaskRecord> unblocked = new ArrayList<>();
+    for (TaskRecord next : tasks.values()) {
+      if (next.is(TaskState.TASK_STATE_BLOCKED) && next.stage().getAfterList().stream()
+          .allMatch(dep -> tasks.get(dep).is(TaskState.TASK_STATE_SUCCEEDED))) {
+        ready(next, now, null);
+        unblocked.add(next);
+      }
+    }
+    if (tasks.values().stream().allMatch(x -> x.is(TaskState.TASK_STATE_SUCCEEDED))) {
+      changeState(JobState.JOB_STATE_SUCCEEDED, null, now);
+    }
+    return unblocked;
+  }
+
+  /** The attempt ended with {@code err}; attempt + 1 is READY at {@code at}. */
+  public void retry(TaskRecord t, JobError err, Instant at) {
+    t.nextAttempt();
+    ready(t, at, err);
+  }
+
+  /** The lease ended before the task reached its worker: READY again at once, same attempt, same queue age. */
+  public void handBack(TaskRecord t, JobError err, Instant now) {
+    t.readyNow(now);
+    changeTask(t, TaskState.TASK_STATE_READY, err, now);
+  }
+
+  /** {@code t} failed for good, and so does the job. Returns the tasks that were leased and are now cancelled. */
+  public List<TaskRecord> fail(TaskRecord t, JobError err, Instant now) {
+    changeTask(t, TaskState.TASK_STATE_FAILED, err, now);
+    List<TaskRecord> stopped = stopUnfinished(now);
+    changeState(JobState.JOB_STATE_FAILED, err, now);
+    return stopped;
+  }
+
+  /** The job is cancelled. Returns the tasks that were leased and are now cancelled. */
+  public List<TaskRecord> cancel(JobError err, Instant now) {
+    List<TaskRecord> stopped = stopUnfinished(now);
+    changeState(JobState.JOB_STATE_CANCELLED, err, now);
+    return stopped;
+  }
+
+  /** Unfinished tasks of an ending job become CANCELLED; leased ones keep their token so the next heartbeat says "cancel". */
+  private List<TaskRecord> stopUnfinished(Instant now) {
+    List<TaskRecord> wereLeased = new ArrayList<>();
+    for (TaskRecord t : tasks.values()) {
+      if (!t.isTerminal()) {
+        if (t.is(TaskState.TASK_STATE_LEASED)) {
+          wereLeased.add(t);
+        }
+        changeTask(t, TaskState.TASK_STATE_CANCELLED, null, now);
+      }
+    }
+    return wereLeased;
+  }
+
+  private void ready(TaskRecord t, Instant at, JobError err) {
+    t.ready(at);
+    changeTask(t, TaskState.TASK_STATE_READY, err, at);
+  }
+
+  private void changeState(JobState to, JobError err, Instant now) {
     JobState from = state;
     state = to;
     if (to == JobState.JOB_STATE_RUNNING && startTime == null) {
@@ -128,42 +284,24 @@ public final class JobRecord {
     append(JobEvent.newBuilder().setJobStateChanged(c), now);
   }
 
-  /** The creation event: from UNSPECIFIED to QUEUED. */
-  public void created(Instant now) {
-    append(JobEvent.newBuilder().setJobStateChanged(
-        JobStateChanged.newBuilder().setFrom(JobState.JOB_STATE_UNSPECIFIED).setTo(JobState.JOB_STATE_QUEUED)), now);
-  }
-
-  public void changeTask(TaskRecord t, TaskState to, JobError err, Instant now) {
-    TaskState from = t.state;
-    t.state = to;
-    if (err != null) {
-      t.lastError = err;
-    }
-    if (t.isTerminal()) {
-      t.endTime = now;
-    }
+  private void changeTask(TaskRecord t, TaskState to, JobError err, Instant now) {
+    TaskState from = t.moveTo(to, err, now);
     TaskStateChanged.Builder c = TaskStateChanged.newBuilder().setStage(t.name()).setFrom(from).setTo(to)
-        .setAttempt(t.attempt).setWorkerId(t.workerId);
+        .setAttempt(t.attempt()).setWorkerId(t.workerId());
     if (err != null) {
       c.setError(err);
     }
     append(JobEvent.newBuilder().setTaskStateChanged(c), now);
   }
 
-  public void progress(TaskRecord t, Progress p, Instant now) {
-    t.progress = p;
-    append(JobEvent.newBuilder().setTaskProgressed(
-        TaskProgressed.newBuilder().setStage(t.name()).setAttempt(t.attempt).setProgress(p)), now);
-  }
-
-  public void recordOutput(TaskRecord t, StageOutput output) {
-    uncommittedOutputs.put(t.name(), output);
-  }
-
   private void append(JobEvent.Builder e, Instant now) {
     uncommittedEvents.add(e.setSequence(++lastSequence).setJobId(id).setTime(Protos.timestamp(now))
         .setJobState(state).setProgressPercent(progressPercent()).build());
+  }
+
+  /** True when the uncommitted events include a change of the job's state. */
+  public boolean changedState() {
+    return uncommittedEvents.stream().anyMatch(JobEvent::hasJobStateChanged);
   }
 
   public List<JobEvent> uncommittedEvents() {

@@ -9,27 +9,30 @@ import dev.docmesh.proto.orchestrator.v1.TaskState;
 import java.time.Duration;
 import java.time.Instant;
 
-/** One stage of one job as the engine tracks it. Mutated only under the engine's lock. */
+/**
+ * One stage of one job as the engine tracks it. Its state changes only through its
+ * {@link JobRecord}, which records each change as an event; mutated only under the engine's lock.
+ */
 public final class TaskRecord {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
 
   private final String jobId;
   private final Stage stage;
-  public TaskState state = TaskState.TASK_STATE_BLOCKED;
-  public int attempt;
-  public String leaseToken = "";
-  public Instant leaseExpire = Instant.EPOCH;
+  private TaskState state = TaskState.TASK_STATE_BLOCKED;
+  private int attempt;
+  private String leaseToken = "";
+  private Instant leaseExpire = Instant.EPOCH;
   /** Not dispatched before this instant (retry backoff). */
-  public Instant readyAt = Instant.EPOCH;
+  private Instant readyAt = Instant.EPOCH;
   /** When it last became READY: the start of its queue age. */
-  public Instant readySince = Instant.EPOCH;
-  public String workerId = "";
-  public Progress progress;
-  public JobError lastError;
-  public Instant startTime;
-  public Instant endTime;
+  private Instant readySince = Instant.EPOCH;
+  private String workerId = "";
+  private Progress progress;
+  private JobError lastError;
+  private Instant startTime;
+  private Instant endTime;
 
-  public TaskRecord(String jobId, Stage stage) {
+  TaskRecord(String jobId, Stage stage) {
     this.jobId = jobId;
     this.stage = stage;
   }
@@ -54,6 +57,42 @@ public final class TaskRecord {
     return Ids.taskId(jobId, stage.getName());
   }
 
+  public TaskState state() {
+    return state;
+  }
+
+  public boolean is(TaskState s) {
+    return state == s;
+  }
+
+  public int attempt() {
+    return attempt;
+  }
+
+  public String leaseToken() {
+    return leaseToken;
+  }
+
+  public Instant leaseExpire() {
+    return leaseExpire;
+  }
+
+  public Instant readyAt() {
+    return readyAt;
+  }
+
+  public Instant readySince() {
+    return readySince;
+  }
+
+  public String workerId() {
+    return workerId;
+  }
+
+  public Instant startTime() {
+    return startTime;
+  }
+
   public boolean isTerminal() {
     return state == TaskState.TASK_STATE_SUCCEEDED
         || state == TaskState.TASK_STATE_FAILED
@@ -65,8 +104,22 @@ public final class TaskRecord {
     return m == 0 ? 3 : m;
   }
 
+  public boolean hasAttemptsLeft() {
+    return attempt < maxAttempts();
+  }
+
   public Duration timeout() {
     return stage.hasTimeout() ? Protos.duration(stage.getTimeout()) : DEFAULT_TIMEOUT;
+  }
+
+  /** Leased, and its lease ran out by {@code now}. */
+  public boolean leaseExpired(Instant now) {
+    return state == TaskState.TASK_STATE_LEASED && !leaseExpire.isAfter(now);
+  }
+
+  /** Leased, and the attempt ran past the stage timeout by {@code now} (heartbeats or not). */
+  public boolean attemptTimedOut(Instant now) {
+    return state == TaskState.TASK_STATE_LEASED && !startTime.plus(timeout()).isAfter(now);
   }
 
   /** Wait before attempt {@code attempt + 1}: initial × multiplier^(attempt−1), capped at max. */
@@ -79,7 +132,7 @@ public final class TaskRecord {
   }
 
   /** Share of this stage done, 0 to 1, for the job's progress_percent. */
-  public double fractionDone() {
+  double fractionDone() {
     if (state == TaskState.TASK_STATE_SUCCEEDED) {
       return 1;
     }
@@ -87,6 +140,64 @@ public final class TaskRecord {
       return Math.min(1, Math.max(0, (double) progress.getDone() / progress.getTotal()));
     }
     return 0;
+  }
+
+  // ------------------------------------------------ transitions (called by JobRecord, which records the event)
+
+  /** READY from {@code at} on; a new readiness starts a new queue age. */
+  void ready(Instant at) {
+    readyAt = at;
+    readySince = at;
+  }
+
+  /** READY again at once, keeping its queue age (a hand-back, not a new readiness). */
+  void readyNow(Instant now) {
+    readyAt = now;
+  }
+
+  void lease(String workerId, String token, Instant expire, Instant now) {
+    if (attempt == 0) {
+      attempt = 1;
+    }
+    this.leaseToken = token;
+    this.leaseExpire = expire;
+    this.workerId = workerId;
+    this.startTime = now;
+    this.endTime = null;
+    this.progress = null;
+  }
+
+  void renew(Instant expire) {
+    leaseExpire = expire;
+  }
+
+  void progress(Progress p) {
+    progress = p;
+  }
+
+  void nextAttempt() {
+    attempt++;
+  }
+
+  /** Sets the state; returns the one before. */
+  TaskState moveTo(TaskState to, JobError err, Instant now) {
+    TaskState from = state;
+    state = to;
+    if (err != null) {
+      lastError = err;
+    }
+    if (isTerminal()) {
+      endTime = now;
+    }
+    return from;
+  }
+
+  /** The lease facts the Job message does not carry (the store keeps them beside it). */
+  public void restoreLease(String token, Instant expire, Instant readyAt, Instant readySince) {
+    this.leaseToken = token;
+    this.leaseExpire = expire;
+    this.readyAt = readyAt;
+    this.readySince = readySince;
   }
 
   public StageStatus toStatus() {
@@ -114,7 +225,7 @@ public final class TaskRecord {
   }
 
   /** Restores the fields the Job message carries. */
-  public void restore(StageStatus s) {
+  void restore(StageStatus s) {
     state = s.getState();
     attempt = s.getAttempt();
     workerId = s.getWorkerId();

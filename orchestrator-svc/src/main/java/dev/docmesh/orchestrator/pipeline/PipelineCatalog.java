@@ -1,10 +1,9 @@
 package dev.docmesh.orchestrator.pipeline;
 
 import dev.docmesh.meshkit.config.ConfigException;
-import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.orchestrator.OrchestratorConfig;
 import dev.docmesh.proto.orchestrator.v1.Pipeline;
-import io.grpc.StatusRuntimeException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +35,8 @@ public final class PipelineCatalog {
       String where = "pipelines[" + i + "]";
       try {
         PipelineValidator.validate(p, where, config.knownProcessors()::contains);
-      } catch (StatusRuntimeException e) {
-        throw new ConfigException("DOCMESH_PIPELINES_FILE=" + config.pipelinesFile().get() + ": " + e.getStatus().getDescription());
+      } catch (Failure.InvalidArgument e) {
+        throw new ConfigException("DOCMESH_PIPELINES_FILE=" + config.pipelinesFile().get() + ": " + e.getMessage());
       }
       if (!fromFile.add(p.getName())) {
         throw new ConfigException("DOCMESH_PIPELINES_FILE=" + config.pipelinesFile().get() + ": " + where + ".name: duplicate pipeline '" + p.getName() + "'");
@@ -47,8 +46,8 @@ public final class PipelineCatalog {
     for (Pipeline p : byName.values()) {
       try {
         PipelineValidator.validate(p, "pipelines[" + p.getName() + "]", config.knownProcessors()::contains);
-      } catch (StatusRuntimeException e) {
-        throw new ConfigException("pipeline " + p.getName() + ": " + e.getStatus().getDescription()
+      } catch (Failure.InvalidArgument e) {
+        throw new ConfigException("pipeline " + p.getName() + ": " + e.getMessage()
             + " (is DOCMESH_KNOWN_PROCESSORS missing a processor?)");
       }
     }
@@ -67,7 +66,7 @@ public final class PipelineCatalog {
   public Pipeline get(String name, String field) {
     Pipeline p = pipelines.get(name);
     if (p == null) {
-      throw Errors.invalidArgument(field, "unknown pipeline '" + name + "' (see ListPipelines)");
+      throw new Failure.InvalidArgument(field, "unknown pipeline '" + name + "' (see ListPipelines)");
     }
     return p;
   }

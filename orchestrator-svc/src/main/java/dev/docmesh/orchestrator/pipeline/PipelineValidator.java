@@ -1,11 +1,10 @@
 package dev.docmesh.orchestrator.pipeline;
 
-import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.orchestrator.Ids;
 import dev.docmesh.proto.orchestrator.v1.Pipeline;
 import dev.docmesh.proto.orchestrator.v1.RetryPolicy;
 import dev.docmesh.proto.orchestrator.v1.Stage;
-import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,26 +27,26 @@ public final class PipelineValidator {
   /** Returns the stages in topological order (stable: the declared order among ready ones). */
   public static List<Stage> validate(Pipeline p, String fieldPrefix, Predicate<String> knownProcessor) {
     if (!PIPELINE_NAME.matcher(p.getName()).matches()) {
-      throw Errors.invalidArgument(fieldPrefix + ".name", "lowercase letters, digits and '-', 1 to 63 characters");
+      throw new Failure.InvalidArgument(fieldPrefix + ".name", "lowercase letters, digits and '-', 1 to 63 characters");
     }
     if (p.getStagesCount() == 0) {
-      throw Errors.invalidArgument(fieldPrefix + ".stages", "a pipeline needs at least one stage");
+      throw new Failure.InvalidArgument(fieldPrefix + ".stages", "a pipeline needs at least one stage");
     }
     Map<String, Integer> index = new LinkedHashMap<>();
     for (int i = 0; i < p.getStagesCount(); i++) {
       Stage s = p.getStages(i);
       String f = fieldPrefix + ".stages[" + i + "]";
       if (!Ids.isStageName(s.getName())) {
-        throw Errors.invalidArgument(f + ".name", "lowercase letters, digits, '-' and '_', 1 to 63 characters");
+        throw new Failure.InvalidArgument(f + ".name", "lowercase letters, digits, '-' and '_', 1 to 63 characters");
       }
       if (index.putIfAbsent(s.getName(), i) != null) {
-        throw Errors.invalidArgument(f + ".name", "duplicate stage '" + s.getName() + "'");
+        throw new Failure.InvalidArgument(f + ".name", "duplicate stage '" + s.getName() + "'");
       }
       if (s.getProcessor().isEmpty()) {
-        throw Errors.invalidArgument(f + ".processor", "required");
+        throw new Failure.InvalidArgument(f + ".processor", "required");
       }
       if (!knownProcessor.test(s.getProcessor())) {
-        throw Errors.invalidArgument(f + ".processor", "unknown processor '" + s.getProcessor() + "'");
+        throw new Failure.InvalidArgument(f + ".processor", "unknown processor '" + s.getProcessor() + "'");
       }
       checkRetry(s, f);
     }
@@ -58,10 +57,10 @@ public final class PipelineValidator {
         String dep = s.getAfter(j);
         String f = fieldPrefix + ".stages[" + i + "].after[" + j + "]";
         if (!index.containsKey(dep)) {
-          throw Errors.invalidArgument(f, "no stage named '" + dep + "'");
+          throw new Failure.InvalidArgument(f, "no stage named '" + dep + "'");
         }
         if (dep.equals(s.getName()) || !seen.add(dep)) {
-          throw Errors.invalidArgument(f, dep.equals(s.getName()) ? "a stage cannot run after itself" : "'" + dep + "' listed twice");
+          throw new Failure.InvalidArgument(f, dep.equals(s.getName()) ? "a stage cannot run after itself" : "'" + dep + "' listed twice");
         }
       }
     }
@@ -70,20 +69,20 @@ public final class PipelineValidator {
 
   private static void checkRetry(Stage s, String f) {
     if (s.hasTimeout() && (s.getTimeout().getSeconds() < 0 || (s.getTimeout().getSeconds() == 0 && s.getTimeout().getNanos() <= 0))) {
-      throw Errors.invalidArgument(f + ".timeout", "must be positive");
+      throw new Failure.InvalidArgument(f + ".timeout", "must be positive");
     }
     if (!s.hasRetry()) {
       return;
     }
     RetryPolicy r = s.getRetry();
     if (r.getMaxAttempts() < 0 || r.getMaxAttempts() > 100) {
-      throw Errors.invalidArgument(f + ".retry.max_attempts", "0 (default) to 100");
+      throw new Failure.InvalidArgument(f + ".retry.max_attempts", "0 (default) to 100");
     }
     if (r.getBackoffMultiplier() != 0 && (r.getBackoffMultiplier() < 1 || r.getBackoffMultiplier() > 100)) {
-      throw Errors.invalidArgument(f + ".retry.backoff_multiplier", "0 (default) or 1 to 100");
+      throw new Failure.InvalidArgument(f + ".retry.backoff_multiplier", "0 (default) or 1 to 100");
     }
     if (r.getInitialBackoff().getSeconds() < 0 || r.getMaxBackoff().getSeconds() < 0) {
-      throw Errors.invalidArgument(f + ".retry", "backoffs must not be negative");
+      throw new Failure.InvalidArgument(f + ".retry", "backoffs must not be negative");
     }
   }
 
@@ -116,7 +115,7 @@ public final class PipelineValidator {
     return order;
   }
 
-  private static StatusRuntimeException cycle(String prefix, int i, String stage) {
-    return Errors.invalidArgument(prefix + ".stages[" + i + "].after", "stage '" + stage + "' is on a dependency cycle");
+  private static Failure.InvalidArgument cycle(String prefix, int i, String stage) {
+    return new Failure.InvalidArgument(prefix + ".stages[" + i + "].after", "stage '" + stage + "' is on a dependency cycle");
   }
 }

@@ -32,6 +32,11 @@ import org.sqlite.SQLiteDataSource;
 /**
  * {@link JobStore} on an SQLite file in WAL mode. SQLite has one writer, so writes share one
  * connection under one lock; reads use a second connection, which WAL lets run beside a write.
+ *
+ * <p>Over 400 lines on purpose: it is the whole SQL of the {@link JobStore} contract (jobs,
+ * labels, tasks, events, outputs, documents, retention) against one schema; split by table, each
+ * part would need the connections and the transaction helper, and a change of the schema would
+ * touch several files. A second backend (PostgreSQL) is a sibling class, not a part of this one.
  */
 public final class SqliteJobStore implements JobStore {
   private static final Logger log = LoggerFactory.getLogger(SqliteJobStore.class);
@@ -74,27 +79,27 @@ public final class SqliteJobStore implements JobStore {
       try (PreparedStatement ps = c.prepareStatement(
           "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, end_ms, job, pipeline_def, password, tracestate)"
               + " VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
-        ps.setString(1, job.id);
-        if (job.requestId.isEmpty()) {
+        ps.setString(1, job.id());
+        if (job.requestId().isEmpty()) {
           ps.setNull(2, Types.VARCHAR);
         } else {
-          ps.setString(2, job.requestId);
+          ps.setString(2, job.requestId());
         }
-        ps.setInt(3, job.state.getNumber());
-        ps.setString(4, job.pipelineName);
-        ps.setString(5, job.document.getId());
-        ps.setLong(6, job.createTime.toEpochMilli());
+        ps.setInt(3, job.state().getNumber());
+        ps.setString(4, job.pipelineName());
+        ps.setString(5, job.document().getId());
+        ps.setLong(6, job.createTime().toEpochMilli());
         setEnd(ps, 7, job);
         ps.setBytes(8, job.toProto().toByteArray());
-        ps.setBytes(9, job.pipeline.toByteArray());
-        ps.setString(10, job.password);
-        ps.setString(11, job.tracestate);
+        ps.setBytes(9, job.pipeline().toByteArray());
+        ps.setString(10, job.password());
+        ps.setString(11, job.tracestate());
         ps.executeUpdate();
       }
-      if (!job.labels.isEmpty()) {
+      if (!job.labels().isEmpty()) {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO job_labels (job_id, key, value) VALUES (?,?,?)")) {
-          for (Map.Entry<String, String> e : job.labels.entrySet()) {
-            ps.setString(1, job.id);
+          for (Map.Entry<String, String> e : job.labels().entrySet()) {
+            ps.setString(1, job.id());
             ps.setString(2, e.getKey());
             ps.setString(3, e.getValue());
             ps.addBatch();
@@ -110,12 +115,12 @@ public final class SqliteJobStore implements JobStore {
   public void save(JobRecord job) {
     write(c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE jobs SET state = ?, end_ms = ?, job = ? WHERE id = ?")) {
-        ps.setInt(1, job.state.getNumber());
+        ps.setInt(1, job.state().getNumber());
         setEnd(ps, 2, job);
         ps.setBytes(3, job.toProto().toByteArray());
-        ps.setString(4, job.id);
+        ps.setString(4, job.id());
         if (ps.executeUpdate() != 1) {
-          throw new SQLException("job " + job.id + " is not stored");
+          throw new SQLException("job " + job.id() + " is not stored");
         }
       }
       writeTasksEventsOutputs(c, job);
@@ -123,10 +128,10 @@ public final class SqliteJobStore implements JobStore {
   }
 
   private static void setEnd(PreparedStatement ps, int i, JobRecord job) throws SQLException {
-    if (job.endTime == null) {
+    if (job.endTime() == null) {
       ps.setNull(i, Types.INTEGER);
     } else {
-      ps.setLong(i, job.endTime.toEpochMilli());
+      ps.setLong(i, job.endTime().toEpochMilli());
     }
   }
 
@@ -134,12 +139,12 @@ public final class SqliteJobStore implements JobStore {
     try (PreparedStatement ps = c.prepareStatement(
         "INSERT OR REPLACE INTO tasks (job_id, stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms) VALUES (?,?,?,?,?,?)")) {
       for (TaskRecord t : job.tasks()) {
-        ps.setString(1, job.id);
+        ps.setString(1, job.id());
         ps.setString(2, t.name());
-        ps.setString(3, t.leaseToken);
-        ps.setLong(4, t.leaseExpire.toEpochMilli());
-        ps.setLong(5, t.readyAt.toEpochMilli());
-        ps.setLong(6, t.readySince.toEpochMilli());
+        ps.setString(3, t.leaseToken());
+        ps.setLong(4, t.leaseExpire().toEpochMilli());
+        ps.setLong(5, t.readyAt().toEpochMilli());
+        ps.setLong(6, t.readySince().toEpochMilli());
         ps.addBatch();
       }
       ps.executeBatch();
@@ -155,7 +160,7 @@ public final class SqliteJobStore implements JobStore {
   private static void insertEvents(Connection c, JobRecord job) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (job_id, sequence, event) VALUES (?,?,?)")) {
       for (JobEvent e : job.uncommittedEvents()) {
-        ps.setString(1, job.id);
+        ps.setString(1, job.id());
         ps.setLong(2, e.getSequence());
         ps.setBytes(3, e.toByteArray());
         ps.addBatch();
@@ -168,7 +173,7 @@ public final class SqliteJobStore implements JobStore {
     // A plain INSERT: a second output for a stage violates the primary key and rolls back the whole change.
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO outputs (job_id, stage, output) VALUES (?,?,?)")) {
       for (Map.Entry<String, StageOutput> e : job.uncommittedOutputs().entrySet()) {
-        ps.setString(1, job.id);
+        ps.setString(1, job.id());
         ps.setString(2, e.getKey());
         ps.setBytes(3, e.getValue().toByteArray());
         ps.addBatch();
@@ -217,10 +222,8 @@ public final class SqliteJobStore implements JobStore {
       try (ResultSet t = ps.executeQuery()) {
         while (t.next()) {
           TaskRecord task = r.task(t.getString(1));
-          task.leaseToken = t.getString(2);
-          task.leaseExpire = Instant.ofEpochMilli(t.getLong(3));
-          task.readyAt = Instant.ofEpochMilli(t.getLong(4));
-          task.readySince = Instant.ofEpochMilli(t.getLong(5));
+          task.restoreLease(t.getString(2), Instant.ofEpochMilli(t.getLong(3)), Instant.ofEpochMilli(t.getLong(4)),
+              Instant.ofEpochMilli(t.getLong(5)));
         }
       }
     }

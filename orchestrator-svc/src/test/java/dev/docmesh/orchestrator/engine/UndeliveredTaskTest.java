@@ -13,9 +13,8 @@ import dev.docmesh.orchestrator.store.GroupCommit;
 import dev.docmesh.orchestrator.store.SqliteJobStore;
 import dev.docmesh.proto.document.v1.DocumentRef;
 import dev.docmesh.proto.orchestrator.v1.Job;
-import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
+import dev.docmesh.proto.orchestrator.v1.Task;
 import dev.docmesh.proto.orchestrator.v1.TaskState;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.prometheus.client.CollectorRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -61,9 +60,9 @@ class UndeliveredTaskTest {
     store.close();
   }
 
-  /** A poll call as the server sees it; {@code goneAfter} checks of isCancelled() it reports the caller gone. */
-  static final class PollCall extends ServerCallStreamObserver<PollTaskResponse> {
-    final CompletableFuture<PollTaskResponse> answer = new CompletableFuture<>();
+  /** A poll call as the engine sees it; {@code goneAfter} checks of isGone() it reports the caller gone. */
+  static final class PollCall implements PollReply {
+    final CompletableFuture<Task> answer = new CompletableFuture<>();
     final AtomicInteger checks = new AtomicInteger();
     final int goneAfter;
 
@@ -71,17 +70,10 @@ class UndeliveredTaskTest {
       this.goneAfter = goneAfter;
     }
 
-    @Override public boolean isCancelled() { return checks.incrementAndGet() > goneAfter; }
-    @Override public void setOnCancelHandler(Runnable r) { }
-    @Override public void setCompression(String c) { }
-    @Override public boolean isReady() { return true; }
-    @Override public void setOnReadyHandler(Runnable r) { }
-    @Override public void request(int n) { }
-    @Override public void setMessageCompression(boolean e) { }
-    @Override public void disableAutoInboundFlowControl() { }
-    @Override public void onNext(PollTaskResponse r) { answer.complete(r); }
-    @Override public void onError(Throwable t) { answer.completeExceptionally(t); }
-    @Override public void onCompleted() { }
+    @Override public boolean isGone() { return checks.incrementAndGet() > goneAfter; }
+    @Override public void onGone(Runnable r) { }
+    @Override public boolean answer(Task task) { return answer.complete(task); }
+    @Override public void fail(RuntimeException e) { answer.completeExceptionally(e); }
   }
 
   @Test
@@ -95,9 +87,9 @@ class UndeliveredTaskTest {
 
     PollCall staying = new PollCall(Integer.MAX_VALUE);
     engine.poll("w2", List.of("pdf.validate"), Duration.ofSeconds(10), 1, 0, "", null, staying);
-    PollTaskResponse got = staying.answer.get(10, TimeUnit.SECONDS);
-    assertThat(got.getTask().getJobId()).isEqualTo(job.getId());
-    assertThat(got.getTask().getAttempt()).isEqualTo(1);
+    Task got = staying.answer.get(10, TimeUnit.SECONDS);
+    assertThat(got.getJobId()).isEqualTo(job.getId());
+    assertThat(got.getAttempt()).isEqualTo(1);
     assertThat(store.events(job.getId(), 0, 100)).anySatisfy(e -> {
       assertThat(e.getTaskStateChanged().getTo()).isEqualTo(TaskState.TASK_STATE_READY);
       assertThat(e.getTaskStateChanged().getError().getReason()).isEqualTo("POLL_CANCELLED");

@@ -1,6 +1,6 @@
 package dev.docmesh.processor.pdf;
 
-import dev.docmesh.processor.MediaTypes;
+import dev.docmesh.meshkit.media.MediaTypes;
 import dev.docmesh.proto.processor.v1.ProcessorInfo;
 import java.util.List;
 

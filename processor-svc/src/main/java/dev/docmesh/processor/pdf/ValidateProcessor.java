@@ -1,7 +1,7 @@
 package dev.docmesh.processor.pdf;
 
 import dev.docmesh.processor.Failures;
-import dev.docmesh.processor.MediaTypes;
+import dev.docmesh.meshkit.media.MediaTypes;
 import dev.docmesh.processor.spi.DocumentProcessor;
 import dev.docmesh.processor.spi.ProcessingContext;
 import dev.docmesh.proto.document.v1.LimitViolation;

@@ -1,6 +1,6 @@
 package dev.docmesh.processor.text;
 
-import dev.docmesh.processor.MediaTypes;
+import dev.docmesh.meshkit.media.MediaTypes;
 import dev.docmesh.processor.layout.LayoutAnalyzer;
 import dev.docmesh.processor.spi.DocumentProcessor;
 import dev.docmesh.processor.spi.ProcessingContext;

@@ -1,0 +1,126 @@
+package dev.docmesh.orchestrator.engine;
+
+import dev.docmesh.orchestrator.Failure;
+import dev.docmesh.orchestrator.events.EventHub;
+import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
+import dev.docmesh.orchestrator.model.JobRecord;
+import dev.docmesh.orchestrator.model.TaskRecord;
+import dev.docmesh.orchestrator.store.GroupCommit;
+import dev.docmesh.orchestrator.store.JobStore;
+import dev.docmesh.orchestrator.store.StoreException;
+import dev.docmesh.proto.orchestrator.v1.Job;
+import dev.docmesh.proto.orchestrator.v1.JobEvent;
+import dev.docmesh.proto.orchestrator.v1.JobState;
+import dev.docmesh.proto.orchestrator.v1.TaskState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Commit, then publish: a job's uncommitted changes go to the store (under the engine's lock),
+ * and whoever should learn of them (watchers, a poller, the caller) is told only once the
+ * commit is durable ({@link GroupCommit}). When the store refuses, memory is reset to what the
+ * store holds, so nothing unrecorded is ever reported.
+ */
+final class Committer {
+  private static final Logger log = LoggerFactory.getLogger(Committer.class);
+
+  private final JobStore store;
+  private final GroupCommit commits;
+  private final EventHub hub;
+  private final OrchestratorMetrics metrics;
+  private final JobTable jobs;
+  private final ReadyQueue ready;
+
+  Committer(JobStore store, GroupCommit commits, EventHub hub, OrchestratorMetrics metrics, JobTable jobs, ReadyQueue ready) {
+    this.store = store;
+    this.commits = commits;
+    this.hub = hub;
+    this.metrics = metrics;
+    this.jobs = jobs;
+    this.ready = ready;
+  }
+
+  /** Stores a new job (under the lock). */
+  void insert(JobRecord job) {
+    try {
+      store.insert(job);
+    } catch (StoreException e) {
+      throw unavailable(e);
+    }
+    jobs.track(job);
+    metrics.jobEntered(job.pipelineName(), stateLabel(job.state()));
+    publishWhenDurable(job);
+  }
+
+  /** Stores the job's uncommitted changes (under the lock); its events reach the watchers once durable. */
+  void commit(JobRecord job, Instant now) {
+    try {
+      store.save(job);
+    } catch (StoreException e) {
+      reloadAfterFailedWrite(job, now);
+      throw unavailable(e);
+    }
+    jobs.track(job);
+    if (job.isTerminal()) {
+      metrics.jobFinished(job.pipelineName(), stateLabel(job.state()), Duration.between(job.createTime(), job.endTime()));
+    }
+    if (job.changedState()) {
+      metrics.jobEntered(job.pipelineName(), stateLabel(job.state()));
+    }
+    publishWhenDurable(job);
+  }
+
+  /** Runs {@code r} once everything committed so far is durable (not under the lock's wait). */
+  void afterLastCommit(Runnable r) {
+    commits.after(store.lastCommit(), r);
+  }
+
+  /** {@code result}, once everything committed so far is durable: nobody is told of a change that could still be lost. */
+  <T> T afterDurable(T result) {
+    commits.await();
+    return result;
+  }
+
+  /** Waits until everything committed so far is durable; call without holding the lock, so commits share an fsync. */
+  void awaitDurable() {
+    commits.await();
+  }
+
+  /** The just-committed events go to the watchers once durable; the job is snapshotted now, as it was then. */
+  private void publishWhenDurable(JobRecord job) {
+    List<JobEvent> events = job.markCommitted();
+    Job snapshot = hub.hasFirehose() ? job.toProto() : null;
+    String id = job.id();
+    Map<String, String> labels = job.labels();
+    afterLastCommit(() -> hub.publish(id, labels, events, snapshot));
+  }
+
+  private void reloadAfterFailedWrite(JobRecord stale, Instant now) {
+    log.error("store write for {} failed; reloading it from the store", stale.id());
+    for (TaskRecord t : stale.tasks()) {
+      ready.remove(t);
+    }
+    jobs.forget(stale.id());
+    store.load(stale.id()).filter(j -> !j.isTerminal()).ifPresent(j -> {
+      jobs.track(j);
+      for (TaskRecord t : j.tasks()) {
+        if (t.is(TaskState.TASK_STATE_READY)) {
+          ready.add(t, j.priority(), now);
+        }
+      }
+    });
+  }
+
+  private static Failure unavailable(StoreException e) {
+    return new Failure.Unavailable("the job store could not commit: " + e.getMessage(), e);
+  }
+
+  static String stateLabel(JobState s) {
+    return s.name().substring("JOB_STATE_".length()).toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,245 @@
+package dev.docmesh.orchestrator.engine;
+
+import dev.docmesh.orchestrator.Failure;
+import dev.docmesh.orchestrator.Ids;
+import dev.docmesh.orchestrator.OrchestratorConfig;
+import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
+import dev.docmesh.orchestrator.metrics.OrchestratorMetrics.QueueSnapshot;
+import dev.docmesh.orchestrator.model.JobRecord;
+import dev.docmesh.orchestrator.model.Protos;
+import dev.docmesh.orchestrator.model.TaskRecord;
+import dev.docmesh.orchestrator.store.JobStore;
+import dev.docmesh.proto.document.v1.StageOutput;
+import dev.docmesh.proto.orchestrator.v1.JobError;
+import dev.docmesh.proto.orchestrator.v1.Task;
+import dev.docmesh.proto.orchestrator.v1.TaskState;
+import dev.docmesh.proto.orchestrator.v1.WorkerInfo;
+import dev.docmesh.proto.processor.v1.UpstreamOutput;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Hands READY tasks to workers: a task that becomes dispatchable goes to the longest-waiting
+ * parked poller that can run it, else into the {@link ReadyQueue}; a poll takes the best queued
+ * task or parks. A lease is answered only once committed durably; a task whose poller left
+ * before the answer reached it is handed back at once. Runs under the engine's lock ({@code lock}).
+ */
+final class Dispatcher {
+  /** Answer a long poll this long before the client's deadline, so the empty answer arrives in time. */
+  private static final Duration DEADLINE_MARGIN = Duration.ofMillis(500);
+
+  private final Object lock;
+  private final OrchestratorConfig config;
+  private final JobStore store;
+  private final JobTable jobs;
+  private final Committer committer;
+  private final OrchestratorMetrics metrics;
+  private final Clock clock;
+  private final ScheduledExecutorService timer;
+  private final ReadyQueue ready;
+  private final List<PollWaiter> waiters = new ArrayList<>();
+  private final WorkerRegistry workers = new WorkerRegistry();
+
+  Dispatcher(Object lock, OrchestratorConfig config, JobStore store, JobTable jobs, Committer committer, ReadyQueue ready,
+      OrchestratorMetrics metrics, Clock clock, ScheduledExecutorService timer) {
+    this.lock = lock;
+    this.config = config;
+    this.store = store;
+    this.jobs = jobs;
+    this.committer = committer;
+    this.ready = ready;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.timer = timer;
+  }
+
+  /** Answers now with the best READY task, or parks the call until one is ready or the wait ends. */
+  void poll(String workerId, List<String> processors, Duration requestedWait, int slotsTotal, int slotsBusy,
+      String peer, Instant callDeadline, PollReply reply) {
+    Duration wait = requestedWait.isZero() ? config.pollWait() : requestedWait;
+    Instant now = clock.instant();
+    if (callDeadline != null) {
+      Duration untilDeadline = Duration.between(now, callDeadline).minus(DEADLINE_MARGIN);
+      if (untilDeadline.compareTo(wait) < 0) {
+        wait = untilDeadline.isNegative() ? Duration.ZERO : untilDeadline;
+      }
+    }
+    workers.polled(workerId, processors, slotsTotal, slotsBusy, now, peer);
+    PollWaiter w = new PollWaiter(workerId, Set.copyOf(processors), reply);
+    reply.onGone(() -> {
+      synchronized (lock) {
+        waiters.remove(w);
+      }
+      w.cancelTimeout();
+    });
+    synchronized (lock) {
+      TaskRecord t = ready.poll(processors);
+      if (t != null) {
+        deliver(jobs.active(t.jobId()), t, w, now);
+      } else if (wait.isZero()) {
+        w.answer(null);
+      } else {
+        waiters.add(w);
+        w.timeout = timer.schedule(() -> giveUp(w), wait.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    }
+    // A delivered task is answered once its lease is durable.
+    committer.awaitDurable();
+  }
+
+  private void giveUp(PollWaiter w) {
+    synchronized (lock) {
+      if (waiters.remove(w)) {
+        w.answer(null);
+      }
+    }
+  }
+
+  /** A task just became dispatchable: to the longest-waiting poller that can run it, else into the index. */
+  void dispatch(JobRecord job, TaskRecord t, Instant now) {
+    if (t.readyAt().isAfter(now)) {
+      ready.add(t, job.priority(), now);
+      return;
+    }
+    for (Iterator<PollWaiter> it = waiters.iterator(); it.hasNext(); ) {
+      PollWaiter w = it.next();
+      if (w.isGone()) {
+        it.remove();
+        w.cancelTimeout();
+        continue;
+      }
+      if (w.processors.contains(t.processor())) {
+        it.remove();
+        w.cancelTimeout();
+        deliver(job, t, w, now);
+        return;
+      }
+    }
+    ready.add(t, job.priority(), now);
+  }
+
+  /** READY tasks whose backoff ended by {@code now} are dispatched. */
+  void dispatchDue(Instant now) {
+    for (TaskRecord t : ready.takeDue(now)) {
+      JobRecord job = jobs.active(t.jobId());
+      if (job != null && t.is(TaskState.TASK_STATE_READY)) {
+        dispatch(job, t, now);
+      }
+    }
+  }
+
+  /** Leases {@code t} to the poller, commits, then answers it. */
+  private void deliver(JobRecord job, TaskRecord t, PollWaiter w, Instant now) {
+    job.lease(t, w.workerId, Ids.newLeaseToken(), now.plus(config.leaseDuration()), now);
+    try {
+      committer.commit(job, now);
+    } catch (Failure e) {
+      w.fail(e);
+      return;
+    }
+    metrics.taskStarted(t.processor(), Duration.between(t.readySince(), now));
+    Task task = taskMessage(job, t);
+    String token = t.leaseToken();
+    committer.afterLastCommit(() -> {
+      if (!w.answer(task)) {
+        timer.execute(() -> takeBackUndelivered(t.jobId(), t.name(), token));
+      }
+    });
+  }
+
+  /**
+   * The poller went away before its task reached it: the task is READY again at once, keeping its
+   * attempt number and its place in the queue, instead of waiting for the lease to expire.
+   */
+  void takeBackUndelivered(String jobId, String stage, String token) {
+    synchronized (lock) {
+      JobRecord job = jobs.active(jobId);
+      TaskRecord t = job == null ? null : job.task(stage);
+      if (t == null || !t.is(TaskState.TASK_STATE_LEASED) || !t.leaseToken().equals(token)) {
+        return;
+      }
+      Instant now = clock.instant();
+      JobError err = JobError.newBuilder().setStage(stage).setCode("CANCELLED").setReason("POLL_CANCELLED")
+          .setMessage("worker " + t.workerId() + " went away before the task reached it").build();
+      job.handBack(t, err, now);
+      metrics.taskEnded(t.processor(), "undelivered");
+      committer.commit(job, now);
+      dispatch(job, t, now);
+    }
+    committer.awaitDurable();
+  }
+
+  private Task taskMessage(JobRecord job, TaskRecord t) {
+    Task.Builder b = Task.newBuilder()
+        .setTaskId(t.taskId())
+        .setJobId(job.id())
+        .setStage(t.name())
+        .setProcessor(t.processor())
+        .setAttempt(t.attempt())
+        .setLeaseToken(t.leaseToken())
+        .setLeaseExpireTime(Protos.timestamp(t.leaseExpire()))
+        .setLeaseDuration(Protos.duration(config.leaseDuration()))
+        .setTimeout(Protos.duration(t.timeout()))
+        .setDocument(job.document())
+        .putAllOptions(t.stage().getOptionsMap())
+        .setPassword(job.password())
+        .setTraceparent(job.traceparent())
+        .setTracestate(job.tracestate());
+    if (t.stage().getAfterCount() > 0) {
+      Map<String, StageOutput> outputs = store.outputs(job.id());
+      for (String dep : t.stage().getAfterList()) {
+        StageOutput o = outputs.get(dep);
+        if (o != null) {
+          b.addUpstream(UpstreamOutput.newBuilder().setStage(dep).setProcessor(job.task(dep).processor()).setOutput(o));
+        }
+      }
+    }
+    return b.build();
+  }
+
+  /** Into the READY index without looking for a poller (start-up). */
+  void index(JobRecord job, TaskRecord t, Instant now) {
+    ready.add(t, job.priority(), now);
+  }
+
+  /** The tasks of an ending job leave the READY index. */
+  void withdraw(JobRecord job) {
+    for (TaskRecord t : job.tasks()) {
+      ready.remove(t);
+    }
+  }
+
+  List<WorkerInfo> workers() {
+    Map<String, Integer> leases = new HashMap<>();
+    for (JobRecord job : jobs.all()) {
+      for (TaskRecord t : job.tasks()) {
+        if (t.is(TaskState.TASK_STATE_LEASED)) {
+          leases.merge(t.workerId(), 1, Integer::sum);
+        }
+      }
+    }
+    return workers.recent(clock.instant(), leases);
+  }
+
+  QueueSnapshot queueSnapshot() {
+    return new QueueSnapshot(ready.depthByProcessor(), ready.oldestAge(clock.instant()));
+  }
+
+  /** Answers every parked poller with "no task" (shutdown). */
+  void releaseAll() {
+    for (PollWaiter w : waiters) {
+      w.cancelTimeout();
+      w.answer(null);
+    }
+    waiters.clear();
+  }
+}

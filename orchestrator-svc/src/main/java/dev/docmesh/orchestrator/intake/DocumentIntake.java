@@ -1,0 +1,73 @@
+package dev.docmesh.orchestrator.intake;
+
+import dev.docmesh.meshkit.media.MediaTypes;
+import dev.docmesh.orchestrator.Failure;
+import dev.docmesh.orchestrator.Ids;
+import dev.docmesh.orchestrator.store.BlobStore;
+import dev.docmesh.orchestrator.store.JobStore;
+import dev.docmesh.proto.document.v1.DocumentRef;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.time.Clock;
+
+/**
+ * How documents enter the orchestrator: bytes inline in SubmitJob, an UploadDocument stream, or
+ * the id of a document stored before. Each is stored (or found) in the blob store, recorded as
+ * used now (retention counts from the last use) and labelled with a media type.
+ */
+public final class DocumentIntake {
+  private final long maxInlineBytes;
+  private final long maxDocumentBytes;
+  private final BlobStore blobs;
+  private final JobStore store;
+  private final Clock clock;
+  private final Runnable awaitDurable;
+
+  /** {@code awaitDurable} waits until what the store committed so far is on disk. */
+  public DocumentIntake(long maxInlineBytes, long maxDocumentBytes, BlobStore blobs, JobStore store, Clock clock,
+      Runnable awaitDurable) {
+    this.maxInlineBytes = maxInlineBytes;
+    this.maxDocumentBytes = maxDocumentBytes;
+    this.blobs = blobs;
+    this.store = store;
+    this.clock = clock;
+    this.awaitDurable = awaitDurable;
+  }
+
+  /** Stores bytes sent inline ({@code content} field). */
+  public DocumentRef inline(byte[] content, String filename, String declaredType) throws IOException {
+    if (content.length == 0) {
+      throw new Failure.InvalidArgument("content", "the document is empty");
+    }
+    if (content.length > maxInlineBytes) {
+      throw new Failure.InvalidArgument("content", content.length + " bytes is more than the inline limit of "
+          + maxInlineBytes + " (DOCMESH_MAX_INLINE_BYTES); use UploadDocument");
+    }
+    BlobStore.Stored stored = blobs.put(content);
+    store.touchDocument(stored.documentId(), stored.sizeBytes(), clock.instant());
+    return ref(stored.documentId(), stored.sizeBytes(), filename, declaredType, content);
+  }
+
+  /** A document stored before, named by its id ({@code document_id} field). */
+  public DocumentRef stored(String documentId, String filename, String declaredType) throws IOException {
+    String id = Ids.checkDocumentId("document_id", documentId);
+    long size = store.documentSize(id).filter(s -> blobs.exists(id)).orElseThrow(() -> new Failure.NotFound("document", id));
+    store.touchDocument(id, size, clock.instant());
+    byte[] head;
+    try (InputStream in = Files.newInputStream(blobs.path(id))) {
+      head = in.readNBytes(MediaTypes.SNIFF_BYTES);
+    }
+    return ref(id, size, filename, declaredType, head);
+  }
+
+  /** A new upload; close it to discard what it received unless it {@link Upload#finish finished}. */
+  public Upload upload() {
+    return new Upload(maxDocumentBytes, blobs, store, clock, awaitDurable);
+  }
+
+  private static DocumentRef ref(String id, long size, String filename, String declaredType, byte[] head) {
+    return DocumentRef.newBuilder().setId(id).setSizeBytes(size).setFilename(filename)
+        .setMediaType(MediaTypes.sniff(declaredType, filename, head)).build();
+  }
+}
