@@ -59,10 +59,10 @@ SOURCES
 fi
 
 echo "base-image: podman import $tag"
-podman import \
+podman import --quiet \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'ENV LANG=C.UTF-8' \
   --change "LABEL dev.docmesh.base-key=$key" \
   --change 'CMD ["java", "-version"]' \
   "$tarball" "$tag" >/dev/null
-echo "base-image: $tag ($(podman image inspect --format '{{.Size}}' "$tag" | numfmt --to=iec) , recipe $key)"
+echo "base-image: $tag ($(podman image inspect --format "{{.Size}}" "$tag" | numfmt --to=si)B, recipe $key)"

@@ -1,0 +1,812 @@
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.google.protobuf.ByteString;
+import dev.docmesh.proto.orchestrator.v1.GetJobRequest;
+import dev.docmesh.proto.orchestrator.v1.GetJobResultRequest;
+import dev.docmesh.proto.orchestrator.v1.Job;
+import dev.docmesh.proto.orchestrator.v1.JobResult;
+import dev.docmesh.proto.orchestrator.v1.JobState;
+import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
+import dev.docmesh.proto.orchestrator.v1.SubmitJobRequest;
+import dev.docmesh.proto.orchestrator.v1.WatchJobRequest;
+import dev.docmesh.proto.orchestrator.v1.WatchJobResponse;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs the docmesh images the way the rendered Kubernetes manifests declare them, with podman,
+ * and checks what a kubelet would: each Deployment/StatefulSet's container with exactly its
+ * securityContext, env (ConfigMaps, fieldRefs), ports, volumes (emptyDir and PVC at the same
+ * paths), resource limits, command/args; its gRPC startup/readiness/liveness probes on the
+ * declared port and service name; one corpus PDF through pdf-standard to SUCCEEDED; preStop +
+ * SIGTERM within terminationGracePeriodSeconds. Plus the image facts (user, ports, size, nothing
+ * added beyond the base but the jar and the user) and a control run showing that a write outside
+ * the declared writable paths stops a service.
+ *
+ * <p>Run (CI: .ci/images.sh): {@code java -cp cli/target/cli.jar containers/ContainerCheck.java
+ * --manifests RENDERED.yaml --base localhost/jre17:bookworm --corpus ../shared/corpus/pdf}. Each
+ * pod gets its own address on a private podman network where every Service name that selects it
+ * (short and FQDN) resolves to it, so the manifests' own ports and DNS names are used unchanged.
+ */
+public class ContainerCheck {
+  static final String NETWORK_DOMAIN = "svc.cluster.local";
+  static final List<String> START_ORDER = List.of("orchestrator", "processor", "worker", "monitor");
+  /** Log lines that mean a service tried to write where it may not, or needed privileges. */
+  static final Pattern FORBIDDEN_LOG =
+      Pattern.compile("Read-only file system|AccessDeniedException|Permission denied|Operation not permitted|OutOfMemoryError");
+  /** What a service image may add to its base: its jar, its user, its data mount point. */
+  static final Pattern ALLOWED_IMAGE_CHANGE =
+      Pattern.compile("/app|/app/[a-z]+-svc\\.jar|/data|/etc|/etc/(passwd|group|shadow|gshadow|subuid|subgid)-?|/var/log/(lastlog|faillog)");
+
+  static final Pattern CLEAN = Pattern.compile("clean\\W+true");
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  final String runId = "dmcheck" + ProcessHandle.current().pid();
+  final String network = runId;
+  final List<String> failures = new ArrayList<>();
+  final List<String> report = new ArrayList<>();
+  final List<String> cleanupContainers = new ArrayList<>();
+  final List<String> cleanupVolumes = new ArrayList<>();
+  Path scratch;
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    if (!opts.containsKey("manifests")) {
+      System.err.println("usage: ContainerCheck --manifests RENDERED.yaml [--base IMAGE] [--corpus DIR] [--pdf FILE]");
+      System.exit(2);
+    }
+    ContainerCheck check = new ContainerCheck();
+    int code;
+    try {
+      code = check.run(opts);
+    } finally {
+      check.cleanup();
+    }
+    System.exit(code);
+  }
+
+  int run(Map<String, String> opts) throws Exception {
+    scratch = Files.createTempDirectory(runId);
+    Manifests manifests = Manifests.read(Path.of(opts.get("manifests")));
+    List<Pod> pods = new ArrayList<>();
+    for (Workload w : manifests.workloads) pods.add(Pod.plan(w, manifests));
+    if (pods.isEmpty()) return fail("no Deployment or StatefulSet with a docmesh/ image in the manifests");
+    pods.sort((a, b) -> Integer.compare(order(a.workload.name), order(b.workload.name)));
+
+    String base = opts.get("base");
+    for (Pod p : pods) checkImage(p, base);
+
+    sh("podman", "network", "create", network);
+    String subnet = sh("podman", "network", "inspect", network, "--format", "{{range .Subnets}}{{.Subnet}}{{end}}").trim();
+    String prefix = subnet.substring(0, subnet.lastIndexOf('.') + 1); // a /24 from podman's pool
+    int host = 10;
+    for (Pod p : pods) p.ip = prefix + host++;
+
+    Pod orchestrator = pods.stream().filter(p -> p.workload.name.equals("orchestrator")).findFirst().orElse(null);
+    if (orchestrator != null) controlReadOnlyRoot(orchestrator);
+
+    for (Pod p : pods) {
+      if (!start(p)) return finish();
+    }
+    for (Pod p : pods) checkRuntime(p);
+
+    if (opts.containsKey("corpus") && orchestrator != null) {
+      endToEnd(orchestrator, Path.of(opts.get("corpus")), opts.getOrDefault("pdf", "pdflatex-4-pages.pdf"));
+    }
+    stopAll(pods);
+    for (Pod p : pods) checkLogs(p);
+    return finish();
+  }
+
+  static int order(String name) {
+    int i = START_ORDER.indexOf(name);
+    return i < 0 ? START_ORDER.size() : i;
+  }
+
+  int finish() {
+    System.out.println();
+    report.forEach(System.out::println);
+    if (failures.isEmpty()) {
+      System.out.println("containers: OK");
+      return 0;
+    }
+    System.out.println("containers: " + failures.size() + " failure(s):");
+    failures.forEach(f -> System.out.println("  FAIL " + f));
+    return 1;
+  }
+
+  int fail(String message) {
+    failures.add(message);
+    System.out.println("FAIL " + message);
+    return 1;
+  }
+
+  // ---------------------------------------------------------------- image facts
+
+  void checkImage(Pod p, String base) throws Exception {
+    JsonNode img = new ObjectMapper().readTree(sh("podman", "image", "inspect", p.image)).get(0);
+    JsonNode config = img.path("Config");
+    String user = config.path("User").asText("");
+    String uid = user.contains(":") ? user.substring(0, user.indexOf(':')) : user;
+    if (!uid.matches("\\d+") || uid.equals("0")) {
+      fail(p.image + ": USER '" + user + "' is not a numeric non-root user (runAsNonRoot cannot verify it)");
+    } else if (p.runAsUser != null && !uid.equals(p.runAsUser.toString())) {
+      fail(p.image + ": USER " + uid + " differs from the manifest's runAsUser " + p.runAsUser);
+    }
+    Set<String> exposed = new LinkedHashSet<>();
+    config.path("ExposedPorts").fieldNames().forEachRemaining(exposed::add);
+    for (int port : p.ports.values()) {
+      if (!exposed.contains(port + "/tcp")) fail(p.image + ": containerPort " + port + " is not EXPOSEd (" + exposed + ")");
+    }
+    String entry = config.path("Entrypoint").toString();
+    for (String flag : List.of("-XX:MaxRAMPercentage", "-XX:+ExitOnOutOfMemoryError")) {
+      if (!entry.contains(flag)) fail(p.image + ": entrypoint lacks " + flag);
+    }
+    long size = img.path("Size").asLong();
+    String line = String.format(Locale.ROOT, "image %-26s %4d MB", p.image, size / 1_000_000);
+    if (base != null) {
+      JsonNode b = new ObjectMapper().readTree(sh("podman", "image", "inspect", base)).get(0);
+      line += String.format(Locale.ROOT, " (base %d MB + %d MB)", b.path("Size").asLong() / 1_000_000,
+          (size - b.path("Size").asLong()) / 1_000_000);
+      // Everything the image adds to its base: only the jar, the user and the data mount point.
+      for (String change : sh("podman", "image", "diff", p.image, base).split("\n")) {
+        if (change.isBlank()) continue;
+        String path = change.substring(2).trim();
+        if (!ALLOWED_IMAGE_CHANGE.matcher(path).matches()) {
+          fail(p.image + ": adds or changes " + path + " beyond its base " + base);
+        }
+      }
+    }
+    report.add(line + ", USER " + user + ", EXPOSE " + String.join(" ", exposed));
+  }
+
+  // ---------------------------------------------------------------- running
+
+  /** A service whose writable volume is missing must not start: the root filesystem is read-only. */
+  void controlReadOnlyRoot(Pod orchestrator) throws Exception {
+    if (orchestrator.pvcMounts.isEmpty() || !orchestrator.readOnlyRoot) return;
+    String name = runId + "-control";
+    List<String> cmd = orchestrator.runCommand(name, network, scratch, this, false);
+    long t0 = System.nanoTime();
+    sh(cmd.toArray(String[]::new));
+    cleanupContainers.add(name);
+    Duration budget = Duration.ofSeconds(Math.max(60, orchestrator.startupBudgetSeconds()));
+    String outcome = null;
+    while (Duration.ofNanos(System.nanoTime() - t0).compareTo(budget) < 0) {
+      if (!running(name)) {
+        outcome = "exited " + exitCode(name);
+        break;
+      }
+      if (healthStatus(orchestrator.ip, orchestrator.startupPort(), orchestrator.startupService(), 1) == ServingStatus.SERVING) {
+        outcome = "SERVING";
+        break;
+      }
+      Thread.sleep(200);
+    }
+    String logs = logs(name);
+    if ("SERVING".equals(outcome) || outcome == null) {
+      fail("control: the orchestrator without its volume " + orchestrator.pvcMounts.values()
+          + " reached " + (outcome == null ? "no end" : outcome) + ": its store landed on a writable root filesystem");
+    } else {
+      String why = logs.lines().map(ContainerCheck::readable).filter(l -> l.startsWith("ERROR")).findFirst().orElse("(no ERROR line)");
+      report.add("control: orchestrator without " + orchestrator.pvcMounts.values() + " on the read-only root: " + outcome + ": " + why);
+    }
+    sh("podman", "rm", "-f", name);
+    cleanupContainers.remove(name);
+  }
+
+  boolean start(Pod p) throws Exception {
+    List<String> cmd = p.runCommand(p.container(runId), network, scratch, this, true);
+    long t0 = System.nanoTime();
+    Result r = exec(cmd);
+    if (r.code != 0) return fail(p.name + ": podman run failed: " + r.err.trim()) == 0;
+    cleanupContainers.add(p.container(runId));
+    // The startup probe's budget, as the kubelet allows it; polled at 100 ms to time it closely.
+    Duration budget = Duration.ofSeconds(p.startupBudgetSeconds());
+    while (true) {
+      Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
+      if (!running(p.container(runId))) {
+        fail(p.name + ": exited " + exitCode(p.container(runId)) + " before SERVING:\n" + tail(logs(p.container(runId)), 20));
+        return false;
+      }
+      if (healthStatus(p.ip, p.startupPort(), p.startupService(), p.startupTimeoutSeconds()) == ServingStatus.SERVING) {
+        p.timeToServing = elapsed;
+        break;
+      }
+      if (elapsed.compareTo(budget) > 0) {
+        fail(p.name + ": not SERVING within the startup probe's " + budget.toSeconds() + " s:\n" + tail(logs(p.container(runId)), 20));
+        return false;
+      }
+      Thread.sleep(100);
+    }
+    // Readiness and liveness, once each, on their own declared port and service.
+    for (Probe probe : List.of(p.readiness, p.liveness)) {
+      if (probe == null) continue;
+      ServingStatus s = healthStatus(p.ip, probe.port, probe.service, probe.timeoutSeconds);
+      if (s != ServingStatus.SERVING) fail(p.name + ": " + probe.kind + " probe (grpc " + probe.port + " '" + probe.service + "') answered " + s);
+    }
+    System.out.printf(Locale.ROOT, "%s: SERVING after %.1f s (%s)%n", p.name, p.timeToServing.toMillis() / 1000.0, p.ip);
+    return true;
+  }
+
+  /** What the process really runs as, read from the host's /proc: user, capabilities, no_new_privs. */
+  void checkRuntime(Pod p) throws Exception {
+    String pid = sh("podman", "inspect", "--format", "{{.State.Pid}}", p.container(runId)).trim();
+    Map<String, String> status = new LinkedHashMap<>();
+    for (String l : Files.readAllLines(Path.of("/proc", pid, "status"))) {
+      int colon = l.indexOf(':');
+      if (colon > 0) status.put(l.substring(0, colon), l.substring(colon + 1).trim());
+    }
+    String[] uids = status.get("Uid").split("\\s+");
+    for (String u : uids) {
+      if (u.equals("0")) fail(p.name + ": runs as root (Uid " + status.get("Uid") + ")");
+    }
+    if (p.runAsUser != null && !uids[0].equals(p.runAsUser.toString())) {
+      fail(p.name + ": runs as uid " + uids[0] + ", the manifest says " + p.runAsUser);
+    }
+    if (p.dropAll && !status.get("CapEff").matches("0+")) fail(p.name + ": effective capabilities " + status.get("CapEff") + " with drop ALL");
+    if (p.noNewPrivileges && !"1".equals(status.get("NoNewPrivs"))) fail(p.name + ": no_new_privs is off with allowPrivilegeEscalation: false");
+    Integer http = p.ports.get("http");
+    String metrics = "";
+    if (http != null) {
+      HttpResponse<String> r = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://" + p.ip + ":" + http + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) fail(p.name + ": GET /metrics on port http (" + http + ") answered " + r.statusCode());
+      metrics = ", /metrics " + r.statusCode();
+    }
+    p.runtimeFacts = "uid " + uids[0] + " gid " + status.get("Gid").split("\\s+")[0] + ", CapEff " + status.get("CapEff")
+        + ", NoNewPrivs " + status.get("NoNewPrivs") + metrics;
+  }
+
+  void endToEnd(Pod orchestrator, Path corpus, String file) throws Exception {
+    Path pdf = corpus.resolve(file);
+    JsonNode expected = null;
+    for (JsonNode f : new ObjectMapper().readTree(corpus.resolve("expected.json").toFile()).path("files")) {
+      if (f.path("file").asText().equals(file)) expected = f;
+    }
+    if (expected == null) {
+      fail("end to end: " + file + " is not in " + corpus.resolve("expected.json"));
+      return;
+    }
+    int port = orchestrator.ports.getOrDefault("grpc", orchestrator.startupPort());
+    ManagedChannel channel = Grpc.newChannelBuilderForAddress(orchestrator.ip, port, InsecureChannelCredentials.create()).build();
+    try {
+      long t0 = System.nanoTime();
+      var stub = OrchestratorServiceGrpc.newBlockingStub(channel);
+      Job job = stub.withDeadlineAfter(30, TimeUnit.SECONDS).submitJob(SubmitJobRequest.newBuilder()
+          .setContent(ByteString.copyFrom(Files.readAllBytes(pdf))).setFilename(file).setPipeline("pdf-standard")
+          .setRequestId(runId + "-" + file).build()).getJob();
+      Iterator<WatchJobResponse> events = stub.withDeadlineAfter(180, TimeUnit.SECONDS)
+          .watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).build());
+      JobState last = job.getState();
+      while (events.hasNext() && !terminal(last)) last = events.next().getEvent().getJobState();
+      Job done = stub.withDeadlineAfter(10, TimeUnit.SECONDS).getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob();
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      if (done.getState() != JobState.JOB_STATE_SUCCEEDED) {
+        fail("end to end: " + file + " through pdf-standard ended " + done.getState() + " " + done.getError());
+        return;
+      }
+      JobResult result = stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+          .getJobResult(GetJobResultRequest.newBuilder().setJobId(job.getId()).build()).getResult();
+      int pages = result.getMetadata().getPageCount();
+      String producer = result.getMetadata().getProducer();
+      if (pages != expected.path("pages").asInt() || result.getPagesCount() != pages) {
+        fail("end to end: " + file + " has " + pages + " pages (" + result.getPagesCount() + " page texts), expected " + expected.path("pages"));
+      }
+      if (!expected.path("producer").isNull() && !producer.equals(expected.path("producer").asText())) {
+        fail("end to end: producer '" + producer + "', expected " + expected.path("producer"));
+      }
+      report.add(String.format(Locale.ROOT, "end to end: %s through pdf-standard SUCCEEDED in %.1f s (%d pages, %d stages, %d elements)",
+          file, seconds, pages, done.getStagesCount(), result.getElementsCount()));
+    } catch (RuntimeException e) {
+      fail("end to end: " + e);
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  static boolean terminal(JobState s) {
+    return s == JobState.JOB_STATE_SUCCEEDED || s == JobState.JOB_STATE_FAILED || s == JobState.JOB_STATE_CANCELLED;
+  }
+
+  /** As the kubelet deletes pods: preStop, then SIGTERM, SIGKILL at terminationGracePeriodSeconds. */
+  void stopAll(List<Pod> pods) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(pods.size());
+    List<Future<?>> stops = new ArrayList<>();
+    for (Pod p : pods) stops.add(pool.submit(() -> { stop(p); return null; }));
+    for (Future<?> f : stops) f.get();
+    pool.shutdown();
+  }
+
+  void stop(Pod p) throws Exception {
+    String name = p.container(runId);
+    long t0 = System.nanoTime();
+    if (p.preStopSleepSeconds > 0) Thread.sleep(p.preStopSleepSeconds * 1000L);
+    if (p.preStopExec != null) {
+      List<String> cmd = new ArrayList<>(List.of("podman", "exec", name));
+      cmd.addAll(p.preStopExec);
+      Result r = exec(cmd);
+      if (r.code != 0) fail(p.name + ": preStop exec " + p.preStopExec + " exited " + r.code + ": " + r.err.trim());
+    }
+    long left = Math.max(1, p.graceSeconds - (System.nanoTime() - t0) / 1_000_000_000L);
+    exec(List.of("podman", "stop", "-t", Long.toString(left), name));
+    p.stopTime = Duration.ofNanos(System.nanoTime() - t0);
+    int code = exitCode(name);
+    String logs = logs(name);
+    if (code == 137 || p.stopTime.toSeconds() >= p.graceSeconds) {
+      fail(p.name + ": did not stop within terminationGracePeriodSeconds " + p.graceSeconds + " s (took "
+          + p.stopTime.toMillis() + " ms, exit " + code + ")");
+    } else if (logs.lines().noneMatch(l -> l.contains("stopped") && CLEAN.matcher(l).find())) {
+      fail(p.name + ": stopped (exit " + code + ") without a clean drain in its log:\n" + tail(logs, 10));
+    }
+  }
+
+  void checkLogs(Pod p) throws Exception {
+    String logs = logs(p.container(runId));
+    Matcher m = FORBIDDEN_LOG.matcher(logs);
+    if (m.find()) fail(p.name + ": its log says \"" + m.group() + "\" (a write outside its declared volumes or a missing privilege):\n" + tail(logs, 20));
+    long errors = logs.lines().filter(l -> l.contains("\"level\":\"ERROR\"") || l.contains(" ERROR ")).count();
+    long warnings = logs.lines().filter(l -> l.contains("\"level\":\"WARN\"") || l.contains(" WARN ")).count();
+    report.add(String.format(Locale.ROOT, "pod %-16s SERVING after %5.1f s, stop %5.1f s (grace %d s, preStop %d s); %s; log: %d ERROR, %d WARN",
+        p.name, p.timeToServing == null ? -1 : p.timeToServing.toMillis() / 1000.0,
+        p.stopTime == null ? -1 : p.stopTime.toMillis() / 1000.0, p.graceSeconds, p.preStopSleepSeconds, p.runtimeFacts, errors, warnings));
+    logs.lines().map(ContainerCheck::readable).filter(l -> l.startsWith("ERROR") || l.startsWith("WARN") || l.contains(" ERROR ") || l.contains(" WARN "))
+        .map(l -> l.replaceAll("\\d+", "N")).distinct().limit(5).forEach(l -> report.add("    " + l));
+  }
+
+  // ---------------------------------------------------------------- podman and gRPC helpers
+
+  static ServingStatus healthStatus(String ip, int port, String service, int timeoutSeconds) {
+    ManagedChannel ch = Grpc.newChannelBuilderForAddress(ip, port, InsecureChannelCredentials.create()).build();
+    try {
+      return HealthGrpc.newBlockingStub(ch).withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
+    } catch (RuntimeException e) {
+      return null;
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  boolean running(String name) throws Exception {
+    return sh("podman", "inspect", "--format", "{{.State.Running}}", name).trim().equals("true");
+  }
+
+  int exitCode(String name) throws Exception {
+    return Integer.parseInt(sh("podman", "inspect", "--format", "{{.State.ExitCode}}", name).trim());
+  }
+
+  String logs(String name) throws Exception {
+    Result r = exec(List.of("podman", "logs", name));
+    return r.out + r.err;
+  }
+
+  /** A log line as a person reads it: JSON lines (DOCMESH_LOG_FORMAT=json) as level, message, exception. */
+  static String readable(String line) {
+    if (!line.startsWith("{")) return line;
+    try {
+      JsonNode n = JSON.readTree(line);
+      StringBuilder sb = new StringBuilder(n.path("level").asText()).append(' ').append(n.path("loggerName").asText().replaceAll(".*\\.", ""))
+          .append(": ").append(n.path("message").asText());
+      n.path("arguments").forEach(a -> sb.append(" [").append(a.asText()).append(']'));
+      n.path("kvpList").forEach(kv -> kv.fields().forEachRemaining(e -> sb.append(' ').append(e.getKey()).append('=').append(e.getValue().asText())));
+      for (JsonNode th = n.path("throwable"); th.isObject(); th = th.path("cause")) {
+        sb.append(" <- ").append(th.path("className").asText()).append(": ").append(th.path("message").asText().lines().findFirst().orElse(""));
+      }
+      return sb.toString();
+    } catch (IOException e) {
+      return line;
+    }
+  }
+
+  static String tail(String s, int lines) {
+    List<String> all = s.lines().map(ContainerCheck::readable).toList();
+    return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+  }
+
+  void cleanup() {
+    try {
+      for (String c : cleanupContainers) exec(List.of("podman", "rm", "-f", "-t", "0", c));
+      for (String v : cleanupVolumes) exec(List.of("podman", "volume", "rm", "-f", v));
+      exec(List.of("podman", "network", "rm", "-f", network));
+      if (scratch != null) exec(List.of("rm", "-rf", scratch.toString()));
+    } catch (Exception e) {
+      System.err.println("cleanup: " + e);
+    }
+  }
+
+  record Result(int code, String out, String err) {}
+
+  static Result exec(List<String> cmd) throws IOException, InterruptedException {
+    Path out = Files.createTempFile("podman", ".out");
+    Path err = Files.createTempFile("podman", ".err");
+    try {
+      Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return new Result(-1, "", "timed out: " + cmd);
+      }
+      return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+
+  static String sh(String... cmd) throws IOException, InterruptedException {
+    Result r = exec(List.of(cmd));
+    if (r.code != 0) throw new IllegalStateException(String.join(" ", cmd) + " exited " + r.code + ": " + r.err.trim());
+    return r.out;
+  }
+
+  // ---------------------------------------------------------------- the manifests
+
+  record Workload(String kind, String name, String namespace, JsonNode pod, JsonNode container, JsonNode claimTemplates) {}
+
+  record Service(String name, String namespace, Map<String, String> selector, JsonNode ports) {}
+
+  static final class Manifests {
+    final List<Workload> workloads = new ArrayList<>();
+    final Map<String, Map<String, String>> configMaps = new LinkedHashMap<>();
+    final List<Service> services = new ArrayList<>();
+
+    static Manifests read(Path file) throws IOException {
+      Manifests m = new Manifests();
+      try (var docs = new YAMLMapper().readerFor(JsonNode.class).<JsonNode>readValues(file.toFile())) {
+        while (docs.hasNext()) {
+          JsonNode d = docs.next();
+          if (d == null || d.isNull() || d.isMissingNode()) continue;
+          String kind = d.path("kind").asText();
+          String name = d.path("metadata").path("name").asText();
+          String ns = d.path("metadata").path("namespace").asText("default");
+          switch (kind) {
+            case "ConfigMap" -> m.configMaps.put(ns + "/" + name, strings(d.path("data")));
+            case "Service" -> m.services.add(new Service(name, ns, strings(d.path("spec").path("selector")), d.path("spec").path("ports")));
+            case "Deployment", "StatefulSet" -> {
+              JsonNode pod = d.path("spec").path("template").path("spec");
+              for (JsonNode c : pod.path("containers")) {
+                if (c.path("image").asText().startsWith("docmesh/")) {
+                  m.workloads.add(new Workload(kind, name, ns, withLabels(pod, d), c, d.path("spec").path("volumeClaimTemplates")));
+                }
+              }
+            }
+            default -> { }
+          }
+        }
+      }
+      return m;
+    }
+
+    /** The pod spec plus its template labels (kept under a private key for Service selection). */
+    static JsonNode withLabels(JsonNode pod, JsonNode workload) {
+      var copy = ((com.fasterxml.jackson.databind.node.ObjectNode) pod).deepCopy();
+      copy.set("__labels", workload.path("spec").path("template").path("metadata").path("labels"));
+      copy.put("__serviceName", workload.path("spec").path("serviceName").asText(""));
+      return copy;
+    }
+
+    static Map<String, String> strings(JsonNode n) {
+      Map<String, String> m = new LinkedHashMap<>();
+      n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asText()));
+      return m;
+    }
+  }
+
+  record Probe(String kind, int port, String service, int timeoutSeconds, int budgetSeconds) {}
+
+  /** One pod of a workload, planned from its manifest: everything podman run needs. */
+  static final class Pod {
+    Workload workload;
+    String name;
+    String image;
+    String ip;
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    Map<String, String> env = new LinkedHashMap<>();
+    List<String> envFromRefs = new ArrayList<>();
+    Long runAsUser;
+    Long runAsGroup;
+    Long fsGroup;
+    boolean runAsNonRoot;
+    boolean readOnlyRoot;
+    boolean dropAll;
+    boolean noNewPrivileges;
+    List<String> capAdd = new ArrayList<>();
+    String seccomp;
+    Map<String, String> tmpfsMounts = new LinkedHashMap<>(); // path -> options
+    Map<String, String> pvcMounts = new LinkedHashMap<>(); // claim -> path
+    Map<String, Path> configMounts = new LinkedHashMap<>(); // path -> host dir
+    Map<String, Map<String, String>> configVolumes = new LinkedHashMap<>();
+    Set<String> aliases = new LinkedHashSet<>();
+    List<String> command;
+    List<String> args;
+    Long memoryLimit;
+    String cpuLimit;
+    int graceSeconds = 30;
+    int preStopSleepSeconds;
+    List<String> preStopExec;
+    Probe startup;
+    Probe readiness;
+    Probe liveness;
+    Duration timeToServing;
+    Duration stopTime;
+    String runtimeFacts = "";
+
+    String container(String runId) {
+      return runId + "-" + name;
+    }
+
+    int startupBudgetSeconds() {
+      Probe p = startup != null ? startup : readiness;
+      return p == null ? 60 : p.budgetSeconds;
+    }
+
+    int startupPort() {
+      Probe p = startup != null ? startup : readiness;
+      return p != null ? p.port : ports.getOrDefault("grpc", ports.values().iterator().next());
+    }
+
+    String startupService() {
+      Probe p = startup != null ? startup : readiness;
+      return p != null ? p.service : "";
+    }
+
+    int startupTimeoutSeconds() {
+      Probe p = startup != null ? startup : readiness;
+      return p != null ? p.timeoutSeconds : 1;
+    }
+
+    static Pod plan(Workload w, Manifests m) {
+      Pod p = new Pod();
+      p.workload = w;
+      JsonNode pod = w.pod();
+      JsonNode c = w.container();
+      p.name = w.kind().equals("StatefulSet") ? w.name() + "-0" : w.name() + "-7d9f8c6b5-ci0aa";
+      p.image = c.path("image").asText();
+      for (JsonNode port : c.path("ports")) p.ports.put(port.path("name").asText(String.valueOf(port.path("containerPort").asInt())), port.path("containerPort").asInt());
+
+      // env: envFrom first, then env (which wins), $(VAR) expanded from what came before
+      for (JsonNode from : c.path("envFrom")) {
+        String cm = from.path("configMapRef").path("name").asText(null);
+        if (cm == null) throw new IllegalArgumentException(w.name() + ": envFrom other than configMapRef is not emulated: " + from);
+        Map<String, String> data = m.configMaps.get(w.namespace() + "/" + cm);
+        if (data == null) throw new IllegalArgumentException(w.name() + ": envFrom names a missing ConfigMap " + cm);
+        data.forEach((k, v) -> p.env.put(from.path("prefix").asText("") + k, v));
+      }
+      for (JsonNode e : c.path("env")) {
+        String key = e.path("name").asText();
+        if (e.has("value")) {
+          p.env.put(key, expand(e.path("value").asText(), p.env));
+        } else if (e.path("valueFrom").has("configMapKeyRef")) {
+          JsonNode ref = e.path("valueFrom").path("configMapKeyRef");
+          Map<String, String> data = m.configMaps.get(w.namespace() + "/" + ref.path("name").asText());
+          String v = data == null ? null : data.get(ref.path("key").asText());
+          if (v == null && !ref.path("optional").asBoolean(false)) throw new IllegalArgumentException(w.name() + ": env " + key + " refers to a missing ConfigMap key " + ref);
+          if (v != null) p.env.put(key, v);
+        } else if (e.path("valueFrom").has("fieldRef")) {
+          String field = e.path("valueFrom").path("fieldRef").path("fieldPath").asText();
+          p.env.put(key, switch (field) {
+            case "metadata.name" -> p.name;
+            case "metadata.namespace" -> w.namespace();
+            case "spec.nodeName" -> "ci-node";
+            case "status.podIP" -> "$(POD_IP)"; // filled in once the address is known
+            default -> throw new IllegalArgumentException(w.name() + ": fieldRef " + field + " is not emulated");
+          });
+        } else if (e.path("valueFrom").has("resourceFieldRef")) {
+          String res = e.path("valueFrom").path("resourceFieldRef").path("resource").asText();
+          JsonNode limits = c.path("resources").path("limits");
+          p.env.put(key, switch (res) {
+            case "limits.memory" -> String.valueOf(bytes(limits.path("memory").asText()));
+            case "limits.cpu" -> String.valueOf((long) Math.ceil(cpus(limits.path("cpu").asText("1"))));
+            default -> throw new IllegalArgumentException(w.name() + ": resourceFieldRef " + res + " is not emulated");
+          });
+        } else {
+          throw new IllegalArgumentException(w.name() + ": env " + key + " uses a source that is not emulated: " + e);
+        }
+      }
+
+      JsonNode psc = pod.path("securityContext");
+      JsonNode csc = c.path("securityContext");
+      p.runAsUser = longOf(csc, psc, "runAsUser");
+      p.runAsGroup = longOf(csc, psc, "runAsGroup");
+      p.fsGroup = psc.has("fsGroup") ? psc.path("fsGroup").asLong() : null;
+      p.runAsNonRoot = csc.path("runAsNonRoot").asBoolean(psc.path("runAsNonRoot").asBoolean(false));
+      p.readOnlyRoot = csc.path("readOnlyRootFilesystem").asBoolean(false);
+      if (csc.path("privileged").asBoolean(false)) throw new IllegalArgumentException(w.name() + ": privileged containers are not run");
+      for (JsonNode d : csc.path("capabilities").path("drop")) if (d.asText().equalsIgnoreCase("ALL")) p.dropAll = true;
+      for (JsonNode a : csc.path("capabilities").path("add")) p.capAdd.add(a.asText());
+      p.noNewPrivileges = csc.has("allowPrivilegeEscalation") && !csc.path("allowPrivilegeEscalation").asBoolean();
+      JsonNode seccomp = csc.has("seccompProfile") ? csc.path("seccompProfile") : psc.path("seccompProfile");
+      p.seccomp = seccomp.path("type").asText("RuntimeDefault");
+
+      Map<String, JsonNode> volumes = new LinkedHashMap<>();
+      for (JsonNode v : pod.path("volumes")) volumes.put(v.path("name").asText(), v);
+      Set<String> claims = new LinkedHashSet<>();
+      for (JsonNode t : w.claimTemplates()) claims.add(t.path("metadata").path("name").asText());
+      for (JsonNode vm : c.path("volumeMounts")) {
+        String vname = vm.path("name").asText();
+        String path = vm.path("mountPath").asText();
+        if (vm.has("subPath")) throw new IllegalArgumentException(w.name() + ": subPath mounts are not emulated");
+        JsonNode v = volumes.get(vname);
+        if (v == null && claims.contains(vname)) {
+          p.pvcMounts.put(vname, path);
+        } else if (v != null && v.has("emptyDir")) {
+          // like an emptyDir: writable by anyone, exec allowed (native libraries are loaded from /tmp)
+          String size = v.path("emptyDir").path("sizeLimit").asText("");
+          p.tmpfsMounts.put(path, "rw,exec,nosuid,nodev,mode=1777" + (size.isEmpty() ? "" : ",size=" + bytes(size)));
+        } else if (v != null && v.has("persistentVolumeClaim")) {
+          p.pvcMounts.put(v.path("persistentVolumeClaim").path("claimName").asText(), path);
+        } else if (v != null && v.has("configMap")) {
+          String cm = v.path("configMap").path("name").asText();
+          Map<String, String> data = m.configMaps.get(w.namespace() + "/" + cm);
+          if (data == null) throw new IllegalArgumentException(w.name() + ": volume " + vname + " names a missing ConfigMap " + cm);
+          Map<String, String> files = new LinkedHashMap<>();
+          if (v.path("configMap").has("items")) {
+            for (JsonNode item : v.path("configMap").path("items")) files.put(item.path("path").asText(), data.get(item.path("key").asText()));
+          } else {
+            files.putAll(data);
+          }
+          p.configVolumes.put(path, files);
+        } else {
+          throw new IllegalArgumentException(w.name() + ": volume " + vname + " (" + v + ") is not emulated");
+        }
+      }
+
+      // Every Service selecting the pod: its name resolves to the pod (short, .ns, .ns.svc, FQDN).
+      Map<String, String> labels = Manifests.strings(pod.path("__labels"));
+      for (Service s : m.services) {
+        if (!s.namespace().equals(w.namespace()) || s.selector().isEmpty()) continue;
+        if (!labels.entrySet().containsAll(s.selector().entrySet())) continue;
+        for (JsonNode sp : s.ports()) {
+          JsonNode target = sp.path("targetPort");
+          int targetPort = target.isMissingNode() ? sp.path("port").asInt()
+              : target.isInt() ? target.asInt() : p.ports.getOrDefault(target.asText(), -1);
+          if (targetPort != sp.path("port").asInt()) {
+            throw new IllegalArgumentException("Service " + s.name() + " maps port " + sp.path("port") + " to " + target
+                + " (container port " + targetPort + "): a plain container network cannot remap ports");
+          }
+        }
+        addAliases(p.aliases, s.name(), w.namespace());
+      }
+      if (w.kind().equals("StatefulSet")) {
+        String governing = w.pod().path("__serviceName").asText("");
+        if (!governing.isEmpty()) addAliases(p.aliases, p.name + "." + governing, w.namespace());
+      }
+
+      if (c.has("command")) p.command = strings(c.path("command"));
+      if (c.has("args")) p.args = strings(c.path("args"));
+      JsonNode limits = c.path("resources").path("limits");
+      if (limits.has("memory")) p.memoryLimit = bytes(limits.path("memory").asText());
+      if (limits.has("cpu")) p.cpuLimit = String.valueOf(cpus(limits.path("cpu").asText()));
+      p.graceSeconds = pod.path("terminationGracePeriodSeconds").asInt(30);
+      JsonNode preStop = c.path("lifecycle").path("preStop");
+      if (preStop.has("sleep")) p.preStopSleepSeconds = preStop.path("sleep").path("seconds").asInt();
+      if (preStop.has("exec")) p.preStopExec = strings(preStop.path("exec").path("command"));
+      if (preStop.has("httpGet")) throw new IllegalArgumentException(w.name() + ": preStop httpGet is not emulated");
+      p.startup = probe("startup", c.path("startupProbe"), p.ports, w.name());
+      p.readiness = probe("readiness", c.path("readinessProbe"), p.ports, w.name());
+      p.liveness = probe("liveness", c.path("livenessProbe"), p.ports, w.name());
+      if (p.readiness == null) throw new IllegalArgumentException(w.name() + ": no gRPC readiness probe to check");
+      return p;
+    }
+
+    static void addAliases(Set<String> aliases, String name, String ns) {
+      aliases.add(name);
+      aliases.add(name + "." + ns);
+      aliases.add(name + "." + ns + ".svc");
+      aliases.add(name + "." + ns + "." + NETWORK_DOMAIN);
+    }
+
+    static Probe probe(String kind, JsonNode n, Map<String, Integer> ports, String workload) {
+      if (n.isMissingNode()) return null;
+      if (!n.has("grpc")) throw new IllegalArgumentException(workload + ": " + kind + " probe is not a grpc probe: " + n);
+      JsonNode port = n.path("grpc").path("port");
+      int number = port.isInt() ? port.asInt() : ports.getOrDefault(port.asText(), -1);
+      int budget = n.path("initialDelaySeconds").asInt(0) + n.path("periodSeconds").asInt(10) * n.path("failureThreshold").asInt(3);
+      return new Probe(kind, number, n.path("grpc").path("service").asText(""), n.path("timeoutSeconds").asInt(1), budget);
+    }
+
+    /** podman run, as the kubelet would start this container; withVolumes=false leaves out the PVCs. */
+    List<String> runCommand(String container, String network, Path scratch, ContainerCheck check, boolean withVolumes) throws Exception {
+      if (runAsNonRoot && runAsUser != null && runAsUser == 0) throw new IllegalArgumentException(name + ": runAsNonRoot with runAsUser 0");
+      List<String> cmd = new ArrayList<>(List.of("podman", "run", "-d", "--pull", "never", "--name", container,
+          "--hostname", name, "--network", network, "--ip", ip, "--label", "dev.docmesh.check=" + check.runId));
+      for (String a : aliases) cmd.addAll(List.of("--network-alias", a));
+      if (runAsUser != null) cmd.addAll(List.of("--user", runAsUser + (runAsGroup != null ? ":" + runAsGroup : "")));
+      if (fsGroup != null) cmd.addAll(List.of("--group-add", fsGroup.toString()));
+      if (readOnlyRoot) cmd.addAll(List.of("--read-only", "--read-only-tmpfs=false"));
+      if (dropAll) cmd.add("--cap-drop=ALL");
+      for (String cap : capAdd) cmd.add("--cap-add=" + cap);
+      if (noNewPrivileges) cmd.addAll(List.of("--security-opt", "no-new-privileges"));
+      if (seccomp.equals("Unconfined")) cmd.addAll(List.of("--security-opt", "seccomp=unconfined"));
+      if (memoryLimit != null) cmd.addAll(List.of("--memory", memoryLimit.toString()));
+      if (cpuLimit != null) cmd.addAll(List.of("--cpus", cpuLimit));
+      tmpfsMounts.forEach((path, options) -> cmd.addAll(List.of("--tmpfs", path + ":" + options)));
+      if (withVolumes) {
+        for (var e : pvcMounts.entrySet()) {
+          // a fresh, empty disk volume like a newly provisioned claim (no copy of the image's directory)
+          String volume = container + "-" + e.getKey();
+          sh("podman", "volume", "create", volume);
+          check.cleanupVolumes.add(volume);
+          cmd.addAll(List.of("-v", volume + ":" + e.getValue() + ":nocopy"));
+        }
+      }
+      for (var e : configVolumes.entrySet()) {
+        Path dir = Files.createDirectories(scratch.resolve(container + e.getKey().replace('/', '_')));
+        for (var f : e.getValue().entrySet()) Files.writeString(dir.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
+        exec(List.of("chmod", "-R", "a+rX", dir.toString()));
+        cmd.addAll(List.of("-v", dir + ":" + e.getKey() + ":ro"));
+      }
+      for (var e : env.entrySet()) cmd.addAll(List.of("--env", e.getKey() + "=" + e.getValue().replace("$(POD_IP)", ip)));
+      if (command != null) cmd.addAll(List.of("--entrypoint", new ObjectMapper().writeValueAsString(command)));
+      cmd.add(image);
+      if (args != null) cmd.addAll(args);
+      return cmd;
+    }
+
+    static Long longOf(JsonNode container, JsonNode pod, String field) {
+      if (container.has(field)) return container.path(field).asLong();
+      return pod.has(field) ? pod.path(field).asLong() : null;
+    }
+
+    static List<String> strings(JsonNode n) {
+      List<String> l = new ArrayList<>();
+      n.forEach(x -> l.add(x.asText()));
+      return l;
+    }
+
+    static String expand(String value, Map<String, String> env) {
+      Matcher m = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)").matcher(value);
+      StringBuilder sb = new StringBuilder();
+      while (m.find()) m.appendReplacement(sb, Matcher.quoteReplacement(env.getOrDefault(m.group(1), m.group())));
+      m.appendTail(sb);
+      return sb.toString();
+    }
+
+    static long bytes(String q) {
+      Matcher m = Pattern.compile("([0-9.]+)([A-Za-z]*)").matcher(q.trim());
+      if (!m.matches()) throw new IllegalArgumentException("quantity " + q);
+      double v = Double.parseDouble(m.group(1));
+      long mult = switch (m.group(2)) {
+        case "" -> 1L;
+        case "Ki" -> 1L << 10; case "Mi" -> 1L << 20; case "Gi" -> 1L << 30; case "Ti" -> 1L << 40;
+        case "k" -> 1_000L; case "M" -> 1_000_000L; case "G" -> 1_000_000_000L; case "T" -> 1_000_000_000_000L;
+        default -> throw new IllegalArgumentException("quantity " + q);
+      };
+      return (long) (v * mult);
+    }
+
+    static double cpus(String q) {
+      return q.endsWith("m") ? Double.parseDouble(q.substring(0, q.length() - 1)) / 1000.0 : Double.parseDouble(q);
+    }
+  }
+}
