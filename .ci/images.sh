@@ -3,7 +3,8 @@
 # with debootstrap (no registry here; the root filesystem is cached in .ci/.cache/), builds the
 # four service images with scripts/images.sh, then runs them exactly as the rendered Minikube
 # overlay declares (containers/ContainerCheck.java): securityContext, env, ports, volumes, probes,
-# one corpus PDF end to end, SIGTERM within terminationGracePeriodSeconds, image facts.
+# one corpus PDF end to end over two processor pods, SIGTERM within terminationGracePeriodSeconds,
+# image facts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then exec sudo -E "$0" "$@"; fi  # debootstrap, chroot, rootful podman
@@ -39,5 +40,5 @@ rendered=$(mktemp --suffix=.yaml)
 trap 'rm -f "$rendered"' EXIT
 kubectl kustomize k8s/overlays/minikube >"$rendered"
 java -cp cli/target/cli.jar containers/ContainerCheck.java --manifests "$rendered" --base "$base" \
-  --corpus "${DOCMESH_CORPUS:-/work/shared/corpus}/pdf"
+  --corpus "${DOCMESH_CORPUS:-/work/shared/corpus}/pdf" --replicas processor=2
 step "done"

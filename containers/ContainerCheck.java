@@ -2,6 +2,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.google.protobuf.ByteString;
+import dev.docmesh.proto.monitor.v1.GetSystemStatusRequest;
+import dev.docmesh.proto.monitor.v1.HealthState;
+import dev.docmesh.proto.monitor.v1.InstanceStatus;
+import dev.docmesh.proto.monitor.v1.MonitorServiceGrpc;
+import dev.docmesh.proto.monitor.v1.ServiceStatus;
+import dev.docmesh.proto.monitor.v1.SystemStatus;
 import dev.docmesh.proto.orchestrator.v1.GetJobRequest;
 import dev.docmesh.proto.orchestrator.v1.GetJobResultRequest;
 import dev.docmesh.proto.orchestrator.v1.Job;
@@ -81,7 +87,8 @@ public class ContainerCheck {
     Map<String, String> opts = new LinkedHashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
     if (!opts.containsKey("manifests")) {
-      System.err.println("usage: ContainerCheck --manifests RENDERED.yaml [--base IMAGE] [--corpus DIR] [--pdf FILE]");
+      System.err.println("usage: ContainerCheck --manifests RENDERED.yaml [--base IMAGE] [--corpus DIR] [--pdf FILE]"
+          + " [--replicas processor=2,...]");
       System.exit(2);
     }
     ContainerCheck check = new ContainerCheck();
@@ -97,13 +104,23 @@ public class ContainerCheck {
   int run(Map<String, String> opts) throws Exception {
     scratch = Files.createTempDirectory(runId);
     Manifests manifests = Manifests.read(Path.of(opts.get("manifests")));
+    // --replicas overrides the manifests' counts (as kubectl scale would), e.g. two processors
+    // to see workers balance over the headless Service's addresses.
+    Map<String, Integer> replicas = new LinkedHashMap<>();
+    for (String kv : opts.getOrDefault("replicas", "").split(",")) {
+      if (kv.contains("=")) replicas.put(kv.substring(0, kv.indexOf('=')), Integer.parseInt(kv.substring(kv.indexOf('=') + 1)));
+    }
     List<Pod> pods = new ArrayList<>();
-    for (Workload w : manifests.workloads) pods.add(Pod.plan(w, manifests));
+    for (Workload w : manifests.workloads) {
+      int n = replicas.getOrDefault(w.name(), w.replicas());
+      for (int i = 0; i < n; i++) pods.add(Pod.plan(w, manifests, i));
+    }
     if (pods.isEmpty()) return fail("no Deployment or StatefulSet with a docmesh/ image in the manifests");
-    pods.sort((a, b) -> Integer.compare(order(a.workload.name), order(b.workload.name)));
+    pods.sort((a, b) -> Integer.compare(order(a.workload.name()), order(b.workload.name())));
 
     String base = opts.get("base");
-    for (Pod p : pods) checkImage(p, base);
+    Set<String> images = new LinkedHashSet<>();
+    for (Pod p : pods) if (images.add(p.image)) checkImage(p, base);
 
     sh("podman", "network", "create", network);
     String subnet = sh("podman", "network", "inspect", network, "--format", "{{range .Subnets}}{{.Subnet}}{{end}}").trim();
@@ -111,7 +128,7 @@ public class ContainerCheck {
     int host = 10;
     for (Pod p : pods) p.ip = prefix + host++;
 
-    Pod orchestrator = pods.stream().filter(p -> p.workload.name.equals("orchestrator")).findFirst().orElse(null);
+    Pod orchestrator = pods.stream().filter(p -> p.workload.name().equals("orchestrator")).findFirst().orElse(null);
     if (orchestrator != null) controlReadOnlyRoot(orchestrator);
 
     for (Pod p : pods) {
@@ -121,7 +138,9 @@ public class ContainerCheck {
 
     if (opts.containsKey("corpus") && orchestrator != null) {
       endToEnd(orchestrator, Path.of(opts.get("corpus")), opts.getOrDefault("pdf", "pdflatex-4-pages.pdf"));
+      processorSpread(pods);
     }
+    monitorSeesEveryPod(pods);
     stopAll(pods);
     for (Pod p : pods) checkLogs(p);
     return finish();
@@ -278,11 +297,12 @@ public class ContainerCheck {
     Integer http = p.ports.get("http");
     String metrics = "";
     if (http != null) {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://" + p.ip + ":" + http + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 200) fail(p.name + ": GET /metrics on port http (" + http + ") answered " + r.statusCode());
-      metrics = ", /metrics " + r.statusCode();
+      try {
+        httpGet(p, "/metrics");
+        metrics = ", /metrics 200";
+      } catch (Exception e) {
+        fail(p.name + ": /metrics on port http (" + http + "): " + e.getMessage());
+      }
     }
     p.runtimeFacts = "uid " + uids[0] + " gid " + status.get("Gid").split("\\s+")[0] + ", CapEff " + status.get("CapEff")
         + ", NoNewPrivs " + status.get("NoNewPrivs") + metrics;
@@ -339,6 +359,65 @@ public class ContainerCheck {
     return s == JobState.JOB_STATE_SUCCEEDED || s == JobState.JOB_STATE_FAILED || s == JobState.JOB_STATE_CANCELLED;
   }
 
+  /** With several processors, the workers' dns:/// + round_robin must have sent calls to each. */
+  void processorSpread(List<Pod> pods) throws Exception {
+    List<Pod> processors = pods.stream().filter(p -> p.workload.name().equals("processor")).toList();
+    if (processors.size() < 2) return;
+    List<String> calls = new ArrayList<>();
+    for (Pod p : processors) {
+      double n = 0;
+      for (String l : httpGet(p, "/metrics").split("\n")) {
+        if (l.startsWith("docmesh_processor_calls_total{")) n += Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
+      }
+      calls.add(p.name + " " + (long) n);
+      if (n == 0) fail(p.name + ": no Process call reached it: the workers do not balance over the processor pods");
+    }
+    report.add("processor calls per pod (round_robin over the headless Service): " + String.join(", ", calls));
+  }
+
+  /** The monitor finds every pod through the manifests' dns: targets and sees each SERVING. */
+  void monitorSeesEveryPod(List<Pod> pods) throws Exception {
+    Pod monitor = pods.stream().filter(p -> p.workload.name().equals("monitor")).findFirst().orElse(null);
+    if (monitor == null) return;
+    Set<String> expected = new java.util.TreeSet<>();
+    for (Pod p : pods) expected.add(p.workload.name() + " " + p.ip + ":" + p.ports.getOrDefault("grpc", p.startupPort()) + " SERVING");
+    ManagedChannel ch = Grpc.newChannelBuilderForAddress(monitor.ip, monitor.ports.getOrDefault("grpc", monitor.startupPort()),
+        InsecureChannelCredentials.create()).build();
+    Set<String> seen = new java.util.TreeSet<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    try {
+      while (System.nanoTime() < deadline) {
+        seen.clear();
+        SystemStatus status = MonitorServiceGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
+            .getSystemStatus(GetSystemStatusRequest.getDefaultInstance()).getStatus();
+        for (ServiceStatus s : status.getServicesList()) {
+          for (InstanceStatus i : s.getInstancesList()) {
+            seen.add(s.getName() + " " + i.getAddress() + (i.getHealth() == HealthState.HEALTH_STATE_SERVING ? " SERVING" : " " + i.getHealth()));
+          }
+        }
+        if (seen.equals(expected)) break;
+        Thread.sleep(500);
+      }
+    } catch (RuntimeException e) {
+      seen.add(e.toString());
+    } finally {
+      ch.shutdownNow();
+    }
+    if (!seen.equals(expected)) {
+      fail("monitor: sees " + seen + ", expected " + expected);
+    } else {
+      report.add("monitor: discovers and sees SERVING every pod (" + expected.size() + ") through the manifests' dns: targets");
+    }
+  }
+
+  static String httpGet(Pod p, String path) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://" + p.ip + ":" + p.ports.get("http") + path)).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) throw new IllegalStateException(p.name + ": GET " + path + " answered " + r.statusCode());
+    return r.body();
+  }
+
   /** As the kubelet deletes pods: preStop, then SIGTERM, SIGKILL at terminationGracePeriodSeconds. */
   void stopAll(List<Pod> pods) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(pods.size());
@@ -369,6 +448,8 @@ public class ContainerCheck {
     } else if (logs.lines().noneMatch(l -> l.contains("stopped") && CLEAN.matcher(l).find())) {
       fail(p.name + ": stopped (exit " + code + ") without a clean drain in its log:\n" + tail(logs, 10));
     }
+    Matcher took = Pattern.compile("took_ms\\W+(\\d+)").matcher(logs);
+    while (took.find()) p.drainMillis = Long.parseLong(took.group(1));
   }
 
   void checkLogs(Pod p) throws Exception {
@@ -377,9 +458,10 @@ public class ContainerCheck {
     if (m.find()) fail(p.name + ": its log says \"" + m.group() + "\" (a write outside its declared volumes or a missing privilege):\n" + tail(logs, 20));
     long errors = logs.lines().filter(l -> l.contains("\"level\":\"ERROR\"") || l.contains(" ERROR ")).count();
     long warnings = logs.lines().filter(l -> l.contains("\"level\":\"WARN\"") || l.contains(" WARN ")).count();
-    report.add(String.format(Locale.ROOT, "pod %-16s SERVING after %5.1f s, stop %5.1f s (grace %d s, preStop %d s); %s; log: %d ERROR, %d WARN",
+    report.add(String.format(Locale.ROOT, "pod %-26s SERVING after %5.1f s, stopped after %5.1f s (grace %d s: preStop %d s, drain %.1f s); %s; log: %d ERROR, %d WARN",
         p.name, p.timeToServing == null ? -1 : p.timeToServing.toMillis() / 1000.0,
-        p.stopTime == null ? -1 : p.stopTime.toMillis() / 1000.0, p.graceSeconds, p.preStopSleepSeconds, p.runtimeFacts, errors, warnings));
+        p.stopTime == null ? -1 : p.stopTime.toMillis() / 1000.0, p.graceSeconds, p.preStopSleepSeconds, p.drainMillis / 1000.0,
+        p.runtimeFacts, errors, warnings));
     logs.lines().map(ContainerCheck::readable).filter(l -> l.startsWith("ERROR") || l.startsWith("WARN") || l.contains(" ERROR ") || l.contains(" WARN "))
         .map(l -> l.replaceAll("\\d+", "N")).distinct().limit(5).forEach(l -> report.add("    " + l));
   }
@@ -471,7 +553,7 @@ public class ContainerCheck {
 
   // ---------------------------------------------------------------- the manifests
 
-  record Workload(String kind, String name, String namespace, JsonNode pod, JsonNode container, JsonNode claimTemplates) {}
+  record Workload(String kind, String name, String namespace, int replicas, JsonNode pod, JsonNode container, JsonNode claimTemplates) {}
 
   record Service(String name, String namespace, Map<String, String> selector, JsonNode ports) {}
 
@@ -496,7 +578,8 @@ public class ContainerCheck {
               JsonNode pod = d.path("spec").path("template").path("spec");
               for (JsonNode c : pod.path("containers")) {
                 if (c.path("image").asText().startsWith("docmesh/")) {
-                  m.workloads.add(new Workload(kind, name, ns, withLabels(pod, d), c, d.path("spec").path("volumeClaimTemplates")));
+                  m.workloads.add(new Workload(kind, name, ns, d.path("spec").path("replicas").asInt(1), withLabels(pod, d), c,
+                      d.path("spec").path("volumeClaimTemplates")));
                 }
               }
             }
@@ -559,6 +642,7 @@ public class ContainerCheck {
     Probe liveness;
     Duration timeToServing;
     Duration stopTime;
+    long drainMillis = -1;
     String runtimeFacts = "";
 
     String container(String runId) {
@@ -585,12 +669,12 @@ public class ContainerCheck {
       return p != null ? p.timeoutSeconds : 1;
     }
 
-    static Pod plan(Workload w, Manifests m) {
+    static Pod plan(Workload w, Manifests m, int index) {
       Pod p = new Pod();
       p.workload = w;
       JsonNode pod = w.pod();
       JsonNode c = w.container();
-      p.name = w.kind().equals("StatefulSet") ? w.name() + "-0" : w.name() + "-7d9f8c6b5-ci0aa";
+      p.name = w.kind().equals("StatefulSet") ? w.name() + "-" + index : w.name() + "-7d9f8c6b5-ci" + index + "xq";
       p.image = c.path("image").asText();
       for (JsonNode port : c.path("ports")) p.ports.put(port.path("name").asText(String.valueOf(port.path("containerPort").asInt())), port.path("containerPort").asInt());
 
