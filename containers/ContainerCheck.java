@@ -92,11 +92,15 @@ public class ContainerCheck {
       System.exit(2);
     }
     ContainerCheck check = new ContainerCheck();
+    check.removeLeftovers();
+    Thread cleanup = new Thread(check::cleanup);
+    Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C leaves nothing behind either
     int code;
     try {
       code = check.run(opts);
-    } finally {
-      check.cleanup();
+    } catch (IllegalArgumentException e) {
+      System.out.println("containers: cannot run the manifests as they are: " + e.getMessage());
+      code = 1;
     }
     System.exit(code);
   }
@@ -182,7 +186,7 @@ public class ContainerCheck {
       fail(p.image + ": USER " + uid + " differs from the manifest's runAsUser " + p.runAsUser);
     }
     Set<String> exposed = new LinkedHashSet<>();
-    config.path("ExposedPorts").fieldNames().forEachRemaining(exposed::add);
+    config.path("ExposedPorts").properties().forEach(e -> exposed.add(e.getKey()));
     for (int port : p.ports.values()) {
       if (!exposed.contains(port + "/tcp")) fail(p.image + ": containerPort " + port + " is not EXPOSEd (" + exposed + ")");
     }
@@ -501,7 +505,7 @@ public class ContainerCheck {
       StringBuilder sb = new StringBuilder(n.path("level").asText()).append(' ').append(n.path("loggerName").asText().replaceAll(".*\\.", ""))
           .append(": ").append(n.path("message").asText());
       n.path("arguments").forEach(a -> sb.append(" [").append(a.asText()).append(']'));
-      n.path("kvpList").forEach(kv -> kv.fields().forEachRemaining(e -> sb.append(' ').append(e.getKey()).append('=').append(e.getValue().asText())));
+      n.path("kvpList").forEach(kv -> kv.properties().forEach(e -> sb.append(' ').append(e.getKey()).append('=').append(e.getValue().asText())));
       for (JsonNode th = n.path("throwable"); th.isObject(); th = th.path("cause")) {
         sb.append(" <- ").append(th.path("className").asText()).append(": ").append(th.path("message").asText().lines().findFirst().orElse(""));
       }
@@ -516,12 +520,30 @@ public class ContainerCheck {
     return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
   }
 
-  void cleanup() {
+  /** Containers, volumes and networks of earlier runs whose process is gone (killed runs). */
+  void removeLeftovers() throws Exception {
+    Pattern run = Pattern.compile("dmcheck(\\d+)-?.*");
+    for (String kind : List.of("container", "volume", "network")) {
+      List<String> list = new ArrayList<>(List.of("podman", kind, "ls", "--format", kind.equals("volume") ? "{{.Name}}" : "{{.Names}}"));
+      if (kind.equals("container")) list.add(3, "-a");
+      if (kind.equals("network")) list.set(4, "{{.Name}}");
+      for (String name : exec(list).out.split("\n")) {
+        Matcher m = run.matcher(name.trim());
+        if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+          exec(kind.equals("container") ? List.of("podman", "rm", "-f", "-t", "0", name.trim()) : List.of("podman", kind, "rm", "-f", name.trim()));
+        }
+      }
+    }
+  }
+
+  synchronized void cleanup() {
     try {
       for (String c : cleanupContainers) exec(List.of("podman", "rm", "-f", "-t", "0", c));
       for (String v : cleanupVolumes) exec(List.of("podman", "volume", "rm", "-f", v));
       exec(List.of("podman", "network", "rm", "-f", network));
       if (scratch != null) exec(List.of("rm", "-rf", scratch.toString()));
+      cleanupContainers.clear();
+      cleanupVolumes.clear();
     } catch (Exception e) {
       System.err.println("cleanup: " + e);
     }
@@ -600,7 +622,7 @@ public class ContainerCheck {
 
     static Map<String, String> strings(JsonNode n) {
       Map<String, String> m = new LinkedHashMap<>();
-      n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asText()));
+      n.properties().forEach(e -> m.put(e.getKey(), e.getValue().asText()));
       return m;
     }
   }
