@@ -23,7 +23,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.util.zip.GZIPInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -131,6 +135,8 @@ public class ContainerCheck {
     String prefix = subnet.substring(0, subnet.lastIndexOf('.') + 1); // a /24 from podman's pool
     int host = 10;
     for (Pod p : pods) p.ip = prefix + host++;
+    String gateway = sh("podman", "network", "inspect", network, "--format", "{{range .Subnets}}{{.Gateway}}{{end}}").trim();
+    standIns(pods, manifests, gateway);
 
     Pod orchestrator = pods.stream().filter(p -> p.workload.name().equals("orchestrator")).findFirst().orElse(null);
     if (orchestrator != null) controlReadOnlyRoot(orchestrator);
@@ -147,7 +153,111 @@ public class ContainerCheck {
     monitorSeesEveryPod(pods);
     stopAll(pods);
     for (Pod p : pods) checkLogs(p);
+    checkTraces(pods);
     return finish();
+  }
+
+  // ---------------------------------------------------------------- stand-ins
+
+  /** An HTTP endpoint in place of a Service whose pods are not docmesh images (Jaeger's OTLP, Alertmanager). */
+  static final class StandIn {
+    final String service;
+    final int port;
+    final HttpServer server;
+    final Set<String> spanSources = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+
+    StandIn(String service, String address, int port) throws IOException {
+      this.service = service;
+      this.port = port;
+      server = HttpServer.create(new InetSocketAddress(address, port), 0);
+      server.createContext("/", exchange -> {
+        try (InputStream in = exchange.getRequestBody()) {
+          byte[] body = in.readAllBytes();
+          if ("gzip".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Content-Encoding"))) {
+            body = new GZIPInputStream(new java.io.ByteArrayInputStream(body)).readAllBytes();
+          }
+          requests.incrementAndGet();
+          if (exchange.getRequestURI().getPath().endsWith("/v1/traces")) spanSources.addAll(serviceNames(body));
+        }
+        // an empty ExportTraceServiceResponse (or an empty 200 for anything else)
+        exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
+        exchange.sendResponseHeaders(200, -1);
+        exchange.close();
+      });
+      server.start();
+    }
+
+    /** service.name values of the OTLP resources in a protobuf body (short strings: one-byte lengths). */
+    static Set<String> serviceNames(byte[] body) {
+      String s = new String(body, StandardCharsets.ISO_8859_1);
+      Set<String> names = new LinkedHashSet<>();
+      Matcher m = Pattern.compile("service\\.name\\x12[\\x00-\\x7f]\\x0a([\\x00-\\x7f])").matcher(s);
+      while (m.find()) names.add(s.substring(m.end(), Math.min(s.length(), m.end() + m.group(1).charAt(0))));
+      return names;
+    }
+  }
+
+  final List<StandIn> standIns = new ArrayList<>();
+
+  /**
+   * URLs in the docmesh pods' env that name a Service of non-docmesh pods (their images cannot be
+   * pulled here) get an HTTP stand-in on the network's gateway, and the name resolves to it.
+   */
+  void standIns(List<Pod> pods, Manifests manifests, String gateway) {
+    Set<String> docmeshServices = new LinkedHashSet<>();
+    for (Pod p : pods) docmeshServices.addAll(p.serviceNames);
+    Pattern url = Pattern.compile("https?://([A-Za-z0-9.-]+):(\\d+)");
+    Map<String, Integer> wanted = new LinkedHashMap<>();
+    for (Pod p : pods) {
+      for (String v : p.env.values()) {
+        Matcher m = url.matcher(v);
+        while (m.find()) {
+          String svc = m.group(1).split("\\.")[0];
+          boolean known = manifests.services.stream().anyMatch(s -> s.name().equals(svc));
+          if (known && !docmeshServices.contains(svc)) wanted.put(svc + ":" + m.group(2), Integer.parseInt(m.group(2)));
+        }
+      }
+    }
+    for (var e : wanted.entrySet()) {
+      String svc = e.getKey().substring(0, e.getKey().indexOf(':'));
+      Set<String> names = new LinkedHashSet<>();
+      Pod.addAliases(names, svc, pods.get(0).workload.namespace());
+      for (Pod p : pods) for (String n : names) p.extraHosts.add(n + ":" + gateway);
+      pendingStandIns.put(e.getKey(), e.getValue());
+    }
+    this.gateway = gateway;
+  }
+
+  final Map<String, Integer> pendingStandIns = new LinkedHashMap<>();
+  String gateway;
+
+  /** The gateway address exists once the network's first container runs: listen then. */
+  void openStandIns() {
+    for (var it = pendingStandIns.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      it.remove();
+      try {
+        standIns.add(new StandIn(e.getKey().substring(0, e.getKey().indexOf(':')), gateway, e.getValue()));
+      } catch (IOException ex) {
+        report.add("stand-in for " + e.getKey() + ": cannot listen on " + gateway + ":" + e.getValue() + " (" + ex.getMessage() + "); calls to it fail");
+      }
+    }
+  }
+
+  /** Every docmesh service exported spans to the tracing endpoint the manifests configure. */
+  void checkTraces(List<Pod> pods) {
+    for (StandIn s : standIns) {
+      s.server.stop(0);
+      if (s.port != 4318) {
+        report.add("stand-in " + s.service + ":" + s.port + ": " + s.requests + " request(s)");
+        continue;
+      }
+      Set<String> missing = new java.util.TreeSet<>();
+      for (Pod p : pods) if (!s.spanSources.contains("docmesh-" + p.workload.name())) missing.add("docmesh-" + p.workload.name());
+      report.add("stand-in " + s.service + ":" + s.port + " (OTLP/HTTP): " + s.requests + " export(s), spans from " + new java.util.TreeSet<>(s.spanSources));
+      if (!missing.isEmpty()) fail("tracing: no spans reached " + s.service + ":" + s.port + " from " + missing);
+    }
   }
 
   static int order(String name) {
@@ -222,6 +332,7 @@ public class ContainerCheck {
     long t0 = System.nanoTime();
     sh(cmd.toArray(String[]::new));
     cleanupContainers.add(name);
+    openStandIns();
     Duration budget = Duration.ofSeconds(Math.max(60, orchestrator.startupBudgetSeconds()));
     String outcome = null;
     while (Duration.ofNanos(System.nanoTime() - t0).compareTo(budget) < 0) {
@@ -253,6 +364,7 @@ public class ContainerCheck {
     Result r = exec(cmd);
     if (r.code != 0) return fail(p.name + ": podman run failed: " + r.err.trim()) == 0;
     cleanupContainers.add(p.container(runId));
+    openStandIns();
     // The startup probe's budget, as the kubelet allows it; polled at 100 ms to time it closely.
     Duration budget = Duration.ofSeconds(p.startupBudgetSeconds());
     while (true) {
@@ -652,6 +764,8 @@ public class ContainerCheck {
     Map<String, Path> configMounts = new LinkedHashMap<>(); // path -> host dir
     Map<String, Map<String, String>> configVolumes = new LinkedHashMap<>();
     Set<String> aliases = new LinkedHashSet<>();
+    Set<String> serviceNames = new LinkedHashSet<>();
+    List<String> extraHosts = new ArrayList<>();
     List<String> command;
     List<String> args;
     Long memoryLimit;
@@ -802,6 +916,7 @@ public class ContainerCheck {
           }
         }
         addAliases(p.aliases, s.name(), w.namespace());
+        p.serviceNames.add(s.name());
       }
       if (w.kind().equals("StatefulSet")) {
         String governing = w.pod().path("__serviceName").asText("");
@@ -847,6 +962,7 @@ public class ContainerCheck {
       List<String> cmd = new ArrayList<>(List.of("podman", "run", "-d", "--pull", "never", "--name", container,
           "--hostname", name, "--network", network, "--ip", ip, "--label", "dev.docmesh.check=" + check.runId));
       for (String a : aliases) cmd.addAll(List.of("--network-alias", a));
+      for (String h : extraHosts) cmd.addAll(List.of("--add-host", h));
       if (runAsUser != null) cmd.addAll(List.of("--user", runAsUser + (runAsGroup != null ? ":" + runAsGroup : "")));
       if (fsGroup != null) cmd.addAll(List.of("--group-add", fsGroup.toString()));
       if (readOnlyRoot) cmd.addAll(List.of("--read-only", "--read-only-tmpfs=false"));
