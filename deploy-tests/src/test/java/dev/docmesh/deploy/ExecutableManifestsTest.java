@@ -62,7 +62,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ExecutableManifestsTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final Path CORPUS = Path.of(System.getProperty("docmesh.corpus", "/work/shared/corpus"), "pdf");
+  /** Real PDFs made by the project's generator (PDFBox): a short one and one long enough to be in flight at SIGTERM. */
+  static final byte[] SHORT_PDF = generated(4);
+  static final byte[] LONG_PDF = generated(300);
   static final String ORCHESTRATOR = "orchestrator.docmesh.svc.cluster.local";
 
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -72,6 +74,7 @@ class ExecutableManifestsTest {
   Pod prometheus;
   Pod alertmanager;
   final Map<String, Duration> startup = new LinkedHashMap<>();
+  OtlpSink otlp;
 
   @BeforeAll
   void startTheOverlay() throws Exception {
@@ -84,6 +87,7 @@ class ExecutableManifestsTest {
       Pod pod = cluster.pods.get(s);
       cluster.prepare(pod);
     }
+    otlp = OtlpSink.start(cluster.pods.get("jaeger"), 4318);
     // the monitoring neighbours first, so the monitor's first notification finds Alertmanager
     if (Neighbours.find("prometheus-alertmanager", "alertmanager").isPresent()) {
       alertmanager = startNeighbour("alertmanager", Neighbours.find("prometheus-alertmanager", "alertmanager").get());
@@ -108,6 +112,9 @@ class ExecutableManifestsTest {
     }
     if (cluster != null) {
       cluster.close();
+    }
+    if (otlp != null) {
+      otlp.close();
     }
   }
 
@@ -153,7 +160,7 @@ class ExecutableManifestsTest {
   @Test
   @Order(3)
   void aJobRunsEndToEndThroughTheOrchestratorServiceName() throws Exception {
-    Job job = submit("pdflatex-4-pages.pdf");
+    Job job = submit("report-4-pages.pdf", SHORT_PDF);
     Iterator<WatchJobResponse> events =
         OrchestratorServiceGrpc.newBlockingStub(orchestrator)
             .withDeadlineAfter(120, TimeUnit.SECONDS)
@@ -171,6 +178,14 @@ class ExecutableManifestsTest {
     assertThat(stub.listWorkers(ListWorkersRequest.getDefaultInstance()).getWorkersList())
         .extracting(w -> w.getWorkerId())
         .containsExactly(cluster.pods.get("worker").name);
+  }
+
+  @Test
+  @Order(4)
+  void everyServiceExportsItsSpansToTheTracingComponentsCollector() {
+    // OTEL_* from the tracing component reach the SDK: spans arrive at jaeger's OTLP/HTTP port
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertThat(otlp.services()).contains("docmesh-orchestrator", "docmesh-processor", "docmesh-worker"));
   }
 
   @Test
@@ -221,7 +236,7 @@ class ExecutableManifestsTest {
     Thread load = new Thread(() -> {
       while (loading.get()) {
         try {
-          submit("pdflatex-4-pages.pdf");
+          submit("report-4-pages.pdf", SHORT_PDF);
           TimeUnit.MILLISECONDS.sleep(300); // a little load, paced
         } catch (Exception e) {
           return;
@@ -298,7 +313,7 @@ class ExecutableManifestsTest {
   @Order(8)
   void sigtermDrainsEveryPodWithinItsGracePeriod() throws Exception {
     // a task in flight when the worker is told to stop
-    Job job = submit("GeoTopo-komprimiert.pdf");
+    Job job = submit("report-300-pages.pdf", LONG_PDF);
     var stub = OrchestratorServiceGrpc.newBlockingStub(orchestrator);
     await().atMost(Duration.ofSeconds(60))
         .until(() -> stub.withDeadlineAfter(10, TimeUnit.SECONDS).getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob().getState(),
@@ -328,11 +343,17 @@ class ExecutableManifestsTest {
 
   // ----------------------------------------------------------------- helpers
 
-  private Job submit(String file) throws IOException {
+  private Job submit(String file, byte[] pdf) {
     return OrchestratorServiceGrpc.newBlockingStub(orchestrator)
         .withDeadlineAfter(30, TimeUnit.SECONDS)
-        .submitJob(SubmitJobRequest.newBuilder().setFilename(file).setContent(ByteString.copyFrom(Files.readAllBytes(CORPUS.resolve(file)))).build())
+        .submitJob(SubmitJobRequest.newBuilder().setFilename(file).setContent(ByteString.copyFrom(pdf)).build())
         .getJob();
+  }
+
+  private static byte[] generated(int pages) {
+    return new dev.docmesh.processor.generate.DocumentGenerator()
+        .generate(dev.docmesh.processor.generate.DocumentSpec.of(pages))
+        .pdf();
   }
 
   private String configMapName(String generated) {
