@@ -151,6 +151,10 @@ public class ContainerCheck {
       processorSpread(pods);
     }
     monitorSeesEveryPod(pods);
+    for (Pod p : pods) {
+      String usage = sh("podman", "stats", "--no-stream", "--format", "{{.MemUsage}}", p.container(runId)).trim();
+      p.runtimeFacts += ", memory " + usage.replace(" ", "");
+    }
     stopAll(pods);
     for (Pod p : pods) checkLogs(p);
     checkTraces(pods);
@@ -410,6 +414,7 @@ public class ContainerCheck {
     }
     if (p.dropAll && !status.get("CapEff").matches("0+")) fail(p.name + ": effective capabilities " + status.get("CapEff") + " with drop ALL");
     if (p.noNewPrivileges && !"1".equals(status.get("NoNewPrivs"))) fail(p.name + ": no_new_privs is off with allowPrivilegeEscalation: false");
+    if (p.seccomp.equals("RuntimeDefault") && !"2".equals(status.get("Seccomp"))) fail(p.name + ": no seccomp filter (Seccomp " + status.get("Seccomp") + ") with RuntimeDefault");
     Integer http = p.ports.get("http");
     String metrics = "";
     if (http != null) {
@@ -421,7 +426,7 @@ public class ContainerCheck {
       }
     }
     p.runtimeFacts = "uid " + uids[0] + " gid " + status.get("Gid").split("\\s+")[0] + ", CapEff " + status.get("CapEff")
-        + ", NoNewPrivs " + status.get("NoNewPrivs") + metrics;
+        + ", NoNewPrivs " + status.get("NoNewPrivs") + ", Seccomp " + status.get("Seccomp") + metrics;
   }
 
   void endToEnd(Pod orchestrator, Path corpus, String file) throws Exception {
@@ -545,6 +550,11 @@ public class ContainerCheck {
 
   void stop(Pod p) throws Exception {
     String name = p.container(runId);
+    if (!running(name)) {
+      fail(p.name + ": was no longer running before the stop: exit " + exitCode(name) + ", OOMKilled "
+          + sh("podman", "inspect", "--format", "{{.State.OOMKilled}}", name).trim() + ":\n" + tail(logs(name), 10));
+      return;
+    }
     long t0 = System.nanoTime();
     if (p.preStopSleepSeconds > 0) Thread.sleep(p.preStopSleepSeconds * 1000L);
     if (p.preStopExec != null) {
