@@ -323,7 +323,33 @@ public class ContainerCheck {
         }
       }
     }
-    report.add(line + ", USER " + user + ", EXPOSE " + String.join(" ", exposed));
+    report.add(line + ", USER " + user + ", EXPOSE " + String.join(" ", exposed) + "; " + toolsInside(p.image));
+  }
+
+  static final List<String> BUILD_TOOLS = List.of("javac", "jar", "jshell", "gcc", "cc", "c++", "make", "mvn", "gradle", "git", "curl", "wget", "pip", "pip3");
+  static final List<String> SHELLS = List.of("sh", "dash", "bash", "zsh", "ash", "busybox");
+
+  /** Build tools fail the check; shells are reported (they come with the base). */
+  String toolsInside(String image) throws Exception {
+    Path root = Path.of(sh("podman", "image", "mount", image).trim());
+    try {
+      List<Path> dirs = new ArrayList<>(List.of(root.resolve("usr/bin"), root.resolve("usr/local/bin"), root.resolve("opt/java/openjdk/bin")));
+      if (Files.isDirectory(root.resolve("usr/lib/jvm"))) {
+        try (var jvms = Files.list(root.resolve("usr/lib/jvm"))) {
+          jvms.forEach(j -> dirs.add(j.resolve("bin")));
+        }
+      }
+      Set<String> tools = new java.util.TreeSet<>();
+      Set<String> shells = new java.util.TreeSet<>();
+      for (Path d : dirs) {
+        for (String tool : BUILD_TOOLS) if (Files.exists(d.resolve(tool), java.nio.file.LinkOption.NOFOLLOW_LINKS)) tools.add(tool);
+        for (String shell : SHELLS) if (Files.exists(d.resolve(shell), java.nio.file.LinkOption.NOFOLLOW_LINKS)) shells.add(shell);
+      }
+      if (!tools.isEmpty()) fail(image + ": build tools inside: " + tools);
+      return "shells (from the base) " + shells + ", build tools " + tools;
+    } finally {
+      exec(List.of("podman", "image", "unmount", image));
+    }
   }
 
   // ---------------------------------------------------------------- running
