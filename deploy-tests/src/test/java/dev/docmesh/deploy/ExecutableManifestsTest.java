@@ -236,9 +236,12 @@ class ExecutableManifestsTest {
     Thread load = new Thread(() -> {
       while (loading.get()) {
         try {
-          submit("report-4-pages.pdf", SHORT_PDF);
-          TimeUnit.MILLISECONDS.sleep(300); // a little load, paced
-        } catch (Exception e) {
+          // a little load: one job at a time, each watched to its end
+          Job j = submit("report-4-pages.pdf", SHORT_PDF);
+          OrchestratorServiceGrpc.newBlockingStub(orchestrator).withDeadlineAfter(60, TimeUnit.SECONDS)
+              .watchJob(WatchJobRequest.newBuilder().setJobId(j.getId()).build())
+              .forEachRemaining(e -> {});
+        } catch (RuntimeException e) {
           return;
         }
       }
