@@ -277,21 +277,36 @@ class ExecutableManifestsTest {
     Duration drain = sigterm(processor);
     assertThat(drain).as("processor drain").isLessThan(drainBudget(processor));
 
-    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
-        .until(() -> monitorAlerts("InstanceDown", "processor").size(), n -> n > 0);
+    // both alerting paths: the monitor's notifier, and Prometheus' rule (when Prometheus runs)
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+      assertThat(monitorAlerts("InstanceDown", "processor")).as("the monitor's alert").isNotEmpty();
+      if (prometheus != null) {
+        assertThat(prometheusAlerts("InstanceDown", "processor")).as("Prometheus' alert").isNotEmpty();
+      }
+    });
 
     cluster.start(processor); // the kubelet restarts it: same pod address and ports
     LocalCluster.awaitStarted(processor);
-    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
-        .until(() -> monitorAlerts("InstanceDown", "processor").isEmpty());
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+      assertThat(monitorAlerts("InstanceDown", "processor")).as("the monitor's alert resolved").isEmpty();
+      assertThat(prometheusAlerts("InstanceDown", "processor")).as("Prometheus' alert resolved").isEmpty();
+    });
   }
 
-  /** Active alerts in Alertmanager that came from the monitor (Prometheus' own carry a job label). */
+  /** Active alerts in Alertmanager that came from the monitor (labelled service=, no job=). */
   private List<JsonNode> monitorAlerts(String alertname, String service) throws Exception {
+    return alerts(alertname, labels -> labels.path("service").asText().equals(service) && !labels.has("job"));
+  }
+
+  /** Active alerts in Alertmanager that came from Prometheus' docmesh rules (labelled job=). */
+  private List<JsonNode> prometheusAlerts(String alertname, String job) throws Exception {
+    return alerts(alertname, labels -> labels.path("job").asText().equals(job));
+  }
+
+  private List<JsonNode> alerts(String alertname, java.util.function.Predicate<JsonNode> labels) throws Exception {
     List<JsonNode> out = new ArrayList<>();
     for (JsonNode a : get(alertmanager, "/api/v2/alerts?active=true")) {
-      JsonNode labels = a.path("labels");
-      if (labels.path("alertname").asText().equals(alertname) && labels.path("service").asText().equals(service) && !labels.has("job")) {
+      if (a.path("labels").path("alertname").asText().equals(alertname) && labels.test(a.path("labels"))) {
         out.add(a);
       }
     }
