@@ -66,6 +66,10 @@ deploy() {
   if [ "$OVERLAY" = minikube-keda ] && ! kubectl get crd scaledobjects.keda.sh >/dev/null 2>&1; then
     die "overlay minikube-keda needs KEDA: run scripts/minikube.sh keda first"
   fi
+  if [ "$OVERLAY" = minikube-keda ] && kubectl -n "$NS" get hpa worker >/dev/null 2>&1; then
+    say "KEDA owns the worker's scaling now: deleting the CPU HPA an earlier deploy left (apply does not prune)"
+    run kubectl -n "$NS" delete hpa worker
+  fi
   say "applying k8s/overlays/$OVERLAY"
   run kubectl apply -k "k8s/overlays/$OVERLAY"
   say "waiting for every workload to roll out (readiness = the gRPC health probes)"
