@@ -34,6 +34,10 @@ if [ ! -f cli/target/cli.jar ]; then
 fi
 step "service images"
 DOCMESH_BASE_IMAGE="$base" scripts/images.sh
+# Images of earlier runs that these replaced (untagged now): docmesh's own, nobody else's.
+podman images --filter dangling=true \
+  --format '{{.ID}} {{index .Labels "org.opencontainers.image.title"}} {{index .Labels "dev.docmesh.base-key"}}' \
+  | awk '$2 ~ /^docmesh-/ || $3 ~ /^[0-9a-f]+$/ {print $1}' | xargs -r podman rmi >/dev/null 2>&1 || true
 
 step "running them as k8s/overlays/minikube declares"
 rendered=$(mktemp --suffix=.yaml)
