@@ -21,7 +21,6 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -370,7 +369,7 @@ public class ContainerCheck {
         outcome = "exited " + exitCode(name);
         break;
       }
-      if (healthStatus(orchestrator.ip, orchestrator.startupPort(), orchestrator.startupService(), 1) == ServingStatus.SERVING) {
+      if (serving(orchestrator.ip, orchestrator.startupPort(), orchestrator.startupService(), 1)) {
         outcome = "SERVING";
         break;
       }
@@ -403,7 +402,7 @@ public class ContainerCheck {
         fail(p.name + ": exited " + exitCode(p.container(runId)) + " before SERVING:\n" + tail(logs(p.container(runId)), 20));
         return false;
       }
-      if (healthStatus(p.ip, p.startupPort(), p.startupService(), p.startupTimeoutSeconds()) == ServingStatus.SERVING) {
+      if (serving(p.ip, p.startupPort(), p.startupService(), p.startupTimeoutSeconds())) {
         p.timeToServing = elapsed;
         break;
       }
@@ -413,11 +412,20 @@ public class ContainerCheck {
       }
       Thread.sleep(100);
     }
-    // Readiness and liveness, once each, on their own declared port and service.
+    // Readiness and liveness on their own declared port and service, failing as the kubelet
+    // does: only after failureThreshold misses in a row, periodSeconds apart.
     for (Probe probe : List.of(p.readiness, p.liveness)) {
       if (probe == null) continue;
-      ServingStatus s = healthStatus(p.ip, probe.port, probe.service, probe.timeoutSeconds);
-      if (s != ServingStatus.SERVING) fail(p.name + ": " + probe.kind + " probe (grpc " + probe.port + " '" + probe.service + "') answered " + s);
+      List<String> misses = new ArrayList<>();
+      for (int i = 0; i < probe.failureThreshold; i++) {
+        if (i > 0) Thread.sleep(probe.periodSeconds * 1000L);
+        String answer = healthAnswer(p.ip, probe.port, probe.service, probe.timeoutSeconds);
+        if (answer.equals("SERVING")) break;
+        misses.add(answer);
+      }
+      if (misses.size() == probe.failureThreshold) {
+        fail(p.name + ": " + probe.kind + " probe (grpc " + probe.port + " '" + probe.service + "') failed " + misses.size() + " times: " + misses);
+      }
     }
     System.out.printf(Locale.ROOT, "%s: SERVING after %.1f s (%s)%n", p.name, p.timeToServing.toMillis() / 1000.0, p.ip);
     return true;
@@ -620,16 +628,21 @@ public class ContainerCheck {
 
   // ---------------------------------------------------------------- podman and gRPC helpers
 
-  static ServingStatus healthStatus(String ip, int port, String service, int timeoutSeconds) {
+  /** SERVING, another status, or why the call failed. */
+  static String healthAnswer(String ip, int port, String service, int timeoutSeconds) {
     ManagedChannel ch = Grpc.newChannelBuilderForAddress(ip, port, InsecureChannelCredentials.create()).build();
     try {
       return HealthGrpc.newBlockingStub(ch).withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)
-          .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
+          .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus().name();
     } catch (RuntimeException e) {
-      return null;
+      return e.getMessage();
     } finally {
       ch.shutdownNow();
     }
+  }
+
+  static boolean serving(String ip, int port, String service, int timeoutSeconds) {
+    return healthAnswer(ip, port, service, timeoutSeconds).equals("SERVING");
   }
 
   boolean running(String name) throws Exception {
@@ -775,7 +788,7 @@ public class ContainerCheck {
     }
   }
 
-  record Probe(String kind, int port, String service, int timeoutSeconds, int budgetSeconds) {}
+  record Probe(String kind, int port, String service, int timeoutSeconds, int periodSeconds, int failureThreshold, int budgetSeconds) {}
 
   /** One pod of a workload, planned from its manifest: everything podman run needs. */
   static final class Pod {
@@ -988,8 +1001,10 @@ public class ContainerCheck {
       if (!n.has("grpc")) throw new IllegalArgumentException(workload + ": " + kind + " probe is not a grpc probe: " + n);
       JsonNode port = n.path("grpc").path("port");
       int number = port.isInt() ? port.asInt() : ports.getOrDefault(port.asText(), -1);
-      int budget = n.path("initialDelaySeconds").asInt(0) + n.path("periodSeconds").asInt(10) * n.path("failureThreshold").asInt(3);
-      return new Probe(kind, number, n.path("grpc").path("service").asText(""), n.path("timeoutSeconds").asInt(1), budget);
+      int period = n.path("periodSeconds").asInt(10);
+      int threshold = n.path("failureThreshold").asInt(3);
+      int budget = n.path("initialDelaySeconds").asInt(0) + period * threshold;
+      return new Probe(kind, number, n.path("grpc").path("service").asText(""), n.path("timeoutSeconds").asInt(1), period, threshold, budget);
     }
 
     /** podman run, as the kubelet would start this container; withVolumes=false leaves out the PVCs. */
