@@ -55,15 +55,19 @@ import java.util.regex.Pattern;
  * and checks what a kubelet would: each Deployment/StatefulSet's container with exactly its
  * securityContext, env (ConfigMaps, fieldRefs), ports, volumes (emptyDir and PVC at the same
  * paths), resource limits, command/args; its gRPC startup/readiness/liveness probes on the
- * declared port and service name; one corpus PDF through pdf-standard to SUCCEEDED; preStop +
- * SIGTERM within terminationGracePeriodSeconds. Plus the image facts (user, ports, size, nothing
- * added beyond the base but the jar and the user) and a control run showing that a write outside
- * the declared writable paths stops a service.
+ * declared port and service name; one corpus PDF through pdf-standard to SUCCEEDED (spread over
+ * the processor pods); the monitor discovering every pod; preStop + SIGTERM within
+ * terminationGracePeriodSeconds; spans reaching the configured OTLP endpoint. Plus the image facts
+ * (user, ports, JVM flags, size, no build tools, nothing added to the base but the jar and the
+ * user) and a control run showing that a write outside the declared writable paths stops a
+ * service.
  *
  * <p>Run (CI: .ci/images.sh): {@code java -cp cli/target/cli.jar containers/ContainerCheck.java
- * --manifests RENDERED.yaml --base localhost/jre17:bookworm --corpus ../shared/corpus/pdf}. Each
- * pod gets its own address on a private podman network where every Service name that selects it
- * (short and FQDN) resolves to it, so the manifests' own ports and DNS names are used unchanged.
+ * --manifests RENDERED.yaml --base localhost/jre17:bookworm --corpus /work/shared/corpus/pdf
+ * [--replicas processor=2]}. Each pod gets its own address on a private podman network where
+ * every Service name that selects it (short and FQDN) resolves to it, so the manifests' own ports
+ * and DNS names are used unchanged; Services of images not run here (Jaeger, Alertmanager) that
+ * the docmesh env names by URL resolve to HTTP stand-ins on the network's gateway.
  */
 public class ContainerCheck {
   static final String NETWORK_DOMAIN = "svc.cluster.local";
@@ -131,7 +135,8 @@ public class ContainerCheck {
 
     sh("podman", "network", "create", network);
     String subnet = sh("podman", "network", "inspect", network, "--format", "{{range .Subnets}}{{.Subnet}}{{end}}").trim();
-    String prefix = subnet.substring(0, subnet.lastIndexOf('.') + 1); // a /24 from podman's pool
+    if (!subnet.endsWith(".0/24")) throw new IllegalStateException("podman gave network " + network + " the subnet " + subnet + ", not a /24");
+    String prefix = subnet.substring(0, subnet.lastIndexOf('.') + 1);
     int host = 10;
     for (Pod p : pods) p.ip = prefix + host++;
     String gateway = sh("podman", "network", "inspect", network, "--format", "{{range .Subnets}}{{.Gateway}}{{end}}").trim();
