@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * {@code java -jar docmesh-bench.jar [--smoke] [--passes N] [--warmup N] [--root DIR] [--corpus DIR] [--out FILE]}:
  * the benchmark harness. {@code java -jar docmesh-bench.jar report DIR}: the summary of a
  * {@code load-tests/run.sh} run (see {@link GhzReport}); {@code seed TARGET PDF}: submits one job
- * and prints its id once it has ended.
+ * and prints its id once it has ended; {@code health HOST:PORT}: exit 0 when SERVING.
  */
 public final class BenchMain {
   private BenchMain() {}
@@ -40,6 +40,9 @@ public final class BenchMain {
     if (args.length > 0 && args[0].equals("seed")) {
       Seed.main(Arrays.copyOfRange(args, 1, args.length));
       return;
+    }
+    if (args.length == 2 && args[0].equals("health")) {
+      System.exit(serving(args[1]) ? 0 : 1);
     }
     Options o = Options.parse(args);
     int code = new BenchMain().run(o);
@@ -210,6 +213,20 @@ public final class BenchMain {
             + OrchestratorFigures.BENCH_PROCESSORS);
     env.put("DOCMESH_MAX_PENDING_TASKS", "10000000"); // SubmitJob figures leave their jobs queued
     return ServiceProcess.start(root, "orchestrator", env, work);
+  }
+
+  /** {@code health HOST:PORT}: whether the server's health check answers SERVING (run.sh waits with it). */
+  static boolean serving(String target) {
+    ManagedChannel ch = Clients.channel(target);
+    try {
+      return io.grpc.health.v1.HealthGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS)
+          .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus()
+          == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
+    } catch (io.grpc.StatusRuntimeException e) {
+      return false;
+    } finally {
+      ch.shutdownNow();
+    }
   }
 
   static String loadAverage() {
