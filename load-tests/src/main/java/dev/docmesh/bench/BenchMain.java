@@ -109,6 +109,10 @@ public final class BenchMain {
     List<Figure> figures = new ArrayList<>();
     Figure text1 = new Figure("pdf.text via processor-svc, 1 caller", "pages/s", "PDFTextStripper in-process", false);
     Figure text2 = new Figure("pdf.text via processor-svc, 2 callers", "pages/s", "PDFTextStripper in-process", false);
+    Figure text1Cpu = new Figure("pdf.text CPU per page in processor-svc, 1 caller", "CPU-ms/page",
+        "PDFTextStripper in-process", true);
+    Figure text2Cpu = new Figure("pdf.text CPU per page in processor-svc, 2 callers", "CPU-ms/page",
+        "PDFTextStripper in-process", true);
     Figure pipeline = new Figure("corpus through the mesh (pdf-standard), " + slots + " worker slots", "docs/s",
         "5 processors straight on processor-svc, " + slots + " callers", false);
     Figure cpu = new Figure("CPU per document in orchestrator + worker", "CPU-s/doc", "in processor-svc", true);
@@ -129,17 +133,17 @@ public final class BenchMain {
         "one unary round trip on a bare server, p50", true);
     Figure getJob = new Figure("GetJob ceiling, async client, " + sizes.window() + " in flight", "calls/s",
         "bare grpc-java server, same client", false);
-    figures.addAll(List.of(pipeline, cpu, text1, text2, noop, submit, submitP50, submitP99, dispatch, progress, getJob));
+    figures.addAll(List.of(pipeline, cpu, text1, text2, text1Cpu, text2Cpu, noop, submit, submitP50, submitP99, dispatch, progress, getJob));
 
     try (ServiceProcess processor = ServiceProcess.start(o.root(), "processor",
         Map.of("DOCMESH_PROCESSOR_THREADS", Integer.toString(slots)), work)) {
       // 1. pdf.text: processor-svc alone next to this JVM
       System.out.println("-- pdf.text: processor-svc vs in-process PDFBox (warm-up " + o.warmup() + " corpus passes)");
-      TextFigures text = new TextFigures(corpus, new Processors(processor.channel()));
+      TextFigures text = new TextFigures(corpus, processor);
       text.warmUp(o.warmup());
       for (int p = 0; p < o.passes(); p++) {
-        text.measure(text1, 1);
-        text.measure(text2, 2);
+        text.measure(text1, text1Cpu, 1, p);
+        text.measure(text2, text2Cpu, 2, p);
       }
 
       // 2. the whole mesh
@@ -155,7 +159,7 @@ public final class BenchMain {
         MeshFigures mesh = new MeshFigures(corpus, orchestrator, worker, processor, slots);
         mesh.warmUp(Math.max(1, o.warmup() / 2));
         for (int p = 0; p < o.passes(); p++) {
-          mesh.measure(pipeline, cpu);
+          mesh.measure(pipeline, cpu, p);
         }
         worker.close(); // the orchestrator figures run without the worker and processor busy
         processor.close();
@@ -169,6 +173,11 @@ public final class BenchMain {
         OrchestratorServiceGrpc.newBlockingStub(orch).submitJob(OrchestratorFigures.submit("bench-dispatch"));
         PollTaskResponse task = TaskQueueServiceGrpc.newBlockingStub(orch).withDeadlineAfter(30, TimeUnit.SECONDS).pollTask(
             PollTaskRequest.newBuilder().setWorkerId("bench-seed").addProcessors("bench.dispatch").setSlotsTotal(1).build());
+        // done with it: a lease left to expire would hand this task to the dispatch figure's idle poller
+        TaskQueueServiceGrpc.newBlockingStub(orch).completeTask(dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest.newBuilder()
+            .setTaskId(task.getTask().getTaskId()).setLeaseToken(task.getTask().getLeaseToken()).setWorkerId("bench-seed")
+            .setOutput(dev.docmesh.proto.document.v1.StageOutput.newBuilder()
+                .setCustom(com.google.protobuf.Struct.getDefaultInstance())).build());
         try (EchoServer echo = new EchoServer(job, submitted, task)) {
           ManagedChannel echoChannel = Clients.channel(echo.target());
           try {
@@ -179,6 +188,7 @@ public final class BenchMain {
               of.noopTasks(new Figure("warm-up", "", "", false));
             }
             for (int p = 0; p < o.passes(); p++) {
+              of.limitFirst(p % 2 == 1);
               of.noopTasks(noop);
               of.submitClosedLoop(submit);
               of.submitOpenLoop(submitP50, submitP99);

@@ -43,7 +43,9 @@ final class MeshFigures {
     }
   }
 
-  void measure(Figure efficiency, Figure cpu) {
+  /** One pass of both sides; odd passes run the direct side first. */
+  void measure(Figure efficiency, Figure cpu, int pass) {
+    double straight = pass % 2 == 1 ? directPass() : Double.NaN;
     double o0 = orchestrator.cpuSeconds();
     double w0 = worker.cpuSeconds();
     double p0 = processor.cpuSeconds();
@@ -51,7 +53,9 @@ final class MeshFigures {
     double o1 = orchestrator.cpuSeconds();
     double w1 = worker.cpuSeconds();
     double p1 = processor.cpuSeconds();
-    double straight = directPass();
+    if (pass % 2 == 0) {
+      straight = directPass();
+    }
     efficiency.add(mesh, straight);
     int n = corpus.docs().size();
     cpu.add(((o1 - o0) + (w1 - w0)) / n, (p1 - p0) / n);

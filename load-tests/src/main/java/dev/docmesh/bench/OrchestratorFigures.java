@@ -73,6 +73,8 @@ final class OrchestratorFigures {
   private final ManagedChannel orchestrator;
   private final ManagedChannel echo;
   private final Sizes sizes;
+  /** Which side of each ratio runs first; flipped every pass so drift in the machine's load hits both alike. */
+  private boolean limitFirst;
 
   /** How much each figure does per pass. */
   record Sizes(int window, Duration closedLoop, double openLoopRate, int openLoopCalls, int noopJobs, int pollers,
@@ -82,6 +84,20 @@ final class OrchestratorFigures {
     this.orchestrator = orchestrator;
     this.echo = echo;
     this.sizes = sizes;
+  }
+
+  void limitFirst(boolean b) {
+    limitFirst = b;
+  }
+
+  /** Runs both sides in this pass's order; returns {mesh, limit}. */
+  private <T> List<T> bothSides(java.util.function.Supplier<T> mesh, java.util.function.Supplier<T> limit) {
+    if (limitFirst) {
+      T l = limit.get();
+      return List.of(mesh.get(), l);
+    }
+    T m = mesh.get();
+    return List.of(m, limit.get());
   }
 
   static SubmitJobRequest submit(String pipeline) {
@@ -97,9 +113,8 @@ final class OrchestratorFigures {
   // ---- GetJob ceiling
 
   void getJob(Figure f, String jobId) {
-    double mesh = getJobRate(orchestrator, jobId);
-    double bare = getJobRate(echo, jobId);
-    f.add(mesh, bare);
+    List<Double> r = bothSides(() -> getJobRate(orchestrator, jobId), () -> getJobRate(echo, jobId));
+    f.add(r.get(0), r.get(1));
   }
 
   private double getJobRate(ManagedChannel ch, String jobId) {
@@ -113,9 +128,8 @@ final class OrchestratorFigures {
   // ---- SubmitJob
 
   void submitClosedLoop(Figure f) {
-    double mesh = submitRate(orchestrator);
-    double bare = submitRate(echo);
-    f.add(mesh, bare);
+    List<Double> r = bothSides(() -> submitRate(orchestrator), () -> submitRate(echo));
+    f.add(r.get(0), r.get(1));
   }
 
   private double submitRate(ManagedChannel ch) {
@@ -126,8 +140,9 @@ final class OrchestratorFigures {
   }
 
   void submitOpenLoop(Figure p50, Figure p99) {
-    long[] mesh = submitLatencies(orchestrator);
-    long[] bare = submitLatencies(echo);
+    List<long[]> r = bothSides(() -> submitLatencies(orchestrator), () -> submitLatencies(echo));
+    long[] mesh = r.get(0);
+    long[] bare = r.get(1);
     p50.add(Stats.percentileMillis(mesh, 50), Stats.percentileMillis(bare, 50));
     p99.add(Stats.percentileMillis(mesh, 99), Stats.percentileMillis(bare, 99));
   }
@@ -155,9 +170,8 @@ final class OrchestratorFigures {
       throw new IllegalStateException("cannot submit the no-op backlog: " + e, e);
     }
     int tasks = jobs * NOOP_STAGES;
-    double mesh = tasks / pollAndComplete(orchestrator, tasks);
-    double bare = tasks / pollAndComplete(echo, tasks);
-    f.add(mesh, bare);
+    List<Double> r = bothSides(() -> tasks / pollAndComplete(orchestrator, tasks), () -> tasks / pollAndComplete(echo, tasks));
+    f.add(r.get(0), r.get(1));
   }
 
   /** Seconds for {@code pollers} concurrent poll → complete loops to finish {@code tasks} tasks. */
@@ -253,7 +267,7 @@ final class OrchestratorFigures {
     TaskQueueServiceGrpc.TaskQueueServiceFutureStub queue = TaskQueueServiceGrpc.newFutureStub(orchestrator);
     OrchestratorServiceGrpc.OrchestratorServiceBlockingStub jobs = OrchestratorServiceGrpc.newBlockingStub(orchestrator);
     long[] lat = new long[sizes.latencySamples()];
-    for (int i = 0; i < lat.length; i++) {
+    for (int i = 0; i < lat.length; ) {
       SettableFuture<Instant> answeredAt = SettableFuture.create();
       ListenableFuture<PollTaskResponse> poll = queue.withDeadlineAfter(60, TimeUnit.SECONDS).pollTask(PollTaskRequest.newBuilder()
           .setWorkerId("bench-dispatch").addProcessors("bench.dispatch").setSlotsTotal(1)
@@ -269,11 +283,33 @@ final class OrchestratorFigures {
       } catch (Exception e) {
         throw new IllegalStateException("dispatch: the idle poller got no task: " + e, e);
       }
-      Instant ready = eventTime(jobId, e -> e.hasTaskStateChanged() && e.getTaskStateChanged().getTo() == TaskState.TASK_STATE_READY);
-      lat[i] = Duration.between(ready, answered).toNanos();
+      if (task.getTaskId().isEmpty()) {
+        continue; // the long poll ended empty (cannot happen within its 30 s unless the job went elsewhere): try again
+      }
       complete(task, "bench-dispatch");
+      if (!task.getJobId().equals(jobId)) {
+        // an older bench.dispatch task (e.g. one whose lease expired) was READY first: not an idle poller's case
+        drainDispatchQueue();
+        continue;
+      }
+      Instant ready = eventTime(jobId, e -> e.hasTaskStateChanged() && e.getTaskStateChanged().getTo() == TaskState.TASK_STATE_READY);
+      lat[i++] = Duration.between(ready, answered).toNanos();
     }
     f.add(Stats.percentileMillis(lat, 50), echoRoundTripMillis(jobIdForEcho));
+  }
+
+  /** Completes every bench.dispatch task already READY, so the next poller waits idle. */
+  private void drainDispatchQueue() {
+    TaskQueueServiceGrpc.TaskQueueServiceBlockingStub q = TaskQueueServiceGrpc.newBlockingStub(orchestrator);
+    while (true) {
+      PollTaskResponse r = q.withDeadlineAfter(10, TimeUnit.SECONDS).pollTask(PollTaskRequest.newBuilder()
+          .setWorkerId("bench-dispatch").addProcessors("bench.dispatch").setSlotsTotal(1)
+          .setWait(com.google.protobuf.Duration.newBuilder().setNanos(50_000_000)).build());
+      if (!r.hasTask()) {
+        return;
+      }
+      complete(r.getTask(), "bench-dispatch");
+    }
   }
 
   private Instant eventTime(String jobId, java.util.function.Predicate<JobEvent> which) {

@@ -12,10 +12,12 @@ import org.apache.pdfbox.text.PDFTextStripper;
 final class TextFigures {
   private final Corpus corpus;
   private final Processors processors;
+  private final ServiceProcess processor;
 
-  TextFigures(Corpus corpus, Processors processors) {
+  TextFigures(Corpus corpus, ServiceProcess processor) {
     this.corpus = corpus;
-    this.processors = processors;
+    this.processor = processor;
+    this.processors = new Processors(processor.channel());
   }
 
   /** Corpus passes on both sides until the JIT has settled (PDFBox needs about ten). */
@@ -26,10 +28,30 @@ final class TextFigures {
     }
   }
 
-  void measure(Figure f, int callers) {
-    double svc = service(callers);
-    double raw = inProcess(callers);
-    f.add(svc, raw);
+  /**
+   * One pass of both sides; odd passes run the limit first, so drift in the machine's load hits
+   * both alike. {@code cpu} gets CPU milliseconds a page (processor-svc's process ÷ this JVM's),
+   * the figure that holds when other work on a shared machine steals wall time.
+   */
+  void measure(Figure f, Figure cpu, int callers, int pass) {
+    double[] svc;
+    double[] raw;
+    if (pass % 2 == 0) {
+      svc = timed(() -> service(callers), processor::cpuSeconds);
+      raw = timed(() -> inProcess(callers), ProcCpu::self);
+    } else {
+      raw = timed(() -> inProcess(callers), ProcCpu::self);
+      svc = timed(() -> service(callers), processor::cpuSeconds);
+    }
+    f.add(svc[0], raw[0]);
+    cpu.add(svc[1] * 1000 / corpus.pages(), raw[1] * 1000 / corpus.pages());
+  }
+
+  /** {pages/s, CPU seconds the given process spent meanwhile}. */
+  private static double[] timed(java.util.function.DoubleSupplier run, java.util.function.DoubleSupplier cpuClock) {
+    double c0 = cpuClock.getAsDouble();
+    double rate = run.getAsDouble();
+    return new double[] {rate, cpuClock.getAsDouble() - c0};
   }
 
   /** Pages per second of pdf.text called on processor-svc. */
