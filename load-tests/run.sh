@@ -54,7 +54,7 @@ if [ "$need_build" = 1 ]; then
 fi
 
 OUT="${OUT:-$ROOT/load-tests/results/$(date -u +%Y%m%dT%H%M%SZ)}"
-mkdir -p "$OUT"
+mkdir -p "$OUT/configs"  # the configs as run (outside $OUT itself, where the report reads every *.json)
 pids=()
 cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
@@ -92,6 +92,14 @@ JOB_ID=$(java -jar "$BENCH" seed "$TARGET" "$GHZ_DIR/small.pdf")
   echo "target $TARGET, processor $PROCESSOR_TARGET; load average at start $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"
 } > "$OUT/run.txt"
 
+# ghz takes format and output from the config file (older versions ignore -O/-o next to --config)
+with_output() { # NAME FORMAT -> path of the rendered config with "format" and "output" set
+  local f="$OUT/configs/$1.as-$2.json"
+  awk -v fmt="$2" -v out="$OUT/$1.$2" 'NR == 1 && /^\{$/ { print; print "  \"format\": \"" fmt "\","; print "  \"output\": \"" out "\","; next } { print }' \
+    "$OUT/configs/$1.json" > "$f"
+  echo "$f"
+}
+
 [ ${#SCENARIOS[@]} -gt 0 ] || mapfile -t SCENARIOS < <(ls "$GHZ_DIR" | sed -n 's/\.json$//p')
 for s in "${SCENARIOS[@]}"; do
   [ -f "$GHZ_DIR/$s.json" ] || { echo "no scenario $s (--list)"; exit 2; }
@@ -99,16 +107,14 @@ for s in "${SCENARIOS[@]}"; do
   # the configs name the usual local ports; point them at the targets and the seeded job
   sed -e "s#dns:///localhost:50052#dns:///$PROCESSOR_TARGET#" -e "s#localhost:50051#$TARGET#" \
       -e "s#localhost:50052#$PROCESSOR_TARGET#" -e "s#@JOB_ID@#$JOB_ID#g" \
-      -e "s#\"../../proto/#\"$ROOT/proto/#" "$GHZ_DIR/$s.json" > "$OUT/$s.config.json"
+      -e "s#\"../../proto/#\"$ROOT/proto/#" "$GHZ_DIR/$s.json" > "$OUT/configs/$s.json"
   scrape > "$OUT/$s.metrics-before"
-  ghz --config "$OUT/$s.config.json" -O json -o "$OUT/$s.json" || echo "ghz failed on $s (see $OUT/$s.json)"
+  ghz --config "$(with_output "$s" json)" || echo "ghz failed on $s (see $OUT/$s.json)"
   scrape > "$OUT/$s.metrics-after"
   if [ "$HTML" = 1 ]; then
-    ghz --config "$OUT/$s.config.json" -O html -o "$OUT/$s.html" >/dev/null || true
+    ghz --config "$(with_output "$s" html)" >/dev/null || true
   fi
 done
 
-# the rendered configs are inputs, not reports: move them aside before the summary reads *.json
-mkdir -p "$OUT/configs"; mv "$OUT"/*.config.json "$OUT/configs/"
 java -jar "$BENCH" report "$OUT"
 echo "results: $OUT"

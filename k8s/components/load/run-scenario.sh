@@ -28,10 +28,13 @@ if grep -q '@JOB_ID@' "/tmp/$S.json"; then
   sed -i "s/@JOB_ID@/$JOB/g" "/tmp/$S.json"
 fi
 
-ghz --config "/tmp/$S.json" -O json -o "$OUT/$S.json"
-if [ "${GHZ_HTML:-1}" = 1 ]; then
-  ghz --config "/tmp/$S.json" -O html -o "$OUT/$S.html"
-fi
+# ghz takes format and output from the config file (older versions ignore -O/-o next to --config)
+for fmt in json html; do
+  [ "$fmt" = json ] || [ "${GHZ_HTML:-1}" = 1 ] || continue
+  awk -v fmt="$fmt" -v out="$OUT/$S.$fmt" 'NR == 1 && /^\{$/ { print; print "  \"format\": \"" fmt "\","; print "  \"output\": \"" out "\","; next } { print }' \
+    "/tmp/$S.json" > "/tmp/$S.$fmt.json"
+  ghz --config "/tmp/$S.$fmt.json"
+done
 echo "=== ghz $S json begin"
 cat "$OUT/$S.json"
 echo
