@@ -68,10 +68,19 @@ if [ -z "$TARGET" ]; then
   done
   TARGET=localhost:50051 PROCESSOR_TARGET=localhost:50052
   METRICS="${METRICS:-orchestrator=http://localhost:9091/metrics,processor=http://localhost:9092/metrics,worker=http://localhost:9093/metrics,monitor=http://localhost:9094/metrics}"
-  for _ in $(seq 1 150); do
-    if java -cp "$BENCH" dev.docmesh.bench.BenchMain health "$TARGET" >/dev/null 2>&1 \
-       && java -cp "$BENCH" dev.docmesh.bench.BenchMain health "$PROCESSOR_TARGET" >/dev/null 2>&1; then break; fi
-    sleep 0.2
+  # all four answer health, or the one that died says why (e.g. a port already in use)
+  for port in 50051 50052 50053 50054; do
+    for i in $(seq 1 300); do
+      java -cp "$BENCH" dev.docmesh.bench.BenchMain health "localhost:$port" >/dev/null 2>&1 && break
+      for k in 0 1 2 3; do
+        if ! kill -0 "${pids[$k]}" 2>/dev/null; then
+          s=(orchestrator processor worker monitor); echo "${s[$k]} did not start:" >&2
+          tail -n 5 "$OUT/${s[$k]}.log" >&2; exit 4
+        fi
+      done
+      [ "$i" -lt 300 ] || { echo "localhost:$port not SERVING in time" >&2; exit 4; }
+      sleep 0.2
+    done
   done
 fi
 PROCESSOR_TARGET="${PROCESSOR_TARGET:-${TARGET%:*}:50052}"
