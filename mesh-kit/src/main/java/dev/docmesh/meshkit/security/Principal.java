@@ -21,9 +21,21 @@ public record Principal(String name, Set<String> roles) {
     return roles.contains(role);
   }
 
-  /** True when the caller may act on every job, not only on its own (operator, or auth off). */
+  /**
+   * True when the caller may read every job, not only its own: operator and monitor (and
+   * {@link #ANONYMOUS}, which holds every role).
+   */
   public boolean seesAllJobs() {
     return roles.contains(Roles.OPERATOR) || roles.contains(Roles.MONITOR);
+  }
+
+  /**
+   * The ownership rule of issue 14 for the orchestrator: a job owned by {@code owner} (the
+   * {@link #name()} of the principal that submitted it) is visible to its owner and to those
+   * who see all jobs; anyone else must get NOT_FOUND, exactly as for a missing job.
+   */
+  public boolean mayAccessJobOf(String owner) {
+    return seesAllJobs() || name.equals(owner);
   }
 
   @Override

@@ -105,6 +105,10 @@ public final class TokenStore {
     List<Entry> entries = new ArrayList<>();
     for (JsonNode t : tokens) {
       String name = text(t, "name");
+      if (t.get("sha256") != null && !t.get("sha256").isTextual()) {
+        // YAML reads an unquoted all-digit hash as a number and loses its digits
+        throw new IllegalArgumentException("token '" + name + "': quote the sha256 value (\"...\")");
+      }
       String hex = text(t, "sha256").toLowerCase(Locale.ROOT);
       if (!hex.matches("[0-9a-f]{64}")) {
         throw new IllegalArgumentException("token '" + name + "': sha256 must be 64 hex digits");
