@@ -52,7 +52,7 @@ final class DemoCommand implements Callable<Integer> {
     LocalMesh mesh = LocalMesh.start(dataDir, ephemeralPorts, System.getenv());
     boolean closed = false;
     try {
-      GlobalOptions target = new GlobalOptions();
+      GlobalOptions target = GlobalOptions.fromEnvironment();
       target.target = mesh.orchestratorTarget();
       target.monitorTarget = mesh.monitorTarget();
       target.processorTarget = mesh.processorTarget();

@@ -1,6 +1,7 @@
 package dev.docmesh.worker;
 
 import dev.docmesh.meshkit.metrics.MeshTelemetry;
+import dev.docmesh.meshkit.security.MeshChannels;
 import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
 import dev.docmesh.proto.orchestrator.v1.Task;
@@ -63,13 +64,13 @@ final class Worker implements AutoCloseable {
   private volatile WorkerState state = WorkerState.WORKER_STATE_RUNNING;
   private volatile Consumer<Boolean> servingSwitch = serving -> {};
 
-  Worker(WorkerConfig config, MeshTelemetry telemetry) {
+  Worker(WorkerConfig config, MeshTelemetry telemetry, MeshChannels channels) {
     this.config = config;
     this.metrics = new WorkerMetrics(telemetry.registry());
     this.orchestratorChannel =
-        Channels.open(config.orchestratorTarget(), TaskQueueServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
+        Channels.open(channels, config.orchestratorTarget(), TaskQueueServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
     this.processorChannel =
-        Channels.open(config.processorTarget(), ProcessorServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
+        Channels.open(channels, config.processorTarget(), ProcessorServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
     this.queueAsync = TaskQueueServiceGrpc.newStub(orchestratorChannel);
     this.breaker =
         new CircuitBreaker(

@@ -21,7 +21,7 @@ public final class WorkerMain {
 
   static void wire(MeshServer.Builder server, Env env) {
     WorkerConfig config = WorkerConfig.fromEnv(server.config(), env);
-    Worker worker = new Worker(config, server.telemetry());
+    Worker worker = new Worker(config, server.telemetry(), server.security().channels());
     server.addService(new WorkerServiceImpl(worker, config.shutdownGrace()));
     // polling starts once the server is up; draining turns its health NOT_SERVING
     server.afterStart(running -> worker.start(running::setServing));
