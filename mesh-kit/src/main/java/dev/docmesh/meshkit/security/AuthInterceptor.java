@@ -36,8 +36,13 @@ public final class AuthInterceptor implements ServerInterceptor {
     if (rule.isEmpty()) {
       return refuse(call, Errors.withReason(Status.Code.PERMISSION_DENIED, "NO_POLICY", method + " has no access policy: refused"));
     }
-    if (rule.get() instanceof Policy.Open || !authenticator.enabled()) {
+    if (!authenticator.enabled()) {
       return next.startCall(call, headers);
+    }
+    if (rule.get() instanceof Policy.Open) {
+      // open to all (health): the handler must not mistake the caller for ANONYMOUS, who holds every role
+      return Contexts.interceptCall(
+          Context.current().withValue(AuthContext.PRINCIPAL, Principal.UNAUTHENTICATED), call, headers, next);
     }
     Optional<Principal> principal =
         authenticator.authenticate(headers.get(AUTHORIZATION), call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));

@@ -13,6 +13,9 @@ public record Principal(String name, Set<String> roles) {
   /** The caller when authentication is off: every role, so everything keeps working. */
   public static final Principal ANONYMOUS = new Principal("anonymous", Roles.ALL);
 
+  /** The caller of an open RPC (health) while authentication is on: no roles at all. */
+  public static final Principal UNAUTHENTICATED = new Principal("unauthenticated", java.util.Set.of());
+
   public Principal {
     roles = Set.copyOf(roles);
   }
