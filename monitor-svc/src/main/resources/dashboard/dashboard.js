@@ -42,7 +42,10 @@ async function getJson(path) {
     const headers = token ? { Authorization: 'Bearer ' + token } : {};
     const r = await fetch(path, { cache: 'no-store', headers });
     if ((r.status === 401 || r.status === 403) && attempt < 2) {
-      if (!(await askToken(token !== null))) throw new Error(path + ': ' + r.status + ' (no token)');
+      // requests refused together ask once: a token entered meanwhile is simply retried
+      if (sessionStorage.getItem(TOKEN_KEY) === token && !(await askToken(token !== null))) {
+        throw new Error(path + ': ' + r.status + ' (no token)');
+      }
       continue;
     }
     if (!r.ok) throw new Error(path + ': ' + r.status);

@@ -1,5 +1,6 @@
 package dev.docmesh.monitor;
 
+import com.sun.net.httpserver.HttpHandler;
 import dev.docmesh.meshkit.config.Env;
 import dev.docmesh.meshkit.security.Roles;
 import dev.docmesh.meshkit.server.MeshServer;
@@ -86,8 +87,12 @@ public final class MonitorMain {
 
     server.addService(new MonitorServiceImpl(api, monitor));
     server.addHttpPage("/", dashboard.pages());
-    // the page and its assets are open (they hold no data); the data needs a token when auth is on
-    server.addHttpPage("/api/", server.security().http().protect(dashboard.json(), Roles.OPERATOR, Roles.MONITOR));
+    // the page and its assets are open (they hold no data); the data needs a token when auth is on:
+    // reads for operator and monitor, changes (silences) for operator only, as over gRPC
+    HttpHandler reads = server.security().http().protect(dashboard.json(), Roles.OPERATOR, Roles.MONITOR);
+    HttpHandler changes = server.security().http().protect(dashboard.json(), Roles.OPERATOR);
+    server.addHttpPage("/api/", exchange ->
+        ("GET".equals(exchange.getRequestMethod()) ? reads : changes).handle(exchange));
     server.beforeStop(monitor::endStreams);
     server.afterStop(
         () -> {
