@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
+import dev.docmesh.docgen.Corpus;
+import dev.docmesh.localmesh.LocalMesh;
 import dev.docmesh.meshkit.security.BearerToken;
 import dev.docmesh.meshkit.security.MeshChannels;
 import dev.docmesh.meshkit.security.MeshSecurity;
@@ -49,7 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SecureMeshTest {
   private static final Path CORPUS =
-      Path.of(System.getProperty("docmesh.corpus", "/work/shared/corpus")).resolve("pdf");
+      Corpus.pdfDir();
   private static final String FILE = "pdflatex-4-pages.pdf";
 
   @TempDir static Path dir;
@@ -74,7 +76,7 @@ class SecureMeshTest {
     // one certificate for the four services here; in a cluster each has its own (scripts/dev-certs.sh)
     env.put(MeshSecurity.AUTH_CERT_ROLES, "docmesh-mesh=worker+monitor");
     env.put(MeshSecurity.REFLECTION, "false");
-    mesh = LocalMesh.start(dir.resolve("data"), true, env);
+    mesh = LocalMesh.builder(dir.resolve("data")).ephemeralPorts(true).environment(env).start();
   }
 
   @AfterAll
@@ -146,7 +148,7 @@ class SecureMeshTest {
   void theMonitorStillSeesEveryInstanceOverMutualTls() {
     TlsFiles tls = new TlsFiles(Optional.of(laptop.cert()), Optional.of(laptop.key()), Optional.of(pki.caFile()), Duration.ofMinutes(1));
     ManagedChannel channel = new MeshChannels(tls, Optional.of(BearerToken.of(tokens.get("ops"))))
-        .forAddress("localhost", mesh.monitor.grpcPort()).build();
+        .forAddress("localhost", mesh.monitor().grpcPort()).build();
     try {
       var monitor = MonitorServiceGrpc.newBlockingStub(channel);
       await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
@@ -170,7 +172,7 @@ class SecureMeshTest {
   @Test
   void theDashboardDataNeedsAToken() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
-    URI status = URI.create("http://127.0.0.1:" + mesh.monitor.metricsPort() + "/api/status");
+    URI status = URI.create("http://127.0.0.1:" + mesh.monitor().metricsPort() + "/api/status");
     assertThat(http.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
         .isEqualTo(401);
     assertThat(http.send(HttpRequest.newBuilder(status).header("Authorization", "Bearer " + tokens.get("alice")).build(),
@@ -178,9 +180,9 @@ class SecureMeshTest {
     assertThat(http.send(HttpRequest.newBuilder(status).header("Authorization", "Bearer " + tokens.get("ops")).build(),
         HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
     // the page itself (no data) and the probes stay open
-    assertThat(Loopback.get(mesh.monitor.metricsPort(), "/").statusCode()).isEqualTo(200);
-    assertThat(Loopback.get(mesh.monitor.metricsPort(), "/healthz").statusCode()).isEqualTo(200);
-    assertThat(Loopback.get(mesh.orchestrator.metricsPort(), "/metrics").statusCode()).isEqualTo(200);
+    assertThat(Loopback.get(mesh.monitor().metricsPort(), "/").statusCode()).isEqualTo(200);
+    assertThat(Loopback.get(mesh.monitor().metricsPort(), "/healthz").statusCode()).isEqualTo(200);
+    assertThat(Loopback.get(mesh.orchestrator().metricsPort(), "/metrics").statusCode()).isEqualTo(200);
   }
 
   private static Struct expectedFacts(String file) throws Exception {
