@@ -146,6 +146,7 @@ final class TaskRun {
     try (Scope ignored = span.makeCurrent()) {
       heartbeater.start();
       Attempt attempt = attempt(heartbeater);
+      heartbeater.stopAndAwaitSent(); // no beat may follow the result
       Outcome outcome = settle(attempt);
       span.setAttribute("docmesh.outcome", outcome.label());
       if (outcome != Outcome.COMPLETED) {
