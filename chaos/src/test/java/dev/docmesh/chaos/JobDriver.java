@@ -5,6 +5,9 @@ import com.google.rpc.RetryInfo;
 import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
 import dev.docmesh.proto.orchestrator.v1.SubmitJobRequest;
 import dev.docmesh.proto.orchestrator.v1.SubmitJobResponse;
+import dev.docmesh.proto.orchestrator.v1.UploadDocumentRequest;
+import dev.docmesh.proto.orchestrator.v1.UploadDocumentResponse;
+import dev.docmesh.proto.orchestrator.v1.UploadHeader;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -55,11 +58,15 @@ final class JobDriver {
   /** Every error answer seen, by code and description, with a count (reported, and checked by some scenarios). */
   final Map<String, AtomicInteger> errors = new ConcurrentHashMap<>();
   private final AtomicInteger next = new AtomicInteger();
+  /** Documents uploaded beforehand (name to document id): their jobs are submitted by id. */
+  private final Map<String, String> uploaded = new ConcurrentHashMap<>();
+  private final OrchestratorServiceGrpc.OrchestratorServiceStub async;
   private final ExecutorService pool = Executors.newFixedThreadPool(4);
   private final List<Future<?>> running = new ArrayList<>();
 
   JobDriver(Mesh mesh, String scenario, boolean retryWhenFull) {
     this.stub = OrchestratorServiceGrpc.newBlockingStub(mesh.orchestratorChannel());
+    this.async = OrchestratorServiceGrpc.newStub(mesh.orchestratorChannel());
     this.prefix = scenario + "-" + Long.toHexString(System.nanoTime()) + "-";
     this.retryWhenFull = retryWhenFull;
   }
@@ -136,10 +143,44 @@ final class JobDriver {
     }
   }
 
+  /** Stores the documents with UploadDocument now; their later submits name them by id (no blob write then). */
+  void upload(List<Doc> docs) {
+    for (Doc d : docs) {
+      java.util.concurrent.CompletableFuture<String> id = new java.util.concurrent.CompletableFuture<>();
+      io.grpc.stub.StreamObserver<UploadDocumentRequest> up = async.withDeadlineAfter(30, TimeUnit.SECONDS)
+          .uploadDocument(new io.grpc.stub.StreamObserver<UploadDocumentResponse>() {
+            @Override
+            public void onNext(UploadDocumentResponse r) {
+              id.complete(r.getDocumentId());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              id.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {}
+          });
+      up.onNext(UploadDocumentRequest.newBuilder()
+          .setHeader(UploadHeader.newBuilder().setFilename(d.name()).setMediaType("application/pdf")).build());
+      up.onNext(UploadDocumentRequest.newBuilder().setChunk(d.bytes()).build());
+      up.onCompleted();
+      uploaded.put(d.name(), id.join());
+    }
+  }
+
   void submit(Doc doc) {
     String requestId = prefix + next.getAndIncrement();
-    SubmitJobRequest req = SubmitJobRequest.newBuilder().setContent(doc.bytes()).setFilename(doc.name())
-        .setMediaType("application/pdf").setRequestId(requestId).build();
+    SubmitJobRequest.Builder b = SubmitJobRequest.newBuilder().setFilename(doc.name())
+        .setMediaType("application/pdf").setRequestId(requestId);
+    String documentId = uploaded.get(doc.name());
+    if (documentId != null) {
+      b.setDocumentId(documentId);
+    } else {
+      b.setContent(doc.bytes());
+    }
+    SubmitJobRequest req = b.build();
     long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     boolean first = true;
     while (true) {
