@@ -75,11 +75,8 @@ class ChaosSuiteTest {
       docs.addAll(JobDriver.good());
       s.driver.submitAsync(docs, 4);
     }, s -> {
-      long first = s.inv.histories.values().stream().mapToLong(h -> Timestamps.toMillis(h.job().getCreateTime())).min().orElse(0);
-      long last = s.inv.histories.values().stream().mapToLong(h -> Timestamps.toMillis(h.job().getEndTime())).max().orElse(0);
-      capacity = s.row.succeeded / Math.max(0.001, (last - first) / 1000.0);
-      s.row.notes.add(String.format("capacity %.2f jobs/s (%d jobs, first submit -> last end %.1f s)", capacity,
-          s.row.succeeded, (last - first) / 1000.0));
+      capacity = throughput(s.inv);
+      s.row.notes.add(String.format("throughput %.2f jobs/s (%d jobs offered at once, cold JVMs)", capacity, s.row.succeeded));
       double stale = s.staleHeartbeats;
       if (stale > 0) {
         s.row.violations.add(stale + " Heartbeats answered FAILED_PRECONDITION in a fault-free run (beat after the result)");
@@ -282,23 +279,37 @@ class ChaosSuiteTest {
   @Test
   @Order(13)
   void overload() {
-    double c = capacity > 0 ? capacity : 2.0;
     int maxPendingTasks = 30;
+    double[] warm = new double[1];
     scenario("overload-2x", Mesh.Options.plain().orchestratorEnv(Map.of("DOCMESH_MAX_PENDING_TASKS", "" + maxPendingTasks)), s -> {
+      // capacity of this mesh: a closed loop that keeps the backlog at its limit (retrying a full queue every 100 ms), finished jobs a second
+      JobDriver warmup = new JobDriver(s.mesh, "overload-warmup", true);
+      warmup.fullRetryDelay = Duration.ofMillis(100);
+      List<JobDriver.Doc> docs = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        docs.addAll(JobDriver.good());
+      }
+      warmup.submitAsync(docs, 4).awaitSubmitted(Duration.ofMinutes(2));
+      Invariants probe = new Invariants();
+      probe.checkJobs(s.mesh, warmup.acknowledged, Duration.ofSeconds(120));
+      s.inv.violations.addAll(probe.violations);
+      warmup.close();
+      warm[0] = Math.max(0.5, warmThroughput(probe)); // the JIT needs the first half to settle
+      double c = warm[0];
+      s.driver.close();
       s.driver = new JobDriver(s.mesh, "overload", false);
       Watchers w = new Watchers(s);
       s.attachment = w;
       Duration interval = Duration.ofNanos((long) (1e9 / (2 * c)));
-      int count = (int) Math.min(400, Math.ceil(2 * c * 20));
-      s.row.notes.add(String.format("offered %d submits at %.1f/s (2 x baseline %.2f jobs/s), DOCMESH_MAX_PENDING_TASKS=%d",
-          count, 2 * c, c, maxPendingTasks));
+      int count = (int) Math.min(300, Math.ceil(2 * c * 15));
+      s.row.notes.add(String.format("saturated capacity %.2f jobs/s (last half of 60 jobs, closed loop; baseline cold %.2f); offered %d submits at %.1f/s for 15 s,"
+          + " DOCMESH_MAX_PENDING_TASKS=%d", c, capacity, count, 2 * c, maxPendingTasks));
       s.driver.submitAtRate(JobDriver.good(), count, interval);
     }, s -> {
       ((Watchers) s.attachment).check();
-      long first = s.inv.histories.values().stream().mapToLong(h -> Timestamps.toMillis(h.job().getCreateTime())).min().orElse(0);
-      long last = s.inv.histories.values().stream().mapToLong(h -> Timestamps.toMillis(h.job().getEndTime())).max().orElse(0);
-      double admitted = s.row.succeeded / Math.max(0.001, (last - first) / 1000.0);
-      s.row.notes.add(String.format("refused %d (RESOURCE_EXHAUSTED, %d with RetryInfo); admitted throughput %.2f jobs/s = %.0f%% of baseline",
+      double c = warm[0];
+      double admitted = throughput(s.inv);
+      s.row.notes.add(String.format("refused %d (RESOURCE_EXHAUSTED, %d with RetryInfo); admitted throughput %.2f jobs/s = %.0f%% of capacity",
           s.driver.refused.get(), s.driver.refusedWithRetryInfo.get(), admitted, 100 * admitted / c));
       if (s.driver.refused.get() == 0) {
         s.row.violations.add("the backlog limit was never reached: no RESOURCE_EXHAUSTED at 2x capacity");
@@ -306,10 +317,26 @@ class ChaosSuiteTest {
       if (s.driver.refusedWithRetryInfo.get() != s.driver.refused.get()) {
         s.row.violations.add("RESOURCE_EXHAUSTED without RetryInfo");
       }
-      if (capacity > 0 && admitted < 0.4 * c) {
-        s.row.violations.add(String.format("admitted throughput collapsed: %.2f jobs/s vs %.2f in the baseline", admitted, c));
+      // loose on purpose (a shared, loaded machine): catches a collapse, not a dip
+      if (admitted < 0.4 * c) {
+        s.row.violations.add(String.format("admitted throughput collapsed: %.2f jobs/s vs %.2f warm capacity", admitted, c));
       }
     });
+  }
+
+  /** Like {@link #throughput} over the second half of the completions only. */
+  private static double warmThroughput(Invariants inv) {
+    long[] ends = inv.histories.values().stream().filter(h -> h.job().getState() == JobState.JOB_STATE_SUCCEEDED)
+        .mapToLong(h -> Timestamps.toMillis(h.job().getEndTime())).sorted().toArray();
+    int from = ends.length / 2;
+    return ends.length - from < 2 ? 0 : (ends.length - 1 - from) / Math.max(0.001, (ends[ends.length - 1] - ends[from]) / 1000.0);
+  }
+
+  /** Jobs finished a second while saturated: completions between the first and the last job end. */
+  private static double throughput(Invariants inv) {
+    long[] ends = inv.histories.values().stream().filter(h -> h.job().getState() == JobState.JOB_STATE_SUCCEEDED)
+        .mapToLong(h -> Timestamps.toMillis(h.job().getEndTime())).sorted().toArray();
+    return ends.length < 2 ? 0 : (ends.length - 1) / Math.max(0.001, (ends[ends.length - 1] - ends[0]) / 1000.0);
   }
 
   // ------------------------------------------------------------------ machinery

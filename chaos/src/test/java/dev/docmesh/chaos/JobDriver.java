@@ -58,6 +58,8 @@ final class JobDriver {
   /** Every error answer seen, by code and description, with a count (reported, and checked by some scenarios). */
   final Map<String, AtomicInteger> errors = new ConcurrentHashMap<>();
   private final AtomicInteger next = new AtomicInteger();
+  /** When set, RESOURCE_EXHAUSTED is retried after this instead of the RetryInfo delay (to keep a mesh saturated). */
+  volatile Duration fullRetryDelay;
   /** Documents uploaded beforehand (name to document id): their jobs are submitted by id. */
   private final Map<String, String> uploaded = new ConcurrentHashMap<>();
   private final OrchestratorServiceGrpc.OrchestratorServiceStub async;
@@ -210,7 +212,9 @@ final class JobDriver {
             }
             return;
           }
-          if (retry != null) {
+          if (fullRetryDelay != null) {
+            delay = fullRetryDelay.toMillis();
+          } else if (retry != null) {
             delay = Math.max(delay, retry.getRetryDelay().getSeconds() * 1000 + retry.getRetryDelay().getNanos() / 1_000_000);
           }
         } else if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
