@@ -112,6 +112,10 @@ public final class JobEngine implements AutoCloseable {
         if (t.state == TaskState.TASK_STATE_READY) {
           ready.add(t, job.priority, now);
         }
+        // its worker may be alive and beating into the outage: give it one lease to reach us again
+        if (t.state == TaskState.TASK_STATE_LEASED && t.leaseExpire.isBefore(now.plus(config.leaseDuration()))) {
+          t.leaseExpire = now.plus(config.leaseDuration());
+        }
       }
     }
     log.info("engine started: {} unfinished jobs, {} pending tasks", active.size(), pendingTasks);
