@@ -418,10 +418,17 @@ class ChaosSuiteTest {
         if (h == null) {
           continue;
         }
-        JobEvent next = h.events().stream()
+        // the lease of the held attempt, then the stage's next move out of LEASED (a lease expiry is
+        // recorded under the attempt it starts, so match by order, not by attempt)
+        long leasedAt = h.events().stream()
             .filter(e -> e.hasTaskStateChanged() && e.getTaskStateChanged().getStage().equals(t.getStage())
-                && e.getTaskStateChanged().getFrom() == TaskState.TASK_STATE_LEASED
+                && e.getTaskStateChanged().getTo() == TaskState.TASK_STATE_LEASED
                 && e.getTaskStateChanged().getAttempt() == t.getAttempt())
+            .mapToLong(JobEvent::getSequence).findFirst().orElse(Long.MAX_VALUE);
+        JobEvent next = h.events().stream()
+            .filter(e -> e.getSequence() > leasedAt && e.hasTaskStateChanged()
+                && e.getTaskStateChanged().getStage().equals(t.getStage())
+                && e.getTaskStateChanged().getFrom() == TaskState.TASK_STATE_LEASED)
             .findFirst().orElse(null);
         if (next == null) {
           row.violations.add(t.getJobId() + "/" + t.getStage() + ": held at the stop, never left LEASED");
