@@ -88,6 +88,7 @@ public final class JobEngine implements AutoCloseable {
         if (t.is(TaskState.TASK_STATE_READY)) {
           dispatcher.index(job, t, now);
         }
+        t.extendRestoredLease(now.plus(config.leaseDuration()));
       }
     }
     log.info("engine started: {} unfinished jobs, {} pending tasks", jobs.size(), jobs.pendingTasks());

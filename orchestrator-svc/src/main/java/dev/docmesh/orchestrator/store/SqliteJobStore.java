@@ -437,9 +437,23 @@ public final class SqliteJobStore implements JobStore {
           writer.rollback();
         } catch (SQLException r) {
           e.addSuppressed(r);
+          beginAgain();
         }
         throw new StoreException("job store write failed: " + e.getMessage(), e);
       }
+    }
+  }
+
+  /**
+   * SQLite rolls a transaction back on its own after some errors (SQLITE_FULL, SQLITE_IOERR);
+   * the driver's rollback then fails and does not open the next transaction, so every later
+   * statement would commit on its own: a job half-saved would be durable. Open it here.
+   */
+  private void beginAgain() {
+    try (java.sql.Statement st = writer.createStatement()) {
+      st.execute("BEGIN");
+    } catch (SQLException ignored) {
+      // still inside a transaction: nothing to restore
     }
   }
 
