@@ -20,4 +20,9 @@ class MonitorServerTest {
       StandardServerChecks.assertGracefulShutdown(server);
     }
   }
+
+  @Test
+  void aBadSettingStopsTheProcessWithExitCodeTwo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    dev.docmesh.meshkit.testing.ServiceProcess.assertBadSettingExitsTwo(MonitorMain.class, "DOCMESH_MONITOR_DOWN_AFTER", "soon", dir);
+  }
 }

@@ -26,4 +26,9 @@ class OrchestratorServerTest {
       StandardServerChecks.assertGracefulShutdown(server);
     }
   }
+
+  @Test
+  void aBadSettingStopsTheProcessWithExitCodeTwo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    dev.docmesh.meshkit.testing.ServiceProcess.assertBadSettingExitsTwo(OrchestratorMain.class, "DOCMESH_POLL_WAIT", "a while", dir);
+  }
 }

@@ -22,4 +22,9 @@ class ProcessorServerTest {
       StandardServerChecks.assertGracefulShutdown(server);
     }
   }
+
+  @Test
+  void aBadSettingStopsTheProcessWithExitCodeTwo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    dev.docmesh.meshkit.testing.ServiceProcess.assertBadSettingExitsTwo(ProcessorMain.class, "DOCMESH_PROCESSOR_MAX_PAGES", "many", dir);
+  }
 }

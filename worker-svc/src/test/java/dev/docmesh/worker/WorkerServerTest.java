@@ -21,4 +21,9 @@ class WorkerServerTest {
       StandardServerChecks.assertGracefulShutdown(server);
     }
   }
+
+  @Test
+  void aBadSettingStopsTheProcessWithExitCodeTwo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    dev.docmesh.meshkit.testing.ServiceProcess.assertBadSettingExitsTwo(WorkerMain.class, "DOCMESH_WORKER_SLOTS", "none", dir);
+  }
 }
