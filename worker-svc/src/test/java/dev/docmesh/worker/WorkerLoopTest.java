@@ -140,9 +140,12 @@ class WorkerLoopTest {
         mesh.queue.heartbeats.stream().filter(b -> b.request().hasProgress()).toList();
     // 100 progress events over about a second became a handful of beats, at least 300 ms apart
     assertThat(withProgress).hasSizeBetween(2, 20);
+    // Rate-limited to one per 300 ms: over the span they arrived in, no more than span/interval + 1
+    // (+1 for a beat delayed in transit arriving close to the next; receipt gaps alone jitter under load).
+    long spanMs = TimeUnit.NANOSECONDS.toMillis(
+        withProgress.get(withProgress.size() - 1).nanos() - withProgress.get(0).nanos());
+    assertThat(withProgress.size()).as("progress beats over %s ms", spanMs).isLessThanOrEqualTo((int) (spanMs / 300) + 2);
     for (int i = 1; i < withProgress.size(); i++) {
-      assertThat(withProgress.get(i).nanos() - withProgress.get(i - 1).nanos())
-          .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(250));
       assertThat(withProgress.get(i).request().getProgress().getDone())
           .isGreaterThan(withProgress.get(i - 1).request().getProgress().getDone());
     }
