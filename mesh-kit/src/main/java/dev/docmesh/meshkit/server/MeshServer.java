@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A production gRPC server as every docmesh service runs it: keepalive and connection-age
  * limits, message size limit, standard health (the empty name and every service name),
- * reflection v1 and v1alpha, metrics and tracing interceptors, {@code TelemetryService}, the
+ * reflection v1 and v1alpha (including the google.rpc error details), metrics and tracing interceptors, {@code TelemetryService}, the
  * HTTP metrics port, and a graceful shutdown that turns health NOT_SERVING first.
  */
 public final class MeshServer implements AutoCloseable {
@@ -77,7 +77,7 @@ public final class MeshServer implements AutoCloseable {
             .maxConnectionAgeGrace(config.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS)
             .addService(health.getHealthService());
     if (security.reflection()) {
-      nb.addService(ProtoReflectionServiceV1.newInstance()).addService(legacyReflection());
+      nb.addService(ProtoReflectionServiceV1.newInstance()).addService(legacyReflection()).addService(ErrorDetailsReflection.definition());
     }
     services.forEach(nb::addService);
     warnUnguarded(services);
