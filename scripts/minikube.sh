@@ -169,7 +169,7 @@ load_scenarios() {
   for f in k8s/components/load/ghz/*.json; do basename "$f" .json; done
 }
 
-LOGS_PID=
+LOGS_PID= LOAD_DIR=
 load() {
   need_cluster
   need minikube "https://minikube.sigs.k8s.io/docs/start/"
@@ -182,7 +182,8 @@ load() {
     grep -qx "$s" <<<"$all" || die "no scenario '$s' (one of: $(tr '\n' ' ' <<<"$all"))"
   done
   dir=$(mktemp -d)
-  trap 'rm -rf "$dir"; [ -z "$LOGS_PID" ] || kill "$LOGS_PID" 2>/dev/null || true' EXIT
+  LOAD_DIR=$dir
+  trap 'rm -rf "$LOAD_DIR"; [ -z "$LOGS_PID" ] || kill "$LOGS_PID" 2>/dev/null || true' EXIT
 
   say "building docmesh-ghz:dev (ghz + grpcurl) inside Minikube"
   run minikube -p "$PROFILE" image build -t docmesh-ghz:dev k8s/components/load
