@@ -43,6 +43,7 @@ step "running them as k8s/overlays/minikube declares"
 rendered=$(mktemp --suffix=.yaml)
 trap 'rm -f "$rendered"' EXIT
 kubectl kustomize k8s/overlays/minikube >"$rendered"
+# the end-to-end PDF comes from the corpus docgen's Corpus locates ($DOCMESH_CORPUS_DIR, else ../shared/corpus)
 java -cp cli/target/cli.jar containers/ContainerCheck.java --manifests "$rendered" --base "$base" \
-  --corpus "${DOCMESH_CORPUS:-/work/shared/corpus}/pdf" --replicas processor=2
+  --replicas processor=2
 step "done"
