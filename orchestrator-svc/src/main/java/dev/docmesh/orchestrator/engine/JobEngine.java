@@ -102,14 +102,14 @@ public final class JobEngine implements AutoCloseable {
 
   // ---------------------------------------------------------------- jobs
 
-  /** The job made for {@code spec}, or the one an earlier submit with the same request id made. */
+  /** The job made for {@code spec}, or the one an earlier submit by the same owner with the same request id made. */
   public SubmitResult submit(NewJob spec) {
     return committer.afterDurable(submitLocked(spec));
   }
 
   private synchronized SubmitResult submitLocked(NewJob spec) {
     if (!spec.requestId().isEmpty()) {
-      Optional<String> existing = store.jobIdForRequest(spec.requestId());
+      Optional<String> existing = store.jobIdForRequest(spec.owner(), spec.requestId());
       if (existing.isPresent()) {
         return new SubmitResult(record(existing.get()).toProto(), true);
       }
@@ -122,7 +122,7 @@ public final class JobEngine implements AutoCloseable {
     Instant now = clock.instant();
     JobRecord job = new JobRecord(Ids.newJobId(now), spec.pipelineName(), spec.pipeline(), spec.topologicalStages(),
         spec.document(), spec.labels(), spec.priority(), spec.requestId(), now, spec.traceparent(), spec.tracestate(),
-        spec.password());
+        spec.password(), spec.owner());
     List<TaskRecord> roots = job.create(now);
     committer.insert(job);
     for (TaskRecord t : roots) {

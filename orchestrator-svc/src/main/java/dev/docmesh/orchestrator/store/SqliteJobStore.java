@@ -77,8 +77,8 @@ public final class SqliteJobStore implements JobStore {
   public void insert(JobRecord job) {
     write(c -> {
       try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, end_ms, job, pipeline_def, password, tracestate)"
-              + " VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
+          "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, end_ms, job, pipeline_def, password, tracestate,"
+              + " owner) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) {
         ps.setString(1, job.id());
         if (job.requestId().isEmpty()) {
           ps.setNull(2, Types.VARCHAR);
@@ -94,6 +94,7 @@ public final class SqliteJobStore implements JobStore {
         ps.setBytes(9, job.pipeline().toByteArray());
         ps.setString(10, job.password());
         ps.setString(11, job.tracestate());
+        ps.setString(12, job.owner());
         ps.executeUpdate();
       }
       if (!job.labels().isEmpty()) {
@@ -231,10 +232,11 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public Optional<String> jobIdForRequest(String requestId) {
+  public Optional<String> jobIdForRequest(String owner, String requestId) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT id FROM jobs WHERE request_id = ?")) {
-        ps.setString(1, requestId);
+      try (PreparedStatement ps = c.prepareStatement("SELECT id FROM jobs WHERE owner = ? AND request_id = ?")) {
+        ps.setString(1, owner);
+        ps.setString(2, requestId);
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
         }
@@ -280,9 +282,14 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public List<Job> list(Set<JobState> states, Map<String, String> labels, String pipeline, String afterJobId, int limit) {
+  public List<Job> list(Set<JobState> states, Map<String, String> labels, String pipeline, Optional<String> owner,
+      String afterJobId, int limit) {
     StringBuilder sql = new StringBuilder("SELECT job FROM jobs j WHERE 1=1");
     List<Object> args = new ArrayList<>();
+    if (owner.isPresent()) {
+      sql.append(" AND owner = ?");
+      args.add(owner.get());
+    }
     if (!states.isEmpty()) {
       sql.append(" AND state IN (").append("?,".repeat(states.size() - 1)).append("?)");
       states.forEach(s -> args.add(s.getNumber()));
@@ -346,6 +353,33 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
+  public void addUploader(String documentId, String principal) {
+    write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO document_uploaders (document_id, principal) VALUES (?,?) ON CONFLICT DO NOTHING")) {
+        ps.setString(1, documentId);
+        ps.setString(2, principal);
+        ps.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public boolean mayUseDocument(String documentId, String principal) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT EXISTS (SELECT 1 FROM document_uploaders WHERE document_id = ?1 AND principal = ?2)"
+              + " OR EXISTS (SELECT 1 FROM jobs WHERE document_id = ?1 AND owner = ?2)")) {
+        ps.setString(1, documentId);
+        ps.setString(2, principal);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() && rs.getBoolean(1);
+        }
+      }
+    });
+  }
+
+  @Override
   public List<String> expire(Instant cutoff) {
     List<String> deletedDocs = new ArrayList<>();
     write(c -> {
@@ -363,6 +397,7 @@ public final class SqliteJobStore implements JobStore {
             deletedDocs.add(rs.getString(1));
           }
         }
+        st.executeUpdate("DELETE FROM document_uploaders WHERE document_id IN (" + unused + ")");
         st.executeUpdate("DELETE FROM documents WHERE id IN (" + unused + ")");
       }
     });
