@@ -74,7 +74,7 @@ public final class JobEngine implements AutoCloseable {
     this.streamExecutor = streamExecutor;
     ReadyQueue ready = new ReadyQueue();
     this.jobs = new JobTable(store);
-    this.committer = new Committer(store, commits, hub, metrics, jobs, ready);
+    this.committer = new Committer(store, commits, hub, metrics, jobs, ready, streamExecutor);
     this.dispatcher = new Dispatcher(this, config, store, jobs, committer, ready, metrics, clock, timer);
     this.sweeper = new Sweeper(config, store, blobs, jobs, dispatcher, this::endAttempt);
   }
@@ -188,7 +188,12 @@ public final class JobEngine implements AutoCloseable {
 
   /** Extends the lease of a task; {@code progress} may be null. */
   public Lease heartbeat(String taskId, String leaseToken, Progress progress) {
-    return committer.afterDurable(heartbeatLocked(taskId, leaseToken, progress));
+    Lease lease = heartbeatLocked(taskId, leaseToken, progress);
+    // Answered without waiting for the fsync: a renewal lost with the OS only shortens the lease (the
+    // worker's token then turns stale). Its progress event reaches watchers once a background fsync covers it.
+    committer.runCommitted();
+    committer.syncSoon();
+    return lease;
   }
 
   private synchronized Lease heartbeatLocked(String taskId, String leaseToken, Progress progress) {
