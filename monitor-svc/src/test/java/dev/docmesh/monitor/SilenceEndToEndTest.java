@@ -169,7 +169,7 @@ class SilenceEndToEndTest {
     int sinceEnd = webhook.payloads(RULE, "firing").size();
     clock.advance(SILENCE);
     JsonNode resumed =
-        await().atMost(WAIT)
+        await("the held-back alert notified once the silence has ended").atMost(WAIT)
             .until(() -> payloadsSince(sinceEnd).stream().filter(p -> instances(p).contains(silenced)).findFirst(), Optional::isPresent)
             .orElseThrow();
     assertThat(instances(resumed)).containsExactlyInAnyOrder(silenced, witness);
@@ -183,7 +183,7 @@ class SilenceEndToEndTest {
   private List<String> repeatAfterMoving(Duration by, String instance) {
     int since = webhook.payloads(RULE, "firing").size();
     clock.advance(by);
-    return await().atMost(WAIT)
+    return await("a firing call for " + instance + " after the clock moved " + by).atMost(WAIT)
         .until(() -> callsSince(since).stream().filter(c -> c.contains(instance)).findFirst(), Optional::isPresent)
         .orElseThrow();
   }
