@@ -35,8 +35,11 @@ final class Committer {
   private final OrchestratorMetrics metrics;
   private final JobTable jobs;
   private final ReadyQueue ready;
+  private final JobTracing tracing;
 
-  Committer(JobStore store, GroupCommit commits, EventHub hub, OrchestratorMetrics metrics, JobTable jobs, ReadyQueue ready) {
+  Committer(JobStore store, GroupCommit commits, EventHub hub, OrchestratorMetrics metrics, JobTable jobs, ReadyQueue ready,
+      JobTracing tracing) {
+    this.tracing = tracing;
     this.store = store;
     this.commits = commits;
     this.hub = hub;
@@ -68,6 +71,7 @@ final class Committer {
     jobs.track(job);
     if (job.isTerminal()) {
       metrics.jobFinished(job.pipelineName(), stateLabel(job.state()), Duration.between(job.createTime(), job.endTime()));
+      tracing.ended(job.id(), stateLabel(job.state()));
     }
     if (job.changedState()) {
       metrics.jobEntered(job.pipelineName(), stateLabel(job.state()));
