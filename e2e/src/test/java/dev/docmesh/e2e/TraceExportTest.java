@@ -6,13 +6,17 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import dev.docmesh.docgen.Corpus;
 import dev.docmesh.localmesh.LocalMesh;
+import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.testing.Loopback;
+import dev.docmesh.orchestrator.OrchestratorMain;
+import dev.docmesh.processor.ProcessorMain;
 import dev.docmesh.proto.orchestrator.v1.GetJobRequest;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobState;
 import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
 import dev.docmesh.proto.orchestrator.v1.StageStatus;
 import dev.docmesh.proto.orchestrator.v1.SubmitJobRequest;
+import dev.docmesh.worker.WorkerMain;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -56,6 +60,7 @@ class TraceExportTest {
   private Server collector;
   private LocalMesh mesh;
   private ManagedChannel channel;
+  private final List<MeshServer> servers = new java.util.ArrayList<>();
 
   /** One span with the resource it came with. */
   record Received(Resource resource, Span span) {
@@ -111,6 +116,7 @@ class TraceExportTest {
     if (mesh != null) {
       mesh.close();
     }
+    servers.forEach(MeshServer::close);
     collector.shutdownNow().awaitTermination();
   }
 
@@ -118,12 +124,7 @@ class TraceExportTest {
   void oneJobIsOneTraceAcrossOrchestratorWorkerAndProcessor() {
     mesh =
         LocalMesh.builder(dataDir)
-            .environment(Map.of(
-                "DOCMESH_SHUTDOWN_GRACE", "5s",
-                "OTEL_TRACES_EXPORTER", "otlp",
-                "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + collector.getPort(),
-                "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc",
-                "OTEL_BSP_SCHEDULE_DELAY", "100"))
+            .environment(with(otel(), "DOCMESH_SHUTDOWN_GRACE", "5s"))
             .ephemeralPorts(true)
             .orchestratorEnv(Map.of(
                 "DOCMESH_DATA_DIR", dataDir.toString(),
@@ -137,7 +138,7 @@ class TraceExportTest {
     var jobs = OrchestratorServiceGrpc.newBlockingStub(channel);
 
     String id = jobs.submitJob(SubmitJobRequest.newBuilder()
-            .setContent(com.google.protobuf.ByteString.copyFrom(Corpus.read(FILE)))
+            .setContent(ByteString.copyFrom(Corpus.read(FILE)))
             .setFilename(FILE)
             .setMediaType("application/pdf")
             .setPipeline("pdf-standard")
@@ -214,10 +215,81 @@ class TraceExportTest {
             .containsAll(Set.of("docmesh-orchestrator", "docmesh-worker", "docmesh-processor", "docmesh-monitor")));
   }
 
+  @Test
+  void aJobThatOutlivesItsOrchestratorKeepsItsTraceAcrossTheRestart() {
+    Map<String, String> orchestratorEnv = with(otel(), "DOCMESH_DATA_DIR", dataDir.toString(),
+        "DOCMESH_SQLITE_SYNCHRONOUS", "NORMAL");
+    MeshServer first = OrchestratorMain.start(Loopback.env(orchestratorEnv));
+    servers.add(first);
+    String id;
+    ManagedChannel c = Loopback.channel(first.grpcPort());
+    try {
+      id = OrchestratorServiceGrpc.newBlockingStub(c).submitJob(SubmitJobRequest.newBuilder()
+              .setContent(ByteString.copyFrom(Corpus.read(FILE))).setFilename(FILE).setMediaType("application/pdf")
+              .setPipeline("pdf-standard").build())
+          .getJob().getId();
+    } finally {
+      c.shutdownNow();
+    }
+    first.close(); // no worker yet: the job is still queued
+    servers.remove(first);
+
+    MeshServer second = OrchestratorMain.start(Loopback.env(orchestratorEnv));
+    servers.add(second);
+    MeshServer processor = ProcessorMain.start(Loopback.env(otel()));
+    servers.add(processor);
+    Map<String, String> worker = with(otel(),
+        "DOCMESH_ORCHESTRATOR_TARGET", "dns:///127.0.0.1:" + second.grpcPort(),
+        "DOCMESH_PROCESSOR_TARGET", "dns:///127.0.0.1:" + processor.grpcPort());
+    servers.add(WorkerMain.start(Loopback.env(with(worker, "DOCMESH_WORKER_POLL_WAIT", "2s"))));
+    channel = Loopback.channel(second.grpcPort());
+    var jobs = OrchestratorServiceGrpc.newBlockingStub(channel);
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        .until(() -> RealMesh.TERMINAL.contains(jobs.getJob(GetJobRequest.newBuilder().setJobId(id).build()).getJob().getState()));
+    Job job = jobs.getJob(GetJobRequest.newBuilder().setJobId(id).build()).getJob();
+    assertThat(job.getState()).as("%s", job.getError()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+        .until(() -> jobSpans(id).size() == 2 && named(jobSpans(id).get(0).span().getTraceId(), "task ").size() == job.getStagesCount());
+    Received before = jobSpans(id).stream().filter(r -> r.attribute("docmesh.job.resumed").isEmpty()).findFirst().orElseThrow();
+    Received after = jobSpans(id).stream().filter(r -> r.attribute("docmesh.job.resumed").isPresent()).findFirst().orElseThrow();
+    // the first process ended its span at shutdown, without a final state
+    assertThat(before.attribute("docmesh.job.open_at_shutdown")).contains("true");
+    assertThat(before.attribute("docmesh.job.state")).isEmpty();
+    // the next one resumed it under the stored context and saw the end
+    assertThat(after.span().getTraceId()).isEqualTo(before.span().getTraceId());
+    assertThat(after.span().getParentSpanId()).isEqualTo(before.span().getSpanId());
+    assertThat(after.attribute("docmesh.job.state")).contains("succeeded");
+    // the tasks carry the stored context: children of the first job span
+    assertThat(named(before.span().getTraceId(), "task "))
+        .allSatisfy(t -> assertThat(t.span().getParentSpanId()).isEqualTo(before.span().getSpanId()));
+  }
+
+  /** Every service exports to the collector, in batches 100 ms apart. */
+  private Map<String, String> otel() {
+    return Map.of(
+        "OTEL_TRACES_EXPORTER", "otlp",
+        "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + collector.getPort(),
+        "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc",
+        "OTEL_BSP_SCHEDULE_DELAY", "100");
+  }
+
+  private static Map<String, String> with(Map<String, String> base, String... keyValues) {
+    Map<String, String> m = new HashMap<>(base);
+    for (int i = 0; i < keyValues.length; i += 2) {
+      m.put(keyValues[i], keyValues[i + 1]);
+    }
+    return m;
+  }
+
   private Optional<Received> jobSpan(String jobId) {
+    return jobSpans(jobId).stream().findFirst();
+  }
+
+  private List<Received> jobSpans(String jobId) {
     return received.stream()
         .filter(r -> r.span().getName().startsWith("job ") && r.attribute("docmesh.job.id").orElse("").equals(jobId))
-        .findFirst();
+        .toList();
   }
 
   private List<Received> inTrace(ByteString trace) {
