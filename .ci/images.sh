@@ -5,6 +5,8 @@
 # overlay declares (containers/ContainerCheck.java): securityContext, env, ports, volumes, probes,
 # one corpus PDF end to end over two processor pods, SIGTERM within terminationGracePeriodSeconds,
 # image facts.
+#   .ci/images.sh [--base-only]   (--base-only: install podman and make the base, nothing else;
+#                                  .ci/run starts it early, in the background)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then exec sudo -E "$0" "$@"; fi  # debootstrap, chroot, rootful podman
@@ -27,6 +29,10 @@ export CONTAINERS_CONF="$PWD/.ci/containers.conf"
 step "JRE 17 base image (debootstrap, cached in .ci/.cache)"
 base=localhost/jre17:bookworm
 DOCMESH_BASE_CACHE="$PWD/.ci/.cache" containers/base-image.sh "$base"
+if [ "${1:-}" = "--base-only" ]; then
+  step "base ready"
+  exit 0
+fi
 
 if [ ! -f cli/target/cli.jar ]; then
   step "runnable jars (mvn package)"
@@ -43,6 +49,7 @@ step "running them as k8s/overlays/minikube declares"
 rendered=$(mktemp --suffix=.yaml)
 trap 'rm -f "$rendered"' EXIT
 kubectl kustomize k8s/overlays/minikube >"$rendered"
+# the end-to-end PDF comes from the corpus docgen's Corpus locates ($DOCMESH_CORPUS_DIR, else ../shared/corpus)
 java -cp cli/target/cli.jar containers/ContainerCheck.java --manifests "$rendered" --base "$base" \
-  --corpus "${DOCMESH_CORPUS:-/work/shared/corpus}/pdf" --replicas processor=2
+  --replicas processor=2
 step "done"

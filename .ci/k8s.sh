@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI: the Kubernetes manifests (issue 10), before `mvn -B verify` runs deploy-tests.
 #  - installs Debian's prometheus + prometheus-alertmanager (promtool, amtool) if missing;
-#  - renders base, every overlay and every component with kubectl kustomize (fails fast);
+#  - renders base and every overlay, alone and with the load component (fails fast; the
+#    components render within the overlays, and on their own in deploy-tests);
 #  - promtool/amtool on the monitoring component's files;
 #  - marks the tools as required, so deploy-tests FAIL instead of skipping the Prometheus and
 #    Alertmanager tests (deploy-tests/target/require-prometheus, same as -Ddocmesh.require.prometheus=true).
@@ -34,6 +35,15 @@ trap 'rm -rf "$out"' EXIT
 for d in k8s/base k8s/overlays/*/; do
   kubectl kustomize "$d" >"$out/rendered.yaml" || { echo "k8s: $d does not render"; exit 1; }
   echo "    $d: $(grep -c '^kind:' "$out/rendered.yaml") objects"
+done
+step "kubectl kustomize: each overlay + the load component (as scripts/minikube.sh load composes them)"
+for d in k8s/overlays/*/; do
+  mkdir -p "$out/load"
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - %s\ncomponents:\n  - %s\n' \
+    "$(realpath --relative-to="$out/load" "$d")" "$(realpath --relative-to="$out/load" k8s/components/load)" \
+    >"$out/load/kustomization.yaml"
+  kubectl kustomize "$out/load" >"$out/rendered.yaml" || { echo "k8s: $d with components/load does not render"; exit 1; }
+  echo "    $d + components/load: $(grep -c '^kind:' "$out/rendered.yaml") objects"
 done
 
 step "promtool / amtool on the monitoring component"

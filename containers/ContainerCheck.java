@@ -63,7 +63,7 @@ import java.util.regex.Pattern;
  * service.
  *
  * <p>Run (CI: .ci/images.sh): {@code java -cp cli/target/cli.jar containers/ContainerCheck.java
- * --manifests RENDERED.yaml --base localhost/jre17:bookworm --corpus /work/shared/corpus/pdf
+ * --manifests RENDERED.yaml --base localhost/jre17:bookworm [--corpus PDF_DIR]
  * [--replicas processor=2]}. Each pod gets its own address on a private podman network where
  * every Service name that selects it (short and FQDN) resolves to it, so the manifests' own ports
  * and DNS names are used unchanged; Services of images not run here (Jaeger, Alertmanager) that
@@ -150,8 +150,11 @@ public class ContainerCheck {
     }
     for (Pod p : pods) checkRuntime(p);
 
-    if (opts.containsKey("corpus") && orchestrator != null) {
-      endToEnd(orchestrator, Path.of(opts.get("corpus")), opts.getOrDefault("pdf", "pdflatex-4-pages.pdf"));
+    if (orchestrator != null) {
+      // --corpus DIR (a directory of PDFs with expected.json), else the project's corpus locator
+      // (dev.docmesh.docgen.Corpus: $DOCMESH_CORPUS_DIR, else ../shared/corpus next to the repository)
+      Path corpus = opts.containsKey("corpus") ? Path.of(opts.get("corpus")) : dev.docmesh.docgen.Corpus.pdfDir();
+      endToEnd(orchestrator, corpus, opts.getOrDefault("pdf", "pdflatex-4-pages.pdf"));
       processorSpread(pods);
     }
     monitorSeesEveryPod(pods);

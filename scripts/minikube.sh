@@ -5,7 +5,8 @@
 #   scripts/minikube.sh build    build the four images into Minikube (scripts/images.sh, builder minikube)
 #   scripts/minikube.sh deploy   kubectl apply -k k8s/overlays/$DOCMESH_OVERLAY, wait for every rollout
 #   scripts/minikube.sh smoke    port-forward; grpcurl list + health; one job end to end (WatchJob to its end)
-#   scripts/minikube.sh load     run the load component's ghz Job(s) in the cluster, print their summary
+#   scripts/minikube.sh load [SCENARIO...]   ghz in the cluster (k8s/components/load): build docmesh-ghz:dev,
+#                                run each Job to its report, copy /results, print the summary
 #   scripts/minikube.sh keda     install KEDA (then DOCMESH_OVERLAY=minikube-keda scripts/minikube.sh deploy)
 #   scripts/minikube.sh ui       port-forward the dashboards: monitor, Grafana, Prometheus, Alertmanager, Jaeger
 #   scripts/minikube.sh down     delete the deployment and stop Minikube (DOCMESH_MINIKUBE_DELETE=1: delete it)
@@ -20,6 +21,9 @@
 #                            sleep action need 1.30 or later)
 #   KEDA_VERSION             KEDA release for `keda` (default 2.16.1)
 #   DOCMESH_SMOKE_PDF        PDF for `smoke` (default: one generated with ./docmesh generate)
+#   DOCMESH_LOAD_OUT         results directory for `load` (default load-tests/results/k8s-<UTC time>)
+#   DOCMESH_LOAD_TIMEOUT     seconds a scenario may take to its report (default 900)
+#   DOCMESH_LOAD_START_TIMEOUT  how long a ghz pod may take to start running (default 300s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -158,42 +162,109 @@ smoke() {
   say "smoke test passed"
 }
 
+# The load component's scenarios: one suspended Job ghz-NAME a config k8s/components/load/ghz/NAME.json
+# (deploy-tests keep the two lists equal).
+load_scenarios() {
+  local f
+  for f in k8s/components/load/ghz/*.json; do basename "$f" .json; done
+}
+
+LOGS_PID= LOAD_DIR=
 load() {
   need_cluster
-  [ -d k8s/components/load ] || die "k8s/components/load is not in this checkout (the load-tests work)"
-  local dir rendered jobs
+  need minikube "https://minikube.sigs.k8s.io/docs/start/"
+  [ -d k8s/components/load ] || die "k8s/components/load is not in this checkout"
+  [ -d "k8s/overlays/$OVERLAY" ] || die "no overlay k8s/overlays/$OVERLAY"
+  local all chosen=("$@") s dir rendered out
+  all=$(load_scenarios)
+  [ ${#chosen[@]} -gt 0 ] || mapfile -t chosen <<<"$all"
+  for s in "${chosen[@]}"; do
+    grep -qx "$s" <<<"$all" || die "no scenario '$s' (one of: $(tr '\n' ' ' <<<"$all"))"
+  done
   dir=$(mktemp -d)
-  rendered="$dir/rendered.yaml"
-  # the load component on top of the deployed overlay, without redeploying the rest
+  LOAD_DIR=$dir
+  trap 'rm -rf "$LOAD_DIR"; [ -z "$LOGS_PID" ] || kill "$LOGS_PID" 2>/dev/null || true' EXIT
+
+  say "building docmesh-ghz:dev (ghz + grpcurl) inside Minikube"
+  run minikube -p "$PROFILE" image build -t docmesh-ghz:dev k8s/components/load
+
+  # The deployed overlay with the load component (kustomize takes relative paths only); only the
+  # component's objects are applied (label app.kubernetes.io/component=load), the mesh stays as deployed.
   cat >"$dir/kustomization.yaml" <<EOF
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
-namespace: $NS
 resources:
-  - $PWD/k8s/overlays/$OVERLAY
+  - $(realpath --relative-to="$dir" "k8s/overlays/$OVERLAY")
 components:
-  - $PWD/k8s/components/load
+  - $(realpath --relative-to="$dir" k8s/components/load)
 EOF
-  say "rendering the load component with k8s/overlays/$OVERLAY"
+  rendered="$dir/rendered.yaml"
+  say "rendering k8s/overlays/$OVERLAY with k8s/components/load"
   run kubectl kustomize "$dir" -o "$rendered"
-  jobs=$(awk '/^kind: Job$/{j=1} j&&/^  name:/{print $2; j=0}' "$rendered")
-  [ -n "$jobs" ] || die "the load component renders no Job"
-  for j in $jobs; do
-    say "job/$j (a Job's pod template cannot change: the old run is deleted first)"
-    run kubectl -n "$NS" delete job "$j" --ignore-not-found --wait=true
+  say "the ghz Jobs of an earlier run go first (a Job's pod template cannot change)"
+  run kubectl -n "$NS" delete job -l app.kubernetes.io/name=ghz --ignore-not-found --wait=true
+  say "applying the load component (suspended Jobs, ghz ConfigMaps, ghz -> processor NetworkPolicies)"
+  run kubectl apply -f "$rendered" -l app.kubernetes.io/component=load
+
+  out=${DOCMESH_LOAD_OUT:-load-tests/results/k8s-$(date -u +%Y%m%dT%H%M%SZ)}
+  mkdir -p "$out"
+  {
+    echo "ghz in Minikube (profile $PROFILE, overlay $OVERLAY, context $(kubectl config current-context)), $(date -u '+%Y-%m-%d %H:%M UTC'), git $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+    echo "server CPU: n/a here (the services' /metrics are not sampled in the cluster; load-tests/run.sh does it locally)"
+  } >"$out/run.txt"
+  for s in "${chosen[@]}"; do
+    load_one "$s" "$out"
   done
-  say "applying (Jobs and whatever the component adds)"
-  run kubectl apply -f "$rendered"
-  for j in $jobs; do
-    say "waiting for job/$j"
-    if ! run kubectl -n "$NS" wait --for=condition=complete "job/$j" --timeout="${DOCMESH_LOAD_TIMEOUT:-900s}"; then
-      kubectl -n "$NS" logs "job/$j" --tail=50 || true
-      die "job/$j did not complete"
-    fi
-    say "summary of job/$j"
-    run kubectl -n "$NS" logs "job/$j"
-  done
+
+  say "summary (docmesh-bench.jar report: summary.md and latency.png from the ghz JSON)"
+  if [ ! -f load-tests/target/docmesh-bench.jar ]; then
+    run mvn -B -q -pl load-tests -am -DskipTests package
+  fi
+  run java -jar load-tests/target/docmesh-bench.jar report "$out"
+  cat "$out/summary.md"
   run kubectl -n "$NS" get hpa
+}
+
+# load_one NAME OUT: resume job/ghz-NAME, follow its log to the JSON's end, copy /results to OUT
+load_one() {
+  local s=$1 out=$2 j="ghz-$1" log pod deadline
+  log="$out/$s.log"
+  say "job/$j: resume, follow the log to '=== ghz $s json end', copy /results"
+  run kubectl -n "$NS" patch job "$j" --type=merge -p '{"spec":{"suspend":false}}'
+  for _ in $(seq 1 60); do
+    pod=$(kubectl -n "$NS" get pods -l "job-name=$j" -o jsonpath='{.items[0].metadata.name}' 2>/dev/null || true)
+    [ -z "$pod" ] || break
+    sleep 1
+  done
+  [ -n "$pod" ] || die "job/$j started no pod in 60 s: $(kubectl -n "$NS" describe job "$j" | tail -n 5)"
+  printf '    $ kubectl -n %s logs -f job/%s   (into %s)\n' "$NS" "$j" "$log"
+  kubectl -n "$NS" logs -f "job/$j" --pod-running-timeout="${DOCMESH_LOAD_START_TIMEOUT:-300s}" >"$log" 2>&1 &
+  LOGS_PID=$!
+  deadline=$(( $(date +%s) + ${DOCMESH_LOAD_TIMEOUT:-900} ))
+  # the pod stays up RESULTS_HOLD seconds after the marker (for kubectl cp): stop following there
+  until grep -q "^=== ghz $s json end" "$log"; do
+    kill -0 "$LOGS_PID" 2>/dev/null || break
+    [ "$(date +%s)" -lt "$deadline" ] || break
+    sleep 2
+  done
+  kill "$LOGS_PID" 2>/dev/null || true
+  wait "$LOGS_PID" 2>/dev/null || true
+  LOGS_PID=
+  if ! grep -q "^=== ghz $s json end" "$log"; then
+    tail -n 30 "$log" >&2
+    kubectl -n "$NS" get pods -l "job-name=$j" -o wide >&2 || true
+    die "job/$j ended (or timed out) without its report; its log: $log"
+  fi
+  run kubectl -n "$NS" cp -c ghz "$pod:/results" "$out/$s.results"
+  if [ -f "$out/$s.results/$s.json" ]; then
+    mv "$out/$s.results"/* "$out/" && rmdir "$out/$s.results"
+  else
+    echo "    kubectl cp brought no $s.json: the report is taken from the log"
+    sed -n "/^=== ghz $s json begin/,/^=== ghz $s json end/p" "$log" | sed '1d;$d' >"$out/$s.json"
+  fi
+  # its report is here: suspending again ends the pod's RESULTS_HOLD wait and frees its CPU for the next
+  run kubectl -n "$NS" patch job "$j" --type=merge -p '{"spec":{"suspend":true}}'
+  grep -o '"count": *[0-9]*\|"rps": *[0-9.]*' "$out/$s.json" | head -n 2 | tr '\n' ' '; echo
 }
 
 keda() {
@@ -245,10 +316,10 @@ case "${1:-}" in
   build) build ;;
   deploy) deploy ;;
   smoke) smoke ;;
-  load) load ;;
+  load) shift; load "$@" ;;
   keda) keda ;;
   ui) ui ;;
   down) down ;;
   all) up; build; deploy; smoke ;;
-  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,6 +27,9 @@ class CrossCheckTest {
   static final List<ObjectNode> BASE = Manifests.render(Manifests.k8s("base"));
   static final List<ObjectNode> MINIKUBE = Manifests.render(Manifests.k8s("overlays/minikube"));
   static final List<ObjectNode> KEDA = Manifests.render(Manifests.k8s("overlays/minikube-keda"));
+  /** What {@code scripts/minikube.sh load} renders: the deployed overlay with the load component. */
+  static final List<ObjectNode> MINIKUBE_LOAD = Manifests.render(Manifests.overlayWith("minikube", "load"));
+  static final List<ObjectNode> KEDA_LOAD = Manifests.render(Manifests.overlayWith("minikube-keda", "load"));
   static final Map<String, String> HEALTH_NAME =
       Map.of(
           "orchestrator", "docmesh.orchestrator.v1.OrchestratorService",
@@ -38,6 +42,8 @@ class CrossCheckTest {
       case "base" -> BASE;
       case "minikube" -> MINIKUBE;
       case "minikube-keda" -> KEDA;
+      case "minikube+load" -> MINIKUBE_LOAD;
+      case "minikube-keda+load" -> KEDA_LOAD;
       default -> throw new IllegalArgumentException(which);
     };
   }
@@ -45,7 +51,7 @@ class CrossCheckTest {
   // ------------------------------------------------------------------ selectors
 
   @ParameterizedTest
-  @ValueSource(strings = {"base", "minikube", "minikube-keda"})
+  @ValueSource(strings = {"base", "minikube", "minikube-keda", "minikube+load"})
   void selectorsMatchPodLabels(String which) {
     List<ObjectNode> objects = rendering(which);
     List<String> errors = new ArrayList<>();
@@ -91,7 +97,8 @@ class CrossCheckTest {
       }
     }
     for (ObjectNode np : Manifests.ofKind(objects, "NetworkPolicy")) {
-      if (workloads.stream().noneMatch(w -> PolicyGraph.matches(np.at("/spec/podSelector"), w.podLabels()))
+      if (Stream.concat(workloads.stream(), Manifests.jobs(objects).stream())
+              .noneMatch(w -> PolicyGraph.matches(np.at("/spec/podSelector"), w.podLabels()))
           && !np.at("/spec/podSelector/matchLabels/docmesh.dev~1client").isTextual()) {
         errors.add("NetworkPolicy " + Manifests.name(np) + " selects no pod");
       }
@@ -289,6 +296,70 @@ class CrossCheckTest {
     assertThat(errors).isEmpty();
   }
 
+  /** Namespace docmesh enforces Pod Security "restricted": every pod, the load Jobs' included, is admitted. */
+  @ParameterizedTest
+  @ValueSource(strings = {"minikube+load", "minikube-keda+load"})
+  void everyPodPassesPodSecurityRestricted(String which) {
+    List<ObjectNode> objects = rendering(which);
+    assertThat(Manifests.get(objects, "Namespace", "docmesh").at("/metadata/labels/pod-security.kubernetes.io~1enforce").asText())
+        .isEqualTo("restricted");
+    List<Workload> pods = Stream.concat(Workload.all(objects).stream(), Manifests.jobs(objects).stream()).toList();
+    assertThat(pods).extracting(Workload::name).contains("orchestrator", "ghz-health", "ghz-process-round-robin");
+    List<String> errors = new ArrayList<>();
+    for (Workload w : pods) {
+      PodSecurity.restrictedViolations(w.podSpec()).forEach(v -> errors.add(w.kind() + "/" + w.name() + ": " + v));
+    }
+    assertThat(errors).isEmpty();
+  }
+
+  @Test
+  void theRestrictedCheckCanFail() {
+    ObjectNode job = Manifests.get(MINIKUBE_LOAD, "Job", "ghz-health").deepCopy();
+    ObjectNode pod = (ObjectNode) job.at("/spec/template/spec");
+    ((ObjectNode) pod.get("securityContext")).remove("seccompProfile");
+    ((ObjectNode) pod.at("/containers/0/securityContext")).put("allowPrivilegeEscalation", true);
+    ((com.fasterxml.jackson.databind.node.ArrayNode) pod.get("volumes"))
+        .addObject().put("name", "host").putObject("hostPath").put("path", "/");
+    assertThat(PodSecurity.restrictedViolations(pod))
+        .anyMatch(v -> v.contains("seccompProfile"))
+        .anyMatch(v -> v.contains("allowPrivilegeEscalation"))
+        .anyMatch(v -> v.contains("hostPath"));
+  }
+
+  /** One suspended ghz Job a config, locked down like the services, writing only to emptyDirs. */
+  @Test
+  void theLoadJobsAreSuspendedLockedDownAndRunTheirOwnConfig() {
+    List<Workload> jobs = Manifests.jobs(MINIKUBE_LOAD);
+    ObjectNode configs = Manifests.ofKind(MINIKUBE_LOAD, "ConfigMap").stream()
+        .filter(c -> Manifests.name(c).startsWith("ghz-configs-")).findFirst().orElseThrow();
+    Set<String> scenarios = new TreeSet<>();
+    configs.path("data").fieldNames().forEachRemaining(f -> scenarios.add(f.replaceFirst("\\.json$", "")));
+    assertThat(jobs).extracting(Workload::name)
+        .containsExactlyInAnyOrderElementsOf(scenarios.stream().map(n -> "ghz-" + n).toList());
+    List<String> errors = new ArrayList<>();
+    for (Workload w : jobs) {
+      String scenario = w.podLabels().get("docmesh.dev/scenario");
+      JsonNode c = w.container().path("securityContext");
+      check(errors, w, "suspended", w.object().at("/spec/suspend").asBoolean(false));
+      check(errors, w, "runs its own scenario", w.name().equals("ghz-" + scenario)
+          && w.container().path("command").toString().endsWith(",\"" + scenario + "\"]"));
+      check(errors, w, "ghz pod labels", "ghz".equals(w.podLabels().get("app.kubernetes.io/name"))
+          && "true".equals(w.podLabels().get("docmesh.dev/client")));
+      check(errors, w, "readOnlyRootFilesystem", c.path("readOnlyRootFilesystem").asBoolean(false));
+      check(errors, w, "no service account token", !w.podSpec().path("automountServiceAccountToken").asBoolean(true));
+      check(errors, w, "memory limit", w.container().at("/resources/limits/memory").isTextual());
+      check(errors, w, "image docmesh-ghz:dev, never pulled", w.container().path("image").asText().equals("docmesh-ghz:dev")
+          && w.container().path("imagePullPolicy").asText().equals("IfNotPresent"));
+      for (String writable : List.of("/tmp", "/results")) {
+        JsonNode v = w.mounts().get(writable);
+        check(errors, w, writable + " is an emptyDir", v != null && v.has("emptyDir"));
+      }
+      check(errors, w, "configs mounted from ghz-configs", w.mounts().get("/ghz") != null
+          && w.mounts().get("/ghz").at("/configMap/name").asText().equals(Manifests.name(configs)));
+    }
+    assertThat(errors).isEmpty();
+  }
+
   private static void check(List<String> errors, Workload w, String what, boolean ok) {
     if (!ok) {
       errors.add(w.name() + ": " + what);
@@ -373,25 +444,38 @@ class CrossCheckTest {
               "worker -> jaeger:4318",
               "monitor -> jaeger:4318"));
 
-  @Test
-  void networkPoliciesAllowExactlyTheMeshFlows() {
-    Set<String> edges = new TreeSet<>(policyEdges(MINIKUBE));
-    Set<String> dns = new TreeSet<>();
-    edges.removeIf(e -> e.endsWith("-> kube-dns:53") || e.endsWith("-> kube-dns:53/UDP") ? dns.add(e) : false);
-    assertThat(edges).containsExactlyInAnyOrderElementsOf(EXPECTED_EDGES_MINIKUBE);
-    // every pod of the namespace reaches cluster DNS, over UDP and TCP
-    for (Workload w : Workload.all(MINIKUBE)) {
-      assertThat(dns).contains(w.name() + " -> kube-dns:53", w.name() + " -> kube-dns:53/UDP");
+  /** KEDA's operator queries Prometheus for the backlog. */
+  static final List<String> KEDA_EDGES = List.of("keda -> prometheus:9090");
+
+  /**
+   * The ghz Jobs (clients): the orchestrator as every client, and the processors straight for the
+   * ProcessorService scenarios (process-text through the Service, process-round-robin every pod).
+   */
+  static final List<String> LOAD_EDGES = List.of("ghz -> orchestrator:50051", "ghz -> processor:50052");
+
+  static Set<String> expectedEdges(String which) {
+    Set<String> expected = new TreeSet<>(EXPECTED_EDGES_MINIKUBE);
+    if (which.startsWith("minikube-keda")) {
+      expected.addAll(KEDA_EDGES);
     }
+    if (which.endsWith("+load")) {
+      expected.addAll(LOAD_EDGES);
+    }
+    return expected;
   }
 
-  @Test
-  void withKedaTheOperatorMayQueryPrometheus() {
-    Set<String> edges = new TreeSet<>(policyEdges(KEDA));
-    edges.removeIf(e -> e.contains("-> kube-dns:53"));
-    Set<String> expected = new TreeSet<>(EXPECTED_EDGES_MINIKUBE);
-    expected.add("keda -> prometheus:9090");
-    assertThat(edges).containsExactlyInAnyOrderElementsOf(expected);
+  @ParameterizedTest
+  @ValueSource(strings = {"minikube", "minikube-keda", "minikube+load", "minikube-keda+load"})
+  void networkPoliciesAllowExactlyTheMeshFlows(String which) {
+    List<ObjectNode> objects = rendering(which);
+    Set<String> edges = new TreeSet<>(policyEdges(objects));
+    Set<String> dns = new TreeSet<>();
+    edges.removeIf(e -> e.endsWith("-> kube-dns:53") || e.endsWith("-> kube-dns:53/UDP") ? dns.add(e) : false);
+    assertThat(edges).containsExactlyInAnyOrderElementsOf(expectedEdges(which));
+    // every pod of the namespace reaches cluster DNS, over UDP and TCP
+    for (PolicyGraph.Peer p : podPeers(objects)) {
+      assertThat(dns).contains(p.name() + " -> kube-dns:53", p.name() + " -> kube-dns:53/UDP");
+    }
   }
 
   @Test
@@ -402,6 +486,28 @@ class CrossCheckTest {
     // and a policy dropped from the base shows up as a missing edge
     List<ObjectNode> noWorkerPolicy = MINIKUBE.stream().filter(o -> !Manifests.id(o).equals("NetworkPolicy/worker")).toList();
     assertThat(policyEdges(noWorkerPolicy)).doesNotContain("worker -> processor:50052");
+    // either end of the load component's processor edge closes it
+    for (String policy : List.of("NetworkPolicy/ghz-to-processor", "NetworkPolicy/processor-from-ghz")) {
+      List<ObjectNode> without = MINIKUBE_LOAD.stream().filter(o -> !Manifests.id(o).equals(policy)).toList();
+      assertThat(policyEdges(without)).as("without " + policy)
+          .contains("ghz -> orchestrator:50051").doesNotContain("ghz -> processor:50052");
+    }
+  }
+
+  /**
+   * The namespace's pods: one peer a workload, and one a kind of Job pod (named by its
+   * app.kubernetes.io/name: the ten ghz Jobs differ only in their scenario).
+   */
+  static List<PolicyGraph.Peer> podPeers(List<ObjectNode> objects) {
+    Map<String, PolicyGraph.Peer> peers = new LinkedHashMap<>();
+    for (Workload w : Workload.all(objects)) {
+      peers.put(w.name(), new PolicyGraph.Peer(w.name(), "docmesh", w.podLabels(), w.ports()));
+    }
+    for (Workload job : Manifests.jobs(objects)) {
+      String name = job.podLabels().getOrDefault("app.kubernetes.io/name", job.name());
+      peers.putIfAbsent(name, new PolicyGraph.Peer(name, "docmesh", job.podLabels(), job.ports()));
+    }
+    return List.copyOf(peers.values());
   }
 
   static List<String> policyEdges(List<ObjectNode> objects) {
@@ -411,10 +517,7 @@ class CrossCheckTest {
             "kube-system", Map.of("kubernetes.io/metadata.name", "kube-system"),
             "keda", Map.of("kubernetes.io/metadata.name", "keda"),
             "elsewhere", Map.of("kubernetes.io/metadata.name", "elsewhere"));
-    List<PolicyGraph.Peer> peers = new ArrayList<>();
-    for (Workload w : Workload.all(objects)) {
-      peers.add(new PolicyGraph.Peer(w.name(), "docmesh", w.podLabels(), w.ports()));
-    }
+    List<PolicyGraph.Peer> peers = new ArrayList<>(podPeers(objects));
     peers.add(new PolicyGraph.Peer("client", "docmesh", Map.of("docmesh.dev/client", "true"), List.of()));
     peers.add(new PolicyGraph.Peer("outside", "elsewhere", Map.of(), List.of()));
     peers.add(new PolicyGraph.Peer("keda", "keda", Map.of("app", "keda-operator"), List.of()));

@@ -108,6 +108,29 @@ final class Manifests {
     }
   }
 
+  /**
+   * A temporary kustomization with an overlay and components on top, as {@code scripts/minikube.sh
+   * load} composes the deployed overlay with the load component.
+   */
+  static Path overlayWith(String overlay, String... components) {
+    try {
+      Path dir = root().resolve("deploy-tests/target/kustomize/" + overlay + "+" + String.join("+", components));
+      Files.createDirectories(dir);
+      Path rel = dir.relativize(k8s(""));
+      StringBuilder k = new StringBuilder();
+      k.append("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: docmesh\n");
+      k.append("resources:\n  - ").append(rel.resolve("overlays").resolve(overlay)).append('\n');
+      k.append("components:\n");
+      for (String c : components) {
+        k.append("  - ").append(rel.resolve("components").resolve(c)).append('\n');
+      }
+      Files.writeString(dir.resolve("kustomization.yaml"), k.toString());
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static List<ObjectNode> ofKind(List<ObjectNode> objects, String kind) {
     return objects.stream().filter(o -> kind.equals(o.path("kind").asText())).toList();
   }
@@ -128,6 +151,11 @@ final class Manifests {
 
   static String id(JsonNode o) {
     return o.path("kind").asText() + "/" + name(o);
+  }
+
+  /** The Jobs, as {@link Workload}s (a pod template with one container, like the others). */
+  static List<Workload> jobs(List<ObjectNode> objects) {
+    return ofKind(objects, "Job").stream().map(o -> new Workload(o, objects)).toList();
   }
 
   /** Deployments and StatefulSets. */

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every kustomization renders, and every rendered object is schema-valid, strictly. */
 class RenderAndSchemaTest {
@@ -26,7 +27,10 @@ class RenderAndSchemaTest {
         Arguments.of("overlays/minikube-keda", Manifests.k8s("overlays/minikube-keda")),
         Arguments.of("base + monitoring", Manifests.withComponents("monitoring")),
         Arguments.of("base + tracing", Manifests.withComponents("tracing")),
-        Arguments.of("base + monitoring + keda", Manifests.withComponents("monitoring", "keda")));
+        Arguments.of("base + monitoring + keda", Manifests.withComponents("monitoring", "keda")),
+        Arguments.of("base + load", Manifests.withComponents("load")),
+        Arguments.of("overlays/minikube + load", Manifests.overlayWith("minikube", "load")),
+        Arguments.of("overlays/minikube-keda + load", Manifests.overlayWith("minikube-keda", "load")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -41,13 +45,21 @@ class RenderAndSchemaTest {
     assertThat(errors).as(what).isEmpty();
   }
 
-  @Test
-  void theLoadComponentRendersWhenPresent() {
-    Path load = Manifests.k8s("components/load");
-    org.junit.jupiter.api.Assumptions.assumeTrue(
-        java.nio.file.Files.isDirectory(load), "the load component is not in this branch");
-    List<ObjectNode> objects = Manifests.render(Manifests.withComponents("load"));
-    assertThat(objects.stream().flatMap(o -> validate(o).stream()).toList()).isEmpty();
+  /**
+   * {@code scripts/minikube.sh load} applies {@code -l app.kubernetes.io/component=load} of the
+   * overlay rendered with the load component: that selector must take exactly what the component
+   * adds, and the component must leave the overlay's own objects as they were.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"minikube", "minikube-keda"})
+  void theLoadComponentAddsOnlyObjectsItsLabelSelects(String overlay) {
+    List<ObjectNode> plain = Manifests.render(Manifests.k8s("overlays/" + overlay));
+    List<ObjectNode> withLoad = Manifests.render(Manifests.overlayWith(overlay, "load"));
+    List<ObjectNode> added = withLoad.stream().filter(o -> !plain.contains(o)).toList();
+    assertThat(withLoad).containsAll(plain);
+    assertThat(added).extracting(Manifests::id).contains("NetworkPolicy/ghz-to-processor", "Job/ghz-health");
+    assertThat(withLoad.stream().filter(o -> o.at("/metadata/labels/app.kubernetes.io~1component").asText().equals("load")))
+        .containsExactlyInAnyOrderElementsOf(added);
   }
 
   static List<String> validate(JsonNode o) {

@@ -75,26 +75,12 @@ public final class BenchMain {
         }
       }
       if (corpus == null) {
-        corpus = defaultCorpus(root);
+        // the project's one corpus locator: $DOCMESH_CORPUS_DIR, else ../shared/corpus next to the repository
+        corpus = dev.docmesh.docgen.Corpus.pdfDir();
       }
       return new Options(smoke, passes != null ? passes : smoke ? 1 : 5, warmup != null ? warmup : smoke ? 1 : 10,
           root, corpus, out, smoke ? 3 : Integer.MAX_VALUE);
     }
-  }
-
-  /** $DOCMESH_CORPUS, else ../shared/corpus next to the project (also from a git worktree one level down). */
-  static Path defaultCorpus(Path root) {
-    String env = System.getenv("DOCMESH_CORPUS");
-    if (env != null && !env.isBlank()) {
-      return Path.of(env).resolve("pdf");
-    }
-    for (String rel : List.of("../shared/corpus", "../../shared/corpus")) {
-      Path p = root.resolve(rel).normalize();
-      if (Files.isDirectory(p)) {
-        return p.resolve("pdf");
-      }
-    }
-    return Path.of(System.getProperty("docmesh.corpus", "/work/shared/corpus")).resolve("pdf");
   }
 
   int run(Options o) throws IOException {

@@ -183,13 +183,20 @@ final class OrchestratorFigures {
     Map<String, Long> errors = new ConcurrentHashMap<>();
     long start = System.nanoTime();
     AtomicLong end = new AtomicLong();
+    CountDownLatch stopped = new CountDownLatch(sizes.pollers());
     for (int i = 0; i < sizes.pollers(); i++) {
       String worker = "bench-poller-" + i;
-      pollLoop(stub, worker, tasks, claimed, done, end, finished, errors);
+      pollLoop(stub, worker, tasks, claimed, done, end, finished, stopped, errors);
     }
     try {
       if (!finished.await(5, TimeUnit.MINUTES)) {
         throw new IllegalStateException("no-op tasks: " + done.get() + " of " + tasks + " done after 5 min " + errors);
+      }
+      // A poller still long-polling when the last task is done would take a task of the next
+      // round's backlog (submitted right after this returns), and that round would wait forever
+      // for it: every loop ends (its poll waits 200 ms at most) before the figure is returned.
+      if (!stopped.await(1, TimeUnit.MINUTES)) {
+        throw new IllegalStateException("no-op tasks: " + stopped.getCount() + " pollers still polling a minute after the last task");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -202,8 +209,9 @@ final class OrchestratorFigures {
   }
 
   private void pollLoop(TaskQueueServiceGrpc.TaskQueueServiceFutureStub stub, String worker, int tasks, AtomicLong claimed,
-      AtomicLong done, AtomicLong end, CountDownLatch finished, Map<String, Long> errors) {
+      AtomicLong done, AtomicLong end, CountDownLatch finished, CountDownLatch stopped, Map<String, Long> errors) {
     if (claimed.get() >= tasks || !errors.isEmpty()) {
+      stopped.countDown();
       return;
     }
     PollTaskRequest poll = PollTaskRequest.newBuilder().setWorkerId(worker).addProcessors("bench.noop")
@@ -212,7 +220,7 @@ final class OrchestratorFigures {
       @Override
       public void onSuccess(PollTaskResponse r) {
         if (!r.hasTask()) {
-          pollLoop(stub, worker, tasks, claimed, done, end, finished, errors);
+          pollLoop(stub, worker, tasks, claimed, done, end, finished, stopped, errors);
           return;
         }
         claimed.incrementAndGet();
@@ -226,13 +234,14 @@ final class OrchestratorFigures {
               end.set(System.nanoTime());
               finished.countDown();
             }
-            pollLoop(stub, worker, tasks, claimed, done, end, finished, errors);
+            pollLoop(stub, worker, tasks, claimed, done, end, finished, stopped, errors);
           }
 
           @Override
           public void onFailure(Throwable e) {
             errors.merge("CompleteTask " + io.grpc.Status.fromThrowable(e).getCode(), 1L, Long::sum);
             finished.countDown();
+            stopped.countDown();
           }
         }, MoreExecutors.directExecutor());
       }
@@ -241,6 +250,7 @@ final class OrchestratorFigures {
       public void onFailure(Throwable e) {
         errors.merge("PollTask " + io.grpc.Status.fromThrowable(e).getCode(), 1L, Long::sum);
         finished.countDown();
+        stopped.countDown();
       }
     }, MoreExecutors.directExecutor());
   }

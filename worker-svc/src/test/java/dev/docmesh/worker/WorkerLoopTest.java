@@ -90,6 +90,25 @@ class WorkerLoopTest {
   }
 
   @Test
+  void theStagesOfOneDocumentFetchItOnce() {
+    mesh = meshes.start();
+    Task.Builder first = mesh.task("pdf.validate", Duration.ofSeconds(30));
+    mesh.queue.offer(first.clone(), Duration.ofSeconds(30));
+    await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
+    mesh.queue.offer(first.clone().setTaskId(first.getJobId() + "/text").setStage("text").setProcessor("pdf.text"),
+        Duration.ofSeconds(30));
+    await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 2);
+
+    assertThat(mesh.processor.requests).extracting(r -> r.getContent().toString(StandardCharsets.UTF_8))
+        .containsExactly("document of job 1", "document of job 1");
+    assertThat(mesh.queue.documentReads).hasSize(1);
+
+    mesh.offer("pdf.validate"); // another document is fetched
+    await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 3);
+    assertThat(mesh.queue.documentReads).hasSize(2);
+  }
+
+  @Test
   void heartbeatsAtLeastEveryThirdOfTheLeaseWithoutProgress() throws Exception {
     mesh = meshes.start();
     CountDownLatch release = new CountDownLatch(1);

@@ -38,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * client certificate}, over mutual TLS on loopback, against what issue 14 says each role may
  * do. The expectations are written out here, not derived from {@link Policy}, so a wrong entry
  * in the table fails this test. (Another client's job: the orchestrator's ownership check,
- * see {@link Principal#mayAccessJobOf(String)}, tested with the orchestrator.)
+ * see {@link Principal#mayAccessJobOf(String)}, tested over the real orchestrator by its
+ * {@code OwnershipTest}: NOT_FOUND on every job RPC, identical to a missing job.)
  */
 class AccessMatrixTest {
   /** What each role may call, as the issue states it ("Service/Method"). */

@@ -82,7 +82,7 @@ public final class JobEngine implements AutoCloseable {
     this.streamExecutor = streamExecutor;
     ReadyQueue ready = new ReadyQueue();
     this.jobs = new JobTable(store);
-    this.committer = new Committer(store, commits, hub, metrics, jobs, ready, tracing);
+    this.committer = new Committer(store, commits, hub, metrics, jobs, ready, streamExecutor, tracing);
     this.dispatcher = new Dispatcher(this, config, store, jobs, committer, ready, metrics, clock, timer);
     this.sweeper = new Sweeper(config, store, blobs, jobs, dispatcher, this::endAttempt);
   }
@@ -111,14 +111,14 @@ public final class JobEngine implements AutoCloseable {
 
   // ---------------------------------------------------------------- jobs
 
-  /** The job made for {@code spec}, or the one an earlier submit with the same request id made. */
+  /** The job made for {@code spec}, or the one an earlier submit by the same owner with the same request id made. */
   public SubmitResult submit(NewJob spec) {
     return committer.afterDurable(submitLocked(spec));
   }
 
   private synchronized SubmitResult submitLocked(NewJob spec) {
     if (!spec.requestId().isEmpty()) {
-      Optional<String> existing = store.jobIdForRequest(spec.requestId());
+      Optional<String> existing = store.jobIdForRequest(spec.owner(), spec.requestId());
       if (existing.isPresent()) {
         return new SubmitResult(record(existing.get()).toProto(), true);
       }
@@ -135,7 +135,7 @@ public final class JobEngine implements AutoCloseable {
         tracing.submitted(jobId, spec.pipelineName(), new JobTracing.TraceContext(spec.traceparent(), spec.tracestate()));
     JobRecord job = new JobRecord(jobId, spec.pipelineName(), spec.pipeline(), spec.topologicalStages(),
         spec.document(), spec.labels(), spec.priority(), spec.requestId(), now, trace.traceparent(), trace.tracestate(),
-        spec.password());
+        spec.password(), spec.owner());
     List<TaskRecord> roots = job.create(now);
     try {
       committer.insert(job);
@@ -206,7 +206,12 @@ public final class JobEngine implements AutoCloseable {
 
   /** Extends the lease of a task; {@code progress} may be null. */
   public Lease heartbeat(String taskId, String leaseToken, Progress progress) {
-    return committer.afterDurable(heartbeatLocked(taskId, leaseToken, progress));
+    Lease lease = heartbeatLocked(taskId, leaseToken, progress);
+    // Answered without waiting for the fsync: a renewal lost with the OS only shortens the lease (the
+    // worker's token then turns stale). Its progress event reaches watchers once a background fsync covers it.
+    committer.runCommitted();
+    committer.syncSoon();
+    return lease;
   }
 
   private synchronized Lease heartbeatLocked(String taskId, String leaseToken, Progress progress) {

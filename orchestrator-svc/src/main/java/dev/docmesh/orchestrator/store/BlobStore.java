@@ -60,6 +60,11 @@ public final class BlobStore {
 
   /** Stores bytes held in memory (inline documents). */
   public Stored put(byte[] content) throws IOException {
+    // Bytes stored before cost a hash, not a temp file and an fsync (the same document submitted again).
+    String id = documentId(sha256().digest(content));
+    if (exists(id)) {
+      return new Stored(id, content.length, true);
+    }
     try (Upload u = begin()) {
       u.write(ByteBuffer.wrap(content));
       return u.commit();
@@ -68,6 +73,14 @@ public final class BlobStore {
 
   /** What an upload stored. */
   public record Stored(String documentId, long sizeBytes, boolean alreadyStored) {}
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   /** Makes a rename durable (the directory entry); best effort where directories cannot be opened. */
   private static void syncDirectory(Path d) {
@@ -89,11 +102,7 @@ public final class BlobStore {
     private Upload(Path file) throws IOException {
       this.file = file;
       this.channel = FileChannel.open(file, StandardOpenOption.WRITE);
-      try {
-        this.sha = MessageDigest.getInstance("SHA-256");
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
+      this.sha = sha256();
     }
 
     public long size() {
