@@ -42,9 +42,11 @@ final class Committer {
   private final Executor background;
   private final AtomicBoolean syncQueued = new AtomicBoolean();
   private final Queue<Runnable> committedActions = new ConcurrentLinkedQueue<>();
+  private final JobTracing tracing;
 
   Committer(JobStore store, GroupCommit commits, EventHub hub, OrchestratorMetrics metrics, JobTable jobs, ReadyQueue ready,
-      Executor background) {
+      Executor background, JobTracing tracing) {
+    this.tracing = tracing;
     this.store = store;
     this.commits = commits;
     this.hub = hub;
@@ -77,6 +79,7 @@ final class Committer {
     jobs.track(job);
     if (job.isTerminal()) {
       metrics.jobFinished(job.pipelineName(), stateLabel(job.state()), Duration.between(job.createTime(), job.endTime()));
+      tracing.ended(job.id(), stateLabel(job.state()));
     }
     if (job.changedState()) {
       metrics.jobEntered(job.pipelineName(), stateLabel(job.state()));

@@ -62,9 +62,17 @@ public final class JobEngine implements AutoCloseable {
   private final Dispatcher dispatcher;
   private final Sweeper sweeper;
   private final List<ScheduledFuture<?>> schedules = new ArrayList<>();
+  private final JobTracing tracing;
 
   public JobEngine(OrchestratorConfig config, JobStore store, GroupCommit commits, BlobStore blobs, EventHub hub,
       OrchestratorMetrics metrics, Clock clock, ScheduledExecutorService timer, Executor streamExecutor) {
+    this(config, store, commits, blobs, hub, metrics, clock, timer, streamExecutor, JobTracing.NONE);
+  }
+
+  public JobEngine(OrchestratorConfig config, JobStore store, GroupCommit commits, BlobStore blobs, EventHub hub,
+      OrchestratorMetrics metrics, Clock clock, ScheduledExecutorService timer, Executor streamExecutor,
+      JobTracing tracing) {
+    this.tracing = tracing;
     this.config = config;
     this.store = store;
     this.hub = hub;
@@ -74,7 +82,7 @@ public final class JobEngine implements AutoCloseable {
     this.streamExecutor = streamExecutor;
     ReadyQueue ready = new ReadyQueue();
     this.jobs = new JobTable(store);
-    this.committer = new Committer(store, commits, hub, metrics, jobs, ready, streamExecutor);
+    this.committer = new Committer(store, commits, hub, metrics, jobs, ready, streamExecutor, tracing);
     this.dispatcher = new Dispatcher(this, config, store, jobs, committer, ready, metrics, clock, timer);
     this.sweeper = new Sweeper(config, store, blobs, jobs, dispatcher, this::endAttempt);
   }
@@ -84,6 +92,7 @@ public final class JobEngine implements AutoCloseable {
     Instant now = clock.instant();
     for (JobRecord job : store.loadUnfinished()) {
       jobs.track(job);
+      tracing.resumed(job.id(), job.pipelineName(), new JobTracing.TraceContext(job.traceparent(), job.tracestate()));
       for (TaskRecord t : job.tasks()) {
         if (t.is(TaskState.TASK_STATE_READY)) {
           dispatcher.index(job, t, now);
@@ -120,11 +129,20 @@ public final class JobEngine implements AutoCloseable {
           + config.maxPendingTasks() + "); retry later", QUEUE_FULL_RETRY);
     }
     Instant now = clock.instant();
-    JobRecord job = new JobRecord(Ids.newJobId(now), spec.pipelineName(), spec.pipeline(), spec.topologicalStages(),
-        spec.document(), spec.labels(), spec.priority(), spec.requestId(), now, spec.traceparent(), spec.tracestate(),
+    String jobId = Ids.newJobId(now);
+    // the job's own span; its context is what the job stores and its tasks carry
+    JobTracing.TraceContext trace =
+        tracing.submitted(jobId, spec.pipelineName(), new JobTracing.TraceContext(spec.traceparent(), spec.tracestate()));
+    JobRecord job = new JobRecord(jobId, spec.pipelineName(), spec.pipeline(), spec.topologicalStages(),
+        spec.document(), spec.labels(), spec.priority(), spec.requestId(), now, trace.traceparent(), trace.tracestate(),
         spec.password(), spec.owner());
     List<TaskRecord> roots = job.create(now);
-    committer.insert(job);
+    try {
+      committer.insert(job);
+    } catch (RuntimeException e) {
+      tracing.ended(jobId, "not_stored");
+      throw e;
+    }
     for (TaskRecord t : roots) {
       dispatcher.dispatch(job, t, now);
     }
@@ -376,5 +394,6 @@ public final class JobEngine implements AutoCloseable {
   public synchronized void close() {
     schedules.forEach(f -> f.cancel(false));
     dispatcher.releaseAll();
+    tracing.closeAll();
   }
 }
