@@ -627,6 +627,7 @@ class ChaosSuiteTest {
     /** Whether the stopped firehose must have been ended (the mesh runs with a small DOCMESH_WATCH_MAX_QUEUED). */
     boolean stopEnded;
     volatile ClientCallStreamObserver<WatchJobsRequest> stoppedCall;
+    private final io.grpc.ManagedChannel stoppedChannel;
     final Set<String> firehoseTerminal = ConcurrentHashMap.newKeySet();
     final AtomicInteger firehoseEvents = new AtomicInteger();
     final Map<String, List<Long>> slow = new ConcurrentHashMap<>();
@@ -634,7 +635,12 @@ class ChaosSuiteTest {
 
     Watchers(Scenario s) {
       this.s = s;
-      s.mesh.orchestratorAsync().watchJobs(WatchJobsRequest.newBuilder().setIncludeProgress(true).build(),
+      // its own channel with a small HTTP/2 window: the server's queue is what fills, not 1 MiB of client buffer
+      io.grpc.ManagedChannel stoppedChannel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+          .forTarget(s.mesh.orchestrator.address()).usePlaintext().flowControlWindow(16 * 1024).build();
+      this.stoppedChannel = stoppedChannel;
+      dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc.newStub(stoppedChannel).watchJobs(
+          WatchJobsRequest.newBuilder().setIncludeProgress(true).build(),
           new ClientResponseObserver<WatchJobsRequest, WatchJobsResponse>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<WatchJobsRequest> r) {
@@ -760,6 +766,7 @@ class ChaosSuiteTest {
         }
       }
       timer.shutdownNow();
+      stoppedChannel.shutdownNow();
     }
   }
 }
