@@ -8,6 +8,7 @@ import dev.docmesh.orchestrator.model.TaskRecord;
 import dev.docmesh.orchestrator.store.GroupCommit;
 import dev.docmesh.orchestrator.store.JobStore;
 import dev.docmesh.orchestrator.store.StoreException;
+import dev.docmesh.orchestrator.store.StoreFailures;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobEvent;
 import dev.docmesh.proto.orchestrator.v1.JobState;
@@ -115,8 +116,7 @@ final class Committer {
 
   /** {@code result}, once everything committed so far is durable: nobody is told of a change that could still be lost. */
   <T> T afterDurable(T result) {
-    runCommitted();
-    commits.await();
+    awaitDurable();
     return result;
   }
 
@@ -137,7 +137,11 @@ final class Committer {
   /** Waits until everything committed so far is durable; call without holding the lock, so commits share an fsync. */
   void awaitDurable() {
     runCommitted();
-    commits.await();
+    try {
+      commits.await();
+    } catch (StoreException e) {
+      throw StoreFailures.of("the job store could not sync", e);
+    }
   }
 
   /** The just-committed events go to the watchers once durable; the job is snapshotted now, as it was then. */
@@ -166,7 +170,7 @@ final class Committer {
   }
 
   private static Failure unavailable(StoreException e) {
-    return new Failure.Unavailable("the job store could not commit: " + e.getMessage(), e);
+    return StoreFailures.of("the job store could not commit", e);
   }
 
   static String stateLabel(JobState s) {

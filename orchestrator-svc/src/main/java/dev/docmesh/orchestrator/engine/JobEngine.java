@@ -116,6 +116,19 @@ public final class JobEngine implements AutoCloseable {
     return committer.afterDurable(submitLocked(spec));
   }
 
+  /**
+   * Refuses a submit of {@code stages} stages that the backlog limit would refuse, before its
+   * document is stored: a refused submit costs no blob write and no fsync. The same rule as
+   * {@link #submit} (which checks again, since the backlog may grow meanwhile), so a retry of an
+   * accepted request_id passes and gets its job.
+   */
+  public synchronized void admit(String owner, String requestId, int stages) {
+    if (!requestId.isEmpty() && store.jobIdForRequest(owner, requestId).isPresent()) {
+      return;
+    }
+    checkBacklog(stages);
+  }
+
   private synchronized SubmitResult submitLocked(NewJob spec) {
     if (!spec.requestId().isEmpty()) {
       Optional<String> existing = store.jobIdForRequest(spec.owner(), spec.requestId());
@@ -123,11 +136,7 @@ public final class JobEngine implements AutoCloseable {
         return new SubmitResult(record(existing.get()).toProto(), true);
       }
     }
-    int pending = jobs.pendingTasks();
-    if (pending + spec.topologicalStages().size() > config.maxPendingTasks()) {
-      throw Failure.Backlog.queueFull("the orchestrator holds " + pending + " unfinished tasks (limit "
-          + config.maxPendingTasks() + "); retry later", QUEUE_FULL_RETRY);
-    }
+    checkBacklog(spec.topologicalStages().size());
     Instant now = clock.instant();
     String jobId = Ids.newJobId(now);
     // the job's own span; its context is what the job stores and its tasks carry
@@ -147,6 +156,14 @@ public final class JobEngine implements AutoCloseable {
       dispatcher.dispatch(job, t, now);
     }
     return new SubmitResult(job.toProto(), false);
+  }
+
+  private void checkBacklog(int stages) {
+    int pending = jobs.pendingTasks();
+    if (pending + stages > config.maxPendingTasks()) {
+      throw Failure.Backlog.queueFull("the orchestrator holds " + pending + " unfinished tasks (limit "
+          + config.maxPendingTasks() + "); retry later", QUEUE_FULL_RETRY);
+    }
   }
 
   public record SubmitResult(Job job, boolean deduplicated) {}
@@ -368,7 +385,7 @@ public final class JobEngine implements AutoCloseable {
   /** Streams the live events of every job that passes {@code filter}, each with its job. */
   public void watchAll(FirehoseWatcher.Filter filter, StreamSink<WatchJobsResponse> sink) {
     FirehoseWatcher[] self = new FirehoseWatcher[1];
-    FirehoseWatcher w = new FirehoseWatcher(sink, streamExecutor, filter, () -> hub.remove(self[0]));
+    FirehoseWatcher w = new FirehoseWatcher(sink, streamExecutor, filter, config.watchMaxQueued(), () -> hub.remove(self[0]));
     self[0] = w;
     hub.add(w);
     w.start();

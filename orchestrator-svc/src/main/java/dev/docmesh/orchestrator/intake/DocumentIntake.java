@@ -5,6 +5,8 @@ import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.orchestrator.Ids;
 import dev.docmesh.orchestrator.store.BlobStore;
 import dev.docmesh.orchestrator.store.JobStore;
+import dev.docmesh.orchestrator.store.StoreException;
+import dev.docmesh.orchestrator.store.StoreFailures;
 import dev.docmesh.proto.document.v1.DocumentRef;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,8 +46,13 @@ public final class DocumentIntake {
       throw new Failure.InvalidArgument("content", content.length + " bytes is more than the inline limit of "
           + maxInlineBytes + " (DOCMESH_MAX_INLINE_BYTES); use UploadDocument");
     }
-    BlobStore.Stored stored = blobs.put(content);
-    store.touchDocument(stored.documentId(), stored.sizeBytes(), clock.instant());
+    BlobStore.Stored stored;
+    try {
+      stored = blobs.put(content);
+    } catch (IOException e) {
+      throw StoreFailures.of("cannot store the document", e);
+    }
+    touch(stored.documentId(), stored.sizeBytes());
     return ref(stored.documentId(), stored.sizeBytes(), filename, declaredType, content);
   }
 
@@ -53,7 +60,7 @@ public final class DocumentIntake {
   public DocumentRef stored(String documentId, String filename, String declaredType) throws IOException {
     String id = Ids.checkDocumentId("document_id", documentId);
     long size = store.documentSize(id).filter(s -> blobs.exists(id)).orElseThrow(() -> new Failure.NotFound("document", id));
-    store.touchDocument(id, size, clock.instant());
+    touch(id, size);
     byte[] head;
     try (InputStream in = Files.newInputStream(blobs.path(id))) {
       head = in.readNBytes(MediaTypes.SNIFF_BYTES);
@@ -67,6 +74,15 @@ public final class DocumentIntake {
    */
   public Upload upload(String uploader) {
     return new Upload(maxDocumentBytes, blobs, store, clock, awaitDurable, uploader);
+  }
+
+  /** Records the document as used now; a refused write is the store's typed failure, as a commit's is. */
+  private void touch(String id, long size) {
+    try {
+      store.touchDocument(id, size, clock.instant());
+    } catch (StoreException e) {
+      throw StoreFailures.of("cannot record the document", e);
+    }
   }
 
   private static DocumentRef ref(String id, long size, String filename, String declaredType, byte[] head) {
