@@ -1,5 +1,6 @@
 package dev.docmesh.worker;
 
+import dev.docmesh.meshkit.tracing.Tracing;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Timestamps;
 import dev.docmesh.proto.document.v1.Progress;
@@ -18,7 +19,6 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.time.Duration;
 import java.time.Instant;
@@ -178,15 +178,8 @@ final class TaskRun {
   }
 
   private Span startSpan() {
-    Map<String, String> carrier = new HashMap<>();
-    if (!task.getTraceparent().isEmpty()) {
-      carrier.put("traceparent", task.getTraceparent());
-    }
-    if (!task.getTracestate().isEmpty()) {
-      carrier.put("tracestate", task.getTracestate());
-    }
     io.opentelemetry.context.Context parent =
-        services.propagator().extract(io.opentelemetry.context.Context.root(), carrier, MapGetter.INSTANCE);
+        Tracing.parentContext(services.propagator(), task.getTraceparent(), task.getTracestate());
     return services.tracer()
         .spanBuilder("task " + task.getStage())
         .setParent(parent)
@@ -199,17 +192,4 @@ final class TaskRun {
         .startSpan();
   }
 
-  private enum MapGetter implements TextMapGetter<Map<String, String>> {
-    INSTANCE;
-
-    @Override
-    public Iterable<String> keys(Map<String, String> carrier) {
-      return carrier.keySet();
-    }
-
-    @Override
-    public String get(Map<String, String> carrier, String key) {
-      return carrier == null ? null : carrier.get(key);
-    }
-  }
 }

@@ -3,6 +3,9 @@ package dev.docmesh.meshkit.tracing;
 import dev.docmesh.meshkit.config.Env;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
@@ -66,5 +69,34 @@ public final class Tracing {
 
   public static OpenTelemetry noop() {
     return OpenTelemetry.noop();
+  }
+
+  /**
+   * The context a stored or carried W3C trace context names ({@code traceparent}, {@code tracestate};
+   * empty strings for none): how a job's and a task's spans find their parent across services.
+   */
+  public static Context parentContext(TextMapPropagator propagator, String traceparent, String tracestate) {
+    Map<String, String> carrier = new HashMap<>();
+    if (!traceparent.isEmpty()) {
+      carrier.put("traceparent", traceparent);
+    }
+    if (!tracestate.isEmpty()) {
+      carrier.put("tracestate", tracestate);
+    }
+    return propagator.extract(Context.root(), carrier, MapGetter.INSTANCE);
+  }
+
+  private enum MapGetter implements TextMapGetter<Map<String, String>> {
+    INSTANCE;
+
+    @Override
+    public Iterable<String> keys(Map<String, String> carrier) {
+      return carrier.keySet();
+    }
+
+    @Override
+    public String get(Map<String, String> carrier, String key) {
+      return carrier == null ? null : carrier.get(key);
+    }
   }
 }

@@ -1,12 +1,12 @@
 package dev.docmesh.orchestrator.tracing;
 
+import dev.docmesh.meshkit.tracing.Tracing;
 import dev.docmesh.orchestrator.engine.JobTracing;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.util.HashMap;
 import java.util.Map;
@@ -67,31 +67,11 @@ public final class OtelJobTracing implements JobTracing {
   }
 
   private io.opentelemetry.api.trace.SpanBuilder start(String jobId, String pipeline, TraceContext parent) {
-    Map<String, String> carrier = new HashMap<>();
-    if (!parent.traceparent().isEmpty()) {
-      carrier.put("traceparent", parent.traceparent());
-    }
-    if (!parent.tracestate().isEmpty()) {
-      carrier.put("tracestate", parent.tracestate());
-    }
-    Context context = propagator.extract(Context.root(), carrier, MapGetter.INSTANCE);
+    Context context = Tracing.parentContext(propagator, parent.traceparent(), parent.tracestate());
     return tracer.spanBuilder("job " + pipeline)
         .setParent(context)
         .setAttribute("docmesh.job.id", jobId)
         .setAttribute("docmesh.pipeline", pipeline);
   }
 
-  private enum MapGetter implements TextMapGetter<Map<String, String>> {
-    INSTANCE;
-
-    @Override
-    public Iterable<String> keys(Map<String, String> carrier) {
-      return carrier.keySet();
-    }
-
-    @Override
-    public String get(Map<String, String> carrier, String key) {
-      return carrier == null ? null : carrier.get(key);
-    }
-  }
 }
