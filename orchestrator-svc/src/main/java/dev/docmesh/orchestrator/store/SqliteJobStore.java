@@ -77,8 +77,8 @@ public final class SqliteJobStore implements JobStore {
   public void insert(JobRecord job) {
     write(c -> {
       try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, end_ms, job, pipeline_def, password, tracestate)"
-              + " VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
+          "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, end_ms, job, pipeline_def, password, tracestate, version)"
+              + " VALUES (?,?,?,?,?,?,?,?,?,?,?,1) ON CONFLICT (request_id) DO NOTHING")) {
         ps.setString(1, job.id());
         if (job.requestId().isEmpty()) {
           ps.setNull(2, Types.VARCHAR);
@@ -94,7 +94,9 @@ public final class SqliteJobStore implements JobStore {
         ps.setBytes(9, job.pipeline().toByteArray());
         ps.setString(10, job.password());
         ps.setString(11, job.tracestate());
-        ps.executeUpdate();
+        if (ps.executeUpdate() == 0) {
+          throw new DuplicateRequestException(job.requestId(), jobIdForRequest(c, job.requestId()).orElse(""));
+        }
       }
       if (!job.labels().isEmpty()) {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO job_labels (job_id, key, value) VALUES (?,?,?)")) {
@@ -109,22 +111,40 @@ public final class SqliteJobStore implements JobStore {
       }
       writeTasksEventsOutputs(c, job);
     });
+    job.storeVersion(1);
   }
 
   @Override
   public void save(JobRecord job) {
+    // The version check matters only to the contract (one writer here): a record older than the row is refused.
+    long next = job.storeVersion() + 1;
     write(c -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE jobs SET state = ?, end_ms = ?, job = ? WHERE id = ?")) {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE jobs SET state = ?, end_ms = ?, job = ?, version = ? WHERE id = ? AND version = ?")) {
         ps.setInt(1, job.state().getNumber());
         setEnd(ps, 2, job);
         ps.setBytes(3, job.toProto().toByteArray());
-        ps.setString(4, job.id());
+        ps.setLong(4, next);
+        ps.setString(5, job.id());
+        ps.setLong(6, job.storeVersion());
         if (ps.executeUpdate() != 1) {
+          if (exists(c, job.id())) {
+            throw new StaleJobException(job.id());
+          }
           throw new SQLException("job " + job.id() + " is not stored");
         }
       }
       writeTasksEventsOutputs(c, job);
     });
+    job.storeVersion(next);
+  }
+
+  private static boolean exists(Connection c, String jobId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM jobs WHERE id = ?")) {
+      ps.setString(1, jobId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
   }
 
   private static void setEnd(PreparedStatement ps, int i, JobRecord job) throws SQLException {
@@ -185,7 +205,7 @@ public final class SqliteJobStore implements JobStore {
   @Override
   public Optional<JobRecord> load(String jobId) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT job, pipeline_def, password, tracestate FROM jobs WHERE id = ?")) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE id = ?")) {
         ps.setString(1, jobId);
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next() ? Optional.of(restore(c, rs)) : Optional.<JobRecord>empty();
@@ -199,7 +219,7 @@ public final class SqliteJobStore implements JobStore {
     return read(c -> {
       List<JobRecord> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT job, pipeline_def, password, tracestate FROM jobs WHERE state IN (?, ?) ORDER BY id")) {
+          "SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE state IN (?, ?) ORDER BY id")) {
         ps.setInt(1, JobState.JOB_STATE_QUEUED.getNumber());
         ps.setInt(2, JobState.JOB_STATE_RUNNING.getNumber());
         try (ResultSet rs = ps.executeQuery()) {
@@ -216,6 +236,7 @@ public final class SqliteJobStore implements JobStore {
     Job job = parse(() -> Job.parseFrom(rs.getBytes(1)));
     Pipeline pipeline = parse(() -> Pipeline.parseFrom(rs.getBytes(2)));
     JobRecord r = JobRecord.restore(job, pipeline, rs.getString(3), rs.getString(4));
+    r.storeVersion(rs.getLong(5));
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms FROM tasks WHERE job_id = ?")) {
       ps.setString(1, job.getId());
@@ -232,14 +253,16 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public Optional<String> jobIdForRequest(String requestId) {
-    return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT id FROM jobs WHERE request_id = ?")) {
-        ps.setString(1, requestId);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
-        }
+    return read(c -> jobIdForRequest(c, requestId));
+  }
+
+  private static Optional<String> jobIdForRequest(Connection c, String requestId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT id FROM jobs WHERE request_id = ?")) {
+      ps.setString(1, requestId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
       }
-    });
+    }
   }
 
   @Override
@@ -437,6 +460,9 @@ public final class SqliteJobStore implements JobStore {
           writer.rollback();
         } catch (SQLException r) {
           e.addSuppressed(r);
+        }
+        if (e instanceof StoreException se) {
+          throw se;
         }
         throw new StoreException("job store write failed: " + e.getMessage(), e);
       }
