@@ -1,0 +1,110 @@
+package dev.docmesh.orchestrator;
+
+import com.google.protobuf.util.Durations;
+import dev.docmesh.orchestrator.store.TestPostgres;
+import dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest;
+import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
+import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Figures for the issue note, not a test: SubmitJob latency and no-op Poll→Complete throughput on
+ * SQLite, PostgreSQL with one replica, and PostgreSQL with two (clients and workers split over
+ * both). Run with {@code mvn -pl orchestrator-svc verify -Dtest=StoreBenchmark -Ddocmesh.bench=true}.
+ */
+@EnabledIfSystemProperty(named = "docmesh.bench", matches = "true")
+class StoreBenchmark {
+  @TempDir Path data;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres-1", "postgres-2"})
+  void submitLatencyAndNoOpThroughput(String setup) throws Exception {
+    int replicas = setup.equals("postgres-2") ? 2 : 1;
+    Map<String, String> env = new java.util.HashMap<>(Map.of("DOCMESH_MAX_PENDING_TASKS", "1000000"));
+    if (setup.startsWith("postgres")) {
+      env.putAll(PostgresReplicasTest.postgres(TestPostgres.newDatabase()));
+    }
+    List<TestOrchestrator> orchs = new ArrayList<>();
+    for (int r = 0; r < replicas; r++) {
+      orchs.add(TestOrchestrator.start(Files.createDirectories(data.resolve(setup + r)), env));
+    }
+    try {
+      // SubmitJob latency: one client, one call at a time (after 100 warm-up calls).
+      List<Double> ms = new ArrayList<>();
+      for (int i = 0; i < 600; i++) {
+        TestOrchestrator o = orchs.get(i % replicas);
+        long t0 = System.nanoTime();
+        o.client.submitJob(DispatchBenchmark.job(i));
+        if (i >= 100) {
+          ms.add((System.nanoTime() - t0) / 1e6);
+        }
+      }
+      Collections.sort(ms);
+      int jobs = 3000;
+      int clients = 8;
+      ExecutorService pool = Executors.newFixedThreadPool(clients);
+      CountDownLatch submitted = new CountDownLatch(jobs);
+      AtomicInteger next = new AtomicInteger();
+      long s0 = System.nanoTime();
+      for (int c = 0; c < clients; c++) {
+        TestOrchestrator o = orchs.get(c % replicas);
+        pool.submit(() -> {
+          while (next.getAndIncrement() < jobs) {
+            o.client.submitJob(DispatchBenchmark.job(1));
+            submitted.countDown();
+          }
+          return null;
+        });
+      }
+      submitted.await();
+      double submitSecs = (System.nanoTime() - s0) / 1e9;
+      int total = jobs + 600;
+      AtomicInteger done = new AtomicInteger();
+      CountDownLatch finished = new CountDownLatch(clients);
+      long t0 = System.nanoTime();
+      for (int w = 0; w < clients; w++) {
+        TestOrchestrator o = orchs.get(w % replicas);
+        String id = "noop-" + w;
+        pool.submit(() -> {
+          try {
+            while (done.get() < total && System.nanoTime() - t0 < 300_000_000_000L) {
+              PollTaskResponse r = o.queue.pollTask(PollTaskRequest.newBuilder().setWorkerId(id).addProcessors("text.plain")
+                  .setWait(Durations.fromMillis(200)).build());
+              if (!r.hasTask()) {
+                continue;
+              }
+              o.queue.completeTask(CompleteTaskRequest.newBuilder().setTaskId(r.getTask().getTaskId())
+                  .setLeaseToken(r.getTask().getLeaseToken()).setWorkerId(id).setOutput(ScriptedWorker.outputFor("text.plain")).build());
+              done.incrementAndGet();
+            }
+          } finally {
+            finished.countDown();
+          }
+          return null;
+        });
+      }
+      finished.await();
+      double secs = (System.nanoTime() - t0) / 1e9;
+      pool.shutdownNow();
+      System.out.printf("BENCH %s: SubmitJob latency (1 client, n=%d) p50=%.2f ms p99=%.2f ms; submit throughput (%d clients) %.0f jobs/s;"
+              + " poll+complete (%d no-op workers) %d tasks in %.2f s = %.0f tasks/s; load average %.1f%n",
+          setup, ms.size(), ms.get(ms.size() / 2), ms.get((int) (ms.size() * 0.99)), clients, jobs / submitSecs, clients, done.get(),
+          secs, done.get() / secs, java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    } finally {
+      orchs.forEach(TestOrchestrator::close);
+    }
+  }
+}
