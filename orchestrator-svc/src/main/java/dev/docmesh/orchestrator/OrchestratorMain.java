@@ -64,8 +64,8 @@ public final class OrchestratorMain {
       StoreConfig.Postgres pg = storeConfig.postgres().orElseThrow();
       db = new PostgresDatabase(pg.url(), pg.user(), pg.password(), pg.poolSize());
       store = new PostgresJobStore(db);
-      // A PostgreSQL commit is durable when it returns: nothing to group.
-      commits = new GroupCommit(store, false);
+      // Commits return before their WAL flush; one flush covers every commit so far (see PostgresJobStore).
+      commits = new GroupCommit(store, true);
       blobs = new PostgresBlobStore(db.pool(), config.dataDir().resolve("upload-spool"));
     } else {
       // SQLite commits reach the OS; GroupCommit adds the fsync (shared by concurrent commits) when FULL.

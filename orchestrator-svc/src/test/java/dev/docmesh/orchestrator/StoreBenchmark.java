@@ -30,16 +30,27 @@ class StoreBenchmark {
   @TempDir Path data;
 
   @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "postgres-1", "postgres-2"})
+  @ValueSource(strings = {"sqlite", "sqlite-normal", "postgres-1", "postgres-2"})
   void submitLatencyAndNoOpThroughput(String setup) throws Exception {
     int replicas = setup.equals("postgres-2") ? 2 : 1;
     Map<String, String> env = new java.util.HashMap<>(Map.of("DOCMESH_MAX_PENDING_TASKS", "1000000"));
+    if (setup.equals("sqlite-normal")) {
+      env.put("DOCMESH_SQLITE_SYNCHRONOUS", "NORMAL");
+    }
     if (setup.startsWith("postgres")) {
       env.putAll(PostgresReplicasTest.postgres(TestPostgres.newDatabase()));
     }
     List<TestOrchestrator> orchs = new ArrayList<>();
     for (int r = 0; r < replicas; r++) {
       orchs.add(TestOrchestrator.start(Files.createDirectories(data.resolve(setup + r)), env));
+    }
+    if (setup.startsWith("postgres")) {
+      try (java.sql.Connection c = java.sql.DriverManager.getConnection(env.get("DOCMESH_POSTGRES_URL"), TestPostgres.user(),
+          TestPostgres.password()); java.sql.ResultSet rs = c.createStatement().executeQuery(
+          "SELECT current_setting('synchronous_commit'), current_setting('fsync')")) {
+        rs.next();
+        System.out.printf("BENCH %s: PostgreSQL synchronous_commit=%s fsync=%s%n", setup, rs.getString(1), rs.getString(2));
+      }
     }
     try {
       // SubmitJob latency: one client, one call at a time (after 100 warm-up calls).

