@@ -135,7 +135,7 @@ class ReplicaKillTest {
       int ackedAtKill = acknowledged.size();
 
       await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).until(() -> acknowledged.stream()
-          .allMatch(id -> b.client.getJob(GetJobRequest.newBuilder().setJobId(id).build()).getJob().getState() == JobState.JOB_STATE_SUCCEEDED));
+          .allMatch(id -> b.client.withDeadlineAfter(10, TimeUnit.SECONDS).getJob(GetJobRequest.newBuilder().setJobId(id).build()).getJob().getState() == JobState.JOB_STATE_SUCCEEDED));
       stop.set(true);
 
       assertThat(unexpected).isEmpty();

@@ -29,6 +29,36 @@ import org.junit.jupiter.params.provider.ValueSource;
 class StoreBenchmark {
   @TempDir Path data;
 
+  /** READY (the job's create_time) → a poll parked on replica A answered, for jobs submitted through A itself or through B. */
+  @org.junit.jupiter.api.Test
+  void handOffLatencyAcrossReplicas() throws Exception {
+    Map<String, String> env = PostgresReplicasTest.postgres(TestPostgres.newDatabase());
+    try (TestOrchestrator a = TestOrchestrator.start(Files.createDirectories(data.resolve("ha")), env);
+        TestOrchestrator b = TestOrchestrator.start(Files.createDirectories(data.resolve("hb")), env)) {
+      for (TestOrchestrator via : List.of(a, b)) {
+        List<Double> ms = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+          java.util.concurrent.CompletableFuture<PollTaskResponse> polled = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+              a.queue.pollTask(PollTaskRequest.newBuilder().setWorkerId("h").addProcessors("text.plain")
+                  .setWait(Durations.fromSeconds(20)).build()));
+          Thread.sleep(5); // the poll reaches A and parks
+          var job = via.client.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS).submitJob(DispatchBenchmark.job(i)).getJob();
+          PollTaskResponse r = polled.get();
+          long answered = System.currentTimeMillis() * 1000;
+          long ready = job.getCreateTime().getSeconds() * 1_000_000 + job.getCreateTime().getNanos() / 1000;
+          a.queue.completeTask(CompleteTaskRequest.newBuilder().setTaskId(r.getTask().getTaskId())
+              .setLeaseToken(r.getTask().getLeaseToken()).setWorkerId("h").setOutput(ScriptedWorker.outputFor("text.plain")).build());
+          if (i >= 50) {
+            ms.add((answered - ready) / 1000.0);
+          }
+        }
+        Collections.sort(ms);
+        System.out.printf("BENCH hand-off READY -> poll parked on A answered, job submitted through %s (n=%d): p50=%.1f ms p99=%.1f ms%n",
+            via == a ? "A" : "B", ms.size(), ms.get(ms.size() / 2), ms.get((int) (ms.size() * 0.99)));
+      }
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "sqlite-normal", "postgres-1", "postgres-2"})
   void submitLatencyAndNoOpThroughput(String setup) throws Exception {
@@ -58,7 +88,7 @@ class StoreBenchmark {
       for (int i = 0; i < 600; i++) {
         TestOrchestrator o = orchs.get(i % replicas);
         long t0 = System.nanoTime();
-        o.client.submitJob(DispatchBenchmark.job(i));
+        o.client.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS).submitJob(DispatchBenchmark.job(i));
         if (i >= 100) {
           ms.add((System.nanoTime() - t0) / 1e6);
         }
@@ -74,7 +104,7 @@ class StoreBenchmark {
         TestOrchestrator o = orchs.get(c % replicas);
         pool.submit(() -> {
           while (next.getAndIncrement() < jobs) {
-            o.client.submitJob(DispatchBenchmark.job(1));
+            o.client.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS).submitJob(DispatchBenchmark.job(1));
             submitted.countDown();
           }
           return null;

@@ -88,7 +88,21 @@ public final class JobEngine implements AutoCloseable {
   /** Loads the unfinished jobs and starts the lease sweeper and retention. */
   public synchronized JobEngine start() {
     // Listening starts before the load, so a change committed by another replica meanwhile is not missed.
-    if (store.listen(replicas)) {
+    // What another replica's change sets off here (a lease to a parked poll) is answered once durable, as any change.
+    JobStore.ReplicaChanges thenAnswer = new JobStore.ReplicaChanges() {
+      @Override
+      public void changed(String jobId, long version) {
+        replicas.changed(jobId, version);
+        committer.awaitDurable();
+      }
+
+      @Override
+      public void resync() {
+        replicas.resync();
+        committer.awaitDurable();
+      }
+    };
+    if (store.listen(thenAnswer)) {
       replicated = true;
       committer.replicated(replicas);
     }
