@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts each runnable jar on free ports and checks, as a grpcurl user would (buf curl,
 # through server reflection), that it lists its services, answers health SERVING and
-# serves /metrics; then stops it with SIGTERM and checks it exits cleanly.
+# serves /metrics; then stops it with SIGTERM and checks it exits 143 (SIGTERM, hooks done)
+# after logging a clean stop (clean="true": no in-flight call had to be cancelled).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUF="${BUF:-$PWD/.ci/.tools/node_modules/.bin/buf}"
@@ -29,12 +30,22 @@ check() {
     || { echo "FAIL $svc: reflection does not list $expect"; cat "$log"; kill $pid; exit 1; }
   [[ "$("$BUF" curl --protocol grpc --http2-prior-knowledge "http://127.0.0.1:$gp/grpc.health.v1.Health/Check")" == *'"SERVING"'* ]] \
     || { echo "FAIL $svc: health"; cat "$log"; kill $pid; exit 1; }
+  local details
+  details=$("$BUF" curl --protocol grpc --http2-prior-knowledge -d '{"file_containing_symbol":"google.rpc.ErrorInfo"}' \
+    "http://127.0.0.1:$gp/grpc.reflection.v1.ServerReflection/ServerReflectionInfo")
+  [[ "$details" == *fileDescriptorResponse* ]] \
+    || { echo "FAIL $svc: reflection does not serve google.rpc.ErrorInfo"; cat "$log"; kill $pid; exit 1; }
   metrics=$(curl -sf "http://127.0.0.1:$mp/metrics")
   grep -q '^grpc_server_handled_total{' <<<"$metrics" \
     || { echo "FAIL $svc: /metrics"; cat "$log"; kill $pid; exit 1; }
   kill -TERM $pid
-  wait $pid || true
-  grep -q "stopped" "$log" || { echo "FAIL $svc: no clean stop"; cat "$log"; exit 1; }
+  local code=0
+  wait $pid || code=$?
+  # a JVM stopped by SIGTERM exits 143 (128 + 15) once its shutdown hook has returned; anything
+  # else (1, 2, 137 after a forced kill) is a failed stop
+  [[ $code -eq 143 || $code -eq 0 ]] || { echo "FAIL $svc: exit status $code after SIGTERM"; cat "$log"; exit 1; }
+  grep -q "docmesh $svc stopped .*clean=\"true\"" "$log" \
+    || { echo "FAIL $svc: no clean stop (in-flight calls had to be cancelled, or no stop logged)"; cat "$log"; exit 1; }
   echo "ok $svc ($expect on :$gp, metrics on :$mp)"
   rm -f "$log"
 }

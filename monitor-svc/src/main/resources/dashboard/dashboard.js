@@ -18,10 +18,39 @@ function seconds(d) { return d ? parseFloat(d) : 0; }  // proto JSON durations a
 function fmt(n, digits) { return Number(n || 0).toFixed(digits); }
 function badge(state) { return el('span', { class: 'badge ' + state }, HEALTH[state] || state); }
 
+// With authentication on, /api needs a bearer token: asked for once, kept for this tab only
+// (sessionStorage), sent as a header, never put in a URL.
+const TOKEN_KEY = 'docmesh-token';
+let asking = null;
+
+function askToken(again) {
+  if (!asking) {
+    asking = Promise.resolve().then(() => {
+      const t = window.prompt((again ? 'That token was refused. ' : '')
+        + 'This docmesh monitor needs a token (role operator or monitor):');
+      if (t) sessionStorage.setItem(TOKEN_KEY, t.trim()); else sessionStorage.removeItem(TOKEN_KEY);
+      asking = null;
+      return t;
+    });
+  }
+  return asking;
+}
+
 async function getJson(path) {
-  const r = await fetch(path, { cache: 'no-store' });
-  if (!r.ok) throw new Error(path + ': ' + r.status);
-  return r.json();
+  for (let attempt = 0; ; attempt++) {
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    const headers = token ? { Authorization: 'Bearer ' + token } : {};
+    const r = await fetch(path, { cache: 'no-store', headers });
+    if ((r.status === 401 || r.status === 403) && attempt < 2) {
+      // requests refused together ask once: a token entered meanwhile is simply retried
+      if (sessionStorage.getItem(TOKEN_KEY) === token && !(await askToken(token !== null))) {
+        throw new Error(path + ': ' + r.status + ' (no token)');
+      }
+      continue;
+    }
+    if (!r.ok) throw new Error(path + ': ' + r.status);
+    return r.json();
+  }
 }
 
 function renderStatus(status) {

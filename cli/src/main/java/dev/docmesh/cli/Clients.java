@@ -4,7 +4,12 @@ import dev.docmesh.proto.monitor.v1.MonitorServiceGrpc;
 import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
 import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import dev.docmesh.meshkit.security.BearerToken;
+import dev.docmesh.meshkit.security.MeshChannels;
+import dev.docmesh.meshkit.security.TlsFiles;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -13,9 +18,25 @@ import java.util.concurrent.TimeUnit;
 final class Clients implements AutoCloseable {
   private final GlobalOptions options;
   private final List<ManagedChannel> channels = new ArrayList<>();
+  private final TlsFiles tls;
+  private final MeshChannels factory;
 
   Clients(GlobalOptions options) {
     this.options = options;
+    this.tls = new TlsFiles(path(options.tlsCert), path(options.tlsKey), path(options.tlsCa), Duration.ofMinutes(1));
+    Optional<BearerToken> token =
+        blank(options.token)
+            ? path(System.getenv("DOCMESH_TOKEN_FILE")).map(BearerToken::fromFile)
+            : Optional.of(BearerToken.of(options.token));
+    this.factory = new MeshChannels(tls, token);
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static Optional<Path> path(String s) {
+    return blank(s) ? Optional.empty() : Optional.of(Path.of(s.trim()));
   }
 
   OrchestratorServiceGrpc.OrchestratorServiceBlockingStub orchestrator() {
@@ -40,7 +61,7 @@ final class Clients implements AutoCloseable {
   }
 
   private ManagedChannel channel(String target) {
-    ManagedChannel c = NettyChannelBuilder.forTarget(target).usePlaintext().maxInboundMessageSize(256 << 20).build();
+    ManagedChannel c = factory.forTarget(target).maxInboundMessageSize(256 << 20).build();
     channels.add(c);
     return c;
   }
@@ -48,5 +69,6 @@ final class Clients implements AutoCloseable {
   @Override
   public void close() {
     channels.forEach(ManagedChannel::shutdownNow);
+    tls.close();
   }
 }

@@ -53,7 +53,7 @@ final class DemoCommand implements Callable<Integer> {
     LocalMesh mesh = LocalMesh.builder(dataDir).environment(System.getenv()).ephemeralPorts(ephemeralPorts).start();
     boolean closed = false;
     try {
-      GlobalOptions target = new GlobalOptions();
+      GlobalOptions target = GlobalOptions.fromEnvironment();
       target.target = mesh.orchestratorTarget();
       target.monitorTarget = mesh.monitorTarget();
       target.processorTarget = mesh.processorTarget();

@@ -70,7 +70,8 @@ public final class Docmesh implements Runnable {
       Status.Code code = s.getStatus().getCode();
       return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED ? UNREACHABLE : JOB_FAILED;
     }
-    if (e instanceof CommandLine.ParameterException || e instanceof IllegalArgumentException) {
+    if (e instanceof CommandLine.ParameterException || e instanceof IllegalArgumentException
+        || e instanceof dev.docmesh.meshkit.config.ConfigException) {
       return USAGE;
     }
     return JOB_FAILED;

@@ -190,7 +190,6 @@ class MeshEndToEndTest {
     LiveEvents live = longTextJobRunningOn("w1");
     String id = live.jobId;
 
-    long asked = System.nanoTime();
     mesh.jobs.cancelJob(CancelJobRequest.newBuilder().setJobId(id).setReason("test").build());
     Job job = mesh.awaitTerminal(id, JOB_WAIT);
     assertThat(job.getState()).isEqualTo(JobState.JOB_STATE_CANCELLED);
@@ -199,10 +198,9 @@ class MeshEndToEndTest {
     // the processor saw its call cancelled (and stopped the work), it did not run to the end
     await().atMost(Duration.ofSeconds(10))
         .until(() -> RealMesh.sample(mesh.processor(), "docmesh_processor_calls_total", "processor", "pdf.text", "outcome", "cancelled") == 1);
-    // the next beat (progress every 200 ms, keep-alive every second) carries the cancel
-    Duration took = Duration.ofNanos(System.nanoTime() - asked);
-    assertThat(took).isLessThan(Duration.ofSeconds(3));
+    // stopped part-way: the processor never finished the call, nor reached the last page
     assertThat(RealMesh.sample(mesh.processor(), "docmesh_processor_calls_total", "processor", "pdf.text", "outcome", "ok")).isZero();
+    assertThat(RealMesh.sample(mesh.processor(), "docmesh_processor_pages_total", "processor", "pdf.text")).isLessThan(LONG_PAGES);
   }
 
   @Test

@@ -1,7 +1,9 @@
 package dev.docmesh.monitor;
 
+import com.sun.net.httpserver.HttpHandler;
 import dev.docmesh.meshkit.concurrent.DaemonThreads;
 import dev.docmesh.meshkit.config.Env;
+import dev.docmesh.meshkit.security.Roles;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.server.ServiceLauncher;
 import dev.docmesh.meshkit.server.ServiceLauncher.ServiceSpec;
@@ -17,7 +19,6 @@ import dev.docmesh.monitor.notify.LogNotifier;
 import dev.docmesh.monitor.notify.NotificationDispatcher;
 import dev.docmesh.monitor.notify.Notifier;
 import dev.docmesh.monitor.notify.WebhookNotifier;
-import io.grpc.ManagedChannelBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,6 +62,7 @@ public final class MonitorMain {
             scheduler,
             clock,
             server.telemetry().clientInterceptors(),
+            server.security().channels(),
             config.downAfter(),
             config.history(),
             min(config.scrapeInterval(), Duration.ofSeconds(10)));
@@ -73,8 +75,7 @@ public final class MonitorMain {
             .map(
                 target ->
                     new JobsTracker(
-                        ManagedChannelBuilder.forTarget(target)
-                            .usePlaintext()
+                        server.security().channels().forTarget(target)
                             .defaultLoadBalancingPolicy("round_robin")
                             .intercept(server.telemetry().clientInterceptors())
                             .build(),
@@ -85,7 +86,12 @@ public final class MonitorMain {
 
     server.addService(new MonitorServiceImpl(api, monitor));
     server.addHttpPage("/", dashboard.pages());
-    server.addHttpPage("/api/", dashboard.json());
+    // the page and its assets are open (they hold no data); the data needs a token when auth is on:
+    // reads for operator and monitor, changes (silences) for operator only, as over gRPC
+    HttpHandler reads = server.security().http().protect(dashboard.json(), Roles.OPERATOR, Roles.MONITOR);
+    HttpHandler changes = server.security().http().protect(dashboard.json(), Roles.OPERATOR);
+    server.addHttpPage("/api/", exchange ->
+        ("GET".equals(exchange.getRequestMethod()) ? reads : changes).handle(exchange));
     server.beforeStop(monitor::endStreams);
     server.afterStop(
         () -> {

@@ -43,6 +43,7 @@ class IdempotentSubmitTest {
       assertThat(rs).extracting(r -> r.getJob().getId()).containsOnly(rs.get(0).getJob().getId());
       assertThat(rs).filteredOn(r -> !r.getDeduplicated()).hasSize(1);
       assertThat(rs.get(0).getJob().getRequestId()).isEqualTo("3f1c9a52-dup");
+      assertThat(rs.get(0).getJob().getOwner()).as("authentication off").isEqualTo("anonymous");
       assertThat(orch.client.listJobs(ListJobsRequest.getDefaultInstance()).getJobsCount()).isEqualTo(1);
       // a different id is a different job
       SubmitJobResponse other = orch.client.submitJob(req.toBuilder().setRequestId("another").build());

@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,19 +97,27 @@ class LeaseTest {
 
   @Test
   void heartbeatsKeepTheLeaseAlive() throws Exception {
+    // the orchestrator's clock moves only when the test says so: no wall-clock race with the 1 s lease
+    MutableClock clock = new MutableClock();
+    orch.close();
+    orch = TestOrchestrator.start(data, Map.of("DOCMESH_LEASE_DURATION", "1s", "DOCMESH_LEASE_SWEEP_INTERVAL", "50ms"), clock);
     Job job = orch.submitPdf();
     ScriptedWorker w = orch.worker("w");
     Task t = w.poll();
-    AtomicReference<Integer> beats = new AtomicReference<>(0);
-    // hold the task for one and a half lease durations, heartbeating every lease/5
-    await().pollInterval(Duration.ofMillis(200)).atMost(Duration.ofSeconds(10)).until(() -> {
+    // hold the task for almost five lease durations, heartbeating every 0.6 lease
+    for (int i = 0; i < 8; i++) {
+      clock.advance(Duration.ofMillis(600));
       w.heartbeat(t, null);
-      beats.set(beats.get() + 1);
-      return beats.get() >= 8;
-    });
+    }
     assertThat(w.complete(t).getJobState()).isEqualTo(JobState.JOB_STATE_RUNNING);
     assertThat(orch.client.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob().getStages(0).getAttempt())
         .isEqualTo(1);
+
+    // and the same clock does expire a lease that is not renewed: the beats above were what kept it
+    Task next = w.poll();
+    clock.advance(Duration.ofMillis(1100));
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        orch.metrics().contains("docmesh_tasks_total{processor=\"" + next.getProcessor() + "\",outcome=\"lease_expired\",} 1.0"));
   }
 
   @Test

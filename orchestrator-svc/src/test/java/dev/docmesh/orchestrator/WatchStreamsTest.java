@@ -14,7 +14,10 @@ import dev.docmesh.proto.orchestrator.v1.WatchJobRequest;
 import dev.docmesh.proto.orchestrator.v1.WatchJobResponse;
 import dev.docmesh.proto.orchestrator.v1.WatchJobsRequest;
 import dev.docmesh.proto.orchestrator.v1.WatchJobsResponse;
+import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
 import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
@@ -47,37 +50,65 @@ class WatchStreamsTest {
     @Override public void onCompleted() { done.countDown(); }
   }
 
+  /** The client's HTTP/2 receive window: small, so a reader that stops reading stops the server soon. */
+  private static final int CLIENT_WINDOW = 16 * 1024;
+
   @Test
-  void aReaderThatStallsStillGetsEveryStateChangeInOrderAndTheEnd() throws Exception {
+  void aStalledReaderStopsTheServerGetsProgressMergedAndEverythingInOrderAfterwards() throws Exception {
     Job job = orch.submitPdf();
-    SlowReader slow = new SlowReader();
-    orch.asyncClient.watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).build(), slow);
-    await().atMost(Duration.ofSeconds(5)).until(() -> slow.events.size() == 1);
+    ManagedChannel small = NettyChannelBuilder.forAddress("127.0.0.1", orch.server.grpcPort()).usePlaintext()
+        .flowControlWindow(CLIENT_WINDOW).build();
+    try {
+      SlowReader slow = new SlowReader();
+      OrchestratorServiceGrpc.newStub(small).watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).build(), slow);
+      await().atMost(Duration.ofSeconds(5)).until(() -> slow.events.size() == 1);
 
-    ScriptedWorker w = orch.worker("w");
-    Task t = w.poll();
-    int beats = 2000;
-    for (int i = 1; i <= beats; i++) {
-      w.heartbeat(t, Progress.newBuilder().setDone(i).setTotal(beats).setUnit("page").setMessage("page " + i + " of " + beats).build());
+      ScriptedWorker w = orch.worker("w");
+      Task t = w.poll();
+      int beats = 2000;
+      for (int i = 1; i <= beats; i++) {
+        w.heartbeat(t, Progress.newBuilder().setDone(i).setTotal(beats).setUnit("page").setMessage("page " + i + " of " + beats).build());
+      }
+      w.complete(t);
+      for (int i = 0; i < 4; i++) {
+        w.complete(w.poll());
+      }
+      // Over 2000 events (~100 bytes each) were committed while the reader read nothing. A server that
+      // kept producing would hand all of them to the transport; one that waits for isReady stops once the
+      // client's window (16 KiB) and its own send buffer (grpc's 32 KiB onReady threshold) are full: a few
+      // hundred messages. Half the beats is far above that and far below "everything".
+      await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10))
+          .until(() -> watchJobMessagesSent() < beats / 2);
+      double sentWhileStalled = watchJobMessagesSent();
+      assertThat(sentWhileStalled).as("messages the server produced for the stalled reader").isGreaterThan(1);
+
+      slow.call.request(Integer.MAX_VALUE);
+      assertThat(slow.done.await(20, TimeUnit.SECONDS)).isTrue();
+
+      EventCollector all = new EventCollector();
+      orch.asyncClient.watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).build(), all);
+      assertThat(all.awaitDone()).isTrue();
+      assertThat(all.events.stream().filter(JobEvent::hasTaskProgressed)).hasSize(beats);
+      List<JobEvent> stateChanges = all.events.stream().filter(e -> !e.hasTaskProgressed()).toList();
+      // in order afterwards: every state change, exactly as stored, then the end
+      assertThat(slow.events.stream().filter(e -> !e.hasTaskProgressed()).toList()).containsExactlyElementsOf(stateChanges);
+      assertThat(slow.events).extracting(JobEvent::getSequence).isSorted().doesNotHaveDuplicates();
+      assertThat(all.events).containsAll(slow.events);
+      assertThat(slow.events.get(slow.events.size() - 1).getJobStateChanged().getTo()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+      // merged while stalled: far fewer progress events than were committed, the newest never merged away
+      long progressSeen = slow.events.stream().filter(JobEvent::hasTaskProgressed).count();
+      assertThat(progressSeen).as("progress events the stalled reader got").isLessThan(beats / 2);
+      assertThat(slow.events).anyMatch(e -> e.hasTaskProgressed() && e.getTaskProgressed().getProgress().getDone() == beats);
+    } finally {
+      small.shutdownNow();
     }
-    w.complete(t);
-    for (int i = 0; i < 4; i++) {
-      w.complete(w.poll());
-    }
-    assertThat(slow.events).as("the stalled reader was sent nothing more").hasSize(1);
+  }
 
-    slow.call.request(Integer.MAX_VALUE);
-    assertThat(slow.done.await(20, TimeUnit.SECONDS)).isTrue();
-
-    EventCollector all = new EventCollector();
-    orch.asyncClient.watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).build(), all);
-    assertThat(all.awaitDone()).isTrue();
-    List<JobEvent> stateChanges = all.events.stream().filter(e -> !e.hasTaskProgressed()).toList();
-    assertThat(slow.events.stream().filter(e -> !e.hasTaskProgressed()).toList()).containsExactlyElementsOf(stateChanges);
-    assertThat(slow.events).extracting(JobEvent::getSequence).isSorted().doesNotHaveDuplicates();
-    assertThat(slow.events.get(slow.events.size() - 1).getJobStateChanged().getTo()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
-    // the newest progress is never coalesced away
-    assertThat(slow.events).anyMatch(e -> e.hasTaskProgressed() && e.getTaskProgressed().getProgress().getDone() == beats);
+  private double watchJobMessagesSent() throws Exception {
+    return orch.metrics().lines()
+        .filter(l -> l.startsWith("grpc_server_msg_sent_total{") && l.contains("grpc_method=\"WatchJob\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   @Test

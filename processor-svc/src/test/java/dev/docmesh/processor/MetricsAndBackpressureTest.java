@@ -100,7 +100,10 @@ class MetricsAndBackpressureTest {
       var rejected = harness.process("pdf.text", HostileDocuments.generated(1));
       assertThat(rejected.error().getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
       assertThat(Errors.reason(rejected.error())).contains("PROCESSOR_BUSY");
-      assertThat(Errors.detail(rejected.error(), RetryInfo.class)).isPresent();
+      // README (DOCMESH_PROCESSOR_QUEUE): a RetryInfo of 1 s
+      assertThat(Errors.detail(rejected.error(), RetryInfo.class)).get()
+          .extracting(r -> r.getRetryDelay())
+          .isEqualTo(com.google.protobuf.Duration.newBuilder().setSeconds(1).build());
 
       assertThat(firstEnded.get(60, TimeUnit.SECONDS)).isNull();
       await().atMost(Duration.ofSeconds(5)).until(() -> metrics.getSampleValue("docmesh_processor_in_flight") == 0.0);

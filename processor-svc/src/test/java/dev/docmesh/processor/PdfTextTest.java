@@ -50,9 +50,21 @@ class PdfTextTest {
 
   @Test
   void sortByPositionIsAnOptionAndUnknownOptionsAreRejected() {
-    var sorted =
-        harness.process(ProcessorHarness.request("pdf.text", Corpus.read("minimal-document.pdf")).putOptions("sort_by_position", "true").build());
-    assertThat(sorted.ok().getText().getPagesCount()).isEqualTo(1);
+    // drawn bottom line first: content order and reading order differ
+    byte[] pdf = HostileDocuments.RawPdf.single(
+        "/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>",
+        ("BT /F1 12 Tf 72 500 Td (Drawn first, lower on the page) Tj ET\n"
+            + "BT /F1 12 Tf 72 700 Td (Drawn second, at the top) Tj ET").getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        false);
+    String asDrawn = harness.process("pdf.text", pdf).ok().getText().getPages(0).getText();
+    String sorted = harness.process(ProcessorHarness.request("pdf.text", pdf).putOptions("sort_by_position", "true").build())
+        .ok().getText().getPages(0).getText();
+    assertThat(asDrawn.lines().map(String::strip).filter(l -> !l.isEmpty()).toList())
+        .containsExactly("Drawn first, lower on the page", "Drawn second, at the top");
+    assertThat(sorted.lines().map(String::strip).filter(l -> !l.isEmpty()).toList())
+        .containsExactly("Drawn second, at the top", "Drawn first, lower on the page");
+    var explicitFalse = harness.process(ProcessorHarness.request("pdf.text", pdf).putOptions("sort_by_position", "false").build());
+    assertThat(explicitFalse.ok().getText().getPages(0).getText()).isEqualTo(asDrawn);
 
     var unknown =
         harness.process(ProcessorHarness.request("pdf.text", Corpus.read("minimal-document.pdf")).putOptions("colour", "blue").build());

@@ -1,8 +1,8 @@
 package dev.docmesh.worker;
 
 import dev.docmesh.meshkit.metrics.MeshTelemetry;
+import dev.docmesh.meshkit.security.MeshChannels;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -10,14 +10,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * The worker's client channels: {@code round_robin} over every address the target resolves
  * to (a headless Service in Kubernetes), with a service-config retry policy for UNAVAILABLE,
- * and the mesh's tracing and metrics interceptors.
+ * and the mesh's tracing and metrics interceptors; TLS, client certificate and token from
+ * {@link MeshChannels}.
  */
 final class Channels {
   private Channels() {}
 
-  static ManagedChannel open(String target, String service, int maxMessageBytes, MeshTelemetry telemetry) {
-    return NettyChannelBuilder.forTarget(target)
-        .usePlaintext()
+  static ManagedChannel open(
+      MeshChannels channels, String target, String service, int maxMessageBytes, MeshTelemetry telemetry) {
+    return channels.forTarget(target)
         .defaultServiceConfig(serviceConfig(service))
         .enableRetry()
         // a Process request carries the whole document; keep it replayable up to the message limit

@@ -46,6 +46,7 @@ final class Heartbeater {
   private ScheduledFuture<?> keepAlive;
   private ScheduledFuture<?> delayedProgress;
   private boolean stopped;
+  private int inFlight;
 
   Heartbeater(
       Task task,
@@ -96,6 +97,30 @@ final class Heartbeater {
     }
   }
 
+  /**
+   * Stops beating and waits (at most one beat's deadline) for the beats already sent to be
+   * answered: the result must reach the orchestrator after the last beat, or that beat meets a
+   * finished task and is answered FAILED_PRECONDITION.
+   */
+  synchronized void stopAndAwaitSent() {
+    stop();
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(periodMs, 1000));
+    long left;
+    while (inFlight > 0 && (left = end - System.nanoTime()) > 0) {
+      try {
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private synchronized void answered() {
+    inFlight--;
+    notifyAll();
+  }
+
   private synchronized boolean isStopped() {
     return stopped;
   }
@@ -124,6 +149,7 @@ final class Heartbeater {
       pendingProgress = null;
       lastProgressSentNanos = System.nanoTime();
     }
+    inFlight++;
     // progress arrives on the thread running the processor call: keep the beat out of that
     // call's cancellation, or stopping the call would also cancel the beat reporting it
     Context.ROOT.run(
@@ -142,6 +168,7 @@ final class Heartbeater {
 
     @Override
     public void onError(Throwable t) {
+      answered();
       Status status = Status.fromThrowable(t);
       if (isStopped()) {
         return; // an answer to a beat sent just before the result was delivered
@@ -157,6 +184,8 @@ final class Heartbeater {
     }
 
     @Override
-    public void onCompleted() {}
+    public void onCompleted() {
+      answered();
+    }
   }
 }

@@ -41,6 +41,7 @@ final class TaskQueueClient {
   private final Runnable reconnect;
   private final Set<LongPoll> polls = ConcurrentHashMap.newKeySet();
   private final CountDownLatch abandonResults = new CountDownLatch(1);
+  private final DocumentCache documents;
   private boolean pollsClosed;
 
   /**
@@ -59,6 +60,7 @@ final class TaskQueueClient {
     this.scheduler = scheduler;
     this.reporter = new ResultReporter(config.backoffInitial(), config.backoffMax(), abandonResults, reconnect);
     this.reconnect = reconnect;
+    this.documents = new DocumentCache(config.documentCacheBytes());
   }
 
   /**
@@ -114,8 +116,22 @@ final class TaskQueueClient {
     return new Heartbeater(task, config.workerId(), queueAsync, scheduler, config.progressInterval(), listener);
   }
 
-  /** The task's document; an unreachable orchestrator is retried with backoff until the run's deadline. */
+  /**
+   * The task's document, from the cache when a task of the same document fetched it lately; an
+   * unreachable orchestrator is retried with backoff until the run's deadline.
+   */
   ByteString document(Task task, RunControl run) throws RunControl.Stopped {
+    String id = task.getDocument().getId();
+    Optional<ByteString> cached = documents.get(id);
+    if (cached.isPresent()) {
+      return cached.get();
+    }
+    ByteString fetched = fetchDocument(task, run);
+    documents.put(id, fetched);
+    return fetched;
+  }
+
+  private ByteString fetchDocument(Task task, RunControl run) throws RunControl.Stopped {
     Backoff backoff = new Backoff(config.backoffInitial(), config.backoffMax());
     while (true) {
       try {

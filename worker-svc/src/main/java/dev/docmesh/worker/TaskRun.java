@@ -104,7 +104,9 @@ final class TaskRun {
         });
     try (Scope ignored = span.makeCurrent()) {
       heartbeater.start();
-      Outcome outcome = settle(attempt(heartbeater));
+      Attempt attempt = attempt(heartbeater);
+      heartbeater.stopAndAwaitSent(); // no beat may follow the result
+      Outcome outcome = settle(attempt);
       span.setAttribute("docmesh.outcome", outcome.label());
       if (outcome != Outcome.COMPLETED) {
         span.setStatus(StatusCode.ERROR, outcome.label());

@@ -23,6 +23,7 @@ import java.time.Duration;
  * @param defaultTaskTimeout time a task may take when the task names none
  * @param shutdownGrace how long in-flight tasks may run on at SIGTERM
  * @param maxMessageBytes largest message accepted from the orchestrator or a processor
+ * @param documentCacheBytes documents kept after a task (by content hash) for the next task of the same document
  */
 public record WorkerConfig(
     String workerId,
@@ -40,7 +41,8 @@ public record WorkerConfig(
     Duration backoffMax,
     Duration defaultTaskTimeout,
     Duration shutdownGrace,
-    int maxMessageBytes) {
+    int maxMessageBytes,
+    long documentCacheBytes) {
 
   public static WorkerConfig fromEnv(MeshConfig mesh, Env env) {
     return new WorkerConfig(
@@ -51,7 +53,7 @@ public record WorkerConfig(
         env.duration("DOCMESH_WORKER_POLL_WAIT", Duration.ofSeconds(30)),
         env.decimal("DOCMESH_WORKER_MAX_CPU", 0.95, 0.0, 1.0),
         env.decimal("DOCMESH_WORKER_MAX_HEAP", 0.85, 0.0, 1.0),
-        env.duration("DOCMESH_WORKER_PROGRESS_INTERVAL", Duration.ofSeconds(1)),
+        env.duration("DOCMESH_WORKER_PROGRESS_INTERVAL", Duration.ofMillis(50)),
         env.duration("DOCMESH_WORKER_PROCESSOR_REFRESH", Duration.ofSeconds(30)),
         env.integer("DOCMESH_WORKER_BREAKER_FAILURES", 5, 1, 1000),
         env.duration("DOCMESH_WORKER_BREAKER_COOLDOWN", Duration.ofSeconds(10)),
@@ -59,6 +61,7 @@ public record WorkerConfig(
         env.duration("DOCMESH_WORKER_BACKOFF_MAX", Duration.ofSeconds(10)),
         env.duration("DOCMESH_WORKER_DEFAULT_TASK_TIMEOUT", Duration.ofMinutes(5)),
         mesh.shutdownGrace(),
-        mesh.maxInboundMessageBytes());
+        mesh.maxInboundMessageBytes(),
+        env.bytes("DOCMESH_WORKER_DOCUMENT_CACHE", 64L * 1024 * 1024, 0, Long.MAX_VALUE));
   }
 }

@@ -3,6 +3,7 @@ package dev.docmesh.worker;
 import dev.docmesh.meshkit.concurrent.DaemonThreads;
 import dev.docmesh.meshkit.config.Env;
 import dev.docmesh.meshkit.metrics.MeshTelemetry;
+import dev.docmesh.meshkit.security.MeshChannels;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.server.ServiceLauncher;
 import dev.docmesh.meshkit.server.ServiceLauncher.ServiceSpec;
@@ -28,12 +29,13 @@ public final class WorkerMain {
 
   static void wire(MeshServer.Builder server, Env env) {
     WorkerConfig config = WorkerConfig.fromEnv(server.config(), env);
+    MeshChannels channels = server.security().channels();
     MeshTelemetry telemetry = server.telemetry();
     WorkerMetrics metrics = new WorkerMetrics(telemetry.registry());
     ManagedChannel orchestrator =
-        Channels.open(config.orchestratorTarget(), TaskQueueServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
+        Channels.open(channels, config.orchestratorTarget(), TaskQueueServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
     ManagedChannel processor =
-        Channels.open(config.processorTarget(), ProcessorServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
+        Channels.open(channels, config.processorTarget(), ProcessorServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
     ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, DaemonThreads.factory("worker-timer"));
 
     TaskQueueClient queue =

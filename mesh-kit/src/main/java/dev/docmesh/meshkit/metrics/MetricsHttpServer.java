@@ -4,6 +4,7 @@ import dev.docmesh.meshkit.concurrent.DaemonThreads;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import dev.docmesh.meshkit.security.HttpAuth;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.exporter.common.TextFormat;
 import java.io.IOException;
@@ -26,11 +27,21 @@ public final class MetricsHttpServer implements AutoCloseable {
 
   public MetricsHttpServer(int port, CollectorRegistry registry, Map<String, HttpHandler> pages)
       throws IOException {
+    this(port, registry, pages, null, false, false);
+  }
+
+  /** With {@code auth}, {@code /metrics} and {@code /healthz} each need a bearer token when asked to. */
+  public MetricsHttpServer(
+      int port, CollectorRegistry registry, Map<String, HttpHandler> pages, HttpAuth auth,
+      boolean metricsRequireAuth, boolean healthzRequireAuth)
+      throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 64);
     executor = Executors.newFixedThreadPool(2, DaemonThreads.factory("metrics-http"));
     server.setExecutor(executor);
-    server.createContext("/metrics", exchange -> serveMetrics(exchange, registry));
-    server.createContext("/healthz", exchange -> send(exchange, 200, "text/plain", "ok\n"));
+    HttpHandler metrics = exchange -> serveMetrics(exchange, registry);
+    HttpHandler healthz = exchange -> send(exchange, 200, "text/plain", "ok\n");
+    server.createContext("/metrics", metricsRequireAuth && auth != null ? auth.protect(metrics) : metrics);
+    server.createContext("/healthz", healthzRequireAuth && auth != null ? auth.protect(healthz) : healthz);
     pages.forEach(server::createContext);
     server.start();
   }

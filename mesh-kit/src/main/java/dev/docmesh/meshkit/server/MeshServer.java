@@ -5,6 +5,8 @@ import dev.docmesh.meshkit.config.MeshConfig;
 import dev.docmesh.meshkit.metrics.MeshTelemetry;
 import dev.docmesh.meshkit.metrics.MetricsHttpServer;
 import dev.docmesh.meshkit.metrics.TelemetryServiceImpl;
+import dev.docmesh.meshkit.security.MeshSecurity;
+import dev.docmesh.meshkit.security.Policy;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
@@ -32,7 +34,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A production gRPC server as every docmesh service runs it: keepalive and connection-age
  * limits, message size limit, standard health (the empty name and every service name),
- * reflection v1 and v1alpha, metrics and tracing interceptors, {@code TelemetryService}, the
+ * reflection v1 and v1alpha (including the google.rpc error details), metrics and tracing interceptors, {@code TelemetryService}, the
  * HTTP metrics port, and a graceful shutdown that turns health NOT_SERVING first.
  */
 public final class MeshServer implements AutoCloseable {
@@ -40,6 +42,7 @@ public final class MeshServer implements AutoCloseable {
 
   private final MeshConfig config;
   private final MeshTelemetry telemetry;
+  private final MeshSecurity security;
   private final Server server;
   private final HealthStatusManager health;
   private final MetricsHttpServer http;
@@ -52,6 +55,7 @@ public final class MeshServer implements AutoCloseable {
   private MeshServer(Builder b) throws IOException {
     this.config = b.config;
     this.telemetry = b.telemetry;
+    this.security = b.security;
     this.health = new HealthStatusManager();
     this.beforeStop = List.copyOf(b.beforeStop);
     this.afterStop = List.copyOf(b.afterStop);
@@ -63,7 +67,7 @@ public final class MeshServer implements AutoCloseable {
     this.serviceNames = services.stream().map(s -> s.getServiceDescriptor().getName()).toList();
 
     NettyServerBuilder nb =
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()), security.serverCredentials())
             .maxInboundMessageSize(config.maxInboundMessageBytes())
             .keepAliveTime(config.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
             .keepAliveTimeout(config.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -71,19 +75,25 @@ public final class MeshServer implements AutoCloseable {
             .permitKeepAliveWithoutCalls(true)
             .maxConnectionAge(config.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
             .maxConnectionAgeGrace(config.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS)
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
-            .addService(legacyReflection());
+            .addService(health.getHealthService());
+    if (security.reflection()) {
+      nb.addService(ProtoReflectionServiceV1.newInstance()).addService(legacyReflection()).addService(ErrorDetailsReflection.definition());
+    }
     services.forEach(nb::addService);
-    // ServerBuilder applies interceptors last-added-first; add inner ones first.
+    warnUnguarded(services);
+    // ServerBuilder applies interceptors last-added-first; add inner ones first. Authentication
+    // runs inside metrics (refused calls are counted) and outside the service's own interceptors.
     List<ServerInterceptor> interceptors = new ArrayList<>(telemetry.serverInterceptors());
+    interceptors.add(0, security.interceptor());
     interceptors.addAll(0, b.interceptors);
     for (ServerInterceptor i : interceptors) {
       nb.intercept(i);
     }
     this.server = nb.build().start();
     try {
-      this.http = new MetricsHttpServer(config.metricsPort(), telemetry.registry(), b.pages);
+      this.http =
+          new MetricsHttpServer(config.metricsPort(), telemetry.registry(), b.pages, security.http(),
+              security.metricsRequireAuth(), security.healthzRequireAuth());
     } catch (IOException e) {
       server.shutdownNow();
       throw e;
@@ -92,12 +102,26 @@ public final class MeshServer implements AutoCloseable {
       health.setStatus(name, ServingStatus.SERVING);
     }
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+    security.logSummary(config.service());
     log.atInfo()
         .addKeyValue("service", config.service())
         .addKeyValue("instance", config.instanceId())
         .addKeyValue("grpc_port", grpcPort())
         .addKeyValue("metrics_port", metricsPort())
         .log("docmesh {} serving {}", config.service(), serviceNames);
+  }
+
+  /** Default deny: say at start-up which RPCs will be refused for want of a policy entry. */
+  private static void warnUnguarded(List<ServerServiceDefinition> services) {
+    List<String> missing =
+        services.stream()
+            .flatMap(s -> s.getMethods().stream())
+            .map(m -> m.getMethodDescriptor().getFullMethodName())
+            .filter(m -> Policy.ruleFor(m).isEmpty())
+            .toList();
+    if (!missing.isEmpty()) {
+      log.error("RPCs without an entry in the access policy (dev.docmesh.meshkit.security.Policy) are refused: {}", missing);
+    }
   }
 
   @SuppressWarnings("deprecation") // v1alpha on purpose: grpcurl before 1.8.8 speaks only it
@@ -123,6 +147,10 @@ public final class MeshServer implements AutoCloseable {
 
   public MeshTelemetry telemetry() {
     return telemetry;
+  }
+
+  public MeshSecurity security() {
+    return security;
   }
 
   /** Fully-qualified names of the application services, each with its own health status. */
@@ -177,6 +205,7 @@ public final class MeshServer implements AutoCloseable {
     }
     http.close();
     runAll(afterStop, "after-stop");
+    security.close();
     telemetry.close();
     log.atInfo()
         .addKeyValue("took_ms", Duration.ofNanos(System.nanoTime() - start).toMillis())
@@ -231,6 +260,7 @@ public final class MeshServer implements AutoCloseable {
   public static final class Builder {
     private final MeshConfig config;
     private final MeshTelemetry telemetry;
+    private MeshSecurity security = MeshSecurity.off();
     private final List<ServerServiceDefinition> services = new ArrayList<>();
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
     private final Map<String, HttpHandler> pages = new LinkedHashMap<>();
@@ -249,6 +279,16 @@ public final class MeshServer implements AutoCloseable {
 
     public MeshTelemetry telemetry() {
       return telemetry;
+    }
+
+    /** TLS, authentication and the client channels; plaintext with authentication off unless set. */
+    public Builder security(MeshSecurity security) {
+      this.security = security;
+      return this;
+    }
+
+    public MeshSecurity security() {
+      return security;
     }
 
     public Builder addService(BindableService service) {
@@ -299,6 +339,7 @@ public final class MeshServer implements AutoCloseable {
       try {
         server = new MeshServer(this);
       } catch (IOException e) {
+        security.close();
         throw new UncheckedIOException(
             "cannot start " + config.service() + " on gRPC port " + config.grpcPort() + " / HTTP port "
                 + config.metricsPort() + ": " + e.getMessage(), e);

@@ -4,6 +4,7 @@ import dev.docmesh.meshkit.config.ConfigException;
 import dev.docmesh.meshkit.config.Env;
 import dev.docmesh.meshkit.config.MeshConfig;
 import dev.docmesh.meshkit.metrics.MeshTelemetry;
+import dev.docmesh.meshkit.security.MeshSecurity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -35,15 +36,19 @@ public final class ServiceLauncher {
     MeshTelemetry telemetry = MeshTelemetry.create(spec.name());
     MeshServer.Builder builder = MeshServer.builder(config, telemetry);
     try {
+      builder.security(MeshSecurity.fromEnv(env));
       wiring.wire(builder, env);
       return builder.start();
     } catch (ConfigException e) {
+      builder.security().close();
       telemetry.close();
       throw e;
     } catch (RuntimeException e) {
+      builder.security().close();
       telemetry.close();
       throw e;
     } catch (Exception e) {
+      builder.security().close();
       telemetry.close();
       throw new IllegalStateException("cannot start " + spec.name() + ": " + e.getMessage(), e);
     }

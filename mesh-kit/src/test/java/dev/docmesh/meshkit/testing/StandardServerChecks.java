@@ -1,13 +1,19 @@
 package dev.docmesh.meshkit.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.DynamicMessage;
+import com.google.rpc.BadRequest;
+import dev.docmesh.meshkit.grpc.Errors;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.proto.telemetry.v1.GetMetricsRequest;
 import dev.docmesh.proto.telemetry.v1.GetMetricsResponse;
 import dev.docmesh.proto.telemetry.v1.TelemetryServiceGrpc;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -16,6 +22,7 @@ import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
@@ -24,6 +31,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * What every docmesh server promises its users, checked over real gRPC on loopback: health
@@ -36,7 +44,14 @@ public final class StandardServerChecks {
           "grpc.health.v1.Health",
           "grpc.reflection.v1.ServerReflection",
           "grpc.reflection.v1alpha.ServerReflection",
-          "docmesh.telemetry.v1.TelemetryService");
+          "docmesh.telemetry.v1.TelemetryService",
+          "docmesh.errors.v1.ErrorDetails");
+
+  /** Detail types a docmesh error may carry; reflection must resolve each (grpcurl, buf curl). */
+  public static final List<String> ERROR_DETAIL_TYPES =
+      List.of("google.rpc.Status", "google.rpc.ErrorInfo", "google.rpc.BadRequest", "google.rpc.RetryInfo",
+          "google.rpc.ResourceInfo", "google.rpc.PreconditionFailure", "google.rpc.QuotaFailure",
+          "google.rpc.DebugInfo", "google.rpc.RequestInfo", "google.rpc.Help", "google.rpc.LocalizedMessage");
 
   private StandardServerChecks() {}
 
@@ -55,6 +70,49 @@ public final class StandardServerChecks {
       GetMetricsResponse snapshot =
           TelemetryServiceGrpc.newBlockingStub(channel).getMetrics(GetMetricsRequest.getDefaultInstance());
       assertThat(snapshot.getFamiliesList()).extracting(f -> f.getName()).contains("grpc_server_handled");
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  /**
+   * A bad request's details read as grpcurl and buf curl read them: every google.rpc detail type
+   * resolves through reflection v1 and v1alpha, and the failure {@code badRequest} provokes decodes
+   * from reflected descriptors alone into an ErrorInfo (reason, domain) and a BadRequest naming
+   * {@code field}, equal to what the generated classes read.
+   */
+  public static void assertErrorDetailsReadableThroughReflection(
+      MeshServer server, Consumer<ManagedChannel> badRequest, String field) throws Exception {
+    ManagedChannel channel = Loopback.channel(server.grpcPort());
+    try {
+      StatusRuntimeException failure =
+          catchThrowableOfType(StatusRuntimeException.class, () -> badRequest.accept(channel));
+      assertThat(failure).as("the bad request failed").isNotNull();
+      assertThat(failure.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      com.google.rpc.Status generated = StatusProto.fromThrowable(failure);
+      assertThat(generated).isNotNull();
+
+      for (ReflectionClient.Version version : ReflectionClient.Version.values()) {
+        ReflectionClient reflection = new ReflectionClient(channel, version);
+        for (String type : ERROR_DETAIL_TYPES) {
+          assertThat(reflection.messageType(type).getFullName()).as("%s %s", version, type).isEqualTo(type);
+        }
+        ReflectionClient.DecodedStatus decoded = reflection.decode(failure);
+        assertThat(decoded.status().toByteArray()).isEqualTo(generated.toByteArray());
+        DynamicMessage info = decoded.detail("google.rpc.ErrorInfo");
+        assertThat(ReflectionClient.DecodedStatus.field(info, "reason")).isEqualTo("INVALID_ARGUMENT");
+        assertThat(ReflectionClient.DecodedStatus.field(info, "domain")).isEqualTo(Errors.DOMAIN);
+        assertThat(info.getUnknownFields().asMap()).as("fields the reflected type does not know").isEmpty();
+        DynamicMessage bad = decoded.detail("google.rpc.BadRequest");
+        assertThat(bad.getUnknownFields().asMap()).isEmpty();
+        @SuppressWarnings("unchecked")
+        List<DynamicMessage> violations =
+            (List<DynamicMessage>) ReflectionClient.DecodedStatus.field(bad, "field_violations");
+        assertThat(violations).extracting(v -> ReflectionClient.DecodedStatus.field(v, "field")).containsExactly(field);
+        assertThat(Errors.detail(failure, BadRequest.class)).get()
+            .extracting(b -> b.getFieldViolations(0).getDescription())
+            .isEqualTo(ReflectionClient.DecodedStatus.field(violations.get(0), "description"));
+      }
     } finally {
       channel.shutdownNow();
     }

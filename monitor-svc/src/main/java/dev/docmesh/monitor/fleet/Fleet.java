@@ -3,6 +3,7 @@ package dev.docmesh.monitor.fleet;
 import dev.docmesh.monitor.discovery.InstanceKey;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
+import dev.docmesh.meshkit.security.MeshChannels;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,6 +28,7 @@ public final class Fleet implements MeshView, AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
   private final List<ClientInterceptor> interceptors;
+  private final MeshChannels channels;
   private final Duration downAfter;
   private final Duration retention;
   private final Duration scrapeTimeout;
@@ -37,6 +39,7 @@ public final class Fleet implements MeshView, AutoCloseable {
       ScheduledExecutorService scheduler,
       Clock clock,
       List<ClientInterceptor> interceptors,
+      MeshChannels channels,
       Duration downAfter,
       Duration retention,
       Duration scrapeTimeout) {
@@ -44,6 +47,7 @@ public final class Fleet implements MeshView, AutoCloseable {
     this.scheduler = scheduler;
     this.clock = clock;
     this.interceptors = List.copyOf(interceptors);
+    this.channels = channels;
     this.downAfter = downAfter;
     this.retention = retention;
     this.scrapeTimeout = scrapeTimeout;
@@ -69,7 +73,18 @@ public final class Fleet implements MeshView, AutoCloseable {
   }
 
   private ManagedChannel channel(InstanceKey key) {
-    return NettyChannelBuilder.forAddress(key.host(), key.port()).usePlaintext().intercept(interceptors).build();
+    NettyChannelBuilder b = channels.forAddress(key.host(), key.port());
+    if (channels.tls() && isIpLiteral(key.host()) && !key.host().startsWith("127.")) {
+      // an instance found through DNS is dialled by its pod IP, which its certificate does not
+      // name: verify the certificate against the service name instead (a SAN of every service's
+      // certificate, see scripts/dev-certs.sh)
+      b.overrideAuthority(key.service() + ":" + key.port());
+    }
+    return b.intercept(interceptors).build();
+  }
+
+  private static boolean isIpLiteral(String host) {
+    return host.indexOf(':') >= 0 || host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
   }
 
   public void scrapeAll() {

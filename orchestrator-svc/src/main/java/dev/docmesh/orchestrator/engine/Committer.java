@@ -19,6 +19,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,14 +42,19 @@ final class Committer {
   private final JobTable jobs;
   private final ReadyQueue ready;
   private ReplicaSync replicas;
+  private final Executor background;
+  private final AtomicBoolean syncQueued = new AtomicBoolean();
+  private final Queue<Runnable> committedActions = new ConcurrentLinkedQueue<>();
 
-  Committer(JobStore store, GroupCommit commits, EventHub hub, OrchestratorMetrics metrics, JobTable jobs, ReadyQueue ready) {
+  Committer(JobStore store, GroupCommit commits, EventHub hub, OrchestratorMetrics metrics, JobTable jobs, ReadyQueue ready,
+      Executor background) {
     this.store = store;
     this.commits = commits;
     this.hub = hub;
     this.metrics = metrics;
     this.jobs = jobs;
     this.ready = ready;
+    this.background = background;
   }
 
   /** Several replicas on one store: a save refused as stale reloads the job through {@code replicas}. */
@@ -97,14 +106,51 @@ final class Committer {
     commits.after(store.lastCommit(), r);
   }
 
+  /**
+   * Runs {@code r} right after the engine's lock is released (the change is committed, not yet
+   * fsynced): for answers whose loss with the OS costs nothing but a repeat, e.g. a lease,
+   * whose stale token is refused after such a loss.
+   */
+  void afterCommit(Runnable r) {
+    committedActions.add(r);
+  }
+
+  /** Runs what {@link #afterCommit} queued; by any thread once it has left the engine's lock. */
+  void runCommitted() {
+    Runnable r;
+    while ((r = committedActions.poll()) != null) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        log.error("action after commit failed", e);
+      }
+    }
+  }
+
   /** {@code result}, once everything committed so far is durable: nobody is told of a change that could still be lost. */
   <T> T afterDurable(T result) {
+    runCommitted();
     commits.await();
     return result;
   }
 
+  /**
+   * Makes everything committed so far durable soon, on a background thread, for a caller that
+   * answers without waiting (its events still reach the watchers only once durable). At most
+   * one such sync is queued at a time; it covers every commit made before it starts.
+   */
+  void syncSoon() {
+    if (syncQueued.compareAndSet(false, true)) {
+      background.execute(() -> {
+        syncQueued.set(false);
+        commits.await();
+      });
+    }
+  }
+
   /** Waits until everything committed so far is durable; call without holding the lock, so commits share an fsync. */
   void awaitDurable() {
+    runCommitted();
     commits.await();
   }
 

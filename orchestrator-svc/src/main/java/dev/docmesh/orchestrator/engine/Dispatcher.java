@@ -92,8 +92,9 @@ final class Dispatcher {
         w.timeout = timer.schedule(() -> giveUp(w), wait.toNanos(), TimeUnit.NANOSECONDS);
       }
     }
-    // A delivered task is answered once its lease is durable.
-    committer.awaitDurable();
+    // A delivered task is answered now; its events are published once a background fsync covers them.
+    committer.runCommitted();
+    committer.syncSoon();
   }
 
   private void giveUp(PollWaiter w) {
@@ -160,10 +161,22 @@ final class Dispatcher {
       return;
     }
     metrics.taskStarted(t.processor(), Duration.between(t.readySince(), now));
-    Task task = taskMessage(job, t);
+    Task.Builder message = taskMessage(job, t);
+    Map<String, String> upstream = upstreamProcessors(job, t);
     String token = t.leaseToken();
-    committer.afterLastCommit(() -> {
-      if (!w.answer(task)) {
+    // The poller has its task once the lease is committed, before the fsync: should the OS lose the
+    // lease, the task is READY again and this worker's token is refused as stale (it runs twice at
+    // worst). The LEASED event still reaches watchers only once durable.
+    committer.afterCommit(() -> {
+      // Upstream outputs can be large: read outside the engine's lock (they never change once stored).
+      boolean answered;
+      try {
+        answered = w.answer(withUpstream(message, job.id(), upstream));
+      } catch (RuntimeException e) {
+        w.fail(new Failure.Unavailable("cannot read the task's upstream outputs: " + e.getMessage(), e));
+        answered = false;
+      }
+      if (!answered) {
         timer.execute(() -> takeBackUndelivered(t.jobId(), t.name(), token));
       }
     });
@@ -195,8 +208,8 @@ final class Dispatcher {
     committer.awaitDurable();
   }
 
-  private Task taskMessage(JobRecord job, TaskRecord t) {
-    Task.Builder b = Task.newBuilder()
+  private Task.Builder taskMessage(JobRecord job, TaskRecord t) {
+    return Task.newBuilder()
         .setTaskId(t.taskId())
         .setJobId(job.id())
         .setStage(t.name())
@@ -211,14 +224,26 @@ final class Dispatcher {
         .setPassword(job.password())
         .setTraceparent(job.traceparent())
         .setTracestate(job.tracestate());
-    if (t.stage().getAfterCount() > 0) {
-      Map<String, StageOutput> outputs = store.outputs(job.id());
-      for (String dep : t.stage().getAfterList()) {
+  }
+
+  /** The stages {@code t} runs after, with their processors, in the pipeline's order. */
+  private static Map<String, String> upstreamProcessors(JobRecord job, TaskRecord t) {
+    Map<String, String> upstream = new java.util.LinkedHashMap<>();
+    for (String dep : t.stage().getAfterList()) {
+      upstream.put(dep, job.task(dep).processor());
+    }
+    return upstream;
+  }
+
+  private Task withUpstream(Task.Builder b, String jobId, Map<String, String> upstream) {
+    if (!upstream.isEmpty()) {
+      Map<String, StageOutput> outputs = store.outputs(jobId);
+      upstream.forEach((dep, processor) -> {
         StageOutput o = outputs.get(dep);
         if (o != null) {
-          b.addUpstream(UpstreamOutput.newBuilder().setStage(dep).setProcessor(job.task(dep).processor()).setOutput(o));
+          b.addUpstream(UpstreamOutput.newBuilder().setStage(dep).setProcessor(processor).setOutput(o));
         }
-      }
+      });
     }
     return b.build();
   }

@@ -79,7 +79,7 @@ public final class JobEngine implements AutoCloseable {
     this.streamExecutor = streamExecutor;
     ReadyQueue ready = new ReadyQueue();
     this.jobs = new JobTable(store);
-    this.committer = new Committer(store, commits, hub, metrics, jobs, ready);
+    this.committer = new Committer(store, commits, hub, metrics, jobs, ready, streamExecutor);
     this.dispatcher = new Dispatcher(this, config, store, jobs, committer, ready, metrics, clock, timer);
     this.sweeper = new Sweeper(config, store, blobs, jobs, dispatcher, this::endAttempt);
     this.replicas = new ReplicaSync(this, store, jobs, dispatcher, hub, clock);
@@ -113,6 +113,7 @@ public final class JobEngine implements AutoCloseable {
         if (t.is(TaskState.TASK_STATE_READY)) {
           dispatcher.index(job, t, now);
         }
+        t.extendRestoredLease(now.plus(config.leaseDuration()));
       }
     }
     log.info("engine started: {} unfinished jobs, {} pending tasks", jobs.size(), jobs.pendingTasks());
@@ -126,14 +127,14 @@ public final class JobEngine implements AutoCloseable {
 
   // ---------------------------------------------------------------- jobs
 
-  /** The job made for {@code spec}, or the one an earlier submit with the same request id made. */
+  /** The job made for {@code spec}, or the one an earlier submit by the same owner with the same request id made. */
   public SubmitResult submit(NewJob spec) {
     return committer.afterDurable(retrying(() -> submitLocked(spec)));
   }
 
   private synchronized SubmitResult submitLocked(NewJob spec) {
     if (!spec.requestId().isEmpty()) {
-      Optional<String> existing = store.jobIdForRequest(spec.requestId());
+      Optional<String> existing = store.jobIdForRequest(spec.owner(), spec.requestId());
       if (existing.isPresent()) {
         return new SubmitResult(record(existing.get()).toProto(), true);
       }
@@ -146,7 +147,7 @@ public final class JobEngine implements AutoCloseable {
     Instant now = clock.instant();
     JobRecord job = new JobRecord(Ids.newJobId(now), spec.pipelineName(), spec.pipeline(), spec.topologicalStages(),
         spec.document(), spec.labels(), spec.priority(), spec.requestId(), now, spec.traceparent(), spec.tracestate(),
-        spec.password());
+        spec.password(), spec.owner());
     List<TaskRecord> roots = job.create(now);
     try {
       committer.insert(job);
@@ -241,7 +242,13 @@ public final class JobEngine implements AutoCloseable {
 
   /** Extends the lease of a task; {@code progress} may be null. */
   public Lease heartbeat(String taskId, String leaseToken, Progress progress) {
-    return committer.afterDurable(retrying(() -> heartbeatLocked(taskId, leaseToken, progress)));
+    Lease lease = retrying(() -> heartbeatLocked(taskId, leaseToken, progress));
+    // Answered without waiting for the fsync: a renewal lost with the OS only shortens the lease (the
+    // worker's token then turns stale). Its progress event reaches watchers once a background fsync covers it.
+    // On PostgreSQL the renewal is committed (visible to every replica, the version check passed) before this answer.
+    committer.runCommitted();
+    committer.syncSoon();
+    return lease;
   }
 
   private synchronized Lease heartbeatLocked(String taskId, String leaseToken, Progress progress) {

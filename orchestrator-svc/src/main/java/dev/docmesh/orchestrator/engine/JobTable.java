@@ -2,7 +2,9 @@ package dev.docmesh.orchestrator.engine;
 
 import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.orchestrator.model.JobRecord;
+import dev.docmesh.orchestrator.model.TaskRecord;
 import dev.docmesh.orchestrator.store.JobStore;
+import dev.docmesh.proto.orchestrator.v1.TaskState;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -14,6 +16,8 @@ final class JobTable {
   private final JobStore store;
   private final Map<String, JobRecord> active = new LinkedHashMap<>();
   private final Map<String, Integer> unfinishedTasks = new HashMap<>();
+  /** Jobs with a leased task: the only ones whose leases and attempt timeouts the sweeper checks. */
+  private final Map<String, JobRecord> leasing = new LinkedHashMap<>();
   private int pendingTasks;
   /** Version and last event sequence of recently finished jobs (several replicas: a late notification is not news). */
   private final Map<String, long[]> recentlyEnded = new LinkedHashMap<>(16, 0.75f, false) {
@@ -45,8 +49,14 @@ final class JobTable {
     return active.values();
   }
 
+  /** Every unfinished job (a copy). */
   List<JobRecord> snapshot() {
     return List.copyOf(active.values());
+  }
+
+  /** The unfinished jobs that hold a leased task (a copy: the sweeper changes them as it goes). */
+  List<JobRecord> withLeases() {
+    return List.copyOf(leasing.values());
   }
 
   int size() {
@@ -65,7 +75,17 @@ final class JobTable {
       return;
     }
     active.put(job.id(), job);
-    int n = (int) job.tasks().stream().filter(t -> !t.isTerminal()).count();
+    int n = 0;
+    boolean leased = false;
+    for (TaskRecord t : job.tasks()) {
+      n += t.isTerminal() ? 0 : 1;
+      leased |= t.is(TaskState.TASK_STATE_LEASED);
+    }
+    if (leased) {
+      leasing.put(job.id(), job);
+    } else {
+      leasing.remove(job.id());
+    }
     Integer before = unfinishedTasks.put(job.id(), n);
     pendingTasks += n - (before == null ? 0 : before);
   }
@@ -92,6 +112,7 @@ final class JobTable {
 
   void forget(String jobId) {
     active.remove(jobId);
+    leasing.remove(jobId);
     Integer before = unfinishedTasks.remove(jobId);
     pendingTasks -= before == null ? 0 : before;
   }

@@ -6,7 +6,7 @@ import dev.docmesh.proto.orchestrator.v1.Stage;
 import java.util.List;
 import java.util.Map;
 
-/** A checked SubmitJob request whose document is stored. */
+/** A checked SubmitJob request whose document is stored; {@code owner} is the caller's principal name. */
 public record NewJob(
     DocumentRef document,
     String pipelineName,
@@ -17,4 +17,5 @@ public record NewJob(
     String requestId,
     String password,
     String traceparent,
-    String tracestate) {}
+    String tracestate,
+    String owner) {}

@@ -43,7 +43,7 @@ final class Sweeper {
 
   void sweep(Instant now) {
     dispatcher.dispatchDue(now);
-    for (JobRecord job : jobs.snapshot()) {
+    for (JobRecord job : jobs.withLeases()) {
       try {
         sweep(job, now);
       } catch (ConcurrentChange another) {

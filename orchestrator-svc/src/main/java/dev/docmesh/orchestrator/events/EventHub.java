@@ -64,6 +64,9 @@ public final class EventHub {
     }
     if (job != null) {
       for (FirehoseWatcher w : firehose) {
+        if (!w.sees(job)) {
+          continue;
+        }
         for (JobEvent e : events) {
           if (w.wants(e, labels)) {
             w.offer(e, job);

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 
@@ -25,6 +26,7 @@ public final class FirehoseWatcher extends ReadyDrivenStream<WatchJobsResponse> 
   private final Set<JobState> states;
   private final Map<String, String> labels;
   private final boolean includeProgress;
+  private final Optional<String> owner;
   private final Runnable onClosed;
   private final ArrayDeque<WatchJobsResponse> queue = new ArrayDeque<>();
 
@@ -33,11 +35,21 @@ public final class FirehoseWatcher extends ReadyDrivenStream<WatchJobsResponse> 
     this.states = Set.copyOf(filter.states());
     this.labels = Map.copyOf(filter.labels());
     this.includeProgress = filter.includeProgress();
+    this.owner = filter.owner();
     this.onClosed = onClosed;
   }
 
-  /** Which events a WatchJobs stream wants: job states (none: all), labels the job must carry, progress or not. */
-  public record Filter(Collection<JobState> states, Map<String, String> labels, boolean includeProgress) {}
+  /**
+   * Which events a WatchJobs stream wants: job states (none: all), labels the job must carry,
+   * progress or not, and only the jobs of {@code owner} when present (a caller that does not see all jobs).
+   */
+  public record Filter(Collection<JobState> states, Map<String, String> labels, boolean includeProgress,
+      Optional<String> owner) {}
+
+  /** False for a job of another owner than the one the stream is restricted to. */
+  boolean sees(Job job) {
+    return owner.isEmpty() || owner.get().equals(job.getOwner());
+  }
 
   boolean wants(JobEvent e, Map<String, String> jobLabels) {
     if (e.hasTaskProgressed() && !includeProgress) {

@@ -38,6 +38,8 @@ import dev.docmesh.proto.orchestrator.v1.WatchJobResponse;
 import dev.docmesh.proto.orchestrator.v1.WatchJobsRequest;
 import dev.docmesh.proto.orchestrator.v1.WatchJobsResponse;
 import dev.docmesh.meshkit.grpc.Unary;
+import dev.docmesh.meshkit.security.AuthContext;
+import dev.docmesh.meshkit.security.Principal;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -48,9 +50,14 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
-/** OrchestratorService: checks every request, then hands it to the engine or the stores. */
+/**
+ * OrchestratorService: checks every request, then hands it to the engine or the stores. The
+ * caller ({@link AuthContext#current()}) owns the jobs it submits and sees only those unless it
+ * {@link Principal#seesAllJobs() sees all}; someone else's job answers exactly as a missing one.
+ */
 public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.OrchestratorServiceImplBase {
   private static final int MAX_LABELS = 32;
 
@@ -68,11 +75,12 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
 
   @Override
   public StreamObserver<UploadDocumentRequest> uploadDocument(StreamObserver<UploadDocumentResponse> response) {
-    return new DocumentUpload(intake.upload(), response);
+    return new DocumentUpload(intake.upload(AuthContext.current().name()), response);
   }
 
   @Override
   public void submitJob(SubmitJobRequest req, StreamObserver<SubmitJobResponse> response) {
+    Principal caller = AuthContext.current();
     respond(response, () -> {
       checkLabels(req.getLabelsMap(), "labels");
       if (req.getPriority() < -100 || req.getPriority() > 100) {
@@ -93,20 +101,27 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
         pipeline = catalog.get(pipelineName, "pipeline");
         stages = PipelineValidator.validate(pipeline, "pipeline", p -> true);
       }
-      DocumentRef document = storeDocument(req);
+      DocumentRef document = storeDocument(req, caller);
       Map<String, String> trace = new HashMap<>();
       W3CTraceContextPropagator.getInstance().inject(Context.current(), trace, Map::put);
       JobEngine.SubmitResult r = engine.submit(new NewJob(document, pipelineName, pipeline, stages, req.getLabelsMap(),
           req.getPriority(), req.getRequestId(), req.getPassword(), trace.getOrDefault("traceparent", ""),
-          trace.getOrDefault("tracestate", "")));
+          trace.getOrDefault("tracestate", ""), caller.name()));
       return SubmitJobResponse.newBuilder().setJob(r.job()).setDeduplicated(r.deduplicated()).build();
     });
   }
 
-  private DocumentRef storeDocument(SubmitJobRequest req) throws IOException {
+  private DocumentRef storeDocument(SubmitJobRequest req, Principal caller) throws IOException {
     return switch (req.getDocumentCase()) {
       case CONTENT -> intake.inline(req.getContent().toByteArray(), req.getFilename(), req.getMediaType());
-      case DOCUMENT_ID -> intake.stored(req.getDocumentId(), req.getFilename(), req.getMediaType());
+      case DOCUMENT_ID -> {
+        String id = Ids.checkDocumentId("document_id", req.getDocumentId());
+        // a document the caller neither uploaded nor sees through a job of its own is missing to it
+        if (!caller.seesAllJobs() && !store.mayUseDocument(id, caller.name())) {
+          throw new Failure.NotFound("document", id);
+        }
+        yield intake.stored(id, req.getFilename(), req.getMediaType());
+      }
       default -> throw new Failure.InvalidArgument("document_id", "one of document_id or content is required");
     };
   }
@@ -127,11 +142,26 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
 
   @Override
   public void getJob(GetJobRequest req, StreamObserver<GetJobResponse> response) {
-    respond(response, () -> GetJobResponse.newBuilder().setJob(engine.job(Ids.checkJobId("job_id", req.getJobId()))).build());
+    Principal caller = AuthContext.current();
+    respond(response, () -> GetJobResponse.newBuilder().setJob(visibleJob(req.getJobId(), caller)).build());
+  }
+
+  /**
+   * The job named by {@code jobId} when {@code caller} may see it; otherwise the very NotFound a
+   * missing job gets, so a job id is no oracle for other principals' jobs.
+   */
+  private Job visibleJob(String jobId, Principal caller) {
+    String id = Ids.checkJobId("job_id", jobId);
+    Job job = engine.job(id);
+    if (!caller.mayAccessJobOf(job.getOwner())) {
+      throw new Failure.NotFound("job", id);
+    }
+    return job;
   }
 
   @Override
   public void listJobs(ListJobsRequest req, StreamObserver<ListJobsResponse> response) {
+    Optional<String> owner = ownFilter(AuthContext.current());
     respond(response, () -> {
       int size = req.getPageSize() == 0 ? 50 : req.getPageSize();
       if (size < 1 || size > 1000) {
@@ -148,7 +178,7 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
         }
       }
       checkLabels(req.getLabelsMap(), "labels");
-      List<Job> jobs = store.list(states, req.getLabelsMap(), req.getPipeline(), after, size + 1);
+      List<Job> jobs = store.list(states, req.getLabelsMap(), req.getPipeline(), owner, after, size + 1);
       engine.awaitDurable(); // what was just read must not be newer than what is on disk
       ListJobsResponse.Builder r = ListJobsResponse.newBuilder();
       r.addAllJobs(jobs.subList(0, Math.min(size, jobs.size())));
@@ -158,6 +188,11 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
       }
       return r.build();
     });
+  }
+
+  /** Whose jobs a list or firehose shows: the caller's own, or (empty) every job for those who see all. */
+  private static Optional<String> ownFilter(Principal caller) {
+    return caller.seesAllJobs() ? Optional.empty() : Optional.of(caller.name());
   }
 
   private static String decodePageToken(String token) {
@@ -171,11 +206,13 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
 
   @Override
   public void cancelJob(CancelJobRequest req, StreamObserver<CancelJobResponse> response) {
+    Principal caller = AuthContext.current();
     respond(response, () -> {
       String id = Ids.checkJobId("job_id", req.getJobId());
       if (req.getReason().length() > 1024) {
         throw new Failure.InvalidArgument("reason", "at most 1024 characters");
       }
+      visibleJob(id, caller);
       return CancelJobResponse.newBuilder().setJob(engine.cancel(id, req.getReason())).build();
     });
   }
@@ -187,6 +224,7 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
       if (req.getAfterSequence() < 0) {
         throw new Failure.InvalidArgument("after_sequence", "must not be negative");
       }
+      visibleJob(id, AuthContext.current());
       engine.watch(id, req.getAfterSequence(), new CallSink<>(response));
     } catch (RuntimeException e) {
       response.onError(FailureStatus.of(e));
@@ -197,7 +235,8 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
   public void watchJobs(WatchJobsRequest req, StreamObserver<WatchJobsResponse> response) {
     try {
       checkLabels(req.getLabelsMap(), "labels");
-      engine.watchAll(new FirehoseWatcher.Filter(req.getStatesList(), req.getLabelsMap(), req.getIncludeProgress()),
+      engine.watchAll(new FirehoseWatcher.Filter(req.getStatesList(), req.getLabelsMap(), req.getIncludeProgress(),
+          ownFilter(AuthContext.current())),
           new CallSink<>(response));
     } catch (RuntimeException e) {
       response.onError(FailureStatus.of(e));
@@ -206,8 +245,9 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
 
   @Override
   public void getJobResult(GetJobResultRequest req, StreamObserver<GetJobResultResponse> response) {
+    Principal caller = AuthContext.current();
     respond(response, () -> {
-      Job job = engine.job(Ids.checkJobId("job_id", req.getJobId()));
+      Job job = visibleJob(req.getJobId(), caller);
       if (!JobRecord.isTerminal(job.getState())) {
         throw new Failure.JobNotFinished(
             "job " + job.getId() + " is " + job.getState().name() + "; its result is assembled when it ends");

@@ -59,9 +59,12 @@ public final class DocumentIntake {
     return ref(id, size, filename, declaredType, head);
   }
 
-  /** A new upload; close it to discard what it received unless it {@link Upload#finish finished}. */
-  public Upload upload() {
-    return new Upload(maxDocumentBytes, blobs, store, clock, awaitDurable);
+  /**
+   * A new upload by {@code uploader} (a principal name, recorded with the document); close it to
+   * discard what it received unless it {@link Upload#finish finished}.
+   */
+  public Upload upload(String uploader) {
+    return new Upload(maxDocumentBytes, blobs, store, clock, awaitDurable, uploader);
   }
 
   private static DocumentRef ref(String id, long size, String filename, String declaredType, byte[] head) {

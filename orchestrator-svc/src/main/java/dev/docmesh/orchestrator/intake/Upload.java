@@ -21,11 +21,13 @@ public final class Upload implements AutoCloseable {
   private final JobStore store;
   private final Clock clock;
   private final Runnable awaitDurable;
+  private final String uploader;
   private long announcedSize;
   private String announcedSha256;
   private BlobStore.Upload file;
 
-  Upload(long maxBytes, BlobStore blobs, JobStore store, Clock clock, Runnable awaitDurable) {
+  Upload(long maxBytes, BlobStore blobs, JobStore store, Clock clock, Runnable awaitDurable, String uploader) {
+    this.uploader = uploader;
     this.maxBytes = maxBytes;
     this.blobs = blobs;
     this.store = store;
@@ -75,6 +77,7 @@ public final class Upload implements AutoCloseable {
     }
     BlobStore.Stored stored = file.commit(id);
     store.touchDocument(stored.documentId(), stored.sizeBytes(), clock.instant());
+    store.addUploader(stored.documentId(), uploader);
     awaitDurable.run();
     return stored;
   }

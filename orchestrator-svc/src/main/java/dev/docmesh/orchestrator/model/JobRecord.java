@@ -39,6 +39,7 @@ public final class JobRecord {
   private final String traceparent;
   private final String tracestate;
   private final String password;
+  private final String owner;
   private JobState state = JobState.JOB_STATE_QUEUED;
   private JobError error;
   private Instant startTime;
@@ -52,8 +53,9 @@ public final class JobRecord {
 
   public JobRecord(String id, String pipelineName, Pipeline pipeline, List<Stage> topologicalStages, DocumentRef document,
       Map<String, String> labels, int priority, String requestId, Instant createTime, String traceparent,
-      String tracestate, String password) {
+      String tracestate, String password, String owner) {
     this.id = id;
+    this.owner = owner;
     this.pipelineName = pipelineName;
     this.pipeline = pipeline;
     this.document = document;
@@ -75,7 +77,8 @@ public final class JobRecord {
     pipeline.getStagesList().forEach(s -> byName.put(s.getName(), s));
     List<Stage> ordered = job.getStagesList().stream().map(s -> byName.get(s.getName())).toList();
     JobRecord r = new JobRecord(job.getId(), job.getPipeline(), pipeline, ordered, job.getDocument(), job.getLabelsMap(),
-        job.getPriority(), job.getRequestId(), Protos.instant(job.getCreateTime()), job.getTraceparent(), tracestate, password);
+        job.getPriority(), job.getRequestId(), Protos.instant(job.getCreateTime()), job.getTraceparent(), tracestate, password,
+        job.getOwner());
     r.state = job.getState();
     r.error = job.hasError() ? job.getError() : null;
     r.startTime = job.hasStartTime() ? Protos.instant(job.getStartTime()) : null;
@@ -113,6 +116,11 @@ public final class JobRecord {
 
   public String requestId() {
     return requestId;
+  }
+
+  /** The principal that submitted the job (issue 14: only it and those who see all jobs may see it). */
+  public String owner() {
+    return owner;
   }
 
   public Instant createTime() {
@@ -347,7 +355,8 @@ public final class JobRecord {
         .setRequestId(requestId)
         .setCreateTime(Protos.timestamp(createTime))
         .setLastSequence(lastSequence)
-        .setTraceparent(traceparent);
+        .setTraceparent(traceparent)
+        .setOwner(owner);
     for (TaskRecord t : tasks.values()) {
       b.addStages(t.toStatus());
     }

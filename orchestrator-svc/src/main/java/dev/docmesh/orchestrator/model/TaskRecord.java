@@ -167,6 +167,16 @@ public final class TaskRecord {
     this.progress = null;
   }
 
+  /**
+   * After a restart, a lease loaded from the store runs at least until {@code until}: its worker may
+   * be alive and beating into the outage, and deserves one lease to reach the new process.
+   */
+  public void extendRestoredLease(Instant until) {
+    if (is(TaskState.TASK_STATE_LEASED) && leaseExpire.isBefore(until)) {
+      leaseExpire = until;
+    }
+  }
+
   void renew(Instant expire) {
     leaseExpire = expire;
   }

@@ -3,6 +3,8 @@ package dev.docmesh.orchestrator.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -29,6 +31,11 @@ public interface BlobStore {
 
   /** Stores bytes held in memory (inline documents). */
   default Stored put(byte[] content) throws IOException {
+    // Bytes stored before cost a hash, not a temp file and an fsync (the same document submitted again).
+    String id = documentId(sha256().digest(content));
+    if (exists(id)) {
+      return new Stored(id, content.length, true);
+    }
     try (Upload u = begin()) {
       u.write(ByteBuffer.wrap(content));
       return u.commit(u.digest());
@@ -46,6 +53,14 @@ public interface BlobStore {
         // fill
       }
       return b.array();
+    }
+  }
+
+  static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

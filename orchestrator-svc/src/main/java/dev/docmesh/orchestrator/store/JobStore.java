@@ -38,7 +38,8 @@ public interface JobStore extends GroupCommit.Log, AutoCloseable {
   /** Every job not yet in a terminal state (to rebuild the engine's memory at start-up). */
   List<JobRecord> loadUnfinished();
 
-  Optional<String> jobIdForRequest(String requestId);
+  /** The job {@code owner} submitted with {@code requestId} (deduplication is per principal). */
+  Optional<String> jobIdForRequest(String owner, String requestId);
 
   /** Events of a job with a sequence greater than {@code afterSequence}, oldest first. */
   List<JobEvent> events(String jobId, long afterSequence, int limit);
@@ -46,13 +47,23 @@ public interface JobStore extends GroupCommit.Log, AutoCloseable {
   /** Stored outputs of a job by stage name. */
   Map<String, StageOutput> outputs(String jobId);
 
-  /** Newest first; {@code afterJobId} continues a page (exclusive), empty for the first. */
-  List<Job> list(Set<JobState> states, Map<String, String> labels, String pipeline, String afterJobId, int limit);
+  /**
+   * Newest first; {@code afterJobId} continues a page (exclusive), empty for the first; only the
+   * jobs of {@code owner} when present.
+   */
+  List<Job> list(Set<JobState> states, Map<String, String> labels, String pipeline, Optional<String> owner,
+      String afterJobId, int limit);
 
   /** Records (or refreshes the retention clock of) a stored document. */
   void touchDocument(String documentId, long sizeBytes, Instant now);
 
   Optional<Long> documentSize(String documentId);
+
+  /** Records that {@code principal} uploaded the document. */
+  void addUploader(String documentId, String principal);
+
+  /** True when {@code principal} uploaded the document or owns a job that uses it. */
+  boolean mayUseDocument(String documentId, String principal);
 
   /** Deletes finished jobs that ended before {@code cutoff}; then documents unused since then. Returns the deleted document ids. */
   List<String> expire(Instant cutoff);

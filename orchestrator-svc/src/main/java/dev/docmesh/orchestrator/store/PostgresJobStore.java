@@ -69,8 +69,8 @@ public final class PostgresJobStore implements JobStore {
   public void insert(JobRecord job) {
     write(c -> {
       try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, end_ms, version, job, pipeline_def, password, tracestate)"
-              + " VALUES (?,?,?,?,?,?,?,1,?,?,?,?) ON CONFLICT (request_id) DO NOTHING")) {
+          "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, end_ms, version, job, pipeline_def, password, tracestate,"
+              + " owner) VALUES (?,?,?,?,?,?,?,1,?,?,?,?,?) ON CONFLICT (owner, request_id) DO NOTHING")) {
         ps.setString(1, job.id());
         if (job.requestId().isEmpty()) {
           ps.setNull(2, Types.VARCHAR);
@@ -86,9 +86,10 @@ public final class PostgresJobStore implements JobStore {
         ps.setBytes(9, job.pipeline().toByteArray());
         ps.setString(10, job.password());
         ps.setString(11, job.tracestate());
+        ps.setString(12, job.owner());
         if (ps.executeUpdate() == 0) {
           // The conflicting row is committed (ON CONFLICT waited for it), so it is visible now.
-          throw new DuplicateRequestException(job.requestId(), jobIdForRequest(c, job.requestId()).orElse(""));
+          throw new DuplicateRequestException(job.requestId(), jobIdForRequest(c, job.owner(), job.requestId()).orElse(""));
         }
       }
       if (!job.labels().isEmpty()) {
@@ -248,13 +249,14 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
-  public Optional<String> jobIdForRequest(String requestId) {
-    return read(c -> jobIdForRequest(c, requestId));
+  public Optional<String> jobIdForRequest(String owner, String requestId) {
+    return read(c -> jobIdForRequest(c, owner, requestId));
   }
 
-  private static Optional<String> jobIdForRequest(Connection c, String requestId) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT id FROM jobs WHERE request_id = ?")) {
-      ps.setString(1, requestId);
+  private static Optional<String> jobIdForRequest(Connection c, String owner, String requestId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT id FROM jobs WHERE owner = ? AND request_id = ?")) {
+      ps.setString(1, owner);
+      ps.setString(2, requestId);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
       }
@@ -299,9 +301,14 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
-  public List<Job> list(Set<JobState> states, Map<String, String> labels, String pipeline, String afterJobId, int limit) {
+  public List<Job> list(Set<JobState> states, Map<String, String> labels, String pipeline, Optional<String> owner,
+      String afterJobId, int limit) {
     StringBuilder sql = new StringBuilder("SELECT job FROM jobs j WHERE true");
     List<Object> args = new ArrayList<>();
+    if (owner.isPresent()) {
+      sql.append(" AND owner = ?");
+      args.add(owner.get());
+    }
     if (!states.isEmpty()) {
       sql.append(" AND state IN (").append("?,".repeat(states.size() - 1)).append("?)");
       states.forEach(s -> args.add(s.getNumber()));
@@ -365,6 +372,35 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
+  public void addUploader(String documentId, String principal) {
+    write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO document_uploaders (document_id, principal) VALUES (?,?) ON CONFLICT DO NOTHING")) {
+        ps.setString(1, documentId);
+        ps.setString(2, principal);
+        ps.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public boolean mayUseDocument(String documentId, String principal) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT EXISTS (SELECT 1 FROM document_uploaders WHERE document_id = ? AND principal = ?)"
+              + " OR EXISTS (SELECT 1 FROM jobs WHERE document_id = ? AND owner = ?)")) {
+        ps.setString(1, documentId);
+        ps.setString(2, principal);
+        ps.setString(3, documentId);
+        ps.setString(4, principal);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() && rs.getBoolean(1);
+        }
+      }
+    });
+  }
+
+  @Override
   public List<String> expire(Instant cutoff) {
     List<String> deletedDocs = new ArrayList<>();
     write(c -> {
@@ -389,8 +425,11 @@ public final class PostgresJobStore implements JobStore {
         ps.setLong(1, ms);
         ps.executeUpdate();
       }
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM documents d WHERE touched_ms < ?"
-          + " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.document_id = d.id) RETURNING id")) {
+      // A document's uploaders go with it (an upload meanwhile touched it, so it is not among these).
+      try (PreparedStatement ps = c.prepareStatement("WITH gone AS (DELETE FROM documents d WHERE touched_ms < ?"
+          + " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.document_id = d.id) RETURNING id),"
+          + " uploaders AS (DELETE FROM document_uploaders u WHERE u.document_id IN (SELECT id FROM gone))"
+          + " SELECT id FROM gone")) {
         ps.setLong(1, ms);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {

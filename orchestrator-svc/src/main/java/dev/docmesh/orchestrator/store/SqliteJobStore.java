@@ -45,6 +45,8 @@ public final class SqliteJobStore implements JobStore {
   private final Connection reader;
   private final Object writeLock = new Object();
   private final Object readLock = new Object();
+  private final Map<String, PreparedStatement> writerStatements = new java.util.HashMap<>();
+  private final Map<String, PreparedStatement> readerStatements = new java.util.HashMap<>();
   private final Path wal;
   private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
   private java.nio.channels.FileChannel walChannel;
@@ -76,9 +78,10 @@ public final class SqliteJobStore implements JobStore {
   @Override
   public void insert(JobRecord job) {
     write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, end_ms, job, pipeline_def, password, tracestate, version)"
-              + " VALUES (?,?,?,?,?,?,?,?,?,?,?,1) ON CONFLICT (request_id) DO NOTHING")) {
+      {
+        PreparedStatement ps = prepared(c,
+          "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, end_ms, job, pipeline_def, password, tracestate,"
+              + " owner, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,1) ON CONFLICT (owner, request_id) DO NOTHING");
         ps.setString(1, job.id());
         if (job.requestId().isEmpty()) {
           ps.setNull(2, Types.VARCHAR);
@@ -94,12 +97,14 @@ public final class SqliteJobStore implements JobStore {
         ps.setBytes(9, job.pipeline().toByteArray());
         ps.setString(10, job.password());
         ps.setString(11, job.tracestate());
+        ps.setString(12, job.owner());
         if (ps.executeUpdate() == 0) {
-          throw new DuplicateRequestException(job.requestId(), jobIdForRequest(c, job.requestId()).orElse(""));
+          throw new DuplicateRequestException(job.requestId(), jobIdForRequest(c, job.owner(), job.requestId()).orElse(""));
         }
       }
       if (!job.labels().isEmpty()) {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO job_labels (job_id, key, value) VALUES (?,?,?)")) {
+        {
+          PreparedStatement ps = prepared(c, "INSERT INTO job_labels (job_id, key, value) VALUES (?,?,?)");
           for (Map.Entry<String, String> e : job.labels().entrySet()) {
             ps.setString(1, job.id());
             ps.setString(2, e.getKey());
@@ -119,7 +124,8 @@ public final class SqliteJobStore implements JobStore {
     // The version check matters only to the contract (one writer here): a record older than the row is refused.
     long next = job.storeVersion() + 1;
     write(c -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE jobs SET state = ?, end_ms = ?, job = ?, version = ? WHERE id = ? AND version = ?")) {
+      {
+        PreparedStatement ps = prepared(c, "UPDATE jobs SET state = ?, end_ms = ?, job = ?, version = ? WHERE id = ? AND version = ?");
         ps.setInt(1, job.state().getNumber());
         setEnd(ps, 2, job);
         ps.setBytes(3, job.toProto().toByteArray());
@@ -155,9 +161,10 @@ public final class SqliteJobStore implements JobStore {
     }
   }
 
-  private static void writeTasksEventsOutputs(Connection c, JobRecord job) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "INSERT OR REPLACE INTO tasks (job_id, stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms) VALUES (?,?,?,?,?,?)")) {
+  private void writeTasksEventsOutputs(Connection c, JobRecord job) throws SQLException {
+    {
+      PreparedStatement ps = prepared(c,
+        "INSERT OR REPLACE INTO tasks (job_id, stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms) VALUES (?,?,?,?,?,?)");
       for (TaskRecord t : job.tasks()) {
         ps.setString(1, job.id());
         ps.setString(2, t.name());
@@ -177,8 +184,9 @@ public final class SqliteJobStore implements JobStore {
     }
   }
 
-  private static void insertEvents(Connection c, JobRecord job) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (job_id, sequence, event) VALUES (?,?,?)")) {
+  private void insertEvents(Connection c, JobRecord job) throws SQLException {
+    {
+      PreparedStatement ps = prepared(c, "INSERT INTO events (job_id, sequence, event) VALUES (?,?,?)");
       for (JobEvent e : job.uncommittedEvents()) {
         ps.setString(1, job.id());
         ps.setLong(2, e.getSequence());
@@ -189,9 +197,10 @@ public final class SqliteJobStore implements JobStore {
     }
   }
 
-  private static void insertOutputs(Connection c, JobRecord job) throws SQLException {
+  private void insertOutputs(Connection c, JobRecord job) throws SQLException {
     // A plain INSERT: a second output for a stage violates the primary key and rolls back the whole change.
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO outputs (job_id, stage, output) VALUES (?,?,?)")) {
+    {
+      PreparedStatement ps = prepared(c, "INSERT INTO outputs (job_id, stage, output) VALUES (?,?,?)");
       for (Map.Entry<String, StageOutput> e : job.uncommittedOutputs().entrySet()) {
         ps.setString(1, job.id());
         ps.setString(2, e.getKey());
@@ -205,7 +214,8 @@ public final class SqliteJobStore implements JobStore {
   @Override
   public Optional<JobRecord> load(String jobId) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE id = ?")) {
+      {
+        PreparedStatement ps = prepared(c, "SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE id = ?");
         ps.setString(1, jobId);
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next() ? Optional.of(restore(c, rs)) : Optional.<JobRecord>empty();
@@ -218,8 +228,9 @@ public final class SqliteJobStore implements JobStore {
   public List<JobRecord> loadUnfinished() {
     return read(c -> {
       List<JobRecord> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE state IN (?, ?) ORDER BY id")) {
+      {
+        PreparedStatement ps = prepared(c,
+          "SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE state IN (?, ?) ORDER BY id");
         ps.setInt(1, JobState.JOB_STATE_QUEUED.getNumber());
         ps.setInt(2, JobState.JOB_STATE_RUNNING.getNumber());
         try (ResultSet rs = ps.executeQuery()) {
@@ -232,13 +243,14 @@ public final class SqliteJobStore implements JobStore {
     });
   }
 
-  private static JobRecord restore(Connection c, ResultSet rs) throws SQLException {
+  private JobRecord restore(Connection c, ResultSet rs) throws SQLException {
     Job job = parse(() -> Job.parseFrom(rs.getBytes(1)));
     Pipeline pipeline = parse(() -> Pipeline.parseFrom(rs.getBytes(2)));
     JobRecord r = JobRecord.restore(job, pipeline, rs.getString(3), rs.getString(4));
     r.storeVersion(rs.getLong(5));
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms FROM tasks WHERE job_id = ?")) {
+    {
+      PreparedStatement ps = prepared(c,
+        "SELECT stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms FROM tasks WHERE job_id = ?");
       ps.setString(1, job.getId());
       try (ResultSet t = ps.executeQuery()) {
         while (t.next()) {
@@ -252,13 +264,15 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public Optional<String> jobIdForRequest(String requestId) {
-    return read(c -> jobIdForRequest(c, requestId));
+  public Optional<String> jobIdForRequest(String owner, String requestId) {
+    return read(c -> jobIdForRequest(c, owner, requestId));
   }
 
-  private static Optional<String> jobIdForRequest(Connection c, String requestId) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT id FROM jobs WHERE request_id = ?")) {
-      ps.setString(1, requestId);
+  private Optional<String> jobIdForRequest(Connection c, String owner, String requestId) throws SQLException {
+    {
+      PreparedStatement ps = prepared(c, "SELECT id FROM jobs WHERE owner = ? AND request_id = ?");
+      ps.setString(1, owner);
+      ps.setString(2, requestId);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
       }
@@ -269,8 +283,9 @@ public final class SqliteJobStore implements JobStore {
   public List<JobEvent> events(String jobId, long afterSequence, int limit) {
     return read(c -> {
       List<JobEvent> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT event FROM events WHERE job_id = ? AND sequence > ? ORDER BY sequence LIMIT ?")) {
+      {
+        PreparedStatement ps = prepared(c,
+          "SELECT event FROM events WHERE job_id = ? AND sequence > ? ORDER BY sequence LIMIT ?");
         ps.setString(1, jobId);
         ps.setLong(2, afterSequence);
         ps.setInt(3, limit);
@@ -289,7 +304,8 @@ public final class SqliteJobStore implements JobStore {
   public Map<String, StageOutput> outputs(String jobId) {
     return read(c -> {
       Map<String, StageOutput> out = new LinkedHashMap<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT stage, output FROM outputs WHERE job_id = ?")) {
+      {
+        PreparedStatement ps = prepared(c, "SELECT stage, output FROM outputs WHERE job_id = ?");
         ps.setString(1, jobId);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
@@ -303,9 +319,14 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public List<Job> list(Set<JobState> states, Map<String, String> labels, String pipeline, String afterJobId, int limit) {
+  public List<Job> list(Set<JobState> states, Map<String, String> labels, String pipeline, Optional<String> owner,
+      String afterJobId, int limit) {
     StringBuilder sql = new StringBuilder("SELECT job FROM jobs j WHERE 1=1");
     List<Object> args = new ArrayList<>();
+    if (owner.isPresent()) {
+      sql.append(" AND owner = ?");
+      args.add(owner.get());
+    }
     if (!states.isEmpty()) {
       sql.append(" AND state IN (").append("?,".repeat(states.size() - 1)).append("?)");
       states.forEach(s -> args.add(s.getNumber()));
@@ -345,9 +366,10 @@ public final class SqliteJobStore implements JobStore {
   @Override
   public void touchDocument(String documentId, long sizeBytes, Instant now) {
     write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      {
+        PreparedStatement ps = prepared(c,
           "INSERT INTO documents (id, size_bytes, touched_ms) VALUES (?,?,?)"
-              + " ON CONFLICT (id) DO UPDATE SET touched_ms = excluded.touched_ms")) {
+              + " ON CONFLICT (id) DO UPDATE SET touched_ms = excluded.touched_ms");
         ps.setString(1, documentId);
         ps.setLong(2, sizeBytes);
         ps.setLong(3, now.toEpochMilli());
@@ -359,10 +381,38 @@ public final class SqliteJobStore implements JobStore {
   @Override
   public Optional<Long> documentSize(String documentId) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT size_bytes FROM documents WHERE id = ?")) {
+      {
+        PreparedStatement ps = prepared(c, "SELECT size_bytes FROM documents WHERE id = ?");
         ps.setString(1, documentId);
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next() ? Optional.of(rs.getLong(1)) : Optional.<Long>empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public void addUploader(String documentId, String principal) {
+    write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO document_uploaders (document_id, principal) VALUES (?,?) ON CONFLICT DO NOTHING")) {
+        ps.setString(1, documentId);
+        ps.setString(2, principal);
+        ps.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public boolean mayUseDocument(String documentId, String principal) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT EXISTS (SELECT 1 FROM document_uploaders WHERE document_id = ?1 AND principal = ?2)"
+              + " OR EXISTS (SELECT 1 FROM jobs WHERE document_id = ?1 AND owner = ?2)")) {
+        ps.setString(1, documentId);
+        ps.setString(2, principal);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() && rs.getBoolean(1);
         }
       }
     });
@@ -386,6 +436,7 @@ public final class SqliteJobStore implements JobStore {
             deletedDocs.add(rs.getString(1));
           }
         }
+        st.executeUpdate("DELETE FROM document_uploaders WHERE document_id IN (" + unused + ")");
         st.executeUpdate("DELETE FROM documents WHERE id IN (" + unused + ")");
       }
     });
@@ -460,7 +511,9 @@ public final class SqliteJobStore implements JobStore {
           writer.rollback();
         } catch (SQLException r) {
           e.addSuppressed(r);
+          beginAgain();
         }
+        forget(writerStatements); // none keeps a half-built batch into the next write
         if (e instanceof StoreException se) {
           throw se;
         }
@@ -469,11 +522,51 @@ public final class SqliteJobStore implements JobStore {
     }
   }
 
+  /**
+   * SQLite rolls a transaction back on its own after some errors (SQLITE_FULL, SQLITE_IOERR);
+   * the driver's rollback then fails and does not open the next transaction, so every later
+   * statement would commit on its own: a job half-saved would be durable. Open it here.
+   */
+  private void beginAgain() {
+    try (java.sql.Statement st = writer.createStatement()) {
+      st.execute("BEGIN");
+    } catch (SQLException ignored) {
+      // still inside a transaction: nothing to restore
+    }
+  }
+
+  /**
+   * The statement for {@code sql} on {@code c}, compiled once: SQLite compiles a statement on
+   * every prepare, which cost more than the small writes themselves. Used under the
+   * connection's lock; callers close their result sets, never the statement.
+   */
+  private PreparedStatement prepared(Connection c, String sql) throws SQLException {
+    Map<String, PreparedStatement> cache = c == writer ? writerStatements : readerStatements;
+    PreparedStatement ps = cache.get(sql);
+    if (ps == null) {
+      ps = c.prepareStatement(sql);
+      cache.put(sql, ps);
+    }
+    return ps;
+  }
+
+  private static void forget(Map<String, PreparedStatement> statements) {
+    for (PreparedStatement ps : statements.values()) {
+      try {
+        ps.close();
+      } catch (SQLException ignored) {
+        // closing a statement of a failed write: nothing left to release
+      }
+    }
+    statements.clear();
+  }
+
   private <T> T read(SqlRead<T> work) {
     synchronized (readLock) {
       try {
         return work.run(reader);
       } catch (SQLException e) {
+        forget(readerStatements);
         throw new StoreException("job store read failed: " + e.getMessage(), e);
       }
     }

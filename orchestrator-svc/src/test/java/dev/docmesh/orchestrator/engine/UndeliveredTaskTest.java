@@ -82,7 +82,7 @@ class UndeliveredTaskTest {
     engine.poll("w1", List.of("pdf.validate"), Duration.ofSeconds(10), 1, 0, "", null, leaving);
     var p = BuiltInPipelines.pdfStandard();
     Job job = engine.submit(new NewJob(DocumentRef.newBuilder().setId("sha256:" + "1".repeat(64)).build(), p.getName(), p,
-        PipelineValidator.validate(p, "p", x -> true), Map.of(), 0, "", "", "", "")).job();
+        PipelineValidator.validate(p, "p", x -> true), Map.of(), 0, "", "", "", "", "anonymous")).job();
     assertThat(leaving.answer).isNotDone();
 
     PollCall staying = new PollCall(Integer.MAX_VALUE);

@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -55,10 +56,20 @@ abstract class JobStoreContract {
     store.close();
   }
 
+  static final String DOC = "sha256:" + "ab".repeat(32);
+
   static JobRecord newJob(String requestId, Map<String, String> labels, Instant now) {
+    return newJob("alice", requestId, labels, now);
+  }
+
+  static JobRecord newJob(String owner, String requestId, Map<String, String> labels, Instant now) {
+    return newJob(owner, requestId, DOC, labels, now);
+  }
+
+  static JobRecord newJob(String owner, String requestId, String documentId, Map<String, String> labels, Instant now) {
     JobRecord job = new JobRecord(Ids.newJobId(now), PDF.getName(), PDF, PipelineValidator.validate(PDF, "pipeline", p -> true),
-        DocumentRef.newBuilder().setId("sha256:" + "ab".repeat(32)).setSizeBytes(10).build(), labels, 0, requestId, now,
-        "", "", "");
+        DocumentRef.newBuilder().setId(documentId).setSizeBytes(10).build(), labels, 0, requestId, now,
+        "", "", "", owner);
     job.create(now);
     return job;
   }
@@ -85,8 +96,9 @@ abstract class JobStoreContract {
     assertThat(back.task("validate").is(TaskState.TASK_STATE_LEASED)).isTrue();
     assertThat(back.labels()).isEqualTo(Map.of("team", "a"));
     assertThat(back.storeVersion()).isEqualTo(job.storeVersion()).isEqualTo(2);
-    assertThat(store.jobIdForRequest("req-1")).contains(job.id());
-    assertThat(store.jobIdForRequest("req-other")).isEmpty();
+    assertThat(back.owner()).isEqualTo("alice");
+    assertThat(store.jobIdForRequest("alice", "req-1")).contains(job.id());
+    assertThat(store.jobIdForRequest("alice", "req-other")).isEmpty();
     assertThat(store.load("job-unknown")).isEmpty();
 
     List<JobEvent> events = store.events(job.id(), 0, 100);
@@ -107,6 +119,83 @@ abstract class JobStoreContract {
     // Jobs without a request id never collide.
     store.insert(newJob("", Map.of(), T0));
     store.insert(newJob("", Map.of(), T0));
+  }
+
+  // ------------------------------------------------------------------ ownership (issue 14)
+
+  @Test
+  void requestIdsDeduplicatePerOwner() {
+    JobRecord alices = newJob("alice", "req-same", Map.of(), T0);
+    JobRecord bobs = newJob("bob", "req-same", Map.of(), T0);
+    store.insert(alices);
+    store.insert(bobs); // another principal's request id is not a duplicate
+    assertThat(store.jobIdForRequest("alice", "req-same")).contains(alices.id());
+    assertThat(store.jobIdForRequest("bob", "req-same")).contains(bobs.id());
+    assertThat(store.jobIdForRequest("carol", "req-same")).isEmpty();
+    assertThat(store.load(bobs.id()).orElseThrow().owner()).isEqualTo("bob");
+
+    JobRecord bobsAgain = newJob("bob", "req-same", Map.of(), T0);
+    assertThatThrownBy(() -> store.insert(bobsAgain))
+        .isInstanceOfSatisfying(DuplicateRequestException.class, e -> assertThat(e.existingJobId()).isEqualTo(bobs.id()));
+    assertThat(store.load(bobsAgain.id())).isEmpty();
+  }
+
+  @Test
+  void listFiltersByOwner() {
+    JobRecord a1 = newJob("alice", "", Map.of("team", "x"), T0);
+    JobRecord b1 = newJob("bob", "", Map.of("team", "x"), T0.plusSeconds(1));
+    JobRecord a2 = newJob("alice", "", Map.of(), T0.plusSeconds(2));
+    for (JobRecord j : List.of(a1, b1, a2)) {
+      store.insert(j);
+    }
+    assertThat(store.list(Set.of(), Map.of(), "", Optional.of("alice"), "", 10)).extracting(j -> j.getId())
+        .containsExactly(a2.id(), a1.id());
+    assertThat(store.list(Set.of(), Map.of(), "", Optional.of("alice"), "", 10)).extracting(j -> j.getOwner())
+        .containsOnly("alice");
+    assertThat(store.list(Set.of(), Map.of("team", "x"), "", Optional.of("bob"), "", 10)).extracting(j -> j.getId())
+        .containsExactly(b1.id());
+    assertThat(store.list(Set.of(), Map.of(), "", Optional.of("carol"), "", 10)).isEmpty();
+    assertThat(store.list(Set.of(), Map.of(), "", Optional.empty(), "", 10)).hasSize(3);
+    assertThat(store.list(Set.of(), Map.of(), "", Optional.of("alice"), a2.id(), 10)).extracting(j -> j.getId())
+        .containsExactly(a1.id());
+  }
+
+  @Test
+  void aDocumentMayBeUsedByItsUploadersAndByOwnersOfJobsUsingIt() {
+    String uploaded = "sha256:" + "0a".repeat(32);
+    store.touchDocument(uploaded, 3, T0);
+    store.addUploader(uploaded, "alice");
+    store.addUploader(uploaded, "alice"); // uploading the same bytes again
+    store.addUploader(uploaded, "bob");
+    assertThat(store.mayUseDocument(uploaded, "alice")).isTrue();
+    assertThat(store.mayUseDocument(uploaded, "bob")).isTrue();
+    assertThat(store.mayUseDocument(uploaded, "carol")).isFalse();
+
+    String used = "sha256:" + "0b".repeat(32);
+    store.insert(newJob("carol", "", used, Map.of(), T0));
+    assertThat(store.mayUseDocument(used, "carol")).isTrue();
+    assertThat(store.mayUseDocument(used, "alice")).isFalse();
+    assertThat(store.mayUseDocument("sha256:" + "0c".repeat(32), "alice")).isFalse();
+  }
+
+  @Test
+  void retentionForgetsTheUploadersOfTheDocumentsItDeletes() {
+    Instant now = T0.plus(10, ChronoUnit.DAYS);
+    String old = "sha256:" + "0d".repeat(32);
+    String fresh = "sha256:" + "0e".repeat(32);
+    store.touchDocument(old, 1, T0);
+    store.addUploader(old, "alice");
+    store.touchDocument(fresh, 1, now);
+    store.addUploader(fresh, "alice");
+
+    assertThat(store.expire(now.minus(1, ChronoUnit.DAYS))).containsExactly(old);
+
+    assertThat(store.mayUseDocument(old, "alice")).isFalse();
+    assertThat(store.mayUseDocument(fresh, "alice")).isTrue();
+    // The same bytes uploaded again later are the uploader's again.
+    store.touchDocument(old, 1, now);
+    store.addUploader(old, "alice");
+    assertThat(store.mayUseDocument(old, "alice")).isTrue();
   }
 
   @Test
@@ -175,12 +264,12 @@ abstract class JobStoreContract {
     c.cancel(dev.docmesh.proto.orchestrator.v1.JobError.newBuilder().setCode("CANCELLED").build(), T0);
     store.save(c);
 
-    assertThat(store.list(Set.of(), Map.of(), "", "", 10)).extracting(j -> j.getId()).containsExactly(c.id(), b.id(), a.id());
-    assertThat(store.list(Set.of(), Map.of("team", "a"), "", "", 10)).extracting(j -> j.getId()).containsExactly(c.id(), a.id());
-    assertThat(store.list(Set.of(JobState.JOB_STATE_CANCELLED), Map.of(), "", "", 10)).extracting(j -> j.getId()).containsExactly(c.id());
-    assertThat(store.list(Set.of(), Map.of(), "no-such-pipeline", "", 10)).isEmpty();
-    assertThat(store.list(Set.of(), Map.of(), PDF.getName(), "", 2)).extracting(j -> j.getId()).containsExactly(c.id(), b.id());
-    assertThat(store.list(Set.of(), Map.of(), "", b.id(), 2)).extracting(j -> j.getId()).containsExactly(a.id());
+    assertThat(store.list(Set.of(), Map.of(), "", Optional.empty(), "", 10)).extracting(j -> j.getId()).containsExactly(c.id(), b.id(), a.id());
+    assertThat(store.list(Set.of(), Map.of("team", "a"), "", Optional.empty(), "", 10)).extracting(j -> j.getId()).containsExactly(c.id(), a.id());
+    assertThat(store.list(Set.of(JobState.JOB_STATE_CANCELLED), Map.of(), "", Optional.empty(), "", 10)).extracting(j -> j.getId()).containsExactly(c.id());
+    assertThat(store.list(Set.of(), Map.of(), "no-such-pipeline", Optional.empty(), "", 10)).isEmpty();
+    assertThat(store.list(Set.of(), Map.of(), PDF.getName(), Optional.empty(), "", 2)).extracting(j -> j.getId()).containsExactly(c.id(), b.id());
+    assertThat(store.list(Set.of(), Map.of(), "", Optional.empty(), b.id(), 2)).extracting(j -> j.getId()).containsExactly(a.id());
   }
 
   @Test

@@ -82,7 +82,7 @@ class PostgresStoreContractTest extends JobStoreContract {
     }
     assertThat(ids).hasSize(16);
     assertThat(Set.copyOf(ids)).hasSize(1);
-    assertThat(store.jobIdForRequest("req-race")).contains(ids.get(0));
+    assertThat(store.jobIdForRequest("alice", "req-race")).contains(ids.get(0));
   }
 
   private record ReplicaChangesLog(List<String> seen) implements JobStore.ReplicaChanges {

@@ -33,6 +33,8 @@ import org.apache.pdfbox.pdmodel.common.PDStream;
  */
 public final class StreamGuard {
   private static final int MAX_DEPTH = 16;
+  private static final long MAX_DEFLATE_RATIO = 1032;
+  private static final long MAX_DEFLATE_SLACK = 64 * 1024;
 
   private final long limit;
   private final Set<COSBase> checked = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -121,6 +123,9 @@ public final class StreamGuard {
     }
     NestingScanner scanner = content ? NestingScanner.forContent(NestingScanner.LIMIT) : null;
     List<COSName> filters = filtersOf(stream.getFilters());
+    if (!content && cannotExceedLimit(stream, filters)) {
+      return;
+    }
     InputStream in = stream.createRawInputStream();
     if (filters.isEmpty()) {
       if (scanner != null) {
@@ -157,6 +162,22 @@ public final class StreamGuard {
     } finally {
       in.close();
     }
+  }
+
+  /**
+   * True for a Flate-only stream too short to reach the limit: Deflate expands at most about
+   * 1032:1 (and PNG/TIFF predictors do not grow it), so counting the raw bytes is enough and
+   * the stream (a font program, a ToUnicode map) is inflated once, by PDFBox, not twice.
+   */
+  private boolean cannotExceedLimit(COSStream stream, List<COSName> filters) throws IOException {
+    if (filters.size() != 1 || !COSName.FLATE_DECODE.equals(filters.get(0))) {
+      return false;
+    }
+    long raw;
+    try (InputStream in = stream.createRawInputStream()) {
+      raw = in.transferTo(OutputStream.nullOutputStream());
+    }
+    return raw <= (limit - MAX_DEFLATE_SLACK) / MAX_DEFLATE_RATIO;
   }
 
   private static List<COSName> filtersOf(COSBase filters) {

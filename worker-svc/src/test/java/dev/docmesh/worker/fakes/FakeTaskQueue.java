@@ -51,6 +51,7 @@ public final class FakeTaskQueue extends TaskQueueServiceGrpc.TaskQueueServiceIm
   public final List<CompleteTaskRequest> completions = new CopyOnWriteArrayList<>();
   public final List<CompleteTaskRequest> completeAttempts = new CopyOnWriteArrayList<>();
   public final List<FailTaskRequest> failures = new CopyOnWriteArrayList<>();
+  public final List<GetDocumentRequest> documentReads = new CopyOnWriteArrayList<>();
   public volatile boolean cancelRequested;
   public volatile Script<CompleteTaskRequest> completeScript = (r, n) -> null;
   private final AtomicInteger completeCalls = new AtomicInteger();
@@ -141,6 +142,7 @@ public final class FakeTaskQueue extends TaskQueueServiceGrpc.TaskQueueServiceIm
 
   @Override
   public void getDocument(GetDocumentRequest request, StreamObserver<GetDocumentResponse> response) {
+    documentReads.add(request);
     ByteString content = documents.get(request.getDocumentId());
     if (content == null) {
       response.onError(Errors.notFound("document", request.getDocumentId()));

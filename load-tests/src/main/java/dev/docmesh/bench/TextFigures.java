@@ -1,0 +1,82 @@
+package dev.docmesh.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.text.PDFTextStripper;
+
+/** pdf.text through processor-svc over loopback ÷ PDFBox's PDFTextStripper in this JVM, same corpus. */
+final class TextFigures {
+  private final Corpus corpus;
+  private final Processors processors;
+  private final ServiceProcess processor;
+
+  TextFigures(Corpus corpus, ServiceProcess processor) {
+    this.corpus = corpus;
+    this.processor = processor;
+    this.processors = new Processors(processor.channel());
+  }
+
+  /** Corpus passes on both sides until the JIT has settled (PDFBox needs about ten). */
+  void warmUp(int passes) {
+    for (int i = 0; i < passes; i++) {
+      service(2);
+      inProcess(2);
+    }
+  }
+
+  /**
+   * One pass of both sides; odd passes run the limit first, so drift in the machine's load hits
+   * both alike. {@code cpu} gets CPU milliseconds a page (processor-svc's process ÷ this JVM's),
+   * the figure that holds when other work on a shared machine steals wall time.
+   */
+  void measure(Figure f, Figure cpu, int callers, int pass) {
+    double[] svc;
+    double[] raw;
+    if (pass % 2 == 0) {
+      svc = timed(() -> service(callers), processor::cpuSeconds);
+      raw = timed(() -> inProcess(callers), ProcCpu::self);
+    } else {
+      raw = timed(() -> inProcess(callers), ProcCpu::self);
+      svc = timed(() -> service(callers), processor::cpuSeconds);
+    }
+    f.add(svc[0], raw[0]);
+    cpu.add(svc[1] * 1000 / corpus.pages(), raw[1] * 1000 / corpus.pages());
+  }
+
+  /** {pages/s, CPU seconds the given process spent meanwhile}. */
+  private static double[] timed(java.util.function.DoubleSupplier run, java.util.function.DoubleSupplier cpuClock) {
+    double c0 = cpuClock.getAsDouble();
+    double rate = run.getAsDouble();
+    return new double[] {rate, cpuClock.getAsDouble() - c0};
+  }
+
+  /** Pages per second of pdf.text called on processor-svc. */
+  double service(int callers) {
+    double s = Parallel.run(corpus.docs(), callers, d -> processors.process("pdf.text", d, List.of()));
+    return corpus.pages() / s;
+  }
+
+  /** Pages per second of PDFTextStripper in-process (one document per thread, loaded from its bytes). */
+  double inProcess(int callers) {
+    List<Corpus.Doc> docs = new ArrayList<>(corpus.docs());
+    double s = Parallel.run(docs, callers, d -> {
+      try (PDDocument doc = Loader.loadPDF(d.bytes())) {
+        PDFTextStripper stripper = new PDFTextStripper();
+        stripper.setLineSeparator("\n");
+        stripper.setPageEnd("");
+        for (int p = 1; p <= doc.getNumberOfPages(); p++) {
+          stripper.setStartPage(p);
+          stripper.setEndPage(p);
+          stripper.getText(doc);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(d.name(), e);
+      }
+    });
+    return corpus.pages() / s;
+  }
+}
