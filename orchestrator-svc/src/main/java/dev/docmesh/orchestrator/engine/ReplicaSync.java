@@ -56,7 +56,8 @@ final class ReplicaSync implements JobStore.ReplicaChanges {
       Set<String> ids = new HashSet<>();
       for (JobRecord j : store.loadUnfinished()) {
         ids.add(j.id());
-        if (j.storeVersion() > jobs.knownVersion(j.id())) {
+        // Also when older than memory: the server lost the unflushed tail of its log (a restart); the table is the truth.
+        if (j.storeVersion() != jobs.knownVersion(j.id())) {
           apply(j.id(), j);
         }
       }
