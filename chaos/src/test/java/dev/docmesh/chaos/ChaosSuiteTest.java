@@ -233,23 +233,36 @@ class ChaosSuiteTest {
         int before = s.errorCount();
         Awaitility.await("a submit refused while the disk is full").atMost(Duration.ofSeconds(30))
             .until(() -> s.errorCount() > before);
-        JobDriver probe = new JobDriver(s.mesh, "disk-full-inline", false);
-        probe.submit(JobDriver.load("minimal-document.pdf"));
-        probe.errors.forEach((k, v) -> s.row.notes.add("inline submit (blob write) answered " + k));
-        if (!probe.acknowledged.isEmpty()) {
+        // one inline submit of new bytes (a blob write), not retried: its answer is the point
+        byte[] fresh = JobDriver.load("minimal-document.pdf").bytes().concat(
+            com.google.protobuf.ByteString.copyFromUtf8("\n% disk-full probe " + System.nanoTime() + "\n")).toByteArray();
+        try {
+          var r = s.mesh.orchestrator().withDeadlineAfter(15, TimeUnit.SECONDS).submitJob(
+              dev.docmesh.proto.orchestrator.v1.SubmitJobRequest.newBuilder().setFilename("probe.pdf")
+                  .setMediaType("application/pdf").setRequestId("disk-full-inline-probe")
+                  .setContent(com.google.protobuf.ByteString.copyFrom(fresh)).build());
           s.row.notes.add("inline submit accepted while the disk was full (acknowledged, checked too)");
-          s.driver.acknowledged.addAll(probe.acknowledged);
+          s.driver.acknowledged.add(r.getJob().getId());
+        } catch (io.grpc.StatusRuntimeException e) {
+          String key = e.getStatus().getCode() + " [" + JobDriver.reason(e) + "]";
+          s.row.notes.add("inline submit (blob write) answered " + key);
+          if (!key.equals("UNAVAILABLE [STORE_FULL]") || JobDriver.retryInfo(e) == null) {
+            s.row.violations.add("inline submit on a full disk: " + key + " " + e.getStatus().getDescription()
+                + " (expected UNAVAILABLE, ErrorInfo STORE_FULL, RetryInfo)");
+          }
         }
-        probe.close();
         hold(Duration.ofSeconds(3));
         assertThat(s.mesh.orchestrator.isAlive()).as("orchestrator survives a full disk").isTrue();
         s.fault("space back", () -> delete(filler));
       }, s -> {
         s.driver.errors.forEach((k, v) -> s.row.notes.add("submit by document_id answered " + k + " (x" + v + ")"));
-        boolean typed = s.driver.errors.keySet().stream().allMatch(k -> k.startsWith("RESOURCE_EXHAUSTED"));
-        if (!typed) {
-          s.row.notes.add("GAP: a full disk is not a typed error: no ErrorInfo reason (e.g. STORE_FULL), UNAVAILABLE/INTERNAL by path");
+        // a full disk is one typed, retryable answer on every path: UNAVAILABLE with ErrorInfo STORE_FULL
+        // (the driver retries it with the same request_id; transient UNAVAILABLE/DEADLINE without a reason may mix in)
+        if (s.driver.errors.keySet().stream().noneMatch(k -> k.startsWith("UNAVAILABLE [STORE_FULL]"))) {
+          s.row.violations.add("no submit answered UNAVAILABLE [STORE_FULL] while the disk was full");
         }
+        s.driver.errors.keySet().stream().filter(k -> !k.startsWith("UNAVAILABLE") && !k.startsWith("DEADLINE_EXCEEDED"))
+            .forEach(k -> s.row.violations.add("submit on a full disk answered " + k + " (expected UNAVAILABLE [STORE_FULL])"));
       });
     } finally {
       if (mounted) {
@@ -263,11 +276,15 @@ class ChaosSuiteTest {
     }
   }
 
+  /** The firehose limit of the slow-watchers scenario: the stopped reader passes it once its transport window is full. */
+  static final int WATCH_MAX_QUEUED = 50;
+
   @Test
   @Order(12)
   void slowAndStoppedWatchers() {
-    scenario("slow-watchers", Mesh.Options.plain(), s -> {
+    scenario("slow-watchers", Mesh.Options.plain().orchestratorEnv(Map.of("DOCMESH_WATCH_MAX_QUEUED", "" + WATCH_MAX_QUEUED)), s -> {
       Watchers w = new Watchers(s);
+      w.stopEnded = true;
       s.attachment = w;
       List<JobDriver.Doc> docs = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
@@ -276,6 +293,8 @@ class ChaosSuiteTest {
       s.driver.submitAsync(docs, 2);
       Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> s.driver.acknowledged.size() >= 3);
       s.driver.acknowledged.stream().limit(3).forEach(w::slowWatchJob);
+      s.driver.awaitSubmitted(Duration.ofMinutes(2));
+      w.resumeStopped();
     }, s -> ((Watchers) s.attachment).check());
   }
 
@@ -605,6 +624,12 @@ class ChaosSuiteTest {
     private final Scenario s;
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1);
     final AtomicReference<Status> stoppedEnd = new AtomicReference<>();
+    final AtomicReference<String> stoppedReason = new AtomicReference<>();
+    final AtomicReference<String> stoppedResume = new AtomicReference<>();
+    /** Whether the stopped firehose must have been ended (the mesh runs with a small DOCMESH_WATCH_MAX_QUEUED). */
+    boolean stopEnded;
+    volatile ClientCallStreamObserver<WatchJobsRequest> stoppedCall;
+    private final io.grpc.ManagedChannel stoppedChannel;
     final Set<String> firehoseTerminal = ConcurrentHashMap.newKeySet();
     final AtomicInteger firehoseEvents = new AtomicInteger();
     final Map<String, List<Long>> slow = new ConcurrentHashMap<>();
@@ -612,11 +637,17 @@ class ChaosSuiteTest {
 
     Watchers(Scenario s) {
       this.s = s;
-      s.mesh.orchestratorAsync().watchJobs(WatchJobsRequest.newBuilder().setIncludeProgress(true).build(),
+      // its own channel with a small HTTP/2 window: the server's queue is what fills, not 1 MiB of client buffer
+      io.grpc.ManagedChannel stoppedChannel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+          .forTarget(s.mesh.orchestrator.address()).usePlaintext().flowControlWindow(16 * 1024).build();
+      this.stoppedChannel = stoppedChannel;
+      dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc.newStub(stoppedChannel).watchJobs(
+          WatchJobsRequest.newBuilder().setIncludeProgress(true).build(),
           new ClientResponseObserver<WatchJobsRequest, WatchJobsResponse>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<WatchJobsRequest> r) {
-              r.disableAutoRequestWithInitial(0); // never reads
+              r.disableAutoRequestWithInitial(0); // never reads (until check(): see there)
+              stoppedCall = r;
             }
 
             @Override
@@ -624,6 +655,10 @@ class ChaosSuiteTest {
 
             @Override
             public void onError(Throwable t) {
+              JobDriver.errorInfo(t).ifPresent(i -> {
+                stoppedReason.set(i.getReason());
+                stoppedResume.set(i.getMetadataOrDefault("resume", ""));
+              });
               stoppedEnd.set(Status.fromThrowable(t));
             }
 
@@ -681,6 +716,21 @@ class ChaosSuiteTest {
           });
     }
 
+    /**
+     * The stopped reader reads again (while the mesh still runs), as a consumer that stalled and
+     * comes back would: gRPC hands a client the status only after the messages buffered before it.
+     */
+    void resumeStopped() {
+      Awaitility.await("the reading firehose saw every job end").atMost(Duration.ofSeconds(120))
+          .until(() -> firehoseTerminal.containsAll(s.driver.acknowledged));
+      stoppedCall.request(Integer.MAX_VALUE);
+      try {
+        Awaitility.await("the stopped firehose sees its end").atMost(Duration.ofSeconds(20)).until(() -> stoppedEnd.get() != null);
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        // reported by check()
+      }
+    }
+
     void check() {
       Set<String> acked = s.driver.acknowledged;
       try {
@@ -708,14 +758,22 @@ class ChaosSuiteTest {
               seqs.size(), h == null ? -1 : h.events().size(), gapFree, slowEnd.get(e.getKey())));
         }
       }
-      s.row.notes.add(String.format("watchers: %d slow WatchJob readers got their full history; reading firehose %d events;"
-          + " stopped firehose: %s", slow.size(), firehoseEvents.get(),
-          stoppedEnd.get() == null ? "still open at the end (never cut off)" : "ended " + stoppedEnd.get()));
-      if (stoppedEnd.get() == null) {
-        s.row.notes.add("GAP: the firehose cuts a stopped reader only after 10000 queued events (FirehoseWatcher.MAX_QUEUED, not a setting);"
-            + " its status RESOURCE_EXHAUSTED/WATCHER_TOO_SLOW names no resume point: WatchJobs has no after_sequence");
+      s.row.notes.add(String.format("watchers: %d slow WatchJob readers got their full history (never cut off: a live queue"
+          + " of 1024, then the store); reading firehose %d events; stopped firehose: %s", slow.size(), firehoseEvents.get(),
+          stoppedEnd.get() == null ? "still open at the end (never cut off)" : "ended " + stoppedEnd.get().getCode()
+              + " [" + stoppedReason.get() + "] " + stoppedEnd.get().getDescription()));
+      if (stopEnded) {
+        // over DOCMESH_WATCH_MAX_QUEUED the stopped firehose is ended, with how to resume (WatchJobs has no position)
+        if (stoppedEnd.get() == null || stoppedEnd.get().getCode() != Status.Code.RESOURCE_EXHAUSTED
+            || !"WATCHER_TOO_SLOW".equals(stoppedReason.get()) || !"WatchJobs+ListJobs".equals(stoppedResume.get())
+            || !String.valueOf(stoppedEnd.get().getDescription()).contains("ListJobs")) {
+          s.row.violations.add("the stopped firehose over DOCMESH_WATCH_MAX_QUEUED=" + WATCH_MAX_QUEUED
+              + " was not ended RESOURCE_EXHAUSTED/WATCHER_TOO_SLOW with resume=WatchJobs+ListJobs: " + stoppedEnd.get()
+              + " [" + stoppedReason.get() + ", resume=" + stoppedResume.get() + "]");
+        }
       }
       timer.shutdownNow();
+      stoppedChannel.shutdownNow();
     }
   }
 }

@@ -199,8 +199,8 @@ final class JobDriver {
       } catch (StatusRuntimeException e) {
         Status.Code code = e.getStatus().getCode();
         String desc = String.valueOf(e.getStatus().getDescription());
-        errors.computeIfAbsent(code + ": " + desc.substring(0, Math.min(desc.length(), 90)), k -> new AtomicInteger())
-            .incrementAndGet();
+        errors.computeIfAbsent(code + " [" + reason(e) + "]: " + desc.substring(0, Math.min(desc.length(), 90)),
+            k -> new AtomicInteger()).incrementAndGet();
         long delay = 200;
         if (code == Status.Code.RESOURCE_EXHAUSTED) {
           RetryInfo retry = retryInfo(e);
@@ -249,6 +249,27 @@ final class JobDriver {
       }
     }
     return null;
+  }
+
+  /** The ErrorInfo reason of a failed call, or "" (no ErrorInfo). */
+  static String reason(StatusRuntimeException e) {
+    return errorInfo(e).map(com.google.rpc.ErrorInfo::getReason).orElse("");
+  }
+
+  static java.util.Optional<com.google.rpc.ErrorInfo> errorInfo(Throwable e) {
+    com.google.rpc.Status s = StatusProto.fromThrowable(e);
+    if (s != null) {
+      for (com.google.protobuf.Any a : s.getDetailsList()) {
+        if (a.is(com.google.rpc.ErrorInfo.class)) {
+          try {
+            return java.util.Optional.of(a.unpack(com.google.rpc.ErrorInfo.class));
+          } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+            return java.util.Optional.empty();
+          }
+        }
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   void close() {

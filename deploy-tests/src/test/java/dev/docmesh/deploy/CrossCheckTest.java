@@ -29,6 +29,7 @@ class CrossCheckTest {
   static final List<ObjectNode> KEDA = Manifests.render(Manifests.k8s("overlays/minikube-keda"));
   /** What {@code scripts/minikube.sh load} renders: the deployed overlay with the load component. */
   static final List<ObjectNode> MINIKUBE_LOAD = Manifests.render(Manifests.overlayWith("minikube", "load"));
+  static final List<ObjectNode> SECURE = Manifests.render(Manifests.secureOverlay());
   static final List<ObjectNode> KEDA_LOAD = Manifests.render(Manifests.overlayWith("minikube-keda", "load"));
   static final Map<String, String> HEALTH_NAME =
       Map.of(
@@ -44,6 +45,7 @@ class CrossCheckTest {
       case "minikube-keda" -> KEDA;
       case "minikube+load" -> MINIKUBE_LOAD;
       case "minikube-keda+load" -> KEDA_LOAD;
+      case "minikube-secure" -> SECURE;
       default -> throw new IllegalArgumentException(which);
     };
   }
@@ -51,7 +53,7 @@ class CrossCheckTest {
   // ------------------------------------------------------------------ selectors
 
   @ParameterizedTest
-  @ValueSource(strings = {"base", "minikube", "minikube-keda", "minikube+load"})
+  @ValueSource(strings = {"base", "minikube", "minikube-keda", "minikube+load", "minikube-secure"})
   void selectorsMatchPodLabels(String which) {
     List<ObjectNode> objects = rendering(which);
     List<String> errors = new ArrayList<>();
@@ -189,7 +191,7 @@ class CrossCheckTest {
   @Test
   void everyDocmeshVariableSetIsOneTheServiceReads() {
     Map<String, Set<String>> unknown = new LinkedHashMap<>();
-    for (List<ObjectNode> objects : List.of(BASE, MINIKUBE, KEDA)) {
+    for (List<ObjectNode> objects : List.of(BASE, MINIKUBE, KEDA, SECURE)) {
       for (String service : MeshFacts.SERVICES) {
         Set<String> read = MeshFacts.variablesRead(service);
         assertThat(read).as(service + " reads").contains("DOCMESH_GRPC_PORT", "DOCMESH_SHUTDOWN_GRACE");
@@ -214,7 +216,7 @@ class CrossCheckTest {
 
   @Test
   void theVariablesKubernetesDependsOnAreSetAndAgreeWithTheSpec() {
-    for (List<ObjectNode> objects : List.of(BASE, MINIKUBE)) {
+    for (List<ObjectNode> objects : List.of(BASE, MINIKUBE, SECURE)) {
       for (String service : MeshFacts.SERVICES) {
         Workload w = Workload.named(objects, service);
         Map<String, String> env = w.environment("pod-0", "10.0.0.1");
@@ -262,10 +264,12 @@ class CrossCheckTest {
 
   // ------------------------------------------------------------------ security and lifecycle
 
-  @Test
-  void everyPodIsLockedDown() {
+  @ParameterizedTest
+  @ValueSource(strings = {"minikube", "minikube-secure"})
+  void everyPodIsLockedDown(String which) {
+    List<ObjectNode> objects = rendering(which);
     List<String> errors = new ArrayList<>();
-    for (Workload w : Workload.all(MINIKUBE)) {
+    for (Workload w : Workload.all(objects)) {
       JsonNode pod = w.podSpec().path("securityContext");
       JsonNode c = w.container().path("securityContext");
       check(errors, w, "runAsNonRoot", pod.path("runAsNonRoot").asBoolean(false) || c.path("runAsNonRoot").asBoolean(false));
@@ -283,7 +287,7 @@ class CrossCheckTest {
         check(errors, w, "/tmp is an emptyDir", tmp != null && tmp.has("emptyDir"));
       }
     }
-    for (ObjectNode o : MINIKUBE) {
+    for (ObjectNode o : objects) {
       if (!o.path("kind").asText().equals("Namespace")) {
         if (!o.at("/metadata/namespace").asText().equals("docmesh")) {
           errors.add(Manifests.id(o) + " is not in namespace docmesh");
@@ -465,7 +469,7 @@ class CrossCheckTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"minikube", "minikube-keda", "minikube+load", "minikube-keda+load"})
+  @ValueSource(strings = {"minikube", "minikube-keda", "minikube+load", "minikube-keda+load", "minikube-secure"})
   void networkPoliciesAllowExactlyTheMeshFlows(String which) {
     List<ObjectNode> objects = rendering(which);
     Set<String> edges = new TreeSet<>(policyEdges(objects));

@@ -32,6 +32,29 @@ final class Manifests {
     return root().resolve("k8s").resolve(relative);
   }
 
+  /**
+   * Overlay minikube-secure. Its security component generates the Secrets from
+   * {@code scripts/dev-certs.sh} output in a gitignored directory; made here when absent, as a user would.
+   */
+  static synchronized Path secureOverlay() {
+    Path secrets = k8s("components/security/secrets");
+    if (!Files.exists(secrets.resolve("ca.crt"))) {
+      try {
+        Process p = new ProcessBuilder("bash", root().resolve("scripts/dev-certs.sh").toString(), secrets.toString())
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (p.waitFor() != 0) {
+          throw new IllegalStateException("scripts/dev-certs.sh " + secrets + " failed: " + p.exitValue());
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    return k8s("overlays/minikube-secure");
+  }
+
   /** The objects of {@code kubectl kustomize dir}, in output order. */
   static List<ObjectNode> render(Path dir) {
     return CACHE.computeIfAbsent(dir.toAbsolutePath().normalize(), Manifests::kustomize);

@@ -25,6 +25,7 @@ class RenderAndSchemaTest {
         Arguments.of("base", Manifests.k8s("base")),
         Arguments.of("overlays/minikube", Manifests.k8s("overlays/minikube")),
         Arguments.of("overlays/minikube-keda", Manifests.k8s("overlays/minikube-keda")),
+        Arguments.of("overlays/minikube-secure", Manifests.secureOverlay()),
         Arguments.of("base + monitoring", Manifests.withComponents("monitoring")),
         Arguments.of("base + tracing", Manifests.withComponents("tracing")),
         Arguments.of("base + monitoring + keda", Manifests.withComponents("monitoring", "keda")),

@@ -47,11 +47,15 @@ public final class MonitorMain {
   }
 
   static void wire(MeshServer.Builder server, Env env) {
+    wire(server, env, Clock.systemUTC());
+  }
+
+  /** The wiring on a given clock: a test moves the monitor's time past repeat intervals and silences instead of waiting. */
+  static void wire(MeshServer.Builder server, Env env, Clock clock) {
     MonitorConfig config = MonitorConfig.fromEnv(env);
     // the dashboard's address is known once the HTTP port is bound (it may be ephemeral)
     AtomicReference<String> externalUrl = new AtomicReference<>(config.externalUrl().orElse(""));
     List<AlertRule> rules = config.rulesFile().map(RuleLoader::load).orElseGet(RuleLoader::builtIn);
-    Clock clock = Clock.systemUTC();
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("monitor-loop"));
     ScheduledExecutorService notifierThreads = Executors.newScheduledThreadPool(2, DaemonThreads.factory("monitor-notify"));
 

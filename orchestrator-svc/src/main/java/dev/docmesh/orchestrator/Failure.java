@@ -77,21 +77,28 @@ public abstract sealed class Failure extends RuntimeException {
   public static final class Backlog extends Failure {
     private final String reason;
     private final Duration retryAfter;
+    private final java.util.Map<String, String> metadata;
 
-    private Backlog(String reason, String message, Duration retryAfter) {
+    private Backlog(String reason, String message, Duration retryAfter, java.util.Map<String, String> metadata) {
       super(message, null);
       this.reason = reason;
       this.retryAfter = retryAfter;
+      this.metadata = java.util.Map.copyOf(metadata);
     }
 
     /** SubmitJob would exceed the unfinished-task limit. */
     public static Backlog queueFull(String message, Duration retryAfter) {
-      return new Backlog("QUEUE_FULL", message, retryAfter);
+      return new Backlog("QUEUE_FULL", message, retryAfter, java.util.Map.of());
     }
 
-    /** A WatchJobs reader fell too far behind. */
-    public static Backlog watcherTooSlow(String message, Duration retryAfter) {
-      return new Backlog("WATCHER_TOO_SLOW", message, retryAfter);
+    /** A WatchJobs reader fell too far behind; {@code resume} says how to pick up again (ErrorInfo metadata). */
+    public static Backlog watcherTooSlow(String message, Duration retryAfter, java.util.Map<String, String> resume) {
+      return new Backlog("WATCHER_TOO_SLOW", message, retryAfter, resume);
+    }
+
+    /** ErrorInfo metadata: how to resume, where that applies. */
+    public java.util.Map<String, String> metadata() {
+      return metadata;
     }
 
     public String reason() {
@@ -103,10 +110,38 @@ public abstract sealed class Failure extends RuntimeException {
     }
   }
 
-  /** The orchestrator cannot serve now (its store refused a commit, or it is stopping); a retry may succeed. */
+  /** The orchestrator cannot serve now (it is stopping, or cannot read what a task needs); a retry may succeed. */
   public static final class Unavailable extends Failure {
     public Unavailable(String message, Throwable cause) {
       super(message, cause);
+    }
+  }
+
+  /**
+   * The data directory refused a write (job store or documents): nothing of the call was kept,
+   * and the same call (same request_id) may succeed after {@code retryAfter}. {@code full} when
+   * the disk is full (ENOSPC, SQLITE_FULL): reason STORE_FULL, else STORE_UNAVAILABLE.
+   */
+  public static final class StoreUnavailable extends Failure {
+    private final boolean full;
+    private final Duration retryAfter;
+
+    public StoreUnavailable(String message, boolean full, Duration retryAfter, Throwable cause) {
+      super(message, cause);
+      this.full = full;
+      this.retryAfter = retryAfter;
+    }
+
+    public String reason() {
+      return full ? "STORE_FULL" : "STORE_UNAVAILABLE";
+    }
+
+    public boolean full() {
+      return full;
+    }
+
+    public Duration retryAfter() {
+      return retryAfter;
     }
   }
 

@@ -23,6 +23,7 @@ import java.util.Optional;
  * @param retentionSweepInterval how often retention runs
  * @param sqliteSynchronous FULL: a change is fsynced before anyone is told (survives power loss; concurrent
  *     changes share one fsync); NORMAL: it reaches the OS only (survives a process crash)
+ * @param watchMaxQueued messages a WatchJobs reader may fall behind before it is ended with WATCHER_TOO_SLOW
  */
 public record OrchestratorConfig(
     Path dataDir,
@@ -36,7 +37,8 @@ public record OrchestratorConfig(
     int maxPendingTasks,
     Duration retention,
     Duration retentionSweepInterval,
-    String sqliteSynchronous) {
+    String sqliteSynchronous,
+    int watchMaxQueued) {
 
   public static final List<String> BUILT_IN_PROCESSORS =
       List.of("pdf.validate", "pdf.metadata", "pdf.text", "pdf.structure", "pdf.relationships", "text.plain", "text.markdown");
@@ -63,7 +65,9 @@ public record OrchestratorConfig(
         env.integer("DOCMESH_MAX_PENDING_TASKS", 100_000, 1, Integer.MAX_VALUE),
         positive(env, "DOCMESH_RETENTION", Duration.ofDays(7)),
         positive(env, "DOCMESH_RETENTION_SWEEP_INTERVAL", Duration.ofHours(1)),
-        sync);
+        sync,
+        env.integer("DOCMESH_WATCH_MAX_QUEUED", dev.docmesh.orchestrator.events.FirehoseWatcher.DEFAULT_MAX_QUEUED,
+            1, Integer.MAX_VALUE));
   }
 
   private static Duration positive(Env env, String name, Duration def) {

@@ -21,6 +21,7 @@ import dev.docmesh.orchestrator.store.PostgresJobStore;
 import dev.docmesh.orchestrator.store.GroupCommit;
 import dev.docmesh.orchestrator.store.JobStore;
 import dev.docmesh.orchestrator.store.SqliteJobStore;
+import dev.docmesh.orchestrator.tracing.OtelJobTracing;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -84,7 +85,8 @@ public final class OrchestratorMain {
     EventHub hub = new EventHub(metrics);
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("orchestrator-timer"));
     ExecutorService streams = Executors.newFixedThreadPool(4, DaemonThreads.factory("orchestrator-streams"));
-    JobEngine engine = new JobEngine(config, store, commits, blobs, hub, metrics, clock, timer, streams).start();
+    JobEngine engine = new JobEngine(config, store, commits, blobs, hub, metrics, clock, timer, streams,
+        new OtelJobTracing(server.telemetry().openTelemetry())).start();
     engineRef.set(engine);
 
     server.intercept(new PeerAddress());

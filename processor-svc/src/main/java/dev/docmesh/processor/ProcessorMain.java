@@ -41,7 +41,8 @@ public final class ProcessorMain {
     ProcessorRegistry registry = new ProcessorRegistry(builtIns(), ProcessorMain.class.getClassLoader());
     ProcessingPool pool = new ProcessingPool(config.threads(), config.queue());
     ProcessorMetrics metrics = new ProcessorMetrics(server.telemetry().registry());
-    server.addService(new ProcessorServiceImpl(registry, config, pool, new PdfOpener(config), metrics));
+    server.addService(new ProcessorServiceImpl(registry, config, pool, new PdfOpener(config), metrics,
+        server.telemetry().openTelemetry().getTracer("dev.docmesh.processor")));
     server.afterStop(pool::close);
   }
 }

@@ -19,6 +19,9 @@ import io.grpc.Deadline;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -42,18 +45,21 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
   private final ProcessingPool pool;
   private final PdfOpener opener;
   private final ProcessorMetrics metrics;
+  private final Tracer tracer;
 
   ProcessorServiceImpl(
       ProcessorRegistry registry,
       ProcessorConfig config,
       ProcessingPool pool,
       PdfOpener opener,
-      ProcessorMetrics metrics) {
+      ProcessorMetrics metrics,
+      Tracer tracer) {
     this.registry = registry;
     this.config = config;
     this.pool = pool;
     this.opener = opener;
     this.metrics = metrics;
+    this.tracer = tracer;
   }
 
   @Override
@@ -123,6 +129,8 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
     private final ProcessingCall call;
     private final Duration timeLimit;
     private final long startNanos = System.nanoTime();
+    private final Span span;
+    private final java.util.concurrent.atomic.AtomicLong pages = new java.util.concurrent.atomic.AtomicLong();
     private volatile ScheduledFuture<?> timer;
 
     Run(
@@ -133,7 +141,16 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
         ServerCallStreamObserver<ProcessResponse> observer) {
       this.processor = processor;
       this.name = request.getProcessor();
-      this.sink = new CallSink(observer, outcome -> metrics.finished(name, outcome, startNanos));
+      // A child of the Process RPC's server span, which the tracing interceptor made current.
+      this.span = tracer.spanBuilder("processor run " + name)
+          .setAttribute("docmesh.processor", name)
+          .setAttribute("docmesh.media_type", mediaType)
+          .setAttribute("docmesh.document.bytes", (long) content.length)
+          .startSpan();
+      this.sink = new CallSink(observer, outcome -> {
+        metrics.finished(name, outcome, startNanos);
+        endSpan(outcome);
+      });
       Deadline deadline = Context.current().getDeadline();
       long own = config.callTimeout().toNanos();
       long callDeadline = deadline == null ? Long.MAX_VALUE : Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS));
@@ -163,6 +180,7 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
     private void progress(dev.docmesh.proto.document.v1.Progress progress) {
       if ("page".equals(progress.getUnit())) {
         metrics.page(name);
+        pages.incrementAndGet();
       }
       sink.progress(progress);
     }
@@ -212,6 +230,18 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
       }
       log.error("{} failed", name, t);
       return Failures.failed(name, t);
+    }
+
+    private void endSpan(String outcome) {
+      span.setAttribute("docmesh.outcome", outcome);
+      span.setAttribute("docmesh.pages", pages.get());
+      if (outcome.startsWith("LIMIT_")) {
+        span.setAttribute("docmesh.limit", outcome);
+      }
+      if (!CallSink.OK.equals(outcome) && !CallSink.CANCELLED.equals(outcome)) {
+        span.setStatus(StatusCode.ERROR, outcome);
+      }
+      span.end();
     }
 
     private void cancelled() {

@@ -11,6 +11,9 @@ import dev.docmesh.proto.processor.v1.ProcessResponse;
 import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
@@ -22,6 +25,8 @@ import java.util.function.Consumer;
  * calls behind the circuit breaker, retried while the target is unreachable or saturated.
  */
 final class ProcessorClient {
+  private static final AttributeKey<String> TARGET = AttributeKey.stringKey("docmesh.processor.target");
+  private static final AttributeKey<String> REASON = AttributeKey.stringKey("docmesh.retry.reason");
   private final ProcessorServiceGrpc.ProcessorServiceBlockingStub stub;
   private final CircuitBreaker breaker;
   private final ProcessorCatalog catalog;
@@ -76,6 +81,8 @@ final class ProcessorClient {
     Backoff backoff = new Backoff(backoffInitial, backoffMax);
     while (true) {
       if (!breaker.tryAcquire()) {
+        // events on the task-attempt span, which the run made current on this thread
+        Span.current().addEvent("circuit open", Attributes.of(TARGET, breaker.target()));
         run.pause(
             backoff.next(),
             Status.UNAVAILABLE.withDescription("circuit to " + breaker.target() + " is open").asRuntimeException());
@@ -91,6 +98,7 @@ final class ProcessorClient {
         }
         if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
           breaker.onFailure();
+          Span.current().addEvent("retry", Attributes.of(REASON, "UNAVAILABLE", TARGET, breaker.target()));
           run.pause(backoff.next(), e);
           continue;
         }
@@ -100,6 +108,7 @@ final class ProcessorClient {
           throw e;
         }
         // the processor is up but saturated: wait as it asks instead of spending an attempt
+        Span.current().addEvent("retry", Attributes.of(REASON, "busy", TARGET, breaker.target()));
         Duration jittered = backoff.next();
         run.pause(busy.get().compareTo(jittered) > 0 ? busy.get() : jittered, e);
       }

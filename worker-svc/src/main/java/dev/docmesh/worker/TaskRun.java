@@ -11,6 +11,8 @@ import dev.docmesh.worker.RunControl.StopReason;
 import dev.docmesh.worker.WorkerMetrics.Outcome;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -94,11 +96,13 @@ final class TaskRun {
         services.queue().heartbeater(task, new Heartbeater.Listener() {
           @Override
           public void cancelRequested() {
+            span.addEvent("job cancelled");
             stop(StopReason.JOB_CANCELLED);
           }
 
           @Override
           public void leaseLost(Status status) {
+            span.addEvent("lease lost", Attributes.of(AttributeKey.stringKey("grpc.status"), status.getCode().name()));
             stop(StopReason.LEASE_LOST);
           }
         });
@@ -108,6 +112,10 @@ final class TaskRun {
       heartbeater.stopAndAwaitSent(); // no beat may follow the result
       Outcome outcome = settle(attempt);
       span.setAttribute("docmesh.outcome", outcome.label());
+      Progress last = progress;
+      if ("page".equals(last.getUnit())) {
+        span.setAttribute("docmesh.pages", last.getDone());
+      }
       if (outcome != Outcome.COMPLETED) {
         span.setStatus(StatusCode.ERROR, outcome.label());
       }
@@ -180,11 +188,12 @@ final class TaskRun {
     io.opentelemetry.context.Context parent =
         services.propagator().extract(io.opentelemetry.context.Context.root(), carrier, MapGetter.INSTANCE);
     return services.tracer()
-        .spanBuilder("task " + task.getProcessor())
+        .spanBuilder("task " + task.getStage())
         .setParent(parent)
         .setSpanKind(SpanKind.CONSUMER)
-        .setAttribute("docmesh.task_id", task.getTaskId())
-        .setAttribute("docmesh.job_id", task.getJobId())
+        .setAttribute("docmesh.task.id", task.getTaskId())
+        .setAttribute("docmesh.job.id", task.getJobId())
+        .setAttribute("docmesh.processor", task.getProcessor())
         .setAttribute("docmesh.stage", task.getStage())
         .setAttribute("docmesh.attempt", task.getAttempt())
         .startSpan();

@@ -33,6 +33,17 @@ public final class Env {
     return new Env(values);
   }
 
+  /** Every variable whose name starts with {@code prefix} (e.g. "OTEL_"), with its value. */
+  public Map<String, String> withPrefix(String prefix) {
+    Map<String, String> found = new java.util.TreeMap<>();
+    values.forEach((k, v) -> {
+      if (k.startsWith(prefix)) {
+        found.put(k, v);
+      }
+    });
+    return found;
+  }
+
   /** The raw value, or empty when unset or blank. */
   public Optional<String> raw(String name) {
     String v = values.get(name);

@@ -43,14 +43,27 @@ public final class Errors {
 
   /** RESOURCE_EXHAUSTED with the time after which a retry may succeed. */
   public static StatusRuntimeException resourceExhausted(String reason, String message, Duration retryAfter) {
-    RetryInfo retry =
-        RetryInfo.newBuilder()
-            .setRetryDelay(
-                com.google.protobuf.Duration.newBuilder()
-                    .setSeconds(retryAfter.getSeconds())
-                    .setNanos(retryAfter.getNano()))
-            .build();
-    return build(Code.RESOURCE_EXHAUSTED, message, reason, Map.of(), retry);
+    return resourceExhausted(reason, message, retryAfter, Map.of());
+  }
+
+  /** As {@link #resourceExhausted(String, String, Duration)}, with ErrorInfo metadata (e.g. where to resume). */
+  public static StatusRuntimeException resourceExhausted(
+      String reason, String message, Duration retryAfter, Map<String, String> metadata) {
+    return build(Code.RESOURCE_EXHAUSTED, message, reason, metadata, retryInfo(retryAfter));
+  }
+
+  /** UNAVAILABLE with a reason and the time after which a retry (the same call) may succeed. */
+  public static StatusRuntimeException unavailable(String reason, String message, Duration retryAfter) {
+    return build(Code.UNAVAILABLE, message, reason, Map.of(), retryInfo(retryAfter));
+  }
+
+  private static RetryInfo retryInfo(Duration retryAfter) {
+    return RetryInfo.newBuilder()
+        .setRetryDelay(
+            com.google.protobuf.Duration.newBuilder()
+                .setSeconds(retryAfter.getSeconds())
+                .setNanos(retryAfter.getNano()))
+        .build();
   }
 
   /** Any code with an ErrorInfo reason such as {@code PDF_ENCRYPTED}. */

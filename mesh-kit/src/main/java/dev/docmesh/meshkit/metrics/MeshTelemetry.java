@@ -1,5 +1,6 @@
 package dev.docmesh.meshkit.metrics;
 
+import dev.docmesh.meshkit.config.Env;
 import dev.docmesh.meshkit.tracing.Tracing;
 import io.grpc.ClientInterceptor;
 import io.grpc.ServerInterceptor;
@@ -32,9 +33,14 @@ public final class MeshTelemetry implements AutoCloseable {
 
   /** A fresh registry with JVM metrics, and OpenTelemetry from {@code OTEL_*}. */
   public static MeshTelemetry create(String service) {
+    return create(service, "", Env.of(java.util.Map.of()));
+  }
+
+  /** As {@link #create(String)}, the resource naming this instance and {@code env}'s {@code OTEL_*} applied. */
+  public static MeshTelemetry create(String service, String instanceId, Env env) {
     CollectorRegistry registry = new CollectorRegistry(true);
     DefaultExports.register(registry);
-    return new MeshTelemetry(registry, Tracing.fromEnvironment(service));
+    return new MeshTelemetry(registry, Tracing.fromEnvironment(service, instanceId, env));
   }
 
   public CollectorRegistry registry() {

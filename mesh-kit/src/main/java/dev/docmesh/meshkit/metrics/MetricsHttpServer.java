@@ -14,12 +14,15 @@ import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
  * The service's HTTP port: {@code /metrics} in the Prometheus text format (OpenMetrics when
  * asked), {@code /healthz}, and whatever pages a service adds (the monitor's dashboard).
+ * {@code /healthz} answers the server's gRPC health: 200 while SERVING, 503 once NOT_SERVING
+ * (draining, shutting down). Kubelet probes use it under TLS: native gRPC probes cannot do TLS.
  */
 public final class MetricsHttpServer implements AutoCloseable {
   private final HttpServer server;
@@ -27,19 +30,23 @@ public final class MetricsHttpServer implements AutoCloseable {
 
   public MetricsHttpServer(int port, CollectorRegistry registry, Map<String, HttpHandler> pages)
       throws IOException {
-    this(port, registry, pages, null, false, false);
+    this(port, registry, pages, null, false, false, () -> true);
   }
 
   /** With {@code auth}, {@code /metrics} and {@code /healthz} each need a bearer token when asked to. */
   public MetricsHttpServer(
       int port, CollectorRegistry registry, Map<String, HttpHandler> pages, HttpAuth auth,
-      boolean metricsRequireAuth, boolean healthzRequireAuth)
+      boolean metricsRequireAuth, boolean healthzRequireAuth, BooleanSupplier serving)
       throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 64);
     executor = Executors.newFixedThreadPool(2, DaemonThreads.factory("metrics-http"));
     server.setExecutor(executor);
     HttpHandler metrics = exchange -> serveMetrics(exchange, registry);
-    HttpHandler healthz = exchange -> send(exchange, 200, "text/plain", "ok\n");
+    HttpHandler healthz =
+        exchange -> {
+          boolean up = serving.getAsBoolean();
+          send(exchange, up ? 200 : 503, "text/plain", up ? "ok\n" : "not serving\n");
+        };
     server.createContext("/metrics", metricsRequireAuth && auth != null ? auth.protect(metrics) : metrics);
     server.createContext("/healthz", healthzRequireAuth && auth != null ? auth.protect(healthz) : healthz);
     pages.forEach(server::createContext);

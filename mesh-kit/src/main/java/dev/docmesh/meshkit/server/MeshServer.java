@@ -50,6 +50,8 @@ public final class MeshServer implements AutoCloseable {
   private final List<Runnable> beforeStop;
   private final List<Runnable> afterStop;
   private final AtomicBoolean stopping = new AtomicBoolean();
+  /** What the HTTP {@code /healthz} answers: the same as gRPC health for the whole server. */
+  private volatile boolean serving;
   private volatile Thread shutdownHook;
 
   private MeshServer(Builder b) throws IOException {
@@ -93,7 +95,8 @@ public final class MeshServer implements AutoCloseable {
     try {
       this.http =
           new MetricsHttpServer(config.metricsPort(), telemetry.registry(), b.pages, security.http(),
-              security.metricsRequireAuth(), security.healthzRequireAuth());
+              security.metricsRequireAuth(), security.healthzRequireAuth(),
+              () -> serving && !stopping.get());
     } catch (IOException e) {
       server.shutdownNow();
       throw e;
@@ -102,6 +105,7 @@ public final class MeshServer implements AutoCloseable {
       health.setStatus(name, ServingStatus.SERVING);
     }
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+    serving = true;
     security.logSummary(config.service());
     log.atInfo()
         .addKeyValue("service", config.service())
@@ -165,6 +169,7 @@ public final class MeshServer implements AutoCloseable {
       health.setStatus(name, status);
     }
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
+    this.serving = serving;
   }
 
   public boolean isShutdown() {

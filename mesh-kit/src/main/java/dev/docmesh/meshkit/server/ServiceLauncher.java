@@ -33,7 +33,7 @@ public final class ServiceLauncher {
   /** Starts the service with the given environment; the server runs until shut down. */
   public static MeshServer start(ServiceSpec spec, Env env, Wiring wiring) {
     MeshConfig config = MeshConfig.fromEnv(spec.name(), spec.grpcPort(), spec.metricsPort(), env);
-    MeshTelemetry telemetry = MeshTelemetry.create(spec.name());
+    MeshTelemetry telemetry = MeshTelemetry.create(spec.name(), config.instanceId(), env);
     MeshServer.Builder builder = MeshServer.builder(config, telemetry);
     try {
       builder.security(MeshSecurity.fromEnv(env));

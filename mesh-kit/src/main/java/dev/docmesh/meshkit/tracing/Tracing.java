@@ -1,35 +1,67 @@
 package dev.docmesh.meshkit.tracing;
 
+import dev.docmesh.meshkit.config.Env;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.resources.Resource;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * OpenTelemetry from the standard {@code OTEL_*} variables. Nothing is exported unless an
  * exporter is configured: a service with no collector must not log export failures forever.
+ * Each service gets its own SDK, so several services in one JVM keep their own resource.
  */
 public final class Tracing {
+  static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
+  static final AttributeKey<String> SERVICE_INSTANCE_ID = AttributeKey.stringKey("service.instance.id");
+
   private Tracing() {}
 
   public static OpenTelemetrySdk fromEnvironment(String service) {
+    return fromEnvironment(service, "", Env.of(Map.of()));
+  }
+
+  /**
+   * With {@code service.name} "docmesh-&lt;service&gt;" and {@code service.instance.id}
+   * {@code instanceId} unless OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES say otherwise;
+   * {@code OTEL_*} entries of {@code env} count as if set in the process environment (which
+   * still wins), so in-JVM meshes can configure each service.
+   */
+  public static OpenTelemetrySdk fromEnvironment(String service, String instanceId, Env env) {
     return AutoConfiguredOpenTelemetrySdk.builder()
-        .addPropertiesSupplier(() -> defaults(service))
+        .addPropertiesSupplier(() -> defaults(service, env))
+        .addResourceCustomizer((resource, config) -> identify(resource, service, instanceId))
         .disableShutdownHook()
         .build()
         .getOpenTelemetrySdk();
   }
 
   /** Defaults that {@code OTEL_*} environment variables and system properties override. */
-  static Map<String, String> defaults(String service) {
+  static Map<String, String> defaults(String service, Env env) {
     Map<String, String> d = new HashMap<>();
-    d.put("otel.service.name", "docmesh-" + service);
     d.put("otel.traces.exporter", "none");
     d.put("otel.metrics.exporter", "none");
     d.put("otel.logs.exporter", "none");
     d.put("otel.propagators", "tracecontext,baggage");
+    env.withPrefix("OTEL_").forEach((k, v) -> d.put(k.toLowerCase(Locale.ROOT).replace('_', '.'), v));
     return d;
+  }
+
+  /** The SDK names a service "unknown_service:java" when nobody did; ours has a name. */
+  static Resource identify(Resource resource, String service, String instanceId) {
+    var attributes = resource.getAttributes().toBuilder();
+    String name = resource.getAttribute(SERVICE_NAME);
+    if (name == null || name.startsWith("unknown_service")) {
+      attributes.put(SERVICE_NAME, "docmesh-" + service);
+    }
+    if (resource.getAttribute(SERVICE_INSTANCE_ID) == null && !instanceId.isEmpty()) {
+      attributes.put(SERVICE_INSTANCE_ID, instanceId);
+    }
+    return Resource.create(attributes.build(), resource.getSchemaUrl());
   }
 
   public static OpenTelemetry noop() {

@@ -108,6 +108,17 @@ class TlsTest {
     assertThat(callers).hasSize(1);
   }
 
+  /** Kubelet gRPC probes cannot do TLS; the Kubernetes security component probes /healthz instead. */
+  @Test
+  void healthzOnThePlaintextPortFollowsGrpcHealthUnderMutualTls() throws Exception {
+    startServer(pki.issue("server"), pki.caFile());
+    assertThat(Loopback.get(server.metricsPort(), "/healthz").statusCode()).isEqualTo(200);
+    server.setServing(false);
+    assertThat(Loopback.get(server.metricsPort(), "/healthz").statusCode()).isEqualTo(503);
+    server.setServing(true);
+    assertThat(Loopback.get(server.metricsPort(), "/healthz").statusCode()).isEqualTo(200);
+  }
+
   @Test
   void aCertificateFromAnotherCaIsRefusedEitherWay() throws Exception {
     TestPki other = TestPki.create(dir.resolve("other"), "other");

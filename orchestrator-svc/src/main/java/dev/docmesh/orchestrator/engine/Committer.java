@@ -10,6 +10,7 @@ import dev.docmesh.orchestrator.store.JobStore;
 import dev.docmesh.orchestrator.store.DuplicateRequestException;
 import dev.docmesh.orchestrator.store.StaleJobException;
 import dev.docmesh.orchestrator.store.StoreException;
+import dev.docmesh.orchestrator.store.StoreFailures;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobEvent;
 import dev.docmesh.proto.orchestrator.v1.JobState;
@@ -45,9 +46,11 @@ final class Committer {
   private final Executor background;
   private final AtomicBoolean syncQueued = new AtomicBoolean();
   private final Queue<Runnable> committedActions = new ConcurrentLinkedQueue<>();
+  private final JobTracing tracing;
 
   Committer(JobStore store, GroupCommit commits, EventHub hub, OrchestratorMetrics metrics, JobTable jobs, ReadyQueue ready,
-      Executor background) {
+      Executor background, JobTracing tracing) {
+    this.tracing = tracing;
     this.store = store;
     this.commits = commits;
     this.hub = hub;
@@ -94,6 +97,7 @@ final class Committer {
     jobs.track(job);
     if (job.isTerminal()) {
       metrics.jobFinished(job.pipelineName(), stateLabel(job.state()), Duration.between(job.createTime(), job.endTime()));
+      tracing.ended(job.id(), stateLabel(job.state()));
     }
     if (job.changedState()) {
       metrics.jobEntered(job.pipelineName(), stateLabel(job.state()));
@@ -129,8 +133,7 @@ final class Committer {
 
   /** {@code result}, once everything committed so far is durable: nobody is told of a change that could still be lost. */
   <T> T afterDurable(T result) {
-    runCommitted();
-    commits.await();
+    awaitDurable();
     return result;
   }
 
@@ -151,7 +154,11 @@ final class Committer {
   /** Waits until everything committed so far is durable; call without holding the lock, so commits share an fsync. */
   void awaitDurable() {
     runCommitted();
-    commits.await();
+    try {
+      commits.await();
+    } catch (StoreException e) {
+      throw StoreFailures.of("the job store could not sync", e);
+    }
   }
 
   /** The just-committed events go to the watchers once durable; the job is snapshotted now, as it was then. */
@@ -180,7 +187,7 @@ final class Committer {
   }
 
   private static Failure unavailable(StoreException e) {
-    return new Failure.Unavailable("the job store could not commit: " + e.getMessage(), e);
+    return StoreFailures.of("the job store could not commit", e);
   }
 
   static String stateLabel(JobState s) {

@@ -67,9 +67,17 @@ public final class JobEngine implements AutoCloseable {
   private boolean replicated;
   private static final int CONCURRENT_CHANGE_TRIES = 8;
   private final List<ScheduledFuture<?>> schedules = new ArrayList<>();
+  private final JobTracing tracing;
 
   public JobEngine(OrchestratorConfig config, JobStore store, GroupCommit commits, BlobStore blobs, EventHub hub,
       OrchestratorMetrics metrics, Clock clock, ScheduledExecutorService timer, Executor streamExecutor) {
+    this(config, store, commits, blobs, hub, metrics, clock, timer, streamExecutor, JobTracing.NONE);
+  }
+
+  public JobEngine(OrchestratorConfig config, JobStore store, GroupCommit commits, BlobStore blobs, EventHub hub,
+      OrchestratorMetrics metrics, Clock clock, ScheduledExecutorService timer, Executor streamExecutor,
+      JobTracing tracing) {
+    this.tracing = tracing;
     this.config = config;
     this.store = store;
     this.hub = hub;
@@ -79,7 +87,7 @@ public final class JobEngine implements AutoCloseable {
     this.streamExecutor = streamExecutor;
     ReadyQueue ready = new ReadyQueue();
     this.jobs = new JobTable(store);
-    this.committer = new Committer(store, commits, hub, metrics, jobs, ready, streamExecutor);
+    this.committer = new Committer(store, commits, hub, metrics, jobs, ready, streamExecutor, tracing);
     this.dispatcher = new Dispatcher(this, config, store, jobs, committer, ready, metrics, clock, timer);
     this.sweeper = new Sweeper(config, store, blobs, jobs, dispatcher, this::endAttempt);
     this.replicas = new ReplicaSync(this, store, jobs, dispatcher, hub, clock);
@@ -109,6 +117,7 @@ public final class JobEngine implements AutoCloseable {
     Instant now = clock.instant();
     for (JobRecord job : store.loadUnfinished()) {
       jobs.track(job);
+      tracing.resumed(job.id(), job.pipelineName(), new JobTracing.TraceContext(job.traceparent(), job.tracestate()));
       for (TaskRecord t : job.tasks()) {
         if (t.is(TaskState.TASK_STATE_READY)) {
           dispatcher.index(job, t, now);
@@ -132,6 +141,19 @@ public final class JobEngine implements AutoCloseable {
     return committer.afterDurable(retrying(() -> submitLocked(spec)));
   }
 
+  /**
+   * Refuses a submit of {@code stages} stages that the backlog limit would refuse, before its
+   * document is stored: a refused submit costs no blob write and no fsync. The same rule as
+   * {@link #submit} (which checks again, since the backlog may grow meanwhile), so a retry of an
+   * accepted request_id passes and gets its job.
+   */
+  public synchronized void admit(String owner, String requestId, int stages) {
+    if (!requestId.isEmpty() && store.jobIdForRequest(owner, requestId).isPresent()) {
+      return;
+    }
+    checkBacklog(stages);
+  }
+
   private synchronized SubmitResult submitLocked(NewJob spec) {
     if (!spec.requestId().isEmpty()) {
       Optional<String> existing = store.jobIdForRequest(spec.owner(), spec.requestId());
@@ -139,26 +161,38 @@ public final class JobEngine implements AutoCloseable {
         return new SubmitResult(record(existing.get()).toProto(), true);
       }
     }
-    int pending = jobs.pendingTasks();
-    if (pending + spec.topologicalStages().size() > config.maxPendingTasks()) {
-      throw Failure.Backlog.queueFull("the orchestrator holds " + pending + " unfinished tasks (limit "
-          + config.maxPendingTasks() + "); retry later", QUEUE_FULL_RETRY);
-    }
+    checkBacklog(spec.topologicalStages().size());
     Instant now = clock.instant();
-    JobRecord job = new JobRecord(Ids.newJobId(now), spec.pipelineName(), spec.pipeline(), spec.topologicalStages(),
-        spec.document(), spec.labels(), spec.priority(), spec.requestId(), now, spec.traceparent(), spec.tracestate(),
+    String jobId = Ids.newJobId(now);
+    // the job's own span; its context is what the job stores and its tasks carry
+    JobTracing.TraceContext trace =
+        tracing.submitted(jobId, spec.pipelineName(), new JobTracing.TraceContext(spec.traceparent(), spec.tracestate()));
+    JobRecord job = new JobRecord(jobId, spec.pipelineName(), spec.pipeline(), spec.topologicalStages(),
+        spec.document(), spec.labels(), spec.priority(), spec.requestId(), now, trace.traceparent(), trace.tracestate(),
         spec.password(), spec.owner());
     List<TaskRecord> roots = job.create(now);
     try {
       committer.insert(job);
     } catch (DuplicateRequestException e) {
       // A concurrent submit with the same request id (another replica) made the job first.
+      tracing.ended(jobId, "not_stored");
       return new SubmitResult(record(e.existingJobId()).toProto(), true);
+    } catch (RuntimeException e) {
+      tracing.ended(jobId, "not_stored");
+      throw e;
     }
     for (TaskRecord t : roots) {
       dispatcher.dispatch(job, t, now);
     }
     return new SubmitResult(job.toProto(), false);
+  }
+
+  private void checkBacklog(int stages) {
+    int pending = jobs.pendingTasks();
+    if (pending + stages > config.maxPendingTasks()) {
+      throw Failure.Backlog.queueFull("the orchestrator holds " + pending + " unfinished tasks (limit "
+          + config.maxPendingTasks() + "); retry later", QUEUE_FULL_RETRY);
+    }
   }
 
   public record SubmitResult(Job job, boolean deduplicated) {}
@@ -415,7 +449,7 @@ public final class JobEngine implements AutoCloseable {
   /** Streams the live events of every job that passes {@code filter}, each with its job. */
   public void watchAll(FirehoseWatcher.Filter filter, StreamSink<WatchJobsResponse> sink) {
     FirehoseWatcher[] self = new FirehoseWatcher[1];
-    FirehoseWatcher w = new FirehoseWatcher(sink, streamExecutor, filter, () -> hub.remove(self[0]));
+    FirehoseWatcher w = new FirehoseWatcher(sink, streamExecutor, filter, config.watchMaxQueued(), () -> hub.remove(self[0]));
     self[0] = w;
     hub.add(w);
     w.start();
@@ -441,5 +475,6 @@ public final class JobEngine implements AutoCloseable {
   public synchronized void close() {
     schedules.forEach(f -> f.cancel(false));
     dispatcher.releaseAll();
+    tracing.closeAll();
   }
 }

@@ -18,11 +18,13 @@ import java.util.concurrent.Executor;
  * Live only, so what the reader has not taken waits in a bounded queue; a queued progress
  * event is replaced by a newer one of the same task. A reader so slow that state changes
  * alone overflow the queue is cut off with RESOURCE_EXHAUSTED rather than buffered without
- * bound (state changes are never dropped silently).
+ * bound (state changes are never dropped silently); the status says how to resume.
  */
 public final class FirehoseWatcher extends ReadyDrivenStream<WatchJobsResponse> {
-  static final int MAX_QUEUED = 10_000;
+  /** The default of DOCMESH_WATCH_MAX_QUEUED. */
+  public static final int DEFAULT_MAX_QUEUED = 10_000;
 
+  private final int maxQueued;
   private final Set<JobState> states;
   private final Map<String, String> labels;
   private final boolean includeProgress;
@@ -30,8 +32,11 @@ public final class FirehoseWatcher extends ReadyDrivenStream<WatchJobsResponse> 
   private final Runnable onClosed;
   private final ArrayDeque<WatchJobsResponse> queue = new ArrayDeque<>();
 
-  public FirehoseWatcher(StreamSink<WatchJobsResponse> sink, Executor executor, Filter filter, Runnable onClosed) {
+  /** {@code maxQueued}: messages the reader may fall behind before it is cut off (DOCMESH_WATCH_MAX_QUEUED). */
+  public FirehoseWatcher(StreamSink<WatchJobsResponse> sink, Executor executor, Filter filter, int maxQueued,
+      Runnable onClosed) {
     super(sink, executor);
+    this.maxQueued = maxQueued;
     this.states = Set.copyOf(filter.states());
     this.labels = Map.copyOf(filter.labels());
     this.includeProgress = filter.includeProgress();
@@ -74,15 +79,18 @@ public final class FirehoseWatcher extends ReadyDrivenStream<WatchJobsResponse> 
         queue.pollLast();
       }
       queue.addLast(WatchJobsResponse.newBuilder().setEvent(e).setJob(job).build());
-      overflow = queue.size() > MAX_QUEUED;
+      overflow = queue.size() > maxQueued;
       if (overflow) {
         queue.clear();
       }
     }
     if (overflow) {
-      close(Failure.Backlog.watcherTooSlow(
-          "the stream fell more than " + MAX_QUEUED + " events behind; reconnect and use ListJobs to resynchronise",
-          Duration.ofSeconds(1)));
+      // WatchJobs is live only (no position to resume from): the reader catches up on the state of
+      // every job with ListJobs, then subscribes again; WatchJob(after_sequence) replays one job's history.
+      close(Failure.Backlog.watcherTooSlow("the stream fell more than " + maxQueued
+          + " events behind (DOCMESH_WATCH_MAX_QUEUED) and was ended; to resume, call WatchJobs again, then ListJobs"
+          + " to re-read the jobs' states missed meanwhile (or WatchJob with after_sequence per job)",
+          Duration.ofSeconds(1), Map.of("max_queued", Integer.toString(maxQueued), "resume", "WatchJobs+ListJobs")));
       return;
     }
     drain();

@@ -35,7 +35,13 @@ final class FailureStatus {
       return Errors.withReason(Status.Code.FAILED_PRECONDITION, "JOB_NOT_FINISHED", f.getMessage());
     }
     if (t instanceof Failure.Backlog f) {
-      return Errors.resourceExhausted(f.reason(), f.getMessage(), f.retryAfter());
+      return Errors.resourceExhausted(f.reason(), f.getMessage(), f.retryAfter(), f.metadata());
+    }
+    if (t instanceof Failure.StoreUnavailable f) {
+      // UNAVAILABLE, not RESOURCE_EXHAUSTED: it is the code gRPC retry policies and clients retry
+      // by default (a submit is safe to repeat with its request_id), and the fault is the server's,
+      // not the caller's quota. ErrorInfo says which (STORE_FULL / STORE_UNAVAILABLE), RetryInfo when.
+      return Errors.unavailable(f.reason(), f.getMessage(), f.retryAfter());
     }
     if (t instanceof Failure.Unavailable f) {
       return Status.UNAVAILABLE.withDescription(f.getMessage()).withCause(f.getCause()).asRuntimeException();

@@ -101,6 +101,7 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
         pipeline = catalog.get(pipelineName, "pipeline");
         stages = PipelineValidator.validate(pipeline, "pipeline", p -> true);
       }
+      engine.admit(caller.name(), req.getRequestId(), stages.size());
       DocumentRef document = storeDocument(req, caller);
       Map<String, String> trace = new HashMap<>();
       W3CTraceContextPropagator.getInstance().inject(Context.current(), trace, Map::put);

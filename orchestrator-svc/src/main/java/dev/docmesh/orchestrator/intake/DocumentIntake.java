@@ -5,6 +5,8 @@ import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.orchestrator.Ids;
 import dev.docmesh.orchestrator.store.BlobStore;
 import dev.docmesh.orchestrator.store.JobStore;
+import dev.docmesh.orchestrator.store.StoreException;
+import dev.docmesh.orchestrator.store.StoreFailures;
 import dev.docmesh.proto.document.v1.DocumentRef;
 import java.io.IOException;
 import java.time.Clock;
@@ -42,8 +44,13 @@ public final class DocumentIntake {
       throw new Failure.InvalidArgument("content", content.length + " bytes is more than the inline limit of "
           + maxInlineBytes + " (DOCMESH_MAX_INLINE_BYTES); use UploadDocument");
     }
-    BlobStore.Stored stored = blobs.put(content);
-    store.touchDocument(stored.documentId(), stored.sizeBytes(), clock.instant());
+    BlobStore.Stored stored;
+    try {
+      stored = blobs.put(content);
+    } catch (IOException e) {
+      throw StoreFailures.of("cannot store the document", e);
+    }
+    touch(stored.documentId(), stored.sizeBytes());
     return ref(stored.documentId(), stored.sizeBytes(), filename, declaredType, content);
   }
 
@@ -55,7 +62,7 @@ public final class DocumentIntake {
     if (head == null) {
       throw new Failure.NotFound("document", id);
     }
-    store.touchDocument(id, size, clock.instant());
+    touch(id, size);
     return ref(id, size, filename, declaredType, head);
   }
 
@@ -65,6 +72,15 @@ public final class DocumentIntake {
    */
   public Upload upload(String uploader) {
     return new Upload(maxDocumentBytes, blobs, store, clock, awaitDurable, uploader);
+  }
+
+  /** Records the document as used now; a refused write is the store's typed failure, as a commit's is. */
+  private void touch(String id, long size) {
+    try {
+      store.touchDocument(id, size, clock.instant());
+    } catch (StoreException e) {
+      throw StoreFailures.of("cannot record the document", e);
+    }
   }
 
   private static DocumentRef ref(String id, long size, String filename, String declaredType, byte[] head) {

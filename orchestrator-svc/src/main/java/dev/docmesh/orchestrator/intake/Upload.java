@@ -3,6 +3,8 @@ package dev.docmesh.orchestrator.intake;
 import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.orchestrator.store.BlobStore;
 import dev.docmesh.orchestrator.store.JobStore;
+import dev.docmesh.orchestrator.store.StoreException;
+import dev.docmesh.orchestrator.store.StoreFailures;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -50,14 +52,22 @@ public final class Upload implements AutoCloseable {
     }
     announcedSize = sizeBytes;
     announcedSha256 = sha;
-    file = blobs.begin();
+    try {
+      file = blobs.begin();
+    } catch (IOException e) {
+      throw StoreFailures.of("cannot store the document", e);
+    }
   }
 
   public void write(ByteBuffer chunk) throws IOException {
     if (file.size() + chunk.remaining() > maxBytes) {
       throw tooLarge("chunk", file.size() + chunk.remaining());
     }
-    file.write(chunk);
+    try {
+      file.write(chunk);
+    } catch (IOException e) {
+      throw StoreFailures.of("cannot write the document", e);
+    }
   }
 
   /** Checks what arrived against the header, stores it, and returns once its record is durable. */
@@ -75,9 +85,14 @@ public final class Upload implements AutoCloseable {
     if (!announcedSha256.isEmpty() && !id.equals("sha256:" + announcedSha256)) {
       throw new Failure.InvalidArgument("header.sha256", "the received bytes have SHA-256 " + id.substring(7) + "; nothing was stored");
     }
-    BlobStore.Stored stored = file.commit(id);
-    store.touchDocument(stored.documentId(), stored.sizeBytes(), clock.instant());
-    store.addUploader(stored.documentId(), uploader);
+    BlobStore.Stored stored;
+    try {
+      stored = file.commit(id);
+      store.touchDocument(stored.documentId(), stored.sizeBytes(), clock.instant());
+      store.addUploader(stored.documentId(), uploader);
+    } catch (IOException | StoreException e) {
+      throw StoreFailures.of("cannot store the document", e);
+    }
     awaitDurable.run();
     return stored;
   }
