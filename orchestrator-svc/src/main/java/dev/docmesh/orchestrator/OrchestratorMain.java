@@ -14,6 +14,10 @@ import dev.docmesh.orchestrator.intake.DocumentIntake;
 import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
 import dev.docmesh.orchestrator.pipeline.PipelineCatalog;
 import dev.docmesh.orchestrator.store.BlobStore;
+import dev.docmesh.orchestrator.store.FileBlobStore;
+import dev.docmesh.orchestrator.store.PostgresBlobStore;
+import dev.docmesh.orchestrator.store.PostgresDatabase;
+import dev.docmesh.orchestrator.store.PostgresJobStore;
 import dev.docmesh.orchestrator.store.GroupCommit;
 import dev.docmesh.orchestrator.store.JobStore;
 import dev.docmesh.orchestrator.store.SqliteJobStore;
@@ -52,12 +56,27 @@ public final class OrchestratorMain {
   static void wire(MeshServer.Builder server, Env env, Clock clock) {
     OrchestratorConfig config = OrchestratorConfig.fromEnv(env);
     PipelineCatalog catalog = PipelineCatalog.load(config);
-    // SQLite commits reach the OS; GroupCommit adds the fsync (shared by concurrent commits) when FULL.
-    JobStore store = new SqliteJobStore(config.dataDir().resolve("orchestrator.db"), "NORMAL");
-    GroupCommit commits = new GroupCommit(store, config.sqliteSynchronous().equals("FULL"));
-    log.info("durability: {}", config.sqliteSynchronous().equals("FULL")
-        ? "every change fsynced before it is acknowledged (group commit)" : "changes reach the OS before they are acknowledged (no fsync)");
-    BlobStore blobs = new BlobStore(config.dataDir().resolve("blobs"));
+    StoreConfig storeConfig = StoreConfig.fromEnv(env);
+    JobStore store;
+    GroupCommit commits;
+    BlobStore blobs;
+    PostgresDatabase db = null;
+    if (storeConfig.kind() == StoreConfig.Kind.POSTGRES) {
+      StoreConfig.Postgres pg = storeConfig.postgres().orElseThrow();
+      db = new PostgresDatabase(pg.url(), pg.user(), pg.password(), pg.poolSize());
+      store = new PostgresJobStore(db);
+      // Commits return before their WAL flush; one flush covers every commit so far (see PostgresJobStore).
+      commits = new GroupCommit(store, true);
+      blobs = new PostgresBlobStore(db.pool(), config.dataDir().resolve("upload-spool"));
+    } else {
+      // SQLite commits reach the OS; GroupCommit adds the fsync (shared by concurrent commits) when FULL.
+      store = new SqliteJobStore(config.dataDir().resolve("orchestrator.db"), "NORMAL");
+      commits = new GroupCommit(store, config.sqliteSynchronous().equals("FULL"));
+      log.info("durability: {}", config.sqliteSynchronous().equals("FULL")
+          ? "every change fsynced before it is acknowledged (group commit)" : "changes reach the OS before they are acknowledged (no fsync)");
+      blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
+    }
+    PostgresDatabase database = db;
     AtomicReference<JobEngine> engineRef = new AtomicReference<>();
     OrchestratorMetrics metrics = new OrchestratorMetrics(server.telemetry().registry(), () -> {
       JobEngine e = engineRef.get();
@@ -89,6 +108,9 @@ public final class OrchestratorMain {
         Thread.currentThread().interrupt();
       }
       store.close();
+      if (database != null) {
+        database.close();
+      }
     });
   }
 

@@ -7,6 +7,8 @@ import dev.docmesh.orchestrator.model.JobRecord;
 import dev.docmesh.orchestrator.model.TaskRecord;
 import dev.docmesh.orchestrator.store.GroupCommit;
 import dev.docmesh.orchestrator.store.JobStore;
+import dev.docmesh.orchestrator.store.DuplicateRequestException;
+import dev.docmesh.orchestrator.store.StaleJobException;
 import dev.docmesh.orchestrator.store.StoreException;
 import dev.docmesh.orchestrator.store.StoreFailures;
 import dev.docmesh.proto.orchestrator.v1.Job;
@@ -40,6 +42,7 @@ final class Committer {
   private final OrchestratorMetrics metrics;
   private final JobTable jobs;
   private final ReadyQueue ready;
+  private ReplicaSync replicas;
   private final Executor background;
   private final AtomicBoolean syncQueued = new AtomicBoolean();
   private final Queue<Runnable> committedActions = new ConcurrentLinkedQueue<>();
@@ -57,10 +60,17 @@ final class Committer {
     this.background = background;
   }
 
-  /** Stores a new job (under the lock). */
+  /** Several replicas on one store: a save refused as stale reloads the job through {@code replicas}. */
+  void replicated(ReplicaSync replicas) {
+    this.replicas = replicas;
+  }
+
+  /** Stores a new job (under the lock); a {@link DuplicateRequestException} passes through. */
   void insert(JobRecord job) {
     try {
       store.insert(job);
+    } catch (DuplicateRequestException e) {
+      throw e;
     } catch (StoreException e) {
       throw unavailable(e);
     }
@@ -73,6 +83,13 @@ final class Committer {
   void commit(JobRecord job, Instant now) {
     try {
       store.save(job);
+    } catch (StaleJobException e) {
+      if (replicas == null) {
+        reloadAfterFailedWrite(job, now);
+        throw unavailable(e);
+      }
+      replicas.reloadAfterConflict(job);
+      throw new ConcurrentChange(job.id());
     } catch (StoreException e) {
       reloadAfterFailedWrite(job, now);
       throw unavailable(e);

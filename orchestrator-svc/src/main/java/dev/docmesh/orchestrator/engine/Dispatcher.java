@@ -140,9 +140,22 @@ final class Dispatcher {
 
   /** Leases {@code t} to the poller, commits, then answers it. */
   private void deliver(JobRecord job, TaskRecord t, PollWaiter w, Instant now) {
+    deliver(job, t, w, now, 3);
+  }
+
+  private void deliver(JobRecord job, TaskRecord t, PollWaiter w, Instant now, int attempts) {
     job.lease(t, w.workerId, Ids.newLeaseToken(), now.plus(config.leaseDuration()), now);
     try {
       committer.commit(job, now);
+    } catch (ConcurrentChange another) {
+      // Another replica changed the job first (maybe leased this very task): the next READY task, if any.
+      TaskRecord next = ready.poll(w.processors);
+      if (next != null && attempts > 1) {
+        deliver(jobs.active(next.jobId()), next, w, now, attempts - 1);
+      } else {
+        w.answer(null);
+      }
+      return;
     } catch (Failure e) {
       w.fail(e);
       return;
@@ -184,8 +197,12 @@ final class Dispatcher {
       JobError err = JobError.newBuilder().setStage(stage).setCode("CANCELLED").setReason("POLL_CANCELLED")
           .setMessage("worker " + t.workerId() + " went away before the task reached it").build();
       job.handBack(t, err, now);
+      try {
+        committer.commit(job, now);
+      } catch (ConcurrentChange another) {
+        return; // another replica acted on it first; its lease expiry covers the rest
+      }
       metrics.taskEnded(t.processor(), "undelivered");
-      committer.commit(job, now);
       dispatch(job, t, now);
     }
     committer.awaitDurable();

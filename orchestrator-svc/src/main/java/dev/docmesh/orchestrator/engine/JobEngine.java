@@ -12,6 +12,7 @@ import dev.docmesh.orchestrator.metrics.OrchestratorMetrics.QueueSnapshot;
 import dev.docmesh.orchestrator.model.JobRecord;
 import dev.docmesh.orchestrator.model.TaskRecord;
 import dev.docmesh.orchestrator.store.BlobStore;
+import dev.docmesh.orchestrator.store.DuplicateRequestException;
 import dev.docmesh.orchestrator.store.GroupCommit;
 import dev.docmesh.orchestrator.store.JobStore;
 import dev.docmesh.proto.document.v1.Progress;
@@ -61,6 +62,10 @@ public final class JobEngine implements AutoCloseable {
   private final Committer committer;
   private final Dispatcher dispatcher;
   private final Sweeper sweeper;
+  private final ReplicaSync replicas;
+  /** Other replicas share the store (postgres): memory is a cache of it, kept up by {@link ReplicaSync}. */
+  private boolean replicated;
+  private static final int CONCURRENT_CHANGE_TRIES = 8;
   private final List<ScheduledFuture<?>> schedules = new ArrayList<>();
   private final JobTracing tracing;
 
@@ -85,10 +90,30 @@ public final class JobEngine implements AutoCloseable {
     this.committer = new Committer(store, commits, hub, metrics, jobs, ready, streamExecutor, tracing);
     this.dispatcher = new Dispatcher(this, config, store, jobs, committer, ready, metrics, clock, timer);
     this.sweeper = new Sweeper(config, store, blobs, jobs, dispatcher, this::endAttempt);
+    this.replicas = new ReplicaSync(this, store, jobs, dispatcher, hub, clock);
   }
 
   /** Loads the unfinished jobs and starts the lease sweeper and retention. */
   public synchronized JobEngine start() {
+    // Listening starts before the load, so a change committed by another replica meanwhile is not missed.
+    // What another replica's change sets off here (a lease to a parked poll) is answered once durable, as any change.
+    JobStore.ReplicaChanges thenAnswer = new JobStore.ReplicaChanges() {
+      @Override
+      public void changed(String jobId, long version) {
+        replicas.changed(jobId, version);
+        committer.awaitDurable();
+      }
+
+      @Override
+      public void resync() {
+        replicas.resync();
+        committer.awaitDurable();
+      }
+    };
+    if (store.listen(thenAnswer)) {
+      replicated = true;
+      committer.replicated(replicas);
+    }
     Instant now = clock.instant();
     for (JobRecord job : store.loadUnfinished()) {
       jobs.track(job);
@@ -113,7 +138,7 @@ public final class JobEngine implements AutoCloseable {
 
   /** The job made for {@code spec}, or the one an earlier submit by the same owner with the same request id made. */
   public SubmitResult submit(NewJob spec) {
-    return committer.afterDurable(submitLocked(spec));
+    return committer.afterDurable(retrying(() -> submitLocked(spec)));
   }
 
   /**
@@ -148,6 +173,10 @@ public final class JobEngine implements AutoCloseable {
     List<TaskRecord> roots = job.create(now);
     try {
       committer.insert(job);
+    } catch (DuplicateRequestException e) {
+      // A concurrent submit with the same request id (another replica) made the job first.
+      tracing.ended(jobId, "not_stored");
+      return new SubmitResult(record(e.existingJobId()).toProto(), true);
     } catch (RuntimeException e) {
       tracing.ended(jobId, "not_stored");
       throw e;
@@ -177,7 +206,30 @@ public final class JobEngine implements AutoCloseable {
   }
 
   private JobRecord record(String jobId) {
-    return jobs.find(jobId, "job", jobId);
+    return find(jobId, "job", jobId);
+  }
+
+  /** The job from memory; else from the store (with several replicas, one not yet notified is taken up). */
+  private JobRecord find(String jobId, String resourceType, String name) {
+    JobRecord held = jobs.active(jobId);
+    if (held != null) {
+      return held;
+    }
+    JobRecord loaded = jobs.find(jobId, resourceType, name);
+    return replicated ? replicas.adopt(loaded) : loaded;
+  }
+
+  /** Runs a change; when another replica changed the job first, decides again on the stored job. */
+  private <T> T retrying(java.util.function.Supplier<T> change) {
+    for (int i = 1; ; i++) {
+      try {
+        return change.get();
+      } catch (ConcurrentChange e) {
+        if (i == CONCURRENT_CHANGE_TRIES) {
+          throw new Failure.Unavailable("the job keeps changing through other replicas; retry", e);
+        }
+      }
+    }
   }
 
   /** Stored outputs of a job, by stage. */
@@ -186,7 +238,7 @@ public final class JobEngine implements AutoCloseable {
   }
 
   public Job cancel(String jobId, String reason) {
-    return committer.afterDurable(cancelLocked(jobId, reason));
+    return committer.afterDurable(retrying(() -> cancelLocked(jobId, reason)));
   }
 
   private synchronized Job cancelLocked(String jobId, String reason) {
@@ -197,8 +249,9 @@ public final class JobEngine implements AutoCloseable {
     Instant now = clock.instant();
     JobError err = JobError.newBuilder().setCode("CANCELLED").setReason("CANCELLED")
         .setMessage(reason.isEmpty() ? "cancelled by a client" : reason).build();
-    ended(job, job.cancel(err, now));
+    List<TaskRecord> wereLeased = job.cancel(err, now);
     committer.commit(job, now);
+    ended(job, wereLeased);
     return job.toProto();
   }
 
@@ -223,9 +276,10 @@ public final class JobEngine implements AutoCloseable {
 
   /** Extends the lease of a task; {@code progress} may be null. */
   public Lease heartbeat(String taskId, String leaseToken, Progress progress) {
-    Lease lease = heartbeatLocked(taskId, leaseToken, progress);
+    Lease lease = retrying(() -> heartbeatLocked(taskId, leaseToken, progress));
     // Answered without waiting for the fsync: a renewal lost with the OS only shortens the lease (the
     // worker's token then turns stale). Its progress event reaches watchers once a background fsync covers it.
+    // On PostgreSQL the renewal is committed (visible to every replica, the version check passed) before this answer.
     committer.runCommitted();
     committer.syncSoon();
     return lease;
@@ -244,7 +298,7 @@ public final class JobEngine implements AutoCloseable {
 
   /** Records a task's output; returns the job's state after it. */
   public JobState complete(String taskId, String leaseToken, StageOutput output) {
-    return committer.afterDurable(completeLocked(taskId, leaseToken, output));
+    return committer.afterDurable(retrying(() -> completeLocked(taskId, leaseToken, output)));
   }
 
   private synchronized JobState completeLocked(String taskId, String leaseToken, StageOutput output) {
@@ -267,7 +321,7 @@ public final class JobEngine implements AutoCloseable {
 
   /** Records a failed attempt; returns when the task is retried, or empty when it is not. */
   public Optional<Instant> fail(String taskId, String leaseToken, JobError error, boolean retryable) {
-    return committer.afterDurable(failLocked(taskId, leaseToken, error, retryable));
+    return committer.afterDurable(retrying(() -> failLocked(taskId, leaseToken, error, retryable)));
   }
 
   private synchronized Optional<Instant> failLocked(String taskId, String leaseToken, JobError error, boolean retryable) {
@@ -294,15 +348,17 @@ public final class JobEngine implements AutoCloseable {
    * or, when {@code retryAt} is null, the task fails for good and so does its job.
    */
   private void endAttempt(JobRecord job, TaskRecord t, JobError err, Instant retryAt, Instant now, String outcome) {
-    metrics.taskEnded(t.processor(), outcome);
     if (retryAt != null) {
       job.retry(t, err, retryAt);
       committer.commit(job, now);
+      metrics.taskEnded(t.processor(), outcome);
       dispatcher.dispatch(job, t, now);
       return;
     }
-    ended(job, job.fail(t, err, now));
+    List<TaskRecord> wereLeased = job.fail(t, err, now);
     committer.commit(job, now);
+    metrics.taskEnded(t.processor(), outcome);
+    ended(job, wereLeased);
   }
 
   private record Located(JobRecord job, TaskRecord task) {
@@ -317,7 +373,15 @@ public final class JobEngine implements AutoCloseable {
     if (token.isEmpty()) {
       throw new Failure.InvalidArgument("lease_token", "required");
     }
-    JobRecord job = jobs.find(id.jobId(), "task", taskId);
+    if (replicated) {
+      JobRecord held = jobs.active(id.jobId());
+      TaskRecord t = held == null ? null : held.task(id.stage());
+      if (t != null && !token.equals(t.leaseToken())) {
+        // The lease may come from another replica whose change has not reached this one yet.
+        replicas.reload(id.jobId());
+      }
+    }
+    JobRecord job = find(id.jobId(), "task", taskId);
     TaskRecord t = job.task(id.stage());
     if (t == null) {
       throw new Failure.NotFound("task", taskId);

@@ -19,6 +19,13 @@ final class JobTable {
   /** Jobs with a leased task: the only ones whose leases and attempt timeouts the sweeper checks. */
   private final Map<String, JobRecord> leasing = new LinkedHashMap<>();
   private int pendingTasks;
+  /** Version and last event sequence of recently finished jobs (several replicas: a late notification is not news). */
+  private final Map<String, long[]> recentlyEnded = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+      return size() > 10_000;
+    }
+  };
 
   JobTable(JobStore store) {
     this.store = store;
@@ -42,6 +49,11 @@ final class JobTable {
     return active.values();
   }
 
+  /** Every unfinished job (a copy). */
+  List<JobRecord> snapshot() {
+    return List.copyOf(active.values());
+  }
+
   /** The unfinished jobs that hold a leased task (a copy: the sweeper changes them as it goes). */
   List<JobRecord> withLeases() {
     return List.copyOf(leasing.values());
@@ -59,6 +71,7 @@ final class JobTable {
   void track(JobRecord job) {
     if (job.isTerminal()) {
       forget(job.id());
+      recentlyEnded.put(job.id(), new long[] {job.storeVersion(), job.lastSequence()});
       return;
     }
     active.put(job.id(), job);
@@ -75,6 +88,26 @@ final class JobTable {
     }
     Integer before = unfinishedTasks.put(job.id(), n);
     pendingTasks += n - (before == null ? 0 : before);
+  }
+
+  /** The stored version memory reflects for the job; -1 when unknown. */
+  long knownVersion(String jobId) {
+    JobRecord job = active.get(jobId);
+    if (job != null) {
+      return job.storeVersion();
+    }
+    long[] ended = recentlyEnded.get(jobId);
+    return ended == null ? -1 : ended[0];
+  }
+
+  /** The last event sequence of the job this replica published; 0 when unknown. */
+  long knownSequence(String jobId) {
+    JobRecord job = active.get(jobId);
+    if (job != null) {
+      return job.lastSequence();
+    }
+    long[] ended = recentlyEnded.get(jobId);
+    return ended == null ? 0 : ended[1];
   }
 
   void forget(String jobId) {

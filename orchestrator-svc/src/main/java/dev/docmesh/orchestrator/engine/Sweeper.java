@@ -44,6 +44,16 @@ final class Sweeper {
   void sweep(Instant now) {
     dispatcher.dispatchDue(now);
     for (JobRecord job : jobs.withLeases()) {
+      try {
+        sweep(job, now);
+      } catch (ConcurrentChange another) {
+        // another replica acted on the job first (one replica acts per item); it is reloaded, the next sweep looks again
+      }
+    }
+  }
+
+  private void sweep(JobRecord job, Instant now) {
+    {
       for (TaskRecord t : job.tasks()) {
         if (job.isTerminal()) {
           continue;

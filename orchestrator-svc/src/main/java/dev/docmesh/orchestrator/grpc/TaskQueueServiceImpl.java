@@ -27,9 +27,6 @@ import io.grpc.Deadline;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -113,10 +110,8 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
         throw new Failure.InvalidArgument("chunk_size", "must not be negative");
       }
       int chunk = req.getChunkSize() == 0 ? DEFAULT_CHUNK : Math.min(req.getChunkSize(), MAX_CHUNK);
-      FileChannel file;
-      try {
-        file = FileChannel.open(blobs.path(id), StandardOpenOption.READ);
-      } catch (NoSuchFileException e) {
+      BlobStore.Reader file = blobs.open(id);
+      if (file == null) {
         throw new Failure.NotFound("document", id);
       }
       new DocumentChunks(new CallSink<>(response), streamExecutor, file, chunk).start();
@@ -129,13 +124,13 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
 
   /** Reads the next chunk only when the client can take it. */
   private static final class DocumentChunks extends ReadyDrivenStream<GetDocumentResponse> {
-    private final FileChannel file;
+    private final BlobStore.Reader file;
     private final long size;
     private final int chunk;
     private long offset;
     private boolean sentAny;
 
-    DocumentChunks(StreamSink<GetDocumentResponse> sink, Executor executor, FileChannel file, int chunk)
+    DocumentChunks(StreamSink<GetDocumentResponse> sink, Executor executor, BlobStore.Reader file, int chunk)
         throws IOException {
       super(sink, executor);
       this.file = file;
@@ -172,7 +167,7 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
       try {
         file.close();
       } catch (IOException ignored) {
-        // read-only handle
+        // read-only
       }
     }
   }

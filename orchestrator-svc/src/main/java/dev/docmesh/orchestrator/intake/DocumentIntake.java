@@ -9,8 +9,6 @@ import dev.docmesh.orchestrator.store.StoreException;
 import dev.docmesh.orchestrator.store.StoreFailures;
 import dev.docmesh.proto.document.v1.DocumentRef;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.time.Clock;
 
 /**
@@ -59,12 +57,12 @@ public final class DocumentIntake {
   /** A document stored before, named by its id ({@code document_id} field). */
   public DocumentRef stored(String documentId, String filename, String declaredType) throws IOException {
     String id = Ids.checkDocumentId("document_id", documentId);
-    long size = store.documentSize(id).filter(s -> blobs.exists(id)).orElseThrow(() -> new Failure.NotFound("document", id));
-    touch(id, size);
-    byte[] head;
-    try (InputStream in = Files.newInputStream(blobs.path(id))) {
-      head = in.readNBytes(MediaTypes.SNIFF_BYTES);
+    long size = store.documentSize(id).orElseThrow(() -> new Failure.NotFound("document", id));
+    byte[] head = blobs.head(id, MediaTypes.SNIFF_BYTES);
+    if (head == null) {
+      throw new Failure.NotFound("document", id);
     }
+    touch(id, size);
     return ref(id, size, filename, declaredType, head);
   }
 

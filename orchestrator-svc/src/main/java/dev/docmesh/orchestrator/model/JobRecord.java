@@ -45,6 +45,8 @@ public final class JobRecord {
   private Instant startTime;
   private Instant endTime;
   private long lastSequence;
+  /** The stored version this record was loaded or last saved at (0: never stored); see {@link #storeVersion()}. */
+  private long storeVersion;
   private final Map<String, TaskRecord> tasks = new LinkedHashMap<>();
   private final List<JobEvent> uncommittedEvents = new ArrayList<>();
   private final Map<String, StageOutput> uncommittedOutputs = new LinkedHashMap<>();
@@ -170,6 +172,19 @@ public final class JobRecord {
 
   public Instant endTime() {
     return endTime;
+  }
+
+  /**
+   * The version of the job's stored row this record reflects. A store shared by several replicas
+   * saves only over the version it was loaded at (optimistic locking); one writer ignores it.
+   */
+  public long storeVersion() {
+    return storeVersion;
+  }
+
+  /** Set by the store after a load or a committed save. */
+  public void storeVersion(long version) {
+    this.storeVersion = version;
   }
 
   public long lastSequence() {

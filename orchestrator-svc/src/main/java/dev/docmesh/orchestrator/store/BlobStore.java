@@ -1,65 +1,36 @@
 package dev.docmesh.orchestrator.store;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Content-addressed documents on the filesystem: {@code <dir>/<2 hex>/<62 hex>}. A write goes
- * to a temp file, is synced, and renamed into place atomically, so a reader never sees a
- * partial document; bytes already stored are not stored again.
+ * Content-addressed documents: a document's id is {@code sha256:<hex>} of its bytes, so bytes
+ * already stored are not stored again, and a reader never sees a partial document (a write
+ * becomes visible whole, or not at all). {@link FileBlobStore} beside the SQLite store;
+ * {@link PostgresBlobStore} in the database when every replica must reach every document.
  */
-public final class BlobStore {
-  private final Path dir;
-  private final Path tmp;
+public interface BlobStore {
 
-  public BlobStore(Path dir) {
-    this.dir = dir;
-    this.tmp = dir.resolve("tmp");
-    try {
-      Files.createDirectories(tmp);
-      // Leftovers of uploads cut off by a crash are never renamed into place.
-      try (var old = Files.list(tmp)) {
-        old.forEach(p -> p.toFile().delete());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot use blob directory " + dir, e);
-    }
-  }
-
-  public static String documentId(byte[] sha256) {
+  static String documentId(byte[] sha256) {
     return "sha256:" + HexFormat.of().formatHex(sha256);
   }
 
-  public Path path(String documentId) {
-    String hex = documentId.substring("sha256:".length());
-    return dir.resolve(hex.substring(0, 2)).resolve(hex.substring(2));
-  }
+  boolean exists(String documentId) throws IOException;
 
-  public boolean exists(String documentId) {
-    return Files.isRegularFile(path(documentId));
-  }
+  void delete(String documentId) throws IOException;
 
-  public void delete(String documentId) throws IOException {
-    Files.deleteIfExists(path(documentId));
-  }
+  /** A new document being written; close it without commit to discard it. */
+  Upload begin() throws IOException;
 
-  public Upload begin() throws IOException {
-    return new Upload(Files.createTempFile(tmp, "upload-", ".part"));
-  }
+  /** The stored document, or null when there is none. */
+  Reader open(String documentId) throws IOException;
 
   /** Stores bytes held in memory (inline documents). */
-  public Stored put(byte[] content) throws IOException {
+  default Stored put(byte[] content) throws IOException {
     // Bytes stored before cost a hash, not a temp file and an fsync (the same document submitted again).
     String id = documentId(sha256().digest(content));
     if (exists(id)) {
@@ -67,14 +38,25 @@ public final class BlobStore {
     }
     try (Upload u = begin()) {
       u.write(ByteBuffer.wrap(content));
-      return u.commit();
+      return u.commit(u.digest());
     }
   }
 
-  /** What an upload stored. */
-  public record Stored(String documentId, long sizeBytes, boolean alreadyStored) {}
+  /** The first {@code n} bytes of a stored document (fewer when it is shorter), or null when there is none. */
+  default byte[] head(String documentId, int n) throws IOException {
+    try (Reader r = open(documentId)) {
+      if (r == null) {
+        return null;
+      }
+      ByteBuffer b = ByteBuffer.allocate((int) Math.min(n, r.size()));
+      while (b.hasRemaining() && r.read(b, b.position()) >= 0) {
+        // fill
+      }
+      return b.array();
+    }
+  }
 
-  private static MessageDigest sha256() {
+  static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
@@ -82,80 +64,55 @@ public final class BlobStore {
     }
   }
 
-  /** Makes a rename durable (the directory entry); best effort where directories cannot be opened. */
-  private static void syncDirectory(Path d) {
-    try (FileChannel c = FileChannel.open(d, StandardOpenOption.READ)) {
-      c.force(true);
-    } catch (IOException notSupported) {
-      // e.g. on Windows; the file itself is synced
-    }
-  }
+  /** What an upload stored. */
+  record Stored(String documentId, long sizeBytes, boolean alreadyStored) {}
 
-  /** One document being written; close without commit discards it. */
-  public final class Upload implements AutoCloseable {
-    private final Path file;
-    private final FileChannel channel;
-    private final MessageDigest sha;
-    private long size;
-    private boolean done;
+  /** One document being written. */
+  interface Upload extends AutoCloseable {
+    long size();
 
-    private Upload(Path file) throws IOException {
-      this.file = file;
-      this.channel = FileChannel.open(file, StandardOpenOption.WRITE);
-      this.sha = sha256();
-    }
-
-    public long size() {
-      return size;
-    }
-
-    public void write(ByteBuffer bytes) throws IOException {
-      sha.update(bytes.duplicate());
-      size += bytes.remaining();
-      while (bytes.hasRemaining()) {
-        channel.write(bytes);
-      }
-    }
+    void write(ByteBuffer bytes) throws IOException;
 
     /** The SHA-256 of what was written so far; call once, before commit. */
-    public String digest() {
-      return documentId(sha.digest());
-    }
+    String digest();
 
-    public Stored commit() throws IOException {
-      return commit(digest());
-    }
-
-    /** Moves the bytes into place under {@code documentId} (the digest computed by {@link #digest()}). */
-    public Stored commit(String documentId) throws IOException {
-      done = true;
-      channel.force(true);
-      channel.close();
-      Path target = path(documentId);
-      if (Files.exists(target)) {
-        Files.delete(file);
-        return new Stored(documentId, size, true);
-      }
-      Files.createDirectories(target.getParent());
-      try {
-        Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (FileAlreadyExistsException race) {
-        Files.deleteIfExists(file);
-        return new Stored(documentId, size, true);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new IOException("blob directory does not support atomic rename: " + dir, e);
-      }
-      syncDirectory(target.getParent());
-      return new Stored(documentId, size, false);
-    }
+    /** Stores the bytes under {@code documentId} (the digest computed by {@link #digest()}). */
+    Stored commit(String documentId) throws IOException;
 
     @Override
-    public void close() throws IOException {
-      if (!done) {
-        done = true;
-        channel.close();
-        Files.deleteIfExists(file);
+    void close() throws IOException;
+  }
+
+  /** A stored document, read at any position. */
+  interface Reader extends AutoCloseable {
+    long size() throws IOException;
+
+    /** Reads into {@code into} from {@code position}; -1 at the end. */
+    int read(ByteBuffer into, long position) throws IOException;
+
+    @Override
+    void close() throws IOException;
+  }
+
+  /** The document as a stream (small documents, tests). */
+  static InputStream stream(Reader r) {
+    return new InputStream() {
+      private long pos;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
       }
-    }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = r.read(ByteBuffer.wrap(b, off, len), pos);
+        if (n > 0) {
+          pos += n;
+        }
+        return n;
+      }
+    };
   }
 }

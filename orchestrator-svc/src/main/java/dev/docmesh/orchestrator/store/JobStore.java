@@ -18,10 +18,19 @@ import java.util.Set;
  */
 public interface JobStore extends GroupCommit.Log, AutoCloseable {
 
-  /** Records a new job with its tasks and its uncommitted events. */
+  /**
+   * Records a new job with its tasks and its uncommitted events.
+   *
+   * @throws DuplicateRequestException when a job with the same request id is stored already
+   */
   void insert(JobRecord job);
 
-  /** Records the job's current state, its tasks, and its uncommitted events and outputs. */
+  /**
+   * Records the job's current state, its tasks, and its uncommitted events and outputs.
+   *
+   * @throws StaleJobException when another replica saved the job after {@code job} was loaded
+   *     ({@link JobRecord#storeVersion()}); nothing is written
+   */
   void save(JobRecord job);
 
   Optional<JobRecord> load(String jobId);
@@ -58,6 +67,23 @@ public interface JobStore extends GroupCommit.Log, AutoCloseable {
 
   /** Deletes finished jobs that ended before {@code cutoff}; then documents unused since then. Returns the deleted document ids. */
   List<String> expire(Instant cutoff);
+
+  /** What a replica learns of the commits of the others on a shared store. */
+  interface ReplicaChanges {
+    /** Another replica committed job {@code jobId} at {@code version}. */
+    void changed(String jobId, long version);
+
+    /** Changes may have been missed (the notification connection was lost and is back): reload what is held. */
+    void resync();
+  }
+
+  /**
+   * Starts telling {@code changes} of the commits of other replicas, in commit order. Returns
+   * false when the store has no other writers (SQLite), and then never calls it.
+   */
+  default boolean listen(ReplicaChanges changes) {
+    return false;
+  }
 
   @Override
   void close();

@@ -81,7 +81,7 @@ public final class SqliteJobStore implements JobStore {
       {
         PreparedStatement ps = prepared(c,
           "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, end_ms, job, pipeline_def, password, tracestate,"
-              + " owner) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+              + " owner, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,1) ON CONFLICT (owner, request_id) DO NOTHING");
         ps.setString(1, job.id());
         if (job.requestId().isEmpty()) {
           ps.setNull(2, Types.VARCHAR);
@@ -98,7 +98,9 @@ public final class SqliteJobStore implements JobStore {
         ps.setString(10, job.password());
         ps.setString(11, job.tracestate());
         ps.setString(12, job.owner());
-        ps.executeUpdate();
+        if (ps.executeUpdate() == 0) {
+          throw new DuplicateRequestException(job.requestId(), jobIdForRequest(c, job.owner(), job.requestId()).orElse(""));
+        }
       }
       if (!job.labels().isEmpty()) {
         {
@@ -114,23 +116,41 @@ public final class SqliteJobStore implements JobStore {
       }
       writeTasksEventsOutputs(c, job);
     });
+    job.storeVersion(1);
   }
 
   @Override
   public void save(JobRecord job) {
+    // The version check matters only to the contract (one writer here): a record older than the row is refused.
+    long next = job.storeVersion() + 1;
     write(c -> {
       {
-        PreparedStatement ps = prepared(c, "UPDATE jobs SET state = ?, end_ms = ?, job = ? WHERE id = ?");
+        PreparedStatement ps = prepared(c, "UPDATE jobs SET state = ?, end_ms = ?, job = ?, version = ? WHERE id = ? AND version = ?");
         ps.setInt(1, job.state().getNumber());
         setEnd(ps, 2, job);
         ps.setBytes(3, job.toProto().toByteArray());
-        ps.setString(4, job.id());
+        ps.setLong(4, next);
+        ps.setString(5, job.id());
+        ps.setLong(6, job.storeVersion());
         if (ps.executeUpdate() != 1) {
+          if (exists(c, job.id())) {
+            throw new StaleJobException(job.id());
+          }
           throw new SQLException("job " + job.id() + " is not stored");
         }
       }
       writeTasksEventsOutputs(c, job);
     });
+    job.storeVersion(next);
+  }
+
+  private static boolean exists(Connection c, String jobId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM jobs WHERE id = ?")) {
+      ps.setString(1, jobId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
   }
 
   private static void setEnd(PreparedStatement ps, int i, JobRecord job) throws SQLException {
@@ -195,7 +215,7 @@ public final class SqliteJobStore implements JobStore {
   public Optional<JobRecord> load(String jobId) {
     return read(c -> {
       {
-        PreparedStatement ps = prepared(c, "SELECT job, pipeline_def, password, tracestate FROM jobs WHERE id = ?");
+        PreparedStatement ps = prepared(c, "SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE id = ?");
         ps.setString(1, jobId);
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next() ? Optional.of(restore(c, rs)) : Optional.<JobRecord>empty();
@@ -210,7 +230,7 @@ public final class SqliteJobStore implements JobStore {
       List<JobRecord> out = new ArrayList<>();
       {
         PreparedStatement ps = prepared(c,
-          "SELECT job, pipeline_def, password, tracestate FROM jobs WHERE state IN (?, ?) ORDER BY id");
+          "SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE state IN (?, ?) ORDER BY id");
         ps.setInt(1, JobState.JOB_STATE_QUEUED.getNumber());
         ps.setInt(2, JobState.JOB_STATE_RUNNING.getNumber());
         try (ResultSet rs = ps.executeQuery()) {
@@ -227,6 +247,7 @@ public final class SqliteJobStore implements JobStore {
     Job job = parse(() -> Job.parseFrom(rs.getBytes(1)));
     Pipeline pipeline = parse(() -> Pipeline.parseFrom(rs.getBytes(2)));
     JobRecord r = JobRecord.restore(job, pipeline, rs.getString(3), rs.getString(4));
+    r.storeVersion(rs.getLong(5));
     {
       PreparedStatement ps = prepared(c,
         "SELECT stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms FROM tasks WHERE job_id = ?");
@@ -244,16 +265,18 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public Optional<String> jobIdForRequest(String owner, String requestId) {
-    return read(c -> {
-      {
-        PreparedStatement ps = prepared(c, "SELECT id FROM jobs WHERE owner = ? AND request_id = ?");
-        ps.setString(1, owner);
-        ps.setString(2, requestId);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
-        }
+    return read(c -> jobIdForRequest(c, owner, requestId));
+  }
+
+  private Optional<String> jobIdForRequest(Connection c, String owner, String requestId) throws SQLException {
+    {
+      PreparedStatement ps = prepared(c, "SELECT id FROM jobs WHERE owner = ? AND request_id = ?");
+      ps.setString(1, owner);
+      ps.setString(2, requestId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
       }
-    });
+    }
   }
 
   @Override
@@ -491,6 +514,9 @@ public final class SqliteJobStore implements JobStore {
           beginAgain();
         }
         forget(writerStatements); // none keeps a half-built batch into the next write
+        if (e instanceof StoreException se) {
+          throw se;
+        }
         throw new StoreException("job store write failed: " + e.getMessage(), e);
       }
     }

@@ -1,7 +1,7 @@
 package dev.docmesh.orchestrator.store;
 
 /** The store could not do what was asked; nothing of that call was committed. */
-public final class StoreException extends RuntimeException {
+public class StoreException extends RuntimeException {
   public StoreException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -8,7 +8,7 @@ import dev.docmesh.orchestrator.events.EventHub;
 import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
 import dev.docmesh.orchestrator.pipeline.BuiltInPipelines;
 import dev.docmesh.orchestrator.pipeline.PipelineValidator;
-import dev.docmesh.orchestrator.store.BlobStore;
+import dev.docmesh.orchestrator.store.FileBlobStore;
 import dev.docmesh.orchestrator.store.GroupCommit;
 import dev.docmesh.orchestrator.store.SqliteJobStore;
 import dev.docmesh.proto.document.v1.DocumentRef;
@@ -48,7 +48,7 @@ class UndeliveredTaskTest {
         () -> new OrchestratorMetrics.QueueSnapshot(Map.of(), Duration.ZERO));
     timer = Executors.newSingleThreadScheduledExecutor();
     streams = Executors.newSingleThreadExecutor();
-    engine = new JobEngine(config, store, new GroupCommit(store, true), new BlobStore(data.resolve("blobs")),
+    engine = new JobEngine(config, store, new GroupCommit(store, true), new FileBlobStore(data.resolve("blobs")),
         new EventHub(metrics), metrics, Clock.systemUTC(), timer, streams).start();
   }
 

@@ -1,0 +1,144 @@
+package dev.docmesh.orchestrator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.util.Durations;
+import dev.docmesh.orchestrator.store.TestPostgres;
+import dev.docmesh.proto.orchestrator.v1.GetJobRequest;
+import dev.docmesh.proto.orchestrator.v1.Job;
+import dev.docmesh.proto.orchestrator.v1.JobEvent;
+import dev.docmesh.proto.orchestrator.v1.JobState;
+import dev.docmesh.proto.orchestrator.v1.ListJobsRequest;
+import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
+import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
+import dev.docmesh.proto.orchestrator.v1.SubmitJobRequest;
+import dev.docmesh.proto.orchestrator.v1.Task;
+import dev.docmesh.proto.orchestrator.v1.WatchJobRequest;
+import dev.docmesh.proto.orchestrator.v1.WatchJobResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two orchestrators (two servers on their own ports) on one PostgreSQL database, as two replicas. */
+class PostgresReplicasTest {
+  @TempDir Path dir;
+  TestOrchestrator a;
+  TestOrchestrator b;
+
+  static Map<String, String> postgres(String url) {
+    Map<String, String> env = new HashMap<>();
+    env.put("DOCMESH_STORE", "postgres");
+    env.put("DOCMESH_POSTGRES_URL", url);
+    env.put("DOCMESH_POSTGRES_USER", TestPostgres.user());
+    env.put("DOCMESH_POSTGRES_PASSWORD", TestPostgres.password());
+    env.put("DOCMESH_POSTGRES_POOL_SIZE", "4");
+    return env;
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    String url = TestPostgres.newDatabase();
+    a = TestOrchestrator.start(Files.createDirectories(dir.resolve("a")), postgres(url));
+    b = TestOrchestrator.start(Files.createDirectories(dir.resolve("b")), postgres(url));
+  }
+
+  @AfterEach
+  void stop() {
+    a.close();
+    b.close();
+  }
+
+  static SubmitJobRequest pdf(String requestId) {
+    return SubmitJobRequest.newBuilder().setContent(ByteString.copyFrom(TestOrchestrator.PDF)).setFilename("t.pdf")
+        .setRequestId(requestId).build();
+  }
+
+  @Test
+  void aWorkerParkedOnOneReplicaReceivesATaskSubmittedThroughTheOther() throws Exception {
+    CompletableFuture<PollTaskResponse> polled = CompletableFuture.supplyAsync(() -> a.queue.withDeadlineAfter(120, TimeUnit.SECONDS)
+        .pollTask(PollTaskRequest.newBuilder().setWorkerId("w-a").addProcessors("pdf.validate")
+            .setWait(Durations.fromSeconds(60)).build()));
+    // The poll is parked on A once A lists the worker.
+    await().atMost(Duration.ofSeconds(30)).until(() -> !polled.isDone()
+        && a.client.listWorkers(dev.docmesh.proto.orchestrator.v1.ListWorkersRequest.getDefaultInstance()).getWorkersCount() == 1);
+
+    long t0 = System.nanoTime();
+    Job job = b.submit(pdf(""));
+    // Answered long before the 60 s wait ends: by the notification, not a timeout or a re-poll.
+    PollTaskResponse r = polled.get(30, TimeUnit.SECONDS);
+    double ms = (System.nanoTime() - t0) / 1e6;
+    System.out.printf("replica hand-off: submit on B -> poll on A answered after %.1f ms%n", ms);
+
+    assertThat(r.hasTask()).isTrue();
+    assertThat(r.getTask().getJobId()).isEqualTo(job.getId());
+    assertThat(r.getTask().getStage()).isEqualTo("validate");
+    // The document is reachable through A too (blobs live in the database).
+    assertThat(DocumentFetch.fetch(a.queue, r.getTask().getDocument().getId(), 16)).isEqualTo(TestOrchestrator.PDF);
+  }
+
+  @Test
+  void aWatcherOnOneReplicaSeesEveryEventCommittedThroughTheOtherInOrder() throws Exception {
+    Job job = b.submit(pdf(""));
+    EventCollector onA = new EventCollector();
+    a.asyncClient.watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).build(), onA);
+
+    ScriptedWorker worker = b.worker("w-b");
+    for (int done = 0; done < 5; ) {
+      Task t = worker.poll();
+      if (t != null) {
+        worker.heartbeat(t, dev.docmesh.proto.document.v1.Progress.newBuilder().setDone(1).setTotal(2).build());
+        worker.complete(t);
+        done++;
+      }
+    }
+    assertThat(onA.awaitDone()).isTrue();
+    assertThat(onA.error).isNull();
+
+    List<JobEvent> seen = onA.events;
+    assertThat(seen).extracting(JobEvent::getSequence)
+        .containsExactly(java.util.stream.LongStream.rangeClosed(1, seen.size()).boxed().toArray(Long[]::new));
+    EventCollector fromB = new EventCollector();
+    b.asyncClient.watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).build(), fromB);
+    assertThat(fromB.awaitDone()).isTrue();
+    assertThat(seen).isEqualTo(fromB.events);
+    assertThat(a.client.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob().getState())
+        .isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+  }
+
+  @Test
+  void concurrentDuplicateSubmitsAcrossBothReplicasMakeOneJob() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<String>> ids = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        TestOrchestrator via = i % 2 == 0 ? a : b;
+        ids.add(pool.submit(() -> via.submit(pdf("same-request")).getId()));
+      }
+      Set<String> distinct = new java.util.HashSet<>();
+      for (Future<String> f : ids) {
+        distinct.add(f.get(60, TimeUnit.SECONDS));
+      }
+      assertThat(distinct).hasSize(1);
+      assertThat(a.client.listJobs(ListJobsRequest.newBuilder().setPageSize(100).build()).getJobsList()).hasSize(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
