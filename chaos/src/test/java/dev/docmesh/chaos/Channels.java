@@ -7,6 +7,9 @@ final class Channels {
   private Channels() {}
 
   static ManagedChannel plain(String target) {
-    return NettyChannelBuilder.forTarget(target).usePlaintext().maxInboundMessageSize(64 << 20).build();
+    return NettyChannelBuilder.forTarget(target)
+        .usePlaintext()
+        .maxInboundMessageSize(64 << 20)
+        .build();
   }
 }

@@ -13,11 +13,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A TCP proxy on loopback that can hurt the link it stands on: add latency to every chunk,
- * reset every open connection (RST, as a crashed middlebox does), or blackhole — keep
- * every connection open and accept new ones, but forward nothing until it is lifted (the
- * peers see silence, not an error, as behind a dropped route). Plain blocking sockets, two
- * threads a connection: the mesh opens only a handful.
+ * A TCP proxy on loopback that can hurt the link it stands on: add latency to every chunk, reset
+ * every open connection (RST, as a crashed middlebox does), or blackhole — keep every connection
+ * open and accept new ones, but forward nothing until it is lifted (the peers see silence, not an
+ * error, as behind a dropped route). Plain blocking sockets, two threads a connection: the mesh
+ * opens only a handful.
  */
 final class FaultProxy implements AutoCloseable {
   private final String name;
@@ -86,9 +86,12 @@ final class FaultProxy implements AutoCloseable {
       connections.incrementAndGet();
       Socket upstream = new Socket();
       try {
-        upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), upstreamPort), 2000);
+        upstream.connect(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), upstreamPort), 2000);
       } catch (IOException e) {
-        abort(client); // the service is down: the client sees what a refused connection looks like, a reset
+        abort(
+            client); // the service is down: the client sees what a refused connection looks like, a
+        // reset
         abort(upstream);
         continue;
       }
@@ -100,39 +103,42 @@ final class FaultProxy implements AutoCloseable {
   }
 
   private void pump(Socket from, Socket to, String dir) {
-    Thread t = new Thread(() -> {
-      byte[] buf = new byte[64 * 1024];
-      try {
-        InputStream in = from.getInputStream();
-        OutputStream out = to.getOutputStream();
-        int n;
-        while ((n = in.read(buf)) >= 0) {
-          holdWhileBlackholed();
-          long delay = latencyMs;
-          if (delay > 0) {
-            Thread.sleep(delay);
-          }
-          holdWhileBlackholed();
-          out.write(buf, 0, n);
-          out.flush();
-        }
-        // a FIN is passed on as a FIN; the connection is closed once both ways ended
-        synchronized (this) {
-          to.shutdownOutput();
-          if (from.isOutputShutdown()) {
-            from.close();
-            to.close();
-            open.remove(from);
-            open.remove(to);
-          }
-        }
-      } catch (IOException | InterruptedException e) {
-        abort(from);
-        abort(to);
-        open.remove(from);
-        open.remove(to);
-      }
-    }, "proxy-" + name + "-" + dir);
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[64 * 1024];
+              try {
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                  holdWhileBlackholed();
+                  long delay = latencyMs;
+                  if (delay > 0) {
+                    Thread.sleep(delay);
+                  }
+                  holdWhileBlackholed();
+                  out.write(buf, 0, n);
+                  out.flush();
+                }
+                // a FIN is passed on as a FIN; the connection is closed once both ways ended
+                synchronized (this) {
+                  to.shutdownOutput();
+                  if (from.isOutputShutdown()) {
+                    from.close();
+                    to.close();
+                    open.remove(from);
+                    open.remove(to);
+                  }
+                }
+              } catch (IOException | InterruptedException e) {
+                abort(from);
+                abort(to);
+                open.remove(from);
+                open.remove(to);
+              }
+            },
+            "proxy-" + name + "-" + dir);
     t.setDaemon(true);
     t.start();
   }

@@ -28,29 +28,41 @@ import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
- * What must hold after every scenario, read through the public API (GetJob, WatchJob from
- * 0, /metrics) while the mesh runs, and from the orchestrator's SQLite file (read-only)
- * once it has stopped. Collects violations instead of stopping at the first.
+ * What must hold after every scenario, read through the public API (GetJob, WatchJob from 0,
+ * /metrics) while the mesh runs, and from the orchestrator's SQLite file (read-only) once it has
+ * stopped. Collects violations instead of stopping at the first.
  */
 final class Invariants {
   final List<String> violations = new ArrayList<>();
   final Map<String, JobHistory> histories = new LinkedHashMap<>();
 
-  /** Every acknowledged job terminal and SUCCEEDED, each stage one successful attempt, gap-free history, nothing LEASED. */
+  /**
+   * Every acknowledged job terminal and SUCCEEDED, each stage one successful attempt, gap-free
+   * history, nothing LEASED.
+   */
   void checkJobs(Mesh mesh, Collection<String> acknowledged, Duration settle) {
     Map<String, Job> last = new HashMap<>();
     try {
-      Awaitility.await("acknowledged jobs terminal").atMost(settle).pollInterval(Duration.ofMillis(500))
-          .ignoreExceptions().until(() -> {
-            for (String id : acknowledged) {
-              Job j = last.get(id);
-              if (j == null || !terminal(j.getState())) {
-                last.put(id, mesh.orchestrator().withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .getJob(GetJobRequest.newBuilder().setJobId(id).build()).getJob());
-              }
-            }
-            return acknowledged.stream().allMatch(id -> last.containsKey(id) && terminal(last.get(id).getState()));
-          });
+      Awaitility.await("acknowledged jobs terminal")
+          .atMost(settle)
+          .pollInterval(Duration.ofMillis(500))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                for (String id : acknowledged) {
+                  Job j = last.get(id);
+                  if (j == null || !terminal(j.getState())) {
+                    last.put(
+                        id,
+                        mesh.orchestrator()
+                            .withDeadlineAfter(10, TimeUnit.SECONDS)
+                            .getJob(GetJobRequest.newBuilder().setJobId(id).build())
+                            .getJob());
+                  }
+                }
+                return acknowledged.stream()
+                    .allMatch(id -> last.containsKey(id) && terminal(last.get(id).getState()));
+              });
     } catch (ConditionTimeoutException e) {
       // reported per job below
     }
@@ -61,8 +73,15 @@ final class Invariants {
         continue;
       }
       if (job.getState() != JobState.JOB_STATE_SUCCEEDED) {
-        violations.add(id + " (" + job.getDocument().getFilename() + "): " + job.getState()
-            + (job.hasError() ? " " + job.getError().getReason() + " " + job.getError().getMessage() : ""));
+        violations.add(
+            id
+                + " ("
+                + job.getDocument().getFilename()
+                + "): "
+                + job.getState()
+                + (job.hasError()
+                    ? " " + job.getError().getReason() + " " + job.getError().getMessage()
+                    : ""));
       }
       for (StageStatus s : job.getStagesList()) {
         if (s.getState() == TaskState.TASK_STATE_LEASED) {
@@ -79,8 +98,11 @@ final class Invariants {
     List<JobEvent> events = new ArrayList<>();
     String end = "completed";
     try {
-      Iterator<WatchJobResponse> it = mesh.orchestrator().withDeadlineAfter(30, TimeUnit.SECONDS)
-          .watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).setAfterSequence(0).build());
+      Iterator<WatchJobResponse> it =
+          mesh.orchestrator()
+              .withDeadlineAfter(30, TimeUnit.SECONDS)
+              .watchJob(
+                  WatchJobRequest.newBuilder().setJobId(job.getId()).setAfterSequence(0).build());
       while (it.hasNext()) {
         events.add(it.next().getEvent());
       }
@@ -97,17 +119,29 @@ final class Invariants {
     }
     for (int i = 0; i < h.events().size(); i++) {
       if (h.events().get(i).getSequence() != i + 1) {
-        violations.add(id + ": event " + (i + 1) + " has sequence " + h.events().get(i).getSequence() + " (gap or disorder)");
+        violations.add(
+            id
+                + ": event "
+                + (i + 1)
+                + " has sequence "
+                + h.events().get(i).getSequence()
+                + " (gap or disorder)");
         break;
       }
     }
     if (h.events().size() != h.job().getLastSequence()) {
-      violations.add(id + ": replayed " + h.events().size() + " events, job says last_sequence " + h.job().getLastSequence());
+      violations.add(
+          id
+              + ": replayed "
+              + h.events().size()
+              + " events, job says last_sequence "
+              + h.job().getLastSequence());
     }
     if (h.job().getState() == JobState.JOB_STATE_SUCCEEDED) {
       Map<String, Integer> successes = new HashMap<>();
       for (JobEvent e : h.events()) {
-        if (e.hasTaskStateChanged() && e.getTaskStateChanged().getTo() == TaskState.TASK_STATE_SUCCEEDED) {
+        if (e.hasTaskStateChanged()
+            && e.getTaskStateChanged().getTo() == TaskState.TASK_STATE_SUCCEEDED) {
           successes.merge(e.getTaskStateChanged().getStage(), 1, Integer::sum);
         }
       }
@@ -123,23 +157,39 @@ final class Invariants {
   /** The worker's busy slots and the processor's in-flight calls back to 0. */
   void checkGauges(Mesh mesh) {
     try {
-      Awaitility.await("in-flight gauges back to 0").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
-          .ignoreExceptions().until(() ->
-              Metrics.sum(mesh.worker.metricsPort, "docmesh_worker_slots", "state=\"busy\"") == 0
-                  && Metrics.sum(mesh.processor.metricsPort, "docmesh_processor_in_flight") == 0);
+      Awaitility.await("in-flight gauges back to 0")
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(250))
+          .ignoreExceptions()
+          .until(
+              () ->
+                  Metrics.sum(mesh.worker.metricsPort, "docmesh_worker_slots", "state=\"busy\"")
+                          == 0
+                      && Metrics.sum(mesh.processor.metricsPort, "docmesh_processor_in_flight")
+                          == 0);
     } catch (ConditionTimeoutException e) {
-      violations.add("in-flight gauges not back to 0: worker busy="
-          + safe(() -> Metrics.sum(mesh.worker.metricsPort, "docmesh_worker_slots", "state=\"busy\""))
-          + " processor in_flight=" + safe(() -> Metrics.sum(mesh.processor.metricsPort, "docmesh_processor_in_flight")));
+      violations.add(
+          "in-flight gauges not back to 0: worker busy="
+              + safe(
+                  () ->
+                      Metrics.sum(
+                          mesh.worker.metricsPort, "docmesh_worker_slots", "state=\"busy\""))
+              + " processor in_flight="
+              + safe(() -> Metrics.sum(mesh.processor.metricsPort, "docmesh_processor_in_flight")));
     }
   }
 
-  /** After the orchestrator stopped: one stored output per stage of every SUCCEEDED job, every acknowledged job stored once. */
+  /**
+   * After the orchestrator stopped: one stored output per stage of every SUCCEEDED job, every
+   * acknowledged job stored once.
+   */
   void checkStore(Path dataDir, Collection<String> acknowledged) {
     Path db = dataDir.resolve("orchestrator.db");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:file:" + db + "?mode=ro")) {
       try (PreparedStatement job = c.prepareStatement("SELECT state FROM jobs WHERE id = ?");
-          PreparedStatement outputs = c.prepareStatement("SELECT stage, COUNT(*) FROM outputs WHERE job_id = ? GROUP BY stage")) {
+          PreparedStatement outputs =
+              c.prepareStatement(
+                  "SELECT stage, COUNT(*) FROM outputs WHERE job_id = ? GROUP BY stage")) {
         for (String id : acknowledged) {
           job.setString(1, id);
           try (ResultSet rs = job.executeQuery()) {
@@ -161,7 +211,13 @@ final class Invariants {
           }
           for (StageStatus s : h.job().getStagesList()) {
             if (stored.getOrDefault(s.getName(), 0) != 1) {
-              violations.add(id + "/" + s.getName() + ": " + stored.getOrDefault(s.getName(), 0) + " stored outputs");
+              violations.add(
+                  id
+                      + "/"
+                      + s.getName()
+                      + ": "
+                      + stored.getOrDefault(s.getName(), 0)
+                      + " stored outputs");
             }
           }
         }
@@ -180,6 +236,8 @@ final class Invariants {
   }
 
   static boolean terminal(JobState s) {
-    return s == JobState.JOB_STATE_SUCCEEDED || s == JobState.JOB_STATE_FAILED || s == JobState.JOB_STATE_CANCELLED;
+    return s == JobState.JOB_STATE_SUCCEEDED
+        || s == JobState.JOB_STATE_FAILED
+        || s == JobState.JOB_STATE_CANCELLED;
   }
 }

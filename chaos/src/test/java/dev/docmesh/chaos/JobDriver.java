@@ -29,17 +29,28 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Submits corpus PDFs as a client would: every submit carries a request_id, and a submit
- * that did not get an answer (UNAVAILABLE, DEADLINE_EXCEEDED) is retried with the same id,
- * so a job is acknowledged once however often its submit was sent. Records every job id
- * the orchestrator acknowledged — the jobs the invariants then hold it to.
+ * Submits corpus PDFs as a client would: every submit carries a request_id, and a submit that did
+ * not get an answer (UNAVAILABLE, DEADLINE_EXCEEDED) is retried with the same id, so a job is
+ * acknowledged once however often its submit was sent. Records every job id the orchestrator
+ * acknowledged — the jobs the invariants then hold it to.
  */
 final class JobDriver {
-  /** The corpus files every scenario cycles through: all valid, unencrypted PDFs that must SUCCEED. */
-  static final List<String> GOOD = List.of(
-      "pdflatex-4-pages.pdf", "habibi.pdf", "google-doc-document.pdf", "libre-office-link.pdf",
-      "002-trivial-libre-office-writer.pdf", "minimal-document.pdf", "reportlab-overlay.pdf", "pdfkit.pdf",
-      "pdflatex-image.pdf", "mistitled_outlines_example.pdf");
+  /**
+   * The corpus files every scenario cycles through: all valid, unencrypted PDFs that must SUCCEED.
+   */
+  static final List<String> GOOD =
+      List.of(
+          "pdflatex-4-pages.pdf",
+          "habibi.pdf",
+          "google-doc-document.pdf",
+          "libre-office-link.pdf",
+          "002-trivial-libre-office-writer.pdf",
+          "minimal-document.pdf",
+          "reportlab-overlay.pdf",
+          "pdfkit.pdf",
+          "pdflatex-image.pdf",
+          "mistitled_outlines_example.pdf");
+
   /** 117 pages: a task long enough to be caught mid-flight. */
   static final String LARGE = "GeoTopo-komprimiert.pdf";
 
@@ -51,17 +62,33 @@ final class JobDriver {
   final Set<String> acknowledged = new ConcurrentSkipListSet<>();
   final AtomicInteger retries = new AtomicInteger();
   final AtomicInteger deduplicated = new AtomicInteger();
-  /** Submits refused with RESOURCE_EXHAUSTED (never acknowledged), and how many of them carried RetryInfo. */
+
+  /**
+   * Submits refused with RESOURCE_EXHAUSTED (never acknowledged), and how many of them carried
+   * RetryInfo.
+   */
   final AtomicInteger refused = new AtomicInteger();
+
   final AtomicInteger refusedWithRetryInfo = new AtomicInteger();
   final AtomicInteger gaveUp = new AtomicInteger();
-  /** Every error answer seen, by code and description, with a count (reported, and checked by some scenarios). */
+
+  /**
+   * Every error answer seen, by code and description, with a count (reported, and checked by some
+   * scenarios).
+   */
   final Map<String, AtomicInteger> errors = new ConcurrentHashMap<>();
+
   private final AtomicInteger next = new AtomicInteger();
-  /** When set, RESOURCE_EXHAUSTED is retried after this instead of the RetryInfo delay (to keep a mesh saturated). */
+
+  /**
+   * When set, RESOURCE_EXHAUSTED is retried after this instead of the RetryInfo delay (to keep a
+   * mesh saturated).
+   */
   volatile Duration fullRetryDelay;
+
   /** Documents uploaded beforehand (name to document id): their jobs are submitted by id. */
   private final Map<String, String> uploaded = new ConcurrentHashMap<>();
+
   private final OrchestratorServiceGrpc.OrchestratorServiceStub async;
   private final ExecutorService pool = Executors.newFixedThreadPool(4);
   private final List<Future<?>> running = new ArrayList<>();
@@ -89,48 +116,58 @@ final class JobDriver {
     return GOOD.stream().map(JobDriver::load).toList();
   }
 
-  /** Submits {@code docs} in order on {@code concurrency} threads, each as soon as the last answered. */
+  /**
+   * Submits {@code docs} in order on {@code concurrency} threads, each as soon as the last
+   * answered.
+   */
   JobDriver submitAsync(List<Doc> docs, int concurrency) {
     AtomicInteger cursor = new AtomicInteger();
     for (int t = 0; t < concurrency; t++) {
-      running.add(pool.submit(() -> {
-        int i;
-        while ((i = cursor.getAndIncrement()) < docs.size()) {
-          submit(docs.get(i));
-        }
-      }));
+      running.add(
+          pool.submit(
+              () -> {
+                int i;
+                while ((i = cursor.getAndIncrement()) < docs.size()) {
+                  submit(docs.get(i));
+                }
+              }));
     }
     return this;
   }
 
-  /** Open loop: one submit every {@code interval} for {@code count} submits, whatever the answers. */
+  /**
+   * Open loop: one submit every {@code interval} for {@code count} submits, whatever the answers.
+   */
   JobDriver submitAtRate(List<Doc> docs, int count, Duration interval) {
-    running.add(pool.submit(() -> {
-      long start = System.nanoTime();
-      List<Future<?>> mine = new ArrayList<>();
-      ExecutorService senders = Executors.newFixedThreadPool(8);
-      for (int i = 0; i < count; i++) {
-        long due = start + i * interval.toNanos();
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-          try {
-            TimeUnit.NANOSECONDS.sleep(wait); // pacing an open-loop load, not waiting for a condition
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-        Doc d = docs.get(i % docs.size());
-        mine.add(senders.submit(() -> submit(d)));
-      }
-      for (Future<?> f : mine) {
-        try {
-          f.get();
-        } catch (Exception ignored) {
-          // counted in submit
-        }
-      }
-      senders.shutdown();
-    }));
+    running.add(
+        pool.submit(
+            () -> {
+              long start = System.nanoTime();
+              List<Future<?>> mine = new ArrayList<>();
+              ExecutorService senders = Executors.newFixedThreadPool(8);
+              for (int i = 0; i < count; i++) {
+                long due = start + i * interval.toNanos();
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                  try {
+                    TimeUnit.NANOSECONDS.sleep(
+                        wait); // pacing an open-loop load, not waiting for a condition
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+                Doc d = docs.get(i % docs.size());
+                mine.add(senders.submit(() -> submit(d)));
+              }
+              for (Future<?> f : mine) {
+                try {
+                  f.get();
+                } catch (Exception ignored) {
+                  // counted in submit
+                }
+              }
+              senders.shutdown();
+            }));
     return this;
   }
 
@@ -144,27 +181,37 @@ final class JobDriver {
     }
   }
 
-  /** Stores the documents with UploadDocument now; their later submits name them by id (no blob write then). */
+  /**
+   * Stores the documents with UploadDocument now; their later submits name them by id (no blob
+   * write then).
+   */
   void upload(List<Doc> docs) {
     for (Doc d : docs) {
-      java.util.concurrent.CompletableFuture<String> id = new java.util.concurrent.CompletableFuture<>();
-      io.grpc.stub.StreamObserver<UploadDocumentRequest> up = async.withDeadlineAfter(30, TimeUnit.SECONDS)
-          .uploadDocument(new io.grpc.stub.StreamObserver<UploadDocumentResponse>() {
-            @Override
-            public void onNext(UploadDocumentResponse r) {
-              id.complete(r.getDocumentId());
-            }
+      java.util.concurrent.CompletableFuture<String> id =
+          new java.util.concurrent.CompletableFuture<>();
+      io.grpc.stub.StreamObserver<UploadDocumentRequest> up =
+          async
+              .withDeadlineAfter(30, TimeUnit.SECONDS)
+              .uploadDocument(
+                  new io.grpc.stub.StreamObserver<UploadDocumentResponse>() {
+                    @Override
+                    public void onNext(UploadDocumentResponse r) {
+                      id.complete(r.getDocumentId());
+                    }
 
-            @Override
-            public void onError(Throwable t) {
-              id.completeExceptionally(t);
-            }
+                    @Override
+                    public void onError(Throwable t) {
+                      id.completeExceptionally(t);
+                    }
 
-            @Override
-            public void onCompleted() {}
-          });
-      up.onNext(UploadDocumentRequest.newBuilder()
-          .setHeader(UploadHeader.newBuilder().setFilename(d.name()).setMediaType("application/pdf")).build());
+                    @Override
+                    public void onCompleted() {}
+                  });
+      up.onNext(
+          UploadDocumentRequest.newBuilder()
+              .setHeader(
+                  UploadHeader.newBuilder().setFilename(d.name()).setMediaType("application/pdf"))
+              .build());
       up.onNext(UploadDocumentRequest.newBuilder().setChunk(d.bytes()).build());
       up.onCompleted();
       uploaded.put(d.name(), id.join());
@@ -173,8 +220,11 @@ final class JobDriver {
 
   void submit(Doc doc) {
     String requestId = prefix + next.getAndIncrement();
-    SubmitJobRequest.Builder b = SubmitJobRequest.newBuilder().setFilename(doc.name())
-        .setMediaType("application/pdf").setRequestId(requestId);
+    SubmitJobRequest.Builder b =
+        SubmitJobRequest.newBuilder()
+            .setFilename(doc.name())
+            .setMediaType("application/pdf")
+            .setRequestId(requestId);
     String documentId = uploaded.get(doc.name());
     if (documentId != null) {
       b.setDocumentId(documentId);
@@ -199,8 +249,11 @@ final class JobDriver {
       } catch (StatusRuntimeException e) {
         Status.Code code = e.getStatus().getCode();
         String desc = String.valueOf(e.getStatus().getDescription());
-        errors.computeIfAbsent(code + " [" + reason(e) + "]: " + desc.substring(0, Math.min(desc.length(), 90)),
-            k -> new AtomicInteger()).incrementAndGet();
+        errors
+            .computeIfAbsent(
+                code + " [" + reason(e) + "]: " + desc.substring(0, Math.min(desc.length(), 90)),
+                k -> new AtomicInteger())
+            .incrementAndGet();
         long delay = 200;
         if (code == Status.Code.RESOURCE_EXHAUSTED) {
           RetryInfo retry = retryInfo(e);
@@ -214,7 +267,11 @@ final class JobDriver {
           if (fullRetryDelay != null) {
             delay = fullRetryDelay.toMillis();
           } else if (retry != null) {
-            delay = Math.max(delay, retry.getRetryDelay().getSeconds() * 1000 + retry.getRetryDelay().getNanos() / 1_000_000);
+            delay =
+                Math.max(
+                    delay,
+                    retry.getRetryDelay().getSeconds() * 1000
+                        + retry.getRetryDelay().getNanos() / 1_000_000);
           }
         } else if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
           gaveUp.incrementAndGet();

@@ -15,9 +15,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Orchestrator, processor and worker as three JVMs on free ports, with their own data
- * directory; optionally the worker reaches the orchestrator and the processor through
- * {@link FaultProxy}s. Clients of the suite talk to the orchestrator directly.
+ * Orchestrator, processor and worker as three JVMs on free ports, with their own data directory;
+ * optionally the worker reaches the orchestrator and the processor through {@link FaultProxy}s.
+ * Clients of the suite talk to the orchestrator directly.
  */
 final class Mesh implements AutoCloseable {
   static final Duration LEASE = Duration.ofSeconds(5);
@@ -59,14 +59,18 @@ final class Mesh implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     Path root = Path.of(System.getProperty("docmesh.root", "..")).toAbsolutePath().normalize();
-    Map<String, String> common = Map.of(
-        "DOCMESH_SHUTDOWN_GRACE", "15s",
-        "DOCMESH_LOG_LEVEL", "INFO",
-        "OTEL_TRACES_EXPORTER", "none",
-        "OTEL_METRICS_EXPORTER", "none",
-        "OTEL_LOGS_EXPORTER", "none");
+    Map<String, String> common =
+        Map.of(
+            "DOCMESH_SHUTDOWN_GRACE", "15s",
+            "DOCMESH_LOG_LEVEL", "INFO",
+            "OTEL_TRACES_EXPORTER", "none",
+            "OTEL_METRICS_EXPORTER", "none",
+            "OTEL_LOGS_EXPORTER", "none");
 
-    orchestratorData = options.orchestratorData() != null ? options.orchestratorData() : dir.resolve("orchestrator-data");
+    orchestratorData =
+        options.orchestratorData() != null
+            ? options.orchestratorData()
+            : dir.resolve("orchestrator-data");
     Map<String, String> o = new HashMap<>(common);
     o.put("DOCMESH_DATA_DIR", orchestratorData.toString());
     o.put("DOCMESH_LEASE_DURATION", LEASE.toSeconds() + "s");
@@ -78,12 +82,16 @@ final class Mesh implements AutoCloseable {
     p.put("DOCMESH_PDF_TEMP_DIR", dir.resolve("processor-tmp").toString());
     processor = new ServiceProcess("processor", jar(root, "processor"), p, "384m", dir);
 
-    toOrchestrator = options.proxied() ? new FaultProxy("orchestrator", orchestrator.grpcPort) : null;
+    toOrchestrator =
+        options.proxied() ? new FaultProxy("orchestrator", orchestrator.grpcPort) : null;
     toProcessor = options.proxied() ? new FaultProxy("processor", processor.grpcPort) : null;
     Map<String, String> w = new HashMap<>(common);
-    w.put("DOCMESH_ORCHESTRATOR_TARGET",
+    w.put(
+        "DOCMESH_ORCHESTRATOR_TARGET",
         "dns:///" + (toOrchestrator != null ? toOrchestrator.address() : orchestrator.address()));
-    w.put("DOCMESH_PROCESSOR_TARGET", "dns:///" + (toProcessor != null ? toProcessor.address() : processor.address()));
+    w.put(
+        "DOCMESH_PROCESSOR_TARGET",
+        "dns:///" + (toProcessor != null ? toProcessor.address() : processor.address()));
     w.put("DOCMESH_WORKER_SLOTS", "2");
     w.put("DOCMESH_WORKER_POLL_WAIT", "10s");
     // the machine is shared: a busy neighbour must not make the worker stop polling
@@ -100,7 +108,8 @@ final class Mesh implements AutoCloseable {
   private static Path jar(Path root, String svc) {
     Path jar = root.resolve(svc + "-svc/target/" + svc + "-svc.jar");
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(jar + " is missing: build the runnable jars first (mvn -B -DskipTests package)");
+      throw new IllegalStateException(
+          jar + " is missing: build the runnable jars first (mvn -B -DskipTests package)");
     }
     return jar;
   }
@@ -128,11 +137,16 @@ final class Mesh implements AutoCloseable {
   }
 
   WorkerStatus workerStatus() {
-    return WorkerServiceGrpc.newBlockingStub(workerChannel).withDeadlineAfter(5, TimeUnit.SECONDS)
-        .getWorkerStatus(GetWorkerStatusRequest.getDefaultInstance()).getStatus();
+    return WorkerServiceGrpc.newBlockingStub(workerChannel)
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .getWorkerStatus(GetWorkerStatusRequest.getDefaultInstance())
+        .getStatus();
   }
 
-  /** Stops every service with SIGTERM (the worker first, so it hands its tasks back to a live orchestrator). */
+  /**
+   * Stops every service with SIGTERM (the worker first, so it hands its tasks back to a live
+   * orchestrator).
+   */
   void stopAll() {
     for (ServiceProcess s : new ServiceProcess[] {worker, processor, orchestrator}) {
       if (s.isAlive()) {
@@ -145,7 +159,8 @@ final class Mesh implements AutoCloseable {
   public void close() {
     orchestratorChannel.shutdownNow();
     workerChannel.shutdownNow();
-    for (AutoCloseable c : new AutoCloseable[] {worker, processor, orchestrator, toOrchestrator, toProcessor}) {
+    for (AutoCloseable c :
+        new AutoCloseable[] {worker, processor, orchestrator, toOrchestrator, toProcessor}) {
       try {
         if (c != null) {
           c.close();

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
 /**
- * One service as its own JVM, started from its runnable jar with a fixed gRPC and metrics
- * port (kept across restarts, so clients and proxies reconnect to the same address).
+ * One service as its own JVM, started from its runnable jar with a fixed gRPC and metrics port
+ * (kept across restarts, so clients and proxies reconnect to the same address).
  */
 final class ServiceProcess implements AutoCloseable {
   private final String name;
@@ -53,12 +53,21 @@ final class ServiceProcess implements AutoCloseable {
   }
 
   synchronized void start() {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-        "-jar", jar.toString()));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(name + ".log").toFile()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + heap,
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Xss512k",
+                "-jar",
+                jar.toString()));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(
+                ProcessBuilder.Redirect.appendTo(logDir.resolve(name + ".log").toFile()));
     pb.environment().putAll(env);
     try {
       process = pb.start();
@@ -75,14 +84,27 @@ final class ServiceProcess implements AutoCloseable {
   }
 
   void awaitServing() {
-    Awaitility.await(name + " SERVING").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-        .ignoreExceptions().until(() -> {
-          if (!isAlive()) {
-            throw new AssertionError(name + " exited with " + process.exitValue() + " (see " + logDir.resolve(name + ".log") + ")");
-          }
-          return HealthGrpc.newBlockingStub(healthChannel).withDeadlineAfter(1, TimeUnit.SECONDS)
-              .check(HealthCheckRequest.getDefaultInstance()).getStatus() == HealthCheckResponse.ServingStatus.SERVING;
-        });
+    Awaitility.await(name + " SERVING")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              if (!isAlive()) {
+                throw new AssertionError(
+                    name
+                        + " exited with "
+                        + process.exitValue()
+                        + " (see "
+                        + logDir.resolve(name + ".log")
+                        + ")");
+              }
+              return HealthGrpc.newBlockingStub(healthChannel)
+                      .withDeadlineAfter(1, TimeUnit.SECONDS)
+                      .check(HealthCheckRequest.getDefaultInstance())
+                      .getStatus()
+                  == HealthCheckResponse.ServingStatus.SERVING;
+            });
   }
 
   synchronized boolean isAlive() {

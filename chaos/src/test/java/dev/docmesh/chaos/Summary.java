@@ -35,11 +35,27 @@ final class Summary {
 
   synchronized String render() {
     StringBuilder b = new StringBuilder();
-    b.append(String.format("%-22s %5s %5s %7s %-44s %-3s %6s%n", "SCENARIO", "ACKED", "OK", "RETRIES",
-        "RECOVERY (fault -> first task completed)", "INV", "TIME"));
+    b.append(
+        String.format(
+            "%-22s %5s %5s %7s %-44s %-3s %6s%n",
+            "SCENARIO",
+            "ACKED",
+            "OK",
+            "RETRIES",
+            "RECOVERY (fault -> first task completed)",
+            "INV",
+            "TIME"));
     for (Row r : rows) {
-      b.append(String.format("%-22s %5d %5d %7d %-44s %-3s %5.0fs%n", r.scenario, r.acknowledged, r.succeeded,
-          r.submitRetries, r.recoveries.isEmpty() ? "-" : String.join(", ", r.recoveries), r.ok() ? "✓" : "✗", r.seconds));
+      b.append(
+          String.format(
+              "%-22s %5d %5d %7d %-44s %-3s %5.0fs%n",
+              r.scenario,
+              r.acknowledged,
+              r.succeeded,
+              r.submitRetries,
+              r.recoveries.isEmpty() ? "-" : String.join(", ", r.recoveries),
+              r.ok() ? "✓" : "✗",
+              r.seconds));
       for (String n : r.notes) {
         b.append("    ").append(n).append('\n');
       }

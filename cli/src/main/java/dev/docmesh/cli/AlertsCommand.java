@@ -21,14 +21,21 @@ final class AlertsCommand extends RemoteCommand {
   @Override
   protected int run(Clients clients, PrintWriter out) {
     if (watch) {
-      Iterator<WatchAlertsResponse> it = clients.monitor().withDeadline(null)
-          .watchAlerts(WatchAlertsRequest.newBuilder().setIncludeActive(true).build());
+      Iterator<WatchAlertsResponse> it =
+          clients
+              .monitor()
+              .withDeadline(null)
+              .watchAlerts(WatchAlertsRequest.newBuilder().setIncludeActive(true).build());
       while (it.hasNext()) {
         line(out, it.next().getAlert());
       }
       return Docmesh.OK;
     }
-    for (Alert a : clients.monitor().listAlerts(ListAlertsRequest.newBuilder().setIncludeResolved(all).build()).getAlertsList()) {
+    for (Alert a :
+        clients
+            .monitor()
+            .listAlerts(ListAlertsRequest.newBuilder().setIncludeResolved(all).build())
+            .getAlertsList()) {
       line(out, a);
     }
     return Docmesh.OK;
@@ -38,8 +45,12 @@ final class AlertsCommand extends RemoteCommand {
     if (global.json) {
       out.println(Output.jsonLine(a));
     } else {
-      out.printf("%-9s %-9s %-26s %s  %s%n", a.getState().name().replace("ALERT_STATE_", ""),
-          a.getSeverity().name().replace("SEVERITY_", ""), a.getRule(), a.getLabelsMap(),
+      out.printf(
+          "%-9s %-9s %-26s %s  %s%n",
+          a.getState().name().replace("ALERT_STATE_", ""),
+          a.getSeverity().name().replace("SEVERITY_", ""),
+          a.getRule(),
+          a.getLabelsMap(),
           a.getAnnotationsOrDefault("summary", ""));
     }
     out.flush();

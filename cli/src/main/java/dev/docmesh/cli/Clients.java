@@ -1,17 +1,17 @@
 package dev.docmesh.cli;
 
+import dev.docmesh.meshkit.security.BearerToken;
+import dev.docmesh.meshkit.security.MeshChannels;
+import dev.docmesh.meshkit.security.TlsFiles;
 import dev.docmesh.proto.monitor.v1.MonitorServiceGrpc;
 import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
 import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
 import io.grpc.ManagedChannel;
-import dev.docmesh.meshkit.security.BearerToken;
-import dev.docmesh.meshkit.security.MeshChannels;
-import dev.docmesh.meshkit.security.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** Channels and stubs for one command; closed when the command ends. */
@@ -23,7 +23,12 @@ final class Clients implements AutoCloseable {
 
   Clients(GlobalOptions options) {
     this.options = options;
-    this.tls = new TlsFiles(path(options.tlsCert), path(options.tlsKey), path(options.tlsCa), Duration.ofMinutes(1));
+    this.tls =
+        new TlsFiles(
+            path(options.tlsCert),
+            path(options.tlsKey),
+            path(options.tlsCa),
+            Duration.ofMinutes(1));
     Optional<BearerToken> token =
         blank(options.token)
             ? path(System.getenv("DOCMESH_TOKEN_FILE")).map(BearerToken::fromFile)
@@ -49,7 +54,8 @@ final class Clients implements AutoCloseable {
   }
 
   MonitorServiceGrpc.MonitorServiceBlockingStub monitor() {
-    return MonitorServiceGrpc.newBlockingStub(channel(options.monitorTarget)).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return MonitorServiceGrpc.newBlockingStub(channel(options.monitorTarget))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   MonitorServiceGrpc.MonitorServiceStub monitorAsync() {
@@ -57,7 +63,8 @@ final class Clients implements AutoCloseable {
   }
 
   ProcessorServiceGrpc.ProcessorServiceBlockingStub processor() {
-    return ProcessorServiceGrpc.newBlockingStub(channel(options.processorTarget)).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return ProcessorServiceGrpc.newBlockingStub(channel(options.processorTarget))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   private ManagedChannel channel(String target) {

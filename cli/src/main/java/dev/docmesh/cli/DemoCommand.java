@@ -26,21 +26,32 @@ import picocli.CommandLine.Spec;
  * The first thing a new user runs: the local mesh, a handful of generated PDFs (plus any files
  * given) through {@code pdf-standard} with live progress, and a results table.
  */
-@Command(name = "demo", description = "Start the local mesh, process generated PDFs (and FILEs) with live progress, print a results table.")
+@Command(
+    name = "demo",
+    description =
+        "Start the local mesh, process generated PDFs (and FILEs) with live progress, print a results table.")
 final class DemoCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Parameters(arity = "0..*", paramLabel = "FILE", description = "More documents to process.")
   List<Path> files = new ArrayList<>();
 
-  @Option(names = "--exit", description = "Stop the mesh after the results instead of staying up for grpcurl.")
+  @Option(
+      names = "--exit",
+      description = "Stop the mesh after the results instead of staying up for grpcurl.")
   boolean exit;
 
-  @Option(names = "--data-dir", description = "Where the embedded store keeps jobs and documents (default: ${DEFAULT-VALUE}).",
+  @Option(
+      names = "--data-dir",
+      description =
+          "Where the embedded store keeps jobs and documents (default: ${DEFAULT-VALUE}).",
       defaultValue = "${env:DOCMESH_DATA_DIR:-data}")
   Path dataDir;
 
-  @Option(names = "--ephemeral-ports", hidden = true, description = "Let the OS pick every port (tests).")
+  @Option(
+      names = "--ephemeral-ports",
+      hidden = true,
+      description = "Let the OS pick every port (tests).")
   boolean ephemeralPorts;
 
   @Override
@@ -50,7 +61,11 @@ final class DemoCommand implements Callable<Integer> {
     List<Path> inputs = new ArrayList<>(DemoDocuments.generate(docs));
     inputs.addAll(files);
 
-    LocalMesh mesh = LocalMesh.builder(dataDir).environment(System.getenv()).ephemeralPorts(ephemeralPorts).start();
+    LocalMesh mesh =
+        LocalMesh.builder(dataDir)
+            .environment(System.getenv())
+            .ephemeralPorts(ephemeralPorts)
+            .start();
     boolean closed = false;
     try {
       GlobalOptions target = GlobalOptions.fromEnvironment();
@@ -62,9 +77,17 @@ final class DemoCommand implements Callable<Integer> {
         Map<Job, Path> jobs = new LinkedHashMap<>();
         for (Path f : inputs) {
           String id = SubmitCommand.upload(clients, f);
-          Job job = clients.orchestrator().submitJob(SubmitJobRequest.newBuilder().setDocumentId(id)
-              .setFilename(f.getFileName().toString()).putLabels("source", "demo")
-              .setRequestId(UUID.randomUUID().toString()).build()).getJob();
+          Job job =
+              clients
+                  .orchestrator()
+                  .submitJob(
+                      SubmitJobRequest.newBuilder()
+                          .setDocumentId(id)
+                          .setFilename(f.getFileName().toString())
+                          .putLabels("source", "demo")
+                          .setRequestId(UUID.randomUUID().toString())
+                          .build())
+                  .getJob();
           jobs.put(job, f);
         }
         out.printf("submitted %d jobs to pdf-standard%n%n", jobs.size());
@@ -89,22 +112,46 @@ final class DemoCommand implements Callable<Integer> {
   private void results(PrintWriter out, Clients clients, Map<Job, Path> jobs) {
     List<String[]> rows = new ArrayList<>();
     for (Map.Entry<Job, Path> e : jobs.entrySet()) {
-      Job job = clients.orchestrator().getJob(GetJobRequest.newBuilder().setJobId(e.getKey().getId()).build()).getJob();
+      Job job =
+          clients
+              .orchestrator()
+              .getJob(GetJobRequest.newBuilder().setJobId(e.getKey().getId()).build())
+              .getJob();
       String pages = "-", title = "-", producer = "-", elements = "-";
       if (job.getState() == JobState.JOB_STATE_SUCCEEDED) {
-        JobResult r = clients.orchestrator().getJobResult(GetJobResultRequest.newBuilder().setJobId(job.getId()).build()).getResult();
+        JobResult r =
+            clients
+                .orchestrator()
+                .getJobResult(GetJobResultRequest.newBuilder().setJobId(job.getId()).build())
+                .getResult();
         pages = String.valueOf(r.getMetadata().getPageCount());
         title = r.getMetadata().getTitle();
         producer = r.getMetadata().getProducer();
         elements = String.valueOf(r.getElementsCount());
       }
-      Duration took = Duration.ofSeconds(job.getEndTime().getSeconds() - job.getCreateTime().getSeconds(),
-          job.getEndTime().getNanos() - job.getCreateTime().getNanos());
-      String state = job.getState() == JobState.JOB_STATE_SUCCEEDED ? "ok"
-          : ProgressView.name(job.getState()) + (job.hasError() ? " (" + job.getError().getReason() + ")" : "");
-      rows.add(new String[] {e.getValue().getFileName().toString(), state, pages, title, producer, elements,
-          String.format("%.2f s", took.toMillis() / 1000.0)});
+      Duration took =
+          Duration.ofSeconds(
+              job.getEndTime().getSeconds() - job.getCreateTime().getSeconds(),
+              job.getEndTime().getNanos() - job.getCreateTime().getNanos());
+      String state =
+          job.getState() == JobState.JOB_STATE_SUCCEEDED
+              ? "ok"
+              : ProgressView.name(job.getState())
+                  + (job.hasError() ? " (" + job.getError().getReason() + ")" : "");
+      rows.add(
+          new String[] {
+            e.getValue().getFileName().toString(),
+            state,
+            pages,
+            title,
+            producer,
+            elements,
+            String.format("%.2f s", took.toMillis() / 1000.0)
+          });
     }
-    Output.table(out, new String[] {"FILE", "STATE", "PAGES", "TITLE", "PRODUCER", "ELEMENTS", "TIME"}, rows);
+    Output.table(
+        out,
+        new String[] {"FILE", "STATE", "PAGES", "TITLE", "PRODUCER", "ELEMENTS", "TIME"},
+        rows);
   }
 }

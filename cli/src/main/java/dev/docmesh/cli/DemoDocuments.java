@@ -11,11 +11,12 @@ import java.util.List;
 /** Documents made by the project's generator, shared by {@code demo} and {@code generate}. */
 final class DemoDocuments {
   /** A handful from a few pages to a hundred: headings, lists, a table, header/footer, outline. */
-  static final List<DocumentSpec> DEMO = List.of(
-      new DocumentSpec("Field Notes", 3, 1),
-      new DocumentSpec("Quarterly Operations Report", 12, 2),
-      new DocumentSpec("Regional Logistics Review", 40, 3),
-      new DocumentSpec("Annual Infrastructure Plan", 100, 4));
+  static final List<DocumentSpec> DEMO =
+      List.of(
+          new DocumentSpec("Field Notes", 3, 1),
+          new DocumentSpec("Quarterly Operations Report", 12, 2),
+          new DocumentSpec("Regional Logistics Review", 40, 3),
+          new DocumentSpec("Annual Infrastructure Plan", 100, 4));
 
   private DemoDocuments() {}
 
@@ -28,7 +29,12 @@ final class DemoDocuments {
     DocumentGenerator generator = new DocumentGenerator();
     List<Path> files = new ArrayList<>();
     for (DocumentSpec spec : specs) {
-      Path file = dir.resolve(spec.title().toLowerCase().replaceAll("[^a-z0-9]+", "-") + "-" + spec.pageCount() + "p.pdf");
+      Path file =
+          dir.resolve(
+              spec.title().toLowerCase().replaceAll("[^a-z0-9]+", "-")
+                  + "-"
+                  + spec.pageCount()
+                  + "p.pdf");
       Files.write(file, generator.generate(spec).pdf());
       files.add(file);
     }

@@ -27,12 +27,12 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       AlertsCommand.class,
       GenerateCommand.class,
-
       CommandLine.HelpCommand.class
     })
 public final class Docmesh implements Runnable {
   /** Exit codes scripts can rely on. */
   public static final int OK = 0;
+
   public static final int JOB_FAILED = 1;
   public static final int USAGE = 2;
   public static final int UNREACHABLE = 3;
@@ -42,7 +42,8 @@ public final class Docmesh implements Runnable {
   public static void main(String[] args) {
     // The services of `up` and `demo` log to the same terminal as the progress bars: warnings only,
     // unless DOCMESH_LOG_LEVEL says otherwise. Set before the first logger exists.
-    System.setProperty("docmesh.log.level", java.util.Arrays.asList(args).contains("--verbose") ? "INFO" : "WARN");
+    System.setProperty(
+        "docmesh.log.level", java.util.Arrays.asList(args).contains("--verbose") ? "INFO" : "WARN");
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
@@ -54,8 +55,10 @@ public final class Docmesh implements Runnable {
     cl.setExitCodeExceptionMapper(Docmesh::exitCode);
     cl.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          boolean verbose = parseResult.hasMatchedOption("--verbose")
-              || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
+          boolean verbose =
+              parseResult.hasMatchedOption("--verbose")
+                  || parseResult.subcommands().stream()
+                      .anyMatch(p -> p.hasMatchedOption("--verbose"));
           commandLine.getErr().println("docmesh: " + describe(e));
           if (verbose) {
             e.printStackTrace(commandLine.getErr());
@@ -68,9 +71,12 @@ public final class Docmesh implements Runnable {
   static int exitCode(Throwable e) {
     if (e instanceof StatusRuntimeException s) {
       Status.Code code = s.getStatus().getCode();
-      return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED ? UNREACHABLE : JOB_FAILED;
+      return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
+          ? UNREACHABLE
+          : JOB_FAILED;
     }
-    if (e instanceof CommandLine.ParameterException || e instanceof IllegalArgumentException
+    if (e instanceof CommandLine.ParameterException
+        || e instanceof IllegalArgumentException
         || e instanceof dev.docmesh.meshkit.config.ConfigException) {
       return USAGE;
     }
@@ -84,7 +90,8 @@ public final class Docmesh implements Runnable {
       String detail = status.getDescription() == null ? "" : ": " + status.getDescription();
       String reason = dev.docmesh.meshkit.grpc.Errors.reason(s).map(r -> " [" + r + "]").orElse("");
       if (status.getCode() == Status.Code.UNAVAILABLE) {
-        return "UNAVAILABLE: cannot reach the service (is the mesh running? try `docmesh up`)" + detail;
+        return "UNAVAILABLE: cannot reach the service (is the mesh running? try `docmesh up`)"
+            + detail;
       }
       return status.getCode() + detail + reason;
     }

@@ -10,24 +10,41 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** The project's document generator: realistic PDFs with known structure, for trying and load-testing docmesh. */
-@Command(name = "generate", description = "Write generated PDFs (title, headings, lists, a table, header/footer, outline).")
+/**
+ * The project's document generator: realistic PDFs with known structure, for trying and
+ * load-testing docmesh.
+ */
+@Command(
+    name = "generate",
+    description = "Write generated PDFs (title, headings, lists, a table, header/footer, outline).")
 final class GenerateCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--pages", required = true, description = "Pages per document (1-10000).")
   int pages;
 
-  @Option(names = "--out", required = true, description = "Directory to write to (created if missing).")
+  @Option(
+      names = "--out",
+      required = true,
+      description = "Directory to write to (created if missing).")
   Path out;
 
-  @Option(names = "--count", description = "How many documents (default ${DEFAULT-VALUE}).", defaultValue = "1")
+  @Option(
+      names = "--count",
+      description = "How many documents (default ${DEFAULT-VALUE}).",
+      defaultValue = "1")
   int count;
 
-  @Option(names = "--title", description = "Title of the documents (default ${DEFAULT-VALUE}).", defaultValue = "Quarterly Operations Report")
+  @Option(
+      names = "--title",
+      description = "Title of the documents (default ${DEFAULT-VALUE}).",
+      defaultValue = "Quarterly Operations Report")
   String title;
 
-  @Option(names = "--seed", description = "Seed of the first document; each next one adds 1 (default ${DEFAULT-VALUE}).", defaultValue = "42")
+  @Option(
+      names = "--seed",
+      description = "Seed of the first document; each next one adds 1 (default ${DEFAULT-VALUE}).",
+      defaultValue = "42")
   long seed;
 
   @Override

@@ -2,36 +2,40 @@ package dev.docmesh.cli;
 
 import picocli.CommandLine.Option;
 
-
 /** Options every command takes. */
 public final class GlobalOptions {
   @Option(
       names = "--target",
-      description = "Orchestrator address (host:port). Default: $${DOCMESH_TARGET:-localhost:50051}.",
+      description =
+          "Orchestrator address (host:port). Default: $${DOCMESH_TARGET:-localhost:50051}.",
       defaultValue = "${env:DOCMESH_TARGET:-localhost:50051}")
   String target;
 
   @Option(
       names = "--monitor-target",
-      description = "Monitor address for status and alerts. Default: $${DOCMESH_MONITOR_TARGET:-localhost:50054}.",
+      description =
+          "Monitor address for status and alerts. Default: $${DOCMESH_MONITOR_TARGET:-localhost:50054}.",
       defaultValue = "${env:DOCMESH_MONITOR_TARGET:-localhost:50054}")
   String monitorTarget;
 
   @Option(
       names = "--processor-target",
-      description = "Processor address for `processors`. Default: $${DOCMESH_PROCESSOR_ADDRESS:-localhost:50052}.",
+      description =
+          "Processor address for `processors`. Default: $${DOCMESH_PROCESSOR_ADDRESS:-localhost:50052}.",
       defaultValue = "${env:DOCMESH_PROCESSOR_ADDRESS:-localhost:50052}")
   String processorTarget;
 
   @Option(
       names = "--token",
-      description = "Bearer token sent as 'authorization: Bearer ...' (default: $${DOCMESH_TOKEN}, else the file $${DOCMESH_TOKEN_FILE}).",
+      description =
+          "Bearer token sent as 'authorization: Bearer ...' (default: $${DOCMESH_TOKEN}, else the file $${DOCMESH_TOKEN_FILE}).",
       defaultValue = "${env:DOCMESH_TOKEN}")
   String token;
 
   @Option(
       names = "--tls-ca",
-      description = "CA certificate (PEM) that signed the servers' certificates; turns TLS on (default: $${DOCMESH_TLS_CA_FILE}).",
+      description =
+          "CA certificate (PEM) that signed the servers' certificates; turns TLS on (default: $${DOCMESH_TLS_CA_FILE}).",
       defaultValue = "${env:DOCMESH_TLS_CA_FILE}")
   String tlsCa;
 

@@ -25,14 +25,16 @@ final class JobWatcher {
   }
 
   /** Streams events to {@code onEvent} until the terminal one; returns the final state. */
-  JobState follow(String jobId, long afterSequence, Consumer<JobEvent> onEvent) throws InterruptedException {
+  JobState follow(String jobId, long afterSequence, Consumer<JobEvent> onEvent)
+      throws InterruptedException {
     long last = afterSequence;
     long backoffMs = 200;
     long outageStart = 0;
     while (true) {
       try {
         Iterator<WatchJobResponse> it =
-            stub.watchJob(WatchJobRequest.newBuilder().setJobId(jobId).setAfterSequence(last).build());
+            stub.watchJob(
+                WatchJobRequest.newBuilder().setJobId(jobId).setAfterSequence(last).build());
         while (it.hasNext()) {
           JobEvent e = it.next().getEvent();
           if (e.getSequence() <= last) {
@@ -50,7 +52,9 @@ final class JobWatcher {
         // the server went away mid-stream: resume.
       } catch (StatusRuntimeException e) {
         Status.Code code = e.getStatus().getCode();
-        if (code != Status.Code.UNAVAILABLE && code != Status.Code.CANCELLED && code != Status.Code.INTERNAL) {
+        if (code != Status.Code.UNAVAILABLE
+            && code != Status.Code.CANCELLED
+            && code != Status.Code.INTERNAL) {
           throw e;
         }
         if (outageStart == 0) {
@@ -65,6 +69,8 @@ final class JobWatcher {
   }
 
   static boolean isTerminal(JobState s) {
-    return s == JobState.JOB_STATE_SUCCEEDED || s == JobState.JOB_STATE_FAILED || s == JobState.JOB_STATE_CANCELLED;
+    return s == JobState.JOB_STATE_SUCCEEDED
+        || s == JobState.JOB_STATE_FAILED
+        || s == JobState.JOB_STATE_CANCELLED;
   }
 }

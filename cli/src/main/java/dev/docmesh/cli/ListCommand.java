@@ -16,10 +16,16 @@ import picocli.CommandLine.Option;
 @Command(name = "list", description = "List jobs, newest first.")
 final class ListCommand extends RemoteCommand {
 
-  @Option(names = "--state", description = "Only jobs in this state: queued, running, succeeded, failed, cancelled (repeatable).")
+  @Option(
+      names = "--state",
+      description =
+          "Only jobs in this state: queued, running, succeeded, failed, cancelled (repeatable).")
   List<String> states = new ArrayList<>();
 
-  @Option(names = "--label", paramLabel = "k=v", description = "Only jobs with this label (repeatable).")
+  @Option(
+      names = "--label",
+      paramLabel = "k=v",
+      description = "Only jobs with this label (repeatable).")
   Map<String, String> labels = new LinkedHashMap<>();
 
   @Option(names = "--limit", description = "At most this many jobs (default 50).")
@@ -32,14 +38,18 @@ final class ListCommand extends RemoteCommand {
       try {
         req.addStates(JobState.valueOf("JOB_STATE_" + s.toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("unknown state '" + s + "': use queued, running, succeeded, failed or cancelled");
+        throw new IllegalArgumentException(
+            "unknown state '" + s + "': use queued, running, succeeded, failed or cancelled");
       }
     }
     List<Job> jobs = new ArrayList<>();
     String token = "";
     do {
-      ListJobsResponse page = clients.orchestrator().listJobs(
-          req.setPageToken(token).setPageSize(Math.min(1000, limit - jobs.size())).build());
+      ListJobsResponse page =
+          clients
+              .orchestrator()
+              .listJobs(
+                  req.setPageToken(token).setPageSize(Math.min(1000, limit - jobs.size())).build());
       jobs.addAll(page.getJobsList());
       token = page.getNextPageToken();
     } while (!token.isEmpty() && jobs.size() < limit);
@@ -48,10 +58,18 @@ final class ListCommand extends RemoteCommand {
     } else {
       List<String[]> rows = new ArrayList<>();
       for (Job j : jobs) {
-        rows.add(new String[] {j.getId(), ProgressView.name(j.getState()), String.format("%.0f%%", j.getProgressPercent()),
-            j.getPipeline(), j.getDocument().getFilename(), j.getLabelsMap().toString()});
+        rows.add(
+            new String[] {
+              j.getId(),
+              ProgressView.name(j.getState()),
+              String.format("%.0f%%", j.getProgressPercent()),
+              j.getPipeline(),
+              j.getDocument().getFilename(),
+              j.getLabelsMap().toString()
+            });
       }
-      Output.table(out, new String[] {"JOB", "STATE", "PROGRESS", "PIPELINE", "FILE", "LABELS"}, rows);
+      Output.table(
+          out, new String[] {"JOB", "STATE", "PROGRESS", "PIPELINE", "FILE", "LABELS"}, rows);
     }
     return Docmesh.OK;
   }

@@ -8,7 +8,8 @@ import java.io.UncheckedIOException;
 
 /** How results reach the user: protobuf JSON for scripts, text for people. */
 final class Output {
-  private static final JsonFormat.Printer JSON = JsonFormat.printer().includingDefaultValueFields().preservingProtoFieldNames();
+  private static final JsonFormat.Printer JSON =
+      JsonFormat.printer().includingDefaultValueFields().preservingProtoFieldNames();
 
   private Output() {}
 
@@ -23,7 +24,10 @@ final class Output {
   /** One JSON document a line, for streams (`jq` reads them one by one). */
   static String jsonLine(MessageOrBuilder message) {
     try {
-      return JsonFormat.printer().omittingInsignificantWhitespace().preservingProtoFieldNames().print(message);
+      return JsonFormat.printer()
+          .omittingInsignificantWhitespace()
+          .preservingProtoFieldNames()
+          .print(message);
     } catch (InvalidProtocolBufferException e) {
       throw new UncheckedIOException(e);
     }

@@ -11,16 +11,23 @@ import picocli.CommandLine.Command;
 final class PipelinesCommand extends RemoteCommand {
   @Override
   protected int run(Clients clients, PrintWriter out) {
-    ListPipelinesResponse r = clients.orchestrator().listPipelines(ListPipelinesRequest.getDefaultInstance());
-    print(out, r, o -> {
-        for (Pipeline p : r.getPipelinesList()) {
-          o.printf("%s  %s%n", p.getName(), p.getDescription());
-          for (Stage s : p.getStagesList()) {
-            o.printf("    %-14s %-18s after %s%n", s.getName(), s.getProcessor(),
-                s.getAfterCount() == 0 ? "-" : String.join(", ", s.getAfterList()));
+    ListPipelinesResponse r =
+        clients.orchestrator().listPipelines(ListPipelinesRequest.getDefaultInstance());
+    print(
+        out,
+        r,
+        o -> {
+          for (Pipeline p : r.getPipelinesList()) {
+            o.printf("%s  %s%n", p.getName(), p.getDescription());
+            for (Stage s : p.getStagesList()) {
+              o.printf(
+                  "    %-14s %-18s after %s%n",
+                  s.getName(),
+                  s.getProcessor(),
+                  s.getAfterCount() == 0 ? "-" : String.join(", ", s.getAfterList()));
+            }
           }
-        }
-    });
+        });
     return Docmesh.OK;
   }
 }

@@ -12,15 +12,26 @@ import picocli.CommandLine.Command;
 final class ProcessorsCommand extends RemoteCommand {
   @Override
   protected int run(Clients clients, PrintWriter out) {
-    ListProcessorsResponse r = clients.processor().listProcessors(ListProcessorsRequest.getDefaultInstance());
-    print(out, r, o -> {
-        List<String[]> rows = new ArrayList<>();
-        for (ProcessorInfo p : r.getProcessorsList()) {
-          rows.add(new String[] {p.getName(), p.getVersion(), p.getOutput(), String.join(",", p.getMediaTypesList()),
-              p.getDescription()});
-        }
-        Output.table(o, new String[] {"NAME", "VERSION", "OUTPUT", "MEDIA TYPES", "DESCRIPTION"}, rows);
-    });
+    ListProcessorsResponse r =
+        clients.processor().listProcessors(ListProcessorsRequest.getDefaultInstance());
+    print(
+        out,
+        r,
+        o -> {
+          List<String[]> rows = new ArrayList<>();
+          for (ProcessorInfo p : r.getProcessorsList()) {
+            rows.add(
+                new String[] {
+                  p.getName(),
+                  p.getVersion(),
+                  p.getOutput(),
+                  String.join(",", p.getMediaTypesList()),
+                  p.getDescription()
+                });
+          }
+          Output.table(
+              o, new String[] {"NAME", "VERSION", "OUTPUT", "MEDIA TYPES", "DESCRIPTION"}, rows);
+        });
     return Docmesh.OK;
   }
 }

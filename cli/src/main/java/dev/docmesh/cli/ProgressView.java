@@ -9,8 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Live progress of several jobs: at a terminal, one bar per job and per stage (with the page
- * count of running stages), redrawn in place; when piped, one plain line per state change.
+ * Live progress of several jobs: at a terminal, one bar per job and per stage (with the page count
+ * of running stages), redrawn in place; when piped, one plain line per state change.
  */
 final class ProgressView {
   private static final int BAR = 24;
@@ -39,12 +39,20 @@ final class ProgressView {
         var c = e.getTaskStateChanged();
         StageLine s = job.stages.computeIfAbsent(c.getStage(), k -> new StageLine());
         s.state = c.getTo();
-        if (c.getTo() == TaskState.TASK_STATE_SUCCEEDED && s.progress != null && s.progress.getTotal() > 0) {
+        if (c.getTo() == TaskState.TASK_STATE_SUCCEEDED
+            && s.progress != null
+            && s.progress.getTotal() > 0) {
           s.progress = s.progress.toBuilder().setDone(s.progress.getTotal()).build();
         }
         if (!interactive) {
-          out.printf("%s  %-14s %s%s%n", e.getJobId(), c.getStage(), name(c.getTo()),
-              c.hasError() ? "  (" + c.getError().getReason() + ": " + c.getError().getMessage() + ")" : "");
+          out.printf(
+              "%s  %-14s %s%s%n",
+              e.getJobId(),
+              c.getStage(),
+              name(c.getTo()),
+              c.hasError()
+                  ? "  (" + c.getError().getReason() + ": " + c.getError().getMessage() + ")"
+                  : "");
         }
       }
       case TASK_PROGRESSED -> {
@@ -54,8 +62,13 @@ final class ProgressView {
       case JOB_STATE_CHANGED -> {
         if (!interactive) {
           var c = e.getJobStateChanged();
-          out.printf("%s  job %s%s%n", e.getJobId(), name(c.getTo()),
-              c.hasError() ? "  (" + c.getError().getStage() + ": " + c.getError().getMessage() + ")" : "");
+          out.printf(
+              "%s  job %s%s%n",
+              e.getJobId(),
+              name(c.getTo()),
+              c.hasError()
+                  ? "  (" + c.getError().getStage() + ": " + c.getError().getMessage() + ")"
+                  : "");
         }
       }
       default -> {}
@@ -75,16 +88,35 @@ final class ProgressView {
     int lines = 0;
     for (Map.Entry<String, JobLine> j : jobs.entrySet()) {
       JobLine job = j.getValue();
-      sb.append("\033[2K").append(String.format("%-36s %s %5.1f%%  %s%n",
-          trim(job.label, 36), bar(job.percent / 100.0), job.percent, name(job.state)));
+      sb.append("\033[2K")
+          .append(
+              String.format(
+                  "%-36s %s %5.1f%%  %s%n",
+                  trim(job.label, 36), bar(job.percent / 100.0), job.percent, name(job.state)));
       lines++;
       for (Map.Entry<String, StageLine> s : job.stages.entrySet()) {
         StageLine st = s.getValue();
-        double frac = st.state == TaskState.TASK_STATE_SUCCEEDED ? 1.0
-            : st.progress != null && st.progress.getTotal() > 0 ? (double) st.progress.getDone() / st.progress.getTotal() : 0;
-        String detail = st.progress != null && st.progress.getTotal() > 0 && st.state != TaskState.TASK_STATE_SUCCEEDED
-            ? st.progress.getUnit() + " " + st.progress.getDone() + " of " + st.progress.getTotal() : "";
-        sb.append("\033[2K").append(String.format("    %-30s %s  %-10s %s%n", trim(s.getKey(), 30), bar(frac), name(st.state), detail));
+        double frac =
+            st.state == TaskState.TASK_STATE_SUCCEEDED
+                ? 1.0
+                : st.progress != null && st.progress.getTotal() > 0
+                    ? (double) st.progress.getDone() / st.progress.getTotal()
+                    : 0;
+        String detail =
+            st.progress != null
+                    && st.progress.getTotal() > 0
+                    && st.state != TaskState.TASK_STATE_SUCCEEDED
+                ? st.progress.getUnit()
+                    + " "
+                    + st.progress.getDone()
+                    + " of "
+                    + st.progress.getTotal()
+                : "";
+        sb.append("\033[2K")
+            .append(
+                String.format(
+                    "    %-30s %s  %-10s %s%n",
+                    trim(s.getKey(), 30), bar(frac), name(st.state), detail));
         lines++;
       }
     }

@@ -27,7 +27,8 @@ abstract class RemoteCommand implements Callable<Integer> {
   protected abstract int run(Clients clients, PrintWriter out) throws Exception;
 
   /** JSON for scripts with --json, otherwise the text rendering for people. */
-  protected final void print(PrintWriter out, MessageOrBuilder message, Consumer<PrintWriter> text) {
+  protected final void print(
+      PrintWriter out, MessageOrBuilder message, Consumer<PrintWriter> text) {
     if (global.json) {
       out.println(Output.json(message));
     } else {

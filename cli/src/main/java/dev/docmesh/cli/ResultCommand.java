@@ -11,16 +11,27 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "result", description = "Print the assembled result of a finished job.")
 final class ResultCommand extends RemoteCommand {
-  enum Format { json, text, markdown }
+  enum Format {
+    json,
+    text,
+    markdown
+  }
 
-  @Parameters(paramLabel = "JOB") String jobId;
+  @Parameters(paramLabel = "JOB")
+  String jobId;
 
-  @Option(names = "--format", description = "json, text or markdown (default text; json with --json).")
+  @Option(
+      names = "--format",
+      description = "json, text or markdown (default text; json with --json).")
   Format format;
 
   @Override
   protected int run(Clients clients, PrintWriter out) {
-    JobResult r = clients.orchestrator().getJobResult(GetJobResultRequest.newBuilder().setJobId(jobId).build()).getResult();
+    JobResult r =
+        clients
+            .orchestrator()
+            .getJobResult(GetJobResultRequest.newBuilder().setJobId(jobId).build())
+            .getResult();
     switch (format != null ? format : global.json ? Format.json : Format.text) {
       case json -> out.println(Output.json(r));
       case text -> text(out, r);
@@ -31,8 +42,9 @@ final class ResultCommand extends RemoteCommand {
 
   private static void text(PrintWriter out, JobResult r) {
     var m = r.getMetadata();
-    out.printf("title     %s%nauthor    %s%nproducer  %s%npages     %d%nversion   %s%n", m.getTitle(), m.getAuthor(),
-        m.getProducer(), m.getPageCount(), m.getPdfVersion());
+    out.printf(
+        "title     %s%nauthor    %s%nproducer  %s%npages     %d%nversion   %s%n",
+        m.getTitle(), m.getAuthor(), m.getProducer(), m.getPageCount(), m.getPdfVersion());
     out.printf("elements  %d%nrelations %d%n", r.getElementsCount(), r.getRelationshipsCount());
     for (PageText p : r.getPagesList()) {
       out.printf("%n--- page %d ---%n%s%n", p.getPageNumber(), p.getText().strip());
@@ -52,8 +64,10 @@ final class ResultCommand extends RemoteCommand {
     for (Element e : r.getElementsList()) {
       switch (e.getType()) {
         case ELEMENT_TYPE_TITLE -> out.printf("# %s%n%n", e.getText());
-        case ELEMENT_TYPE_HEADING -> out.printf("%s %s%n%n", "#".repeat(Math.min(6, e.getHeadingLevel() + 1)), e.getText());
-        case ELEMENT_TYPE_LIST_ITEM -> out.printf("- %s%n", e.getText().replaceFirst("^[•\\-*]\\s*", ""));
+        case ELEMENT_TYPE_HEADING ->
+            out.printf("%s %s%n%n", "#".repeat(Math.min(6, e.getHeadingLevel() + 1)), e.getText());
+        case ELEMENT_TYPE_LIST_ITEM ->
+            out.printf("- %s%n", e.getText().replaceFirst("^[•\\-*]\\s*", ""));
         case ELEMENT_TYPE_TABLE -> table(out, e);
         case ELEMENT_TYPE_CAPTION -> out.printf("*%s*%n%n", e.getText());
         case ELEMENT_TYPE_HEADER, ELEMENT_TYPE_FOOTER, ELEMENT_TYPE_PAGE_NUMBER -> {}
@@ -69,7 +83,8 @@ final class ResultCommand extends RemoteCommand {
       return;
     }
     String[][] grid = new String[t.getRowCount()][t.getColumnCount()];
-    t.getCellsList().forEach(c -> grid[c.getRow()][c.getColumn()] = c.getText().replace("|", "\\|"));
+    t.getCellsList()
+        .forEach(c -> grid[c.getRow()][c.getColumn()] = c.getText().replace("|", "\\|"));
     for (int row = 0; row < grid.length; row++) {
       StringBuilder line = new StringBuilder("|");
       for (String cell : grid[row]) {

@@ -15,22 +15,40 @@ final class StatusCommand extends RemoteCommand {
 
   @Override
   protected int run(Clients clients, PrintWriter out) {
-    SystemStatus s = clients.monitor().getSystemStatus(GetSystemStatusRequest.getDefaultInstance()).getStatus();
-    print(out, s, o -> {
-        o.printf("mesh %s   queue %d   active jobs %d   worker slots %d/%d   alerts %d%n%n",
-            name(s.getHealth()), s.getQueueDepth(), s.getActiveJobs(), s.getWorkerSlotsBusy(), s.getWorkerSlotsTotal(),
-            s.getActiveAlertsCount());
-        List<String[]> rows = new ArrayList<>();
-        for (ServiceStatus svc : s.getServicesList()) {
-          for (InstanceStatus i : svc.getInstancesList()) {
-            rows.add(new String[] {svc.getName(), i.getAddress(), name(i.getHealth()),
-                String.format("%.1f", i.getSignals().getRequestsPerSecond()),
-                String.format("%.1f%%", 100 * i.getSignals().getErrorRate()),
-                String.format("%.1f ms", i.getSignals().getLatencyP99().getSeconds() * 1e3 + i.getSignals().getLatencyP99().getNanos() / 1e6)});
+    SystemStatus s =
+        clients.monitor().getSystemStatus(GetSystemStatusRequest.getDefaultInstance()).getStatus();
+    print(
+        out,
+        s,
+        o -> {
+          o.printf(
+              "mesh %s   queue %d   active jobs %d   worker slots %d/%d   alerts %d%n%n",
+              name(s.getHealth()),
+              s.getQueueDepth(),
+              s.getActiveJobs(),
+              s.getWorkerSlotsBusy(),
+              s.getWorkerSlotsTotal(),
+              s.getActiveAlertsCount());
+          List<String[]> rows = new ArrayList<>();
+          for (ServiceStatus svc : s.getServicesList()) {
+            for (InstanceStatus i : svc.getInstancesList()) {
+              rows.add(
+                  new String[] {
+                    svc.getName(),
+                    i.getAddress(),
+                    name(i.getHealth()),
+                    String.format("%.1f", i.getSignals().getRequestsPerSecond()),
+                    String.format("%.1f%%", 100 * i.getSignals().getErrorRate()),
+                    String.format(
+                        "%.1f ms",
+                        i.getSignals().getLatencyP99().getSeconds() * 1e3
+                            + i.getSignals().getLatencyP99().getNanos() / 1e6)
+                  });
+            }
           }
-        }
-        Output.table(o, new String[] {"SERVICE", "INSTANCE", "HEALTH", "RPS", "ERRORS", "P99"}, rows);
-    });
+          Output.table(
+              o, new String[] {"SERVICE", "INSTANCE", "HEALTH", "RPS", "ERRORS", "P99"}, rows);
+        });
     return s.getHealth() == HealthState.HEALTH_STATE_SERVING ? Docmesh.OK : Docmesh.JOB_FAILED;
   }
 

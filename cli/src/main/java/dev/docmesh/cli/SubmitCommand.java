@@ -35,11 +35,12 @@ final class SubmitCommand extends RemoteCommand {
   private static final int CHUNK = 256 * 1024;
   private static final long BAR_FROM_BYTES = 4L * 1024 * 1024;
 
-
   @Parameters(arity = "1..*", paramLabel = "FILE", description = "Documents to process.")
   List<Path> files;
 
-  @Option(names = "--pipeline", description = "Pipeline name (default: the orchestrator's default, pdf-standard).")
+  @Option(
+      names = "--pipeline",
+      description = "Pipeline name (default: the orchestrator's default, pdf-standard).")
   String pipeline = "";
 
   @Option(names = "--label", paramLabel = "k=v", description = "Label the jobs (repeatable).")
@@ -65,7 +66,8 @@ final class SubmitCommand extends RemoteCommand {
     for (Path f : files) {
       String documentId = upload(clients, f);
       Job job =
-          clients.orchestrator()
+          clients
+              .orchestrator()
               .submitJob(
                   SubmitJobRequest.newBuilder()
                       .setDocumentId(documentId)
@@ -91,7 +93,8 @@ final class SubmitCommand extends RemoteCommand {
     return follow(clients, jobs, out, global.json);
   }
 
-  static int follow(Clients clients, Map<Job, Path> jobs, PrintWriter out, boolean json) throws Exception {
+  static int follow(Clients clients, Map<Job, Path> jobs, PrintWriter out, boolean json)
+      throws Exception {
     ProgressView view = json ? null : new ProgressView(out, Output.interactive());
     if (view != null) {
       jobs.forEach((job, f) -> view.add(job.getId(), f.getFileName().toString()));
@@ -100,16 +103,23 @@ final class SubmitCommand extends RemoteCommand {
     try {
       List<Future<JobState>> ends = new ArrayList<>();
       for (Job job : jobs.keySet()) {
-        ends.add(pool.submit(() -> new JobWatcher(clients.orchestrator()).follow(job.getId(), 0, e -> {
-          if (view != null) {
-            view.on(e);
-          } else {
-            synchronized (out) {
-              out.println(Output.jsonLine(e));
-              out.flush();
-            }
-          }
-        })));
+        ends.add(
+            pool.submit(
+                () ->
+                    new JobWatcher(clients.orchestrator())
+                        .follow(
+                            job.getId(),
+                            0,
+                            e -> {
+                              if (view != null) {
+                                view.on(e);
+                              } else {
+                                synchronized (out) {
+                                  out.println(Output.jsonLine(e));
+                                  out.flush();
+                                }
+                              }
+                            })));
       }
       boolean allOk = true;
       for (Future<JobState> f : ends) {
@@ -132,30 +142,46 @@ final class SubmitCommand extends RemoteCommand {
       }
     }
     CompletableFuture<UploadDocumentResponse> done = new CompletableFuture<>();
-    var requests = clients.orchestratorAsync().uploadDocument(new io.grpc.stub.StreamObserver<>() {
-      @Override
-      public void onNext(UploadDocumentResponse value) {
-        done.complete(value);
-      }
+    var requests =
+        clients
+            .orchestratorAsync()
+            .uploadDocument(
+                new io.grpc.stub.StreamObserver<>() {
+                  @Override
+                  public void onNext(UploadDocumentResponse value) {
+                    done.complete(value);
+                  }
 
-      @Override
-      public void onError(Throwable t) {
-        done.completeExceptionally(t);
-      }
+                  @Override
+                  public void onError(Throwable t) {
+                    done.completeExceptionally(t);
+                  }
 
-      @Override
-      public void onCompleted() {}
-    });
+                  @Override
+                  public void onCompleted() {}
+                });
     boolean bar = size >= BAR_FROM_BYTES && Output.interactive();
     try (InputStream in = Files.newInputStream(file);
-        ProgressBar pb = bar ? new ProgressBarBuilder().setTaskName("upload " + file.getFileName()).setInitialMax(size)
-            .setUnit("MiB", 1 << 20).build() : null) {
-      requests.onNext(UploadDocumentRequest.newBuilder().setHeader(UploadHeader.newBuilder()
-          .setFilename(file.getFileName().toString()).setSizeBytes(size)
-          .setSha256(HexFormat.of().formatHex(sha.digest()))).build());
+        ProgressBar pb =
+            bar
+                ? new ProgressBarBuilder()
+                    .setTaskName("upload " + file.getFileName())
+                    .setInitialMax(size)
+                    .setUnit("MiB", 1 << 20)
+                    .build()
+                : null) {
+      requests.onNext(
+          UploadDocumentRequest.newBuilder()
+              .setHeader(
+                  UploadHeader.newBuilder()
+                      .setFilename(file.getFileName().toString())
+                      .setSizeBytes(size)
+                      .setSha256(HexFormat.of().formatHex(sha.digest())))
+              .build());
       byte[] buf = new byte[CHUNK];
       for (int n; (n = in.read(buf)) > 0; ) {
-        requests.onNext(UploadDocumentRequest.newBuilder().setChunk(ByteString.copyFrom(buf, 0, n)).build());
+        requests.onNext(
+            UploadDocumentRequest.newBuilder().setChunk(ByteString.copyFrom(buf, 0, n)).build());
         if (pb != null) {
           pb.stepBy(n);
         }

@@ -9,11 +9,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Runs the whole mesh in this JVM until Ctrl-C, which drains the worker and stops cleanly. */
-@Command(name = "up", description = "Start all four services locally (one JVM, each a real gRPC server on its usual port).")
+@Command(
+    name = "up",
+    description =
+        "Start all four services locally (one JVM, each a real gRPC server on its usual port).")
 final class UpCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--data-dir", description = "Where the embedded store keeps jobs and documents (default: ${DEFAULT-VALUE}).",
+  @Option(
+      names = "--data-dir",
+      description =
+          "Where the embedded store keeps jobs and documents (default: ${DEFAULT-VALUE}).",
       defaultValue = "${env:DOCMESH_DATA_DIR:-data}")
   Path dataDir;
 
@@ -27,7 +33,8 @@ final class UpCommand implements Callable<Integer> {
   }
 
   static void printEndpoints(PrintWriter out, LocalMesh mesh) {
-    out.printf("""
+    out.printf(
+        """
         docmesh is up (data in the embedded store; Ctrl-C drains and stops)
 
           orchestrator  localhost:%d   metrics http://localhost:%d/metrics
@@ -43,12 +50,20 @@ final class UpCommand implements Callable<Integer> {
           grpcurl -plaintext localhost:%d docmesh.monitor.v1.MonitorService/GetSystemStatus
           grpcurl -plaintext localhost:%d grpc.health.v1.Health/Check
         """,
-        mesh.orchestrator().grpcPort(), mesh.orchestrator().metricsPort(),
-        mesh.processor().grpcPort(), mesh.processor().metricsPort(),
-        mesh.workers().get(0).grpcPort(), mesh.workers().get(0).metricsPort(),
-        mesh.monitor().grpcPort(), mesh.monitor().metricsPort(),
-        mesh.orchestrator().grpcPort(), mesh.orchestrator().grpcPort(), mesh.orchestrator().grpcPort(),
-        mesh.orchestrator().grpcPort(), mesh.monitor().grpcPort(), mesh.orchestrator().grpcPort());
+        mesh.orchestrator().grpcPort(),
+        mesh.orchestrator().metricsPort(),
+        mesh.processor().grpcPort(),
+        mesh.processor().metricsPort(),
+        mesh.workers().get(0).grpcPort(),
+        mesh.workers().get(0).metricsPort(),
+        mesh.monitor().grpcPort(),
+        mesh.monitor().metricsPort(),
+        mesh.orchestrator().grpcPort(),
+        mesh.orchestrator().grpcPort(),
+        mesh.orchestrator().grpcPort(),
+        mesh.orchestrator().grpcPort(),
+        mesh.monitor().grpcPort(),
+        mesh.orchestrator().grpcPort());
     out.flush();
   }
 }

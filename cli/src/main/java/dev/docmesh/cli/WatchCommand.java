@@ -7,10 +7,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Follows one job; resumes from the last sequence after a dropped connection. */
-@Command(name = "watch", description = "Follow a job's events until it ends (exit 1 unless it succeeded).")
+@Command(
+    name = "watch",
+    description = "Follow a job's events until it ends (exit 1 unless it succeeded).")
 final class WatchCommand extends RemoteCommand {
 
-  @Parameters(paramLabel = "JOB") String jobId;
+  @Parameters(paramLabel = "JOB")
+  String jobId;
 
   @Option(names = "--after", description = "Only events after this sequence (default 0: all).")
   long after;
@@ -18,14 +21,19 @@ final class WatchCommand extends RemoteCommand {
   @Override
   protected int run(Clients clients, PrintWriter out) throws Exception {
     ProgressView view = global.json ? null : new ProgressView(out, Output.interactive());
-    JobState end = new JobWatcher(clients.orchestrator()).follow(jobId, after, e -> {
-      if (view != null) {
-        view.on(e);
-      } else {
-        out.println(Output.jsonLine(e));
-        out.flush();
-      }
-    });
+    JobState end =
+        new JobWatcher(clients.orchestrator())
+            .follow(
+                jobId,
+                after,
+                e -> {
+                  if (view != null) {
+                    view.on(e);
+                  } else {
+                    out.println(Output.jsonLine(e));
+                    out.flush();
+                  }
+                });
     return end == JobState.JOB_STATE_SUCCEEDED ? Docmesh.OK : Docmesh.JOB_FAILED;
   }
 }

@@ -13,16 +13,26 @@ import picocli.CommandLine.Command;
 final class WorkersCommand extends RemoteCommand {
   @Override
   protected int run(Clients clients, PrintWriter out) {
-    ListWorkersResponse r = clients.orchestrator().listWorkers(ListWorkersRequest.getDefaultInstance());
-    print(out, r, o -> {
-        List<String[]> rows = new ArrayList<>();
-        for (WorkerInfo w : r.getWorkersList()) {
-          rows.add(new String[] {w.getWorkerId(), w.getSlotsBusy() + "/" + w.getSlotsTotal(),
-              String.valueOf(w.getActiveLeases()),
-              Instant.ofEpochSecond(w.getLastPollTime().getSeconds()).toString(), String.join(",", w.getProcessorsList())});
-        }
-        Output.table(o, new String[] {"WORKER", "SLOTS", "LEASES", "LAST POLL", "PROCESSORS"}, rows);
-    });
+    ListWorkersResponse r =
+        clients.orchestrator().listWorkers(ListWorkersRequest.getDefaultInstance());
+    print(
+        out,
+        r,
+        o -> {
+          List<String[]> rows = new ArrayList<>();
+          for (WorkerInfo w : r.getWorkersList()) {
+            rows.add(
+                new String[] {
+                  w.getWorkerId(),
+                  w.getSlotsBusy() + "/" + w.getSlotsTotal(),
+                  String.valueOf(w.getActiveLeases()),
+                  Instant.ofEpochSecond(w.getLastPollTime().getSeconds()).toString(),
+                  String.join(",", w.getProcessorsList())
+                });
+          }
+          Output.table(
+              o, new String[] {"WORKER", "SLOTS", "LEASES", "LAST POLL", "PROCESSORS"}, rows);
+        });
     return Docmesh.OK;
   }
 }

@@ -25,14 +25,18 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The CLI as a script would use it, through its own entry point, against a real local mesh
- * (four gRPC servers on ephemeral loopback ports, embedded store in a temp dir).
+ * The CLI as a script would use it, through its own entry point, against a real local mesh (four
+ * gRPC servers on ephemeral loopback ports, embedded store in a temp dir).
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES) // a watch of a stuck job is interrupted and fails here
 class CliEndToEndTest {
   private static final Path CORPUS = Corpus.pdfDir();
   private static final List<String> FILES =
-      List.of("minimal-document.pdf", "pdflatex-4-pages.pdf", "pdflatex-forms.pdf", "libre-office-link.pdf",
+      List.of(
+          "minimal-document.pdf",
+          "pdflatex-4-pages.pdf",
+          "pdflatex-forms.pdf",
+          "libre-office-link.pdf",
           "inline-image.pdf");
 
   @TempDir static Path data;
@@ -40,7 +44,11 @@ class CliEndToEndTest {
 
   @BeforeAll
   static void startMesh() {
-    mesh = LocalMesh.builder(data).environment(Map.of("DOCMESH_SHUTDOWN_GRACE", "5s")).ephemeralPorts(true).start();
+    mesh =
+        LocalMesh.builder(data)
+            .environment(Map.of("DOCMESH_SHUTDOWN_GRACE", "5s"))
+            .ephemeralPorts(true)
+            .start();
   }
 
   @AfterAll
@@ -58,7 +66,9 @@ class CliEndToEndTest {
     all.add(mesh.orchestratorTarget());
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Docmesh.run(all.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
+    int code =
+        Docmesh.run(
+            all.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
     return new Run(code, out.toString(), err.toString());
   }
 
@@ -87,13 +97,19 @@ class CliEndToEndTest {
       JsonFormat.parser().merge(result.out(), r);
       Struct want = expected.get(FILES.get(i));
       var m = r.getMetadata();
-      assertThat(m.getPageCount()).as(FILES.get(i)).isEqualTo((int) want.getFieldsOrThrow("pages").getNumberValue());
+      assertThat(m.getPageCount())
+          .as(FILES.get(i))
+          .isEqualTo((int) want.getFieldsOrThrow("pages").getNumberValue());
       assertThat(m.getEncrypted()).isEqualTo(want.getFieldsOrThrow("encrypted").getBoolValue());
       assertThat(m.getProducer()).isEqualTo(want.getFieldsOrThrow("producer").getStringValue());
-      assertThat(m.getCreationDateRaw()).isEqualTo(want.getFieldsOrThrow("creation_date_raw").getStringValue());
-      assertThat(m.getHasAcroForm()).isEqualTo(want.getFieldsOrThrow("has_acro_form").getBoolValue());
+      assertThat(m.getCreationDateRaw())
+          .isEqualTo(want.getFieldsOrThrow("creation_date_raw").getStringValue());
+      assertThat(m.getHasAcroForm())
+          .isEqualTo(want.getFieldsOrThrow("has_acro_form").getBoolValue());
       Map<String, Integer> annotations = new HashMap<>();
-      want.getFieldsOrThrow("annotations").getStructValue().getFieldsMap()
+      want.getFieldsOrThrow("annotations")
+          .getStructValue()
+          .getFieldsMap()
           .forEach((k, v) -> annotations.put(k, (int) v.getNumberValue()));
       assertThat(m.getAnnotationCountsMap()).isEqualTo(annotations);
       assertThat(r.getPagesCount()).isEqualTo(m.getPageCount());

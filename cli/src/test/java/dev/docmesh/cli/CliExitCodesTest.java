@@ -30,7 +30,10 @@ class CliExitCodesTest {
     }
     Run r = run("get", "job-01HZZZZZZZZZZZZZZZZZZZZZZZ", "--target", "127.0.0.1:" + closedPort);
     assertThat(r.code()).isEqualTo(3);
-    assertThat(r.err().strip()).startsWith("docmesh: UNAVAILABLE").doesNotContain("\n").doesNotContain("at io.grpc");
+    assertThat(r.err().strip())
+        .startsWith("docmesh: UNAVAILABLE")
+        .doesNotContain("\n")
+        .doesNotContain("at io.grpc");
   }
 
   @Test

@@ -31,15 +31,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What the CLI promises across a dropped connection, and {@code cancel}: the orchestrator is
- * stopped and started again on the same port and data directory while {@code watch} or
- * {@code submit --watch} follows a job; the CLI must print every event once, in order, and exit
- * with the job's outcome. No worker runs until the orchestrator is back, so the cut always falls
- * in the middle of the job.
+ * stopped and started again on the same port and data directory while {@code watch} or {@code
+ * submit --watch} follows a job; the CLI must print every event once, in order, and exit with the
+ * job's outcome. No worker runs until the orchestrator is back, so the cut always falls in the
+ * middle of the job.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class CliResumeAndCancelTest {
-  private static final Path CORPUS =
-      dev.docmesh.docgen.Corpus.pdfDir();
+  private static final Path CORPUS = dev.docmesh.docgen.Corpus.pdfDir();
 
   @TempDir Path data;
   int orchestratorPort;
@@ -66,15 +65,20 @@ class CliResumeAndCancelTest {
   }
 
   private MeshServer startOrchestrator() {
-    return OrchestratorMain.start(Loopback.env(Map.of(
-        "DOCMESH_GRPC_PORT", Integer.toString(orchestratorPort),
-        "DOCMESH_DATA_DIR", data.resolve("orchestrator").toString())));
+    return OrchestratorMain.start(
+        Loopback.env(
+            Map.of(
+                "DOCMESH_GRPC_PORT", Integer.toString(orchestratorPort),
+                "DOCMESH_DATA_DIR", data.resolve("orchestrator").toString())));
   }
 
   private void startWorker() {
-    worker = WorkerMain.start(Loopback.env(Map.of(
-        "DOCMESH_ORCHESTRATOR_TARGET", "dns:///127.0.0.1:" + orchestratorPort,
-        "DOCMESH_PROCESSOR_TARGET", "dns:///127.0.0.1:" + processor.grpcPort())));
+    worker =
+        WorkerMain.start(
+            Loopback.env(
+                Map.of(
+                    "DOCMESH_ORCHESTRATOR_TARGET", "dns:///127.0.0.1:" + orchestratorPort,
+                    "DOCMESH_PROCESSOR_TARGET", "dns:///127.0.0.1:" + processor.grpcPort())));
   }
 
   /** A CLI run on its own thread, its output readable while it runs. */
@@ -98,15 +102,19 @@ class CliResumeAndCancelTest {
   private Running start(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CompletableFuture<Integer> code = CompletableFuture.supplyAsync(() ->
-        Docmesh.run(withTarget(args), new PrintWriter(out, true), new PrintWriter(err, true)));
+    CompletableFuture<Integer> code =
+        CompletableFuture.supplyAsync(
+            () ->
+                Docmesh.run(
+                    withTarget(args), new PrintWriter(out, true), new PrintWriter(err, true)));
     return new Running(code, out, err);
   }
 
   private CliEndToEndTest.Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Docmesh.run(withTarget(args), new PrintWriter(out, true), new PrintWriter(err, true));
+    int code =
+        Docmesh.run(withTarget(args), new PrintWriter(out, true), new PrintWriter(err, true));
     return new CliEndToEndTest.Run(code, out.toString(), err.toString());
   }
 
@@ -117,12 +125,18 @@ class CliResumeAndCancelTest {
     return all.toArray(String[]::new);
   }
 
-  /** Stops the orchestrator once the CLI follows the job, starts it again, then lets a worker run the job. */
+  /**
+   * Stops the orchestrator once the CLI follows the job, starts it again, then lets a worker run
+   * the job.
+   */
   private void cutTheConnectionThenRunTheJob(Running cli) throws Exception {
     await().atMost(Duration.ofSeconds(30)).until(() -> !cli.events().isEmpty());
     orchestrator.close();
     // while the orchestrator is down the CLI keeps trying instead of exiting
-    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> !cli.code().isDone());
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !cli.code().isDone());
     orchestrator = startOrchestrator();
     startWorker();
   }
@@ -135,8 +149,13 @@ class CliResumeAndCancelTest {
   }
 
   /** Every state change once and in order; progress may be merged, never repeated; the end last. */
-  private static void assertEveryEventOnceInOrder(List<JobEvent> printed, List<JobEvent> stored, JobState end) {
-    assertThat(printed).extracting(JobEvent::getSequence).as("sequences printed").isSorted().doesNotHaveDuplicates();
+  private static void assertEveryEventOnceInOrder(
+      List<JobEvent> printed, List<JobEvent> stored, JobState end) {
+    assertThat(printed)
+        .extracting(JobEvent::getSequence)
+        .as("sequences printed")
+        .isSorted()
+        .doesNotHaveDuplicates();
     assertThat(stored).containsAll(printed);
     assertThat(printed.stream().filter(e -> !e.hasTaskProgressed()).toList())
         .containsExactlyElementsOf(stored.stream().filter(e -> !e.hasTaskProgressed()).toList());
@@ -144,15 +163,21 @@ class CliResumeAndCancelTest {
   }
 
   private double watchCallsServed(MeshServer server) throws Exception {
-    return Loopback.get(server.metricsPort(), "/metrics").body().lines()
-        .filter(l -> l.startsWith("grpc_server_started_total{") && l.contains("grpc_method=\"WatchJob\""))
+    return Loopback.get(server.metricsPort(), "/metrics")
+        .body()
+        .lines()
+        .filter(
+            l ->
+                l.startsWith("grpc_server_started_total{")
+                    && l.contains("grpc_method=\"WatchJob\""))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
         .sum();
   }
 
   @Test
   void watchResumesAcrossAnOrchestratorRestartAndExitsZeroWhenTheJobSucceeds() throws Exception {
-    CliEndToEndTest.Run submitted = run("submit", "--json", CORPUS.resolve("pdflatex-4-pages.pdf").toString());
+    CliEndToEndTest.Run submitted =
+        run("submit", "--json", CORPUS.resolve("pdflatex-4-pages.pdf").toString());
     assertThat(submitted.code()).as(submitted.err()).isEqualTo(0);
     Job.Builder job = Job.newBuilder();
     JsonFormat.parser().merge(submitted.out().strip(), job);
@@ -161,9 +186,13 @@ class CliResumeAndCancelTest {
     cutTheConnectionThenRunTheJob(watch);
 
     assertThat(watch.code().get(2, TimeUnit.MINUTES)).as(watch.err().toString()).isEqualTo(0);
-    assertThat(watchCallsServed(orchestrator)).as("WatchJob calls the restarted orchestrator served").isGreaterThanOrEqualTo(1);
-    assertEveryEventOnceInOrder(watch.events(), storedEvents(job.getId()), JobState.JOB_STATE_SUCCEEDED);
-    assertThat(watch.events().get(0).getJobStateChanged().getTo()).isEqualTo(JobState.JOB_STATE_QUEUED);
+    assertThat(watchCallsServed(orchestrator))
+        .as("WatchJob calls the restarted orchestrator served")
+        .isGreaterThanOrEqualTo(1);
+    assertEveryEventOnceInOrder(
+        watch.events(), storedEvents(job.getId()), JobState.JOB_STATE_SUCCEEDED);
+    assertThat(watch.events().get(0).getJobStateChanged().getTo())
+        .isEqualTo(JobState.JOB_STATE_QUEUED);
   }
 
   @Test
@@ -175,12 +204,14 @@ class CliResumeAndCancelTest {
     assertThat(submit.code().get(2, TimeUnit.MINUTES)).as(submit.err().toString()).isEqualTo(1);
     assertThat(watchCallsServed(orchestrator)).isGreaterThanOrEqualTo(1);
     List<JobEvent> printed = submit.events();
-    assertEveryEventOnceInOrder(printed, storedEvents(printed.get(0).getJobId()), JobState.JOB_STATE_FAILED);
+    assertEveryEventOnceInOrder(
+        printed, storedEvents(printed.get(0).getJobId()), JobState.JOB_STATE_FAILED);
   }
 
   @Test
   void cancelStopsAQueuedJobAndItsWatchersExitOne() throws Exception {
-    CliEndToEndTest.Run submitted = run("submit", "--json", CORPUS.resolve("minimal-document.pdf").toString());
+    CliEndToEndTest.Run submitted =
+        run("submit", "--json", CORPUS.resolve("minimal-document.pdf").toString());
     assertThat(submitted.code()).as(submitted.err()).isEqualTo(0);
     Job.Builder job = Job.newBuilder();
     JsonFormat.parser().merge(submitted.out().strip(), job);
@@ -191,7 +222,9 @@ class CliResumeAndCancelTest {
     assertThat(cancelled.code()).as(cancelled.err()).isEqualTo(0);
     assertThat(cancelled.out().strip()).isEqualTo(job.getId() + "  CANCELLED");
 
-    assertThat(watch.code().get(1, TimeUnit.MINUTES)).as("a watcher of a cancelled job").isEqualTo(1);
+    assertThat(watch.code().get(1, TimeUnit.MINUTES))
+        .as("a watcher of a cancelled job")
+        .isEqualTo(1);
     JobEvent last = watch.events().get(watch.events().size() - 1);
     assertThat(last.getJobStateChanged().getTo()).isEqualTo(JobState.JOB_STATE_CANCELLED);
     assertThat(last.getJobStateChanged().getError().getMessage()).contains("not needed after all");

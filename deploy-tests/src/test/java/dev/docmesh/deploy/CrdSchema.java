@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Validates a custom resource against its CRD's structural OpenAPI v3 schema the way the API
- * server does with strict field validation: unknown fields are errors unless the schema
- * preserves them, and types, enums, required fields, patterns and bounds are checked.
+ * Validates a custom resource against its CRD's structural OpenAPI v3 schema the way the API server
+ * does with strict field validation: unknown fields are errors unless the schema preserves them,
+ * and types, enums, required fields, patterns and bounds are checked.
  */
 final class CrdSchema {
   private final String group;
@@ -31,12 +31,17 @@ final class CrdSchema {
       if (in == null) {
         throw new IllegalStateException("missing " + resource);
       }
-      JsonNode crd = Manifests.parseAll(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).get(0);
+      JsonNode crd =
+          Manifests.parseAll(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+              .get(0);
       Map<String, JsonNode> versions = new java.util.HashMap<>();
       for (JsonNode v : crd.path("spec").path("versions")) {
         versions.put(v.path("name").asText(), v.path("schema").path("openAPIV3Schema"));
       }
-      return new CrdSchema(crd.path("spec").path("group").asText(), crd.path("spec").path("names").path("kind").asText(), versions);
+      return new CrdSchema(
+          crd.path("spec").path("group").asText(),
+          crd.path("spec").path("names").path("kind").asText(),
+          versions);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -60,7 +65,8 @@ final class CrdSchema {
     return errors;
   }
 
-  private static void check(JsonNode schema, JsonNode value, String path, List<String> errors, boolean root) {
+  private static void check(
+      JsonNode schema, JsonNode value, String path, List<String> errors, boolean root) {
     if (schema.path("x-kubernetes-int-or-string").asBoolean(false)) {
       if (!value.isInt() && !value.isLong() && !value.isTextual()) {
         errors.add(path + ": expected an integer or a string, got " + value.getNodeType());
@@ -83,8 +89,10 @@ final class CrdSchema {
       case "string" -> {
         if (!value.isTextual()) {
           errors.add(path + ": expected a string, got " + value.getNodeType());
-        } else if (schema.has("pattern") && !value.asText().matches(".*(" + schema.get("pattern").asText() + ").*")) {
-          errors.add(path + ": '" + value.asText() + "' does not match " + schema.get("pattern").asText());
+        } else if (schema.has("pattern")
+            && !value.asText().matches(".*(" + schema.get("pattern").asText() + ").*")) {
+          errors.add(
+              path + ": '" + value.asText() + "' does not match " + schema.get("pattern").asText());
         }
       }
       case "integer" -> {
@@ -130,7 +138,8 @@ final class CrdSchema {
     }
   }
 
-  private static void checkObject(JsonNode schema, JsonNode value, String path, List<String> errors, boolean root) {
+  private static void checkObject(
+      JsonNode schema, JsonNode value, String path, List<String> errors, boolean root) {
     if (!value.isObject()) {
       errors.add(path + ": expected an object, got " + value.getNodeType());
       return;

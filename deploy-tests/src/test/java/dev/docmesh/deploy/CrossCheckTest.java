@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,10 +26,16 @@ class CrossCheckTest {
   static final List<ObjectNode> BASE = Manifests.render(Manifests.k8s("base"));
   static final List<ObjectNode> MINIKUBE = Manifests.render(Manifests.k8s("overlays/minikube"));
   static final List<ObjectNode> KEDA = Manifests.render(Manifests.k8s("overlays/minikube-keda"));
-  /** What {@code scripts/minikube.sh load} renders: the deployed overlay with the load component. */
-  static final List<ObjectNode> MINIKUBE_LOAD = Manifests.render(Manifests.overlayWith("minikube", "load"));
+
+  /**
+   * What {@code scripts/minikube.sh load} renders: the deployed overlay with the load component.
+   */
+  static final List<ObjectNode> MINIKUBE_LOAD =
+      Manifests.render(Manifests.overlayWith("minikube", "load"));
+
   static final List<ObjectNode> SECURE = Manifests.render(Manifests.secureOverlay());
-  static final List<ObjectNode> KEDA_LOAD = Manifests.render(Manifests.overlayWith("minikube-keda", "load"));
+  static final List<ObjectNode> KEDA_LOAD =
+      Manifests.render(Manifests.overlayWith("minikube-keda", "load"));
   static final Map<String, String> HEALTH_NAME =
       Map.of(
           "orchestrator", "docmesh.orchestrator.v1.OrchestratorService",
@@ -82,19 +87,33 @@ class CrossCheckTest {
       }
     }
     for (ObjectNode hpa : Manifests.ofKind(objects, "HorizontalPodAutoscaler")) {
-      String target = hpa.at("/spec/scaleTargetRef/kind").asText() + "/" + hpa.at("/spec/scaleTargetRef/name").asText();
+      String target =
+          hpa.at("/spec/scaleTargetRef/kind").asText()
+              + "/"
+              + hpa.at("/spec/scaleTargetRef/name").asText();
       if (workloads.stream().noneMatch(w -> (w.kind() + "/" + w.name()).equals(target))) {
         errors.add("HPA " + Manifests.name(hpa) + " scales missing " + target);
       }
     }
     for (ObjectNode so : Manifests.ofKind(objects, "ScaledObject")) {
-      String target = so.at("/spec/scaleTargetRef/kind").asText() + "/" + so.at("/spec/scaleTargetRef/name").asText();
+      String target =
+          so.at("/spec/scaleTargetRef/kind").asText()
+              + "/"
+              + so.at("/spec/scaleTargetRef/name").asText();
       if (workloads.stream().noneMatch(w -> (w.kind() + "/" + w.name()).equals(target))) {
         errors.add("ScaledObject " + Manifests.name(so) + " scales missing " + target);
       }
       for (ObjectNode hpa : Manifests.ofKind(objects, "HorizontalPodAutoscaler")) {
-        if (hpa.at("/spec/scaleTargetRef/name").asText().equals(so.at("/spec/scaleTargetRef/name").asText())) {
-          errors.add("both HPA " + Manifests.name(hpa) + " and ScaledObject " + Manifests.name(so) + " scale " + target);
+        if (hpa.at("/spec/scaleTargetRef/name")
+            .asText()
+            .equals(so.at("/spec/scaleTargetRef/name").asText())) {
+          errors.add(
+              "both HPA "
+                  + Manifests.name(hpa)
+                  + " and ScaledObject "
+                  + Manifests.name(so)
+                  + " scale "
+                  + target);
         }
       }
     }
@@ -107,15 +126,20 @@ class CrossCheckTest {
     }
     for (Workload w : workloads) {
       if (w.kind().equals("StatefulSet")) {
-        ObjectNode governing = Manifests.get(objects, "Service", w.object().at("/spec/serviceName").asText());
-        assertThat(governing.at("/spec/clusterIP").asText()).as("governing Service of " + w.name()).isEqualTo("None");
+        ObjectNode governing =
+            Manifests.get(objects, "Service", w.object().at("/spec/serviceName").asText());
+        assertThat(governing.at("/spec/clusterIP").asText())
+            .as("governing Service of " + w.name())
+            .isEqualTo("None");
       }
     }
     assertThat(errors).isEmpty();
   }
 
-  private static List<Workload> selectedBy(List<Workload> workloads, JsonNode selector, boolean plainMap) {
-    JsonNode asSelector = plainMap ? Manifests.YAML.createObjectNode().set("matchLabels", selector) : selector;
+  private static List<Workload> selectedBy(
+      List<Workload> workloads, JsonNode selector, boolean plainMap) {
+    JsonNode asSelector =
+        plainMap ? Manifests.YAML.createObjectNode().set("matchLabels", selector) : selector;
     if (plainMap && (selector.isMissingNode() || selector.isEmpty())) {
       return List.of();
     }
@@ -134,11 +158,24 @@ class CrossCheckTest {
         JsonNode target = p.has("targetPort") ? p.get("targetPort") : p.get("port");
         Integer containerPort =
             target.isInt() ? Integer.valueOf(target.asInt()) : w.port(target.asText()).orElse(null);
-        if (containerPort == null || w.ports().stream().noneMatch(cp -> cp.number() == containerPort)) {
-          errors.add(Manifests.name(s) + " port " + p.path("name").asText() + ": targetPort " + target + " is not a containerPort of " + w.name());
+        if (containerPort == null
+            || w.ports().stream().noneMatch(cp -> cp.number() == containerPort)) {
+          errors.add(
+              Manifests.name(s)
+                  + " port "
+                  + p.path("name").asText()
+                  + ": targetPort "
+                  + target
+                  + " is not a containerPort of "
+                  + w.name());
         } else if (containerPort != p.path("port").asInt()) {
           // headless Services hand out pod addresses: clients dial the Service port on the pod
-          errors.add(Manifests.name(s) + " port " + p.path("port") + " differs from the containerPort " + containerPort);
+          errors.add(
+              Manifests.name(s)
+                  + " port "
+                  + p.path("port")
+                  + " differs from the containerPort "
+                  + containerPort);
         }
         if (target.isTextual() && !p.path("name").asText().equals(target.asText())) {
           errors.add(Manifests.name(s) + ": port named " + p.path("name") + " targets " + target);
@@ -166,10 +203,22 @@ class CrossCheckTest {
         }
         String name = probe.at("/grpc/service").asText("");
         if (!registered.contains(name)) {
-          errors.add(service + " " + kind + " asks health for '" + name + "'; the server registers " + registered);
+          errors.add(
+              service
+                  + " "
+                  + kind
+                  + " asks health for '"
+                  + name
+                  + "'; the server registers "
+                  + registered);
         }
         if (!name.equals(HEALTH_NAME.get(service))) {
-          errors.add(service + " " + kind + " should ask for the service's own name " + HEALTH_NAME.get(service));
+          errors.add(
+              service
+                  + " "
+                  + kind
+                  + " should ask for the service's own name "
+                  + HEALTH_NAME.get(service));
         }
       }
     }
@@ -194,10 +243,11 @@ class CrossCheckTest {
     for (List<ObjectNode> objects : List.of(BASE, MINIKUBE, KEDA, SECURE)) {
       for (String service : MeshFacts.SERVICES) {
         Set<String> read = MeshFacts.variablesRead(service);
-        assertThat(read).as(service + " reads").contains("DOCMESH_GRPC_PORT", "DOCMESH_SHUTDOWN_GRACE");
+        assertThat(read)
+            .as(service + " reads")
+            .contains("DOCMESH_GRPC_PORT", "DOCMESH_SHUTDOWN_GRACE");
         for (String v : Workload.named(objects, service).variableNames()) {
-          boolean known =
-              read.contains(v) || v.equals("JAVA_OPTS") || OTEL_VARIABLES.contains(v);
+          boolean known = read.contains(v) || v.equals("JAVA_OPTS") || OTEL_VARIABLES.contains(v);
           if (!known) {
             unknown.computeIfAbsent(service, k -> new TreeSet<>()).add(v);
           }
@@ -210,9 +260,14 @@ class CrossCheckTest {
   /** OpenTelemetry SDK autoconfiguration variables the tracing component may set. */
   static final Set<String> OTEL_VARIABLES =
       Set.of(
-          "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL",
-          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG",
-          "OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME");
+          "OTEL_TRACES_EXPORTER",
+          "OTEL_EXPORTER_OTLP_ENDPOINT",
+          "OTEL_EXPORTER_OTLP_PROTOCOL",
+          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+          "OTEL_TRACES_SAMPLER",
+          "OTEL_TRACES_SAMPLER_ARG",
+          "OTEL_RESOURCE_ATTRIBUTES",
+          "OTEL_SERVICE_NAME");
 
   @Test
   void theVariablesKubernetesDependsOnAreSetAndAgreeWithTheSpec() {
@@ -220,14 +275,22 @@ class CrossCheckTest {
       for (String service : MeshFacts.SERVICES) {
         Workload w = Workload.named(objects, service);
         Map<String, String> env = w.environment("pod-0", "10.0.0.1");
-        assertThat(env.get("DOCMESH_GRPC_PORT")).as(service).isEqualTo(String.valueOf(w.port("grpc").orElseThrow()));
-        assertThat(env.get("DOCMESH_METRICS_PORT")).as(service).isEqualTo(String.valueOf(w.port("http").orElseThrow()));
-        assertThat(env.get("DOCMESH_INSTANCE_ID")).as(service + ": instance id is the pod name").isEqualTo("pod-0");
+        assertThat(env.get("DOCMESH_GRPC_PORT"))
+            .as(service)
+            .isEqualTo(String.valueOf(w.port("grpc").orElseThrow()));
+        assertThat(env.get("DOCMESH_METRICS_PORT"))
+            .as(service)
+            .isEqualTo(String.valueOf(w.port("http").orElseThrow()));
+        assertThat(env.get("DOCMESH_INSTANCE_ID"))
+            .as(service + ": instance id is the pod name")
+            .isEqualTo("pod-0");
         assertThat(env).as(service).containsKeys("DOCMESH_SHUTDOWN_GRACE", "DOCMESH_LOG_FORMAT");
       }
       Workload orchestrator = Workload.named(objects, "orchestrator");
       String dataDir = orchestrator.environment("o", "ip").get("DOCMESH_DATA_DIR");
-      assertThat(orchestrator.mounts().get(dataDir)).as("DOCMESH_DATA_DIR is the PersistentVolumeClaim's mount").isNotNull();
+      assertThat(orchestrator.mounts().get(dataDir))
+          .as("DOCMESH_DATA_DIR is the PersistentVolumeClaim's mount")
+          .isNotNull();
       assertThat(orchestrator.mounts().get(dataDir).has("persistentVolumeClaim")).isTrue();
 
       Workload processor = Workload.named(objects, "processor");
@@ -235,31 +298,50 @@ class CrossCheckTest {
       assertThat(temp).as("PDF temp files on the writable emptyDir").startsWith("/tmp/");
 
       Map<String, String> worker = Workload.named(objects, "worker").environment("w", "ip");
-      assertThat(worker.get("DOCMESH_ORCHESTRATOR_TARGET")).isEqualTo(serviceTarget(objects, "orchestrator", "grpc", false));
-      assertThat(worker.get("DOCMESH_PROCESSOR_TARGET")).as("processors: every pod, round_robin").isEqualTo(serviceTarget(objects, "processor-headless", "grpc", true));
+      assertThat(worker.get("DOCMESH_ORCHESTRATOR_TARGET"))
+          .isEqualTo(serviceTarget(objects, "orchestrator", "grpc", false));
+      assertThat(worker.get("DOCMESH_PROCESSOR_TARGET"))
+          .as("processors: every pod, round_robin")
+          .isEqualTo(serviceTarget(objects, "processor-headless", "grpc", true));
 
       Map<String, String> monitor = Workload.named(objects, "monitor").environment("m", "ip");
       List<String> expected = new ArrayList<>();
       for (String s : MeshFacts.SERVICES) {
-        expected.add(s + "=" + serviceTarget(objects, s + "-headless", "grpc", true).replace("dns:///", "dns:"));
+        expected.add(
+            s
+                + "="
+                + serviceTarget(objects, s + "-headless", "grpc", true).replace("dns:///", "dns:"));
       }
       assertThat(monitor.get("DOCMESH_MONITOR_TARGETS")).isEqualTo(String.join(",", expected));
     }
-    assertThat(Workload.named(MINIKUBE, "monitor").environment("m", "ip").get("DOCMESH_MONITOR_ALERTMANAGER_URL"))
-        .isEqualTo("http://alertmanager.docmesh.svc.cluster.local:" + Workload.named(MINIKUBE, "alertmanager").port("http").orElseThrow());
+    assertThat(
+            Workload.named(MINIKUBE, "monitor")
+                .environment("m", "ip")
+                .get("DOCMESH_MONITOR_ALERTMANAGER_URL"))
+        .isEqualTo(
+            "http://alertmanager.docmesh.svc.cluster.local:"
+                + Workload.named(MINIKUBE, "alertmanager").port("http").orElseThrow());
   }
 
   /** dns:///name.docmesh.svc.cluster.local:port of an existing Service and port name. */
-  private static String serviceTarget(List<ObjectNode> objects, String serviceName, String portName, boolean headless) {
+  private static String serviceTarget(
+      List<ObjectNode> objects, String serviceName, String portName, boolean headless) {
     ObjectNode s = Manifests.get(objects, "Service", serviceName);
-    assertThat(s.at("/spec/clusterIP").asText().equals("None")).as(serviceName + " headless").isEqualTo(headless);
+    assertThat(s.at("/spec/clusterIP").asText().equals("None"))
+        .as(serviceName + " headless")
+        .isEqualTo(headless);
     int port = -1;
     for (JsonNode p : s.at("/spec/ports")) {
       if (p.path("name").asText().equals(portName)) {
         port = p.path("port").asInt();
       }
     }
-    return "dns:///" + serviceName + "." + s.at("/metadata/namespace").asText() + ".svc.cluster.local:" + port;
+    return "dns:///"
+        + serviceName
+        + "."
+        + s.at("/metadata/namespace").asText()
+        + ".svc.cluster.local:"
+        + port;
   }
 
   // ------------------------------------------------------------------ security and lifecycle
@@ -272,16 +354,56 @@ class CrossCheckTest {
     for (Workload w : Workload.all(objects)) {
       JsonNode pod = w.podSpec().path("securityContext");
       JsonNode c = w.container().path("securityContext");
-      check(errors, w, "runAsNonRoot", pod.path("runAsNonRoot").asBoolean(false) || c.path("runAsNonRoot").asBoolean(false));
-      check(errors, w, "seccomp RuntimeDefault", pod.at("/seccompProfile/type").asText().equals("RuntimeDefault"));
+      check(
+          errors,
+          w,
+          "runAsNonRoot",
+          pod.path("runAsNonRoot").asBoolean(false) || c.path("runAsNonRoot").asBoolean(false));
+      check(
+          errors,
+          w,
+          "seccomp RuntimeDefault",
+          pod.at("/seccompProfile/type").asText().equals("RuntimeDefault"));
       check(errors, w, "readOnlyRootFilesystem", c.path("readOnlyRootFilesystem").asBoolean(false));
-      check(errors, w, "allowPrivilegeEscalation false", c.has("allowPrivilegeEscalation") && !c.get("allowPrivilegeEscalation").asBoolean());
-      check(errors, w, "capabilities drop ALL", c.at("/capabilities/drop").toString().equals("[\"ALL\"]") && !c.at("/capabilities").has("add"));
-      check(errors, w, "no service account token", !w.podSpec().path("automountServiceAccountToken").asBoolean(true));
+      check(
+          errors,
+          w,
+          "allowPrivilegeEscalation false",
+          c.has("allowPrivilegeEscalation") && !c.get("allowPrivilegeEscalation").asBoolean());
+      check(
+          errors,
+          w,
+          "capabilities drop ALL",
+          c.at("/capabilities/drop").toString().equals("[\"ALL\"]")
+              && !c.at("/capabilities").has("add"));
+      check(
+          errors,
+          w,
+          "no service account token",
+          !w.podSpec().path("automountServiceAccountToken").asBoolean(true));
       check(errors, w, "memory limit", w.container().at("/resources/limits/memory").isTextual());
-      check(errors, w, "cpu and memory requests", w.container().at("/resources/requests/cpu").isTextual() && w.container().at("/resources/requests/memory").isTextual());
-      check(errors, w, "app.kubernetes.io labels", w.podLabels().keySet().containsAll(List.of("app.kubernetes.io/name", "app.kubernetes.io/part-of", "app.kubernetes.io/component")));
-      check(errors, w, "namespace docmesh", w.object().at("/metadata/namespace").asText().equals("docmesh"));
+      check(
+          errors,
+          w,
+          "cpu and memory requests",
+          w.container().at("/resources/requests/cpu").isTextual()
+              && w.container().at("/resources/requests/memory").isTextual());
+      check(
+          errors,
+          w,
+          "app.kubernetes.io labels",
+          w.podLabels()
+              .keySet()
+              .containsAll(
+                  List.of(
+                      "app.kubernetes.io/name",
+                      "app.kubernetes.io/part-of",
+                      "app.kubernetes.io/component")));
+      check(
+          errors,
+          w,
+          "namespace docmesh",
+          w.object().at("/metadata/namespace").asText().equals("docmesh"));
       if (MeshFacts.SERVICES.contains(w.name())) {
         JsonNode tmp = w.mounts().get("/tmp");
         check(errors, w, "/tmp is an emptyDir", tmp != null && tmp.has("emptyDir"));
@@ -300,18 +422,28 @@ class CrossCheckTest {
     assertThat(errors).isEmpty();
   }
 
-  /** Namespace docmesh enforces Pod Security "restricted": every pod, the load Jobs' included, is admitted. */
+  /**
+   * Namespace docmesh enforces Pod Security "restricted": every pod, the load Jobs' included, is
+   * admitted.
+   */
   @ParameterizedTest
   @ValueSource(strings = {"minikube+load", "minikube-keda+load"})
   void everyPodPassesPodSecurityRestricted(String which) {
     List<ObjectNode> objects = rendering(which);
-    assertThat(Manifests.get(objects, "Namespace", "docmesh").at("/metadata/labels/pod-security.kubernetes.io~1enforce").asText())
+    assertThat(
+            Manifests.get(objects, "Namespace", "docmesh")
+                .at("/metadata/labels/pod-security.kubernetes.io~1enforce")
+                .asText())
         .isEqualTo("restricted");
-    List<Workload> pods = Stream.concat(Workload.all(objects).stream(), Manifests.jobs(objects).stream()).toList();
-    assertThat(pods).extracting(Workload::name).contains("orchestrator", "ghz-health", "ghz-process-round-robin");
+    List<Workload> pods =
+        Stream.concat(Workload.all(objects).stream(), Manifests.jobs(objects).stream()).toList();
+    assertThat(pods)
+        .extracting(Workload::name)
+        .contains("orchestrator", "ghz-health", "ghz-process-round-robin");
     List<String> errors = new ArrayList<>();
     for (Workload w : pods) {
-      PodSecurity.restrictedViolations(w.podSpec()).forEach(v -> errors.add(w.kind() + "/" + w.name() + ": " + v));
+      PodSecurity.restrictedViolations(w.podSpec())
+          .forEach(v -> errors.add(w.kind() + "/" + w.name() + ": " + v));
     }
     assertThat(errors).isEmpty();
   }
@@ -323,7 +455,10 @@ class CrossCheckTest {
     ((ObjectNode) pod.get("securityContext")).remove("seccompProfile");
     ((ObjectNode) pod.at("/containers/0/securityContext")).put("allowPrivilegeEscalation", true);
     ((com.fasterxml.jackson.databind.node.ArrayNode) pod.get("volumes"))
-        .addObject().put("name", "host").putObject("hostPath").put("path", "/");
+        .addObject()
+        .put("name", "host")
+        .putObject("hostPath")
+        .put("path", "/");
     assertThat(PodSecurity.restrictedViolations(pod))
         .anyMatch(v -> v.contains("seccompProfile"))
         .anyMatch(v -> v.contains("allowPrivilegeEscalation"))
@@ -334,32 +469,63 @@ class CrossCheckTest {
   @Test
   void theLoadJobsAreSuspendedLockedDownAndRunTheirOwnConfig() {
     List<Workload> jobs = Manifests.jobs(MINIKUBE_LOAD);
-    ObjectNode configs = Manifests.ofKind(MINIKUBE_LOAD, "ConfigMap").stream()
-        .filter(c -> Manifests.name(c).startsWith("ghz-configs-")).findFirst().orElseThrow();
+    ObjectNode configs =
+        Manifests.ofKind(MINIKUBE_LOAD, "ConfigMap").stream()
+            .filter(c -> Manifests.name(c).startsWith("ghz-configs-"))
+            .findFirst()
+            .orElseThrow();
     Set<String> scenarios = new TreeSet<>();
-    configs.path("data").fieldNames().forEachRemaining(f -> scenarios.add(f.replaceFirst("\\.json$", "")));
-    assertThat(jobs).extracting(Workload::name)
+    configs
+        .path("data")
+        .fieldNames()
+        .forEachRemaining(f -> scenarios.add(f.replaceFirst("\\.json$", "")));
+    assertThat(jobs)
+        .extracting(Workload::name)
         .containsExactlyInAnyOrderElementsOf(scenarios.stream().map(n -> "ghz-" + n).toList());
     List<String> errors = new ArrayList<>();
     for (Workload w : jobs) {
       String scenario = w.podLabels().get("docmesh.dev/scenario");
       JsonNode c = w.container().path("securityContext");
       check(errors, w, "suspended", w.object().at("/spec/suspend").asBoolean(false));
-      check(errors, w, "runs its own scenario", w.name().equals("ghz-" + scenario)
-          && w.container().path("command").toString().endsWith(",\"" + scenario + "\"]"));
-      check(errors, w, "ghz pod labels", "ghz".equals(w.podLabels().get("app.kubernetes.io/name"))
-          && "true".equals(w.podLabels().get("docmesh.dev/client")));
+      check(
+          errors,
+          w,
+          "runs its own scenario",
+          w.name().equals("ghz-" + scenario)
+              && w.container().path("command").toString().endsWith(",\"" + scenario + "\"]"));
+      check(
+          errors,
+          w,
+          "ghz pod labels",
+          "ghz".equals(w.podLabels().get("app.kubernetes.io/name"))
+              && "true".equals(w.podLabels().get("docmesh.dev/client")));
       check(errors, w, "readOnlyRootFilesystem", c.path("readOnlyRootFilesystem").asBoolean(false));
-      check(errors, w, "no service account token", !w.podSpec().path("automountServiceAccountToken").asBoolean(true));
+      check(
+          errors,
+          w,
+          "no service account token",
+          !w.podSpec().path("automountServiceAccountToken").asBoolean(true));
       check(errors, w, "memory limit", w.container().at("/resources/limits/memory").isTextual());
-      check(errors, w, "image docmesh-ghz:dev, never pulled", w.container().path("image").asText().equals("docmesh-ghz:dev")
-          && w.container().path("imagePullPolicy").asText().equals("IfNotPresent"));
+      check(
+          errors,
+          w,
+          "image docmesh-ghz:dev, never pulled",
+          w.container().path("image").asText().equals("docmesh-ghz:dev")
+              && w.container().path("imagePullPolicy").asText().equals("IfNotPresent"));
       for (String writable : List.of("/tmp", "/results")) {
         JsonNode v = w.mounts().get(writable);
         check(errors, w, writable + " is an emptyDir", v != null && v.has("emptyDir"));
       }
-      check(errors, w, "configs mounted from ghz-configs", w.mounts().get("/ghz") != null
-          && w.mounts().get("/ghz").at("/configMap/name").asText().equals(Manifests.name(configs)));
+      check(
+          errors,
+          w,
+          "configs mounted from ghz-configs",
+          w.mounts().get("/ghz") != null
+              && w.mounts()
+                  .get("/ghz")
+                  .at("/configMap/name")
+                  .asText()
+                  .equals(Manifests.name(configs)));
     }
     assertThat(errors).isEmpty();
   }
@@ -374,13 +540,20 @@ class CrossCheckTest {
   void theGracePeriodHoldsPreStopAndTheDrain() {
     for (String service : MeshFacts.SERVICES) {
       Workload w = Workload.named(MINIKUBE, service);
-      long grace = dev.docmesh.meshkit.config.Env.of(w.environment("p", "ip"))
-          .duration("DOCMESH_SHUTDOWN_GRACE", java.time.Duration.ofSeconds(20)).toSeconds();
-      // MeshServer: NOT_SERVING, before-stop hooks, then in-flight calls get the grace, then 5 s forced;
+      long grace =
+          dev.docmesh.meshkit.config.Env.of(w.environment("p", "ip"))
+              .duration("DOCMESH_SHUTDOWN_GRACE", java.time.Duration.ofSeconds(20))
+              .toSeconds();
+      // MeshServer: NOT_SERVING, before-stop hooks, then in-flight calls get the grace, then 5 s
+      // forced;
       // a worker's drain adds up to 10 s to hand tasks back
       long needed = w.preStopSleepSeconds() + grace + 5 + (service.equals("worker") ? 10 + 5 : 0);
-      assertThat(w.preStopSleepSeconds()).as(service + " preStop sleep (endpoints go before the drain)").isPositive();
-      assertThat((long) w.terminationGraceSeconds()).as(service + " terminationGracePeriodSeconds").isGreaterThanOrEqualTo(needed);
+      assertThat(w.preStopSleepSeconds())
+          .as(service + " preStop sleep (endpoints go before the drain)")
+          .isPositive();
+      assertThat((long) w.terminationGraceSeconds())
+          .as(service + " terminationGracePeriodSeconds")
+          .isGreaterThanOrEqualTo(needed);
     }
   }
 
@@ -399,21 +572,29 @@ class CrossCheckTest {
       long idle = Long.parseLong(measured.getProperty(service + ".idle.mib")) * 1024 * 1024;
       long request = bytes(w.container().at("/resources/requests/memory").asText());
       long limit = bytes(w.container().at("/resources/limits/memory").asText());
-      assertThat(request).as(service + " memory request covers the measured busy RSS").isGreaterThanOrEqualTo(busy);
-      assertThat(limit).as(service + " memory limit: 1.5 x busy RSS of headroom").isGreaterThanOrEqualTo(busy * 3 / 2);
+      assertThat(request)
+          .as(service + " memory request covers the measured busy RSS")
+          .isGreaterThanOrEqualTo(busy);
+      assertThat(limit)
+          .as(service + " memory limit: 1.5 x busy RSS of headroom")
+          .isGreaterThanOrEqualTo(busy * 3 / 2);
       assertThat(idle).isLessThan(busy + 1);
       String javaOpts = w.environment("p", "ip").get("JAVA_OPTS");
       Matcher m = ram.matcher(javaOpts);
       assertThat(m.find()).as(service + " JAVA_OPTS sizes the heap from the limit").isTrue();
       double percent = Double.parseDouble(m.group(1));
       // what is not heap (metaspace, code cache, threads, direct buffers) was ~90-110 MiB measured
-      assertThat(limit * (100 - percent) / 100).as(service + " room outside the heap").isGreaterThanOrEqualTo(128L * 1024 * 1024);
+      assertThat(limit * (100 - percent) / 100)
+          .as(service + " room outside the heap")
+          .isGreaterThanOrEqualTo(128L * 1024 * 1024);
       assertThat(javaOpts).contains("-XX:+ExitOnOutOfMemoryError");
     }
   }
 
   static long bytes(String quantity) {
-    return Quantity.getAmountInBytes(new Quantity(quantity)).setScale(0, java.math.RoundingMode.UP).longValueExact();
+    return Quantity.getAmountInBytes(new Quantity(quantity))
+        .setScale(0, java.math.RoundingMode.UP)
+        .longValueExact();
   }
 
   // ------------------------------------------------------------------ network policies
@@ -455,7 +636,8 @@ class CrossCheckTest {
    * The ghz Jobs (clients): the orchestrator as every client, and the processors straight for the
    * ProcessorService scenarios (process-text through the Service, process-round-robin every pod).
    */
-  static final List<String> LOAD_EDGES = List.of("ghz -> orchestrator:50051", "ghz -> processor:50052");
+  static final List<String> LOAD_EDGES =
+      List.of("ghz -> orchestrator:50051", "ghz -> processor:50052");
 
   static Set<String> expectedEdges(String which) {
     Set<String> expected = new TreeSet<>(EXPECTED_EDGES_MINIKUBE);
@@ -469,12 +651,20 @@ class CrossCheckTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"minikube", "minikube-keda", "minikube+load", "minikube-keda+load", "minikube-secure"})
+  @ValueSource(
+      strings = {
+        "minikube",
+        "minikube-keda",
+        "minikube+load",
+        "minikube-keda+load",
+        "minikube-secure"
+      })
   void networkPoliciesAllowExactlyTheMeshFlows(String which) {
     List<ObjectNode> objects = rendering(which);
     Set<String> edges = new TreeSet<>(policyEdges(objects));
     Set<String> dns = new TreeSet<>();
-    edges.removeIf(e -> e.endsWith("-> kube-dns:53") || e.endsWith("-> kube-dns:53/UDP") ? dns.add(e) : false);
+    edges.removeIf(
+        e -> e.endsWith("-> kube-dns:53") || e.endsWith("-> kube-dns:53/UDP") ? dns.add(e) : false);
     assertThat(edges).containsExactlyInAnyOrderElementsOf(expectedEdges(which));
     // every pod of the namespace reaches cluster DNS, over UDP and TCP
     for (PolicyGraph.Peer p : podPeers(objects)) {
@@ -485,16 +675,23 @@ class CrossCheckTest {
   @Test
   void thePolicyGraphCanFail() {
     // the computation is not vacuous: without the policies everything may talk to everything
-    List<ObjectNode> withoutPolicies = MINIKUBE.stream().filter(o -> !o.path("kind").asText().equals("NetworkPolicy")).toList();
-    assertThat(policyEdges(withoutPolicies)).contains("processor -> worker:50053", "outside -> processor:9092");
+    List<ObjectNode> withoutPolicies =
+        MINIKUBE.stream().filter(o -> !o.path("kind").asText().equals("NetworkPolicy")).toList();
+    assertThat(policyEdges(withoutPolicies))
+        .contains("processor -> worker:50053", "outside -> processor:9092");
     // and a policy dropped from the base shows up as a missing edge
-    List<ObjectNode> noWorkerPolicy = MINIKUBE.stream().filter(o -> !Manifests.id(o).equals("NetworkPolicy/worker")).toList();
+    List<ObjectNode> noWorkerPolicy =
+        MINIKUBE.stream().filter(o -> !Manifests.id(o).equals("NetworkPolicy/worker")).toList();
     assertThat(policyEdges(noWorkerPolicy)).doesNotContain("worker -> processor:50052");
     // either end of the load component's processor edge closes it
-    for (String policy : List.of("NetworkPolicy/ghz-to-processor", "NetworkPolicy/processor-from-ghz")) {
-      List<ObjectNode> without = MINIKUBE_LOAD.stream().filter(o -> !Manifests.id(o).equals(policy)).toList();
-      assertThat(policyEdges(without)).as("without " + policy)
-          .contains("ghz -> orchestrator:50051").doesNotContain("ghz -> processor:50052");
+    for (String policy :
+        List.of("NetworkPolicy/ghz-to-processor", "NetworkPolicy/processor-from-ghz")) {
+      List<ObjectNode> without =
+          MINIKUBE_LOAD.stream().filter(o -> !Manifests.id(o).equals(policy)).toList();
+      assertThat(policyEdges(without))
+          .as("without " + policy)
+          .contains("ghz -> orchestrator:50051")
+          .doesNotContain("ghz -> processor:50052");
     }
   }
 
@@ -522,7 +719,8 @@ class CrossCheckTest {
             "keda", Map.of("kubernetes.io/metadata.name", "keda"),
             "elsewhere", Map.of("kubernetes.io/metadata.name", "elsewhere"));
     List<PolicyGraph.Peer> peers = new ArrayList<>(podPeers(objects));
-    peers.add(new PolicyGraph.Peer("client", "docmesh", Map.of("docmesh.dev/client", "true"), List.of()));
+    peers.add(
+        new PolicyGraph.Peer("client", "docmesh", Map.of("docmesh.dev/client", "true"), List.of()));
     peers.add(new PolicyGraph.Peer("outside", "elsewhere", Map.of(), List.of()));
     peers.add(new PolicyGraph.Peer("keda", "keda", Map.of("app", "keda-operator"), List.of()));
     peers.add(
@@ -530,7 +728,9 @@ class CrossCheckTest {
             "kube-dns",
             "kube-system",
             Map.of("k8s-app", "kube-dns"),
-            List.of(new PolicyGraph.Port("dns", 53, "UDP"), new PolicyGraph.Port("dns-tcp", 53, "TCP"))));
+            List.of(
+                new PolicyGraph.Port("dns", 53, "UDP"),
+                new PolicyGraph.Port("dns-tcp", 53, "TCP"))));
     return new ArrayList<>(new PolicyGraph(objects, namespaces).allowedEdges(peers));
   }
 }

@@ -11,9 +11,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The java command line of a service's image, read from its Dockerfile's ENTRYPOINT
- * ({@code ["/bin/sh", "-c", "exec java ... $JAVA_OPTS -jar /app/<svc>-svc.jar \"$@\"", ...]}),
- * so the local run starts the jar the way the container does.
+ * The java command line of a service's image, read from its Dockerfile's ENTRYPOINT ({@code
+ * ["/bin/sh", "-c", "exec java ... $JAVA_OPTS -jar /app/<svc>-svc.jar \"$@\"", ...]}), so the local
+ * run starts the jar the way the container does.
  */
 final class Entrypoint {
   private static final Pattern ENTRYPOINT = Pattern.compile("(?m)^ENTRYPOINT\\s+(\\[.*\\])\\s*$");
@@ -49,7 +49,8 @@ final class Entrypoint {
         }
       }
       if (!tokens.contains("$JAVA_OPTS") || !tokens.contains("-jar")) {
-        throw new AssertionError(dockerfile + ": the entrypoint must pass $JAVA_OPTS and -jar: " + script);
+        throw new AssertionError(
+            dockerfile + ": the entrypoint must pass $JAVA_OPTS and -jar: " + script);
       }
       return tokens;
     } catch (IOException e) {

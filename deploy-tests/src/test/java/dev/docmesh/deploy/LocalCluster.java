@@ -9,7 +9,6 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,20 +22,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The rendered Deployments and StatefulSets run as local processes, as a kubelet would run
- * their containers: the same jar and entrypoint (the image's, from containers/<svc>.Dockerfile),
- * the same args, exactly the environment of the rendered ConfigMaps and {@code env:}, volumes as
- * directories, the memory limit as the JVM's {@code MaxRAM} (what container detection reads),
- * and cluster DNS as a hosts file in which every pod has its own 127.77.0.x address.
+ * The rendered Deployments and StatefulSets run as local processes, as a kubelet would run their
+ * containers: the same jar and entrypoint (the image's, from containers/<svc>.Dockerfile), the same
+ * args, exactly the environment of the rendered ConfigMaps and {@code env:}, volumes as
+ * directories, the memory limit as the JVM's {@code MaxRAM} (what container detection reads), and
+ * cluster DNS as a hosts file in which every pod has its own 127.77.0.x address.
  *
  * <p>Two things differ, both forced by this machine: one pod per workload, and ports. The servers
  * bind the wildcard address (there is no bind-address variable), so the manifests' ports would
  * clash with other meshes on this host: each container port gets a free local port, and every
- * {@code <cluster name>:<port>} and port variable in the environment is rewritten to it (checked
- * to be the declared containerPort before it is rewritten).
+ * {@code <cluster name>:<port>} and port variable in the environment is rewritten to it (checked to
+ * be the declared containerPort before it is rewritten).
  */
 final class LocalCluster implements AutoCloseable {
-  private static final Pattern HOST_PORT = Pattern.compile("([a-z0-9]([a-z0-9.-]*[a-z0-9])?):(\\d+)");
+  private static final Pattern HOST_PORT =
+      Pattern.compile("([a-z0-9]([a-z0-9.-]*[a-z0-9])?):(\\d+)");
   static final String NAMESPACE = "docmesh";
 
   /** A stand-in for a pod: a process (or an outside program) at its own loopback address. */
@@ -75,6 +75,7 @@ final class LocalCluster implements AutoCloseable {
   final Path dir;
   final Path hostsFile;
   final Map<String, Pod> pods = new LinkedHashMap<>();
+
   /** cluster DNS name -> pod */
   final Map<String, Pod> dns = new LinkedHashMap<>();
 
@@ -88,7 +89,8 @@ final class LocalCluster implements AutoCloseable {
   void plan() {
     int n = 2;
     for (Workload w : Workload.all(objects)) {
-      String podName = w.kind().equals("StatefulSet") ? w.name() + "-0" : w.name() + "-5d8f7c9b6-x" + n;
+      String podName =
+          w.kind().equals("StatefulSet") ? w.name() + "-0" : w.name() + "-5d8f7c9b6-x" + n;
       Pod pod = new Pod(w.name(), podName, "127.77.0." + n++, dir.resolve(podName));
       pod.spec = w;
       for (PolicyGraph.Port p : w.ports()) {
@@ -99,11 +101,23 @@ final class LocalCluster implements AutoCloseable {
     for (ObjectNode s : Manifests.ofKind(objects, "Service")) {
       Pod target =
           pods.values().stream()
-              .filter(p -> PolicyGraph.matches(Manifests.YAML.createObjectNode().set("matchLabels", s.at("/spec/selector")), p.spec.podLabels()))
+              .filter(
+                  p ->
+                      PolicyGraph.matches(
+                          Manifests.YAML
+                              .createObjectNode()
+                              .set("matchLabels", s.at("/spec/selector")),
+                          p.spec.podLabels()))
               .findFirst()
-              .orElseThrow(() -> new AssertionError("Service " + Manifests.name(s) + " selects no pod"));
+              .orElseThrow(
+                  () -> new AssertionError("Service " + Manifests.name(s) + " selects no pod"));
       String name = Manifests.name(s);
-      for (String form : List.of(name, name + "." + NAMESPACE, name + "." + NAMESPACE + ".svc", name + "." + NAMESPACE + ".svc.cluster.local")) {
+      for (String form :
+          List.of(
+              name,
+              name + "." + NAMESPACE,
+              name + "." + NAMESPACE + ".svc",
+              name + "." + NAMESPACE + ".svc.cluster.local")) {
         dns.put(form, target);
       }
     }
@@ -154,10 +168,13 @@ final class LocalCluster implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // what the JVM's container support would read from the cgroup
-    cmd.add("-XX:MaxRAM=" + CrossCheckTest.bytes(w.container().at("/resources/limits/memory").asText()));
+    cmd.add(
+        "-XX:MaxRAM="
+            + CrossCheckTest.bytes(w.container().at("/resources/limits/memory").asText()));
     JsonNode cpu = w.container().at("/resources/limits/cpu");
     if (cpu.isTextual()) {
-      cmd.add("-XX:ActiveProcessorCount=" + (int) Math.ceil(CrossCheckTest.bytes(cpu.asText()) / 1.0));
+      cmd.add(
+          "-XX:ActiveProcessorCount=" + (int) Math.ceil(CrossCheckTest.bytes(cpu.asText()) / 1.0));
     }
     cmd.add("-Djdk.net.hosts.file=" + hostsFile);
     for (String token : entrypoint.subList(1, entrypoint.size())) {
@@ -168,13 +185,17 @@ final class LocalCluster implements AutoCloseable {
           }
         }
       } else if (token.startsWith("/app/") && token.endsWith(".jar")) {
-        cmd.add(Manifests.root().resolve(w.name() + "-svc/target/" + Path.of(token).getFileName()).toString());
+        cmd.add(
+            Manifests.root()
+                .resolve(w.name() + "-svc/target/" + Path.of(token).getFileName())
+                .toString());
       } else {
         cmd.add(rewritePaths(token, mounts));
       }
     }
     if (w.container().has("command")) {
-      throw new AssertionError(w.name() + ": a command replaces the image's entrypoint; not supported here");
+      throw new AssertionError(
+          w.name() + ": a command replaces the image's entrypoint; not supported here");
     }
     for (JsonNode arg : w.container().path("args")) {
       cmd.add(rewrite(pod, "args", arg.asText(), mounts));
@@ -186,7 +207,8 @@ final class LocalCluster implements AutoCloseable {
     if (key.equals("DOCMESH_GRPC_PORT") || key.equals("DOCMESH_METRICS_PORT")) {
       int port = Integer.parseInt(value);
       if (!pod.localPorts.containsKey(port)) {
-        throw new AssertionError(pod.workload + ": " + key + "=" + value + " is not a declared containerPort");
+        throw new AssertionError(
+            pod.workload + ": " + key + "=" + value + " is not a declared containerPort");
       }
       return String.valueOf(pod.local(port));
     }
@@ -212,7 +234,10 @@ final class LocalCluster implements AutoCloseable {
       for (Map.Entry<String, String> m : mounts.entrySet()) {
         String mount = m.getKey();
         int eq = t.indexOf('=');
-        String prefix = t.startsWith(mount) ? "" : eq >= 0 && t.substring(eq + 1).startsWith(mount) ? t.substring(0, eq + 1) : null;
+        String prefix =
+            t.startsWith(mount)
+                ? ""
+                : eq >= 0 && t.substring(eq + 1).startsWith(mount) ? t.substring(0, eq + 1) : null;
         if (prefix != null) {
           String rest = t.substring(prefix.length() + mount.length());
           if (rest.isEmpty() || rest.startsWith("/")) {
@@ -238,12 +263,15 @@ final class LocalCluster implements AutoCloseable {
     pod.process = pb.start();
   }
 
-  /** The kubelet's gRPC probe: Health/Check on the pod's address and the probe's port and service. */
+  /**
+   * The kubelet's gRPC probe: Health/Check on the pod's address and the probe's port and service.
+   */
   static HealthCheckResponse.ServingStatus grpcProbe(Pod pod, JsonNode probe) {
     int port = probe.at("/grpc/port").asInt();
     String service = probe.at("/grpc/service").asText("");
     int timeout = probe.path("timeoutSeconds").asInt(1);
-    ManagedChannel ch = ManagedChannelBuilder.forAddress(pod.ip, pod.local(port)).usePlaintext().build();
+    ManagedChannel ch =
+        ManagedChannelBuilder.forAddress(pod.ip, pod.local(port)).usePlaintext().build();
     try {
       return HealthGrpc.newBlockingStub(ch)
           .withDeadlineAfter(timeout, TimeUnit.SECONDS)
@@ -267,13 +295,15 @@ final class LocalCluster implements AutoCloseable {
     long begin = System.nanoTime();
     for (int failures = 0; ; failures++) {
       if (!pod.process.isAlive()) {
-        throw new AssertionError(pod.name + " exited with " + pod.process.exitValue() + "; log: " + tail(pod));
+        throw new AssertionError(
+            pod.name + " exited with " + pod.process.exitValue() + "; log: " + tail(pod));
       }
       if (grpcProbe(pod, startup) == HealthCheckResponse.ServingStatus.SERVING) {
         return Duration.ofNanos(System.nanoTime() - begin);
       }
       if (failures + 1 >= threshold) {
-        throw new AssertionError(pod.name + ": startupProbe failed " + threshold + " times; log: " + tail(pod));
+        throw new AssertionError(
+            pod.name + ": startupProbe failed " + threshold + " times; log: " + tail(pod));
       }
       TimeUnit.MILLISECONDS.sleep(period); // the kubelet's probe period, not a wait for a condition
     }
@@ -290,7 +320,8 @@ final class LocalCluster implements AutoCloseable {
 
   /** Peak resident set (VmHWM) of a pod's process, in bytes. */
   static long peakRss(Pod pod) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pod.process.pid()), "status"))) {
+    for (String line :
+        Files.readAllLines(Path.of("/proc", String.valueOf(pod.process.pid()), "status"))) {
       if (line.startsWith("VmHWM:")) {
         return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
       }
@@ -299,11 +330,12 @@ final class LocalCluster implements AutoCloseable {
   }
 
   /**
-   * A port free on every address, below the kernel's ephemeral range: outgoing connections
-   * (ours and other programs') never take it between this check and the service's bind.
+   * A port free on every address, below the kernel's ephemeral range: outgoing connections (ours
+   * and other programs') never take it between this check and the service's bind.
    */
   static synchronized int freePort() {
-    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    java.util.concurrent.ThreadLocalRandom random =
+        java.util.concurrent.ThreadLocalRandom.current();
     for (int attempt = 0; attempt < 200; attempt++) {
       int port = random.nextInt(20_000, 32_000);
       if (TAKEN.contains(port)) {

@@ -33,17 +33,22 @@ final class Manifests {
   }
 
   /**
-   * Overlay minikube-secure. Its security component generates the Secrets from
-   * {@code scripts/dev-certs.sh} output in a gitignored directory; made here when absent, as a user would.
+   * Overlay minikube-secure. Its security component generates the Secrets from {@code
+   * scripts/dev-certs.sh} output in a gitignored directory; made here when absent, as a user would.
    */
   static synchronized Path secureOverlay() {
     Path secrets = k8s("components/security/secrets");
     if (!Files.exists(secrets.resolve("ca.crt"))) {
       try {
-        Process p = new ProcessBuilder("bash", root().resolve("scripts/dev-certs.sh").toString(), secrets.toString())
-            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p =
+            new ProcessBuilder(
+                    "bash", root().resolve("scripts/dev-certs.sh").toString(), secrets.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         if (p.waitFor() != 0) {
-          throw new IllegalStateException("scripts/dev-certs.sh " + secrets + " failed: " + p.exitValue());
+          throw new IllegalStateException(
+              "scripts/dev-certs.sh " + secrets + " failed: " + p.exitValue());
         }
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
@@ -75,7 +80,8 @@ final class Manifests {
           throw new AssertionError("kubectl kustomize " + dir + " did not finish in 120 s");
         }
         if (p.exitValue() != 0) {
-          throw new AssertionError("kubectl kustomize " + dir + " failed: " + Files.readString(err));
+          throw new AssertionError(
+              "kubectl kustomize " + dir + " failed: " + Files.readString(err));
         }
         return Files.readString(out, StandardCharsets.UTF_8);
       } finally {
@@ -109,16 +115,21 @@ final class Manifests {
   }
 
   /**
-   * A temporary kustomization with the base and the given components, so each component is
-   * rendered (and checked) on its own, not only as part of an overlay.
+   * A temporary kustomization with the base and the given components, so each component is rendered
+   * (and checked) on its own, not only as part of an overlay.
    */
   static Path withComponents(String... components) {
     try {
-      Path dir = root().resolve("deploy-tests/target/kustomize/" + String.join("+", components).replace('/', '_'));
+      Path dir =
+          root()
+              .resolve(
+                  "deploy-tests/target/kustomize/"
+                      + String.join("+", components).replace('/', '_'));
       Files.createDirectories(dir);
       Path rel = dir.relativize(k8s(""));
       StringBuilder k = new StringBuilder();
-      k.append("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: docmesh\n");
+      k.append(
+          "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: docmesh\n");
       k.append("resources:\n  - ").append(rel.resolve("base")).append('\n');
       k.append("components:\n");
       for (String c : components) {
@@ -137,11 +148,15 @@ final class Manifests {
    */
   static Path overlayWith(String overlay, String... components) {
     try {
-      Path dir = root().resolve("deploy-tests/target/kustomize/" + overlay + "+" + String.join("+", components));
+      Path dir =
+          root()
+              .resolve(
+                  "deploy-tests/target/kustomize/" + overlay + "+" + String.join("+", components));
       Files.createDirectories(dir);
       Path rel = dir.relativize(k8s(""));
       StringBuilder k = new StringBuilder();
-      k.append("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: docmesh\n");
+      k.append(
+          "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: docmesh\n");
       k.append("resources:\n  - ").append(rel.resolve("overlays").resolve(overlay)).append('\n');
       k.append("components:\n");
       for (String c : components) {
@@ -160,12 +175,16 @@ final class Manifests {
 
   static Optional<ObjectNode> find(List<ObjectNode> objects, String kind, String name) {
     return objects.stream()
-        .filter(o -> kind.equals(o.path("kind").asText()) && name.equals(o.path("metadata").path("name").asText()))
+        .filter(
+            o ->
+                kind.equals(o.path("kind").asText())
+                    && name.equals(o.path("metadata").path("name").asText()))
         .findFirst();
   }
 
   static ObjectNode get(List<ObjectNode> objects, String kind, String name) {
-    return find(objects, kind, name).orElseThrow(() -> new AssertionError("no " + kind + " " + name + " rendered"));
+    return find(objects, kind, name)
+        .orElseThrow(() -> new AssertionError("no " + kind + " " + name + " rendered"));
   }
 
   static String name(JsonNode o) {

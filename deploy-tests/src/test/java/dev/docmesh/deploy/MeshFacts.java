@@ -27,7 +27,10 @@ final class MeshFacts {
   /** Every DOCMESH_* the service's code (and mesh-kit's) reads, from the sources. */
   static Set<String> variablesRead(String service) {
     Set<String> out = new TreeSet<>();
-    for (Path dir : List.of(Manifests.root().resolve(service + "-svc/src/main/java"), Manifests.root().resolve("mesh-kit/src/main/java"))) {
+    for (Path dir :
+        List.of(
+            Manifests.root().resolve(service + "-svc/src/main/java"),
+            Manifests.root().resolve("mesh-kit/src/main/java"))) {
       try (Stream<Path> files = Files.walk(dir)) {
         for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
           Matcher m = VARIABLE.matcher(Files.readString(f));
@@ -42,7 +45,9 @@ final class MeshFacts {
     return out;
   }
 
-  /** The names the service's health service answers SERVING for: "" and every service it registers. */
+  /**
+   * The names the service's health service answers SERVING for: "" and every service it registers.
+   */
   static synchronized Set<String> healthNames(String service) {
     return HEALTH_NAMES.computeIfAbsent(service, MeshFacts::startAndAsk);
   }

@@ -22,7 +22,8 @@ class MonitoringConfigTest {
   void prometheusConfigPassesPromtool() throws Exception {
     Path promtool = Neighbours.need("promtool");
     Path rendered = renderedFile("prometheus-config", "prometheus.yml");
-    assertThat(run(promtool.toString(), "check", "config", "--syntax-only", rendered.toString())).contains("SUCCESS");
+    assertThat(run(promtool.toString(), "check", "config", "--syntax-only", rendered.toString()))
+        .contains("SUCCESS");
   }
 
   @Test
@@ -37,7 +38,10 @@ class MonitoringConfigTest {
   void aBrokenRuleFailsPromtool() throws Exception {
     Path promtool = Neighbours.need("promtool");
     Path broken = Files.createTempFile("rules", ".yml");
-    Files.writeString(broken, Files.readString(renderedFile("prometheus-rules", "docmesh-rules.yml")).replace("sum(docmesh_queue_depth) > 1000", "sum(docmesh_queue_depth > 1000"));
+    Files.writeString(
+        broken,
+        Files.readString(renderedFile("prometheus-rules", "docmesh-rules.yml"))
+            .replace("sum(docmesh_queue_depth) > 1000", "sum(docmesh_queue_depth > 1000"));
     assertThat(exit(promtool.toString(), "check", "rules", broken.toString())).isNotZero();
   }
 
@@ -50,20 +54,34 @@ class MonitoringConfigTest {
 
   @Test
   void grafanaFindsTheDashboardAndItsDatasource() throws Exception {
-    JsonNode dashboard = ExecutableManifestsTest.JSON.readTree(Files.readString(renderedFile("grafana-dashboard-docmesh", "docmesh-dashboard.json")));
+    JsonNode dashboard =
+        ExecutableManifestsTest.JSON.readTree(
+            Files.readString(renderedFile("grafana-dashboard-docmesh", "docmesh-dashboard.json")));
     List<String> exprs = new ArrayList<>();
-    dashboard.path("panels").forEach(p -> p.path("targets").forEach(t -> exprs.add(t.path("expr").asText())));
+    dashboard
+        .path("panels")
+        .forEach(p -> p.path("targets").forEach(t -> exprs.add(t.path("expr").asText())));
     assertThat(exprs).isNotEmpty().allSatisfy(e -> assertThat(e).isNotBlank());
     assertThat(dashboard.path("uid").asText()).isEqualTo("docmesh");
     // every panel names the provisioned datasource, and the provider reads the mounted ConfigMap
-    JsonNode datasources = Manifests.YAML.readTree(Files.readString(renderedFile("grafana-provisioning", "datasources.yaml")));
+    JsonNode datasources =
+        Manifests.YAML.readTree(
+            Files.readString(renderedFile("grafana-provisioning", "datasources.yaml")));
     String uid = datasources.at("/datasources/0/uid").asText();
-    dashboard.path("panels").forEach(p -> assertThat(p.at("/datasource/uid").asText()).isEqualTo(uid));
-    assertThat(datasources.at("/datasources/0/url").asText()).isEqualTo("http://prometheus.docmesh.svc.cluster.local:9090");
-    JsonNode providers = Manifests.YAML.readTree(Files.readString(renderedFile("grafana-provisioning", "dashboards.yaml")));
-    Workload grafana = Workload.named(Manifests.render(Manifests.k8s("overlays/minikube")), "grafana");
+    dashboard
+        .path("panels")
+        .forEach(p -> assertThat(p.at("/datasource/uid").asText()).isEqualTo(uid));
+    assertThat(datasources.at("/datasources/0/url").asText())
+        .isEqualTo("http://prometheus.docmesh.svc.cluster.local:9090");
+    JsonNode providers =
+        Manifests.YAML.readTree(
+            Files.readString(renderedFile("grafana-provisioning", "dashboards.yaml")));
+    Workload grafana =
+        Workload.named(Manifests.render(Manifests.k8s("overlays/minikube")), "grafana");
     JsonNode mounted = grafana.mounts().get(providers.at("/providers/0/options/path").asText());
-    assertThat(mounted).as("the provider's path is where the dashboard ConfigMap is mounted").isNotNull();
+    assertThat(mounted)
+        .as("the provider's path is where the dashboard ConfigMap is mounted")
+        .isNotNull();
     assertThat(mounted.at("/configMap/name").asText()).startsWith("grafana-dashboard-docmesh-");
   }
 

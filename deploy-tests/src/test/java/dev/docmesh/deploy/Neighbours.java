@@ -6,9 +6,9 @@ import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Debian's Prometheus tools. Missing ones skip the tests that need them on a developer's
- * machine, and fail them in CI ({@code -Ddocmesh.require.prometheus=true}, or the marker file
- * .ci/k8s.sh writes after installing them).
+ * Debian's Prometheus tools. Missing ones skip the tests that need them on a developer's machine,
+ * and fail them in CI ({@code -Ddocmesh.require.prometheus=true}, or the marker file .ci/k8s.sh
+ * writes after installing them).
  */
 final class Neighbours {
   private Neighbours() {}
@@ -35,7 +35,9 @@ final class Neighbours {
   static Path need(String... names) {
     Optional<Path> tool = find(names);
     if (tool.isEmpty()) {
-      String why = String.join("/", names) + " is not installed (apt-get install prometheus prometheus-alertmanager)";
+      String why =
+          String.join("/", names)
+              + " is not installed (apt-get install prometheus prometheus-alertmanager)";
       if (required()) {
         throw new AssertionError(why + " and docmesh.require.prometheus=true");
       }

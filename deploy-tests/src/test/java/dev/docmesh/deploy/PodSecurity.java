@@ -7,13 +7,21 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The Pod Security Standard "restricted" (which namespace docmesh enforces, version latest) as
- * the admission plugin checks a pod: the baseline controls, then the restricted ones. The rules
- * are Kubernetes' own (pod-security-admission policy checks); an empty list means admitted.
+ * The Pod Security Standard "restricted" (which namespace docmesh enforces, version latest) as the
+ * admission plugin checks a pod: the baseline controls, then the restricted ones. The rules are
+ * Kubernetes' own (pod-security-admission policy checks); an empty list means admitted.
  */
 final class PodSecurity {
   private static final Set<String> RESTRICTED_VOLUMES =
-      Set.of("configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret");
+      Set.of(
+          "configMap",
+          "csi",
+          "downwardAPI",
+          "emptyDir",
+          "ephemeral",
+          "persistentVolumeClaim",
+          "projected",
+          "secret");
   private static final Set<String> VOLUME_META = Set.of("name");
 
   private PodSecurity() {}

@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Which connections the rendered NetworkPolicies allow, computed the way a CNI enforces them:
- * a connection from A to B:port is allowed when A may send it (A is not egress-isolated, or an
- * egress rule of a policy selecting A admits B:port) and B may receive it (likewise, ingress).
+ * Which connections the rendered NetworkPolicies allow, computed the way a CNI enforces them: a
+ * connection from A to B:port is allowed when A may send it (A is not egress-isolated, or an egress
+ * rule of a policy selecting A admits B:port) and B may receive it (likewise, ingress).
  */
 final class PolicyGraph {
   /** A pod (or a stand-in for pods outside the namespace) that may send or receive. */
@@ -49,14 +49,20 @@ final class PolicyGraph {
   }
 
   boolean allowed(Peer src, Peer dst, Port port) {
-    return side(src, dst, port, "Egress", "egress", "to") && side(dst, src, port, "Ingress", "ingress", "from");
+    return side(src, dst, port, "Egress", "egress", "to")
+        && side(dst, src, port, "Ingress", "ingress", "from");
   }
 
-  /** Whether {@code self} lets the connection with {@code other} on {@code port} through its policies of one direction. */
-  private boolean side(Peer self, Peer other, Port port, String type, String rulesField, String peersField) {
+  /**
+   * Whether {@code self} lets the connection with {@code other} on {@code port} through its
+   * policies of one direction.
+   */
+  private boolean side(
+      Peer self, Peer other, Port port, String type, String rulesField, String peersField) {
     boolean isolated = false;
     for (JsonNode p : policies) {
-      if (!namespaceOf(p).equals(self.namespace()) || !matches(p.at("/spec/podSelector"), self.labels())) {
+      if (!namespaceOf(p).equals(self.namespace())
+          || !matches(p.at("/spec/podSelector"), self.labels())) {
         continue;
       }
       if (!policyTypes(p).contains(type)) {
@@ -64,7 +70,8 @@ final class PolicyGraph {
       }
       isolated = true;
       for (JsonNode rule : p.path("spec").path(rulesField)) {
-        if (peerMatches(rule.path(peersField), other, namespaceOf(p)) && portMatches(rule.path("ports"), port)) {
+        if (peerMatches(rule.path(peersField), other, namespaceOf(p))
+            && portMatches(rule.path("ports"), port)) {
           return true;
         }
       }
@@ -99,7 +106,9 @@ final class PolicyGraph {
       }
       boolean nsOk =
           peer.has("namespaceSelector")
-              ? matches(peer.get("namespaceSelector"), namespaceLabels.getOrDefault(other.namespace(), Map.of()))
+              ? matches(
+                  peer.get("namespaceSelector"),
+                  namespaceLabels.getOrDefault(other.namespace(), Map.of()))
               : other.namespace().equals(policyNamespace);
       boolean podOk = !peer.has("podSelector") || matches(peer.get("podSelector"), other.labels());
       if (nsOk && podOk) {
@@ -141,7 +150,8 @@ final class PolicyGraph {
     if (selector == null || selector.isMissingNode() || selector.isNull()) {
       return true;
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = selector.path("matchLabels").fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = selector.path("matchLabels").fields();
+        it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!e.getValue().asText().equals(labels.get(e.getKey()))) {
         return false;

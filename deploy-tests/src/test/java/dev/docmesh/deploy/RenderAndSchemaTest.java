@@ -31,7 +31,8 @@ class RenderAndSchemaTest {
         Arguments.of("base + monitoring + keda", Manifests.withComponents("monitoring", "keda")),
         Arguments.of("base + load", Manifests.withComponents("load")),
         Arguments.of("overlays/minikube + load", Manifests.overlayWith("minikube", "load")),
-        Arguments.of("overlays/minikube-keda + load", Manifests.overlayWith("minikube-keda", "load")));
+        Arguments.of(
+            "overlays/minikube-keda + load", Manifests.overlayWith("minikube-keda", "load")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -58,8 +59,16 @@ class RenderAndSchemaTest {
     List<ObjectNode> withLoad = Manifests.render(Manifests.overlayWith(overlay, "load"));
     List<ObjectNode> added = withLoad.stream().filter(o -> !plain.contains(o)).toList();
     assertThat(withLoad).containsAll(plain);
-    assertThat(added).extracting(Manifests::id).contains("NetworkPolicy/ghz-to-processor", "Job/ghz-health");
-    assertThat(withLoad.stream().filter(o -> o.at("/metadata/labels/app.kubernetes.io~1component").asText().equals("load")))
+    assertThat(added)
+        .extracting(Manifests::id)
+        .contains("NetworkPolicy/ghz-to-processor", "Job/ghz-health");
+    assertThat(
+            withLoad.stream()
+                .filter(
+                    o ->
+                        o.at("/metadata/labels/app.kubernetes.io~1component")
+                            .asText()
+                            .equals("load")))
         .containsExactlyInAnyOrderElementsOf(added);
   }
 
@@ -79,7 +88,9 @@ class RenderAndSchemaTest {
 
   @Test
   void aMisspeltDeploymentFieldFails() {
-    ObjectNode deployment = Manifests.get(Manifests.render(Manifests.k8s("base")), "Deployment", "processor").deepCopy();
+    ObjectNode deployment =
+        Manifests.get(Manifests.render(Manifests.k8s("base")), "Deployment", "processor")
+            .deepCopy();
     ObjectNode container = (ObjectNode) deployment.at("/spec/template/spec/containers/0");
     container.set("readinesProbe", container.remove("readinessProbe"));
     assertThatThrownBy(() -> StrictKubernetes.parse(deployment))
@@ -88,7 +99,9 @@ class RenderAndSchemaTest {
 
   @Test
   void aMisspeltNestedFieldFails() {
-    ObjectNode policy = Manifests.get(Manifests.render(Manifests.k8s("base")), "NetworkPolicy", "worker").deepCopy();
+    ObjectNode policy =
+        Manifests.get(Manifests.render(Manifests.k8s("base")), "NetworkPolicy", "worker")
+            .deepCopy();
     ObjectNode rule = (ObjectNode) policy.at("/spec/egress/0");
     rule.set("too", rule.remove("to"));
     assertThatThrownBy(() -> StrictKubernetes.parse(policy)).hasMessageContaining("too");
@@ -96,20 +109,26 @@ class RenderAndSchemaTest {
 
   @Test
   void aWronglyTypedFieldFails() {
-    ObjectNode sts = Manifests.get(Manifests.render(Manifests.k8s("base")), "StatefulSet", "orchestrator").deepCopy();
+    ObjectNode sts =
+        Manifests.get(Manifests.render(Manifests.k8s("base")), "StatefulSet", "orchestrator")
+            .deepCopy();
     ((ObjectNode) sts.get("spec")).put("replicas", "one");
     assertThatThrownBy(() -> StrictKubernetes.parse(sts)).hasMessageContaining("replicas");
   }
 
   @Test
   void anUnknownKindFails() {
-    ObjectNode o = Manifests.YAML.createObjectNode().put("apiVersion", "apps/v1").put("kind", "Deploymnet");
+    ObjectNode o =
+        Manifests.YAML.createObjectNode().put("apiVersion", "apps/v1").put("kind", "Deploymnet");
     assertThat(validate(o)).singleElement().asString().contains("no schema");
   }
 
   @Test
   void aMisspeltScaledObjectFieldFails() {
-    ObjectNode so = Manifests.get(Manifests.render(Manifests.k8s("overlays/minikube-keda")), "ScaledObject", "worker").deepCopy();
+    ObjectNode so =
+        Manifests.get(
+                Manifests.render(Manifests.k8s("overlays/minikube-keda")), "ScaledObject", "worker")
+            .deepCopy();
     assertThat(SCALED_OBJECT.validate(so)).isEmpty();
     ObjectNode spec = (ObjectNode) so.get("spec");
     spec.set("maxReplicas", spec.remove("maxReplicaCount"));

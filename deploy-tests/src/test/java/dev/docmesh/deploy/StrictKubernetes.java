@@ -13,9 +13,9 @@ import java.util.Map;
  * Parses rendered objects into the fabric8 Kubernetes model as the API server's strict field
  * validation would: an unknown or misspelt field, or a value of the wrong type, is an error.
  *
- * <p>fabric8's classes swallow unknown fields into an {@code additionalProperties} map (a
- * Jackson any-setter); switching any-setters off makes Jackson's own unknown-property check
- * name the field and its path.
+ * <p>fabric8's classes swallow unknown fields into an {@code additionalProperties} map (a Jackson
+ * any-setter); switching any-setters off makes Jackson's own unknown-property check name the field
+ * and its path.
  */
 final class StrictKubernetes {
   private static final Map<String, Class<?>> KINDS =
@@ -25,17 +25,26 @@ final class StrictKubernetes {
           Map.entry("v1/Secret", io.fabric8.kubernetes.api.model.Secret.class),
           Map.entry("v1/Service", io.fabric8.kubernetes.api.model.Service.class),
           Map.entry("v1/ServiceAccount", io.fabric8.kubernetes.api.model.ServiceAccount.class),
-          Map.entry("v1/PersistentVolumeClaim", io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class),
+          Map.entry(
+              "v1/PersistentVolumeClaim",
+              io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class),
           Map.entry("apps/v1/Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class),
           Map.entry("apps/v1/StatefulSet", io.fabric8.kubernetes.api.model.apps.StatefulSet.class),
           Map.entry("batch/v1/Job", io.fabric8.kubernetes.api.model.batch.v1.Job.class),
           Map.entry(
               "autoscaling/v2/HorizontalPodAutoscaler",
               io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler.class),
-          Map.entry("policy/v1/PodDisruptionBudget", io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class),
-          Map.entry("networking.k8s.io/v1/NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class),
-          Map.entry("rbac.authorization.k8s.io/v1/Role", io.fabric8.kubernetes.api.model.rbac.Role.class),
-          Map.entry("rbac.authorization.k8s.io/v1/RoleBinding", io.fabric8.kubernetes.api.model.rbac.RoleBinding.class));
+          Map.entry(
+              "policy/v1/PodDisruptionBudget",
+              io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class),
+          Map.entry(
+              "networking.k8s.io/v1/NetworkPolicy",
+              io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class),
+          Map.entry(
+              "rbac.authorization.k8s.io/v1/Role", io.fabric8.kubernetes.api.model.rbac.Role.class),
+          Map.entry(
+              "rbac.authorization.k8s.io/v1/RoleBinding",
+              io.fabric8.kubernetes.api.model.rbac.RoleBinding.class));
 
   private static final ObjectMapper STRICT =
       JsonMapper.builder()
@@ -66,7 +75,8 @@ final class StrictKubernetes {
   static Object parse(JsonNode object) {
     Class<?> type = KINDS.get(key(object));
     if (type == null) {
-      throw new IllegalArgumentException("no schema for " + key(object) + " (" + Manifests.id(object) + ")");
+      throw new IllegalArgumentException(
+          "no schema for " + key(object) + " (" + Manifests.id(object) + ")");
     }
     try {
       return STRICT.treeToValue(object, type);

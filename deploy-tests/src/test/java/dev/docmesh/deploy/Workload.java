@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** One rendered Deployment or StatefulSet with its single container, as the kubelet would run it. */
+/**
+ * One rendered Deployment or StatefulSet with its single container, as the kubelet would run it.
+ */
 record Workload(ObjectNode object, List<ObjectNode> all) {
 
   static List<Workload> all(List<ObjectNode> objects) {
@@ -69,7 +71,11 @@ record Workload(ObjectNode object, List<ObjectNode> all) {
   List<PolicyGraph.Port> ports() {
     List<PolicyGraph.Port> out = new ArrayList<>();
     for (JsonNode p : container().path("ports")) {
-      out.add(new PolicyGraph.Port(p.path("name").asText(""), p.path("containerPort").asInt(), p.path("protocol").asText("TCP")));
+      out.add(
+          new PolicyGraph.Port(
+              p.path("name").asText(""),
+              p.path("containerPort").asInt(),
+              p.path("protocol").asText("TCP")));
     }
     return out;
   }
@@ -112,8 +118,10 @@ record Workload(ObjectNode object, List<ObjectNode> all) {
               default -> throw new AssertionError(name() + ": unsupported fieldRef " + path);
             });
       } else if (e.at("/valueFrom/configMapKeyRef").isObject()) {
-        ObjectNode cm = Manifests.get(all, "ConfigMap", e.at("/valueFrom/configMapKeyRef/name").asText());
-        env.put(key, cm.path("data").path(e.at("/valueFrom/configMapKeyRef/key").asText()).asText());
+        ObjectNode cm =
+            Manifests.get(all, "ConfigMap", e.at("/valueFrom/configMapKeyRef/name").asText());
+        env.put(
+            key, cm.path("data").path(e.at("/valueFrom/configMapKeyRef/key").asText()).asText());
       } else {
         throw new AssertionError(name() + ": unsupported env source for " + key + ": " + e);
       }
@@ -133,7 +141,9 @@ record Workload(ObjectNode object, List<ObjectNode> all) {
       volumes.put(v.path("name").asText(), v);
     }
     for (JsonNode t : object.at("/spec/volumeClaimTemplates")) {
-      volumes.put(t.at("/metadata/name").asText(), Manifests.YAML.createObjectNode().set("persistentVolumeClaim", t));
+      volumes.put(
+          t.at("/metadata/name").asText(),
+          Manifests.YAML.createObjectNode().set("persistentVolumeClaim", t));
     }
     Map<String, JsonNode> out = new LinkedHashMap<>();
     for (JsonNode m : container().path("volumeMounts")) {

@@ -11,16 +11,19 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The shared corpus of real PDFs and their ground truth ({@code pdf/expected.json}): the
- * directory named by {@code DOCMESH_CORPUS_DIR}, else {@code ../shared/corpus} next to the
- * repository root (found from the working directory up). Nothing else: a test that cannot
- * find its corpus fails and says where it looked.
+ * The shared corpus of real PDFs and their ground truth ({@code pdf/expected.json}): the directory
+ * named by {@code DOCMESH_CORPUS_DIR}, else {@code ../shared/corpus} next to the repository root
+ * (found from the working directory up). Nothing else: a test that cannot find its corpus fails and
+ * says where it looked.
  */
 public final class Corpus {
   public static final String DIR_VARIABLE = "DOCMESH_CORPUS_DIR";
+
   /** The corpus's password-protected PDF and its user password. */
   public static final String ENCRYPTED = "libreoffice-writer-password.pdf";
+
   public static final String ENCRYPTED_PASSWORD = "openpassword";
+
   /** The corpus's largest PDF. */
   public static final String LARGE = "GeoTopo-komprimiert.pdf";
 
@@ -51,12 +54,20 @@ public final class Corpus {
           return shared;
         }
         throw new IllegalStateException(
-            "no PDF corpus at " + shared + " (../shared/corpus from the repository root " + d + "): set "
-                + DIR_VARIABLE + " to the corpus directory");
+            "no PDF corpus at "
+                + shared
+                + " (../shared/corpus from the repository root "
+                + d
+                + "): set "
+                + DIR_VARIABLE
+                + " to the corpus directory");
       }
     }
     throw new IllegalStateException(
-        "no PDF corpus: " + workingDir + " is not inside the docmesh repository; set " + DIR_VARIABLE
+        "no PDF corpus: "
+            + workingDir
+            + " is not inside the docmesh repository; set "
+            + DIR_VARIABLE
             + " to the corpus directory");
   }
 
@@ -75,7 +86,11 @@ public final class Corpus {
   /** Every PDF of the corpus, sorted by name. */
   public static List<String> files() {
     try (Stream<Path> files = Files.list(pdfDir())) {
-      return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".pdf")).sorted().toList();
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".pdf"))
+          .sorted()
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -86,7 +101,9 @@ public final class Corpus {
     try {
       Struct.Builder root = Struct.newBuilder();
       JsonFormat.parser().merge(Files.readString(pdfDir().resolve("expected.json")), root);
-      return root.getFieldsOrThrow("files").getListValue().getValuesList().stream().map(Value::getStructValue).toList();
+      return root.getFieldsOrThrow("files").getListValue().getValuesList().stream()
+          .map(Value::getStructValue)
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

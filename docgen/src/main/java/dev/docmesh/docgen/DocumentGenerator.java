@@ -30,14 +30,14 @@ import org.apache.pdfbox.pdmodel.interactive.documentnavigation.outline.PDDocume
 import org.apache.pdfbox.pdmodel.interactive.documentnavigation.outline.PDOutlineItem;
 
 /**
- * Makes realistic PDFs with known ground truth: a title, numbered chapters and sections
- * (two heading levels), paragraphs, a bulleted list, a captioned table, a running header
- * and footer with page numbers, an outline, an internal link and Info metadata, on exactly
- * the requested number of pages. Used by the processor tests, the CLI demo and load tests.
+ * Makes realistic PDFs with known ground truth: a title, numbered chapters and sections (two
+ * heading levels), paragraphs, a bulleted list, a captioned table, a running header and footer with
+ * page numbers, an outline, an internal link and Info metadata, on exactly the requested number of
+ * pages. Used by the processor tests, the CLI demo and load tests.
  *
- * <p>Longer than most classes on purpose: the page layout (what goes where, and when a page
- * breaks) and the ground truth it records are one algorithm; split across classes the two
- * would drift apart, and the tests that compare processors against the truth would lie.
+ * <p>Longer than most classes on purpose: the page layout (what goes where, and when a page breaks)
+ * and the ground truth it records are one algorithm; split across classes the two would drift
+ * apart, and the tests that compare processors against the truth would lie.
  */
 public final class DocumentGenerator {
   static final PDRectangle PAGE = PDRectangle.LETTER;
@@ -66,16 +66,80 @@ public final class DocumentGenerator {
   private static final PDFont ITALIC = new PDType1Font(Standard14Fonts.FontName.HELVETICA_OBLIQUE);
 
   private static final String[] WORDS = {
-    "system", "data", "report", "quarter", "growth", "network", "service", "process", "review", "market",
-    "customer", "supply", "result", "measure", "change", "plan", "team", "region", "product", "value",
-    "risk", "cost", "demand", "capacity", "quality", "project", "policy", "budget", "forecast", "trend",
-    "the", "of", "and", "to", "in", "for", "with", "on", "by", "from", "steady", "strong", "new", "key",
-    "annual", "regional", "overall", "early", "further", "clear", "shows", "improves", "supports", "reduces",
-    "remains", "reaches", "follows", "expects", "delivers", "requires"
+    "system",
+    "data",
+    "report",
+    "quarter",
+    "growth",
+    "network",
+    "service",
+    "process",
+    "review",
+    "market",
+    "customer",
+    "supply",
+    "result",
+    "measure",
+    "change",
+    "plan",
+    "team",
+    "region",
+    "product",
+    "value",
+    "risk",
+    "cost",
+    "demand",
+    "capacity",
+    "quality",
+    "project",
+    "policy",
+    "budget",
+    "forecast",
+    "trend",
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "for",
+    "with",
+    "on",
+    "by",
+    "from",
+    "steady",
+    "strong",
+    "new",
+    "key",
+    "annual",
+    "regional",
+    "overall",
+    "early",
+    "further",
+    "clear",
+    "shows",
+    "improves",
+    "supports",
+    "reduces",
+    "remains",
+    "reaches",
+    "follows",
+    "expects",
+    "delivers",
+    "requires"
   };
   private static final String[] TOPICS = {
-    "Methods", "Operations", "Logistics", "Finance", "Outlook", "Risks", "Staffing", "Quality", "Customers",
-    "Suppliers", "Infrastructure", "Security"
+    "Methods",
+    "Operations",
+    "Logistics",
+    "Finance",
+    "Outlook",
+    "Risks",
+    "Staffing",
+    "Quality",
+    "Customers",
+    "Suppliers",
+    "Infrastructure",
+    "Security"
   };
   private static final String[] REGIONS = {"North", "South", "East", "West"};
 
@@ -147,7 +211,15 @@ public final class DocumentGenerator {
         document.save(out);
         return new GeneratedDocument(
             out.toByteArray(),
-            new GroundTruth(info, spec.pageCount(), List.copyOf(blocks), header, footer, pageNumbers, List.copyOf(outline), links()));
+            new GroundTruth(
+                info,
+                spec.pageCount(),
+                List.copyOf(blocks),
+                header,
+                footer,
+                pageNumbers,
+                List.copyOf(outline),
+                links()));
       }
     }
 
@@ -208,7 +280,8 @@ public final class DocumentGenerator {
       if (y + height > BODY_BOTTOM) {
         if (pageNumber == spec.pageCount()) {
           if (!openingPlaced) {
-            throw new IllegalStateException("the fixed opening does not fit on " + spec.pageCount() + " page(s)");
+            throw new IllegalStateException(
+                "the fixed opening does not fit on " + spec.pageCount() + " page(s)");
           }
           return false;
         }
@@ -230,7 +303,12 @@ public final class DocumentGenerator {
       text(REGULAR, RUNNING_SIZE, LEFT, HEADER_BASELINE, spec.title() + " | docmesh");
       text(REGULAR, RUNNING_SIZE, LEFT, FOOTER_BASELINE, "Generated by docmesh");
       String number = pageNumberText(pageNumber);
-      text(REGULAR, RUNNING_SIZE, RIGHT - width(REGULAR, RUNNING_SIZE, number), FOOTER_BASELINE, number);
+      text(
+          REGULAR,
+          RUNNING_SIZE,
+          RIGHT - width(REGULAR, RUNNING_SIZE, number),
+          FOOTER_BASELINE,
+          number);
     }
 
     private String pageNumberText(int n) {
@@ -275,8 +353,17 @@ public final class DocumentGenerator {
       final boolean recordsLink;
       final List<String> lines;
 
-      TextPiece(ElementType type, String text, PDFont font, float size, float leading, float x, float before, float after,
-          int level, boolean recordsLink) {
+      TextPiece(
+          ElementType type,
+          String text,
+          PDFont font,
+          float size,
+          float leading,
+          float x,
+          float before,
+          float after,
+          int level,
+          boolean recordsLink) {
         this.type = type;
         this.text = text;
         this.font = font;
@@ -306,7 +393,8 @@ public final class DocumentGenerator {
         }
         if (recordsLink) {
           linkPage = pageNumber;
-          linkBox = new float[] {x, baseline - size, x + width(font, size, lines.get(0)), baseline + 3};
+          linkBox =
+              new float[] {x, baseline - size, x + width(font, size, lines.get(0)), baseline + 3};
         }
         blocks.add(new Block(type, String.join(" ", lines), pageNumber, level, null));
         y += height();
@@ -344,30 +432,82 @@ public final class DocumentGenerator {
           line(column, top, column, bottom);
         }
         List<String> joined = rows.stream().map(row -> String.join("\t", row)).toList();
-        blocks.add(new Block(ElementType.ELEMENT_TYPE_TABLE, String.join("\n", joined), pageNumber, 0, rows));
+        blocks.add(
+            new Block(
+                ElementType.ELEMENT_TYPE_TABLE, String.join("\n", joined), pageNumber, 0, rows));
         y += height();
       }
     }
 
     private Piece title(String text) {
-      return new TextPiece(ElementType.ELEMENT_TYPE_TITLE, text, BOLD, TITLE_SIZE, TITLE_SIZE * 1.2f, LEFT, 0, 14, 0, false);
+      return new TextPiece(
+          ElementType.ELEMENT_TYPE_TITLE,
+          text,
+          BOLD,
+          TITLE_SIZE,
+          TITLE_SIZE * 1.2f,
+          LEFT,
+          0,
+          14,
+          0,
+          false);
     }
 
     private Piece heading(String text, int level) {
       float size = level == 1 ? H1_SIZE : H2_SIZE;
-      return new TextPiece(ElementType.ELEMENT_TYPE_HEADING, text, BOLD, size, size * 1.2f, LEFT, level == 1 ? 10 : 6, 5, level, false);
+      return new TextPiece(
+          ElementType.ELEMENT_TYPE_HEADING,
+          text,
+          BOLD,
+          size,
+          size * 1.2f,
+          LEFT,
+          level == 1 ? 10 : 6,
+          5,
+          level,
+          false);
     }
 
     private Piece paragraph(String text, boolean link) {
-      return new TextPiece(ElementType.ELEMENT_TYPE_PARAGRAPH, text, REGULAR, BODY_SIZE, BODY_LEADING, LEFT, 0, 8, 0, link);
+      return new TextPiece(
+          ElementType.ELEMENT_TYPE_PARAGRAPH,
+          text,
+          REGULAR,
+          BODY_SIZE,
+          BODY_LEADING,
+          LEFT,
+          0,
+          8,
+          0,
+          link);
     }
 
     private Piece listItem(String text) {
-      return new TextPiece(ElementType.ELEMENT_TYPE_LIST_ITEM, text, REGULAR, BODY_SIZE, BODY_LEADING, ITEM_X, 0, 4, 0, false);
+      return new TextPiece(
+          ElementType.ELEMENT_TYPE_LIST_ITEM,
+          text,
+          REGULAR,
+          BODY_SIZE,
+          BODY_LEADING,
+          ITEM_X,
+          0,
+          4,
+          0,
+          false);
     }
 
     private Piece caption(String text) {
-      return new TextPiece(ElementType.ELEMENT_TYPE_CAPTION, text, ITALIC, CAPTION_SIZE, CAPTION_SIZE * 1.2f, LEFT, 4, 2, 0, false);
+      return new TextPiece(
+          ElementType.ELEMENT_TYPE_CAPTION,
+          text,
+          ITALIC,
+          CAPTION_SIZE,
+          CAPTION_SIZE * 1.2f,
+          LEFT,
+          4,
+          2,
+          0,
+          false);
     }
 
     private Piece table() {
@@ -375,7 +515,8 @@ public final class DocumentGenerator {
       rows.add(List.of("Region", "Units", "Revenue"));
       for (String region : REGIONS) {
         int units = 100 + random.nextInt(900);
-        rows.add(List.of(region, Integer.toString(units), (units * (20 + random.nextInt(30))) + " EUR"));
+        rows.add(
+            List.of(region, Integer.toString(units), (units * (20 + random.nextInt(30))) + " EUR"));
       }
       return new TablePiece(rows);
     }
@@ -405,7 +546,8 @@ public final class DocumentGenerator {
 
     // ---- drawing ----
 
-    private void text(PDFont font, float size, float x, float topBaseline, String s) throws IOException {
+    private void text(PDFont font, float size, float x, float topBaseline, String s)
+        throws IOException {
       content.beginText();
       content.setFont(font, size);
       content.newLineAtOffset(x, PAGE.getHeight() - topBaseline);
@@ -430,7 +572,9 @@ public final class DocumentGenerator {
     private void addLink() throws IOException {
       PDAnnotationLink link = new PDAnnotationLink();
       float h = PAGE.getHeight();
-      link.setRectangle(new PDRectangle(linkBox[0], h - linkBox[3], linkBox[2] - linkBox[0], linkBox[3] - linkBox[1]));
+      link.setRectangle(
+          new PDRectangle(
+              linkBox[0], h - linkBox[3], linkBox[2] - linkBox[0], linkBox[3] - linkBox[1]));
       PDPageFitDestination destination = new PDPageFitDestination();
       destination.setPage(document.getPage(resultsPage - 1));
       PDActionGoTo action = new PDActionGoTo();
@@ -445,7 +589,8 @@ public final class DocumentGenerator {
 
     private Info writeInfo() {
       OffsetDateTime created =
-          OffsetDateTime.of(2026, 3, 1, 9, 30, 0, 0, ZoneOffset.ofHours(2)).plusMinutes(Math.floorMod(spec.seed(), 100_000));
+          OffsetDateTime.of(2026, 3, 1, 9, 30, 0, 0, ZoneOffset.ofHours(2))
+              .plusMinutes(Math.floorMod(spec.seed(), 100_000));
       Info info =
           new Info(
               spec.title(),

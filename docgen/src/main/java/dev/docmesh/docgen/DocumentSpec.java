@@ -1,8 +1,8 @@
 package dev.docmesh.docgen;
 
 /**
- * What to generate: a title, an exact page count, and a seed that fixes every word, so the
- * same spec always yields the same document.
+ * What to generate: a title, an exact page count, and a seed that fixes every word, so the same
+ * spec always yields the same document.
  */
 public record DocumentSpec(String title, int pageCount, long seed) {
   public DocumentSpec {

@@ -7,8 +7,8 @@ import java.util.List;
 /**
  * Everything the generator put into a document, as the processors should find it again.
  *
- * @param blocks body elements in reading order (title, headings, paragraphs, list items,
- *     caption, table); header, footer and page numbers are in the fields below
+ * @param blocks body elements in reading order (title, headings, paragraphs, list items, caption,
+ *     table); header, footer and page numbers are in the fields below
  * @param headerText the running header, the same on every page
  * @param footerText the running footer, the same on every page
  * @param pageNumberTexts the page number line of each page, e.g. "Page 2 of 5"
@@ -27,13 +27,20 @@ public record GroundTruth(
 
   /** The Info dictionary as written. */
   public record Info(
-      String title, String author, String subject, String keywords, String creator, String producer, OffsetDateTime created) {}
+      String title,
+      String author,
+      String subject,
+      String keywords,
+      String creator,
+      String producer,
+      OffsetDateTime created) {}
 
   /**
-   * One body element. {@code text} is as a reader sees it: lines joined by single spaces,
-   * list items without their bullet; for tables the rows are in {@code rows}.
+   * One body element. {@code text} is as a reader sees it: lines joined by single spaces, list
+   * items without their bullet; for tables the rows are in {@code rows}.
    */
-  public record Block(ElementType type, String text, int page, int headingLevel, List<List<String>> rows) {
+  public record Block(
+      ElementType type, String text, int page, int headingLevel, List<List<String>> rows) {
     public Block {
       rows = rows == null ? List.of() : rows.stream().map(List::copyOf).toList();
     }

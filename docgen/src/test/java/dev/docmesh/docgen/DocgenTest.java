@@ -10,7 +10,10 @@ import org.apache.pdfbox.pdmodel.PDDocument;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Where the corpus is looked for (and what a test is told when it is not there), and what the generator makes. */
+/**
+ * Where the corpus is looked for (and what a test is told when it is not there), and what the
+ * generator makes.
+ */
 class DocgenTest {
   @TempDir Path tmp;
 

@@ -38,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The worker between the real orchestrator and the real processor, over gRPC on loopback. */
 class MeshEndToEndTest {
   private static final Duration JOB_WAIT = Duration.ofSeconds(60);
+
   /** pdf.text over this many pages takes seconds: long enough to act while it runs. */
   private static final int LONG_PAGES = 400;
 
@@ -55,12 +56,16 @@ class MeshEndToEndTest {
   void corpusPdfsRunThroughPdfStandardAndMatchExpectedJson() {
     mesh = new RealMesh(dataDir, Duration.ofSeconds(10));
     mesh.startWorker("w1", Map.of("DOCMESH_WORKER_SLOTS", "2"));
-    for (String file : List.of("pdflatex-4-pages.pdf", "libre-office-link.pdf", "imagemagick-ASCII85Decode.pdf")) {
+    for (String file :
+        List.of("pdflatex-4-pages.pdf", "libre-office-link.pdf", "imagemagick-ASCII85Decode.pdf")) {
       String id = mesh.submit(Corpus.read(file), file, "pdf-standard");
       Job job = mesh.awaitTerminal(id, JOB_WAIT);
-      assertThat(job.getState()).as("%s: %s", file, job.getError()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+      assertThat(job.getState())
+          .as("%s: %s", file, job.getError())
+          .isEqualTo(JobState.JOB_STATE_SUCCEEDED);
 
-      JobResult result = mesh.jobs.getJobResult(GetJobResultRequest.newBuilder().setJobId(id).build()).getResult();
+      JobResult result =
+          mesh.jobs.getJobResult(GetJobResultRequest.newBuilder().setJobId(id).build()).getResult();
       assertMatchesExpected(file, result.getMetadata(), Corpus.expected(file));
       assertThat(result.getPagesCount()).isEqualTo(result.getMetadata().getPageCount());
       assertThat(result.getValidation().getValid()).isTrue();
@@ -74,7 +79,8 @@ class MeshEndToEndTest {
     mesh.startWorker("w1");
     String file = "libreoffice-writer-password.pdf";
     String id =
-        mesh.jobs.submitJob(
+        mesh.jobs
+            .submitJob(
                 SubmitJobRequest.newBuilder()
                     .setContent(com.google.protobuf.ByteString.copyFrom(Corpus.read(file)))
                     .setFilename(file)
@@ -85,13 +91,15 @@ class MeshEndToEndTest {
             .getId();
     Job job = mesh.awaitTerminal(id, JOB_WAIT);
     assertThat(job.getState()).as("%s", job.getError()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
-    JobResult result = mesh.jobs.getJobResult(GetJobResultRequest.newBuilder().setJobId(id).build()).getResult();
+    JobResult result =
+        mesh.jobs.getJobResult(GetJobResultRequest.newBuilder().setJobId(id).build()).getResult();
     assertMatchesExpected(file, result.getMetadata(), Corpus.expected(file));
     assertThat(result.getValidation().getPasswordOpened()).isTrue();
   }
 
   @Test
-  void workerKilledMidTaskTheTaskIsReleasedAfterLeaseExpiryAndTheJobCompletesOnce() throws Exception {
+  void workerKilledMidTaskTheTaskIsReleasedAfterLeaseExpiryAndTheJobCompletesOnce()
+      throws Exception {
     mesh = new RealMesh(dataDir, Duration.ofSeconds(2));
     Process doomed = mesh.forkWorker("doomed", dataDir.resolve("doomed.log"));
     LiveEvents live = longTextJobRunningOn("doomed");
@@ -106,7 +114,8 @@ class MeshEndToEndTest {
     assertThat(live.leased("text", "survivor")).isTrue();
     assertThat(job.getStages(0).getAttempt()).isEqualTo(2);
     assertThat(Duration.ofNanos(System.nanoTime() - killed)).isGreaterThan(Duration.ofSeconds(1));
-    JobResult result = mesh.jobs.getJobResult(GetJobResultRequest.newBuilder().setJobId(id).build()).getResult();
+    JobResult result =
+        mesh.jobs.getJobResult(GetJobResultRequest.newBuilder().setJobId(id).build()).getResult();
     assertThat(result.getPagesCount()).isEqualTo(LONG_PAGES);
     assertOneSuccessPerStage(mesh.events(id), job);
   }
@@ -116,7 +125,8 @@ class MeshEndToEndTest {
     // a long lease: a re-lease within seconds can only come from the hand-back
     mesh = new RealMesh(dataDir, Duration.ofSeconds(60));
     Process stopping =
-        mesh.forkWorker("stopping", dataDir.resolve("stopping.log"), Map.of("DOCMESH_SHUTDOWN_GRACE", "500ms"));
+        mesh.forkWorker(
+            "stopping", dataDir.resolve("stopping.log"), Map.of("DOCMESH_SHUTDOWN_GRACE", "500ms"));
     LiveEvents live = longTextJobRunningOn("stopping");
     String id = live.jobId;
 
@@ -124,13 +134,16 @@ class MeshEndToEndTest {
     stopping.destroy(); // SIGTERM: the JVM's shutdown hook drains the worker
     assertThat(stopping.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("exited").isTrue();
     assertThat(Duration.ofNanos(System.nanoTime() - signalled)).isLessThan(Duration.ofSeconds(15));
-    assertThat(java.nio.file.Files.readString(dataDir.resolve("stopping.log"))).contains("handed_back");
+    assertThat(java.nio.file.Files.readString(dataDir.resolve("stopping.log")))
+        .contains("handed_back");
 
     mesh.startWorker("taker");
     Job job = mesh.awaitTerminal(id, JOB_WAIT);
     assertThat(job.getState()).as("%s", job.getError()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
     assertThat(live.leased("text", "taker")).isTrue();
-    assertThat(Duration.ofNanos(System.nanoTime() - signalled)).as("well before the lease would expire").isLessThan(Duration.ofSeconds(45));
+    assertThat(Duration.ofNanos(System.nanoTime() - signalled))
+        .as("well before the lease would expire")
+        .isLessThan(Duration.ofSeconds(45));
     assertOneSuccessPerStage(mesh.events(id), job);
   }
 
@@ -145,7 +158,11 @@ class MeshEndToEndTest {
     ManagedChannel channel = Loopback.channel(draining.grpcPort());
     try {
       WorkerServiceGrpc.newBlockingStub(channel)
-          .drain(DrainRequest.newBuilder().setGrace(com.google.protobuf.Duration.getDefaultInstance()).setReason("test").build());
+          .drain(
+              DrainRequest.newBuilder()
+                  .setGrace(com.google.protobuf.Duration.getDefaultInstance())
+                  .setReason("test")
+                  .build());
     } finally {
       channel.shutdownNow();
     }
@@ -155,7 +172,14 @@ class MeshEndToEndTest {
     assertThat(Duration.ofNanos(System.nanoTime() - drained)).isLessThan(Duration.ofSeconds(20));
     Job job = mesh.awaitTerminal(id, JOB_WAIT);
     assertThat(job.getState()).as("%s", job.getError()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
-    assertThat(RealMesh.sample(draining, "docmesh_worker_tasks_total", "processor", "pdf.text", "outcome", "handed_back"))
+    assertThat(
+            RealMesh.sample(
+                draining,
+                "docmesh_worker_tasks_total",
+                "processor",
+                "pdf.text",
+                "outcome",
+                "handed_back"))
         .isEqualTo(1);
     assertOneSuccessPerStage(mesh.events(id), job);
   }
@@ -164,22 +188,40 @@ class MeshEndToEndTest {
   void processorDownThenBackTheTaskWaitsAndCompletesAndTheBreakerOpensAndCloses() {
     mesh = new RealMesh(dataDir, Duration.ofSeconds(5));
     MeshServer worker =
-        mesh.startWorker("w1", Map.of("DOCMESH_WORKER_BREAKER_FAILURES", "2", "DOCMESH_WORKER_BREAKER_COOLDOWN", "500ms"));
+        mesh.startWorker(
+            "w1",
+            Map.of(
+                "DOCMESH_WORKER_BREAKER_FAILURES",
+                "2",
+                "DOCMESH_WORKER_BREAKER_COOLDOWN",
+                "500ms"));
     String target = "dns:///127.0.0.1:" + mesh.processor().grpcPort();
     // the worker has learnt the processors before they go away
-    await().atMost(JOB_WAIT).until(() -> !mesh.jobs.listWorkers(dev.docmesh.proto.orchestrator.v1.ListWorkersRequest.getDefaultInstance()).getWorkersList().isEmpty());
+    await()
+        .atMost(JOB_WAIT)
+        .until(
+            () ->
+                !mesh.jobs
+                    .listWorkers(
+                        dev.docmesh.proto.orchestrator.v1.ListWorkersRequest.getDefaultInstance())
+                    .getWorkersList()
+                    .isEmpty());
 
     mesh.stopProcessor();
     String file = "pdflatex-4-pages.pdf";
     String id = mesh.submit(Corpus.read(file), file, RealMesh.single("metadata", "pdf.metadata"));
-    await().atMost(JOB_WAIT).until(() -> RealMesh.sample(worker, "docmesh_worker_circuit_open", "target", target) == 1.0);
+    await()
+        .atMost(JOB_WAIT)
+        .until(
+            () -> RealMesh.sample(worker, "docmesh_worker_circuit_open", "target", target) == 1.0);
     assertThat(mesh.job(id).getState()).isNotIn(RealMesh.TERMINAL);
 
     mesh.restartProcessor();
     Job job = mesh.awaitTerminal(id, JOB_WAIT);
     assertThat(job.getState()).as("%s", job.getError()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
     assertThat(RealMesh.sample(worker, "docmesh_worker_circuit_open", "target", target)).isZero();
-    JobResult result = mesh.jobs.getJobResult(GetJobResultRequest.newBuilder().setJobId(id).build()).getResult();
+    JobResult result =
+        mesh.jobs.getJobResult(GetJobResultRequest.newBuilder().setJobId(id).build()).getResult();
     assertThat(result.getMetadata().getPageCount()).isEqualTo(4);
   }
 
@@ -193,14 +235,45 @@ class MeshEndToEndTest {
     mesh.jobs.cancelJob(CancelJobRequest.newBuilder().setJobId(id).setReason("test").build());
     Job job = mesh.awaitTerminal(id, JOB_WAIT);
     assertThat(job.getState()).isEqualTo(JobState.JOB_STATE_CANCELLED);
-    await().atMost(Duration.ofSeconds(10))
-        .until(() -> RealMesh.sample(worker, "docmesh_worker_tasks_total", "processor", "pdf.text", "outcome", "cancelled") == 1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                RealMesh.sample(
+                        worker,
+                        "docmesh_worker_tasks_total",
+                        "processor",
+                        "pdf.text",
+                        "outcome",
+                        "cancelled")
+                    == 1);
     // the processor saw its call cancelled (and stopped the work), it did not run to the end
-    await().atMost(Duration.ofSeconds(10))
-        .until(() -> RealMesh.sample(mesh.processor(), "docmesh_processor_calls_total", "processor", "pdf.text", "outcome", "cancelled") == 1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                RealMesh.sample(
+                        mesh.processor(),
+                        "docmesh_processor_calls_total",
+                        "processor",
+                        "pdf.text",
+                        "outcome",
+                        "cancelled")
+                    == 1);
     // stopped part-way: the processor never finished the call, nor reached the last page
-    assertThat(RealMesh.sample(mesh.processor(), "docmesh_processor_calls_total", "processor", "pdf.text", "outcome", "ok")).isZero();
-    assertThat(RealMesh.sample(mesh.processor(), "docmesh_processor_pages_total", "processor", "pdf.text")).isLessThan(LONG_PAGES);
+    assertThat(
+            RealMesh.sample(
+                mesh.processor(),
+                "docmesh_processor_calls_total",
+                "processor",
+                "pdf.text",
+                "outcome",
+                "ok"))
+        .isZero();
+    assertThat(
+            RealMesh.sample(
+                mesh.processor(), "docmesh_processor_pages_total", "processor", "pdf.text"))
+        .isLessThan(LONG_PAGES);
   }
 
   @Test
@@ -208,7 +281,12 @@ class MeshEndToEndTest {
     mesh = new RealMesh(dataDir, Duration.ofSeconds(10));
     MeshServer a = mesh.startWorker("a", Map.of("DOCMESH_WORKER_SLOTS", "2"));
     MeshServer b = mesh.startWorker("b", Map.of("DOCMESH_WORKER_SLOTS", "2"));
-    List<String> files = List.of("minimal-document.pdf", "pdflatex-4-pages.pdf", "002-trivial-libre-office-writer.pdf", "google-doc-document.pdf");
+    List<String> files =
+        List.of(
+            "minimal-document.pdf",
+            "pdflatex-4-pages.pdf",
+            "002-trivial-libre-office-writer.pdf",
+            "google-doc-document.pdf");
     List<String> ids = new java.util.ArrayList<>();
     for (int i = 0; i < 16; i++) {
       String file = files.get(i % files.size());
@@ -217,7 +295,9 @@ class MeshEndToEndTest {
     int stages = 0;
     for (String id : ids) {
       Job job = mesh.awaitTerminal(id, JOB_WAIT);
-      assertThat(job.getState()).as("%s: %s", id, job.getError()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+      assertThat(job.getState())
+          .as("%s: %s", id, job.getError())
+          .isEqualTo(JobState.JOB_STATE_SUCCEEDED);
       assertOneSuccessPerStage(mesh.events(id), job);
       stages += job.getStagesCount();
     }
@@ -248,7 +328,10 @@ class MeshEndToEndTest {
     assertThat(m.getEncrypted()).as(file).isEqualTo(f.get("encrypted").getBoolValue());
     String producer = f.get("producer").hasNullValue() ? "" : f.get("producer").getStringValue();
     assertThat(m.getProducer()).as(file).isEqualTo(producer);
-    String created = f.get("creation_date_raw").hasNullValue() ? "" : f.get("creation_date_raw").getStringValue();
+    String created =
+        f.get("creation_date_raw").hasNullValue()
+            ? ""
+            : f.get("creation_date_raw").getStringValue();
     assertThat(m.getCreationDateRaw()).as(file).isEqualTo(created);
     assertThat(m.getHasAcroForm()).as(file).isEqualTo(f.get("has_acro_form").getBoolValue());
     Map<String, Integer> annotations =
@@ -272,7 +355,8 @@ class MeshEndToEndTest {
 
   /** A pdf.text job over a long PDF, watched from the start, once {@code worker} is running it. */
   private LiveEvents longTextJobRunningOn(String worker) {
-    String id = mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
+    String id =
+        mesh.submit(Documents.longPdf(LONG_PAGES), "long.pdf", RealMesh.single("text", "pdf.text"));
     LiveEvents live = LiveEvents.watch(mesh, id);
     await().atMost(JOB_WAIT).until(() -> live.running("text", worker));
     return live;
@@ -313,21 +397,32 @@ class MeshEndToEndTest {
           events.stream()
               .filter(JobEvent::hasTaskStateChanged)
               .map(JobEvent::getTaskStateChanged)
-              .filter(t -> t.getStage().equals(stage) && t.getTo() == TaskState.TASK_STATE_LEASED && t.getWorkerId().equals(workerId))
+              .filter(
+                  t ->
+                      t.getStage().equals(stage)
+                          && t.getTo() == TaskState.TASK_STATE_LEASED
+                          && t.getWorkerId().equals(workerId))
               .toList();
       return leases.stream()
           .anyMatch(
               lease ->
                   events.stream()
                       .filter(JobEvent::hasTaskProgressed)
-                      .anyMatch(p -> p.getTaskProgressed().getStage().equals(stage) && p.getTaskProgressed().getAttempt() == lease.getAttempt()));
+                      .anyMatch(
+                          p ->
+                              p.getTaskProgressed().getStage().equals(stage)
+                                  && p.getTaskProgressed().getAttempt() == lease.getAttempt()));
     }
 
     boolean leased(String stage, String workerId) {
       return events.stream()
           .filter(JobEvent::hasTaskStateChanged)
           .map(JobEvent::getTaskStateChanged)
-          .anyMatch(t -> t.getStage().equals(stage) && t.getTo() == TaskState.TASK_STATE_LEASED && t.getWorkerId().equals(workerId));
+          .anyMatch(
+              t ->
+                  t.getStage().equals(stage)
+                      && t.getTo() == TaskState.TASK_STATE_LEASED
+                      && t.getWorkerId().equals(workerId));
     }
   }
 }

@@ -31,11 +31,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The whole-mesh test fixture: the real mesh on loopback ({@link LocalMesh}: orchestrator with
- * SQLite in a temp dir, processor, workers started by each test, no monitor), plus what the
- * tests do with it. A worker can also run as its own JVM, so a test can kill it for real.
+ * SQLite in a temp dir, processor, workers started by each test, no monitor), plus what the tests
+ * do with it. A worker can also run as its own JVM, so a test can kill it for real.
  */
 final class RealMesh implements AutoCloseable {
-  static final Set<JobState> TERMINAL = Set.of(JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED);
+  static final Set<JobState> TERMINAL =
+      Set.of(JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED);
+
   /** Quick polls, retries and progress: tests see the mesh react within seconds. */
   private static final Map<String, String> QUICK_WORKER =
       Map.of(
@@ -60,9 +62,12 @@ final class RealMesh implements AutoCloseable {
             .ephemeralPorts(true)
             .orchestratorEnv(
                 Map.of(
-                    "DOCMESH_DATA_DIR", dataDir.toString(),
-                    "DOCMESH_LEASE_DURATION", lease.toMillis() + "ms",
-                    "DOCMESH_SQLITE_SYNCHRONOUS", "NORMAL"))
+                    "DOCMESH_DATA_DIR",
+                    dataDir.toString(),
+                    "DOCMESH_LEASE_DURATION",
+                    lease.toMillis() + "ms",
+                    "DOCMESH_SQLITE_SYNCHRONOUS",
+                    "NORMAL"))
             .workers(0, Map.of())
             .monitor(false)
             .start();
@@ -104,7 +109,12 @@ final class RealMesh implements AutoCloseable {
   Process forkWorker(String id, Path log, Map<String, String> extra) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb =
-        new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName())
+        new ProcessBuilder(
+                java,
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                WorkerMain.class.getName())
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
     Map<String, String> env = new HashMap<>(extra);
@@ -155,7 +165,8 @@ final class RealMesh implements AutoCloseable {
                 .setRetry(
                     dev.docmesh.proto.orchestrator.v1.RetryPolicy.newBuilder()
                         .setMaxAttempts(5)
-                        .setInitialBackoff(com.google.protobuf.Duration.newBuilder().setNanos(100_000_000))
+                        .setInitialBackoff(
+                            com.google.protobuf.Duration.newBuilder().setNanos(100_000_000))
                         .setMaxBackoff(com.google.protobuf.Duration.newBuilder().setSeconds(1))))
         .build();
   }
@@ -165,7 +176,10 @@ final class RealMesh implements AutoCloseable {
   }
 
   Job awaitTerminal(String id, Duration within) {
-    await().atMost(within).pollInterval(Duration.ofMillis(100)).until(() -> TERMINAL.contains(job(id).getState()));
+    await()
+        .atMost(within)
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> TERMINAL.contains(job(id).getState()));
     return job(id);
   }
 
@@ -173,7 +187,8 @@ final class RealMesh implements AutoCloseable {
   List<JobEvent> events(String id) {
     List<JobEvent> events = new ArrayList<>();
     Iterator<WatchJobResponse> stream =
-        jobs.withDeadlineAfter(10, TimeUnit.SECONDS).watchJob(WatchJobRequest.newBuilder().setJobId(id).build());
+        jobs.withDeadlineAfter(10, TimeUnit.SECONDS)
+            .watchJob(WatchJobRequest.newBuilder().setJobId(id).build());
     while (stream.hasNext()) {
       JobEvent e = stream.next().getEvent();
       events.add(e);

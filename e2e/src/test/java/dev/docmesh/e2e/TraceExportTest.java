@@ -49,8 +49,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One job's story in traces, as an OTLP collector receives it: the mesh (all four services in
- * this JVM, each with its own SDK) exports over OTLP/gRPC to a real TraceService on loopback.
+ * One job's story in traces, as an OTLP collector receives it: the mesh (all four services in this
+ * JVM, each with its own SDK) exports over OTLP/gRPC to a real TraceService on loopback.
  */
 class TraceExportTest {
   private static final String FILE = "pdflatex-4-pages.pdf";
@@ -73,7 +73,10 @@ class TraceExportTest {
     }
 
     static Optional<String> attribute(List<KeyValue> attributes, String key) {
-      return attributes.stream().filter(a -> a.getKey().equals(key)).findFirst().map(a -> text(a.getValue()));
+      return attributes.stream()
+          .filter(a -> a.getKey().equals(key))
+          .findFirst()
+          .map(a -> text(a.getValue()));
     }
 
     private static String text(AnyValue v) {
@@ -89,21 +92,26 @@ class TraceExportTest {
   @BeforeEach
   void startCollector() throws IOException {
     collector =
-        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), InsecureServerCredentials.create())
-            .addService(new TraceServiceGrpc.TraceServiceImplBase() {
-              @Override
-              public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> response) {
-                for (ResourceSpans rs : request.getResourceSpansList()) {
-                  for (ScopeSpans ss : rs.getScopeSpansList()) {
-                    for (Span s : ss.getSpansList()) {
-                      received.add(new Received(rs.getResource(), s));
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                InsecureServerCredentials.create())
+            .addService(
+                new TraceServiceGrpc.TraceServiceImplBase() {
+                  @Override
+                  public void export(
+                      ExportTraceServiceRequest request,
+                      StreamObserver<ExportTraceServiceResponse> response) {
+                    for (ResourceSpans rs : request.getResourceSpansList()) {
+                      for (ScopeSpans ss : rs.getScopeSpansList()) {
+                        for (Span s : ss.getSpansList()) {
+                          received.add(new Received(rs.getResource(), s));
+                        }
+                      }
                     }
+                    response.onNext(ExportTraceServiceResponse.getDefaultInstance());
+                    response.onCompleted();
                   }
-                }
-                response.onNext(ExportTraceServiceResponse.getDefaultInstance());
-                response.onCompleted();
-              }
-            })
+                })
             .build()
             .start();
   }
@@ -126,10 +134,11 @@ class TraceExportTest {
         LocalMesh.builder(dataDir)
             .environment(with(otel(), "DOCMESH_SHUTDOWN_GRACE", "5s"))
             .ephemeralPorts(true)
-            .orchestratorEnv(Map.of(
-                "DOCMESH_DATA_DIR", dataDir.toString(),
-                "DOCMESH_SQLITE_SYNCHRONOUS", "NORMAL",
-                "DOCMESH_INSTANCE_ID", "orchestrator-0"))
+            .orchestratorEnv(
+                Map.of(
+                    "DOCMESH_DATA_DIR", dataDir.toString(),
+                    "DOCMESH_SQLITE_SYNCHRONOUS", "NORMAL",
+                    "DOCMESH_INSTANCE_ID", "orchestrator-0"))
             .processorEnv(Map.of("DOCMESH_INSTANCE_ID", "processor-0"))
             .workers(1, Map.of("DOCMESH_INSTANCE_ID", "worker-0", "DOCMESH_WORKER_POLL_WAIT", "2s"))
             .monitor(true)
@@ -137,25 +146,45 @@ class TraceExportTest {
     channel = Loopback.channel(mesh.orchestrator().grpcPort());
     var jobs = OrchestratorServiceGrpc.newBlockingStub(channel);
 
-    String id = jobs.submitJob(SubmitJobRequest.newBuilder()
-            .setContent(ByteString.copyFrom(Corpus.read(FILE)))
-            .setFilename(FILE)
-            .setMediaType("application/pdf")
-            .setPipeline("pdf-standard")
-            .build())
-        .getJob().getId();
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-        .until(() -> RealMesh.TERMINAL.contains(jobs.getJob(GetJobRequest.newBuilder().setJobId(id).build()).getJob().getState()));
+    String id =
+        jobs.submitJob(
+                SubmitJobRequest.newBuilder()
+                    .setContent(ByteString.copyFrom(Corpus.read(FILE)))
+                    .setFilename(FILE)
+                    .setMediaType("application/pdf")
+                    .setPipeline("pdf-standard")
+                    .build())
+            .getJob()
+            .getId();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () ->
+                RealMesh.TERMINAL.contains(
+                    jobs.getJob(GetJobRequest.newBuilder().setJobId(id).build())
+                        .getJob()
+                        .getState()));
     Job job = jobs.getJob(GetJobRequest.newBuilder().setJobId(id).build()).getJob();
     assertThat(job.getState()).as("%s", job.getError()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
     int stages = job.getStagesCount();
 
-    // the job span, then every task attempt and processor run of its trace (exported within ~100 ms)
-    Received jobSpan = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-        .until(() -> jobSpan(id), Optional::isPresent).orElseThrow();
+    // the job span, then every task attempt and processor run of its trace (exported within ~100
+    // ms)
+    Received jobSpan =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> jobSpan(id), Optional::isPresent)
+            .orElseThrow();
     ByteString trace = jobSpan.span().getTraceId();
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-        .until(() -> named(trace, "task ").size() == stages && named(trace, "processor run ").size() >= stages);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () ->
+                named(trace, "task ").size() == stages
+                    && named(trace, "processor run ").size() >= stages);
 
     // the job span: the orchestrator's, under the SubmitJob call, with the job's final state
     assertThat(jobSpan.service()).isEqualTo("docmesh-orchestrator");
@@ -163,8 +192,9 @@ class TraceExportTest {
     assertThat(jobSpan.span().getName()).isEqualTo("job pdf-standard");
     assertThat(jobSpan.attribute("docmesh.pipeline")).contains("pdf-standard");
     assertThat(jobSpan.attribute("docmesh.job.state")).contains("succeeded");
-    Map<ByteString, Received> byId = inTrace(trace).stream()
-        .collect(Collectors.toMap(r -> r.span().getSpanId(), r -> r, (a, b) -> a));
+    Map<ByteString, Received> byId =
+        inTrace(trace).stream()
+            .collect(Collectors.toMap(r -> r.span().getSpanId(), r -> r, (a, b) -> a));
     Received submit = byId.get(jobSpan.span().getParentSpanId());
     assertThat(submit).as("the job span's parent").isNotNull();
     assertThat(submit.span().getName()).endsWith("OrchestratorService/SubmitJob");
@@ -172,62 +202,105 @@ class TraceExportTest {
 
     // one task attempt per stage, each a child of the job span, on the worker
     List<Received> tasks = named(trace, "task ");
-    assertThat(tasks).allSatisfy(t -> {
-      assertThat(t.service()).isEqualTo("docmesh-worker");
-      assertThat(attr(t.resource(), "service.instance.id")).contains("worker-0");
-      assertThat(t.span().getParentSpanId()).isEqualTo(jobSpan.span().getSpanId());
-      assertThat(t.attribute("docmesh.job.id")).contains(id);
-      assertThat(t.attribute("docmesh.attempt")).contains("1");
-      assertThat(t.attribute("docmesh.outcome")).contains("completed");
-    });
-    assertThat(tasks.stream().map(t -> t.attribute("docmesh.stage").orElseThrow()).collect(Collectors.toSet()))
-        .isEqualTo(job.getStagesList().stream().map(StageStatus::getName).collect(Collectors.toSet()));
+    assertThat(tasks)
+        .allSatisfy(
+            t -> {
+              assertThat(t.service()).isEqualTo("docmesh-worker");
+              assertThat(attr(t.resource(), "service.instance.id")).contains("worker-0");
+              assertThat(t.span().getParentSpanId()).isEqualTo(jobSpan.span().getSpanId());
+              assertThat(t.attribute("docmesh.job.id")).contains(id);
+              assertThat(t.attribute("docmesh.attempt")).contains("1");
+              assertThat(t.attribute("docmesh.outcome")).contains("completed");
+            });
+    assertThat(
+            tasks.stream()
+                .map(t -> t.attribute("docmesh.stage").orElseThrow())
+                .collect(Collectors.toSet()))
+        .isEqualTo(
+            job.getStagesList().stream().map(StageStatus::getName).collect(Collectors.toSet()));
     for (StageStatus stage : job.getStagesList()) {
-      Received task = tasks.stream().filter(t -> t.attribute("docmesh.stage").orElseThrow().equals(stage.getName())).findFirst().orElseThrow();
+      Received task =
+          tasks.stream()
+              .filter(t -> t.attribute("docmesh.stage").orElseThrow().equals(stage.getName()))
+              .findFirst()
+              .orElseThrow();
       assertThat(task.span().getName()).isEqualTo("task " + stage.getName());
       assertThat(task.attribute("docmesh.processor")).contains(stage.getProcessor());
     }
 
-    // each processor run: under the processor's Process server span, which the worker's task attempt called
+    // each processor run: under the processor's Process server span, which the worker's task
+    // attempt called
     List<Received> runs = named(trace, "processor run ");
-    Set<ByteString> taskIds = tasks.stream().map(t -> t.span().getSpanId()).collect(Collectors.toSet());
-    assertThat(runs).allSatisfy(run -> {
-      assertThat(run.service()).isEqualTo("docmesh-processor");
-      assertThat(attr(run.resource(), "service.instance.id")).contains("processor-0");
-      assertThat(run.attribute("docmesh.outcome")).contains("ok");
-      assertThat(Long.parseLong(run.attribute("docmesh.document.bytes").orElseThrow())).isEqualTo(Corpus.read(FILE).length);
-      Received rpc = byId.get(run.span().getParentSpanId());
-      assertThat(rpc).as("parent of %s", run.span().getName()).isNotNull();
-      assertThat(rpc.span().getName()).endsWith("ProcessorService/Process");
-      assertThat(rpc.span().getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_SERVER);
-      assertThat(rpc.service()).isEqualTo("docmesh-processor");
-      assertThat(ancestors(rpc, byId)).as("the task attempt above %s", run.span().getName()).containsAnyElementsOf(taskIds);
-    });
+    Set<ByteString> taskIds =
+        tasks.stream().map(t -> t.span().getSpanId()).collect(Collectors.toSet());
+    assertThat(runs)
+        .allSatisfy(
+            run -> {
+              assertThat(run.service()).isEqualTo("docmesh-processor");
+              assertThat(attr(run.resource(), "service.instance.id")).contains("processor-0");
+              assertThat(run.attribute("docmesh.outcome")).contains("ok");
+              assertThat(Long.parseLong(run.attribute("docmesh.document.bytes").orElseThrow()))
+                  .isEqualTo(Corpus.read(FILE).length);
+              Received rpc = byId.get(run.span().getParentSpanId());
+              assertThat(rpc).as("parent of %s", run.span().getName()).isNotNull();
+              assertThat(rpc.span().getName()).endsWith("ProcessorService/Process");
+              assertThat(rpc.span().getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_SERVER);
+              assertThat(rpc.service()).isEqualTo("docmesh-processor");
+              assertThat(ancestors(rpc, byId))
+                  .as("the task attempt above %s", run.span().getName())
+                  .containsAnyElementsOf(taskIds);
+            });
     // the text stage reports its pages on both sides
-    Received textRun = runs.stream().filter(r -> r.span().getName().equals("processor run pdf.text")).findFirst().orElseThrow();
+    Received textRun =
+        runs.stream()
+            .filter(r -> r.span().getName().equals("processor run pdf.text"))
+            .findFirst()
+            .orElseThrow();
     assertThat(textRun.attribute("docmesh.pages")).contains("4");
-    assertThat(tasks.stream().filter(t -> t.attribute("docmesh.processor").orElseThrow().equals("pdf.text")))
-        .singleElement().satisfies(t -> assertThat(t.attribute("docmesh.pages")).contains("4"));
+    assertThat(
+            tasks.stream()
+                .filter(t -> t.attribute("docmesh.processor").orElseThrow().equals("pdf.text")))
+        .singleElement()
+        .satisfies(t -> assertThat(t.attribute("docmesh.pages")).contains("4"));
 
     // every service names itself; the monitor's calls (scrapes of the others) are its own
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-        .until(() -> received.stream().map(Received::service).collect(Collectors.toSet())
-            .containsAll(Set.of("docmesh-orchestrator", "docmesh-worker", "docmesh-processor", "docmesh-monitor")));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                received.stream()
+                    .map(Received::service)
+                    .collect(Collectors.toSet())
+                    .containsAll(
+                        Set.of(
+                            "docmesh-orchestrator",
+                            "docmesh-worker",
+                            "docmesh-processor",
+                            "docmesh-monitor")));
   }
 
   @Test
   void aJobThatOutlivesItsOrchestratorKeepsItsTraceAcrossTheRestart() {
-    Map<String, String> orchestratorEnv = with(otel(), "DOCMESH_DATA_DIR", dataDir.toString(),
-        "DOCMESH_SQLITE_SYNCHRONOUS", "NORMAL");
+    Map<String, String> orchestratorEnv =
+        with(
+            otel(), "DOCMESH_DATA_DIR", dataDir.toString(), "DOCMESH_SQLITE_SYNCHRONOUS", "NORMAL");
     MeshServer first = OrchestratorMain.start(Loopback.env(orchestratorEnv));
     servers.add(first);
     String id;
     ManagedChannel c = Loopback.channel(first.grpcPort());
     try {
-      id = OrchestratorServiceGrpc.newBlockingStub(c).submitJob(SubmitJobRequest.newBuilder()
-              .setContent(ByteString.copyFrom(Corpus.read(FILE))).setFilename(FILE).setMediaType("application/pdf")
-              .setPipeline("pdf-standard").build())
-          .getJob().getId();
+      id =
+          OrchestratorServiceGrpc.newBlockingStub(c)
+              .submitJob(
+                  SubmitJobRequest.newBuilder()
+                      .setContent(ByteString.copyFrom(Corpus.read(FILE)))
+                      .setFilename(FILE)
+                      .setMediaType("application/pdf")
+                      .setPipeline("pdf-standard")
+                      .build())
+              .getJob()
+              .getId();
     } finally {
       c.shutdownNow();
     }
@@ -238,21 +311,46 @@ class TraceExportTest {
     servers.add(second);
     MeshServer processor = ProcessorMain.start(Loopback.env(otel()));
     servers.add(processor);
-    Map<String, String> worker = with(otel(),
-        "DOCMESH_ORCHESTRATOR_TARGET", "dns:///127.0.0.1:" + second.grpcPort(),
-        "DOCMESH_PROCESSOR_TARGET", "dns:///127.0.0.1:" + processor.grpcPort());
+    Map<String, String> worker =
+        with(
+            otel(),
+            "DOCMESH_ORCHESTRATOR_TARGET",
+            "dns:///127.0.0.1:" + second.grpcPort(),
+            "DOCMESH_PROCESSOR_TARGET",
+            "dns:///127.0.0.1:" + processor.grpcPort());
     servers.add(WorkerMain.start(Loopback.env(with(worker, "DOCMESH_WORKER_POLL_WAIT", "2s"))));
     channel = Loopback.channel(second.grpcPort());
     var jobs = OrchestratorServiceGrpc.newBlockingStub(channel);
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-        .until(() -> RealMesh.TERMINAL.contains(jobs.getJob(GetJobRequest.newBuilder().setJobId(id).build()).getJob().getState()));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () ->
+                RealMesh.TERMINAL.contains(
+                    jobs.getJob(GetJobRequest.newBuilder().setJobId(id).build())
+                        .getJob()
+                        .getState()));
     Job job = jobs.getJob(GetJobRequest.newBuilder().setJobId(id).build()).getJob();
     assertThat(job.getState()).as("%s", job.getError()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
 
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-        .until(() -> jobSpans(id).size() == 2 && named(jobSpans(id).get(0).span().getTraceId(), "task ").size() == job.getStagesCount());
-    Received before = jobSpans(id).stream().filter(r -> r.attribute("docmesh.job.resumed").isEmpty()).findFirst().orElseThrow();
-    Received after = jobSpans(id).stream().filter(r -> r.attribute("docmesh.job.resumed").isPresent()).findFirst().orElseThrow();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () ->
+                jobSpans(id).size() == 2
+                    && named(jobSpans(id).get(0).span().getTraceId(), "task ").size()
+                        == job.getStagesCount());
+    Received before =
+        jobSpans(id).stream()
+            .filter(r -> r.attribute("docmesh.job.resumed").isEmpty())
+            .findFirst()
+            .orElseThrow();
+    Received after =
+        jobSpans(id).stream()
+            .filter(r -> r.attribute("docmesh.job.resumed").isPresent())
+            .findFirst()
+            .orElseThrow();
     // the first process ended its span at shutdown, without a final state
     assertThat(before.attribute("docmesh.job.open_at_shutdown")).contains("true");
     assertThat(before.attribute("docmesh.job.state")).isEmpty();
@@ -262,7 +360,8 @@ class TraceExportTest {
     assertThat(after.attribute("docmesh.job.state")).contains("succeeded");
     // the tasks carry the stored context: children of the first job span
     assertThat(named(before.span().getTraceId(), "task "))
-        .allSatisfy(t -> assertThat(t.span().getParentSpanId()).isEqualTo(before.span().getSpanId()));
+        .allSatisfy(
+            t -> assertThat(t.span().getParentSpanId()).isEqualTo(before.span().getSpanId()));
   }
 
   /** Every service exports to the collector, in batches 100 ms apart. */
@@ -288,7 +387,10 @@ class TraceExportTest {
 
   private List<Received> jobSpans(String jobId) {
     return received.stream()
-        .filter(r -> r.span().getName().startsWith("job ") && r.attribute("docmesh.job.id").orElse("").equals(jobId))
+        .filter(
+            r ->
+                r.span().getName().startsWith("job ")
+                    && r.attribute("docmesh.job.id").orElse("").equals(jobId))
         .toList();
   }
 
@@ -309,7 +411,9 @@ class TraceExportTest {
     List<ByteString> up = new java.util.ArrayList<>();
     Map<ByteString, Boolean> seen = new HashMap<>();
     Received at = r;
-    while (at != null && !at.span().getParentSpanId().isEmpty() && seen.put(at.span().getParentSpanId(), true) == null) {
+    while (at != null
+        && !at.span().getParentSpanId().isEmpty()
+        && seen.put(at.span().getParentSpanId(), true) == null) {
       up.add(at.span().getParentSpanId());
       at = byId.get(at.span().getParentSpanId());
     }

@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
-/** Closed- and open-loop drivers of asynchronous unary calls (one client for both sides of a ratio). */
+/**
+ * Closed- and open-loop drivers of asynchronous unary calls (one client for both sides of a ratio).
+ */
 final class AsyncLoad {
   /** What a run did: calls per second, errors by status code, and latencies when recorded. */
   record Result(double perSecond, long ok, Map<String, Long> errors, long[] latenciesNanos) {
@@ -29,9 +31,7 @@ final class AsyncLoad {
 
   private AsyncLoad() {}
 
-  /**
-   * Keeps {@code window} calls in flight for {@code duration}: each answer sends the next call.
-   */
+  /** Keeps {@code window} calls in flight for {@code duration}: each answer sends the next call. */
   static Result closedLoop(int window, Duration duration, Supplier<ListenableFuture<?>> call) {
     AtomicLong ok = new AtomicLong();
     Map<String, Long> errors = new ConcurrentHashMap<>();
@@ -46,25 +46,32 @@ final class AsyncLoad {
     return new Result(ok.get() / seconds, ok.get(), new TreeMap<>(errors), new long[0]);
   }
 
-  private static void next(Supplier<ListenableFuture<?>> call, long end, AtomicLong ok, Map<String, Long> errors,
+  private static void next(
+      Supplier<ListenableFuture<?>> call,
+      long end,
+      AtomicLong ok,
+      Map<String, Long> errors,
       CountDownLatch chains) {
     if (System.nanoTime() >= end) {
       chains.countDown();
       return;
     }
-    Futures.addCallback(call.get(), new FutureCallback<Object>() {
-      @Override
-      public void onSuccess(Object r) {
-        ok.incrementAndGet();
-        next(call, end, ok, errors, chains);
-      }
+    Futures.addCallback(
+        call.get(),
+        new FutureCallback<Object>() {
+          @Override
+          public void onSuccess(Object r) {
+            ok.incrementAndGet();
+            next(call, end, ok, errors, chains);
+          }
 
-      @Override
-      public void onFailure(Throwable t) {
-        errors.merge(Status.fromThrowable(t).getCode().name(), 1L, Long::sum);
-        next(call, end, ok, errors, chains);
-      }
-    }, MoreExecutors.directExecutor());
+          @Override
+          public void onFailure(Throwable t) {
+            errors.merge(Status.fromThrowable(t).getCode().name(), 1L, Long::sum);
+            next(call, end, ok, errors, chains);
+          }
+        },
+        MoreExecutors.directExecutor());
   }
 
   /**
@@ -85,21 +92,24 @@ final class AsyncLoad {
         LockSupport.parkNanos(wait);
       }
       int idx = i;
-      Futures.addCallback(call.get(), new FutureCallback<Object>() {
-        @Override
-        public void onSuccess(Object r) {
-          lat.set(idx, System.nanoTime() - due);
-          ok.incrementAndGet();
-          done.countDown();
-        }
+      Futures.addCallback(
+          call.get(),
+          new FutureCallback<Object>() {
+            @Override
+            public void onSuccess(Object r) {
+              lat.set(idx, System.nanoTime() - due);
+              ok.incrementAndGet();
+              done.countDown();
+            }
 
-        @Override
-        public void onFailure(Throwable t) {
-          lat.set(idx, System.nanoTime() - due);
-          errors.merge(Status.fromThrowable(t).getCode().name(), 1L, Long::sum);
-          done.countDown();
-        }
-      }, MoreExecutors.directExecutor());
+            @Override
+            public void onFailure(Throwable t) {
+              lat.set(idx, System.nanoTime() - due);
+              errors.merge(Status.fromThrowable(t).getCode().name(), 1L, Long::sum);
+              done.countDown();
+            }
+          },
+          MoreExecutors.directExecutor());
     }
     await(done, Duration.ofSeconds(120));
     double seconds = (System.nanoTime() - start) / 1e9;

@@ -24,10 +24,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code java -jar docmesh-bench.jar [--smoke] [--passes N] [--warmup N] [--root DIR] [--corpus DIR] [--out FILE]}:
- * the benchmark harness. {@code java -jar docmesh-bench.jar report DIR}: the summary of a
- * {@code load-tests/run.sh} run (see {@link GhzReport}); {@code seed TARGET PDF}: submits one job
- * and prints its id once it has ended; {@code health HOST:PORT}: exit 0 when SERVING.
+ * {@code java -jar docmesh-bench.jar [--smoke] [--passes N] [--warmup N] [--root DIR] [--corpus
+ * DIR] [--out FILE]}: the benchmark harness. {@code java -jar docmesh-bench.jar report DIR}: the
+ * summary of a {@code load-tests/run.sh} run (see {@link GhzReport}); {@code seed TARGET PDF}:
+ * submits one job and prints its id once it has ended; {@code health HOST:PORT}: exit 0 when
+ * SERVING.
  */
 public final class BenchMain {
   private BenchMain() {}
@@ -49,7 +50,8 @@ public final class BenchMain {
     System.exit(code);
   }
 
-  record Options(boolean smoke, int passes, int warmup, Path root, Path corpus, Path out, int docLimit) {
+  record Options(
+      boolean smoke, int passes, int warmup, Path root, Path corpus, Path out, int docLimit) {
     static Options parse(String[] args) {
       boolean smoke = false;
       Integer passes = null;
@@ -66,65 +68,141 @@ public final class BenchMain {
           case "--corpus" -> corpus = Path.of(args[++i]);
           case "--out" -> out = Path.of(args[++i]);
           case "-h", "--help" -> {
-            System.out.println("usage: java -jar docmesh-bench.jar [--smoke] [--passes N] [--warmup N] [--root DIR] "
-                + "[--corpus DIR] [--out FILE.md]\n       java -jar docmesh-bench.jar report RESULTS_DIR\n"
-                + "       java -jar docmesh-bench.jar seed HOST:PORT FILE.pdf");
+            System.out.println(
+                "usage: java -jar docmesh-bench.jar [--smoke] [--passes N] [--warmup N] [--root DIR] "
+                    + "[--corpus DIR] [--out FILE.md]\n       java -jar docmesh-bench.jar report RESULTS_DIR\n"
+                    + "       java -jar docmesh-bench.jar seed HOST:PORT FILE.pdf");
             System.exit(0);
           }
           default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--help)");
         }
       }
       if (corpus == null) {
-        // the project's one corpus locator: $DOCMESH_CORPUS_DIR, else ../shared/corpus next to the repository
+        // the project's one corpus locator: $DOCMESH_CORPUS_DIR, else ../shared/corpus next to the
+        // repository
         corpus = dev.docmesh.docgen.Corpus.pdfDir();
       }
-      return new Options(smoke, passes != null ? passes : smoke ? 1 : 5, warmup != null ? warmup : smoke ? 1 : 10,
-          root, corpus, out, smoke ? 3 : Integer.MAX_VALUE);
+      return new Options(
+          smoke,
+          passes != null ? passes : smoke ? 1 : 5,
+          warmup != null ? warmup : smoke ? 1 : 10,
+          root,
+          corpus,
+          out,
+          smoke ? 3 : Integer.MAX_VALUE);
     }
   }
 
   int run(Options o) throws IOException {
-    String started = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
+    String started =
+        ZonedDateTime.now(ZoneOffset.UTC)
+            .format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
     String loadBefore = loadAverage();
     Corpus corpus = Corpus.load(o.corpus(), o.docLimit());
-    System.out.printf(Locale.ROOT, "docmesh-bench %s: %d documents, %d pages, %d passes after %d warm-up passes, load %s%n",
-        o.smoke() ? "SMOKE (tiny counts, figures mean nothing)" : "", corpus.docs().size(), corpus.pages(), o.passes(),
-        o.warmup(), loadBefore);
+    System.out.printf(
+        Locale.ROOT,
+        "docmesh-bench %s: %d documents, %d pages, %d passes after %d warm-up passes, load %s%n",
+        o.smoke() ? "SMOKE (tiny counts, figures mean nothing)" : "",
+        corpus.docs().size(),
+        corpus.pages(),
+        o.passes(),
+        o.warmup(),
+        loadBefore);
     Path work = Files.createTempDirectory("docmesh-bench");
     int slots = 2;
     List<Figure> figures = new ArrayList<>();
-    Figure text1 = new Figure("pdf.text via processor-svc, 1 caller", "pages/s", "PDFTextStripper in-process", false);
-    Figure text2 = new Figure("pdf.text via processor-svc, 2 callers", "pages/s", "PDFTextStripper in-process", false);
-    Figure text1Cpu = new Figure("pdf.text CPU per page in processor-svc, 1 caller", "CPU-ms/page",
-        "PDFTextStripper in-process", true);
-    Figure text2Cpu = new Figure("pdf.text CPU per page in processor-svc, 2 callers", "CPU-ms/page",
-        "PDFTextStripper in-process", true);
-    Figure pipeline = new Figure("corpus through the mesh (pdf-standard), " + slots + " worker slots", "docs/s",
-        "5 processors straight on processor-svc, " + slots + " callers", false);
-    Figure cpu = new Figure("CPU per document in orchestrator + worker", "CPU-s/doc", "in processor-svc", true);
-    OrchestratorFigures.Sizes sizes = o.smoke()
-        ? new OrchestratorFigures.Sizes(8, Duration.ofMillis(500), 50, 25, 10, 4, 3)
-        : new OrchestratorFigures.Sizes(32, Duration.ofSeconds(3), 200, 600, 300, 8, 30);
-    Figure noop = new Figure("no-op tasks, PollTask→CompleteTask (durable), " + sizes.pollers() + " pollers", "tasks/s",
-        "same pollers on a bare grpc-java server", false);
-    Figure submit = new Figure("SubmitJob closed loop, " + sizes.window() + " in flight", "jobs/s",
-        "bare grpc-java server, same client", false);
-    Figure submitP50 = new Figure("SubmitJob open loop at " + (int) sizes.openLoopRate() + "/s, p50", "ms",
-        "bare grpc-java server, same rate", true);
-    Figure submitP99 = new Figure("SubmitJob open loop at " + (int) sizes.openLoopRate() + "/s, p99", "ms",
-        "bare grpc-java server, same rate", true);
-    Figure dispatch = new Figure("dispatch latency READY→idle poller answered, p50", "ms",
-        "one unary round trip on a bare server, p50", true);
-    Figure progress = new Figure("progress latency Heartbeat→WatchJob client, p50", "ms",
-        "one unary round trip on a bare server, p50", true);
-    Figure getJob = new Figure("GetJob ceiling, async client, " + sizes.window() + " in flight", "calls/s",
-        "bare grpc-java server, same client", false);
-    figures.addAll(List.of(pipeline, cpu, text1, text2, text1Cpu, text2Cpu, noop, submit, submitP50, submitP99, dispatch, progress, getJob));
+    Figure text1 =
+        new Figure(
+            "pdf.text via processor-svc, 1 caller", "pages/s", "PDFTextStripper in-process", false);
+    Figure text2 =
+        new Figure(
+            "pdf.text via processor-svc, 2 callers",
+            "pages/s",
+            "PDFTextStripper in-process",
+            false);
+    Figure text1Cpu =
+        new Figure(
+            "pdf.text CPU per page in processor-svc, 1 caller",
+            "CPU-ms/page",
+            "PDFTextStripper in-process",
+            true);
+    Figure text2Cpu =
+        new Figure(
+            "pdf.text CPU per page in processor-svc, 2 callers",
+            "CPU-ms/page",
+            "PDFTextStripper in-process",
+            true);
+    Figure pipeline =
+        new Figure(
+            "corpus through the mesh (pdf-standard), " + slots + " worker slots",
+            "docs/s",
+            "5 processors straight on processor-svc, " + slots + " callers",
+            false);
+    Figure cpu =
+        new Figure(
+            "CPU per document in orchestrator + worker", "CPU-s/doc", "in processor-svc", true);
+    OrchestratorFigures.Sizes sizes =
+        o.smoke()
+            ? new OrchestratorFigures.Sizes(8, Duration.ofMillis(500), 50, 25, 10, 4, 3)
+            : new OrchestratorFigures.Sizes(32, Duration.ofSeconds(3), 200, 600, 300, 8, 30);
+    Figure noop =
+        new Figure(
+            "no-op tasks, PollTask→CompleteTask (durable), " + sizes.pollers() + " pollers",
+            "tasks/s",
+            "same pollers on a bare grpc-java server",
+            false);
+    Figure submit =
+        new Figure(
+            "SubmitJob closed loop, " + sizes.window() + " in flight",
+            "jobs/s",
+            "bare grpc-java server, same client",
+            false);
+    Figure submitP50 =
+        new Figure(
+            "SubmitJob open loop at " + (int) sizes.openLoopRate() + "/s, p50",
+            "ms",
+            "bare grpc-java server, same rate",
+            true);
+    Figure submitP99 =
+        new Figure(
+            "SubmitJob open loop at " + (int) sizes.openLoopRate() + "/s, p99",
+            "ms",
+            "bare grpc-java server, same rate",
+            true);
+    Figure dispatch =
+        new Figure(
+            "dispatch latency READY→idle poller answered, p50",
+            "ms",
+            "one unary round trip on a bare server, p50",
+            true);
+    Figure progress =
+        new Figure(
+            "progress latency Heartbeat→WatchJob client, p50",
+            "ms",
+            "one unary round trip on a bare server, p50",
+            true);
+    Figure getJob =
+        new Figure(
+            "GetJob ceiling, async client, " + sizes.window() + " in flight",
+            "calls/s",
+            "bare grpc-java server, same client",
+            false);
+    figures.addAll(
+        List.of(
+            pipeline, cpu, text1, text2, text1Cpu, text2Cpu, noop, submit, submitP50, submitP99,
+            dispatch, progress, getJob));
 
-    try (ServiceProcess processor = ServiceProcess.start(o.root(), "processor",
-        Map.of("DOCMESH_PROCESSOR_THREADS", Integer.toString(slots)), work)) {
+    try (ServiceProcess processor =
+        ServiceProcess.start(
+            o.root(),
+            "processor",
+            Map.of("DOCMESH_PROCESSOR_THREADS", Integer.toString(slots)),
+            work)) {
       // 1. pdf.text: processor-svc alone next to this JVM
-      System.out.println("-- pdf.text: processor-svc vs in-process PDFBox (warm-up " + o.warmup() + " corpus passes)");
+      System.out.println(
+          "-- pdf.text: processor-svc vs in-process PDFBox (warm-up "
+              + o.warmup()
+              + " corpus passes)");
       TextFigures text = new TextFigures(corpus, processor);
       text.warmUp(o.warmup());
       for (int p = 0; p < o.passes(); p++) {
@@ -134,13 +212,23 @@ public final class BenchMain {
 
       // 2. the whole mesh
       try (ServiceProcess orchestrator = startOrchestrator(o.root(), work);
-          ServiceProcess worker = ServiceProcess.start(o.root(), "worker", Map.of(
-              "DOCMESH_ORCHESTRATOR_TARGET", "dns:///" + orchestrator.target(),
-              "DOCMESH_PROCESSOR_TARGET", "dns:///" + processor.target(),
-              "DOCMESH_WORKER_SLOTS", Integer.toString(slots),
-              // the machine is shared: CPU backpressure would measure the neighbours
-              "DOCMESH_WORKER_MAX_CPU", "1",
-              "DOCMESH_WORKER_POLL_WAIT", "5s"), work)) {
+          ServiceProcess worker =
+              ServiceProcess.start(
+                  o.root(),
+                  "worker",
+                  Map.of(
+                      "DOCMESH_ORCHESTRATOR_TARGET",
+                      "dns:///" + orchestrator.target(),
+                      "DOCMESH_PROCESSOR_TARGET",
+                      "dns:///" + processor.target(),
+                      "DOCMESH_WORKER_SLOTS",
+                      Integer.toString(slots),
+                      // the machine is shared: CPU backpressure would measure the neighbours
+                      "DOCMESH_WORKER_MAX_CPU",
+                      "1",
+                      "DOCMESH_WORKER_POLL_WAIT",
+                      "5s"),
+                  work)) {
         System.out.println("-- pipeline efficiency and CPU per document");
         MeshFigures mesh = new MeshFigures(corpus, orchestrator, worker, processor, slots);
         mesh.warmUp(Math.max(1, o.warmup() / 2));
@@ -153,17 +241,36 @@ public final class BenchMain {
         // 3. the orchestrator against a bare server with the same client
         System.out.println("-- orchestrator vs a bare grpc-java server");
         ManagedChannel orch = orchestrator.channel();
-        SubmitJobResponse submitted = OrchestratorServiceGrpc.newBlockingStub(orch).submitJob(OrchestratorFigures.submit("bench-idle"));
+        SubmitJobResponse submitted =
+            OrchestratorServiceGrpc.newBlockingStub(orch)
+                .submitJob(OrchestratorFigures.submit("bench-idle"));
         String jobId = submitted.getJob().getId();
-        GetJobResponse job = OrchestratorServiceGrpc.newBlockingStub(orch).getJob(GetJobRequest.newBuilder().setJobId(jobId).build());
-        OrchestratorServiceGrpc.newBlockingStub(orch).submitJob(OrchestratorFigures.submit("bench-dispatch"));
-        PollTaskResponse task = TaskQueueServiceGrpc.newBlockingStub(orch).withDeadlineAfter(30, TimeUnit.SECONDS).pollTask(
-            PollTaskRequest.newBuilder().setWorkerId("bench-seed").addProcessors("bench.dispatch").setSlotsTotal(1).build());
-        // done with it: a lease left to expire would hand this task to the dispatch figure's idle poller
-        TaskQueueServiceGrpc.newBlockingStub(orch).completeTask(dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest.newBuilder()
-            .setTaskId(task.getTask().getTaskId()).setLeaseToken(task.getTask().getLeaseToken()).setWorkerId("bench-seed")
-            .setOutput(dev.docmesh.proto.document.v1.StageOutput.newBuilder()
-                .setCustom(com.google.protobuf.Struct.getDefaultInstance())).build());
+        GetJobResponse job =
+            OrchestratorServiceGrpc.newBlockingStub(orch)
+                .getJob(GetJobRequest.newBuilder().setJobId(jobId).build());
+        OrchestratorServiceGrpc.newBlockingStub(orch)
+            .submitJob(OrchestratorFigures.submit("bench-dispatch"));
+        PollTaskResponse task =
+            TaskQueueServiceGrpc.newBlockingStub(orch)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .pollTask(
+                    PollTaskRequest.newBuilder()
+                        .setWorkerId("bench-seed")
+                        .addProcessors("bench.dispatch")
+                        .setSlotsTotal(1)
+                        .build());
+        // done with it: a lease left to expire would hand this task to the dispatch figure's idle
+        // poller
+        TaskQueueServiceGrpc.newBlockingStub(orch)
+            .completeTask(
+                dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest.newBuilder()
+                    .setTaskId(task.getTask().getTaskId())
+                    .setLeaseToken(task.getTask().getLeaseToken())
+                    .setWorkerId("bench-seed")
+                    .setOutput(
+                        dev.docmesh.proto.document.v1.StageOutput.newBuilder()
+                            .setCustom(com.google.protobuf.Struct.getDefaultInstance()))
+                    .build());
         try (EchoServer echo = new EchoServer(job, submitted, task)) {
           ManagedChannel echoChannel = Clients.channel(echo.target());
           try {
@@ -204,19 +311,25 @@ public final class BenchMain {
     Map<String, String> env = new HashMap<>();
     env.put("DOCMESH_DATA_DIR", work.resolve("orchestrator").toString());
     env.put("DOCMESH_PIPELINES_FILE", pipelines.toString());
-    env.put("DOCMESH_KNOWN_PROCESSORS",
+    env.put(
+        "DOCMESH_KNOWN_PROCESSORS",
         "pdf.validate,pdf.metadata,pdf.text,pdf.structure,pdf.relationships,text.plain,text.markdown,"
             + OrchestratorFigures.BENCH_PROCESSORS);
     env.put("DOCMESH_MAX_PENDING_TASKS", "10000000"); // SubmitJob figures leave their jobs queued
     return ServiceProcess.start(root, "orchestrator", env, work);
   }
 
-  /** {@code health HOST:PORT}: whether the server's health check answers SERVING (run.sh waits with it). */
+  /**
+   * {@code health HOST:PORT}: whether the server's health check answers SERVING (run.sh waits with
+   * it).
+   */
   static boolean serving(String target) {
     ManagedChannel ch = Clients.channel(target);
     try {
-      return io.grpc.health.v1.HealthGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS)
-          .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus()
+      return io.grpc.health.v1.HealthGrpc.newBlockingStub(ch)
+              .withDeadlineAfter(2, TimeUnit.SECONDS)
+              .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance())
+              .getStatus()
           == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
     } catch (io.grpc.StatusRuntimeException e) {
       return false;
@@ -234,14 +347,30 @@ public final class BenchMain {
     }
   }
 
-  private static String markdown(List<Figure> figures, Options o, Corpus corpus, String started, String loadBefore,
+  private static String markdown(
+      List<Figure> figures,
+      Options o,
+      Corpus corpus,
+      String started,
+      String loadBefore,
       String loadAfter) {
     StringBuilder sb = new StringBuilder();
-    sb.append("docmesh-bench ").append(started).append(o.smoke() ? " — SMOKE run: tiny counts, the figures mean nothing" : "")
+    sb.append("docmesh-bench ")
+        .append(started)
+        .append(o.smoke() ? " — SMOKE run: tiny counts, the figures mean nothing" : "")
         .append("\n\n");
-    sb.append(String.format(Locale.ROOT, "%d cores, %d documents / %d pages, %d passes after %d warm-up passes; "
-            + "load average (1/5/15 min) before %s, after %s%n%n", Runtime.getRuntime().availableProcessors(),
-        corpus.docs().size(), corpus.pages(), o.passes(), o.warmup(), loadBefore, loadAfter));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "%d cores, %d documents / %d pages, %d passes after %d warm-up passes; "
+                + "load average (1/5/15 min) before %s, after %s%n%n",
+            Runtime.getRuntime().availableProcessors(),
+            corpus.docs().size(),
+            corpus.pages(),
+            o.passes(),
+            o.warmup(),
+            loadBefore,
+            loadAfter));
     sb.append("Each cell: median [min–max] over the passes; the ratio is taken per pass.\n\n");
     sb.append("| figure | value | limit (same run) | ratio |\n|---|---|---|---|\n");
     for (Figure f : figures) {

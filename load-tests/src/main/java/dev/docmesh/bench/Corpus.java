@@ -19,8 +19,13 @@ record Corpus(List<Doc> docs) {
   static Corpus load(Path dir, int limit) {
     List<Doc> docs = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
-      for (Path p : files.filter(f -> f.toString().endsWith(".pdf"))
-          .sorted(java.util.Comparator.comparingLong((Path f) -> f.toFile().length()).thenComparing(Path::toString)).toList()) {
+      for (Path p :
+          files
+              .filter(f -> f.toString().endsWith(".pdf"))
+              .sorted(
+                  java.util.Comparator.comparingLong((Path f) -> f.toFile().length())
+                      .thenComparing(Path::toString))
+              .toList()) {
         byte[] bytes = Files.readAllBytes(p);
         try (PDDocument d = Loader.loadPDF(bytes)) {
           docs.add(new Doc(p.getFileName().toString(), bytes, d.getNumberOfPages()));

@@ -22,50 +22,56 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A bare grpc-java server (default executor, no interceptors, no store) that answers the
- * orchestrator's methods with fixed messages of the same shape as the real answers: the limit
- * of what the same client can get from any grpc-java server for the same calls on this machine.
+ * orchestrator's methods with fixed messages of the same shape as the real answers: the limit of
+ * what the same client can get from any grpc-java server for the same calls on this machine.
  */
 final class EchoServer implements AutoCloseable {
   private final Server server;
 
   EchoServer(GetJobResponse job, SubmitJobResponse submitted, PollTaskResponse task) {
     try {
-      server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-          .maxInboundMessageSize(64 * 1024 * 1024)
-          .addService(new OrchestratorServiceGrpc.OrchestratorServiceImplBase() {
-            @Override
-            public void getJob(GetJobRequest r, StreamObserver<GetJobResponse> out) {
-              out.onNext(job);
-              out.onCompleted();
-            }
+      server =
+          NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+              .maxInboundMessageSize(64 * 1024 * 1024)
+              .addService(
+                  new OrchestratorServiceGrpc.OrchestratorServiceImplBase() {
+                    @Override
+                    public void getJob(GetJobRequest r, StreamObserver<GetJobResponse> out) {
+                      out.onNext(job);
+                      out.onCompleted();
+                    }
 
-            @Override
-            public void submitJob(SubmitJobRequest r, StreamObserver<SubmitJobResponse> out) {
-              out.onNext(submitted);
-              out.onCompleted();
-            }
-          })
-          .addService(new TaskQueueServiceGrpc.TaskQueueServiceImplBase() {
-            @Override
-            public void pollTask(PollTaskRequest r, StreamObserver<PollTaskResponse> out) {
-              out.onNext(task);
-              out.onCompleted();
-            }
+                    @Override
+                    public void submitJob(
+                        SubmitJobRequest r, StreamObserver<SubmitJobResponse> out) {
+                      out.onNext(submitted);
+                      out.onCompleted();
+                    }
+                  })
+              .addService(
+                  new TaskQueueServiceGrpc.TaskQueueServiceImplBase() {
+                    @Override
+                    public void pollTask(PollTaskRequest r, StreamObserver<PollTaskResponse> out) {
+                      out.onNext(task);
+                      out.onCompleted();
+                    }
 
-            @Override
-            public void completeTask(CompleteTaskRequest r, StreamObserver<CompleteTaskResponse> out) {
-              out.onNext(CompleteTaskResponse.getDefaultInstance());
-              out.onCompleted();
-            }
+                    @Override
+                    public void completeTask(
+                        CompleteTaskRequest r, StreamObserver<CompleteTaskResponse> out) {
+                      out.onNext(CompleteTaskResponse.getDefaultInstance());
+                      out.onCompleted();
+                    }
 
-            @Override
-            public void heartbeat(HeartbeatRequest r, StreamObserver<HeartbeatResponse> out) {
-              out.onNext(HeartbeatResponse.getDefaultInstance());
-              out.onCompleted();
-            }
-          })
-          .build()
-          .start();
+                    @Override
+                    public void heartbeat(
+                        HeartbeatRequest r, StreamObserver<HeartbeatResponse> out) {
+                      out.onNext(HeartbeatResponse.getDefaultInstance());
+                      out.onCompleted();
+                    }
+                  })
+              .build()
+              .start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

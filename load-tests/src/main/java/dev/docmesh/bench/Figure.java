@@ -32,8 +32,15 @@ final class Figure {
     if (name.startsWith("warm-up")) {
       return;
     }
-    System.out.printf(Locale.ROOT, "  pass %d  %-44s %10s %-8s limit %10s  ratio %.3f%n", values.size(), name,
-        fmt(value), unit, fmt(limit), value / limit);
+    System.out.printf(
+        Locale.ROOT,
+        "  pass %d  %-44s %10s %-8s limit %10s  ratio %.3f%n",
+        values.size(),
+        name,
+        fmt(value),
+        unit,
+        fmt(limit),
+        value / limit);
   }
 
   Figure note(String n) {
@@ -70,7 +77,21 @@ final class Figure {
   }
 
   String markdownRow() {
-    return "| " + name + " | " + range(values) + " " + unit + " | " + limitName + ": " + range(limits) + " " + unit
-        + " | " + range(ratios) + (lowerIsBetter ? " (lower is better)" : "") + " |";
+    return "| "
+        + name
+        + " | "
+        + range(values)
+        + " "
+        + unit
+        + " | "
+        + limitName
+        + ": "
+        + range(limits)
+        + " "
+        + unit
+        + " | "
+        + range(ratios)
+        + (lowerIsBetter ? " (lower is better)" : "")
+        + " |";
   }
 }

@@ -41,27 +41,84 @@ import java.util.regex.Pattern;
 
 /**
  * Checks a ghz config without ghz: known keys and schedules, {@code call} resolved through server
- * reflection (or the config's protoset), {@code data} rendered like ghz renders it and parsed
- * into the request message with protobuf JSON, {@code metadata} rendered.
+ * reflection (or the config's protoset), {@code data} rendered like ghz renders it and parsed into
+ * the request message with protobuf JSON, {@code metadata} rendered.
  */
 final class GhzConfigCheck {
   /** ghz's config keys (runner.Config of ghz 0.120). */
-  static final Set<String> KEYS = Set.of("proto", "protoset", "call", "cacert", "cert", "key", "skipTLS", "skipFirst", "cname",
-      "authority", "insecure", "total", "async", "concurrency", "concurrency-schedule", "concurrency-start", "concurrency-end",
-      "concurrency-step", "concurrency-step-duration", "concurrency-max-duration", "connections", "rps", "duration",
-      "duration-stop", "max-duration", "timeout", "data", "data-file", "binary-file", "metadata", "metadata-file",
-      "stream-interval", "output", "format", "connect-timeout", "keepalive", "cpus", "import-paths", "name", "tags",
-      "reflect-metadata", "debug", "host", "enable-compression", "load-schedule", "load-start", "load-end", "load-step",
-      "load-step-duration", "load-max-duration", "lb-strategy", "stream-call-duration", "stream-call-count",
-      "stream-dynamic-messages", "count-errors");
-  private static final Pattern GO_DURATION = Pattern.compile("([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+");
+  static final Set<String> KEYS =
+      Set.of(
+          "proto",
+          "protoset",
+          "call",
+          "cacert",
+          "cert",
+          "key",
+          "skipTLS",
+          "skipFirst",
+          "cname",
+          "authority",
+          "insecure",
+          "total",
+          "async",
+          "concurrency",
+          "concurrency-schedule",
+          "concurrency-start",
+          "concurrency-end",
+          "concurrency-step",
+          "concurrency-step-duration",
+          "concurrency-max-duration",
+          "connections",
+          "rps",
+          "duration",
+          "duration-stop",
+          "max-duration",
+          "timeout",
+          "data",
+          "data-file",
+          "binary-file",
+          "metadata",
+          "metadata-file",
+          "stream-interval",
+          "output",
+          "format",
+          "connect-timeout",
+          "keepalive",
+          "cpus",
+          "import-paths",
+          "name",
+          "tags",
+          "reflect-metadata",
+          "debug",
+          "host",
+          "enable-compression",
+          "load-schedule",
+          "load-start",
+          "load-end",
+          "load-step",
+          "load-step-duration",
+          "load-max-duration",
+          "lb-strategy",
+          "stream-call-duration",
+          "stream-call-count",
+          "stream-dynamic-messages",
+          "count-errors");
+
+  private static final Pattern GO_DURATION =
+      Pattern.compile("([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+");
   private static final Pattern TEMPLATE = Pattern.compile("\\{\\{\\s*(.*?)\\s*\\}\\}");
+
   /** The usual port of each service, as the configs name their hosts. */
-  static final Map<Integer, String> SERVICE_BY_PORT = Map.of(50051, "orchestrator", 50052, "processor", 50053, "worker",
-      50054, "monitor");
+  static final Map<Integer, String> SERVICE_BY_PORT =
+      Map.of(50051, "orchestrator", 50052, "processor", 50053, "worker", 50054, "monitor");
 
   /** A config ready to send: the method and one rendered request. */
-  record Checked(String file, MethodDescriptor method, DynamicMessage request, Map<String, String> metadata, String service) {}
+  record Checked(
+      String file,
+      MethodDescriptor method,
+      DynamicMessage request,
+      Map<String, String> metadata,
+      String service) {}
 
   private GhzConfigCheck() {}
 
@@ -69,7 +126,8 @@ final class GhzConfigCheck {
    * @param channels the running service of each name ("orchestrator", ...)
    * @param substitutions placeholders run.sh fills in, e.g. {@code @JOB_ID@}
    */
-  static Checked check(Path file, Map<String, ManagedChannel> channels, Map<String, String> substitutions) {
+  static Checked check(
+      Path file, Map<String, ManagedChannel> channels, Map<String, String> substitutions) {
     String where = file.getFileName().toString();
     JsonObject c;
     try {
@@ -92,14 +150,23 @@ final class GhzConfigCheck {
     ServiceDescriptor sd;
     if (c.has("protoset")) {
       Path protoset = file.getParent().resolve(c.get("protoset").getAsString()).normalize();
-      require(Files.isRegularFile(protoset), where, "protoset " + protoset + " does not exist (build proto/ first)");
+      require(
+          Files.isRegularFile(protoset),
+          where,
+          "protoset " + protoset + " does not exist (build proto/ first)");
       sd = fromProtoset(protoset, serviceName);
     } else {
       ManagedChannel ch = channels.get(service);
       require(ch != null, where, "no running " + service);
       sd = fromReflection(ch, serviceName);
     }
-    require(sd != null, where, "service " + serviceName + " not found " + (c.has("protoset") ? "in the protoset" : "through reflection"));
+    require(
+        sd != null,
+        where,
+        "service "
+            + serviceName
+            + " not found "
+            + (c.has("protoset") ? "in the protoset" : "through reflection"));
     MethodDescriptor md = sd.findMethodByName(methodName);
     require(md != null, where, "method " + methodName + " not found in " + serviceName);
     require(!md.isClientStreaming(), where, "client-streaming calls are not covered here");
@@ -114,54 +181,95 @@ final class GhzConfigCheck {
     try {
       JsonFormat.parser().merge(rendered, b);
     } catch (InvalidProtocolBufferException e) {
-      throw new IllegalArgumentException(where + ": data does not parse into " + md.getInputType().getFullName() + ": "
-          + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          where
+              + ": data does not parse into "
+              + md.getInputType().getFullName()
+              + ": "
+              + e.getMessage(),
+          e);
     }
     Map<String, String> metadata = new LinkedHashMap<>();
     if (c.has("metadata")) {
       for (Map.Entry<String, JsonElement> m : c.getAsJsonObject("metadata").entrySet()) {
-        metadata.put(m.getKey(), render(m.getValue().getAsString(), ctx, where + " metadata " + m.getKey()));
+        metadata.put(
+            m.getKey(), render(m.getValue().getAsString(), ctx, where + " metadata " + m.getKey()));
       }
     }
     return new Checked(where, md, b.build(), metadata, service);
   }
 
   private static void checkSchedule(JsonObject c, String where) {
-    for (String k : List.of("duration", "max-duration", "timeout", "load-step-duration", "load-max-duration",
-        "concurrency-step-duration", "concurrency-max-duration", "connect-timeout", "keepalive", "stream-interval",
-        "stream-call-duration")) {
+    for (String k :
+        List.of(
+            "duration",
+            "max-duration",
+            "timeout",
+            "load-step-duration",
+            "load-max-duration",
+            "concurrency-step-duration",
+            "concurrency-max-duration",
+            "connect-timeout",
+            "keepalive",
+            "stream-interval",
+            "stream-call-duration")) {
       if (c.has(k)) {
-        require(GO_DURATION.matcher(c.get(k).getAsString()).matches(), where, k + " '" + c.get(k).getAsString()
-            + "' is not a Go duration (e.g. 20s, 500ms)");
+        require(
+            GO_DURATION.matcher(c.get(k).getAsString()).matches(),
+            where,
+            k + " '" + c.get(k).getAsString() + "' is not a Go duration (e.g. 20s, 500ms)");
       }
     }
     String schedule = c.has("load-schedule") ? c.get("load-schedule").getAsString() : "const";
-    require(Set.of("const", "step", "line").contains(schedule), where, "load-schedule must be const, step or line");
+    require(
+        Set.of("const", "step", "line").contains(schedule),
+        where,
+        "load-schedule must be const, step or line");
     if (!schedule.equals("const")) {
-      require(c.has("load-start") && c.get("load-start").getAsInt() > 0, where, schedule + " schedule needs load-start > 0");
+      require(
+          c.has("load-start") && c.get("load-start").getAsInt() > 0,
+          where,
+          schedule + " schedule needs load-start > 0");
       require(c.has("load-step"), where, schedule + " schedule needs load-step");
-      require(c.has("load-end") || c.has("load-max-duration"), where, schedule + " schedule needs load-end or load-max-duration");
+      require(
+          c.has("load-end") || c.has("load-max-duration"),
+          where,
+          schedule + " schedule needs load-end or load-max-duration");
       if (schedule.equals("step")) {
         require(c.has("load-step-duration"), where, "step schedule needs load-step-duration");
       }
       require(!c.has("rps"), where, "rps is for the const schedule only");
     }
     if (c.has("lb-strategy")) {
-      require(Set.of("pick_first", "round_robin").contains(c.get("lb-strategy").getAsString()), where,
+      require(
+          Set.of("pick_first", "round_robin").contains(c.get("lb-strategy").getAsString()),
+          where,
           "lb-strategy must be pick_first or round_robin");
-      require(c.get("host").getAsString().startsWith("dns:///"), where, "lb-strategy needs a dns:/// host to balance over");
+      require(
+          c.get("host").getAsString().startsWith("dns:///"),
+          where,
+          "lb-strategy needs a dns:/// host to balance over");
     }
     int concurrency = c.has("concurrency") ? c.get("concurrency").getAsInt() : 50;
     int connections = c.has("connections") ? c.get("connections").getAsInt() : 1;
-    require(connections >= 1 && connections <= concurrency, where, "connections must be 1..concurrency");
-    require(c.has("insecure") && c.get("insecure").getAsBoolean(), where, "the mesh serves plaintext: set insecure");
+    require(
+        connections >= 1 && connections <= concurrency,
+        where,
+        "connections must be 1..concurrency");
+    require(
+        c.has("insecure") && c.get("insecure").getAsBoolean(),
+        where,
+        "the mesh serves plaintext: set insecure");
   }
 
   static String serviceOf(String host, String where) {
     Matcher m = Pattern.compile("(?:dns:///)?[^:]+:(\\d+)").matcher(host);
     require(m.matches(), where, "host '" + host + "' is not [dns:///]name:port");
     String s = SERVICE_BY_PORT.get(Integer.parseInt(m.group(1)));
-    require(s != null, where, "host port " + m.group(1) + " is none of the services' ports " + SERVICE_BY_PORT.keySet());
+    require(
+        s != null,
+        where,
+        "host port " + m.group(1) + " is none of the services' ports " + SERVICE_BY_PORT.keySet());
     return s;
   }
 
@@ -185,7 +293,10 @@ final class GhzConfigCheck {
     return m;
   }
 
-  /** Renders the template actions ghz's configs use; anything else is an error, as ghz would fail at run time. */
+  /**
+   * Renders the template actions ghz's configs use; anything else is an error, as ghz would fail at
+   * run time.
+   */
   static String render(String text, Map<String, Object> ctx, String where) {
     Matcher m = TEMPLATE.matcher(text);
     StringBuilder out = new StringBuilder();
@@ -202,10 +313,17 @@ final class GhzConfigCheck {
           sb.append((char) ('a' + ThreadLocalRandom.current().nextInt(26)));
         }
         value = sb.toString();
-      } else if (words[0].equals("randomInt") && words.length == 3 && words[1].matches("-?\\d+") && words[2].matches("-?\\d+")) {
-        value = Long.toString(ThreadLocalRandom.current().nextLong(Long.parseLong(words[1]), Long.parseLong(words[2])));
+      } else if (words[0].equals("randomInt")
+          && words.length == 3
+          && words[1].matches("-?\\d+")
+          && words[2].matches("-?\\d+")) {
+        value =
+            Long.toString(
+                ThreadLocalRandom.current()
+                    .nextLong(Long.parseLong(words[1]), Long.parseLong(words[2])));
       } else {
-        throw new IllegalArgumentException(where + ": unknown template action {{" + m.group(1) + "}}");
+        throw new IllegalArgumentException(
+            where + ": unknown template action {{" + m.group(1) + "}}");
       }
       m.appendReplacement(out, Matcher.quoteReplacement(value));
     }
@@ -225,11 +343,16 @@ final class GhzConfigCheck {
     }
   }
 
-  /** Asks the server's reflection service for the file defining the service and every file it imports. */
+  /**
+   * Asks the server's reflection service for the file defining the service and every file it
+   * imports.
+   */
   static ServiceDescriptor fromReflection(ManagedChannel ch, String serviceName) {
     Map<String, FileDescriptorProto> files = new LinkedHashMap<>();
-    List<ServerReflectionRequest> pending = new ArrayList<>(List.of(
-        ServerReflectionRequest.newBuilder().setFileContainingSymbol(serviceName).build()));
+    List<ServerReflectionRequest> pending =
+        new ArrayList<>(
+            List.of(
+                ServerReflectionRequest.newBuilder().setFileContainingSymbol(serviceName).build()));
     while (!pending.isEmpty()) {
       ServerReflectionResponse r = reflect(ch, pending.remove(0));
       if (r.hasErrorResponse()) {
@@ -255,21 +378,24 @@ final class GhzConfigCheck {
 
   private static ServerReflectionResponse reflect(ManagedChannel ch, ServerReflectionRequest req) {
     CompletableFuture<ServerReflectionResponse> f = new CompletableFuture<>();
-    StreamObserver<ServerReflectionRequest> out = ServerReflectionGrpc.newStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .serverReflectionInfo(new StreamObserver<>() {
-          @Override
-          public void onNext(ServerReflectionResponse r) {
-            f.complete(r);
-          }
+    StreamObserver<ServerReflectionRequest> out =
+        ServerReflectionGrpc.newStub(ch)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .serverReflectionInfo(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ServerReflectionResponse r) {
+                    f.complete(r);
+                  }
 
-          @Override
-          public void onError(Throwable t) {
-            f.completeExceptionally(t);
-          }
+                  @Override
+                  public void onError(Throwable t) {
+                    f.completeExceptionally(t);
+                  }
 
-          @Override
-          public void onCompleted() {}
-        });
+                  @Override
+                  public void onCompleted() {}
+                });
     out.onNext(req);
     out.onCompleted();
     try {
@@ -294,7 +420,8 @@ final class GhzConfigCheck {
     return null;
   }
 
-  private static FileDescriptor buildFile(String name, Map<String, FileDescriptorProto> byName, Map<String, FileDescriptor> built) {
+  private static FileDescriptor buildFile(
+      String name, Map<String, FileDescriptorProto> byName, Map<String, FileDescriptor> built) {
     FileDescriptor done = built.get(name);
     if (done != null) {
       return done;
@@ -316,11 +443,18 @@ final class GhzConfigCheck {
     }
   }
 
-  /** A marshaller of dynamic messages of one type, to send a checked request over a real channel. */
+  /**
+   * A marshaller of dynamic messages of one type, to send a checked request over a real channel.
+   */
   static io.grpc.MethodDescriptor<DynamicMessage, DynamicMessage> grpcMethod(MethodDescriptor md) {
     return io.grpc.MethodDescriptor.<DynamicMessage, DynamicMessage>newBuilder()
-        .setType(md.isServerStreaming() ? io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING : io.grpc.MethodDescriptor.MethodType.UNARY)
-        .setFullMethodName(io.grpc.MethodDescriptor.generateFullMethodName(md.getService().getFullName(), md.getName()))
+        .setType(
+            md.isServerStreaming()
+                ? io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING
+                : io.grpc.MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName(
+            io.grpc.MethodDescriptor.generateFullMethodName(
+                md.getService().getFullName(), md.getName()))
         .setRequestMarshaller(marshaller(md.getInputType()))
         .setResponseMarshaller(marshaller(md.getOutputType()))
         .build();

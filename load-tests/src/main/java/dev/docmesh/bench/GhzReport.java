@@ -22,14 +22,23 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 /**
- * {@code report DIR}: reads ghz's JSON reports ({@code <scenario>.json}) and the services'
- * {@code /metrics} taken before and after each scenario ({@code <scenario>.metrics-before},
- * {@code -after}), and writes {@code summary.md} (one row a scenario) and {@code latency.png}
- * (p50/p95/p99 a scenario). The same inputs give the same files, so two runs diff line by line.
+ * {@code report DIR}: reads ghz's JSON reports ({@code <scenario>.json}) and the services' {@code
+ * /metrics} taken before and after each scenario ({@code <scenario>.metrics-before}, {@code
+ * -after}), and writes {@code summary.md} (one row a scenario) and {@code latency.png} (p50/p95/p99
+ * a scenario). The same inputs give the same files, so two runs diff line by line.
  */
 final class GhzReport {
-  record Row(String scenario, String call, long count, double rps, double p50, double p95, double p99,
-      Map<String, Long> codes, double cpuPer1k, String cpuBy) {}
+  record Row(
+      String scenario,
+      String call,
+      long count,
+      double rps,
+      double p50,
+      double p95,
+      double p99,
+      Map<String, Long> codes,
+      double cpuPer1k,
+      String cpuBy) {}
 
   private GhzReport() {}
 
@@ -70,13 +79,17 @@ final class GhzReport {
       JsonElement dist = r.get("latencyDistribution");
       if (dist != null && dist.isJsonArray()) {
         for (JsonElement e : dist.getAsJsonArray()) {
-          pct.put(e.getAsJsonObject().get("percentage").getAsInt(), e.getAsJsonObject().get("latency").getAsDouble() / 1e6);
+          pct.put(
+              e.getAsJsonObject().get("percentage").getAsInt(),
+              e.getAsJsonObject().get("latency").getAsDouble() / 1e6);
         }
       }
       Map<String, Long> codes = new TreeMap<>();
       JsonElement sc = r.get("statusCodeDistribution");
       if (sc != null && sc.isJsonObject()) {
-        sc.getAsJsonObject().entrySet().forEach(e -> codes.put(e.getKey(), e.getValue().getAsLong()));
+        sc.getAsJsonObject()
+            .entrySet()
+            .forEach(e -> codes.put(e.getKey(), e.getValue().getAsLong()));
       }
       long count = r.has("count") ? r.get("count").getAsLong() : 0;
       Map<String, Double> before = cpuByService(dir.resolve(scenario + ".metrics-before"));
@@ -88,20 +101,36 @@ final class GhzReport {
         if (b != null) {
           double d = e.getValue() - b;
           total += d;
-          by.append(by.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
+          by.append(by.length() == 0 ? "" : ", ")
+              .append(e.getKey())
+              .append(' ')
               .append(String.format(Locale.ROOT, "%.2f", count == 0 ? 0 : d / count * 1000));
         }
       }
-      String call = r.has("options") && r.getAsJsonObject("options").has("call")
-          ? r.getAsJsonObject("options").get("call").getAsString() : "";
-      rows.add(new Row(scenario, call, count, r.has("rps") ? r.get("rps").getAsDouble() : 0, pct.getOrDefault(50, Double.NaN),
-          pct.getOrDefault(95, Double.NaN), pct.getOrDefault(99, Double.NaN), codes,
-          after.isEmpty() || count == 0 ? Double.NaN : total / count * 1000, by.toString()));
+      String call =
+          r.has("options") && r.getAsJsonObject("options").has("call")
+              ? r.getAsJsonObject("options").get("call").getAsString()
+              : "";
+      rows.add(
+          new Row(
+              scenario,
+              call,
+              count,
+              r.has("rps") ? r.get("rps").getAsDouble() : 0,
+              pct.getOrDefault(50, Double.NaN),
+              pct.getOrDefault(95, Double.NaN),
+              pct.getOrDefault(99, Double.NaN),
+              codes,
+              after.isEmpty() || count == 0 ? Double.NaN : total / count * 1000,
+              by.toString()));
     }
     return rows;
   }
 
-  /** process_cpu_seconds_total of each service in a file of concatenated /metrics pages, each after "# service NAME". */
+  /**
+   * process_cpu_seconds_total of each service in a file of concatenated /metrics pages, each after
+   * "# service NAME".
+   */
   static Map<String, Double> cpuByService(Path file) throws IOException {
     Map<String, Double> out = new LinkedHashMap<>();
     if (!Files.isRegularFile(file)) {
@@ -112,7 +141,9 @@ final class GhzReport {
       if (line.startsWith("# service ")) {
         service = line.substring("# service ".length()).trim();
       } else if (line.startsWith("process_cpu_seconds_total ")) {
-        out.put(service, Double.parseDouble(line.substring("process_cpu_seconds_total ".length()).trim()));
+        out.put(
+            service,
+            Double.parseDouble(line.substring("process_cpu_seconds_total ".length()).trim()));
       }
     }
     return out;
@@ -120,17 +151,33 @@ final class GhzReport {
 
   static String markdown(List<Row> rows, String header) {
     StringBuilder sb = new StringBuilder(header);
-    sb.append("| scenario | call | calls | RPS | p50 ms | p95 ms | p99 ms | status codes | server CPU-s / 1k calls (all services) | by service |\n");
+    sb.append(
+        "| scenario | call | calls | RPS | p50 ms | p95 ms | p99 ms | status codes | server CPU-s / 1k calls (all services) | by service |\n");
     sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
     for (Row r : rows) {
       StringBuilder codes = new StringBuilder();
-      r.codes().forEach((k, v) -> codes.append(codes.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.2f | %.2f | %.2f | %s | %s | %s |%n", r.scenario(), r.call(),
-          r.count(), r.rps(), r.p50(), r.p95(), r.p99(), codes, Double.isNaN(r.cpuPer1k()) ? "n/a"
-              : String.format(Locale.ROOT, "%.2f", r.cpuPer1k()), r.cpuBy().isEmpty() ? "n/a" : r.cpuBy()));
+      r.codes()
+          .forEach(
+              (k, v) ->
+                  codes.append(codes.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %d | %.1f | %.2f | %.2f | %.2f | %s | %s | %s |%n",
+              r.scenario(),
+              r.call(),
+              r.count(),
+              r.rps(),
+              r.p50(),
+              r.p95(),
+              r.p99(),
+              codes,
+              Double.isNaN(r.cpuPer1k()) ? "n/a" : String.format(Locale.ROOT, "%.2f", r.cpuPer1k()),
+              r.cpuBy().isEmpty() ? "n/a" : r.cpuBy()));
     }
-    sb.append("\nstatus codes: every code ghz saw, OK included; server CPU from each service's process_cpu_seconds_total "
-        + "before and after the scenario (other load on the machine during the run is counted too).\n");
+    sb.append(
+        "\nstatus codes: every code ghz saw, OK included; server CPU from each service's process_cpu_seconds_total "
+            + "before and after the scenario (other load on the machine during the run is counted too).\n");
     return sb.toString();
   }
 
@@ -144,10 +191,12 @@ final class GhzReport {
     BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, width, height);
-    double max = rows.stream().mapToDouble(r -> Double.isNaN(r.p99()) ? 0 : r.p99()).max().orElse(1);
+    double max =
+        rows.stream().mapToDouble(r -> Double.isNaN(r.p99()) ? 0 : r.p99()).max().orElse(1);
     max = niceCeiling(max);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
     g.setColor(Color.BLACK);

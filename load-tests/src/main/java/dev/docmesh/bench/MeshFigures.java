@@ -25,7 +25,12 @@ final class MeshFigures {
   private final Processors direct;
   private final int concurrency;
 
-  MeshFigures(Corpus corpus, ServiceProcess orchestrator, ServiceProcess worker, ServiceProcess processor, int concurrency) {
+  MeshFigures(
+      Corpus corpus,
+      ServiceProcess orchestrator,
+      ServiceProcess worker,
+      ServiceProcess processor,
+      int concurrency) {
     this.corpus = corpus;
     this.orchestrator = orchestrator;
     this.worker = worker;
@@ -63,37 +68,53 @@ final class MeshFigures {
 
   /** Documents per second: every corpus PDF submitted at once, until the last job has SUCCEEDED. */
   double meshPass() {
-    OrchestratorServiceGrpc.OrchestratorServiceStub stub = OrchestratorServiceGrpc.newStub(orchestrator.channel());
-    OrchestratorServiceGrpc.OrchestratorServiceBlockingStub blocking = OrchestratorServiceGrpc.newBlockingStub(orchestrator.channel());
+    OrchestratorServiceGrpc.OrchestratorServiceStub stub =
+        OrchestratorServiceGrpc.newStub(orchestrator.channel());
+    OrchestratorServiceGrpc.OrchestratorServiceBlockingStub blocking =
+        OrchestratorServiceGrpc.newBlockingStub(orchestrator.channel());
     int n = corpus.docs().size();
     CountDownLatch ended = new CountDownLatch(n);
     Map<String, JobState> outcome = new ConcurrentHashMap<>();
     long start = System.nanoTime();
     for (Corpus.Doc d : corpus.docs()) {
-      String jobId = blocking.withDeadlineAfter(60, TimeUnit.SECONDS).submitJob(SubmitJobRequest.newBuilder()
-          .setContent(ByteString.copyFrom(d.bytes())).setFilename(d.name()).setMediaType("application/pdf")
-          .setPipeline("pdf-standard").setRequestId("bench-" + UUID.randomUUID()).build()).getJob().getId();
-      stub.withDeadlineAfter(10, TimeUnit.MINUTES).watchJob(WatchJobRequest.newBuilder().setJobId(jobId).build(),
-          new StreamObserver<WatchJobResponse>() {
-            @Override
-            public void onNext(WatchJobResponse r) {
-              JobState s = r.getEvent().getJobState();
-              if ((s == JobState.JOB_STATE_SUCCEEDED || s == JobState.JOB_STATE_FAILED || s == JobState.JOB_STATE_CANCELLED)
-                  && outcome.putIfAbsent(d.name(), s) == null) {
-                ended.countDown();
-              }
-            }
+      String jobId =
+          blocking
+              .withDeadlineAfter(60, TimeUnit.SECONDS)
+              .submitJob(
+                  SubmitJobRequest.newBuilder()
+                      .setContent(ByteString.copyFrom(d.bytes()))
+                      .setFilename(d.name())
+                      .setMediaType("application/pdf")
+                      .setPipeline("pdf-standard")
+                      .setRequestId("bench-" + UUID.randomUUID())
+                      .build())
+              .getJob()
+              .getId();
+      stub.withDeadlineAfter(10, TimeUnit.MINUTES)
+          .watchJob(
+              WatchJobRequest.newBuilder().setJobId(jobId).build(),
+              new StreamObserver<WatchJobResponse>() {
+                @Override
+                public void onNext(WatchJobResponse r) {
+                  JobState s = r.getEvent().getJobState();
+                  if ((s == JobState.JOB_STATE_SUCCEEDED
+                          || s == JobState.JOB_STATE_FAILED
+                          || s == JobState.JOB_STATE_CANCELLED)
+                      && outcome.putIfAbsent(d.name(), s) == null) {
+                    ended.countDown();
+                  }
+                }
 
-            @Override
-            public void onError(Throwable t) {
-              if (outcome.putIfAbsent(d.name(), JobState.JOB_STATE_UNSPECIFIED) == null) {
-                ended.countDown();
-              }
-            }
+                @Override
+                public void onError(Throwable t) {
+                  if (outcome.putIfAbsent(d.name(), JobState.JOB_STATE_UNSPECIFIED) == null) {
+                    ended.countDown();
+                  }
+                }
 
-            @Override
-            public void onCompleted() {}
-          });
+                @Override
+                public void onCompleted() {}
+              });
     }
     try {
       if (!ended.await(10, TimeUnit.MINUTES)) {
@@ -104,11 +125,13 @@ final class MeshFigures {
       throw new IllegalStateException(e);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    outcome.forEach((doc, s) -> {
-      if (s != JobState.JOB_STATE_SUCCEEDED) {
-        throw new IllegalStateException("mesh pass: " + doc + " ended " + s + "\nworker log:\n" + worker.tail());
-      }
-    });
+    outcome.forEach(
+        (doc, s) -> {
+          if (s != JobState.JOB_STATE_SUCCEEDED) {
+            throw new IllegalStateException(
+                "mesh pass: " + doc + " ended " + s + "\nworker log:\n" + worker.tail());
+          }
+        });
     return n / seconds;
   }
 

@@ -44,8 +44,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * latency, and the GetJob ceiling.
  */
 final class OrchestratorFigures {
-  /** Pipelines only the harness works on: its pollers complete their tasks without any processor. */
-  static final String PIPELINES_YAML = """
+  /**
+   * Pipelines only the harness works on: its pollers complete their tasks without any processor.
+   */
+  static final String PIPELINES_YAML =
+      """
       pipelines:
         - name: bench-noop
           description: four independent no-op stages, completed by the harness's pollers
@@ -65,19 +68,32 @@ final class OrchestratorFigures {
           stages:
             - {name: one, processor: bench.progress}
       """;
+
   static final String BENCH_PROCESSORS = "bench.noop,bench.idle,bench.dispatch,bench.progress";
   private static final int NOOP_STAGES = 4;
-  private static final StageOutput EMPTY = StageOutput.newBuilder().setCustom(Struct.getDefaultInstance()).build();
-  private static final ByteString CONTENT = ByteString.copyFromUtf8("docmesh bench: a document no processor reads\n");
+  private static final StageOutput EMPTY =
+      StageOutput.newBuilder().setCustom(Struct.getDefaultInstance()).build();
+  private static final ByteString CONTENT =
+      ByteString.copyFromUtf8("docmesh bench: a document no processor reads\n");
 
   private final ManagedChannel orchestrator;
   private final ManagedChannel echo;
   private final Sizes sizes;
-  /** Which side of each ratio runs first; flipped every pass so drift in the machine's load hits both alike. */
+
+  /**
+   * Which side of each ratio runs first; flipped every pass so drift in the machine's load hits
+   * both alike.
+   */
   private boolean limitFirst;
 
   /** How much each figure does per pass. */
-  record Sizes(int window, Duration closedLoop, double openLoopRate, int openLoopCalls, int noopJobs, int pollers,
+  record Sizes(
+      int window,
+      Duration closedLoop,
+      double openLoopRate,
+      int openLoopCalls,
+      int noopJobs,
+      int pollers,
       int latencySamples) {}
 
   OrchestratorFigures(ManagedChannel orchestrator, ManagedChannel echo, Sizes sizes) {
@@ -91,7 +107,8 @@ final class OrchestratorFigures {
   }
 
   /** Runs both sides in this pass's order; returns {mesh, limit}. */
-  private <T> List<T> bothSides(java.util.function.Supplier<T> mesh, java.util.function.Supplier<T> limit) {
+  private <T> List<T> bothSides(
+      java.util.function.Supplier<T> mesh, java.util.function.Supplier<T> limit) {
     if (limitFirst) {
       T l = limit.get();
       return List.of(mesh.get(), l);
@@ -113,14 +130,17 @@ final class OrchestratorFigures {
   // ---- GetJob ceiling
 
   void getJob(Figure f, String jobId) {
-    List<Double> r = bothSides(() -> getJobRate(orchestrator, jobId), () -> getJobRate(echo, jobId));
+    List<Double> r =
+        bothSides(() -> getJobRate(orchestrator, jobId), () -> getJobRate(echo, jobId));
     f.add(r.get(0), r.get(1));
   }
 
   private double getJobRate(ManagedChannel ch, String jobId) {
-    OrchestratorServiceGrpc.OrchestratorServiceFutureStub stub = OrchestratorServiceGrpc.newFutureStub(ch);
+    OrchestratorServiceGrpc.OrchestratorServiceFutureStub stub =
+        OrchestratorServiceGrpc.newFutureStub(ch);
     GetJobRequest req = GetJobRequest.newBuilder().setJobId(jobId).build();
-    AsyncLoad.Result r = AsyncLoad.closedLoop(sizes.window(), sizes.closedLoop(), () -> stub.getJob(req));
+    AsyncLoad.Result r =
+        AsyncLoad.closedLoop(sizes.window(), sizes.closedLoop(), () -> stub.getJob(req));
     r.requireNoErrors("GetJob");
     return r.perSecond();
   }
@@ -133,8 +153,11 @@ final class OrchestratorFigures {
   }
 
   private double submitRate(ManagedChannel ch) {
-    OrchestratorServiceGrpc.OrchestratorServiceFutureStub stub = OrchestratorServiceGrpc.newFutureStub(ch);
-    AsyncLoad.Result r = AsyncLoad.closedLoop(sizes.window(), sizes.closedLoop(), () -> stub.submitJob(submit("bench-idle")));
+    OrchestratorServiceGrpc.OrchestratorServiceFutureStub stub =
+        OrchestratorServiceGrpc.newFutureStub(ch);
+    AsyncLoad.Result r =
+        AsyncLoad.closedLoop(
+            sizes.window(), sizes.closedLoop(), () -> stub.submitJob(submit("bench-idle")));
     r.requireNoErrors("SubmitJob");
     return r.perSecond();
   }
@@ -148,8 +171,13 @@ final class OrchestratorFigures {
   }
 
   private long[] submitLatencies(ManagedChannel ch) {
-    OrchestratorServiceGrpc.OrchestratorServiceFutureStub stub = OrchestratorServiceGrpc.newFutureStub(ch);
-    AsyncLoad.Result r = AsyncLoad.openLoop(sizes.openLoopRate(), sizes.openLoopCalls(), () -> stub.submitJob(submit("bench-idle")));
+    OrchestratorServiceGrpc.OrchestratorServiceFutureStub stub =
+        OrchestratorServiceGrpc.newFutureStub(ch);
+    AsyncLoad.Result r =
+        AsyncLoad.openLoop(
+            sizes.openLoopRate(),
+            sizes.openLoopCalls(),
+            () -> stub.submitJob(submit("bench-idle")));
     r.requireNoErrors("SubmitJob (open loop)");
     return r.latenciesNanos();
   }
@@ -158,7 +186,8 @@ final class OrchestratorFigures {
 
   void noopTasks(Figure f) {
     int jobs = sizes.noopJobs();
-    OrchestratorServiceGrpc.OrchestratorServiceFutureStub submitter = OrchestratorServiceGrpc.newFutureStub(orchestrator);
+    OrchestratorServiceGrpc.OrchestratorServiceFutureStub submitter =
+        OrchestratorServiceGrpc.newFutureStub(orchestrator);
     // the backlog is made first and not timed: the figure is PollTask → CompleteTask alone
     List<ListenableFuture<SubmitJobResponse>> subs = new ArrayList<>();
     for (int i = 0; i < jobs; i++) {
@@ -170,7 +199,10 @@ final class OrchestratorFigures {
       throw new IllegalStateException("cannot submit the no-op backlog: " + e, e);
     }
     int tasks = jobs * NOOP_STAGES;
-    List<Double> r = bothSides(() -> tasks / pollAndComplete(orchestrator, tasks), () -> tasks / pollAndComplete(echo, tasks));
+    List<Double> r =
+        bothSides(
+            () -> tasks / pollAndComplete(orchestrator, tasks),
+            () -> tasks / pollAndComplete(echo, tasks));
     f.add(r.get(0), r.get(1));
   }
 
@@ -190,13 +222,17 @@ final class OrchestratorFigures {
     }
     try {
       if (!finished.await(5, TimeUnit.MINUTES)) {
-        throw new IllegalStateException("no-op tasks: " + done.get() + " of " + tasks + " done after 5 min " + errors);
+        throw new IllegalStateException(
+            "no-op tasks: " + done.get() + " of " + tasks + " done after 5 min " + errors);
       }
       // A poller still long-polling when the last task is done would take a task of the next
       // round's backlog (submitted right after this returns), and that round would wait forever
       // for it: every loop ends (its poll waits 200 ms at most) before the figure is returned.
       if (!stopped.await(1, TimeUnit.MINUTES)) {
-        throw new IllegalStateException("no-op tasks: " + stopped.getCount() + " pollers still polling a minute after the last task");
+        throw new IllegalStateException(
+            "no-op tasks: "
+                + stopped.getCount()
+                + " pollers still polling a minute after the last task");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -208,58 +244,84 @@ final class OrchestratorFigures {
     return (end.get() - start) / 1e9;
   }
 
-  private void pollLoop(TaskQueueServiceGrpc.TaskQueueServiceFutureStub stub, String worker, int tasks, AtomicLong claimed,
-      AtomicLong done, AtomicLong end, CountDownLatch finished, CountDownLatch stopped, Map<String, Long> errors) {
+  private void pollLoop(
+      TaskQueueServiceGrpc.TaskQueueServiceFutureStub stub,
+      String worker,
+      int tasks,
+      AtomicLong claimed,
+      AtomicLong done,
+      AtomicLong end,
+      CountDownLatch finished,
+      CountDownLatch stopped,
+      Map<String, Long> errors) {
     if (claimed.get() >= tasks || !errors.isEmpty()) {
       stopped.countDown();
       return;
     }
-    PollTaskRequest poll = PollTaskRequest.newBuilder().setWorkerId(worker).addProcessors("bench.noop")
-        .setWait(com.google.protobuf.Duration.newBuilder().setNanos(200_000_000)).setSlotsTotal(1).build();
-    Futures.addCallback(stub.withDeadlineAfter(30, TimeUnit.SECONDS).pollTask(poll), new FutureCallback<PollTaskResponse>() {
-      @Override
-      public void onSuccess(PollTaskResponse r) {
-        if (!r.hasTask()) {
-          pollLoop(stub, worker, tasks, claimed, done, end, finished, stopped, errors);
-          return;
-        }
-        claimed.incrementAndGet();
-        Task t = r.getTask();
-        CompleteTaskRequest c = CompleteTaskRequest.newBuilder().setTaskId(t.getTaskId()).setLeaseToken(t.getLeaseToken())
-            .setWorkerId(worker).setOutput(EMPTY).build();
-        Futures.addCallback(stub.withDeadlineAfter(30, TimeUnit.SECONDS).completeTask(c), new FutureCallback<Object>() {
+    PollTaskRequest poll =
+        PollTaskRequest.newBuilder()
+            .setWorkerId(worker)
+            .addProcessors("bench.noop")
+            .setWait(com.google.protobuf.Duration.newBuilder().setNanos(200_000_000))
+            .setSlotsTotal(1)
+            .build();
+    Futures.addCallback(
+        stub.withDeadlineAfter(30, TimeUnit.SECONDS).pollTask(poll),
+        new FutureCallback<PollTaskResponse>() {
           @Override
-          public void onSuccess(Object x) {
-            if (done.incrementAndGet() == tasks) {
-              end.set(System.nanoTime());
-              finished.countDown();
+          public void onSuccess(PollTaskResponse r) {
+            if (!r.hasTask()) {
+              pollLoop(stub, worker, tasks, claimed, done, end, finished, stopped, errors);
+              return;
             }
-            pollLoop(stub, worker, tasks, claimed, done, end, finished, stopped, errors);
+            claimed.incrementAndGet();
+            Task t = r.getTask();
+            CompleteTaskRequest c =
+                CompleteTaskRequest.newBuilder()
+                    .setTaskId(t.getTaskId())
+                    .setLeaseToken(t.getLeaseToken())
+                    .setWorkerId(worker)
+                    .setOutput(EMPTY)
+                    .build();
+            Futures.addCallback(
+                stub.withDeadlineAfter(30, TimeUnit.SECONDS).completeTask(c),
+                new FutureCallback<Object>() {
+                  @Override
+                  public void onSuccess(Object x) {
+                    if (done.incrementAndGet() == tasks) {
+                      end.set(System.nanoTime());
+                      finished.countDown();
+                    }
+                    pollLoop(stub, worker, tasks, claimed, done, end, finished, stopped, errors);
+                  }
+
+                  @Override
+                  public void onFailure(Throwable e) {
+                    errors.merge(
+                        "CompleteTask " + io.grpc.Status.fromThrowable(e).getCode(), 1L, Long::sum);
+                    finished.countDown();
+                    stopped.countDown();
+                  }
+                },
+                MoreExecutors.directExecutor());
           }
 
           @Override
           public void onFailure(Throwable e) {
-            errors.merge("CompleteTask " + io.grpc.Status.fromThrowable(e).getCode(), 1L, Long::sum);
+            errors.merge("PollTask " + io.grpc.Status.fromThrowable(e).getCode(), 1L, Long::sum);
             finished.countDown();
             stopped.countDown();
           }
-        }, MoreExecutors.directExecutor());
-      }
-
-      @Override
-      public void onFailure(Throwable e) {
-        errors.merge("PollTask " + io.grpc.Status.fromThrowable(e).getCode(), 1L, Long::sum);
-        finished.countDown();
-        stopped.countDown();
-      }
-    }, MoreExecutors.directExecutor());
+        },
+        MoreExecutors.directExecutor());
   }
 
   // ---- latency of one call against the bare server: the limit of dispatch and progress latency
 
   /** Median round trip of one GetJob on the bare server, milliseconds. */
   double echoRoundTripMillis(String jobId) {
-    OrchestratorServiceGrpc.OrchestratorServiceBlockingStub stub = OrchestratorServiceGrpc.newBlockingStub(echo);
+    OrchestratorServiceGrpc.OrchestratorServiceBlockingStub stub =
+        OrchestratorServiceGrpc.newBlockingStub(echo);
     GetJobRequest req = GetJobRequest.newBuilder().setJobId(jobId).build();
     int n = Math.max(20, sizes.latencySamples() * 5);
     long[] rtt = new long[n];
@@ -274,14 +336,23 @@ final class OrchestratorFigures {
   // ---- dispatch latency: READY (the commit's event time) → an idle poller has its answer
 
   void dispatch(Figure f, String jobIdForEcho) {
-    TaskQueueServiceGrpc.TaskQueueServiceFutureStub queue = TaskQueueServiceGrpc.newFutureStub(orchestrator);
-    OrchestratorServiceGrpc.OrchestratorServiceBlockingStub jobs = OrchestratorServiceGrpc.newBlockingStub(orchestrator);
+    TaskQueueServiceGrpc.TaskQueueServiceFutureStub queue =
+        TaskQueueServiceGrpc.newFutureStub(orchestrator);
+    OrchestratorServiceGrpc.OrchestratorServiceBlockingStub jobs =
+        OrchestratorServiceGrpc.newBlockingStub(orchestrator);
     long[] lat = new long[sizes.latencySamples()];
     for (int i = 0; i < lat.length; ) {
       SettableFuture<Instant> answeredAt = SettableFuture.create();
-      ListenableFuture<PollTaskResponse> poll = queue.withDeadlineAfter(60, TimeUnit.SECONDS).pollTask(PollTaskRequest.newBuilder()
-          .setWorkerId("bench-dispatch").addProcessors("bench.dispatch").setSlotsTotal(1)
-          .setWait(com.google.protobuf.Duration.newBuilder().setSeconds(30)).build());
+      ListenableFuture<PollTaskResponse> poll =
+          queue
+              .withDeadlineAfter(60, TimeUnit.SECONDS)
+              .pollTask(
+                  PollTaskRequest.newBuilder()
+                      .setWorkerId("bench-dispatch")
+                      .addProcessors("bench.dispatch")
+                      .setSlotsTotal(1)
+                      .setWait(com.google.protobuf.Duration.newBuilder().setSeconds(30))
+                      .build());
       poll.addListener(() -> answeredAt.set(Instant.now()), MoreExecutors.directExecutor());
       ServiceProcess.sleep(30); // the poller is parked in the orchestrator before the job exists
       String jobId = jobs.submitJob(submit("bench-dispatch")).getJob().getId();
@@ -294,15 +365,22 @@ final class OrchestratorFigures {
         throw new IllegalStateException("dispatch: the idle poller got no task: " + e, e);
       }
       if (task.getTaskId().isEmpty()) {
-        continue; // the long poll ended empty (cannot happen within its 30 s unless the job went elsewhere): try again
+        continue; // the long poll ended empty (cannot happen within its 30 s unless the job went
+        // elsewhere): try again
       }
       complete(task, "bench-dispatch");
       if (!task.getJobId().equals(jobId)) {
-        // an older bench.dispatch task (e.g. one whose lease expired) was READY first: not an idle poller's case
+        // an older bench.dispatch task (e.g. one whose lease expired) was READY first: not an idle
+        // poller's case
         drainDispatchQueue();
         continue;
       }
-      Instant ready = eventTime(jobId, e -> e.hasTaskStateChanged() && e.getTaskStateChanged().getTo() == TaskState.TASK_STATE_READY);
+      Instant ready =
+          eventTime(
+              jobId,
+              e ->
+                  e.hasTaskStateChanged()
+                      && e.getTaskStateChanged().getTo() == TaskState.TASK_STATE_READY);
       lat[i++] = Duration.between(ready, answered).toNanos();
     }
     f.add(Stats.percentileMillis(lat, 50), echoRoundTripMillis(jobIdForEcho));
@@ -310,11 +388,18 @@ final class OrchestratorFigures {
 
   /** Completes every bench.dispatch task already READY, so the next poller waits idle. */
   private void drainDispatchQueue() {
-    TaskQueueServiceGrpc.TaskQueueServiceBlockingStub q = TaskQueueServiceGrpc.newBlockingStub(orchestrator);
+    TaskQueueServiceGrpc.TaskQueueServiceBlockingStub q =
+        TaskQueueServiceGrpc.newBlockingStub(orchestrator);
     while (true) {
-      PollTaskResponse r = q.withDeadlineAfter(10, TimeUnit.SECONDS).pollTask(PollTaskRequest.newBuilder()
-          .setWorkerId("bench-dispatch").addProcessors("bench.dispatch").setSlotsTotal(1)
-          .setWait(com.google.protobuf.Duration.newBuilder().setNanos(50_000_000)).build());
+      PollTaskResponse r =
+          q.withDeadlineAfter(10, TimeUnit.SECONDS)
+              .pollTask(
+                  PollTaskRequest.newBuilder()
+                      .setWorkerId("bench-dispatch")
+                      .addProcessors("bench.dispatch")
+                      .setSlotsTotal(1)
+                      .setWait(com.google.protobuf.Duration.newBuilder().setNanos(50_000_000))
+                      .build());
       if (!r.hasTask()) {
         return;
       }
@@ -325,18 +410,21 @@ final class OrchestratorFigures {
   private Instant eventTime(String jobId, java.util.function.Predicate<JobEvent> which) {
     io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
     try {
-      return ctx.call(() -> {
-        Iterator<WatchJobResponse> it = OrchestratorServiceGrpc.newBlockingStub(orchestrator).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .watchJob(WatchJobRequest.newBuilder().setJobId(jobId).build());
-        while (it.hasNext()) {
-          JobEvent e = it.next().getEvent();
-          if (which.test(e)) {
-            Timestamp t = e.getTime();
-            return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
-          }
-        }
-        throw new IllegalStateException("no matching event for " + jobId);
-      });
+      return ctx.call(
+          () -> {
+            Iterator<WatchJobResponse> it =
+                OrchestratorServiceGrpc.newBlockingStub(orchestrator)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .watchJob(WatchJobRequest.newBuilder().setJobId(jobId).build());
+            while (it.hasNext()) {
+              JobEvent e = it.next().getEvent();
+              if (which.test(e)) {
+                Timestamp t = e.getTime();
+                return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+              }
+            }
+            throw new IllegalStateException("no matching event for " + jobId);
+          });
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -347,19 +435,35 @@ final class OrchestratorFigures {
   }
 
   private void complete(Task task, String worker) {
-    TaskQueueServiceGrpc.newBlockingStub(orchestrator).completeTask(CompleteTaskRequest.newBuilder()
-        .setTaskId(task.getTaskId()).setLeaseToken(task.getLeaseToken()).setWorkerId(worker).setOutput(EMPTY).build());
+    TaskQueueServiceGrpc.newBlockingStub(orchestrator)
+        .completeTask(
+            CompleteTaskRequest.newBuilder()
+                .setTaskId(task.getTaskId())
+                .setLeaseToken(task.getLeaseToken())
+                .setWorkerId(worker)
+                .setOutput(EMPTY)
+                .build());
   }
 
   // ---- progress latency: Heartbeat(progress) sent → a WatchJob client sees that progress
 
   void progress(Figure f, String jobIdForEcho) {
-    OrchestratorServiceGrpc.OrchestratorServiceBlockingStub jobs = OrchestratorServiceGrpc.newBlockingStub(orchestrator);
-    TaskQueueServiceGrpc.TaskQueueServiceBlockingStub queue = TaskQueueServiceGrpc.newBlockingStub(orchestrator);
+    OrchestratorServiceGrpc.OrchestratorServiceBlockingStub jobs =
+        OrchestratorServiceGrpc.newBlockingStub(orchestrator);
+    TaskQueueServiceGrpc.TaskQueueServiceBlockingStub queue =
+        TaskQueueServiceGrpc.newBlockingStub(orchestrator);
     String jobId = jobs.submitJob(submit("bench-progress")).getJob().getId();
-    Task task = queue.withDeadlineAfter(30, TimeUnit.SECONDS).pollTask(PollTaskRequest.newBuilder().setWorkerId("bench-progress")
-        .addProcessors("bench.progress").setSlotsTotal(1).setWait(com.google.protobuf.Duration.newBuilder().setSeconds(10)).build())
-        .getTask();
+    Task task =
+        queue
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .pollTask(
+                PollTaskRequest.newBuilder()
+                    .setWorkerId("bench-progress")
+                    .addProcessors("bench.progress")
+                    .setSlotsTotal(1)
+                    .setWait(com.google.protobuf.Duration.newBuilder().setSeconds(10))
+                    .build())
+            .getTask();
     if (task.getTaskId().isEmpty()) {
       throw new IllegalStateException("progress: no task leased");
     }
@@ -370,35 +474,47 @@ final class OrchestratorFigures {
       arrived.put(k, new CountDownLatch(1));
     }
     io.grpc.Context.CancellableContext watch = io.grpc.Context.current().withCancellation();
-    watch.run(() -> OrchestratorServiceGrpc.newStub(orchestrator).watchJob(
-        WatchJobRequest.newBuilder().setJobId(jobId).build(), new StreamObserver<>() {
-          @Override
-          public void onNext(WatchJobResponse r) {
-            if (r.getEvent().hasTaskProgressed()) {
-              long k = r.getEvent().getTaskProgressed().getProgress().getDone();
-              seen.putIfAbsent(k, System.nanoTime());
-              CountDownLatch l = arrived.get(k);
-              if (l != null) {
-                l.countDown();
-              }
-            }
-          }
+    watch.run(
+        () ->
+            OrchestratorServiceGrpc.newStub(orchestrator)
+                .watchJob(
+                    WatchJobRequest.newBuilder().setJobId(jobId).build(),
+                    new StreamObserver<>() {
+                      @Override
+                      public void onNext(WatchJobResponse r) {
+                        if (r.getEvent().hasTaskProgressed()) {
+                          long k = r.getEvent().getTaskProgressed().getProgress().getDone();
+                          seen.putIfAbsent(k, System.nanoTime());
+                          CountDownLatch l = arrived.get(k);
+                          if (l != null) {
+                            l.countDown();
+                          }
+                        }
+                      }
 
-          @Override
-          public void onError(Throwable t) {}
+                      @Override
+                      public void onError(Throwable t) {}
 
-          @Override
-          public void onCompleted() {}
-        }));
+                      @Override
+                      public void onCompleted() {}
+                    }));
     try {
       ServiceProcess.sleep(100); // the watcher is attached and has replayed the past
       long[] lat = new long[n];
       for (long k = 1; k <= n; k++) {
         long t0 = System.nanoTime();
-        queue.heartbeat(HeartbeatRequest.newBuilder().setTaskId(task.getTaskId()).setLeaseToken(task.getLeaseToken())
-            .setWorkerId("bench-progress")
-            .setProgress(Progress.newBuilder().setDone(k).setTotal(n).setUnit("page").setMessage("page " + k + " of " + n))
-            .build());
+        queue.heartbeat(
+            HeartbeatRequest.newBuilder()
+                .setTaskId(task.getTaskId())
+                .setLeaseToken(task.getLeaseToken())
+                .setWorkerId("bench-progress")
+                .setProgress(
+                    Progress.newBuilder()
+                        .setDone(k)
+                        .setTotal(n)
+                        .setUnit("page")
+                        .setMessage("page " + k + " of " + n))
+                .build());
         if (!arrived.get(k).await(10, TimeUnit.SECONDS)) {
           throw new IllegalStateException("progress " + k + " never reached the WatchJob client");
         }

@@ -24,13 +24,15 @@ final class Parallel {
       long start = System.nanoTime();
       List<Future<?>> fs = new ArrayList<>();
       for (int i = 0; i < callers; i++) {
-        fs.add(pool.submit(() -> {
-          T item;
-          while ((item = queue.poll()) != null) {
-            work.run(item);
-          }
-          return null;
-        }));
+        fs.add(
+            pool.submit(
+                () -> {
+                  T item;
+                  while ((item = queue.poll()) != null) {
+                    work.run(item);
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : fs) {
         f.get();

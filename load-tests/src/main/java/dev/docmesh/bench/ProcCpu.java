@@ -20,7 +20,8 @@ final class ProcCpu {
       // f[0] is field 3 (state); utime is field 14, stime field 15
       return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read CPU time of pid " + pid + " (Linux /proc needed)", e);
+      throw new UncheckedIOException(
+          "cannot read CPU time of pid " + pid + " (Linux /proc needed)", e);
     }
   }
 

@@ -20,13 +20,16 @@ final class Processors {
   }
 
   StageOutput process(String processor, Corpus.Doc doc, List<UpstreamOutput> upstream) {
-    Iterator<ProcessResponse> it = stub.withDeadlineAfter(5, TimeUnit.MINUTES).process(ProcessRequest.newBuilder()
-        .setProcessor(processor)
-        .setContent(ByteString.copyFrom(doc.bytes()))
-        .setMediaType("application/pdf")
-        .setFilename(doc.name())
-        .addAllUpstream(upstream)
-        .build());
+    Iterator<ProcessResponse> it =
+        stub.withDeadlineAfter(5, TimeUnit.MINUTES)
+            .process(
+                ProcessRequest.newBuilder()
+                    .setProcessor(processor)
+                    .setContent(ByteString.copyFrom(doc.bytes()))
+                    .setMediaType("application/pdf")
+                    .setFilename(doc.name())
+                    .addAllUpstream(upstream)
+                    .build());
     StageOutput result = null;
     while (it.hasNext()) {
       ProcessResponse r = it.next();
@@ -40,17 +43,30 @@ final class Processors {
     return result;
   }
 
-  /** The five stages of pdf-standard in its order, upstream outputs passed as the worker passes them. */
+  /**
+   * The five stages of pdf-standard in its order, upstream outputs passed as the worker passes
+   * them.
+   */
   void pdfStandard(Corpus.Doc doc) {
-    List<UpstreamOutput> validated = List.of(up("validate", "pdf.validate", process("pdf.validate", doc, List.of())));
+    List<UpstreamOutput> validated =
+        List.of(up("validate", "pdf.validate", process("pdf.validate", doc, List.of())));
     StageOutput metadata = process("pdf.metadata", doc, validated);
     StageOutput text = process("pdf.text", doc, validated);
     StageOutput structure = process("pdf.structure", doc, validated);
-    process("pdf.relationships", doc, List.of(
-        up("metadata", "pdf.metadata", metadata), up("text", "pdf.text", text), up("structure", "pdf.structure", structure)));
+    process(
+        "pdf.relationships",
+        doc,
+        List.of(
+            up("metadata", "pdf.metadata", metadata),
+            up("text", "pdf.text", text),
+            up("structure", "pdf.structure", structure)));
   }
 
   private static UpstreamOutput up(String stage, String processor, StageOutput out) {
-    return UpstreamOutput.newBuilder().setStage(stage).setProcessor(processor).setOutput(out).build();
+    return UpstreamOutput.newBuilder()
+        .setStage(stage)
+        .setProcessor(processor)
+        .setOutput(out)
+        .build();
   }
 }

@@ -15,8 +15,8 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code seed HOST:PORT FILE.pdf}: submits one pdf-standard job, waits for its end and prints
- * its id — the job GetJob, GetJobResult and WatchJob scenarios read ({@code @JOB_ID@} in the configs).
+ * {@code seed HOST:PORT FILE.pdf}: submits one pdf-standard job, waits for its end and prints its
+ * id — the job GetJob, GetJobResult and WatchJob scenarios read ({@code @JOB_ID@} in the configs).
  */
 final class Seed {
   private Seed() {}
@@ -33,18 +33,28 @@ final class Seed {
     ManagedChannel ch = Clients.channel(target);
     try {
       var stub = OrchestratorServiceGrpc.newBlockingStub(ch);
-      String jobId = stub.withDeadlineAfter(60, TimeUnit.SECONDS).submitJob(SubmitJobRequest.newBuilder()
-          .setContent(ByteString.copyFrom(Files.readAllBytes(pdf))).setFilename(pdf.getFileName().toString())
-          .setMediaType("application/pdf").setPipeline("pdf-standard").setRequestId("seed-" + UUID.randomUUID()).build())
-          .getJob().getId();
-      Iterator<WatchJobResponse> it = stub.withDeadlineAfter(5, TimeUnit.MINUTES)
-          .watchJob(WatchJobRequest.newBuilder().setJobId(jobId).build());
+      String jobId =
+          stub.withDeadlineAfter(60, TimeUnit.SECONDS)
+              .submitJob(
+                  SubmitJobRequest.newBuilder()
+                      .setContent(ByteString.copyFrom(Files.readAllBytes(pdf)))
+                      .setFilename(pdf.getFileName().toString())
+                      .setMediaType("application/pdf")
+                      .setPipeline("pdf-standard")
+                      .setRequestId("seed-" + UUID.randomUUID())
+                      .build())
+              .getJob()
+              .getId();
+      Iterator<WatchJobResponse> it =
+          stub.withDeadlineAfter(5, TimeUnit.MINUTES)
+              .watchJob(WatchJobRequest.newBuilder().setJobId(jobId).build());
       while (it.hasNext()) {
         JobEvent e = it.next().getEvent();
         if (e.getJobState() == JobState.JOB_STATE_SUCCEEDED) {
           return jobId;
         }
-        if (e.getJobState() == JobState.JOB_STATE_FAILED || e.getJobState() == JobState.JOB_STATE_CANCELLED) {
+        if (e.getJobState() == JobState.JOB_STATE_FAILED
+            || e.getJobState() == JobState.JOB_STATE_CANCELLED) {
           throw new IllegalStateException("seed job " + jobId + " ended " + e.getJobState());
         }
       }

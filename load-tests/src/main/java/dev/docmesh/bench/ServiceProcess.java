@@ -18,8 +18,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One docmesh service running as its own JVM from its runnable jar, on free ports, as users run
- * it. Knows its process id so CPU time can be read from {@code /proc}.
+ * One docmesh service running as its own JVM from its runnable jar, on free ports, as users run it.
+ * Knows its process id so CPU time can be read from {@code /proc}.
  */
 public final class ServiceProcess implements AutoCloseable {
   private final String name;
@@ -42,10 +42,12 @@ public final class ServiceProcess implements AutoCloseable {
    * Starts {@code <root>/<name>-svc/target/<name>-svc.jar} with the given extra environment and
    * waits until its health check answers SERVING.
    */
-  public static ServiceProcess start(Path root, String name, Map<String, String> extraEnv, Path workDir) {
+  public static ServiceProcess start(
+      Path root, String name, Map<String, String> extraEnv, Path workDir) {
     Path jar = root.resolve(name + "-svc/target/" + name + "-svc.jar");
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(jar + " is missing: build the runnable jars first (mvn -B -q -DskipTests package)");
+      throw new IllegalStateException(
+          jar + " is missing: build the runnable jars first (mvn -B -q -DskipTests package)");
     }
     int grpc = freePort();
     int metrics = freePort();
@@ -60,7 +62,8 @@ public final class ServiceProcess implements AutoCloseable {
       Files.createDirectories(workDir);
       Path log = workDir.resolve(name + ".log");
       List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
       pb.environment().putAll(env);
       ServiceProcess sp = new ServiceProcess(name, pb.start(), grpc, metrics, log);
       sp.awaitServing(Duration.ofSeconds(90));
@@ -75,10 +78,14 @@ public final class ServiceProcess implements AutoCloseable {
     HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
     while (System.nanoTime() < end) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + tail());
+        throw new IllegalStateException(
+            name + " exited with " + process.exitValue() + ":\n" + tail());
       }
       try {
-        if (health.withDeadlineAfter(2, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()).getStatus()
+        if (health
+                .withDeadlineAfter(2, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance())
+                .getStatus()
             == ServingStatus.SERVING) {
           return;
         }
@@ -88,7 +95,8 @@ public final class ServiceProcess implements AutoCloseable {
       sleep(100);
     }
     close();
-    throw new IllegalStateException(name + " did not become SERVING within " + timeout + ":\n" + tail());
+    throw new IllegalStateException(
+        name + " did not become SERVING within " + timeout + ":\n" + tail());
   }
 
   public String name() {

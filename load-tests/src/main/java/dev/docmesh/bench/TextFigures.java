@@ -8,7 +8,9 @@ import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.text.PDFTextStripper;
 
-/** pdf.text through processor-svc over loopback ÷ PDFBox's PDFTextStripper in this JVM, same corpus. */
+/**
+ * pdf.text through processor-svc over loopback ÷ PDFBox's PDFTextStripper in this JVM, same corpus.
+ */
 final class TextFigures {
   private final Corpus corpus;
   private final Processors processors;
@@ -48,7 +50,8 @@ final class TextFigures {
   }
 
   /** {pages/s, CPU seconds the given process spent meanwhile}. */
-  private static double[] timed(java.util.function.DoubleSupplier run, java.util.function.DoubleSupplier cpuClock) {
+  private static double[] timed(
+      java.util.function.DoubleSupplier run, java.util.function.DoubleSupplier cpuClock) {
     double c0 = cpuClock.getAsDouble();
     double rate = run.getAsDouble();
     return new double[] {rate, cpuClock.getAsDouble() - c0};
@@ -56,27 +59,35 @@ final class TextFigures {
 
   /** Pages per second of pdf.text called on processor-svc. */
   double service(int callers) {
-    double s = Parallel.run(corpus.docs(), callers, d -> processors.process("pdf.text", d, List.of()));
+    double s =
+        Parallel.run(corpus.docs(), callers, d -> processors.process("pdf.text", d, List.of()));
     return corpus.pages() / s;
   }
 
-  /** Pages per second of PDFTextStripper in-process (one document per thread, loaded from its bytes). */
+  /**
+   * Pages per second of PDFTextStripper in-process (one document per thread, loaded from its
+   * bytes).
+   */
   double inProcess(int callers) {
     List<Corpus.Doc> docs = new ArrayList<>(corpus.docs());
-    double s = Parallel.run(docs, callers, d -> {
-      try (PDDocument doc = Loader.loadPDF(d.bytes())) {
-        PDFTextStripper stripper = new PDFTextStripper();
-        stripper.setLineSeparator("\n");
-        stripper.setPageEnd("");
-        for (int p = 1; p <= doc.getNumberOfPages(); p++) {
-          stripper.setStartPage(p);
-          stripper.setEndPage(p);
-          stripper.getText(doc);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(d.name(), e);
-      }
-    });
+    double s =
+        Parallel.run(
+            docs,
+            callers,
+            d -> {
+              try (PDDocument doc = Loader.loadPDF(d.bytes())) {
+                PDFTextStripper stripper = new PDFTextStripper();
+                stripper.setLineSeparator("\n");
+                stripper.setPageEnd("");
+                for (int p = 1; p <= doc.getNumberOfPages(); p++) {
+                  stripper.setStartPage(p);
+                  stripper.setEndPage(p);
+                  stripper.getText(doc);
+                }
+              } catch (IOException e) {
+                throw new UncheckedIOException(d.name(), e);
+              }
+            });
     return corpus.pages() / s;
   }
 }

@@ -18,8 +18,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The services in one JVM, each a real gRPC server on its own port started from its production
  * wiring: {@code docmesh up}, {@code docmesh demo} and the whole-mesh tests. Workers and the
- * monitor are optional, more workers can join later, and the processor can be stopped and
- * started again on its port. Closed worker first (it drains), then the rest.
+ * monitor are optional, more workers can join later, and the processor can be stopped and started
+ * again on its port. Closed worker first (it drains), then the rest.
  */
 public final class LocalMesh implements AutoCloseable {
   private static final String HOST = "127.0.0.1";
@@ -56,7 +56,10 @@ public final class LocalMesh implements AutoCloseable {
     }
   }
 
-  /** A mesh keeping its data under {@code dataDir}: one worker and the monitor unless told otherwise. */
+  /**
+   * A mesh keeping its data under {@code dataDir}: one worker and the monitor unless told
+   * otherwise.
+   */
   public static Builder builder(Path dataDir) {
     return new Builder(dataDir);
   }
@@ -76,7 +79,9 @@ public final class LocalMesh implements AutoCloseable {
       this.dataDir = dataDir;
     }
 
-    /** Variables every service sees (e.g. the process environment); per-process ports are dropped. */
+    /**
+     * Variables every service sees (e.g. the process environment); per-process ports are dropped.
+     */
     public Builder environment(Map<String, String> environment) {
       this.environment = Map.copyOf(environment);
       return this;
@@ -181,12 +186,16 @@ public final class LocalMesh implements AutoCloseable {
   /** Blocks until Ctrl-C (or SIGTERM), then drains the worker and stops all. */
   public void runUntilInterrupted(PrintWriter out) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      out.println("\ndraining and stopping...");
-      out.flush();
-      close();
-      stopped.countDown();
-    }, "docmesh-local-mesh-stop"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  out.println("\ndraining and stopping...");
+                  out.flush();
+                  close();
+                  stopped.countDown();
+                },
+                "docmesh-local-mesh-stop"));
     stopped.await();
   }
 
@@ -204,8 +213,10 @@ public final class LocalMesh implements AutoCloseable {
   }
 
   private String monitorTargets() {
-    return "orchestrator=localhost:" + orchestrator.grpcPort()
-        + ",processor=localhost:" + processorPort
+    return "orchestrator=localhost:"
+        + orchestrator.grpcPort()
+        + ",processor=localhost:"
+        + processorPort
         + (workers.isEmpty() ? "" : ",worker=localhost:" + workers.get(0).grpcPort())
         // the monitor watches itself too, where its port is known before it starts
         + (ephemeralPorts ? "" : ",monitor=localhost:" + MonitorMain.SPEC.grpcPort());

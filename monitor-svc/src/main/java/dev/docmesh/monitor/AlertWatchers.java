@@ -9,7 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** The {@code WatchAlerts} streams: every alert that starts firing or resolves. */
 final class AlertWatchers {
-  private final Set<ServerCallStreamObserver<WatchAlertsResponse>> streams = ConcurrentHashMap.newKeySet();
+  private final Set<ServerCallStreamObserver<WatchAlertsResponse>> streams =
+      ConcurrentHashMap.newKeySet();
 
   void add(ServerCallStreamObserver<WatchAlertsResponse> stream, List<Alert> activeFirst) {
     stream.setOnCancelHandler(() -> streams.remove(stream));

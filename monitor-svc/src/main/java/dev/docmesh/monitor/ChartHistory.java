@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The dashboard's time series: one point per scrape interval with each service's RPS, error
- * rate and p99, the queue depth and worker slots, kept as long as the metrics history.
+ * The dashboard's time series: one point per scrape interval with each service's RPS, error rate
+ * and p99, the queue depth and worker slots, kept as long as the metrics history.
  */
 final class ChartHistory {
   /** One point in time. p99 is in seconds, NaN (null in JSON) when nothing was measured. */
@@ -54,7 +54,8 @@ final class ChartHistory {
             rps,
             errors,
             p99,
-            Signals.gaugeMax(mesh.instances("orchestrator"), Signals.QUEUE_DEPTH, l -> true).orElse(0),
+            Signals.gaugeMax(mesh.instances("orchestrator"), Signals.QUEUE_DEPTH, l -> true)
+                .orElse(0),
             Signals.workerSlotsBusy(workers),
             Signals.workerSlotsTotal(workers));
     synchronized (this) {

@@ -29,9 +29,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The dashboard on the monitor's HTTP port: the page at {@code /}, its assets (the charting
- * library comes from its WebJar, no CDN), and JSON under {@code /api/} that mirrors the gRPC
- * API (protobuf JSON mapping) plus the chart series and the jobs feed.
+ * The dashboard on the monitor's HTTP port: the page at {@code /}, its assets (the charting library
+ * comes from its WebJar, no CDN), and JSON under {@code /api/} that mirrors the gRPC API (protobuf
+ * JSON mapping) plus the chart series and the jobs feed.
  */
 final class Dashboard {
   private static final String PAGE_ROOT = "/dashboard/";
@@ -41,9 +41,11 @@ final class Dashboard {
           "/index.html", PAGE_ROOT + "index.html",
           "/assets/dashboard.js", PAGE_ROOT + "dashboard.js",
           "/assets/dashboard.css", PAGE_ROOT + "dashboard.css",
-          "/assets/echarts.min.js", "/META-INF/resources/webjars/echarts/" + echartsVersion() + "/dist/echarts.min.js",
+          "/assets/echarts.min.js",
+              "/META-INF/resources/webjars/echarts/" + echartsVersion() + "/dist/echarts.min.js",
           "/favicon.ico", PAGE_ROOT + "favicon.svg");
-  private static final JsonFormat.Printer PROTO_JSON = JsonFormat.printer().alwaysPrintFieldsWithNoPresence();
+  private static final JsonFormat.Printer PROTO_JSON =
+      JsonFormat.printer().alwaysPrintFieldsWithNoPresence();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final MonitorApi api;
@@ -68,14 +70,17 @@ final class Dashboard {
       MetricsHttpServer.send(exchange, 404, "text/plain", "not found\n");
       return;
     }
-    try (exchange; InputStream in = Dashboard.class.getResourceAsStream(resource)) {
+    try (exchange;
+        InputStream in = Dashboard.class.getResourceAsStream(resource)) {
       if (in == null) {
         MetricsHttpServer.send(exchange, 404, "text/plain", "not found\n");
         return;
       }
       byte[] body = in.readAllBytes();
       exchange.getResponseHeaders().set("Content-Type", contentType(resource));
-      exchange.getResponseHeaders().set("Cache-Control", resource.contains("webjars") ? "max-age=86400" : "no-cache");
+      exchange
+          .getResponseHeaders()
+          .set("Cache-Control", resource.contains("webjars") ? "max-age=86400" : "no-cache");
       exchange.sendResponseHeaders(200, body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
@@ -104,7 +109,8 @@ final class Dashboard {
       }
     } catch (StatusRuntimeException e) {
       int status = e.getStatus().getCode() == Status.Code.NOT_FOUND ? 404 : 400;
-      MetricsHttpServer.send(exchange, status, "application/json", error(e.getStatus().getDescription()));
+      MetricsHttpServer.send(
+          exchange, status, "application/json", error(e.getStatus().getDescription()));
     } catch (ConfigException | InvalidProtocolBufferException | NumberFormatException e) {
       MetricsHttpServer.send(exchange, 400, "application/json", error(e.getMessage()));
     }
@@ -135,14 +141,18 @@ final class Dashboard {
 
   private static SilenceAlertRequest silenceRequest(HttpExchange exchange) throws IOException {
     SilenceAlertRequest.Builder b = SilenceAlertRequest.newBuilder();
-    JsonFormat.parser().merge(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), b);
+    JsonFormat.parser()
+        .merge(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), b);
     return b.build();
   }
 
   private String jobs() throws IOException {
     ObjectNode out = JSON.createObjectNode();
     JobsTracker.Feed feed =
-        monitor.jobs().map(JobsTracker::feed).orElse(new JobsTracker.Feed(false, "no orchestrator configured", java.util.List.of()));
+        monitor
+            .jobs()
+            .map(JobsTracker::feed)
+            .orElse(new JobsTracker.Feed(false, "no orchestrator configured", java.util.List.of()));
     out.put("connected", feed.connected());
     out.put("problem", feed.problem());
     ArrayNode jobs = out.putArray("jobs");
@@ -170,7 +180,8 @@ final class Dashboard {
     for (String pair : raw.split("&")) {
       int eq = pair.indexOf('=');
       String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
       out.put(key, value);
     }
     return out;
@@ -192,7 +203,8 @@ final class Dashboard {
   /** The WebJar's version, from its pom.properties, so the pom is the one place it is named. */
   private static String echartsVersion() {
     try (InputStream in =
-        Dashboard.class.getResourceAsStream("/META-INF/maven/org.webjars.npm/echarts/pom.properties")) {
+        Dashboard.class.getResourceAsStream(
+            "/META-INF/maven/org.webjars.npm/echarts/pom.properties")) {
       if (in == null) {
         throw new IllegalStateException("the echarts WebJar is not on the class path");
       }

@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The monitor's loop: re-discover instances, scrape their metrics, evaluate the rules, notify,
- * and tell the watchers. All on one scheduler thread, so the steps never overlap; the scrapes
+ * The monitor's loop: re-discover instances, scrape their metrics, evaluate the rules, notify, and
+ * tell the watchers. All on one scheduler thread, so the steps never overlap; the scrapes
  * themselves are asynchronous and notifications are delivered on their own threads.
  */
 final class Monitor implements AutoCloseable {
@@ -54,7 +54,10 @@ final class Monitor implements AutoCloseable {
   void start() {
     every(config.resolveInterval().toMillis(), 0, this::discover);
     every(config.scrapeInterval().toMillis(), 50, this::scrape);
-    every(config.evaluationInterval().toMillis(), config.evaluationInterval().toMillis(), this::evaluate);
+    every(
+        config.evaluationInterval().toMillis(),
+        config.evaluationInterval().toMillis(),
+        this::evaluate);
     jobs.ifPresent(JobsTracker::start);
   }
 

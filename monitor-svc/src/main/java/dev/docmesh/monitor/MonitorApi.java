@@ -20,7 +20,10 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 
-/** The monitor's unary API, validated as the contract says; the gRPC service and the JSON endpoints both call it. */
+/**
+ * The monitor's unary API, validated as the contract says; the gRPC service and the JSON endpoints
+ * both call it.
+ */
 final class MonitorApi {
   static final Duration DEFAULT_SUMMARY_WINDOW = Duration.ofMinutes(5);
   private static final Duration MIN_SILENCE = Duration.ofMinutes(1);
@@ -49,7 +52,9 @@ final class MonitorApi {
     if (window.compareTo(monitor.config().history()) > 0) {
       window = monitor.config().history();
     }
-    return GetMetricsSummaryResponse.newBuilder().setSummary(SummaryBuilder.build(monitor.fleet(), window)).build();
+    return GetMetricsSummaryResponse.newBuilder()
+        .setSummary(SummaryBuilder.build(monitor.fleet(), window))
+        .build();
   }
 
   ListAlertsResponse listAlerts(ListAlertsRequest request) {
@@ -65,7 +70,10 @@ final class MonitorApi {
     if (request.getState() != AlertState.ALERT_STATE_UNSPECIFIED) {
       alerts.removeIf(a -> a.getState() != request.getState());
     }
-    alerts.sort(Comparator.comparing((Alert a) -> Timestamps.toMillis(a.getStartsAt())).reversed().thenComparing(Alert::getId));
+    alerts.sort(
+        Comparator.comparing((Alert a) -> Timestamps.toMillis(a.getStartsAt()))
+            .reversed()
+            .thenComparing(Alert::getId));
     ListAlertsResponse.Builder out = ListAlertsResponse.newBuilder();
     int end = Math.min(alerts.size(), offset + pageSize);
     if (offset < end) {
@@ -109,7 +117,9 @@ final class MonitorApi {
 
   /** Page tokens are opaque to clients; inside, the offset into the sorted list. */
   private static String token(int offset) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(("o:" + offset).getBytes(StandardCharsets.UTF_8));
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(("o:" + offset).getBytes(StandardCharsets.UTF_8));
   }
 
   private static int offset(String token) {

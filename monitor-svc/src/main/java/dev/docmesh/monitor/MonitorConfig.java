@@ -9,7 +9,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** The monitor's own settings, from {@code DOCMESH_MONITOR_*} (documented in the README's configuration section). */
+/**
+ * The monitor's own settings, from {@code DOCMESH_MONITOR_*} (documented in the README's
+ * configuration section).
+ */
 public record MonitorConfig(
     List<Target> targets,
     Duration resolveInterval,
@@ -36,7 +39,10 @@ public record MonitorConfig(
     Duration scrape = positive(env, "DOCMESH_MONITOR_SCRAPE_INTERVAL", Duration.ofSeconds(5));
     Duration history = positive(env, "DOCMESH_MONITOR_HISTORY", Duration.ofMinutes(15));
     if (history.compareTo(scrape.multipliedBy(2)) < 0) {
-      throw new ConfigException("DOCMESH_MONITOR_HISTORY must hold at least two scrapes (DOCMESH_MONITOR_SCRAPE_INTERVAL=" + scrape + ")");
+      throw new ConfigException(
+          "DOCMESH_MONITOR_HISTORY must hold at least two scrapes (DOCMESH_MONITOR_SCRAPE_INTERVAL="
+              + scrape
+              + ")");
     }
     return new MonitorConfig(
         targets,
@@ -52,11 +58,15 @@ public record MonitorConfig(
         url(env, "DOCMESH_MONITOR_ALERTMANAGER_URL"),
         positive(env, "DOCMESH_MONITOR_NOTIFY_TIMEOUT", Duration.ofSeconds(10)),
         positive(env, "DOCMESH_MONITOR_NOTIFY_MAX_BACKOFF", Duration.ofMinutes(5)),
-        env.raw("DOCMESH_MONITOR_JOBS_TARGET").or(() -> orchestratorTarget(targets)).filter(t -> !t.equals("off")),
+        env.raw("DOCMESH_MONITOR_JOBS_TARGET")
+            .or(() -> orchestratorTarget(targets))
+            .filter(t -> !t.equals("off")),
         env.raw("DOCMESH_MONITOR_EXTERNAL_URL"));
   }
 
-  /** The orchestrator the targets name, as a gRPC target (dns:/// so every replica is reachable). */
+  /**
+   * The orchestrator the targets name, as a gRPC target (dns:/// so every replica is reachable).
+   */
   private static Optional<String> orchestratorTarget(List<Target> targets) {
     return targets.stream()
         .filter(t -> t.service().equals("orchestrator"))
@@ -83,7 +93,8 @@ public record MonitorConfig(
                 }
                 return uri;
               } catch (IllegalArgumentException e) {
-                throw new ConfigException(name + "='" + text + "' is not valid: expected an http(s) URL");
+                throw new ConfigException(
+                    name + "='" + text + "' is not valid: expected an http(s) URL");
               }
             });
   }

@@ -50,14 +50,19 @@ public final class MonitorMain {
     wire(server, env, Clock.systemUTC());
   }
 
-  /** The wiring on a given clock: a test moves the monitor's time past repeat intervals and silences instead of waiting. */
+  /**
+   * The wiring on a given clock: a test moves the monitor's time past repeat intervals and silences
+   * instead of waiting.
+   */
   static void wire(MeshServer.Builder server, Env env, Clock clock) {
     MonitorConfig config = MonitorConfig.fromEnv(env);
     // the dashboard's address is known once the HTTP port is bound (it may be ephemeral)
     AtomicReference<String> externalUrl = new AtomicReference<>(config.externalUrl().orElse(""));
     List<AlertRule> rules = config.rulesFile().map(RuleLoader::load).orElseGet(RuleLoader::builtIn);
-    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("monitor-loop"));
-    ScheduledExecutorService notifierThreads = Executors.newScheduledThreadPool(2, DaemonThreads.factory("monitor-notify"));
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("monitor-loop"));
+    ScheduledExecutorService notifierThreads =
+        Executors.newScheduledThreadPool(2, DaemonThreads.factory("monitor-notify"));
 
     Discovery discovery = Discovery.withSystemDns(config.targets());
     Fleet fleet =
@@ -71,15 +76,24 @@ public final class MonitorMain {
             config.history(),
             min(config.scrapeInterval(), Duration.ofSeconds(10)));
     Silences silences = new Silences();
-    RuleEngine engine = new RuleEngine(rules, silences, config.repeatInterval(), config.alertHistory());
+    RuleEngine engine =
+        new RuleEngine(rules, silences, config.repeatInterval(), config.alertHistory());
     NotificationDispatcher dispatcher =
-        new NotificationDispatcher(notifiers(config, externalUrl::get, clock), notifierThreads, Duration.ofSeconds(1), config.notifyMaxBackoff());
+        new NotificationDispatcher(
+            notifiers(config, externalUrl::get, clock),
+            notifierThreads,
+            Duration.ofSeconds(1),
+            config.notifyMaxBackoff());
     Optional<JobsTracker> jobs =
-        config.jobsTarget()
+        config
+            .jobsTarget()
             .map(
                 target ->
                     new JobsTracker(
-                        server.security().channels().forTarget(target)
+                        server
+                            .security()
+                            .channels()
+                            .forTarget(target)
                             .defaultLoadBalancingPolicy("round_robin")
                             .intercept(server.telemetry().clientInterceptors())
                             .build(),
@@ -92,10 +106,12 @@ public final class MonitorMain {
     server.addHttpPage("/", dashboard.pages());
     // the page and its assets are open (they hold no data); the data needs a token when auth is on:
     // reads for operator and monitor, changes (silences) for operator only, as over gRPC
-    HttpHandler reads = server.security().http().protect(dashboard.json(), Roles.OPERATOR, Roles.MONITOR);
+    HttpHandler reads =
+        server.security().http().protect(dashboard.json(), Roles.OPERATOR, Roles.MONITOR);
     HttpHandler changes = server.security().http().protect(dashboard.json(), Roles.OPERATOR);
-    server.addHttpPage("/api/", exchange ->
-        ("GET".equals(exchange.getRequestMethod()) ? reads : changes).handle(exchange));
+    server.addHttpPage(
+        "/api/",
+        exchange -> ("GET".equals(exchange.getRequestMethod()) ? reads : changes).handle(exchange));
     server.beforeStop(monitor::endStreams);
     server.afterStop(
         () -> {
@@ -115,18 +131,24 @@ public final class MonitorMain {
         });
   }
 
-  private static List<Notifier> notifiers(MonitorConfig config, Supplier<String> externalUrl, Clock clock) {
+  private static List<Notifier> notifiers(
+      MonitorConfig config, Supplier<String> externalUrl, Clock clock) {
     List<Notifier> out = new ArrayList<>();
     out.add(new LogNotifier());
-    config.webhookUrl().ifPresent(url -> out.add(new WebhookNotifier(url, externalUrl, config.notifyTimeout())));
-    config.alertmanagerUrl()
+    config
+        .webhookUrl()
+        .ifPresent(url -> out.add(new WebhookNotifier(url, externalUrl, config.notifyTimeout())));
+    config
+        .alertmanagerUrl()
         .ifPresent(
-            url -> out.add(new AlertmanagerNotifier(url, externalUrl, config.repeatInterval(), config.notifyTimeout(), clock)));
+            url ->
+                out.add(
+                    new AlertmanagerNotifier(
+                        url, externalUrl, config.repeatInterval(), config.notifyTimeout(), clock)));
     return out;
   }
 
   private static Duration min(Duration a, Duration b) {
     return a.compareTo(b) <= 0 ? a : b;
   }
-
 }

@@ -35,12 +35,14 @@ final class MonitorServiceImpl extends MonitorServiceGrpc.MonitorServiceImplBase
   }
 
   @Override
-  public void getSystemStatus(GetSystemStatusRequest request, StreamObserver<GetSystemStatusResponse> response) {
+  public void getSystemStatus(
+      GetSystemStatusRequest request, StreamObserver<GetSystemStatusResponse> response) {
     Unary.reply(response, api::getSystemStatus);
   }
 
   @Override
-  public void getMetricsSummary(GetMetricsSummaryRequest request, StreamObserver<GetMetricsSummaryResponse> response) {
+  public void getMetricsSummary(
+      GetMetricsSummaryRequest request, StreamObserver<GetMetricsSummaryResponse> response) {
     Unary.reply(response, () -> api.getMetricsSummary(request));
   }
 
@@ -50,12 +52,14 @@ final class MonitorServiceImpl extends MonitorServiceGrpc.MonitorServiceImplBase
   }
 
   @Override
-  public void silenceAlert(SilenceAlertRequest request, StreamObserver<SilenceAlertResponse> response) {
+  public void silenceAlert(
+      SilenceAlertRequest request, StreamObserver<SilenceAlertResponse> response) {
     Unary.reply(response, () -> api.silenceAlert(request));
   }
 
   @Override
-  public void watchSystemStatus(WatchSystemStatusRequest request, StreamObserver<WatchSystemStatusResponse> response) {
+  public void watchSystemStatus(
+      WatchSystemStatusRequest request, StreamObserver<WatchSystemStatusResponse> response) {
     Duration interval = DEFAULT_INTERVAL;
     if (request.hasInterval()) {
       if (!Durations.isValid(request.getInterval())) {
@@ -67,11 +71,14 @@ final class MonitorServiceImpl extends MonitorServiceGrpc.MonitorServiceImplBase
         interval = MIN_INTERVAL;
       }
     }
-    monitor.statusWatchers().add((ServerCallStreamObserver<WatchSystemStatusResponse>) response, interval);
+    monitor
+        .statusWatchers()
+        .add((ServerCallStreamObserver<WatchSystemStatusResponse>) response, interval);
   }
 
   @Override
-  public void watchAlerts(WatchAlertsRequest request, StreamObserver<WatchAlertsResponse> response) {
+  public void watchAlerts(
+      WatchAlertsRequest request, StreamObserver<WatchAlertsResponse> response) {
     monitor
         .alertWatchers()
         .add(

@@ -18,7 +18,8 @@ final class StatusBuilder {
   private StatusBuilder() {}
 
   static SystemStatus build(MeshView mesh, List<Alert> firing, int activeJobs) {
-    SystemStatus.Builder status = SystemStatus.newBuilder().setTime(Timestamps.fromMillis(mesh.now().toEpochMilli()));
+    SystemStatus.Builder status =
+        SystemStatus.newBuilder().setTime(Timestamps.fromMillis(mesh.now().toEpochMilli()));
     boolean allServing = true;
     for (String service : new TreeSet<>(mesh.services())) {
       List<InstanceView> instances = mesh.instances(service);
@@ -33,12 +34,17 @@ final class StatusBuilder {
       allServing &= anyServing;
       status.addServices(s);
     }
-    status.setHealth(allServing ? HealthState.HEALTH_STATE_SERVING : overall(status.getServicesList()));
+    status.setHealth(
+        allServing ? HealthState.HEALTH_STATE_SERVING : overall(status.getServicesList()));
     status.addAllActiveAlerts(firing);
     List<InstanceView> orchestrators = mesh.instances("orchestrator");
-    status.setQueueDepth((long) Signals.gaugeMax(orchestrators, Signals.QUEUE_DEPTH, l -> true).orElse(0));
+    status.setQueueDepth(
+        (long) Signals.gaugeMax(orchestrators, Signals.QUEUE_DEPTH, l -> true).orElse(0));
     status.setQueueOldestAge(
-        Durations.fromMillis(Math.round(Signals.gaugeMax(orchestrators, Signals.QUEUE_OLDEST_AGE, l -> true).orElse(0) * 1000)));
+        Durations.fromMillis(
+            Math.round(
+                Signals.gaugeMax(orchestrators, Signals.QUEUE_OLDEST_AGE, l -> true).orElse(0)
+                    * 1000)));
     status.setActiveJobs(activeJobs);
     List<InstanceView> workers = mesh.instances("worker");
     status.setWorkerSlotsBusy(Signals.workerSlotsBusy(workers));
@@ -59,7 +65,10 @@ final class StatusBuilder {
         .build();
   }
 
-  /** A service with no serving instance is DOWN when all are down (or it has none), else NOT_SERVING. */
+  /**
+   * A service with no serving instance is DOWN when all are down (or it has none), else
+   * NOT_SERVING.
+   */
   private static HealthState serviceHealth(boolean anyServing, List<InstanceView> instances) {
     if (anyServing) {
       return HealthState.HEALTH_STATE_SERVING;
@@ -67,12 +76,14 @@ final class StatusBuilder {
     if (instances.stream().allMatch(i -> i.health() == HealthState.HEALTH_STATE_DOWN)) {
       return HealthState.HEALTH_STATE_DOWN;
     }
-    boolean unknown = instances.stream().allMatch(i -> i.health() == HealthState.HEALTH_STATE_UNSPECIFIED);
+    boolean unknown =
+        instances.stream().allMatch(i -> i.health() == HealthState.HEALTH_STATE_UNSPECIFIED);
     return unknown ? HealthState.HEALTH_STATE_UNSPECIFIED : HealthState.HEALTH_STATE_NOT_SERVING;
   }
 
   private static HealthState overall(List<ServiceStatus> services) {
-    boolean anyDown = services.stream().anyMatch(s -> s.getHealth() == HealthState.HEALTH_STATE_DOWN);
+    boolean anyDown =
+        services.stream().anyMatch(s -> s.getHealth() == HealthState.HEALTH_STATE_DOWN);
     return anyDown ? HealthState.HEALTH_STATE_DOWN : HealthState.HEALTH_STATE_NOT_SERVING;
   }
 }

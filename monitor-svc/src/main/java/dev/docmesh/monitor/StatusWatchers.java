@@ -15,8 +15,8 @@ import java.util.function.Supplier;
 
 /**
  * The {@code WatchSystemStatus} streams: each gets the status whenever it changes (health,
- * instances, alerts, queue, jobs, slots — not the ever-moving rates) and at least every
- * interval it asked for. A client that does not keep up skips interval updates.
+ * instances, alerts, queue, jobs, slots — not the ever-moving rates) and at least every interval it
+ * asked for. A client that does not keep up skips interval updates.
  */
 final class StatusWatchers {
   private final ScheduledExecutorService scheduler;
@@ -59,7 +59,9 @@ final class StatusWatchers {
     stream.setOnCancelHandler(() -> remove(w));
     w.maybeSend(status.get(), false);
     long period = Math.max(100, interval.toMillis() / 4);
-    w.ticker = scheduler.scheduleAtFixedRate(() -> w.maybeSend(status.get(), false), period, period, TimeUnit.MILLISECONDS);
+    w.ticker =
+        scheduler.scheduleAtFixedRate(
+            () -> w.maybeSend(status.get(), false), period, period, TimeUnit.MILLISECONDS);
   }
 
   private void remove(Watcher w) {

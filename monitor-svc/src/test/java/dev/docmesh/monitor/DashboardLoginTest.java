@@ -29,7 +29,10 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
-/** With authentication on, the dashboard's data needs a token: the page asks once and keeps it for the tab. */
+/**
+ * With authentication on, the dashboard's data needs a token: the page asks once and keeps it for
+ * the tab.
+ */
 class DashboardLoginTest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
@@ -41,12 +44,21 @@ class DashboardLoginTest {
 
   @BeforeAll
   static void start() {
-    tokens = TestTokens.write(dir.resolve("tokens.yaml"),
-        Map.of("ops", List.of("operator"), "mon", List.of("monitor"), "alice", List.of("client")));
-    monitor = MonitorMain.start(Loopback.env(Map.of(
-        MeshSecurity.AUTH_TOKENS_FILE, dir.resolve("tokens.yaml").toString(),
-        "DOCMESH_MONITOR_TARGETS", "orchestrator=127.0.0.1:1",
-        "DOCMESH_MONITOR_SCRAPE_INTERVAL", "250ms")));
+    tokens =
+        TestTokens.write(
+            dir.resolve("tokens.yaml"),
+            Map.of(
+                "ops", List.of("operator"), "mon", List.of("monitor"), "alice", List.of("client")));
+    monitor =
+        MonitorMain.start(
+            Loopback.env(
+                Map.of(
+                    MeshSecurity.AUTH_TOKENS_FILE,
+                    dir.resolve("tokens.yaml").toString(),
+                    "DOCMESH_MONITOR_TARGETS",
+                    "orchestrator=127.0.0.1:1",
+                    "DOCMESH_MONITOR_SCRAPE_INTERVAL",
+                    "250ms")));
   }
 
   @AfterAll
@@ -56,9 +68,15 @@ class DashboardLoginTest {
     }
   }
 
-  private static int status(String method, String path, String token, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + monitor.metricsPort() + path))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+  private static int status(String method, String path, String token, String body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + monitor.metricsPort() + path))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
@@ -81,24 +99,42 @@ class DashboardLoginTest {
 
   @Test
   void thePageAsksForATokenOnceAndKeepsItForTheTab() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER), "chromium not installed");
+    Assumptions.assumeTrue(
+        Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER), "chromium not installed");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     options.addArguments(
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-        "--no-first-run", "--disable-component-update", "--disable-sync",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
         "--user-data-dir=" + Files.createTempDirectory(dir, "chromium-profile"));
     options.setUnhandledPromptBehaviour(UnexpectedAlertBehaviour.IGNORE);
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
+    ChromeDriverService service =
+        new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
     WebDriver driver = new ChromeDriver(service, options);
     try {
       driver.get("http://127.0.0.1:" + monitor.metricsPort() + "/");
-      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> driver.switchTo().alert() != null);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(() -> driver.switchTo().alert() != null);
       driver.switchTo().alert().sendKeys(tokens.get("ops"));
       driver.switchTo().alert().accept();
-      await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
-          .until(() -> "true".equals(driver.findElement(By.tagName("body")).getAttribute("data-loaded")));
-      assertThat(((JavascriptExecutor) driver).executeScript("return sessionStorage.getItem('docmesh-token')"))
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(
+              () ->
+                  "true"
+                      .equals(driver.findElement(By.tagName("body")).getAttribute("data-loaded")));
+      assertThat(
+              ((JavascriptExecutor) driver)
+                  .executeScript("return sessionStorage.getItem('docmesh-token')"))
           .isEqualTo(tokens.get("ops"));
       assertThat(driver.findElements(By.cssSelector(".service"))).isNotEmpty();
     } finally {

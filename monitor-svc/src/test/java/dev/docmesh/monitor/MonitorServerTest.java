@@ -12,9 +12,12 @@ class MonitorServerTest {
   void servesHealthReflectionErrorDetailsMetricsAndShutsDownGracefully() throws Exception {
     try (MeshServer server = MonitorMain.start(Loopback.env())) {
       StandardServerChecks.assertServing(server, List.of("docmesh.monitor.v1.MonitorService"));
-      StandardServerChecks.assertErrorDetailsReadableThroughReflection(server,
-          ch -> dev.docmesh.proto.monitor.v1.MonitorServiceGrpc.newBlockingStub(ch)
-              .silenceAlert(dev.docmesh.proto.monitor.v1.SilenceAlertRequest.getDefaultInstance()),
+      StandardServerChecks.assertErrorDetailsReadableThroughReflection(
+          server,
+          ch ->
+              dev.docmesh.proto.monitor.v1.MonitorServiceGrpc.newBlockingStub(ch)
+                  .silenceAlert(
+                      dev.docmesh.proto.monitor.v1.SilenceAlertRequest.getDefaultInstance()),
           "rule");
       StandardServerChecks.assertMetricsEndpoint(server);
       StandardServerChecks.assertGracefulShutdown(server);
@@ -22,7 +25,9 @@ class MonitorServerTest {
   }
 
   @Test
-  void aBadSettingStopsTheProcessWithExitCodeTwo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-    dev.docmesh.meshkit.testing.ServiceProcess.assertBadSettingExitsTwo(MonitorMain.class, "DOCMESH_MONITOR_DOWN_AFTER", "soon", dir);
+  void aBadSettingStopsTheProcessWithExitCodeTwo(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    dev.docmesh.meshkit.testing.ServiceProcess.assertBadSettingExitsTwo(
+        MonitorMain.class, "DOCMESH_MONITOR_DOWN_AFTER", "soon", dir);
   }
 }

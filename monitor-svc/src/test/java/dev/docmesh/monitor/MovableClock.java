@@ -7,8 +7,8 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /**
- * Real time plus however far the test has moved it on: scrapes and health keep their usual
- * pace, while hours of repeat intervals and silences pass at once.
+ * Real time plus however far the test has moved it on: scrapes and health keep their usual pace,
+ * while hours of repeat intervals and silences pass at once.
  */
 final class MovableClock extends Clock {
   private volatile Duration ahead = Duration.ZERO;

@@ -33,7 +33,10 @@ final class WebhookReceiver implements AutoCloseable {
 
   List<JsonNode> payloads(String rule, String status) {
     return received.stream()
-        .filter(p -> p.path("groupLabels").path("alertname").asText().equals(rule) && p.path("status").asText().equals(status))
+        .filter(
+            p ->
+                p.path("groupLabels").path("alertname").asText().equals(rule)
+                    && p.path("status").asText().equals(status))
         .toList();
   }
 

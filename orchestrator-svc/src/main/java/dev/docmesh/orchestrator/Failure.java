@@ -4,8 +4,8 @@ import java.time.Duration;
 
 /**
  * What the orchestrator's core refuses or cannot do, in its own terms. The gRPC edge turns each
- * kind into a status with {@code google.rpc} details in one place ({@code grpc.FailureStatus}),
- * so the core never builds transport errors and the reasons clients rely on live in one table.
+ * kind into a status with {@code google.rpc} details in one place ({@code grpc.FailureStatus}), so
+ * the core never builds transport errors and the reasons clients rely on live in one table.
  */
 public abstract sealed class Failure extends RuntimeException {
   private Failure(String message, Throwable cause) {
@@ -73,13 +73,20 @@ public abstract sealed class Failure extends RuntimeException {
     }
   }
 
-  /** Too much is already waiting (unfinished tasks, or a watcher's backlog): try again after {@code retryAfter}. */
+  /**
+   * Too much is already waiting (unfinished tasks, or a watcher's backlog): try again after {@code
+   * retryAfter}.
+   */
   public static final class Backlog extends Failure {
     private final String reason;
     private final Duration retryAfter;
     private final java.util.Map<String, String> metadata;
 
-    private Backlog(String reason, String message, Duration retryAfter, java.util.Map<String, String> metadata) {
+    private Backlog(
+        String reason,
+        String message,
+        Duration retryAfter,
+        java.util.Map<String, String> metadata) {
       super(message, null);
       this.reason = reason;
       this.retryAfter = retryAfter;
@@ -91,8 +98,12 @@ public abstract sealed class Failure extends RuntimeException {
       return new Backlog("QUEUE_FULL", message, retryAfter, java.util.Map.of());
     }
 
-    /** A WatchJobs reader fell too far behind; {@code resume} says how to pick up again (ErrorInfo metadata). */
-    public static Backlog watcherTooSlow(String message, Duration retryAfter, java.util.Map<String, String> resume) {
+    /**
+     * A WatchJobs reader fell too far behind; {@code resume} says how to pick up again (ErrorInfo
+     * metadata).
+     */
+    public static Backlog watcherTooSlow(
+        String message, Duration retryAfter, java.util.Map<String, String> resume) {
       return new Backlog("WATCHER_TOO_SLOW", message, retryAfter, resume);
     }
 
@@ -110,7 +121,10 @@ public abstract sealed class Failure extends RuntimeException {
     }
   }
 
-  /** The orchestrator cannot serve now (it is stopping, or cannot read what a task needs); a retry may succeed. */
+  /**
+   * The orchestrator cannot serve now (it is stopping, or cannot read what a task needs); a retry
+   * may succeed.
+   */
   public static final class Unavailable extends Failure {
     public Unavailable(String message, Throwable cause) {
       super(message, cause);
@@ -118,9 +132,9 @@ public abstract sealed class Failure extends RuntimeException {
   }
 
   /**
-   * The data directory refused a write (job store or documents): nothing of the call was kept,
-   * and the same call (same request_id) may succeed after {@code retryAfter}. {@code full} when
-   * the disk is full (ENOSPC, SQLITE_FULL): reason STORE_FULL, else STORE_UNAVAILABLE.
+   * The data directory refused a write (job store or documents): nothing of the call was kept, and
+   * the same call (same request_id) may succeed after {@code retryAfter}. {@code full} when the
+   * disk is full (ENOSPC, SQLITE_FULL): reason STORE_FULL, else STORE_UNAVAILABLE.
    */
   public static final class StoreUnavailable extends Failure {
     private final boolean full;

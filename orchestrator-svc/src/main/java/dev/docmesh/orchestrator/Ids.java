@@ -4,7 +4,10 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.regex.Pattern;
 
-/** The shapes of the ids the orchestrator hands out, and their checks (malformed → INVALID_ARGUMENT). */
+/**
+ * The shapes of the ids the orchestrator hands out, and their checks (malformed →
+ * INVALID_ARGUMENT).
+ */
 public final class Ids {
   private static final char[] CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
   private static final Pattern JOB_ID = Pattern.compile("job-[0-9A-HJKMNP-TV-Z]{26}");
@@ -20,8 +23,8 @@ public final class Ids {
 
   /**
    * "job-" and a ULID: ids sort by creation time, which ListJobs' newest-first order relies on.
-   * Monotonic within one millisecond (the random part is incremented), so ids made by this
-   * process sort exactly in creation order.
+   * Monotonic within one millisecond (the random part is incremented), so ids made by this process
+   * sort exactly in creation order.
    */
   public static synchronized String newJobId(Instant now) {
     long time = Math.max(now.toEpochMilli(), lastMillis);
@@ -65,7 +68,8 @@ public final class Ids {
       throw new Failure.InvalidArgument(field, "required");
     }
     if (!JOB_ID.matcher(id).matches()) {
-      throw new Failure.InvalidArgument(field, "not a job id (job-<26 Crockford base32 characters>): " + clip(id));
+      throw new Failure.InvalidArgument(
+          field, "not a job id (job-<26 Crockford base32 characters>): " + clip(id));
     }
     return id;
   }
@@ -75,7 +79,8 @@ public final class Ids {
       throw new Failure.InvalidArgument(field, "required");
     }
     if (!DOCUMENT_ID.matcher(id).matches()) {
-      throw new Failure.InvalidArgument(field, "not a document id (sha256:<64 lowercase hex digits>): " + clip(id));
+      throw new Failure.InvalidArgument(
+          field, "not a document id (sha256:<64 lowercase hex digits>): " + clip(id));
     }
     return id;
   }

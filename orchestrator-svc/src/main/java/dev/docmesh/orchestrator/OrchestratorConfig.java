@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The orchestrator's own settings, read from {@code DOCMESH_*} variables (see the README's configuration section).
+ * The orchestrator's own settings, read from {@code DOCMESH_*} variables (see the README's
+ * configuration section).
  *
  * @param dataDir where the SQLite file and the blob store live
  * @param pipelinesFile YAML file of pipelines; empty means only the built-in ones
@@ -21,9 +22,11 @@ import java.util.Optional;
  * @param maxPendingTasks unfinished tasks over all jobs beyond which SubmitJob is refused
  * @param retention finished jobs and unused documents are deleted this long after they end
  * @param retentionSweepInterval how often retention runs
- * @param sqliteSynchronous FULL: a change is fsynced before anyone is told (survives power loss; concurrent
- *     changes share one fsync); NORMAL: it reaches the OS only (survives a process crash)
- * @param watchMaxQueued messages a WatchJobs reader may fall behind before it is ended with WATCHER_TOO_SLOW
+ * @param sqliteSynchronous FULL: a change is fsynced before anyone is told (survives power loss;
+ *     concurrent changes share one fsync); NORMAL: it reaches the OS only (survives a process
+ *     crash)
+ * @param watchMaxQueued messages a WatchJobs reader may fall behind before it is ended with
+ *     WATCHER_TOO_SLOW
  */
 public record OrchestratorConfig(
     Path dataDir,
@@ -41,14 +44,27 @@ public record OrchestratorConfig(
     int watchMaxQueued) {
 
   public static final List<String> BUILT_IN_PROCESSORS =
-      List.of("pdf.validate", "pdf.metadata", "pdf.text", "pdf.structure", "pdf.relationships", "text.plain", "text.markdown");
+      List.of(
+          "pdf.validate",
+          "pdf.metadata",
+          "pdf.text",
+          "pdf.structure",
+          "pdf.relationships",
+          "text.plain",
+          "text.markdown");
 
   public static OrchestratorConfig fromEnv(Env env) {
     List<String> known =
         env.raw("DOCMESH_KNOWN_PROCESSORS")
-            .map(v -> Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList())
+            .map(
+                v ->
+                    Arrays.stream(v.split(","))
+                        .map(String::trim)
+                        .filter(s -> !s.isEmpty())
+                        .toList())
             .orElse(BUILT_IN_PROCESSORS);
-    String sync = env.string("DOCMESH_SQLITE_SYNCHRONOUS", "FULL").toUpperCase(java.util.Locale.ROOT);
+    String sync =
+        env.string("DOCMESH_SQLITE_SYNCHRONOUS", "FULL").toUpperCase(java.util.Locale.ROOT);
     if (!List.of("FULL", "NORMAL").contains(sync)) {
       throw new dev.docmesh.meshkit.config.ConfigException(
           "DOCMESH_SQLITE_SYNCHRONOUS='" + sync + "' is not valid: expected FULL or NORMAL");
@@ -66,8 +82,11 @@ public record OrchestratorConfig(
         positive(env, "DOCMESH_RETENTION", Duration.ofDays(7)),
         positive(env, "DOCMESH_RETENTION_SWEEP_INTERVAL", Duration.ofHours(1)),
         sync,
-        env.integer("DOCMESH_WATCH_MAX_QUEUED", dev.docmesh.orchestrator.events.FirehoseWatcher.DEFAULT_MAX_QUEUED,
-            1, Integer.MAX_VALUE));
+        env.integer(
+            "DOCMESH_WATCH_MAX_QUEUED",
+            dev.docmesh.orchestrator.events.FirehoseWatcher.DEFAULT_MAX_QUEUED,
+            1,
+            Integer.MAX_VALUE));
   }
 
   private static Duration positive(Env env, String name, Duration def) {

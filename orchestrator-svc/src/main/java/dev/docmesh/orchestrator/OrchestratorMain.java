@@ -15,11 +15,11 @@ import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
 import dev.docmesh.orchestrator.pipeline.PipelineCatalog;
 import dev.docmesh.orchestrator.store.BlobStore;
 import dev.docmesh.orchestrator.store.FileBlobStore;
+import dev.docmesh.orchestrator.store.GroupCommit;
+import dev.docmesh.orchestrator.store.JobStore;
 import dev.docmesh.orchestrator.store.PostgresBlobStore;
 import dev.docmesh.orchestrator.store.PostgresDatabase;
 import dev.docmesh.orchestrator.store.PostgresJobStore;
-import dev.docmesh.orchestrator.store.GroupCommit;
-import dev.docmesh.orchestrator.store.JobStore;
 import dev.docmesh.orchestrator.store.SqliteJobStore;
 import dev.docmesh.orchestrator.tracing.OtelJobTracing;
 import java.time.Clock;
@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /** orchestrator-svc: jobs, pipelines, the durable store and the task queue. */
 public final class OrchestratorMain {
   public static final ServiceSpec SPEC = new ServiceSpec("orchestrator", 50051, 9091);
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OrchestratorMain.class);
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(OrchestratorMain.class);
 
   private OrchestratorMain() {}
 
@@ -65,53 +66,84 @@ public final class OrchestratorMain {
       StoreConfig.Postgres pg = storeConfig.postgres().orElseThrow();
       db = new PostgresDatabase(pg.url(), pg.user(), pg.password(), pg.poolSize());
       store = new PostgresJobStore(db);
-      // Commits return before their WAL flush; one flush covers every commit so far (see PostgresJobStore).
+      // Commits return before their WAL flush; one flush covers every commit so far (see
+      // PostgresJobStore).
       commits = new GroupCommit(store, true);
       blobs = new PostgresBlobStore(db.pool(), config.dataDir().resolve("upload-spool"));
     } else {
-      // SQLite commits reach the OS; GroupCommit adds the fsync (shared by concurrent commits) when FULL.
+      // SQLite commits reach the OS; GroupCommit adds the fsync (shared by concurrent commits) when
+      // FULL.
       store = new SqliteJobStore(config.dataDir().resolve("orchestrator.db"), "NORMAL");
       commits = new GroupCommit(store, config.sqliteSynchronous().equals("FULL"));
-      log.info("durability: {}", config.sqliteSynchronous().equals("FULL")
-          ? "every change fsynced before it is acknowledged (group commit)" : "changes reach the OS before they are acknowledged (no fsync)");
+      log.info(
+          "durability: {}",
+          config.sqliteSynchronous().equals("FULL")
+              ? "every change fsynced before it is acknowledged (group commit)"
+              : "changes reach the OS before they are acknowledged (no fsync)");
       blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
     }
     PostgresDatabase database = db;
     AtomicReference<JobEngine> engineRef = new AtomicReference<>();
-    OrchestratorMetrics metrics = new OrchestratorMetrics(server.telemetry().registry(), () -> {
-      JobEngine e = engineRef.get();
-      return e == null ? new OrchestratorMetrics.QueueSnapshot(java.util.Map.of(), java.time.Duration.ZERO) : e.queueSnapshot();
-    });
+    OrchestratorMetrics metrics =
+        new OrchestratorMetrics(
+            server.telemetry().registry(),
+            () -> {
+              JobEngine e = engineRef.get();
+              return e == null
+                  ? new OrchestratorMetrics.QueueSnapshot(
+                      java.util.Map.of(), java.time.Duration.ZERO)
+                  : e.queueSnapshot();
+            });
     EventHub hub = new EventHub(metrics);
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("orchestrator-timer"));
-    ExecutorService streams = Executors.newFixedThreadPool(4, DaemonThreads.factory("orchestrator-streams"));
-    JobEngine engine = new JobEngine(config, store, commits, blobs, hub, metrics, clock, timer, streams,
-        new OtelJobTracing(server.telemetry().openTelemetry())).start();
+    ScheduledExecutorService timer =
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("orchestrator-timer"));
+    ExecutorService streams =
+        Executors.newFixedThreadPool(4, DaemonThreads.factory("orchestrator-streams"));
+    JobEngine engine =
+        new JobEngine(
+                config,
+                store,
+                commits,
+                blobs,
+                hub,
+                metrics,
+                clock,
+                timer,
+                streams,
+                new OtelJobTracing(server.telemetry().openTelemetry()))
+            .start();
     engineRef.set(engine);
 
     server.intercept(new PeerAddress());
-    DocumentIntake intake = new DocumentIntake(config.maxInlineBytes(), config.maxDocumentBytes(), blobs, store, clock,
-        engine::awaitDurable);
+    DocumentIntake intake =
+        new DocumentIntake(
+            config.maxInlineBytes(),
+            config.maxDocumentBytes(),
+            blobs,
+            store,
+            clock,
+            engine::awaitDurable);
     server.addService(new OrchestratorServiceImpl(engine, store, intake, catalog));
     server.addService(new TaskQueueServiceImpl(engine, catalog, blobs, clock, streams));
     // Parked polls and open watches would hold the shutdown for its whole grace: end them first.
-    server.beforeStop(() -> {
-      engine.close();
-      hub.closeAll();
-    });
-    server.afterStop(() -> {
-      timer.shutdownNow();
-      streams.shutdown();
-      try {
-        streams.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      store.close();
-      if (database != null) {
-        database.close();
-      }
-    });
+    server.beforeStop(
+        () -> {
+          engine.close();
+          hub.closeAll();
+        });
+    server.afterStop(
+        () -> {
+          timer.shutdownNow();
+          streams.shutdown();
+          try {
+            streams.awaitTermination(5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          store.close();
+          if (database != null) {
+            database.close();
+          }
+        });
   }
-
 }

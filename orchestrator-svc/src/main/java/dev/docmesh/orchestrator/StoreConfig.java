@@ -17,9 +17,14 @@ import java.util.Optional;
  */
 public record StoreConfig(Kind kind, Optional<Postgres> postgres) {
 
-  public enum Kind { SQLITE, POSTGRES }
+  public enum Kind {
+    SQLITE,
+    POSTGRES
+  }
 
-  /** @param poolSize connections each replica keeps (one more is held for LISTEN) */
+  /**
+   * @param poolSize connections each replica keeps (one more is held for LISTEN)
+   */
   public record Postgres(String url, String user, String password, int poolSize) {
     @Override
     public String toString() {
@@ -33,25 +38,36 @@ public record StoreConfig(Kind kind, Optional<Postgres> postgres) {
       return new StoreConfig(Kind.SQLITE, Optional.empty());
     }
     if (!kind.equals("postgres")) {
-      throw new ConfigException("DOCMESH_STORE='" + kind + "' is not valid: expected sqlite or postgres");
+      throw new ConfigException(
+          "DOCMESH_STORE='" + kind + "' is not valid: expected sqlite or postgres");
     }
-    String url = env.raw("DOCMESH_POSTGRES_URL").orElseThrow(() ->
-        new ConfigException("DOCMESH_POSTGRES_URL is required when DOCMESH_STORE=postgres (e.g. jdbc:postgresql://db:5432/docmesh)"));
+    String url =
+        env.raw("DOCMESH_POSTGRES_URL")
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        "DOCMESH_POSTGRES_URL is required when DOCMESH_STORE=postgres (e.g. jdbc:postgresql://db:5432/docmesh)"));
     if (!url.startsWith("jdbc:postgresql:")) {
-      throw new ConfigException("DOCMESH_POSTGRES_URL='" + url + "' is not valid: expected a jdbc:postgresql: URL");
+      throw new ConfigException(
+          "DOCMESH_POSTGRES_URL='" + url + "' is not valid: expected a jdbc:postgresql: URL");
     }
     String user = env.string("DOCMESH_POSTGRES_USER", "docmesh");
     Optional<String> inline = env.raw("DOCMESH_POSTGRES_PASSWORD");
     Optional<String> file = env.raw("DOCMESH_POSTGRES_PASSWORD_FILE");
     if (inline.isPresent() && file.isPresent()) {
-      throw new ConfigException("DOCMESH_POSTGRES_PASSWORD and DOCMESH_POSTGRES_PASSWORD_FILE are both set: set one");
+      throw new ConfigException(
+          "DOCMESH_POSTGRES_PASSWORD and DOCMESH_POSTGRES_PASSWORD_FILE are both set: set one");
     }
     String password = inline.orElse("");
     if (file.isPresent()) {
       try {
         password = Files.readString(Path.of(file.get()), StandardCharsets.UTF_8).strip();
       } catch (IOException e) {
-        throw new ConfigException("DOCMESH_POSTGRES_PASSWORD_FILE='" + file.get() + "' cannot be read: " + e.getMessage());
+        throw new ConfigException(
+            "DOCMESH_POSTGRES_PASSWORD_FILE='"
+                + file.get()
+                + "' cannot be read: "
+                + e.getMessage());
       }
     }
     int pool = env.integer("DOCMESH_POSTGRES_POOL_SIZE", 10, 2, 1000);

@@ -40,7 +40,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every bad input gets its status code and its detail: BadRequest field, ResourceInfo, RetryInfo or ErrorInfo. */
+/**
+ * Every bad input gets its status code and its detail: BadRequest field, ResourceInfo, RetryInfo or
+ * ErrorInfo.
+ */
 class BadInputTest {
   static final String UNKNOWN_JOB = "job-01ARZ3NDEKTSV4RRFFQ69G5FAV";
   static final String UNKNOWN_DOC = "sha256:" + "0".repeat(64);
@@ -50,8 +53,16 @@ class BadInputTest {
 
   @BeforeEach
   void start() {
-    orch = TestOrchestrator.start(data, Map.of("DOCMESH_MAX_INLINE_BYTES", "1KiB", "DOCMESH_MAX_DOCUMENT_BYTES", "2KiB",
-        "DOCMESH_MAX_PENDING_TASKS", "7"));
+    orch =
+        TestOrchestrator.start(
+            data,
+            Map.of(
+                "DOCMESH_MAX_INLINE_BYTES",
+                "1KiB",
+                "DOCMESH_MAX_DOCUMENT_BYTES",
+                "2KiB",
+                "DOCMESH_MAX_PENDING_TASKS",
+                "7"));
   }
 
   @AfterEach
@@ -63,17 +74,23 @@ class BadInputTest {
     StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call);
     assertThat(e).as("expected INVALID_ARGUMENT on " + field).isNotNull();
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(Errors.detail(e, BadRequest.class)).get().extracting(b -> b.getFieldViolations(0).getField()).isEqualTo(field);
+    assertThat(Errors.detail(e, BadRequest.class))
+        .get()
+        .extracting(b -> b.getFieldViolations(0).getField())
+        .isEqualTo(field);
   }
 
   static void notFound(ThrowingCallable call, String type, String name) {
     StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call);
     assertThat(e).as("expected NOT_FOUND").isNotNull();
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(Errors.detail(e, ResourceInfo.class)).get().satisfies(r -> {
-      assertThat(r.getResourceType()).isEqualTo(type);
-      assertThat(r.getResourceName()).isEqualTo(name);
-    });
+    assertThat(Errors.detail(e, ResourceInfo.class))
+        .get()
+        .satisfies(
+            r -> {
+              assertThat(r.getResourceType()).isEqualTo(type);
+              assertThat(r.getResourceName()).isEqualTo(name);
+            });
   }
 
   SubmitJobRequest.Builder pdf() {
@@ -83,19 +100,51 @@ class BadInputTest {
   @Test
   void jobIdsThatAreMalformedOrUnknown() {
     badRequest(() -> orch.client.getJob(GetJobRequest.newBuilder().build()), "job_id");
-    badRequest(() -> orch.client.getJob(GetJobRequest.newBuilder().setJobId("job-42").build()), "job_id");
-    badRequest(() -> orch.client.cancelJob(CancelJobRequest.newBuilder().setJobId("x").build()), "job_id");
-    badRequest(() -> orch.client.getJobResult(GetJobResultRequest.newBuilder().setJobId("x").build()), "job_id");
-    badRequest(() -> orch.client.watchJob(WatchJobRequest.newBuilder().setJobId("x").build()).hasNext(), "job_id");
-    notFound(() -> orch.client.getJob(GetJobRequest.newBuilder().setJobId(UNKNOWN_JOB).build()), "job", UNKNOWN_JOB);
-    notFound(() -> orch.client.cancelJob(CancelJobRequest.newBuilder().setJobId(UNKNOWN_JOB).build()), "job", UNKNOWN_JOB);
-    notFound(() -> orch.client.getJobResult(GetJobResultRequest.newBuilder().setJobId(UNKNOWN_JOB).build()), "job", UNKNOWN_JOB);
-    notFound(() -> orch.client.watchJob(WatchJobRequest.newBuilder().setJobId(UNKNOWN_JOB).build()).hasNext(), "job", UNKNOWN_JOB);
+    badRequest(
+        () -> orch.client.getJob(GetJobRequest.newBuilder().setJobId("job-42").build()), "job_id");
+    badRequest(
+        () -> orch.client.cancelJob(CancelJobRequest.newBuilder().setJobId("x").build()), "job_id");
+    badRequest(
+        () -> orch.client.getJobResult(GetJobResultRequest.newBuilder().setJobId("x").build()),
+        "job_id");
+    badRequest(
+        () -> orch.client.watchJob(WatchJobRequest.newBuilder().setJobId("x").build()).hasNext(),
+        "job_id");
+    notFound(
+        () -> orch.client.getJob(GetJobRequest.newBuilder().setJobId(UNKNOWN_JOB).build()),
+        "job",
+        UNKNOWN_JOB);
+    notFound(
+        () -> orch.client.cancelJob(CancelJobRequest.newBuilder().setJobId(UNKNOWN_JOB).build()),
+        "job",
+        UNKNOWN_JOB);
+    notFound(
+        () ->
+            orch.client.getJobResult(
+                GetJobResultRequest.newBuilder().setJobId(UNKNOWN_JOB).build()),
+        "job",
+        UNKNOWN_JOB);
+    notFound(
+        () ->
+            orch.client
+                .watchJob(WatchJobRequest.newBuilder().setJobId(UNKNOWN_JOB).build())
+                .hasNext(),
+        "job",
+        UNKNOWN_JOB);
     Job job = orch.submitPdf();
-    badRequest(() -> orch.client.watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).setAfterSequence(-1).build()).hasNext(),
+    badRequest(
+        () ->
+            orch.client
+                .watchJob(
+                    WatchJobRequest.newBuilder().setJobId(job.getId()).setAfterSequence(-1).build())
+                .hasNext(),
         "after_sequence");
-    StatusRuntimeException notDone = catchThrowableOfType(StatusRuntimeException.class,
-        () -> orch.client.getJobResult(GetJobResultRequest.newBuilder().setJobId(job.getId()).build()));
+    StatusRuntimeException notDone =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                orch.client.getJobResult(
+                    GetJobResultRequest.newBuilder().setJobId(job.getId()).build()));
     assertThat(notDone.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(Errors.reason(notDone)).contains("JOB_NOT_FINISHED");
   }
@@ -103,10 +152,23 @@ class BadInputTest {
   @Test
   void submitRequestsThatAreMalformed() {
     badRequest(() -> orch.submit(SubmitJobRequest.newBuilder().build()), "document_id");
-    badRequest(() -> orch.submit(SubmitJobRequest.newBuilder().setDocumentId("md5:abc").build()), "document_id");
-    notFound(() -> orch.submit(SubmitJobRequest.newBuilder().setDocumentId(UNKNOWN_DOC).build()), "document", UNKNOWN_DOC);
-    badRequest(() -> orch.submit(SubmitJobRequest.newBuilder().setContent(ByteString.copyFrom(new byte[1025])).build()), "content");
-    badRequest(() -> orch.submit(SubmitJobRequest.newBuilder().setContent(ByteString.EMPTY).build()), "content");
+    badRequest(
+        () -> orch.submit(SubmitJobRequest.newBuilder().setDocumentId("md5:abc").build()),
+        "document_id");
+    notFound(
+        () -> orch.submit(SubmitJobRequest.newBuilder().setDocumentId(UNKNOWN_DOC).build()),
+        "document",
+        UNKNOWN_DOC);
+    badRequest(
+        () ->
+            orch.submit(
+                SubmitJobRequest.newBuilder()
+                    .setContent(ByteString.copyFrom(new byte[1025]))
+                    .build()),
+        "content");
+    badRequest(
+        () -> orch.submit(SubmitJobRequest.newBuilder().setContent(ByteString.EMPTY).build()),
+        "content");
     badRequest(() -> orch.submit(pdf().setPriority(101).build()), "priority");
     badRequest(() -> orch.submit(pdf().setRequestId("r".repeat(129)).build()), "request_id");
     badRequest(() -> orch.submit(pdf().putLabels("k".repeat(64), "v").build()), "labels");
@@ -117,38 +179,89 @@ class BadInputTest {
   void inlinePipelinesThatAreNotRunnableDags() {
     Stage a = Stage.newBuilder().setName("a").setProcessor("pdf.text").build();
     Stage b = Stage.newBuilder().setName("b").setProcessor("pdf.metadata").addAfter("a").build();
-    badRequest(() -> orch.submit(pdf().setInlinePipeline(Pipeline.newBuilder().setName("p")
-        .addStages(a.toBuilder().setProcessor("pdf.ocr"))).build()), "inline_pipeline.stages[0].processor");
-    badRequest(() -> orch.submit(pdf().setInlinePipeline(Pipeline.newBuilder().setName("p")
-        .addStages(a.toBuilder().addAfter("b")).addStages(b)).build()), "inline_pipeline.stages[0].after");
-    badRequest(() -> orch.submit(pdf().setInlinePipeline(Pipeline.newBuilder().setName("p")
-        .addStages(a).addStages(b.toBuilder().addAfter("c"))).build()), "inline_pipeline.stages[1].after[1]");
-    badRequest(() -> orch.submit(pdf().setInlinePipeline(Pipeline.newBuilder().setName("p")
-        .addStages(a).addStages(a)).build()), "inline_pipeline.stages[1].name");
-    badRequest(() -> orch.submit(pdf().setInlinePipeline(Pipeline.newBuilder().setName("p")).build()), "inline_pipeline.stages");
+    badRequest(
+        () ->
+            orch.submit(
+                pdf()
+                    .setInlinePipeline(
+                        Pipeline.newBuilder()
+                            .setName("p")
+                            .addStages(a.toBuilder().setProcessor("pdf.ocr")))
+                    .build()),
+        "inline_pipeline.stages[0].processor");
+    badRequest(
+        () ->
+            orch.submit(
+                pdf()
+                    .setInlinePipeline(
+                        Pipeline.newBuilder()
+                            .setName("p")
+                            .addStages(a.toBuilder().addAfter("b"))
+                            .addStages(b))
+                    .build()),
+        "inline_pipeline.stages[0].after");
+    badRequest(
+        () ->
+            orch.submit(
+                pdf()
+                    .setInlinePipeline(
+                        Pipeline.newBuilder()
+                            .setName("p")
+                            .addStages(a)
+                            .addStages(b.toBuilder().addAfter("c")))
+                    .build()),
+        "inline_pipeline.stages[1].after[1]");
+    badRequest(
+        () ->
+            orch.submit(
+                pdf()
+                    .setInlinePipeline(Pipeline.newBuilder().setName("p").addStages(a).addStages(a))
+                    .build()),
+        "inline_pipeline.stages[1].name");
+    badRequest(
+        () -> orch.submit(pdf().setInlinePipeline(Pipeline.newBuilder().setName("p")).build()),
+        "inline_pipeline.stages");
     // a processor a worker announced becomes usable
     orch.worker("w").poll(java.time.Duration.ofMillis(1), java.util.List.of("pdf.ocr"));
-    Job ok = orch.submit(pdf().setInlinePipeline(Pipeline.newBuilder().setName("p")
-        .addStages(a.toBuilder().setProcessor("pdf.ocr"))).build());
+    Job ok =
+        orch.submit(
+            pdf()
+                .setInlinePipeline(
+                    Pipeline.newBuilder()
+                        .setName("p")
+                        .addStages(a.toBuilder().setProcessor("pdf.ocr")))
+                .build());
     assertThat(ok.getStagesCount()).isEqualTo(1);
   }
 
   @Test
   void tooManyPendingTasksIsResourceExhaustedWithRetryInfo() {
     orch.submitPdf(); // 5 of 7 pending tasks
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> orch.submitPdf());
+    StatusRuntimeException e =
+        catchThrowableOfType(StatusRuntimeException.class, () -> orch.submitPdf());
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-    assertThat(Errors.detail(e, RetryInfo.class)).get().extracting(r -> r.getRetryDelay().getSeconds()).isEqualTo(5L);
+    assertThat(Errors.detail(e, RetryInfo.class))
+        .get()
+        .extracting(r -> r.getRetryDelay().getSeconds())
+        .isEqualTo(5L);
     assertThat(Errors.reason(e)).contains("QUEUE_FULL");
   }
 
   @Test
   void uploadsThatAreTooLargeOrDoNotMatchTheirChecksum() throws Exception {
     badRequest(() -> upload(UploadHeader.newBuilder().build(), new byte[3000]), "chunk");
-    badRequest(() -> upload(UploadHeader.newBuilder().setSizeBytes(3000).build(), new byte[10]), "header.size_bytes");
-    badRequest(() -> upload(UploadHeader.newBuilder().setSha256("ab".repeat(32)).build(), new byte[10]), "header.sha256");
-    badRequest(() -> upload(UploadHeader.newBuilder().setSha256("xyz").build(), new byte[10]), "header.sha256");
-    badRequest(() -> upload(UploadHeader.newBuilder().setSizeBytes(11).build(), new byte[10]), "header.size_bytes");
+    badRequest(
+        () -> upload(UploadHeader.newBuilder().setSizeBytes(3000).build(), new byte[10]),
+        "header.size_bytes");
+    badRequest(
+        () -> upload(UploadHeader.newBuilder().setSha256("ab".repeat(32)).build(), new byte[10]),
+        "header.sha256");
+    badRequest(
+        () -> upload(UploadHeader.newBuilder().setSha256("xyz").build(), new byte[10]),
+        "header.sha256");
+    badRequest(
+        () -> upload(UploadHeader.newBuilder().setSizeBytes(11).build(), new byte[10]),
+        "header.size_bytes");
     badRequest(() -> upload(null, new byte[10]), "header");
     try (var files = Files.walk(data.resolve("blobs"))) {
       assertThat(files.filter(Files::isRegularFile).toList()).as("nothing was stored").isEmpty();
@@ -157,11 +270,22 @@ class BadInputTest {
 
   private void upload(UploadHeader header, byte[] bytes) throws Throwable {
     CompletableFuture<Object> done = new CompletableFuture<>();
-    StreamObserver<UploadDocumentRequest> up = orch.asyncClient.uploadDocument(new StreamObserver<>() {
-      @Override public void onNext(dev.docmesh.proto.orchestrator.v1.UploadDocumentResponse r) { done.complete(r); }
-      @Override public void onError(Throwable t) { done.completeExceptionally(t); }
-      @Override public void onCompleted() { }
-    });
+    StreamObserver<UploadDocumentRequest> up =
+        orch.asyncClient.uploadDocument(
+            new StreamObserver<>() {
+              @Override
+              public void onNext(dev.docmesh.proto.orchestrator.v1.UploadDocumentResponse r) {
+                done.complete(r);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                done.completeExceptionally(t);
+              }
+
+              @Override
+              public void onCompleted() {}
+            });
     if (header != null) {
       up.onNext(UploadDocumentRequest.newBuilder().setHeader(header).build());
     }
@@ -176,24 +300,75 @@ class BadInputTest {
 
   @Test
   void listAndWorkerRequestsThatAreMalformed() {
-    badRequest(() -> orch.client.listJobs(ListJobsRequest.newBuilder().setPageSize(5000).build()), "page_size");
-    badRequest(() -> orch.client.listJobs(ListJobsRequest.newBuilder().setPageToken("!!!").build()), "page_token");
-    badRequest(() -> orch.queue.pollTask(PollTaskRequest.newBuilder().setWorkerId("w").build()), "processors");
-    badRequest(() -> orch.queue.pollTask(PollTaskRequest.newBuilder().addProcessors("pdf.text").build()), "worker_id");
-    badRequest(() -> orch.queue.pollTask(PollTaskRequest.newBuilder().setWorkerId("w").addProcessors("pdf.text")
-        .setWait(Durations.fromSeconds(-1)).build()), "wait");
-    badRequest(() -> orch.queue.heartbeat(HeartbeatRequest.newBuilder().setTaskId("nope").setLeaseToken("t").build()), "task_id");
-    notFound(() -> orch.queue.heartbeat(HeartbeatRequest.newBuilder().setTaskId(UNKNOWN_JOB + "/validate").setLeaseToken("t").build()),
-        "task", UNKNOWN_JOB + "/validate");
-    badRequest(() -> orch.queue.getDocument(GetDocumentRequest.newBuilder().setDocumentId("nope").build()).hasNext(), "document_id");
-    notFound(() -> orch.queue.getDocument(GetDocumentRequest.newBuilder().setDocumentId(UNKNOWN_DOC).build()).hasNext(),
-        "document", UNKNOWN_DOC);
+    badRequest(
+        () -> orch.client.listJobs(ListJobsRequest.newBuilder().setPageSize(5000).build()),
+        "page_size");
+    badRequest(
+        () -> orch.client.listJobs(ListJobsRequest.newBuilder().setPageToken("!!!").build()),
+        "page_token");
+    badRequest(
+        () -> orch.queue.pollTask(PollTaskRequest.newBuilder().setWorkerId("w").build()),
+        "processors");
+    badRequest(
+        () -> orch.queue.pollTask(PollTaskRequest.newBuilder().addProcessors("pdf.text").build()),
+        "worker_id");
+    badRequest(
+        () ->
+            orch.queue.pollTask(
+                PollTaskRequest.newBuilder()
+                    .setWorkerId("w")
+                    .addProcessors("pdf.text")
+                    .setWait(Durations.fromSeconds(-1))
+                    .build()),
+        "wait");
+    badRequest(
+        () ->
+            orch.queue.heartbeat(
+                HeartbeatRequest.newBuilder().setTaskId("nope").setLeaseToken("t").build()),
+        "task_id");
+    notFound(
+        () ->
+            orch.queue.heartbeat(
+                HeartbeatRequest.newBuilder()
+                    .setTaskId(UNKNOWN_JOB + "/validate")
+                    .setLeaseToken("t")
+                    .build()),
+        "task",
+        UNKNOWN_JOB + "/validate");
+    badRequest(
+        () ->
+            orch.queue
+                .getDocument(GetDocumentRequest.newBuilder().setDocumentId("nope").build())
+                .hasNext(),
+        "document_id");
+    notFound(
+        () ->
+            orch.queue
+                .getDocument(GetDocumentRequest.newBuilder().setDocumentId(UNKNOWN_DOC).build())
+                .hasNext(),
+        "document",
+        UNKNOWN_DOC);
     orch.submitPdf();
     Task t = orch.worker("w").poll();
-    badRequest(() -> orch.queue.completeTask(CompleteTaskRequest.newBuilder().setTaskId(t.getTaskId())
-        .setLeaseToken(t.getLeaseToken()).build()), "output");
-    badRequest(() -> orch.queue.heartbeat(HeartbeatRequest.newBuilder().setTaskId(t.getTaskId()).build()), "lease_token");
-    notFound(() -> orch.queue.heartbeat(HeartbeatRequest.newBuilder().setTaskId(t.getJobId() + "/nostage").setLeaseToken("x").build()),
-        "task", t.getJobId() + "/nostage");
+    badRequest(
+        () ->
+            orch.queue.completeTask(
+                CompleteTaskRequest.newBuilder()
+                    .setTaskId(t.getTaskId())
+                    .setLeaseToken(t.getLeaseToken())
+                    .build()),
+        "output");
+    badRequest(
+        () -> orch.queue.heartbeat(HeartbeatRequest.newBuilder().setTaskId(t.getTaskId()).build()),
+        "lease_token");
+    notFound(
+        () ->
+            orch.queue.heartbeat(
+                HeartbeatRequest.newBuilder()
+                    .setTaskId(t.getJobId() + "/nostage")
+                    .setLeaseToken("x")
+                    .build()),
+        "task",
+        t.getJobId() + "/nostage");
   }
 }

@@ -13,12 +13,19 @@ final class DocumentFetch {
 
   static byte[] fetch(TaskQueueServiceBlockingStub queue, String documentId, int chunkSize) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    Iterator<GetDocumentResponse> it = queue.withDeadlineAfter(20, TimeUnit.SECONDS)
-        .getDocument(GetDocumentRequest.newBuilder().setDocumentId(documentId).setChunkSize(chunkSize).build());
+    Iterator<GetDocumentResponse> it =
+        queue
+            .withDeadlineAfter(20, TimeUnit.SECONDS)
+            .getDocument(
+                GetDocumentRequest.newBuilder()
+                    .setDocumentId(documentId)
+                    .setChunkSize(chunkSize)
+                    .build());
     while (it.hasNext()) {
       GetDocumentResponse r = it.next();
       if (r.getOffset() != out.size()) {
-        throw new AssertionError("chunk at offset " + r.getOffset() + " after " + out.size() + " bytes");
+        throw new AssertionError(
+            "chunk at offset " + r.getOffset() + " after " + out.size() + " bytes");
       }
       out.writeBytes(r.getChunk().toByteArray());
     }

@@ -25,15 +25,20 @@ class IdempotentSubmitTest {
     int callers = 16;
     ExecutorService pool = Executors.newFixedThreadPool(callers);
     try (TestOrchestrator orch = TestOrchestrator.start(data)) {
-      SubmitJobRequest req = SubmitJobRequest.newBuilder().setContent(ByteString.copyFrom(TestOrchestrator.PDF))
-          .setRequestId("3f1c9a52-dup").build();
+      SubmitJobRequest req =
+          SubmitJobRequest.newBuilder()
+              .setContent(ByteString.copyFrom(TestOrchestrator.PDF))
+              .setRequestId("3f1c9a52-dup")
+              .build();
       CountDownLatch go = new CountDownLatch(1);
       List<Future<SubmitJobResponse>> answers = new ArrayList<>();
       for (int i = 0; i < callers; i++) {
-        answers.add(pool.submit(() -> {
-          go.await();
-          return orch.client.submitJob(req);
-        }));
+        answers.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  return orch.client.submitJob(req);
+                }));
       }
       go.countDown();
       List<SubmitJobResponse> rs = new ArrayList<>();
@@ -44,9 +49,11 @@ class IdempotentSubmitTest {
       assertThat(rs).filteredOn(r -> !r.getDeduplicated()).hasSize(1);
       assertThat(rs.get(0).getJob().getRequestId()).isEqualTo("3f1c9a52-dup");
       assertThat(rs.get(0).getJob().getOwner()).as("authentication off").isEqualTo("anonymous");
-      assertThat(orch.client.listJobs(ListJobsRequest.getDefaultInstance()).getJobsCount()).isEqualTo(1);
+      assertThat(orch.client.listJobs(ListJobsRequest.getDefaultInstance()).getJobsCount())
+          .isEqualTo(1);
       // a different id is a different job
-      SubmitJobResponse other = orch.client.submitJob(req.toBuilder().setRequestId("another").build());
+      SubmitJobResponse other =
+          orch.client.submitJob(req.toBuilder().setRequestId("another").build());
       assertThat(other.getDeduplicated()).isFalse();
       assertThat(other.getJob().getId()).isNotEqualTo(rs.get(0).getJob().getId());
     } finally {

@@ -15,12 +15,22 @@ class OrchestratorServerTest {
 
   @Test
   void servesHealthReflectionErrorDetailsMetricsAndShutsDownGracefully() throws Exception {
-    try (MeshServer server = OrchestratorMain.start(Loopback.env(Map.of("DOCMESH_DATA_DIR", data.toString())))) {
-      StandardServerChecks.assertServing(server, List.of("docmesh.orchestrator.v1.OrchestratorService", "docmesh.orchestrator.v1.TaskQueueService"));
-      StandardServerChecks.assertErrorDetailsReadableThroughReflection(server,
-          ch -> dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc.newBlockingStub(ch)
-              .submitJob(dev.docmesh.proto.orchestrator.v1.SubmitJobRequest.newBuilder()
-                  .setDocumentId("sha256-none").setPriority(500).build()),
+    try (MeshServer server =
+        OrchestratorMain.start(Loopback.env(Map.of("DOCMESH_DATA_DIR", data.toString())))) {
+      StandardServerChecks.assertServing(
+          server,
+          List.of(
+              "docmesh.orchestrator.v1.OrchestratorService",
+              "docmesh.orchestrator.v1.TaskQueueService"));
+      StandardServerChecks.assertErrorDetailsReadableThroughReflection(
+          server,
+          ch ->
+              dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc.newBlockingStub(ch)
+                  .submitJob(
+                      dev.docmesh.proto.orchestrator.v1.SubmitJobRequest.newBuilder()
+                          .setDocumentId("sha256-none")
+                          .setPriority(500)
+                          .build()),
           "priority");
       StandardServerChecks.assertMetricsEndpoint(server);
       StandardServerChecks.assertGracefulShutdown(server);
@@ -28,7 +38,9 @@ class OrchestratorServerTest {
   }
 
   @Test
-  void aBadSettingStopsTheProcessWithExitCodeTwo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-    dev.docmesh.meshkit.testing.ServiceProcess.assertBadSettingExitsTwo(OrchestratorMain.class, "DOCMESH_POLL_WAIT", "a while", dir);
+  void aBadSettingStopsTheProcessWithExitCodeTwo(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    dev.docmesh.meshkit.testing.ServiceProcess.assertBadSettingExitsTwo(
+        OrchestratorMain.class, "DOCMESH_POLL_WAIT", "a while", dir);
   }
 }

@@ -52,10 +52,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Ownership (issue 14) over TLS with bearer tokens: two clients, alice and bob, an operator and
- * the monitor. A client's job is NOT_FOUND to the other client on every job RPC, answered byte
- * for byte as a missing job; lists and the firehose show a client its own jobs only; request_id
- * deduplicates per principal; documents are usable by their uploaders; owners survive a restart.
+ * Ownership (issue 14) over TLS with bearer tokens: two clients, alice and bob, an operator and the
+ * monitor. A client's job is NOT_FOUND to the other client on every job RPC, answered byte for byte
+ * as a missing job; lists and the firehose show a client its own jobs only; request_id deduplicates
+ * per principal; documents are usable by their uploaders; owners survive a restart.
  */
 class OwnershipTest {
   @TempDir Path dir;
@@ -72,14 +72,28 @@ class OwnershipTest {
   void start() {
     TestPki pki = TestPki.create(dir.resolve("pki"), "owner");
     TestPki.Issued server = pki.issue("orchestrator");
-    tokens = TestTokens.write(dir.resolve("tokens.yaml"), Map.of(
-        "alice", List.of(Roles.CLIENT), "bob", List.of(Roles.CLIENT), "ops", List.of(Roles.OPERATOR),
-        "mon", List.of(Roles.MONITOR)));
-    orch = TestOrchestrator.start(dir.resolve("data"), Map.of(
-        MeshSecurity.TLS_CERT_FILE, server.cert().toString(),
-        MeshSecurity.TLS_KEY_FILE, server.key().toString(),
-        MeshSecurity.AUTH_TOKENS_FILE, dir.resolve("tokens.yaml").toString()));
-    clientTls = new TlsFiles(Optional.empty(), Optional.empty(), Optional.of(pki.caFile()), Duration.ofMinutes(1));
+    tokens =
+        TestTokens.write(
+            dir.resolve("tokens.yaml"),
+            Map.of(
+                "alice",
+                List.of(Roles.CLIENT),
+                "bob",
+                List.of(Roles.CLIENT),
+                "ops",
+                List.of(Roles.OPERATOR),
+                "mon",
+                List.of(Roles.MONITOR)));
+    orch =
+        TestOrchestrator.start(
+            dir.resolve("data"),
+            Map.of(
+                MeshSecurity.TLS_CERT_FILE, server.cert().toString(),
+                MeshSecurity.TLS_KEY_FILE, server.key().toString(),
+                MeshSecurity.AUTH_TOKENS_FILE, dir.resolve("tokens.yaml").toString()));
+    clientTls =
+        new TlsFiles(
+            Optional.empty(), Optional.empty(), Optional.of(pki.caFile()), Duration.ofMinutes(1));
     connect();
   }
 
@@ -91,12 +105,15 @@ class OwnershipTest {
   }
 
   private OrchestratorServiceGrpc.OrchestratorServiceBlockingStub stub(String who) {
-    return OrchestratorServiceGrpc.newBlockingStub(channel(who)).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return OrchestratorServiceGrpc.newBlockingStub(channel(who))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   private ManagedChannel channel(String who) {
-    ManagedChannel c = new MeshChannels(clientTls, Optional.of(BearerToken.of(tokens.get(who))))
-        .forAddress("localhost", orch.server.grpcPort()).build();
+    ManagedChannel c =
+        new MeshChannels(clientTls, Optional.of(BearerToken.of(tokens.get(who))))
+            .forAddress("localhost", orch.server.grpcPort())
+            .build();
     channels.add(c);
     return c;
   }
@@ -124,7 +141,9 @@ class OwnershipTest {
   }
 
   private static SubmitJobRequest.Builder pdf() {
-    return SubmitJobRequest.newBuilder().setContent(ByteString.copyFrom(TestOrchestrator.PDF)).setFilename("t.pdf");
+    return SubmitJobRequest.newBuilder()
+        .setContent(ByteString.copyFrom(TestOrchestrator.PDF))
+        .setFilename("t.pdf");
   }
 
   @Test
@@ -135,38 +154,77 @@ class OwnershipTest {
 
     Map<String, Consumer<String>> rpcs = new TreeMap<>();
     rpcs.put("GetJob", id -> bob.getJob(GetJobRequest.newBuilder().setJobId(id).build()));
-    rpcs.put("CancelJob", id -> bob.cancelJob(CancelJobRequest.newBuilder().setJobId(id).setReason("mine now").build()));
-    rpcs.put("GetJobResult", id -> bob.getJobResult(GetJobResultRequest.newBuilder().setJobId(id).build()));
-    rpcs.put("WatchJob", id -> bob.watchJob(WatchJobRequest.newBuilder().setJobId(id).build()).hasNext());
+    rpcs.put(
+        "CancelJob",
+        id ->
+            bob.cancelJob(
+                CancelJobRequest.newBuilder().setJobId(id).setReason("mine now").build()));
+    rpcs.put(
+        "GetJobResult",
+        id -> bob.getJobResult(GetJobResultRequest.newBuilder().setJobId(id).build()));
+    rpcs.put(
+        "WatchJob",
+        id -> bob.watchJob(WatchJobRequest.newBuilder().setJobId(id).build()).hasNext());
     for (Map.Entry<String, Consumer<String>> rpc : rpcs.entrySet()) {
       String others = refusal(rpc.getValue(), job.getId());
       String absent = refusal(rpc.getValue(), missing);
-      assertThat(others).as(rpc.getKey()).startsWith("NOT_FOUND|job " + job.getId() + " not found|");
-      assertThat(others.replace(job.getId(), "<id>")).as(rpc.getKey()).isEqualTo(absent.replace(missing, "<id>"));
+      assertThat(others)
+          .as(rpc.getKey())
+          .startsWith("NOT_FOUND|job " + job.getId() + " not found|");
+      assertThat(others.replace(job.getId(), "<id>"))
+          .as(rpc.getKey())
+          .isEqualTo(absent.replace(missing, "<id>"));
     }
     // bob's cancel changed nothing; alice, the operator and the monitor see the job
-    assertThat(alice.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob().getState())
+    assertThat(
+            alice
+                .getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build())
+                .getJob()
+                .getState())
         .isEqualTo(JobState.JOB_STATE_QUEUED);
-    assertThat(mon.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob().getOwner()).isEqualTo("alice");
-    assertThat(alice.watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).build()).next().getEvent().getJobId())
+    assertThat(
+            mon.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build())
+                .getJob()
+                .getOwner())
+        .isEqualTo("alice");
+    assertThat(
+            alice
+                .watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).build())
+                .next()
+                .getEvent()
+                .getJobId())
         .isEqualTo(job.getId());
-    assertThat(ops.cancelJob(CancelJobRequest.newBuilder().setJobId(job.getId()).build()).getJob().getState())
+    assertThat(
+            ops.cancelJob(CancelJobRequest.newBuilder().setJobId(job.getId()).build())
+                .getJob()
+                .getState())
         .isEqualTo(JobState.JOB_STATE_CANCELLED);
-    assertThat(alice.getJobResult(GetJobResultRequest.newBuilder().setJobId(job.getId()).build()).getResult().getJobId())
+    assertThat(
+            alice
+                .getJobResult(GetJobResultRequest.newBuilder().setJobId(job.getId()).build())
+                .getResult()
+                .getJobId())
         .isEqualTo(job.getId());
   }
 
-  /** Everything the caller learns from a refused call: code, message and every trailer (the google.rpc details). */
+  /**
+   * Everything the caller learns from a refused call: code, message and every trailer (the
+   * google.rpc details).
+   */
   private static String refusal(Consumer<String> call, String id) {
     try {
       call.accept(id);
     } catch (StatusRuntimeException e) {
-      StringBuilder s = new StringBuilder(e.getStatus().getCode() + "|" + e.getStatus().getDescription() + "|");
+      StringBuilder s =
+          new StringBuilder(e.getStatus().getCode() + "|" + e.getStatus().getDescription() + "|");
       Metadata trailers = e.getTrailers();
       for (String key : new java.util.TreeSet<>(trailers.keys())) {
         if (key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
           for (byte[] v : trailers.getAll(Metadata.Key.of(key, Metadata.BINARY_BYTE_MARSHALLER))) {
-            s.append(key).append('=').append(new String(v, StandardCharsets.ISO_8859_1)).append('|');
+            s.append(key)
+                .append('=')
+                .append(new String(v, StandardCharsets.ISO_8859_1))
+                .append('|');
           }
         } else {
           for (String v : trailers.getAll(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER))) {
@@ -186,31 +244,50 @@ class OwnershipTest {
     Firehose bobSees = new Firehose(channel("bob"));
     Firehose opsSees = new Firehose(channel("ops"));
     try {
-      await().atMost(Duration.ofSeconds(20)).until(() -> orch.metrics().contains("docmesh_active_watchers 3.0"));
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> orch.metrics().contains("docmesh_active_watchers 3.0"));
       Job b1 = bob.submitJob(pdf().build()).getJob();
       Job a1 = alice.submitJob(pdf().build()).getJob();
       Job a2 = alice.submitJob(pdf().build()).getJob();
       Job b2 = bob.submitJob(pdf().build()).getJob();
 
-      assertThat(ids(alice.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList())).containsExactly(a2.getId(), a1.getId());
-      assertThat(ids(bob.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList())).containsExactly(b2.getId(), b1.getId());
+      assertThat(ids(alice.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList()))
+          .containsExactly(a2.getId(), a1.getId());
+      assertThat(ids(bob.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList()))
+          .containsExactly(b2.getId(), b1.getId());
       assertThat(ids(ops.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList()))
           .containsExactly(b2.getId(), a2.getId(), a1.getId(), b1.getId());
       assertThat(ids(mon.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList())).hasSize(4);
       // paging keeps the filter
       var page = alice.listJobs(ListJobsRequest.newBuilder().setPageSize(1).build());
       assertThat(ids(page.getJobsList())).containsExactly(a2.getId());
-      assertThat(ids(alice.listJobs(ListJobsRequest.newBuilder().setPageSize(1).setPageToken(page.getNextPageToken()).build())
-          .getJobsList())).containsExactly(a1.getId());
+      assertThat(
+              ids(
+                  alice
+                      .listJobs(
+                          ListJobsRequest.newBuilder()
+                              .setPageSize(1)
+                              .setPageToken(page.getNextPageToken())
+                              .build())
+                      .getJobsList()))
+          .containsExactly(a1.getId());
 
-      // each stream gets every event of a job in commit order, so once a reader has its own last job's
+      // each stream gets every event of a job in commit order, so once a reader has its own last
+      // job's
       // event, the events it would have received before it are there too
-      await().atMost(Duration.ofSeconds(20)).until(() -> aliceSees.jobs().contains(a2.getId())
-          && bobSees.jobs().contains(b2.getId()) && opsSees.jobs().contains(b2.getId()));
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  aliceSees.jobs().contains(a2.getId())
+                      && bobSees.jobs().contains(b2.getId())
+                      && opsSees.jobs().contains(b2.getId()));
       assertThat(aliceSees.jobs()).containsExactly(a1.getId(), a2.getId());
       assertThat(bobSees.jobs()).containsExactly(b1.getId(), b2.getId());
       assertThat(opsSees.jobs()).containsExactly(b1.getId(), a1.getId(), a2.getId(), b2.getId());
-      assertThat(aliceSees.got).allSatisfy(r -> assertThat(r.getJob().getOwner()).isEqualTo("alice"));
+      assertThat(aliceSees.got)
+          .allSatisfy(r -> assertThat(r.getJob().getOwner()).isEqualTo("alice"));
     } finally {
       aliceSees.close();
       bobSees.close();
@@ -228,12 +305,23 @@ class OwnershipTest {
     private final Context.CancellableContext ctx = Context.current().withCancellation();
 
     Firehose(ManagedChannel channel) {
-      ctx.run(() -> OrchestratorServiceGrpc.newStub(channel).watchJobs(WatchJobsRequest.getDefaultInstance(),
-          new StreamObserver<>() {
-            @Override public void onNext(WatchJobsResponse r) { got.add(r); }
-            @Override public void onError(Throwable t) { }
-            @Override public void onCompleted() { }
-          }));
+      ctx.run(
+          () ->
+              OrchestratorServiceGrpc.newStub(channel)
+                  .watchJobs(
+                      WatchJobsRequest.getDefaultInstance(),
+                      new StreamObserver<>() {
+                        @Override
+                        public void onNext(WatchJobsResponse r) {
+                          got.add(r);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {}
+
+                        @Override
+                        public void onCompleted() {}
+                      }));
     }
 
     List<String> jobs() {
@@ -264,38 +352,76 @@ class OwnershipTest {
 
   @Test
   void aDocumentIsUsableByItsUploadersAndThroughOwnJobsOnly() throws Exception {
-    byte[] doc = (new String(TestOrchestrator.PDF, StandardCharsets.US_ASCII) + "% alice's upload\n").getBytes(StandardCharsets.US_ASCII);
+    byte[] doc =
+        (new String(TestOrchestrator.PDF, StandardCharsets.US_ASCII) + "% alice's upload\n")
+            .getBytes(StandardCharsets.US_ASCII);
     String id = upload(channel("alice"), doc).getDocumentId();
     String missing = "sha256:" + "0".repeat(64);
-    Consumer<String> bobSubmits = d -> bob.submitJob(SubmitJobRequest.newBuilder().setDocumentId(d).build());
+    Consumer<String> bobSubmits =
+        d -> bob.submitJob(SubmitJobRequest.newBuilder().setDocumentId(d).build());
     String refused = refusal(bobSubmits, id);
     assertThat(refused).startsWith("NOT_FOUND|document " + id + " not found|");
-    assertThat(refused.replace(id, "<id>")).isEqualTo(refusal(bobSubmits, missing).replace(missing, "<id>"));
+    assertThat(refused.replace(id, "<id>"))
+        .isEqualTo(refusal(bobSubmits, missing).replace(missing, "<id>"));
 
-    assertThat(alice.submitJob(SubmitJobRequest.newBuilder().setDocumentId(id).build()).getJob().getDocument().getId())
+    assertThat(
+            alice
+                .submitJob(SubmitJobRequest.newBuilder().setDocumentId(id).build())
+                .getJob()
+                .getDocument()
+                .getId())
         .isEqualTo(id);
-    assertThat(ops.submitJob(SubmitJobRequest.newBuilder().setDocumentId(id).build()).getJob().getOwner()).isEqualTo("ops");
+    assertThat(
+            ops.submitJob(SubmitJobRequest.newBuilder().setDocumentId(id).build())
+                .getJob()
+                .getOwner())
+        .isEqualTo("ops");
     // bob uploading the same bytes becomes an uploader too
     assertThat(upload(channel("bob"), doc).getDocumentId()).isEqualTo(id);
-    assertThat(bob.submitJob(SubmitJobRequest.newBuilder().setDocumentId(id).build()).getJob().getOwner()).isEqualTo("bob");
+    assertThat(
+            bob.submitJob(SubmitJobRequest.newBuilder().setDocumentId(id).build())
+                .getJob()
+                .getOwner())
+        .isEqualTo("bob");
 
     // a document sent inline is reachable by id through the sender's own job, and only by it
     Job inline = alice.submitJob(pdf().build()).getJob();
     String inlineId = inline.getDocument().getId();
-    assertThat(alice.submitJob(SubmitJobRequest.newBuilder().setDocumentId(inlineId).build()).getJob().getDocument().getId())
+    assertThat(
+            alice
+                .submitJob(SubmitJobRequest.newBuilder().setDocumentId(inlineId).build())
+                .getJob()
+                .getDocument()
+                .getId())
         .isEqualTo(inlineId);
-    assertThat(refusal(bobSubmits, inlineId)).startsWith("NOT_FOUND|document " + inlineId + " not found|");
+    assertThat(refusal(bobSubmits, inlineId))
+        .startsWith("NOT_FOUND|document " + inlineId + " not found|");
   }
 
-  private static UploadDocumentResponse upload(ManagedChannel channel, byte[] bytes) throws Exception {
+  private static UploadDocumentResponse upload(ManagedChannel channel, byte[] bytes)
+      throws Exception {
     CompletableFuture<UploadDocumentResponse> result = new CompletableFuture<>();
-    StreamObserver<UploadDocumentRequest> up = OrchestratorServiceGrpc.newStub(channel).uploadDocument(new StreamObserver<>() {
-      @Override public void onNext(UploadDocumentResponse r) { result.complete(r); }
-      @Override public void onError(Throwable t) { result.completeExceptionally(t); }
-      @Override public void onCompleted() { }
-    });
-    up.onNext(UploadDocumentRequest.newBuilder().setHeader(UploadHeader.newBuilder().setFilename("doc.pdf")
-        .setSizeBytes(bytes.length)).build());
+    StreamObserver<UploadDocumentRequest> up =
+        OrchestratorServiceGrpc.newStub(channel)
+            .uploadDocument(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(UploadDocumentResponse r) {
+                    result.complete(r);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    result.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    up.onNext(
+        UploadDocumentRequest.newBuilder()
+            .setHeader(UploadHeader.newBuilder().setFilename("doc.pdf").setSizeBytes(bytes.length))
+            .build());
     up.onNext(UploadDocumentRequest.newBuilder().setChunk(ByteString.copyFrom(bytes)).build());
     up.onCompleted();
     return result.get(30, TimeUnit.SECONDS);
@@ -304,26 +430,48 @@ class OwnershipTest {
   @Test
   void ownersSurviveARestart() throws Exception {
     Job job = alice.submitJob(pdf().setRequestId("r-1").build()).getJob();
-    byte[] doc = (new String(TestOrchestrator.PDF, StandardCharsets.US_ASCII) + "% kept\n").getBytes(StandardCharsets.US_ASCII);
+    byte[] doc =
+        (new String(TestOrchestrator.PDF, StandardCharsets.US_ASCII) + "% kept\n")
+            .getBytes(StandardCharsets.US_ASCII);
     String docId = upload(channel("alice"), doc).getDocumentId();
-    Job done = alice.cancelJob(CancelJobRequest.newBuilder().setJobId(alice.submitJob(pdf().build()).getJob().getId()).build())
-        .getJob();
+    Job done =
+        alice
+            .cancelJob(
+                CancelJobRequest.newBuilder()
+                    .setJobId(alice.submitJob(pdf().build()).getJob().getId())
+                    .build())
+            .getJob();
 
     restart();
 
     // an unfinished job (rebuilt in memory) and a finished one (read from the file)
     for (Job j : List.of(job, done)) {
-      assertThat(alice.getJob(GetJobRequest.newBuilder().setJobId(j.getId()).build()).getJob().getOwner()).isEqualTo("alice");
+      assertThat(
+              alice
+                  .getJob(GetJobRequest.newBuilder().setJobId(j.getId()).build())
+                  .getJob()
+                  .getOwner())
+          .isEqualTo("alice");
       assertThatThrownBy(() -> bob.getJob(GetJobRequest.newBuilder().setJobId(j.getId()).build()))
-          .isInstanceOfSatisfying(StatusRuntimeException.class,
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
               e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
     }
     assertThat(bob.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList()).isEmpty();
-    assertThat(alice.submitJob(pdf().setRequestId("r-1").build()).getJob().getId()).isEqualTo(job.getId());
-    assertThat(bob.submitJob(pdf().setRequestId("r-1").build()).getJob().getId()).isNotEqualTo(job.getId());
-    assertThat(alice.submitJob(SubmitJobRequest.newBuilder().setDocumentId(docId).build()).getJob().getOwner()).isEqualTo("alice");
-    assertThatThrownBy(() -> bob.submitJob(SubmitJobRequest.newBuilder().setDocumentId(docId).build()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class,
+    assertThat(alice.submitJob(pdf().setRequestId("r-1").build()).getJob().getId())
+        .isEqualTo(job.getId());
+    assertThat(bob.submitJob(pdf().setRequestId("r-1").build()).getJob().getId())
+        .isNotEqualTo(job.getId());
+    assertThat(
+            alice
+                .submitJob(SubmitJobRequest.newBuilder().setDocumentId(docId).build())
+                .getJob()
+                .getOwner())
+        .isEqualTo("alice");
+    assertThatThrownBy(
+            () -> bob.submitJob(SubmitJobRequest.newBuilder().setDocumentId(docId).build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
   }
 }

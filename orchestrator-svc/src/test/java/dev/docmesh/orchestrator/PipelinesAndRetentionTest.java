@@ -24,14 +24,18 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Pipelines from YAML (validated at start-up), and retention of finished jobs and their documents. */
+/**
+ * Pipelines from YAML (validated at start-up), and retention of finished jobs and their documents.
+ */
 class PipelinesAndRetentionTest {
   @TempDir Path data;
 
   @Test
   void pipelinesFromYamlAreListedAndRunnable() throws Exception {
     Path file = data.resolve("pipelines.yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         pipelines:
           - name: markdown-quick
             description: structure of a Markdown file
@@ -45,11 +49,21 @@ class PipelinesAndRetentionTest {
                 processor: text.plain
                 after: [elements]
         """);
-    try (TestOrchestrator orch = TestOrchestrator.start(data.resolve("d"), Map.of("DOCMESH_PIPELINES_FILE", file.toString()))) {
-      List<Pipeline> all = orch.client.listPipelines(ListPipelinesRequest.getDefaultInstance()).getPipelinesList();
-      assertThat(all).extracting(Pipeline::getName).containsExactly("markdown-quick", "pdf-standard");
-      Job job = orch.submit(SubmitJobRequest.newBuilder().setContent(ByteString.copyFromUtf8("# Title")).setFilename("a.md")
-          .setPipeline("markdown-quick").build());
+    try (TestOrchestrator orch =
+        TestOrchestrator.start(
+            data.resolve("d"), Map.of("DOCMESH_PIPELINES_FILE", file.toString()))) {
+      List<Pipeline> all =
+          orch.client.listPipelines(ListPipelinesRequest.getDefaultInstance()).getPipelinesList();
+      assertThat(all)
+          .extracting(Pipeline::getName)
+          .containsExactly("markdown-quick", "pdf-standard");
+      Job job =
+          orch.submit(
+              SubmitJobRequest.newBuilder()
+                  .setContent(ByteString.copyFromUtf8("# Title"))
+                  .setFilename("a.md")
+                  .setPipeline("markdown-quick")
+                  .build());
       assertThat(job.getDocument().getMediaType()).isEqualTo("text/markdown");
       assertThat(job.getStages(0).getMaxAttempts()).isEqualTo(5);
       Task t = orch.worker("w").poll(Duration.ofSeconds(5), List.of("text.markdown", "text.plain"));
@@ -62,56 +76,122 @@ class PipelinesAndRetentionTest {
   @Test
   void anInvalidPipelinesFileStopsTheStartWithTheFieldNamed() throws Exception {
     Path cycle = data.resolve("cycle.yaml");
-    Files.writeString(cycle, """
+    Files.writeString(
+        cycle,
+        """
         pipelines:
           - name: loop
             stages:
               - {name: a, processor: pdf.text, after: [b]}
               - {name: b, processor: pdf.text, after: [a]}
         """);
-    assertThatThrownBy(() -> OrchestratorMain.start(Loopback.env(Map.of("DOCMESH_DATA_DIR", data.resolve("d1").toString(),
-        "DOCMESH_PIPELINES_FILE", cycle.toString()))))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("pipelines[0].stages[0].after").hasMessageContaining("cycle");
+    assertThatThrownBy(
+            () ->
+                OrchestratorMain.start(
+                    Loopback.env(
+                        Map.of(
+                            "DOCMESH_DATA_DIR",
+                            data.resolve("d1").toString(),
+                            "DOCMESH_PIPELINES_FILE",
+                            cycle.toString()))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("pipelines[0].stages[0].after")
+        .hasMessageContaining("cycle");
     Path unknown = data.resolve("unknown.yaml");
-    Files.writeString(unknown, "pipelines:\n  - name: x\n    stages:\n      - {name: a, processor: pdf.ocr}\n");
-    assertThatThrownBy(() -> OrchestratorMain.start(Loopback.env(Map.of("DOCMESH_DATA_DIR", data.resolve("d2").toString(),
-        "DOCMESH_PIPELINES_FILE", unknown.toString()))))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("pipelines[0].stages[0].processor");
+    Files.writeString(
+        unknown, "pipelines:\n  - name: x\n    stages:\n      - {name: a, processor: pdf.ocr}\n");
+    assertThatThrownBy(
+            () ->
+                OrchestratorMain.start(
+                    Loopback.env(
+                        Map.of(
+                            "DOCMESH_DATA_DIR",
+                            data.resolve("d2").toString(),
+                            "DOCMESH_PIPELINES_FILE",
+                            unknown.toString()))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("pipelines[0].stages[0].processor");
     Path typo = data.resolve("typo.yaml");
-    Files.writeString(typo, "pipelines:\n  - name: x\n    stages:\n      - {name: a, processor: pdf.text, afterr: []}\n");
-    assertThatThrownBy(() -> OrchestratorMain.start(Loopback.env(Map.of("DOCMESH_DATA_DIR", data.resolve("d3").toString(),
-        "DOCMESH_PIPELINES_FILE", typo.toString()))))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("unknown key 'afterr'");
+    Files.writeString(
+        typo,
+        "pipelines:\n  - name: x\n    stages:\n      - {name: a, processor: pdf.text, afterr: []}\n");
+    assertThatThrownBy(
+            () ->
+                OrchestratorMain.start(
+                    Loopback.env(
+                        Map.of(
+                            "DOCMESH_DATA_DIR",
+                            data.resolve("d3").toString(),
+                            "DOCMESH_PIPELINES_FILE",
+                            typo.toString()))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("unknown key 'afterr'");
     Path scalar = data.resolve("scalar.yaml");
-    Files.writeString(scalar, "pipelines:\n  - name: x\n    stages:\n      - {name: a, processor: pdf.text}\n      - {name: b, processor: pdf.text, after: a}\n");
-    assertThatThrownBy(() -> OrchestratorMain.start(Loopback.env(Map.of("DOCMESH_DATA_DIR", data.resolve("d4").toString(),
-        "DOCMESH_PIPELINES_FILE", scalar.toString()))))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("pipelines[0].stages[1].after: expected a list");
+    Files.writeString(
+        scalar,
+        "pipelines:\n  - name: x\n    stages:\n      - {name: a, processor: pdf.text}\n      - {name: b, processor: pdf.text, after: a}\n");
+    assertThatThrownBy(
+            () ->
+                OrchestratorMain.start(
+                    Loopback.env(
+                        Map.of(
+                            "DOCMESH_DATA_DIR",
+                            data.resolve("d4").toString(),
+                            "DOCMESH_PIPELINES_FILE",
+                            scalar.toString()))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("pipelines[0].stages[1].after: expected a list");
   }
 
   @Test
   void finishedJobsAndTheirDocumentsExpireAfterTheRetention() throws Exception {
     MutableClock clock = new MutableClock();
-    try (TestOrchestrator orch = TestOrchestrator.start(data, Map.of("DOCMESH_RETENTION", "1h",
-        "DOCMESH_RETENTION_SWEEP_INTERVAL", "100ms"), clock)) {
+    try (TestOrchestrator orch =
+        TestOrchestrator.start(
+            data,
+            Map.of("DOCMESH_RETENTION", "1h", "DOCMESH_RETENTION_SWEEP_INTERVAL", "100ms"),
+            clock)) {
       Job finished = orch.submitPdf();
-      Job running = orch.submit(SubmitJobRequest.newBuilder().setContent(ByteString.copyFromUtf8("other bytes")).build());
+      Job running =
+          orch.submit(
+              SubmitJobRequest.newBuilder()
+                  .setContent(ByteString.copyFromUtf8("other bytes"))
+                  .build());
       orch.client.cancelJob(CancelJobRequest.newBuilder().setJobId(finished.getId()).build());
       Path blobs = data.resolve("blobs");
       assertThat(blobFiles(blobs)).hasSize(2);
       clock.advance(Duration.ofMinutes(59));
       // several sweeps run meanwhile and must not remove it yet
-      await().during(Duration.ofMillis(400)).atMost(Duration.ofSeconds(2)).until(() ->
-          orch.client.getJob(GetJobRequest.newBuilder().setJobId(finished.getId()).build()).getJob().getId().equals(finished.getId()));
+      await()
+          .during(Duration.ofMillis(400))
+          .atMost(Duration.ofSeconds(2))
+          .until(
+              () ->
+                  orch.client
+                      .getJob(GetJobRequest.newBuilder().setJobId(finished.getId()).build())
+                      .getJob()
+                      .getId()
+                      .equals(finished.getId()));
       clock.advance(Duration.ofMinutes(2));
-      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-        StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class,
-            () -> orch.client.getJob(GetJobRequest.newBuilder().setJobId(finished.getId()).build()));
-        assertThat(e).isNotNull();
-        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-      });
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () -> {
+                StatusRuntimeException e =
+                    org.assertj.core.api.Assertions.catchThrowableOfType(
+                        StatusRuntimeException.class,
+                        () ->
+                            orch.client.getJob(
+                                GetJobRequest.newBuilder().setJobId(finished.getId()).build()));
+                assertThat(e).isNotNull();
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+              });
       assertThat(blobFiles(blobs)).as("the unfinished job's document stays").hasSize(1);
-      assertThat(orch.client.getJob(GetJobRequest.newBuilder().setJobId(running.getId()).build()).getJob().getId())
+      assertThat(
+              orch.client
+                  .getJob(GetJobRequest.newBuilder().setJobId(running.getId()).build())
+                  .getJob()
+                  .getId())
           .isEqualTo(running.getId());
     }
   }

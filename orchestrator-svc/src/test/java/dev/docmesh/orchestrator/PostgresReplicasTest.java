@@ -16,7 +16,6 @@ import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
 import dev.docmesh.proto.orchestrator.v1.SubmitJobRequest;
 import dev.docmesh.proto.orchestrator.v1.Task;
 import dev.docmesh.proto.orchestrator.v1.WatchJobRequest;
-import dev.docmesh.proto.orchestrator.v1.WatchJobResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -36,7 +34,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Two orchestrators (two servers on their own ports) on one PostgreSQL database, as two replicas. */
+/**
+ * Two orchestrators (two servers on their own ports) on one PostgreSQL database, as two replicas.
+ */
 class PostgresReplicasTest {
   @TempDir Path dir;
   TestOrchestrator a;
@@ -66,18 +66,38 @@ class PostgresReplicasTest {
   }
 
   static SubmitJobRequest pdf(String requestId) {
-    return SubmitJobRequest.newBuilder().setContent(ByteString.copyFrom(TestOrchestrator.PDF)).setFilename("t.pdf")
-        .setRequestId(requestId).build();
+    return SubmitJobRequest.newBuilder()
+        .setContent(ByteString.copyFrom(TestOrchestrator.PDF))
+        .setFilename("t.pdf")
+        .setRequestId(requestId)
+        .build();
   }
 
   @Test
   void aWorkerParkedOnOneReplicaReceivesATaskSubmittedThroughTheOther() throws Exception {
-    CompletableFuture<PollTaskResponse> polled = CompletableFuture.supplyAsync(() -> a.queue.withDeadlineAfter(120, TimeUnit.SECONDS)
-        .pollTask(PollTaskRequest.newBuilder().setWorkerId("w-a").addProcessors("pdf.validate")
-            .setWait(Durations.fromSeconds(60)).build()));
+    CompletableFuture<PollTaskResponse> polled =
+        CompletableFuture.supplyAsync(
+            () ->
+                a.queue
+                    .withDeadlineAfter(120, TimeUnit.SECONDS)
+                    .pollTask(
+                        PollTaskRequest.newBuilder()
+                            .setWorkerId("w-a")
+                            .addProcessors("pdf.validate")
+                            .setWait(Durations.fromSeconds(60))
+                            .build()));
     // The poll is parked on A once A lists the worker.
-    await().atMost(Duration.ofSeconds(30)).until(() -> !polled.isDone()
-        && a.client.listWorkers(dev.docmesh.proto.orchestrator.v1.ListWorkersRequest.getDefaultInstance()).getWorkersCount() == 1);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                !polled.isDone()
+                    && a.client
+                            .listWorkers(
+                                dev.docmesh.proto.orchestrator.v1.ListWorkersRequest
+                                    .getDefaultInstance())
+                            .getWorkersCount()
+                        == 1);
 
     long t0 = System.nanoTime();
     Job job = b.submit(pdf(""));
@@ -90,7 +110,8 @@ class PostgresReplicasTest {
     assertThat(r.getTask().getJobId()).isEqualTo(job.getId());
     assertThat(r.getTask().getStage()).isEqualTo("validate");
     // The document is reachable through A too (blobs live in the database).
-    assertThat(DocumentFetch.fetch(a.queue, r.getTask().getDocument().getId(), 16)).isEqualTo(TestOrchestrator.PDF);
+    assertThat(DocumentFetch.fetch(a.queue, r.getTask().getDocument().getId(), 16))
+        .isEqualTo(TestOrchestrator.PDF);
   }
 
   @Test
@@ -103,7 +124,8 @@ class PostgresReplicasTest {
     for (int done = 0; done < 5; ) {
       Task t = worker.poll();
       if (t != null) {
-        worker.heartbeat(t, dev.docmesh.proto.document.v1.Progress.newBuilder().setDone(1).setTotal(2).build());
+        worker.heartbeat(
+            t, dev.docmesh.proto.document.v1.Progress.newBuilder().setDone(1).setTotal(2).build());
         worker.complete(t);
         done++;
       }
@@ -112,13 +134,19 @@ class PostgresReplicasTest {
     assertThat(onA.error).isNull();
 
     List<JobEvent> seen = onA.events;
-    assertThat(seen).extracting(JobEvent::getSequence)
-        .containsExactly(java.util.stream.LongStream.rangeClosed(1, seen.size()).boxed().toArray(Long[]::new));
+    assertThat(seen)
+        .extracting(JobEvent::getSequence)
+        .containsExactly(
+            java.util.stream.LongStream.rangeClosed(1, seen.size()).boxed().toArray(Long[]::new));
     EventCollector fromB = new EventCollector();
     b.asyncClient.watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).build(), fromB);
     assertThat(fromB.awaitDone()).isTrue();
     assertThat(seen).isEqualTo(fromB.events);
-    assertThat(a.client.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob().getState())
+    assertThat(
+            a.client
+                .getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build())
+                .getJob()
+                .getState())
         .isEqualTo(JobState.JOB_STATE_SUCCEEDED);
   }
 
@@ -136,7 +164,11 @@ class PostgresReplicasTest {
         distinct.add(f.get(60, TimeUnit.SECONDS));
       }
       assertThat(distinct).hasSize(1);
-      assertThat(a.client.listJobs(ListJobsRequest.newBuilder().setPageSize(100).build()).getJobsList()).hasSize(1);
+      assertThat(
+              a.client
+                  .listJobs(ListJobsRequest.newBuilder().setPageSize(100).build())
+                  .getJobsList())
+          .hasSize(1);
     } finally {
       pool.shutdownNow();
     }

@@ -32,8 +32,12 @@ class RestartTest {
   void restartMidJobLosesNothingAndAResumingWatcherSeesAGapFreeSequence() throws Exception {
     TestOrchestrator orch = TestOrchestrator.start(data);
     try {
-      SubmitJobRequest submit = SubmitJobRequest.newBuilder().setContent(ByteString.copyFrom(TestOrchestrator.PDF))
-          .setRequestId("restart-1").putLabels("k", "v").build();
+      SubmitJobRequest submit =
+          SubmitJobRequest.newBuilder()
+              .setContent(ByteString.copyFrom(TestOrchestrator.PDF))
+              .setRequestId("restart-1")
+              .putLabels("k", "v")
+              .build();
       Job job = orch.submit(submit);
       EventCollector before = new EventCollector();
       orch.asyncClient.watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).build(), before);
@@ -44,23 +48,35 @@ class RestartTest {
       Task b = w.poll();
       w.complete(a);
       w.heartbeat(b, Progress.newBuilder().setDone(3).setTotal(4).setUnit("page").build());
-      Job atRestart = orch.client.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob();
-      await().atMost(Duration.ofSeconds(5)).until(() -> before.lastSequence() == atRestart.getLastSequence());
+      Job atRestart =
+          orch.client.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob();
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> before.lastSequence() == atRestart.getLastSequence());
       long seen = before.lastSequence();
 
       orch.restart();
 
-      Job after = orch.client.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob();
+      Job after =
+          orch.client.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob();
       assertThat(after).isEqualTo(atRestart);
       assertThat(after.getState()).isEqualTo(JobState.JOB_STATE_RUNNING);
-      assertThat(after.getStagesList()).extracting(s -> s.getState()).containsExactly(TaskState.TASK_STATE_SUCCEEDED,
-          TaskState.TASK_STATE_SUCCEEDED, TaskState.TASK_STATE_LEASED, TaskState.TASK_STATE_READY, TaskState.TASK_STATE_BLOCKED);
+      assertThat(after.getStagesList())
+          .extracting(s -> s.getState())
+          .containsExactly(
+              TaskState.TASK_STATE_SUCCEEDED,
+              TaskState.TASK_STATE_SUCCEEDED,
+              TaskState.TASK_STATE_LEASED,
+              TaskState.TASK_STATE_READY,
+              TaskState.TASK_STATE_BLOCKED);
       SubmitJobResponse again = orch.client.submitJob(submit);
       assertThat(again.getDeduplicated()).isTrue();
       assertThat(again.getJob().getId()).isEqualTo(job.getId());
 
       EventCollector resumed = new EventCollector();
-      orch.asyncClient.watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).setAfterSequence(seen).build(), resumed);
+      orch.asyncClient.watchJob(
+          WatchJobRequest.newBuilder().setJobId(job.getId()).setAfterSequence(seen).build(),
+          resumed);
 
       // the lease taken before the restart is still good after it
       assertThat(w.heartbeat(b, null).getCancelRequested()).isFalse();
@@ -69,25 +85,32 @@ class RestartTest {
       assertThat(c.getStage()).isEqualTo("structure");
       w.complete(c);
       Task rel = w.poll();
-      assertThat(rel.getUpstreamCount()).as("outputs from before the restart are handed on").isEqualTo(3);
+      assertThat(rel.getUpstreamCount())
+          .as("outputs from before the restart are handed on")
+          .isEqualTo(3);
       assertThat(w.complete(rel).getJobState()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
 
       assertThat(resumed.awaitDone()).isTrue();
       assertThat(resumed.error).isNull();
       List<Long> all = new ArrayList<>(before.sequences().stream().filter(s -> s <= seen).toList());
       all.addAll(resumed.sequences());
-      assertThat(all).containsExactlyElementsOf(LongStream.rangeClosed(1, all.size()).boxed().toList());
+      assertThat(all)
+          .containsExactlyElementsOf(LongStream.rangeClosed(1, all.size()).boxed().toList());
       JobEvent last = resumed.events.get(resumed.events.size() - 1);
       assertThat(last.getJobStateChanged().getTo()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
 
-      JobResult result = orch.client.getJobResult(GetJobResultRequest.newBuilder().setJobId(job.getId()).build()).getResult();
+      JobResult result =
+          orch.client
+              .getJobResult(GetJobResultRequest.newBuilder().setJobId(job.getId()).build())
+              .getResult();
       assertThat(result.getValidation().getValid()).isTrue();
       assertThat(result.getMetadata().getTitle()).isEqualTo("Scripted");
       assertThat(result.getPagesCount()).isEqualTo(2);
 
       // and once more: a finished job is read back whole after another restart
       orch.restart();
-      Job finished = orch.client.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob();
+      Job finished =
+          orch.client.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getJob();
       assertThat(finished.getState()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
       assertThat(finished.getLastSequence()).isEqualTo(last.getSequence());
     } finally {
@@ -99,8 +122,18 @@ class RestartTest {
   void readyTasksAreDispatchedAfterARestart() throws Exception {
     TestOrchestrator orch = TestOrchestrator.start(data);
     try {
-      Job low = orch.submit(SubmitJobRequest.newBuilder().setContent(ByteString.copyFrom(TestOrchestrator.PDF)).setPriority(1).build());
-      Job high = orch.submit(SubmitJobRequest.newBuilder().setContent(ByteString.copyFrom(TestOrchestrator.PDF)).setPriority(9).build());
+      Job low =
+          orch.submit(
+              SubmitJobRequest.newBuilder()
+                  .setContent(ByteString.copyFrom(TestOrchestrator.PDF))
+                  .setPriority(1)
+                  .build());
+      Job high =
+          orch.submit(
+              SubmitJobRequest.newBuilder()
+                  .setContent(ByteString.copyFrom(TestOrchestrator.PDF))
+                  .setPriority(9)
+                  .build());
       orch.restart();
       ScriptedWorker w = orch.worker("w");
       assertThat(w.poll().getJobId()).isEqualTo(high.getId());
@@ -113,20 +146,34 @@ class RestartTest {
   @Test
   void everyAnswerIsAlreadyInTheDatabaseFileWhenItArrives() throws Exception {
     try (TestOrchestrator orch = TestOrchestrator.start(data);
-        java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("orchestrator.db"))) {
+        java.sql.Connection db =
+            java.sql.DriverManager.getConnection(
+                "jdbc:sqlite:" + data.resolve("orchestrator.db"))) {
       Job job = orch.submitPdf();
-      assertThat(count(db, "SELECT count(*) FROM jobs WHERE id = '" + job.getId() + "'")).isEqualTo(1);
-      assertThat(count(db, "SELECT count(*) FROM events WHERE job_id = '" + job.getId() + "'")).isEqualTo(job.getLastSequence());
+      assertThat(count(db, "SELECT count(*) FROM jobs WHERE id = '" + job.getId() + "'"))
+          .isEqualTo(1);
+      assertThat(count(db, "SELECT count(*) FROM events WHERE job_id = '" + job.getId() + "'"))
+          .isEqualTo(job.getLastSequence());
       ScriptedWorker w = orch.worker("w");
       Task t = w.poll();
-      assertThat(count(db, "SELECT count(*) FROM tasks WHERE lease_token = '" + t.getLeaseToken() + "'")).isEqualTo(1);
+      assertThat(
+              count(
+                  db, "SELECT count(*) FROM tasks WHERE lease_token = '" + t.getLeaseToken() + "'"))
+          .isEqualTo(1);
       w.complete(t);
-      assertThat(count(db, "SELECT count(*) FROM outputs WHERE job_id = '" + job.getId() + "' AND stage = 'validate'")).isEqualTo(1);
+      assertThat(
+              count(
+                  db,
+                  "SELECT count(*) FROM outputs WHERE job_id = '"
+                      + job.getId()
+                      + "' AND stage = 'validate'"))
+          .isEqualTo(1);
     }
   }
 
   private static long count(java.sql.Connection db, String sql) throws Exception {
-    try (var st = db.createStatement(); var rs = st.executeQuery(sql)) {
+    try (var st = db.createStatement();
+        var rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
     }

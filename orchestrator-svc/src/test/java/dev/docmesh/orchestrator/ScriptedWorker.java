@@ -43,9 +43,16 @@ final class ScriptedWorker {
 
   /** Polls for up to {@code wait}; null when nothing came. */
   Task poll(Duration wait, List<String> processors) {
-    PollTaskRequest req = PollTaskRequest.newBuilder().setWorkerId(id).addAllProcessors(processors)
-        .setWait(Durations.fromMillis(wait.toMillis())).setSlotsTotal(2).setSlotsBusy(0).build();
-    var r = stub.get().withDeadlineAfter(wait.toMillis() + 10_000, TimeUnit.MILLISECONDS).pollTask(req);
+    PollTaskRequest req =
+        PollTaskRequest.newBuilder()
+            .setWorkerId(id)
+            .addAllProcessors(processors)
+            .setWait(Durations.fromMillis(wait.toMillis()))
+            .setSlotsTotal(2)
+            .setSlotsBusy(0)
+            .build();
+    var r =
+        stub.get().withDeadlineAfter(wait.toMillis() + 10_000, TimeUnit.MILLISECONDS).pollTask(req);
     return r.hasTask() ? r.getTask() : null;
   }
 
@@ -54,7 +61,11 @@ final class ScriptedWorker {
   }
 
   HeartbeatResponse heartbeat(Task t, Progress p) {
-    HeartbeatRequest.Builder b = HeartbeatRequest.newBuilder().setTaskId(t.getTaskId()).setLeaseToken(t.getLeaseToken()).setWorkerId(id);
+    HeartbeatRequest.Builder b =
+        HeartbeatRequest.newBuilder()
+            .setTaskId(t.getTaskId())
+            .setLeaseToken(t.getLeaseToken())
+            .setWorkerId(id);
     if (p != null) {
       b.setProgress(p);
     }
@@ -66,35 +77,89 @@ final class ScriptedWorker {
   }
 
   CompleteTaskResponse complete(Task t, StageOutput output) {
-    return stub.get().withDeadlineAfter(10, TimeUnit.SECONDS).completeTask(CompleteTaskRequest.newBuilder()
-        .setTaskId(t.getTaskId()).setLeaseToken(t.getLeaseToken()).setWorkerId(id).setOutput(output).build());
+    return stub.get()
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .completeTask(
+            CompleteTaskRequest.newBuilder()
+                .setTaskId(t.getTaskId())
+                .setLeaseToken(t.getLeaseToken())
+                .setWorkerId(id)
+                .setOutput(output)
+                .build());
   }
 
   FailTaskResponse fail(Task t, String reason, boolean retryable) {
-    return stub.get().withDeadlineAfter(10, TimeUnit.SECONDS).failTask(FailTaskRequest.newBuilder()
-        .setTaskId(t.getTaskId()).setLeaseToken(t.getLeaseToken()).setWorkerId(id).setRetryable(retryable)
-        .setError(JobError.newBuilder().setCode("INVALID_ARGUMENT").setReason(reason).setMessage("scripted failure"))
-        .build());
+    return stub.get()
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .failTask(
+            FailTaskRequest.newBuilder()
+                .setTaskId(t.getTaskId())
+                .setLeaseToken(t.getLeaseToken())
+                .setWorkerId(id)
+                .setRetryable(retryable)
+                .setError(
+                    JobError.newBuilder()
+                        .setCode("INVALID_ARGUMENT")
+                        .setReason(reason)
+                        .setMessage("scripted failure"))
+                .build());
   }
 
   /** A plausible typed output for each built-in processor. */
   static StageOutput outputFor(String processor) {
     return switch (processor) {
-      case "pdf.validate" -> StageOutput.newBuilder().setValidation(ValidationReport.newBuilder().setValid(true)
-          .setMediaType("application/pdf").setPageCount(2)).build();
-      case "pdf.metadata" -> StageOutput.newBuilder().setMetadata(DocumentMetadata.newBuilder().setPageCount(2)
-          .setTitle("Scripted")).build();
-      case "pdf.text" -> StageOutput.newBuilder().setText(DocumentText.newBuilder()
-          .addPages(PageText.newBuilder().setPageNumber(1).setText("one"))
-          .addPages(PageText.newBuilder().setPageNumber(2).setText("two"))).build();
-      case "pdf.structure" -> StageOutput.newBuilder().setElements(Elements.newBuilder()
-          .addElements(Element.newBuilder().setId("e1").setType(ElementType.ELEMENT_TYPE_TITLE).setText("Scripted").setPageNumber(1))
-          .addElements(Element.newBuilder().setId("e2").setType(ElementType.ELEMENT_TYPE_PARAGRAPH).setText("one").setPageNumber(1).setParentId("e1")))
-          .build();
-      case "pdf.relationships" -> StageOutput.newBuilder().setRelationships(Relationships.newBuilder()
-          .addRelationships(Relationship.newBuilder().setId("r1").setType(RelationshipType.RELATIONSHIP_TYPE_CONTAINS)
-              .setSourceId("e1").setTargetId("e2"))).build();
-      default -> StageOutput.newBuilder().setCustom(com.google.protobuf.Struct.getDefaultInstance()).build();
+      case "pdf.validate" ->
+          StageOutput.newBuilder()
+              .setValidation(
+                  ValidationReport.newBuilder()
+                      .setValid(true)
+                      .setMediaType("application/pdf")
+                      .setPageCount(2))
+              .build();
+      case "pdf.metadata" ->
+          StageOutput.newBuilder()
+              .setMetadata(DocumentMetadata.newBuilder().setPageCount(2).setTitle("Scripted"))
+              .build();
+      case "pdf.text" ->
+          StageOutput.newBuilder()
+              .setText(
+                  DocumentText.newBuilder()
+                      .addPages(PageText.newBuilder().setPageNumber(1).setText("one"))
+                      .addPages(PageText.newBuilder().setPageNumber(2).setText("two")))
+              .build();
+      case "pdf.structure" ->
+          StageOutput.newBuilder()
+              .setElements(
+                  Elements.newBuilder()
+                      .addElements(
+                          Element.newBuilder()
+                              .setId("e1")
+                              .setType(ElementType.ELEMENT_TYPE_TITLE)
+                              .setText("Scripted")
+                              .setPageNumber(1))
+                      .addElements(
+                          Element.newBuilder()
+                              .setId("e2")
+                              .setType(ElementType.ELEMENT_TYPE_PARAGRAPH)
+                              .setText("one")
+                              .setPageNumber(1)
+                              .setParentId("e1")))
+              .build();
+      case "pdf.relationships" ->
+          StageOutput.newBuilder()
+              .setRelationships(
+                  Relationships.newBuilder()
+                      .addRelationships(
+                          Relationship.newBuilder()
+                              .setId("r1")
+                              .setType(RelationshipType.RELATIONSHIP_TYPE_CONTAINS)
+                              .setSourceId("e1")
+                              .setTargetId("e2")))
+              .build();
+      default ->
+          StageOutput.newBuilder()
+              .setCustom(com.google.protobuf.Struct.getDefaultInstance())
+              .build();
     };
   }
 }

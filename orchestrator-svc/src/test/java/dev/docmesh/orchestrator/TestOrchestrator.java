@@ -3,9 +3,9 @@ package dev.docmesh.orchestrator;
 import com.google.protobuf.ByteString;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.testing.Loopback;
+import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
 import dev.docmesh.proto.orchestrator.v1.SubmitJobRequest;
-import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -27,7 +27,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * test gets its own in a fresh directory, closed after the test.
  */
 final class TestOrchestrator implements AutoCloseable, AfterEachCallback {
-  static final byte[] PDF = "%PDF-1.7\n% a tiny stand-in document for the orchestrator's tests\n%%EOF\n".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] PDF =
+      "%PDF-1.7\n% a tiny stand-in document for the orchestrator's tests\n%%EOF\n"
+          .getBytes(StandardCharsets.US_ASCII);
 
   final Path dataDir;
   private final Map<String, String> env;
@@ -82,7 +84,8 @@ final class TestOrchestrator implements AutoCloseable, AfterEachCallback {
   private void open() {
     server = OrchestratorMain.start(Loopback.env(env), clock);
     channel = Loopback.channel(server.grpcPort());
-    client = OrchestratorServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    client =
+        OrchestratorServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     asyncClient = OrchestratorServiceGrpc.newStub(channel);
     queue = TaskQueueServiceGrpc.newBlockingStub(channel);
     asyncQueue = TaskQueueServiceGrpc.newStub(channel);
@@ -99,7 +102,11 @@ final class TestOrchestrator implements AutoCloseable, AfterEachCallback {
   }
 
   Job submitPdf() {
-    return submit(SubmitJobRequest.newBuilder().setContent(ByteString.copyFrom(PDF)).setFilename("t.pdf").build());
+    return submit(
+        SubmitJobRequest.newBuilder()
+            .setContent(ByteString.copyFrom(PDF))
+            .setFilename("t.pdf")
+            .build());
   }
 
   Job submit(SubmitJobRequest req) {

@@ -9,10 +9,10 @@ import io.grpc.stub.ServerCallStreamObserver;
 import java.util.function.Consumer;
 
 /**
- * The response side of one Process call, written from the processing thread (progress,
- * result) and from the timer (time limit). The first terminal event wins; anything after it,
- * or after the client went away, is dropped. {@code ended} learns the outcome ("ok",
- * "cancelled" or the ErrorInfo reason) once, before the client sees the end of the call.
+ * The response side of one Process call, written from the processing thread (progress, result) and
+ * from the timer (time limit). The first terminal event wins; anything after it, or after the
+ * client went away, is dropped. {@code ended} learns the outcome ("ok", "cancelled" or the
+ * ErrorInfo reason) once, before the client sees the end of the call.
  */
 final class CallSink {
   static final String OK = "ok";

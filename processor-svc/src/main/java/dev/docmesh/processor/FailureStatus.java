@@ -5,7 +5,9 @@ import dev.docmesh.processor.spi.ProcessingFailure;
 import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
 
-/** The one place a {@link ProcessingFailure} becomes a gRPC status with {@code google.rpc} details. */
+/**
+ * The one place a {@link ProcessingFailure} becomes a gRPC status with {@code google.rpc} details.
+ */
 final class FailureStatus {
   private FailureStatus() {}
 

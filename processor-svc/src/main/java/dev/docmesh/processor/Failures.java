@@ -6,8 +6,8 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * The typed failures of ProcessorService, with the ErrorInfo reasons its contract names.
- * Domain values: {@link FailureStatus} gives each its gRPC status at the edge.
+ * The typed failures of ProcessorService, with the ErrorInfo reasons its contract names. Domain
+ * values: {@link FailureStatus} gives each its gRPC status at the edge.
  */
 public final class Failures {
   public static final String PDF_CORRUPT = "PDF_CORRUPT";
@@ -42,7 +42,10 @@ public final class Failures {
 
   public static ProcessingFailure unknownProcessor(String name) {
     return ProcessingFailure.of(
-        Kind.INVALID_INPUT, UNKNOWN_PROCESSOR, "no processor named '" + name + "'", Map.of("processor", name));
+        Kind.INVALID_INPUT,
+        UNKNOWN_PROCESSOR,
+        "no processor named '" + name + "'",
+        Map.of("processor", name));
   }
 
   public static ProcessingFailure unsupportedMediaType(String processor, String mediaType) {
@@ -59,7 +62,8 @@ public final class Failures {
   }
 
   public static ProcessingFailure passwordInvalid() {
-    return ProcessingFailure.of(Kind.PRECONDITION, PASSWORD_INVALID, "the supplied password does not open the PDF");
+    return ProcessingFailure.of(
+        Kind.PRECONDITION, PASSWORD_INVALID, "the supplied password does not open the PDF");
   }
 
   public static ProcessingFailure missingUpstream(String processor, String needed) {
@@ -73,7 +77,10 @@ public final class Failures {
   /** A configured limit the document exceeds; {@code actual} may be -1 when unknown. */
   public static ProcessingFailure limit(String reason, String message, long actual, long maximum) {
     return ProcessingFailure.of(
-        Kind.LIMIT, reason, message, Map.of("actual", Long.toString(actual), "maximum", Long.toString(maximum)));
+        Kind.LIMIT,
+        reason,
+        message,
+        Map.of("actual", Long.toString(actual), "maximum", Long.toString(maximum)));
   }
 
   public static ProcessingFailure timeLimit(Duration allowed) {
@@ -90,6 +97,8 @@ public final class Failures {
 
   public static ProcessingFailure failed(String processor, Throwable cause) {
     return ProcessingFailure.of(
-        Kind.INTERNAL, PROCESSOR_FAILED, processor + " failed: " + cause.getClass().getSimpleName());
+        Kind.INTERNAL,
+        PROCESSOR_FAILED,
+        processor + " failed: " + cause.getClass().getSimpleName());
   }
 }

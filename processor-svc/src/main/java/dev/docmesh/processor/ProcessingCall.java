@@ -64,7 +64,9 @@ final class ProcessingCall implements ProcessingContext {
       case "" -> defaultValue;
       case "true" -> true;
       case "false" -> false;
-      default -> throw ProcessingFailure.invalidArgument("options." + key, "must be true or false, not '" + value + "'");
+      default ->
+          throw ProcessingFailure.invalidArgument(
+              "options." + key, "must be true or false, not '" + value + "'");
     };
   }
 
@@ -80,7 +82,12 @@ final class ProcessingCall implements ProcessingContext {
   public void progress(long done, long total, String unit, String message) {
     checkpoint();
     progressSink.accept(
-        Progress.newBuilder().setDone(done).setTotal(total).setUnit(unit).setMessage(message).build());
+        Progress.newBuilder()
+            .setDone(done)
+            .setTotal(total)
+            .setUnit(unit)
+            .setMessage(message)
+            .build());
   }
 
   @Override

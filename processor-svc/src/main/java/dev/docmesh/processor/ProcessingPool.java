@@ -11,8 +11,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The bounded threads that run PDFBox work, and the timer that enforces time limits. A full
- * pool and queue reject new work (the caller answers PROCESSOR_BUSY) instead of piling it up.
+ * The bounded threads that run PDFBox work, and the timer that enforces time limits. A full pool
+ * and queue reject new work (the caller answers PROCESSOR_BUSY) instead of piling it up.
  */
 final class ProcessingPool implements AutoCloseable {
   /** Deep but finite: a hostile document that recurses past it ends as LIMIT_NESTING. */
@@ -22,9 +22,16 @@ final class ProcessingPool implements AutoCloseable {
   private final ScheduledExecutorService timer;
 
   ProcessingPool(int threads, int queue) {
-    BlockingQueue<Runnable> waiting = queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue);
+    BlockingQueue<Runnable> waiting =
+        queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue);
     executor =
-        new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, waiting, DaemonThreads.factory("processor-work", STACK_BYTES));
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            0,
+            TimeUnit.MILLISECONDS,
+            waiting,
+            DaemonThreads.factory("processor-work", STACK_BYTES));
     timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("processor-timer"));
   }
 
@@ -46,5 +53,4 @@ final class ProcessingPool implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
   }
-
 }

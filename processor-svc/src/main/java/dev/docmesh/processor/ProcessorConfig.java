@@ -5,14 +5,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The processor's limits and pool, from {@code DOCMESH_*} variables (see the README's configuration section).
+ * The processor's limits and pool, from {@code DOCMESH_*} variables (see the README's configuration
+ * section).
  *
  * @param maxDocumentBytes larger documents fail with LIMIT_BYTES before any parsing
  * @param maxPages documents with more pages fail with LIMIT_PAGES
  * @param callTimeout per-call processing time; a sooner call deadline wins
  * @param pdfMainMemoryBytes PDFBox keeps up to this much of one document's buffers on the heap...
  * @param pdfTempBytes ...and up to this much more in temp files; beyond, LIMIT_MEMORY
- * @param maxStreamBytes a stream that decodes to more (a decompression bomb) fails with LIMIT_MEMORY
+ * @param maxStreamBytes a stream that decodes to more (a decompression bomb) fails with
+ *     LIMIT_MEMORY
  * @param tempDir where those temp files go
  * @param threads processing threads (PDFBox work never runs on network threads)
  * @param queue calls waiting for a thread; beyond, RESOURCE_EXHAUSTED PROCESSOR_BUSY

@@ -32,17 +32,29 @@ public final class ProcessorMain {
   /** The processors every instance offers, before plugins. */
   public static List<DocumentProcessor> builtIns() {
     return List.of(
-        new ValidateProcessor(), new MetadataProcessor(), new TextProcessor(), new StructureProcessor(),
-        new RelationshipsProcessor(), new PlainTextProcessor(), new MarkdownProcessor());
+        new ValidateProcessor(),
+        new MetadataProcessor(),
+        new TextProcessor(),
+        new StructureProcessor(),
+        new RelationshipsProcessor(),
+        new PlainTextProcessor(),
+        new MarkdownProcessor());
   }
 
   static void wire(MeshServer.Builder server, Env env) {
     ProcessorConfig config = ProcessorConfig.fromEnv(env);
-    ProcessorRegistry registry = new ProcessorRegistry(builtIns(), ProcessorMain.class.getClassLoader());
+    ProcessorRegistry registry =
+        new ProcessorRegistry(builtIns(), ProcessorMain.class.getClassLoader());
     ProcessingPool pool = new ProcessingPool(config.threads(), config.queue());
     ProcessorMetrics metrics = new ProcessorMetrics(server.telemetry().registry());
-    server.addService(new ProcessorServiceImpl(registry, config, pool, new PdfOpener(config), metrics,
-        server.telemetry().openTelemetry().getTracer("dev.docmesh.processor")));
+    server.addService(
+        new ProcessorServiceImpl(
+            registry,
+            config,
+            pool,
+            new PdfOpener(config),
+            metrics,
+            server.telemetry().openTelemetry().getTracer("dev.docmesh.processor")));
     server.afterStop(pool::close);
   }
 }

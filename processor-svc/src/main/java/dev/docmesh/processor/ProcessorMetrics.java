@@ -14,20 +14,27 @@ final class ProcessorMetrics {
 
   ProcessorMetrics(CollectorRegistry registry) {
     calls =
-        Counter.build("docmesh_processor_calls_total", "Process calls by processor and outcome (ok, cancelled or the ErrorInfo reason).")
+        Counter.build(
+                "docmesh_processor_calls_total",
+                "Process calls by processor and outcome (ok, cancelled or the ErrorInfo reason).")
             .labelNames("processor", "outcome")
             .register(registry);
     seconds =
-        Histogram.build("docmesh_processor_seconds", "Time from accepting a Process call to its end.")
+        Histogram.build(
+                "docmesh_processor_seconds", "Time from accepting a Process call to its end.")
             .labelNames("processor")
             .buckets(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
             .register(registry);
     pages =
-        Counter.build("docmesh_processor_pages_total", "Pages processed, counted as progress reports them.")
+        Counter.build(
+                "docmesh_processor_pages_total",
+                "Pages processed, counted as progress reports them.")
             .labelNames("processor")
             .register(registry);
     inFlight =
-        Gauge.build("docmesh_processor_in_flight", "Process calls accepted and not yet finished (queued or running).")
+        Gauge.build(
+                "docmesh_processor_in_flight",
+                "Process calls accepted and not yet finished (queued or running).")
             .register(registry);
   }
 

@@ -22,7 +22,8 @@ public final class ProcessorRegistry {
 
   public ProcessorRegistry(Collection<DocumentProcessor> builtIns, ClassLoader pluginLoader) {
     builtIns.forEach(p -> add(p, true));
-    ServiceLoader<DocumentProcessor> plugins = ServiceLoader.load(DocumentProcessor.class, pluginLoader);
+    ServiceLoader<DocumentProcessor> plugins =
+        ServiceLoader.load(DocumentProcessor.class, pluginLoader);
     var it = plugins.iterator();
     while (true) {
       DocumentProcessor plugin;
@@ -47,11 +48,15 @@ public final class ProcessorRegistry {
       return;
     }
     if (byName.containsKey(info.getName())) {
-      log.error("skipping {}: a processor named {} is already registered", processor.getClass().getName(), info.getName());
+      log.error(
+          "skipping {}: a processor named {} is already registered",
+          processor.getClass().getName(),
+          info.getName());
       return;
     }
     byName.put(info.getName(), new Entry(processor, info));
-    log.info("processor {} {} ({})", info.getName(), info.getVersion(), builtIn ? "built-in" : "plugin");
+    log.info(
+        "processor {} {} ({})", info.getName(), info.getVersion(), builtIn ? "built-in" : "plugin");
   }
 
   public Optional<DocumentProcessor> find(String name) {

@@ -32,10 +32,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * ProcessorService: checks a request, hands the work to the processing pool (never a
- * network thread), streams its progress and ends the call with exactly one result or one
- * typed error. A cancelled call, the call's deadline or the configured time limit stops the
- * work at its next checkpoint.
+ * ProcessorService: checks a request, hands the work to the processing pool (never a network
+ * thread), streams its progress and ends the call with exactly one result or one typed error. A
+ * cancelled call, the call's deadline or the configured time limit stops the work at its next
+ * checkpoint.
  */
 final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(ProcessorServiceImpl.class);
@@ -63,18 +63,25 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
   }
 
   @Override
-  public void listProcessors(ListProcessorsRequest request, StreamObserver<ListProcessorsResponse> response) {
-    Unary.reply(response, () -> ListProcessorsResponse.newBuilder().addAllProcessors(registry.list()).build());
+  public void listProcessors(
+      ListProcessorsRequest request, StreamObserver<ListProcessorsResponse> response) {
+    Unary.reply(
+        response,
+        () -> ListProcessorsResponse.newBuilder().addAllProcessors(registry.list()).build());
   }
 
   @Override
   public void process(ProcessRequest request, StreamObserver<ProcessResponse> response) {
-    ServerCallStreamObserver<ProcessResponse> observer = (ServerCallStreamObserver<ProcessResponse>) response;
+    ServerCallStreamObserver<ProcessResponse> observer =
+        (ServerCallStreamObserver<ProcessResponse>) response;
     DocumentProcessor processor;
     String mediaType;
     byte[] content;
     try {
-      processor = registry.find(request.getProcessor()).orElseThrow(() -> Failures.unknownProcessor(request.getProcessor()));
+      processor =
+          registry
+              .find(request.getProcessor())
+              .orElseThrow(() -> Failures.unknownProcessor(request.getProcessor()));
       checkOptions(processor, request);
       if (request.getContent().isEmpty()) {
         throw Failures.empty();
@@ -82,7 +89,10 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
       if (request.getContent().size() > config.maxDocumentBytes()) {
         throw Failures.limit(
             Failures.LIMIT_BYTES,
-            "the document has " + request.getContent().size() + " bytes; this processor allows " + config.maxDocumentBytes(),
+            "the document has "
+                + request.getContent().size()
+                + " bytes; this processor allows "
+                + config.maxDocumentBytes(),
             request.getContent().size(),
             config.maxDocumentBytes());
       }
@@ -105,7 +115,10 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
       if (!processor.options().contains(key)) {
         throw ProcessingFailure.invalidArgument(
             "options." + key,
-            "unknown option for " + request.getProcessor() + "; known: " + processor.options().stream().sorted().toList());
+            "unknown option for "
+                + request.getProcessor()
+                + "; known: "
+                + processor.options().stream().sorted().toList());
       }
     }
   }
@@ -130,7 +143,8 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
     private final Duration timeLimit;
     private final long startNanos = System.nanoTime();
     private final Span span;
-    private final java.util.concurrent.atomic.AtomicLong pages = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong pages =
+        new java.util.concurrent.atomic.AtomicLong();
     private volatile ScheduledFuture<?> timer;
 
     Run(
@@ -142,23 +156,36 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
       this.processor = processor;
       this.name = request.getProcessor();
       // A child of the Process RPC's server span, which the tracing interceptor made current.
-      this.span = tracer.spanBuilder("processor run " + name)
-          .setAttribute("docmesh.processor", name)
-          .setAttribute("docmesh.media_type", mediaType)
-          .setAttribute("docmesh.document.bytes", (long) content.length)
-          .startSpan();
-      this.sink = new CallSink(observer, outcome -> {
-        metrics.finished(name, outcome, startNanos);
-        endSpan(outcome);
-      });
+      this.span =
+          tracer
+              .spanBuilder("processor run " + name)
+              .setAttribute("docmesh.processor", name)
+              .setAttribute("docmesh.media_type", mediaType)
+              .setAttribute("docmesh.document.bytes", (long) content.length)
+              .startSpan();
+      this.sink =
+          new CallSink(
+              observer,
+              outcome -> {
+                metrics.finished(name, outcome, startNanos);
+                endSpan(outcome);
+              });
       Deadline deadline = Context.current().getDeadline();
       long own = config.callTimeout().toNanos();
-      long callDeadline = deadline == null ? Long.MAX_VALUE : Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS));
+      long callDeadline =
+          deadline == null
+              ? Long.MAX_VALUE
+              : Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS));
       this.timeLimit = config.callTimeout();
       this.call =
           new ProcessingCall(
-              request, content, mediaType, startNanos + Math.min(own, callDeadline), opener,
-              config.maxStreamBytes(), this::progress);
+              request,
+              content,
+              mediaType,
+              startNanos + Math.min(own, callDeadline),
+              opener,
+              config.maxStreamBytes(),
+              this::progress);
       observer.setOnCancelHandler(this::cancelled);
       if (own < callDeadline) {
         // Our limit comes first: end the call with LIMIT_TIME even if the work is stuck
@@ -206,20 +233,29 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
       }
     }
 
-    /** The failure a processor's exception stands for (a StatusRuntimeException from an older plugin passes as it is). */
+    /**
+     * The failure a processor's exception stands for (a StatusRuntimeException from an older plugin
+     * passes as it is).
+     */
     private ProcessingFailure typed(Throwable t) {
       if (t instanceof ProcessingFailure f) {
         return f;
       }
       if (t instanceof ProcessingStoppedException) {
-        return Failures.timeLimit(Duration.ofNanos(Math.min(timeLimit.toNanos(), System.nanoTime() - startNanos)));
+        return Failures.timeLimit(
+            Duration.ofNanos(Math.min(timeLimit.toNanos(), System.nanoTime() - startNanos)));
       }
       if (t instanceof StackOverflowError) {
-        return Failures.limit(Failures.LIMIT_NESTING, "the document nests objects too deeply to process", -1, -1);
+        return Failures.limit(
+            Failures.LIMIT_NESTING, "the document nests objects too deeply to process", -1, -1);
       }
       if (t instanceof OutOfMemoryError) {
         log.error("{} ran out of memory; lower DOCMESH_PDF_MAIN_MEMORY or the thread count", name);
-        return Failures.limit(Failures.LIMIT_MEMORY, "the document needs more memory than this processor has", -1, -1);
+        return Failures.limit(
+            Failures.LIMIT_MEMORY,
+            "the document needs more memory than this processor has",
+            -1,
+            -1);
       }
       if (t instanceof IOException e) {
         return PdfExceptions.translate(e);

@@ -29,14 +29,16 @@ class CancellationAndTimeoutTest {
 
   @Test
   void configuredTimeLimitEndsTheCallWithLimitTimeAndStopsTheWork() throws Exception {
-    try (ProcessorHarness harness = new ProcessorHarness(Map.of("DOCMESH_PROCESSOR_TIMEOUT", "400ms"))) {
+    try (ProcessorHarness harness =
+        new ProcessorHarness(Map.of("DOCMESH_PROCESSOR_TIMEOUT", "400ms"))) {
       long start = System.nanoTime();
       var outcome = harness.process("pdf.structure", slow);
       long tookMs = (System.nanoTime() - start) / 1_000_000;
 
       assertThat(outcome.error().getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
       assertThat(Errors.reason(outcome.error())).contains("LIMIT_TIME");
-      // ended by the 400 ms limit (not before it); that it stopped the work shows in the pages below
+      // ended by the 400 ms limit (not before it); that it stopped the work shows in the pages
+      // below
       assertThat(tookMs).isGreaterThanOrEqualTo(400);
       HostileInputTest.awaitNoProcessingThreadBusy();
       CollectorRegistry metrics = harness.server.telemetry().registry();
@@ -49,7 +51,11 @@ class CancellationAndTimeoutTest {
   @Test
   void aSoonerCallDeadlineWinsAndStopsTheWork() throws Exception {
     try (ProcessorHarness harness = new ProcessorHarness()) {
-      var it = harness.stub.withDeadlineAfter(400, TimeUnit.MILLISECONDS).process(ProcessorHarness.request("pdf.structure", slow).build());
+      var it =
+          harness
+              .stub
+              .withDeadlineAfter(400, TimeUnit.MILLISECONDS)
+              .process(ProcessorHarness.request("pdf.structure", slow).build());
       Throwable error = null;
       try {
         it.forEachRemaining(r -> {});
@@ -59,7 +65,9 @@ class CancellationAndTimeoutTest {
       assertThat(Status.fromThrowable(error).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
       HostileInputTest.awaitNoProcessingThreadBusy();
       CollectorRegistry metrics = harness.server.telemetry().registry();
-      await().atMost(Duration.ofSeconds(5)).until(() -> metrics.getSampleValue("docmesh_processor_in_flight") == 0.0);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> metrics.getSampleValue("docmesh_processor_in_flight") == 0.0);
       assertThat(pages(metrics, "pdf.structure")).isLessThan(500);
     }
   }
@@ -67,41 +75,55 @@ class CancellationAndTimeoutTest {
   @Test
   void cancellingTheCallStopsTheWork() throws Exception {
     try (ProcessorHarness harness = new ProcessorHarness()) {
-      ProcessorServiceGrpc.ProcessorServiceStub async = ProcessorServiceGrpc.newStub(harness.channel);
+      ProcessorServiceGrpc.ProcessorServiceStub async =
+          ProcessorServiceGrpc.newStub(harness.channel);
       Context.CancellableContext context = Context.current().withCancellation();
       CompletableFuture<Long> firstProgress = new CompletableFuture<>();
       ProcessRequest request = ProcessorHarness.request("pdf.structure", slow).build();
-      context.run(() -> async.process(request, new StreamObserver<>() {
-        @Override
-        public void onNext(ProcessResponse value) {
-          if (value.hasProgress() && firstProgress.complete(value.getProgress().getDone())) {
-            context.cancel(null);
-          }
-        }
+      context.run(
+          () ->
+              async.process(
+                  request,
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(ProcessResponse value) {
+                      if (value.hasProgress()
+                          && firstProgress.complete(value.getProgress().getDone())) {
+                        context.cancel(null);
+                      }
+                    }
 
-        @Override
-        public void onError(Throwable t) {}
+                    @Override
+                    public void onError(Throwable t) {}
 
-        @Override
-        public void onCompleted() {}
-      }));
+                    @Override
+                    public void onCompleted() {}
+                  }));
       assertThat(firstProgress.get(30, TimeUnit.SECONDS)).isEqualTo(1);
 
       HostileInputTest.awaitNoProcessingThreadBusy();
       CollectorRegistry metrics = harness.server.telemetry().registry();
-      await().atMost(Duration.ofSeconds(5)).until(() -> calls(metrics, "pdf.structure", "cancelled") == 1.0);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> calls(metrics, "pdf.structure", "cancelled") == 1.0);
       assertThat(pages(metrics, "pdf.structure")).isLessThan(500);
       assertThat(metrics.getSampleValue("docmesh_processor_in_flight")).isZero();
     }
   }
 
   static double calls(CollectorRegistry registry, String processor, String outcome) {
-    Double v = registry.getSampleValue("docmesh_processor_calls_total", new String[] {"processor", "outcome"}, new String[] {processor, outcome});
+    Double v =
+        registry.getSampleValue(
+            "docmesh_processor_calls_total",
+            new String[] {"processor", "outcome"},
+            new String[] {processor, outcome});
     return v == null ? 0 : v;
   }
 
   static double pages(CollectorRegistry registry, String processor) {
-    Double v = registry.getSampleValue("docmesh_processor_pages_total", new String[] {"processor"}, new String[] {processor});
+    Double v =
+        registry.getSampleValue(
+            "docmesh_processor_pages_total", new String[] {"processor"}, new String[] {processor});
     return v == null ? 0 : v;
   }
 }

@@ -45,13 +45,18 @@ final class HostileDocuments {
 
   /** No object can be found in it any more: nothing to repair from. */
   static byte[] withoutObjects(byte[] pdf) {
-    String s = new String(pdf, StandardCharsets.ISO_8859_1).replace(" obj", " jbo").replace("xref", "fxre").replace("trailer", "reliart");
+    String s =
+        new String(pdf, StandardCharsets.ISO_8859_1)
+            .replace(" obj", " jbo")
+            .replace("xref", "fxre")
+            .replace("trailer", "reliart");
     return s.getBytes(StandardCharsets.ISO_8859_1);
   }
 
   static byte[] encrypted(byte[] pdf, String userPassword) {
     try (PDDocument doc = Loader.loadPDF(pdf)) {
-      StandardProtectionPolicy policy = new StandardProtectionPolicy("owner-secret", userPassword, new AccessPermission());
+      StandardProtectionPolicy policy =
+          new StandardProtectionPolicy("owner-secret", userPassword, new AccessPermission());
       policy.setEncryptionKeyLength(128);
       doc.protect(policy);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -65,7 +70,10 @@ final class HostileDocuments {
   /** A page whose resources hold arrays nested {@code depth} deep. */
   static byte[] deeplyNestedObject(int depth) {
     String nested = "[".repeat(depth) + "]".repeat(depth);
-    return RawPdf.single("/Resources << /Deep " + nested + " >>", "BT /F1 12 Tf (deep) Tj ET".getBytes(StandardCharsets.US_ASCII), false);
+    return RawPdf.single(
+        "/Resources << /Deep " + nested + " >>",
+        "BT /F1 12 Tf (deep) Tj ET".getBytes(StandardCharsets.US_ASCII),
+        false);
   }
 
   /** A content stream whose operands nest {@code depth} deep. */
@@ -104,9 +112,18 @@ final class HostileDocuments {
       List<byte[]> objects = new ArrayList<>();
       objects.add(ascii("<< /Type /Catalog /Pages 2 0 R >>"));
       objects.add(ascii("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"));
-      objects.add(ascii("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R " + extraPageEntries + " >>"));
+      objects.add(
+          ascii(
+              "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                  + extraPageEntries
+                  + " >>"));
       ByteArrayOutputStream stream = new ByteArrayOutputStream();
-      stream.writeBytes(ascii("<< /Length " + content.length + (flate ? " /Filter /FlateDecode" : "") + " >>\nstream\n"));
+      stream.writeBytes(
+          ascii(
+              "<< /Length "
+                  + content.length
+                  + (flate ? " /Filter /FlateDecode" : "")
+                  + " >>\nstream\n"));
       stream.writeBytes(content);
       stream.writeBytes(ascii("\nendstream"));
       objects.add(stream.toByteArray());
@@ -124,11 +141,17 @@ final class HostileDocuments {
         out.writeBytes(ascii("\nendobj\n"));
       }
       long xref = out.size();
-      StringBuilder table = new StringBuilder("xref\n0 " + (objects.size() + 1) + "\n0000000000 65535 f \n");
+      StringBuilder table =
+          new StringBuilder("xref\n0 " + (objects.size() + 1) + "\n0000000000 65535 f \n");
       for (long offset : offsets) {
         table.append(String.format("%010d 00000 n \n", offset));
       }
-      table.append("trailer\n<< /Size ").append(objects.size() + 1).append(" /Root 1 0 R >>\nstartxref\n").append(xref).append("\n%%EOF\n");
+      table
+          .append("trailer\n<< /Size ")
+          .append(objects.size() + 1)
+          .append(" /Root 1 0 R >>\nstartxref\n")
+          .append(xref)
+          .append("\n%%EOF\n");
       out.writeBytes(ascii(table.toString()));
       return out.toByteArray();
     }

@@ -17,7 +17,10 @@ import org.apache.pdfbox.pdmodel.common.filespecification.PDEmbeddedFile;
 import org.apache.pdfbox.pdmodel.documentinterchange.logicalstructure.PDMarkInfo;
 import org.junit.jupiter.api.Test;
 
-/** The parts of pdf.metadata the corpus does not exercise: attachments, language, tags, XMP fallback, rotation. */
+/**
+ * The parts of pdf.metadata the corpus does not exercise: attachments, language, tags, XMP
+ * fallback, rotation.
+ */
 class MetadataDetailsTest {
 
   @Test
@@ -25,19 +28,23 @@ class MetadataDetailsTest {
     byte[] pdf = enrich(HostileDocuments.generated(2));
     try (ProcessorHarness harness = new ProcessorHarness()) {
       DocumentMetadata meta = harness.process("pdf.metadata", pdf).ok().getMetadata();
-      assertThat(meta.getAttachmentsList()).singleElement().satisfies(a -> {
-        assertThat(a.getName()).isEqualTo("figures.csv");
-        assertThat(a.getSizeBytes()).isEqualTo(16); // the size stored in the file's /Params
-        assertThat(a.getMediaType()).isEqualTo("text/csv");
-        assertThat(a.getDescription()).isEqualTo("raw figures");
-      });
+      assertThat(meta.getAttachmentsList())
+          .singleElement()
+          .satisfies(
+              a -> {
+                assertThat(a.getName()).isEqualTo("figures.csv");
+                assertThat(a.getSizeBytes()).isEqualTo(16); // the size stored in the file's /Params
+                assertThat(a.getMediaType()).isEqualTo("text/csv");
+                assertThat(a.getDescription()).isEqualTo("raw figures");
+              });
       assertThat(meta.getLanguage()).isEqualTo("en-GB");
       assertThat(meta.getTagged()).isTrue();
       assertThat(meta.getHasXmp()).isTrue();
       assertThat(meta.getTitle()).isEqualTo("Title from XMP"); // the Info title was removed
       assertThat(meta.getCreationDateRaw()).isEqualTo("D:20240229235959-03'30'");
       assertThat(meta.getCreationTimeOffset()).isEqualTo("-03'30'");
-      assertThat(meta.getCreationTime().getSeconds()).isEqualTo(java.time.OffsetDateTime.parse("2024-02-29T23:59:59-03:30").toEpochSecond());
+      assertThat(meta.getCreationTime().getSeconds())
+          .isEqualTo(java.time.OffsetDateTime.parse("2024-02-29T23:59:59-03:30").toEpochSecond());
       assertThat(meta.getPages(1).getRotation()).isEqualTo(90);
       assertThat(meta.getPages(0).getRotation()).isZero();
     }
@@ -65,7 +72,8 @@ class MetadataDetailsTest {
       mark.setMarked(true);
       doc.getDocumentCatalog().setMarkInfo(mark);
 
-      String xmp = """
+      String xmp =
+          """
           <?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
           <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
           <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
@@ -75,7 +83,9 @@ class MetadataDetailsTest {
       metadata.importXMPMetadata(xmp.getBytes(StandardCharsets.UTF_8));
       doc.getDocumentCatalog().setMetadata(metadata);
       doc.getDocumentInformation().setTitle(null);
-      doc.getDocumentInformation().getCOSObject().setString(org.apache.pdfbox.cos.COSName.CREATION_DATE, "D:20240229235959-03'30'");
+      doc.getDocumentInformation()
+          .getCOSObject()
+          .setString(org.apache.pdfbox.cos.COSName.CREATION_DATE, "D:20240229235959-03'30'");
       doc.getPage(1).setRotation(90);
 
       ByteArrayOutputStream out = new ByteArrayOutputStream();

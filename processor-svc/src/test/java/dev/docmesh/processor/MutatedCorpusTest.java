@@ -17,13 +17,27 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-/** Hundreds of damaged corpus files: each ends as a result or a typed failure, none crashes or hangs. */
+/**
+ * Hundreds of damaged corpus files: each ends as a result or a typed failure, none crashes or
+ * hangs.
+ */
 class MutatedCorpusTest {
   private static final int VARIANTS = 240;
   private static final Set<String> KNOWN_REASONS =
-      Set.of("PDF_CORRUPT", "NOT_A_PDF", "EMPTY_DOCUMENT", "PDF_ENCRYPTED", "PASSWORD_INVALID", "LIMIT_BYTES",
-          "LIMIT_PAGES", "LIMIT_MEMORY", "LIMIT_NESTING", "LIMIT_TIME");
-  private static final String[] PROCESSORS = {"pdf.validate", "pdf.metadata", "pdf.text", "pdf.structure"};
+      Set.of(
+          "PDF_CORRUPT",
+          "NOT_A_PDF",
+          "EMPTY_DOCUMENT",
+          "PDF_ENCRYPTED",
+          "PASSWORD_INVALID",
+          "LIMIT_BYTES",
+          "LIMIT_PAGES",
+          "LIMIT_MEMORY",
+          "LIMIT_NESTING",
+          "LIMIT_TIME");
+  private static final String[] PROCESSORS = {
+    "pdf.validate", "pdf.metadata", "pdf.text", "pdf.structure"
+  };
 
   record Variant(String description, byte[] content) {}
 
@@ -34,7 +48,8 @@ class MutatedCorpusTest {
     int results = 0;
     List<String> failures = new ArrayList<>();
     Map<String, Integer> outcomes = new java.util.TreeMap<>();
-    try (ProcessorHarness harness = new ProcessorHarness(Map.of("DOCMESH_PROCESSOR_TIMEOUT", "10s"))) {
+    try (ProcessorHarness harness =
+        new ProcessorHarness(Map.of("DOCMESH_PROCESSOR_TIMEOUT", "10s"))) {
       for (int i = 0; i < variants.size(); i++) {
         Variant v = variants.get(i);
         String processor = PROCESSORS[i % PROCESSORS.length];
@@ -47,22 +62,39 @@ class MutatedCorpusTest {
         Status.Code code = outcome.error().getStatus().getCode();
         String reason = Errors.reason(outcome.error()).orElse("none");
         outcomes.merge(reason, 1, Integer::sum);
-        if (!KNOWN_REASONS.contains(reason) || code == Status.Code.INTERNAL || code == Status.Code.UNKNOWN) {
-          failures.add(processor + " on " + v.description() + ": " + outcome.error().getStatus() + " reason " + reason);
+        if (!KNOWN_REASONS.contains(reason)
+            || code == Status.Code.INTERNAL
+            || code == Status.Code.UNKNOWN) {
+          failures.add(
+              processor
+                  + " on "
+                  + v.description()
+                  + ": "
+                  + outcome.error().getStatus()
+                  + " reason "
+                  + reason);
         }
       }
-      LoggerFactory.getLogger(MutatedCorpusTest.class).info("{} mutated variants: {}", variants.size(), outcomes);
+      LoggerFactory.getLogger(MutatedCorpusTest.class)
+          .info("{} mutated variants: {}", variants.size(), outcomes);
       assertThat(failures).as("untyped failures").isEmpty();
-      assertThat(HealthGrpc.newBlockingStub(harness.channel).check(HealthCheckRequest.getDefaultInstance()).getStatus())
+      assertThat(
+              HealthGrpc.newBlockingStub(harness.channel)
+                  .check(HealthCheckRequest.getDefaultInstance())
+                  .getStatus())
           .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
       HostileInputTest.awaitNoProcessingThreadBusy();
     }
-    // PDFBox repairs much of this damage: a good share must still give results, or the mutations test nothing useful.
+    // PDFBox repairs much of this damage: a good share must still give results, or the mutations
+    // test nothing useful.
     assertThat(results).isBetween(VARIANTS / 10, VARIANTS - VARIANTS / 10);
   }
 
   private static List<Variant> variants(Random random) {
-    List<String> files = Corpus.files().stream().filter(f -> !f.equals(Corpus.LARGE) && !f.equals(Corpus.ENCRYPTED)).toList();
+    List<String> files =
+        Corpus.files().stream()
+            .filter(f -> !f.equals(Corpus.LARGE) && !f.equals(Corpus.ENCRYPTED))
+            .toList();
     List<Variant> out = new ArrayList<>();
     for (int i = 0; i < VARIANTS; i++) {
       String file = files.get(i % files.size());

@@ -43,9 +43,13 @@ class PdfMetadataCorpusTest {
     DocumentMetadata meta = harness.process(requestFor(file, "pdf.metadata")).ok().getMetadata();
 
     assertThat(meta.getPageCount()).as("pages").isEqualTo((int) number(expected, "pages"));
-    assertThat(meta.getEncrypted()).as("encrypted").isEqualTo(expected.getFieldsOrThrow("encrypted").getBoolValue());
+    assertThat(meta.getEncrypted())
+        .as("encrypted")
+        .isEqualTo(expected.getFieldsOrThrow("encrypted").getBoolValue());
     assertThat(meta.getProducer()).as("producer").isEqualTo(stringOrEmpty(expected, "producer"));
-    assertThat(meta.getHasAcroForm()).as("AcroForm").isEqualTo(expected.getFieldsOrThrow("has_acro_form").getBoolValue());
+    assertThat(meta.getHasAcroForm())
+        .as("AcroForm")
+        .isEqualTo(expected.getFieldsOrThrow("has_acro_form").getBoolValue());
     assertThat(meta.getAnnotationCountsMap()).as("annotations").isEqualTo(annotations(expected));
     assertThat(meta.getPagesCount()).isEqualTo(meta.getPageCount());
 
@@ -58,7 +62,8 @@ class PdfMetadataCorpusTest {
       LocalDateTime local = LocalDateTime.parse(stringOrEmpty(expected, "creation_local"));
       assertThat(raw).endsWith(meta.getCreationTimeOffset());
       Instant instant = Instant.ofEpochSecond(meta.getCreationTime().getSeconds());
-      assertThat(LocalDateTime.ofInstant(instant, offsetOf(meta.getCreationTimeOffset()))).isEqualTo(local);
+      assertThat(LocalDateTime.ofInstant(instant, offsetOf(meta.getCreationTimeOffset())))
+          .isEqualTo(local);
     }
   }
 
@@ -66,10 +71,12 @@ class PdfMetadataCorpusTest {
   @MethodSource("expected")
   void validateReportsPagesAndEncryption(Struct expected) {
     String file = expected.getFieldsOrThrow("file").getStringValue();
-    ValidationReport report = harness.process(requestFor(file, "pdf.validate")).ok().getValidation();
+    ValidationReport report =
+        harness.process(requestFor(file, "pdf.validate")).ok().getValidation();
     assertThat(report.getValid()).isTrue();
     assertThat(report.getPageCount()).isEqualTo((int) number(expected, "pages"));
-    assertThat(report.getEncrypted()).isEqualTo(expected.getFieldsOrThrow("encrypted").getBoolValue());
+    assertThat(report.getEncrypted())
+        .isEqualTo(expected.getFieldsOrThrow("encrypted").getBoolValue());
     assertThat(report.getPdfVersion()).matches("\\d\\.\\d");
     assertThat(report.getSizeBytes()).isEqualTo(Corpus.read(file).length);
   }
@@ -77,25 +84,32 @@ class PdfMetadataCorpusTest {
   @Test
   void encryptedFileFailsClearlyWithoutPassword() {
     for (String processor : List.of("pdf.metadata", "pdf.validate", "pdf.text")) {
-      var outcome = harness.process(ProcessorHarness.request(processor, Corpus.read(Corpus.ENCRYPTED)).build());
+      var outcome =
+          harness.process(
+              ProcessorHarness.request(processor, Corpus.read(Corpus.ENCRYPTED)).build());
       assertThat(outcome.error()).as(processor).isNotNull();
       assertThat(outcome.error().getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
       assertThat(Errors.reason(outcome.error())).contains("PDF_ENCRYPTED");
-      assertThat(Errors.errorInfo(outcome.error()).orElseThrow().getDomain()).isEqualTo("docmesh.dev");
+      assertThat(Errors.errorInfo(outcome.error()).orElseThrow().getDomain())
+          .isEqualTo("docmesh.dev");
     }
   }
 
   @Test
   void encryptedFileWithWrongPasswordFailsAsPasswordInvalid() {
     var outcome =
-        harness.process(ProcessorHarness.request("pdf.metadata", Corpus.read(Corpus.ENCRYPTED)).setPassword("nope").build());
+        harness.process(
+            ProcessorHarness.request("pdf.metadata", Corpus.read(Corpus.ENCRYPTED))
+                .setPassword("nope")
+                .build());
     assertThat(outcome.error().getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(Errors.reason(outcome.error())).contains("PASSWORD_INVALID");
   }
 
   @Test
   void validateReportsThatThePasswordWasNeededAndOpenedIt() {
-    ValidationReport report = harness.process(requestFor(Corpus.ENCRYPTED, "pdf.validate")).ok().getValidation();
+    ValidationReport report =
+        harness.process(requestFor(Corpus.ENCRYPTED, "pdf.validate")).ok().getValidation();
     assertThat(report.getEncrypted()).isTrue();
     assertThat(report.getPasswordRequired()).isTrue();
     assertThat(report.getPasswordOpened()).isTrue();
@@ -115,25 +129,38 @@ class PdfMetadataCorpusTest {
 
   @Test
   void metadataReadsFontsOutlineFormsAndPageGeometry() {
-    DocumentMetadata forms = harness.process(requestFor("pdflatex-forms.pdf", "pdf.metadata")).ok().getMetadata();
+    DocumentMetadata forms =
+        harness.process(requestFor("pdflatex-forms.pdf", "pdf.metadata")).ok().getMetadata();
     assertThat(forms.getFormFieldCount()).isEqualTo(3);
-    assertThat(forms.getFontsList()).isNotEmpty().allSatisfy(f -> assertThat(f.getType()).isNotBlank());
+    assertThat(forms.getFontsList())
+        .isNotEmpty()
+        .allSatisfy(f -> assertThat(f.getType()).isNotBlank());
 
-    DocumentMetadata outlined = harness.process(requestFor("mistitled_outlines_example.pdf", "pdf.metadata")).ok().getMetadata();
-    assertThat(outlined.getOutlineList()).isNotEmpty().allSatisfy(o -> assertThat(o.getPageNumber()).isBetween(1, 4));
+    DocumentMetadata outlined =
+        harness
+            .process(requestFor("mistitled_outlines_example.pdf", "pdf.metadata"))
+            .ok()
+            .getMetadata();
+    assertThat(outlined.getOutlineList())
+        .isNotEmpty()
+        .allSatisfy(o -> assertThat(o.getPageNumber()).isBetween(1, 4));
 
-    DocumentMetadata images = harness.process(requestFor("imagemagick-images.pdf", "pdf.metadata")).ok().getMetadata();
+    DocumentMetadata images =
+        harness.process(requestFor("imagemagick-images.pdf", "pdf.metadata")).ok().getMetadata();
     assertThat(images.getImageCount()).isGreaterThanOrEqualTo(images.getPageCount());
-    DocumentMetadata inline = harness.process(requestFor("inline-image.pdf", "pdf.metadata")).ok().getMetadata();
+    DocumentMetadata inline =
+        harness.process(requestFor("inline-image.pdf", "pdf.metadata")).ok().getMetadata();
     assertThat(inline.getImageCount()).isEqualTo(1);
 
-    DocumentMetadata minimal = harness.process(requestFor("minimal-document.pdf", "pdf.metadata")).ok().getMetadata();
+    DocumentMetadata minimal =
+        harness.process(requestFor("minimal-document.pdf", "pdf.metadata")).ok().getMetadata();
     assertThat(minimal.getPages(0).getWidth()).isGreaterThan(500);
     assertThat(minimal.getPdfVersion()).matches("\\d\\.\\d");
   }
 
   static ProcessRequest requestFor(String file, String processor) {
-    ProcessRequest.Builder request = ProcessorHarness.request(processor, Corpus.read(file)).setFilename(file);
+    ProcessRequest.Builder request =
+        ProcessorHarness.request(processor, Corpus.read(file)).setFilename(file);
     if (file.equals(Corpus.ENCRYPTED)) {
       request.setPassword(Corpus.ENCRYPTED_PASSWORD);
     }
@@ -146,7 +173,8 @@ class PdfMetadataCorpusTest {
       return ZoneOffset.UTC; // none, or the malformed Z07'46': Z means UTC
     }
     int sign = m.group(1).equals("-") ? -1 : 1;
-    return ZoneOffset.ofHoursMinutes(sign * Integer.parseInt(m.group(2)), sign * Integer.parseInt(m.group(3)));
+    return ZoneOffset.ofHoursMinutes(
+        sign * Integer.parseInt(m.group(2)), sign * Integer.parseInt(m.group(3)));
   }
 
   private static double number(Struct s, String field) {
@@ -160,6 +188,11 @@ class PdfMetadataCorpusTest {
 
   private static Map<String, Integer> annotations(Struct s) {
     return s.getFieldsOrThrow("annotations").getStructValue().getFieldsMap().entrySet().stream()
-        .collect(Collectors.toMap(Map.Entry::getKey, e -> (int) e.getValue().getNumberValue(), (a, b) -> a, TreeMap::new));
+        .collect(
+            Collectors.toMap(
+                Map.Entry::getKey,
+                e -> (int) e.getValue().getNumberValue(),
+                (a, b) -> a,
+                TreeMap::new));
   }
 }

@@ -12,7 +12,9 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** pdf.text over real gRPC: text per page in order, and a progress event per page before the result. */
+/**
+ * pdf.text over real gRPC: text per page in order, and a progress event per page before the result.
+ */
 class PdfTextTest {
   @RegisterExtension static final ProcessorHarness harness = new ProcessorHarness();
 
@@ -24,23 +26,34 @@ class PdfTextTest {
     assertThat(responses).hasSize(117 + 1);
     assertThat(responses.get(responses.size() - 1).hasResult()).isTrue();
     List<Progress> progress = outcome.progress();
-    assertThat(progress).extracting(Progress::getDone).containsExactlyElementsOf(IntStream.rangeClosed(1, 117).mapToObj(i -> (long) i).toList());
-    assertThat(progress).allSatisfy(p -> {
-      assertThat(p.getTotal()).isEqualTo(117);
-      assertThat(p.getUnit()).isEqualTo("page");
-      assertThat(p.getMessage()).isEqualTo("page " + p.getDone() + " of 117");
-    });
+    assertThat(progress)
+        .extracting(Progress::getDone)
+        .containsExactlyElementsOf(IntStream.rangeClosed(1, 117).mapToObj(i -> (long) i).toList());
+    assertThat(progress)
+        .allSatisfy(
+            p -> {
+              assertThat(p.getTotal()).isEqualTo(117);
+              assertThat(p.getUnit()).isEqualTo("page");
+              assertThat(p.getMessage()).isEqualTo("page " + p.getDone() + " of 117");
+            });
     DocumentText text = outcome.ok().getText();
-    assertThat(text.getPagesList()).extracting(PageText::getPageNumber).containsExactlyElementsOf(IntStream.rangeClosed(1, 117).boxed().toList());
-    assertThat(text.getPagesList().stream().filter(p -> !p.getText().isBlank()).count()).isGreaterThan(100);
+    assertThat(text.getPagesList())
+        .extracting(PageText::getPageNumber)
+        .containsExactlyElementsOf(IntStream.rangeClosed(1, 117).boxed().toList());
+    assertThat(text.getPagesList().stream().filter(p -> !p.getText().isBlank()).count())
+        .isGreaterThan(100);
   }
 
   @Test
   void textOfEachPageIsThatPagesTextInReadingOrder() {
-    DocumentText text = harness.process("pdf.text", Corpus.read("pdflatex-4-pages.pdf")).ok().getText();
+    DocumentText text =
+        harness.process("pdf.text", Corpus.read("pdflatex-4-pages.pdf")).ok().getText();
     assertThat(text.getPagesCount()).isEqualTo(4);
-    assertThat(text.getPages(0).getText()).startsWith("Hello, here is some text without a meaning. This text should show what a printed text\n");
-    assertThat(text.getPages(1).getText()).startsWith("information. Really? Is there no information?");
+    assertThat(text.getPages(0).getText())
+        .startsWith(
+            "Hello, here is some text without a meaning. This text should show what a printed text\n");
+    assertThat(text.getPages(1).getText())
+        .startsWith("information. Really? Is there no information?");
     assertThat(text.getPages(3).getText()).startsWith("in of the original language.");
     // pdfTeX puts the page number last on each page
     for (int i = 0; i < 4; i++) {
@@ -51,24 +64,42 @@ class PdfTextTest {
   @Test
   void sortByPositionIsAnOptionAndUnknownOptionsAreRejected() {
     // drawn bottom line first: content order and reading order differ
-    byte[] pdf = HostileDocuments.RawPdf.single(
-        "/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>",
-        ("BT /F1 12 Tf 72 500 Td (Drawn first, lower on the page) Tj ET\n"
-            + "BT /F1 12 Tf 72 700 Td (Drawn second, at the top) Tj ET").getBytes(java.nio.charset.StandardCharsets.US_ASCII),
-        false);
+    byte[] pdf =
+        HostileDocuments.RawPdf.single(
+            "/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>",
+            ("BT /F1 12 Tf 72 500 Td (Drawn first, lower on the page) Tj ET\n"
+                    + "BT /F1 12 Tf 72 700 Td (Drawn second, at the top) Tj ET")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+            false);
     String asDrawn = harness.process("pdf.text", pdf).ok().getText().getPages(0).getText();
-    String sorted = harness.process(ProcessorHarness.request("pdf.text", pdf).putOptions("sort_by_position", "true").build())
-        .ok().getText().getPages(0).getText();
+    String sorted =
+        harness
+            .process(
+                ProcessorHarness.request("pdf.text", pdf)
+                    .putOptions("sort_by_position", "true")
+                    .build())
+            .ok()
+            .getText()
+            .getPages(0)
+            .getText();
     assertThat(asDrawn.lines().map(String::strip).filter(l -> !l.isEmpty()).toList())
         .containsExactly("Drawn first, lower on the page", "Drawn second, at the top");
     assertThat(sorted.lines().map(String::strip).filter(l -> !l.isEmpty()).toList())
         .containsExactly("Drawn second, at the top", "Drawn first, lower on the page");
-    var explicitFalse = harness.process(ProcessorHarness.request("pdf.text", pdf).putOptions("sort_by_position", "false").build());
+    var explicitFalse =
+        harness.process(
+            ProcessorHarness.request("pdf.text", pdf)
+                .putOptions("sort_by_position", "false")
+                .build());
     assertThat(explicitFalse.ok().getText().getPages(0).getText()).isEqualTo(asDrawn);
 
     var unknown =
-        harness.process(ProcessorHarness.request("pdf.text", Corpus.read("minimal-document.pdf")).putOptions("colour", "blue").build());
-    assertThat(unknown.error().getStatus().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+        harness.process(
+            ProcessorHarness.request("pdf.text", Corpus.read("minimal-document.pdf"))
+                .putOptions("colour", "blue")
+                .build());
+    assertThat(unknown.error().getStatus().getCode())
+        .isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
     assertThat(unknown.error().getStatus().getDescription()).contains("options.colour");
   }
 }

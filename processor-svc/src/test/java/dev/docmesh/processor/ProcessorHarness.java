@@ -17,15 +17,20 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** A real processor server on loopback and a client for it. */
-final class ProcessorHarness implements AutoCloseable, org.junit.jupiter.api.extension.AfterAllCallback {
+final class ProcessorHarness
+    implements AutoCloseable, org.junit.jupiter.api.extension.AfterAllCallback {
   final MeshServer server;
   final ManagedChannel channel;
   final ProcessorServiceGrpc.ProcessorServiceBlockingStub stub;
 
   /** What one Process call produced: progress events in order, then a result or an error. */
-  record Outcome(List<ProcessResponse> responses, StageOutput result, StatusRuntimeException error) {
+  record Outcome(
+      List<ProcessResponse> responses, StageOutput result, StatusRuntimeException error) {
     List<Progress> progress() {
-      return responses.stream().filter(ProcessResponse::hasProgress).map(ProcessResponse::getProgress).toList();
+      return responses.stream()
+          .filter(ProcessResponse::hasProgress)
+          .map(ProcessResponse::getProgress)
+          .toList();
     }
 
     StageOutput ok() {
@@ -53,7 +58,8 @@ final class ProcessorHarness implements AutoCloseable, org.junit.jupiter.api.ext
   Outcome process(ProcessRequest request, long deadlineSeconds) {
     List<ProcessResponse> responses = new ArrayList<>();
     try {
-      Iterator<ProcessResponse> it = stub.withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS).process(request);
+      Iterator<ProcessResponse> it =
+          stub.withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS).process(request);
       while (it.hasNext()) {
         responses.add(it.next());
       }
@@ -82,7 +88,9 @@ final class ProcessorHarness implements AutoCloseable, org.junit.jupiter.api.ext
   }
 
   static ProcessRequest.Builder request(String processor, byte[] content) {
-    return ProcessRequest.newBuilder().setProcessor(processor).setContent(ByteString.copyFrom(content));
+    return ProcessRequest.newBuilder()
+        .setProcessor(processor)
+        .setContent(ByteString.copyFrom(content));
   }
 
   @Override
@@ -93,7 +101,8 @@ final class ProcessorHarness implements AutoCloseable, org.junit.jupiter.api.ext
 
   /** As a class-level {@code @RegisterExtension}: the server is closed after the class's tests. */
   @Override
-  public void afterAll(org.junit.jupiter.api.extension.ExtensionContext context) throws InterruptedException {
+  public void afterAll(org.junit.jupiter.api.extension.ExtensionContext context)
+      throws InterruptedException {
     close();
   }
 }

@@ -29,15 +29,19 @@ class TwoColumnLayoutTest {
     }
     byte[] pdf = twoColumns("Columns Everywhere", left, right);
     try (ProcessorHarness harness = new ProcessorHarness()) {
-      List<Element> elements = harness.process("pdf.structure", pdf).ok().getElements().getElementsList();
-      assertThat(elements).extracting(Element::getType, Element::getText).containsExactly(
-          tuple(ElementType.ELEMENT_TYPE_TITLE, "Columns Everywhere"),
-          tuple(ElementType.ELEMENT_TYPE_PARAGRAPH, String.join(" ", left)),
-          tuple(ElementType.ELEMENT_TYPE_PARAGRAPH, String.join(" ", right)));
+      List<Element> elements =
+          harness.process("pdf.structure", pdf).ok().getElements().getElementsList();
+      assertThat(elements)
+          .extracting(Element::getType, Element::getText)
+          .containsExactly(
+              tuple(ElementType.ELEMENT_TYPE_TITLE, "Columns Everywhere"),
+              tuple(ElementType.ELEMENT_TYPE_PARAGRAPH, String.join(" ", left)),
+              tuple(ElementType.ELEMENT_TYPE_PARAGRAPH, String.join(" ", right)));
     }
   }
 
-  private static byte[] twoColumns(String title, List<String> left, List<String> right) throws Exception {
+  private static byte[] twoColumns(String title, List<String> left, List<String> right)
+      throws Exception {
     try (PDDocument doc = new PDDocument()) {
       PDPage page = new PDPage(PDRectangle.LETTER);
       doc.addPage(page);
@@ -56,7 +60,9 @@ class TwoColumnLayoutTest {
     }
   }
 
-  private static void show(PDPageContentStream content, PDType1Font font, float size, float x, float y, String text) throws Exception {
+  private static void show(
+      PDPageContentStream content, PDType1Font font, float size, float x, float y, String text)
+      throws Exception {
     content.beginText();
     content.setFont(font, size);
     content.newLineAtOffset(x, y);

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Exponential backoff with full jitter: many workers that lost the same orchestrator at the
- * same moment must not come back in lock-step. Not thread-safe; one per retrying loop.
+ * Exponential backoff with full jitter: many workers that lost the same orchestrator at the same
+ * moment must not come back in lock-step. Not thread-safe; one per retrying loop.
  */
 final class Backoff {
   private final long initialNanos;
@@ -17,7 +17,10 @@ final class Backoff {
     this.maxNanos = Math.max(initialNanos, max.toNanos());
   }
 
-  /** The delay before the next attempt: random in [ceiling/2, ceiling], the ceiling doubling per failure. */
+  /**
+   * The delay before the next attempt: random in [ceiling/2, ceiling], the ceiling doubling per
+   * failure.
+   */
   Duration next() {
     long ceiling = initialNanos << Math.min(failures, 30);
     if (ceiling <= 0 || ceiling > maxNanos) {

@@ -8,17 +8,22 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The worker's client channels: {@code round_robin} over every address the target resolves
- * to (a headless Service in Kubernetes), with a service-config retry policy for UNAVAILABLE,
- * and the mesh's tracing and metrics interceptors; TLS, client certificate and token from
- * {@link MeshChannels}.
+ * The worker's client channels: {@code round_robin} over every address the target resolves to (a
+ * headless Service in Kubernetes), with a service-config retry policy for UNAVAILABLE, and the
+ * mesh's tracing and metrics interceptors; TLS, client certificate and token from {@link
+ * MeshChannels}.
  */
 final class Channels {
   private Channels() {}
 
   static ManagedChannel open(
-      MeshChannels channels, String target, String service, int maxMessageBytes, MeshTelemetry telemetry) {
-    return channels.forTarget(target)
+      MeshChannels channels,
+      String target,
+      String service,
+      int maxMessageBytes,
+      MeshTelemetry telemetry) {
+    return channels
+        .forTarget(target)
         .defaultServiceConfig(serviceConfig(service))
         .enableRetry()
         // a Process request carries the whole document; keep it replayable up to the message limit
@@ -35,11 +40,16 @@ final class Channels {
   static Map<String, Object> serviceConfig(String service) {
     Map<String, Object> retryPolicy =
         Map.of(
-            "maxAttempts", 4.0,
-            "initialBackoff", "0.1s",
-            "maxBackoff", "1s",
-            "backoffMultiplier", 2.0,
-            "retryableStatusCodes", List.of("UNAVAILABLE"));
+            "maxAttempts",
+            4.0,
+            "initialBackoff",
+            "0.1s",
+            "maxBackoff",
+            "1s",
+            "backoffMultiplier",
+            2.0,
+            "retryableStatusCodes",
+            List.of("UNAVAILABLE"));
     Map<String, Object> methodConfig =
         Map.of("name", List.of(Map.of("service", service)), "retryPolicy", retryPolicy);
     return Map.of(

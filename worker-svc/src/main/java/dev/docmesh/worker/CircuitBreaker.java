@@ -7,9 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stops calls to a target that keeps answering UNAVAILABLE. After {@code threshold}
- * consecutive failures the circuit opens for the cool-down; then exactly one probe call is
- * let through, whose outcome closes the circuit or opens it for another cool-down.
+ * Stops calls to a target that keeps answering UNAVAILABLE. After {@code threshold} consecutive
+ * failures the circuit opens for the cool-down; then exactly one probe call is let through, whose
+ * outcome closes the circuit or opens it for another cool-down.
  */
 final class CircuitBreaker {
   private static final Logger log = LoggerFactory.getLogger(CircuitBreaker.class);
@@ -32,7 +32,12 @@ final class CircuitBreaker {
 
   /** {@code onProbe} runs when the probe is let through, e.g. to reconnect the channel at once. */
   CircuitBreaker(
-      String target, int threshold, Duration cooldown, Gauge openGauge, LongSupplier clock, Runnable onProbe) {
+      String target,
+      int threshold,
+      Duration cooldown,
+      Gauge openGauge,
+      LongSupplier clock,
+      Runnable onProbe) {
     this.target = target;
     this.onProbe = onProbe;
     this.threshold = threshold;
@@ -42,13 +47,14 @@ final class CircuitBreaker {
     this.clock = clock;
   }
 
-  CircuitBreaker(String target, int threshold, Duration cooldown, Gauge openGauge, Runnable onProbe) {
+  CircuitBreaker(
+      String target, int threshold, Duration cooldown, Gauge openGauge, Runnable onProbe) {
     this(target, threshold, cooldown, openGauge, System::nanoTime, onProbe);
   }
 
   /**
-   * May a call go out now? True while closed; once the cool-down is over, true for one probe.
-   * A probe that never reports back (its caller died) is replaced after another cool-down.
+   * May a call go out now? True while closed; once the cool-down is over, true for one probe. A
+   * probe that never reports back (its caller died) is replaced after another cool-down.
    */
   synchronized boolean tryAcquire() {
     switch (state) {

@@ -7,10 +7,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Documents fetched lately, by id, bounded by bytes (least recently used leave first). A
- * document id is the SHA-256 of its content, so an entry never goes stale: the stages of one
- * job (and jobs of the same document) fetch it from the orchestrator once. A document larger
- * than the whole bound is not kept. Size 0 turns the cache off.
+ * Documents fetched lately, by id, bounded by bytes (least recently used leave first). A document
+ * id is the SHA-256 of its content, so an entry never goes stale: the stages of one job (and jobs
+ * of the same document) fetch it from the orchestrator once. A document larger than the whole bound
+ * is not kept. Size 0 turns the cache off.
  */
 final class DocumentCache {
   private final long maxBytes;

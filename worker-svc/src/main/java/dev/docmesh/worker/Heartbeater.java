@@ -17,10 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps one task's lease alive and relays its progress. A heartbeat goes out every lease/3
- * whatever happens, so a healthy task never loses its lease to a missed beat; progress adds
- * beats, but no more often than the progress interval, so a processor reporting every page
- * of a large document does not flood the orchestrator.
+ * Keeps one task's lease alive and relays its progress. A heartbeat goes out every lease/3 whatever
+ * happens, so a healthy task never loses its lease to a missed beat; progress adds beats, but no
+ * more often than the progress interval, so a processor reporting every page of a large document
+ * does not flood the orchestrator.
  */
 final class Heartbeater {
   private static final Logger log = LoggerFactory.getLogger(Heartbeater.class);
@@ -61,8 +61,11 @@ final class Heartbeater {
     this.scheduler = scheduler;
     this.progressIntervalNanos = progressInterval.toNanos();
     Duration lease =
-        task.hasLeaseDuration() && (task.getLeaseDuration().getSeconds() > 0 || task.getLeaseDuration().getNanos() > 0)
-            ? Duration.ofSeconds(task.getLeaseDuration().getSeconds(), task.getLeaseDuration().getNanos())
+        task.hasLeaseDuration()
+                && (task.getLeaseDuration().getSeconds() > 0
+                    || task.getLeaseDuration().getNanos() > 0)
+            ? Duration.ofSeconds(
+                task.getLeaseDuration().getSeconds(), task.getLeaseDuration().getNanos())
             : DEFAULT_LEASE;
     this.periodMs = Math.max(MIN_PERIOD_MS, lease.toMillis() / 3);
     this.listener = listener;
@@ -70,7 +73,8 @@ final class Heartbeater {
   }
 
   synchronized void start() {
-    keepAlive = scheduler.scheduleAtFixedRate(this::beat, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    keepAlive =
+        scheduler.scheduleAtFixedRate(this::beat, periodMs, periodMs, TimeUnit.MILLISECONDS);
   }
 
   /** Relays progress now, or as soon as the progress interval allows (the latest one wins). */

@@ -12,9 +12,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One PollTask call that can be cancelled when the worker drains. The answer is kept the
- * moment it arrives, not when the waiting slot wakes up: a task the orchestrator leased just
- * before the cancel is then still seen (and handed back) instead of waiting out its lease.
+ * One PollTask call that can be cancelled when the worker drains. The answer is kept the moment it
+ * arrives, not when the waiting slot wakes up: a task the orchestrator leased just before the
+ * cancel is then still seen (and handed back) instead of waiting out its lease.
  */
 final class LongPoll implements ClientResponseObserver<PollTaskRequest, PollTaskResponse> {
   private final CompletableFuture<PollTaskResponse> answer = new CompletableFuture<>();
@@ -22,7 +22,8 @@ final class LongPoll implements ClientResponseObserver<PollTaskRequest, PollTask
   private volatile boolean cancelled;
 
   /** Starts the call; its deadline leaves the orchestrator time to answer an empty poll. */
-  static LongPoll start(TaskQueueServiceGrpc.TaskQueueServiceStub stub, PollTaskRequest request, Duration deadline) {
+  static LongPoll start(
+      TaskQueueServiceGrpc.TaskQueueServiceStub stub, PollTaskRequest request, Duration deadline) {
     LongPoll poll = new LongPoll();
     stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).pollTask(request, poll);
     if (poll.cancelled) {

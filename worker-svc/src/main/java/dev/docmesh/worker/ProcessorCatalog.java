@@ -12,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The processors the connected processor service offers, which the worker names in every
- * poll. Refreshed periodically; the last good list is kept while the service is unreachable.
+ * The processors the connected processor service offers, which the worker names in every poll.
+ * Refreshed periodically; the last good list is kept while the service is unreachable.
  */
 final class ProcessorCatalog {
   private static final Logger log = LoggerFactory.getLogger(ProcessorCatalog.class);
@@ -32,14 +32,18 @@ final class ProcessorCatalog {
     return names;
   }
 
-  /** One refresh; while the circuit is open only its probe gets through. True when the list is fresh. */
+  /**
+   * One refresh; while the circuit is open only its probe gets through. True when the list is
+   * fresh.
+   */
   boolean refresh() {
     if (!breaker.tryAcquire()) {
       return false;
     }
     try {
       List<String> fresh =
-          stub.withDeadlineAfter(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          stub
+              .withDeadlineAfter(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
               .listProcessors(ListProcessorsRequest.getDefaultInstance())
               .getProcessorsList()
               .stream()
@@ -58,7 +62,8 @@ final class ProcessorCatalog {
       } else {
         breaker.onSuccess();
       }
-      log.warn("cannot list processors: {} {}", e.getStatus().getCode(), e.getStatus().getDescription());
+      log.warn(
+          "cannot list processors: {} {}", e.getStatus().getCode(), e.getStatus().getDescription());
       return false;
     }
   }

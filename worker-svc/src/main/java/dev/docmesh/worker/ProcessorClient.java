@@ -21,11 +21,12 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * The worker's side of ProcessorService: the processors it offers (the catalog) and Process
- * calls behind the circuit breaker, retried while the target is unreachable or saturated.
+ * The worker's side of ProcessorService: the processors it offers (the catalog) and Process calls
+ * behind the circuit breaker, retried while the target is unreachable or saturated.
  */
 final class ProcessorClient {
-  private static final AttributeKey<String> TARGET = AttributeKey.stringKey("docmesh.processor.target");
+  private static final AttributeKey<String> TARGET =
+      AttributeKey.stringKey("docmesh.processor.target");
   private static final AttributeKey<String> REASON = AttributeKey.stringKey("docmesh.retry.reason");
   private final ProcessorServiceGrpc.ProcessorServiceBlockingStub stub;
   private final CircuitBreaker breaker;
@@ -61,10 +62,10 @@ final class ProcessorClient {
   }
 
   /**
-   * Runs the task's processor over {@code document}. While the processor target is unreachable
-   * (the channel's own retries are exhausted, or the circuit is open) the call is retried with
-   * backoff until the run's deadline: the lease is kept alive meanwhile, so the task is not
-   * failed for an outage. A typed failure from the processor is thrown as it came.
+   * Runs the task's processor over {@code document}. While the processor target is unreachable (the
+   * channel's own retries are exhausted, or the circuit is open) the call is retried with backoff
+   * until the run's deadline: the lease is kept alive meanwhile, so the task is not failed for an
+   * outage. A typed failure from the processor is thrown as it came.
    */
   StageOutput process(Task task, ByteString document, RunControl run, Consumer<Progress> progress)
       throws RunControl.Stopped {
@@ -85,7 +86,9 @@ final class ProcessorClient {
         Span.current().addEvent("circuit open", Attributes.of(TARGET, breaker.target()));
         run.pause(
             backoff.next(),
-            Status.UNAVAILABLE.withDescription("circuit to " + breaker.target() + " is open").asRuntimeException());
+            Status.UNAVAILABLE
+                .withDescription("circuit to " + breaker.target() + " is open")
+                .asRuntimeException());
         continue;
       }
       try {
@@ -98,7 +101,8 @@ final class ProcessorClient {
         }
         if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
           breaker.onFailure();
-          Span.current().addEvent("retry", Attributes.of(REASON, "UNAVAILABLE", TARGET, breaker.target()));
+          Span.current()
+              .addEvent("retry", Attributes.of(REASON, "UNAVAILABLE", TARGET, breaker.target()));
           run.pause(backoff.next(), e);
           continue;
         }
@@ -115,7 +119,10 @@ final class ProcessorClient {
     }
   }
 
-  /** The delay a processor asks for when it is too busy (RESOURCE_EXHAUSTED with RetryInfo, not a document limit). */
+  /**
+   * The delay a processor asks for when it is too busy (RESOURCE_EXHAUSTED with RetryInfo, not a
+   * document limit).
+   */
   private static Optional<Duration> retryAfterWhenBusy(StatusRuntimeException e) {
     if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED
         || Errors.reason(e).orElse("").startsWith("LIMIT_")) {
@@ -137,7 +144,9 @@ final class ProcessorClient {
         progress.accept(event.getProgress());
       }
     }
-    throw Status.INTERNAL.withDescription("processor stream ended without a result").asRuntimeException();
+    throw Status.INTERNAL
+        .withDescription("processor stream ended without a result")
+        .asRuntimeException();
   }
 
   /** Reads the stream to its end so the call completes normally instead of being cancelled. */

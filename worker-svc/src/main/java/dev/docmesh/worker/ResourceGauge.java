@@ -5,8 +5,8 @@ import java.lang.management.MemoryMXBean;
 import java.lang.management.MemoryUsage;
 
 /**
- * Local CPU and heap use against their limits: slots stop polling while either is above its
- * limit, the first step of backpressure. A limit of 1.0 turns that check off.
+ * Local CPU and heap use against their limits: slots stop polling while either is above its limit,
+ * the first step of backpressure. A limit of 1.0 turns that check off.
  */
 final class ResourceGauge {
   private final double maxCpu;
@@ -19,12 +19,16 @@ final class ResourceGauge {
     this.maxCpu = maxCpu;
     this.maxHeap = maxHeap;
     this.os =
-        ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean sun
+        ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean sun
             ? sun
             : null;
   }
 
-  /** Takes a CPU sample; called periodically, since the JVM reports the load since the previous call. */
+  /**
+   * Takes a CPU sample; called periodically, since the JVM reports the load since the previous
+   * call.
+   */
   void sample() {
     if (os != null) {
       double load = os.getProcessCpuLoad();

@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers a task's result (CompleteTask or FailTask) until the orchestrator either accepts
- * it or rejects it: work that is done is never dropped because the orchestrator was briefly
- * unreachable, and a stale lease (the task was re-leased meanwhile) ends the attempts.
+ * Delivers a task's result (CompleteTask or FailTask) until the orchestrator either accepts it or
+ * rejects it: work that is done is never dropped because the orchestrator was briefly unreachable,
+ * and a stale lease (the task was re-leased meanwhile) ends the attempts.
  */
 final class ResultReporter {
   private static final Logger log = LoggerFactory.getLogger(ResultReporter.class);
@@ -34,7 +34,8 @@ final class ResultReporter {
   private final Runnable beforeRetry;
 
   /** {@code beforeRetry} runs before each new attempt, e.g. to reconnect the channel at once. */
-  ResultReporter(Duration backoffInitial, Duration backoffMax, CountDownLatch abandon, Runnable beforeRetry) {
+  ResultReporter(
+      Duration backoffInitial, Duration backoffMax, CountDownLatch abandon, Runnable beforeRetry) {
     this.backoffInitial = backoffInitial;
     this.backoffMax = backoffMax;
     this.abandon = abandon;
@@ -58,7 +59,11 @@ final class ResultReporter {
         Duration delay = backoff.next();
         log.atWarn()
             .addKeyValue("task_id", taskId)
-            .log("{} not delivered ({}); retrying in {} ms", what, e.getStatus().getCode(), delay.toMillis());
+            .log(
+                "{} not delivered ({}); retrying in {} ms",
+                what,
+                e.getStatus().getCode(),
+                delay.toMillis());
         if (await(delay)) {
           log.atWarn().addKeyValue("task_id", taskId).log("{} abandoned: worker stopping", what);
           return Delivery.ABANDONED;

@@ -12,8 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * The deadline and the off switch of one task run, shared by the clients that work for it: the
- * calls they make run inside the run's cancellable context, and their retry waits end early
- * when the run is stopped.
+ * calls they make run inside the run's cancellable context, and their retry waits end early when
+ * the run is stopped.
  */
 final class RunControl {
   /** Why a run was stopped before it finished. */
@@ -79,7 +79,9 @@ final class RunControl {
     }
   }
 
-  /** Waits before a retry; gives up when the run is stopped or the delay would pass the deadline. */
+  /**
+   * Waits before a retry; gives up when the run is stopped or the delay would pass the deadline.
+   */
   void pause(Duration delay, StatusRuntimeException lastError) throws Stopped {
     if (deadline.timeRemaining(TimeUnit.NANOSECONDS) <= delay.toNanos()) {
       throw Status.DEADLINE_EXCEEDED

@@ -5,10 +5,9 @@ import dev.docmesh.proto.orchestrator.v1.JobError;
 import io.grpc.Status;
 
 /**
- * A failed attempt as the orchestrator hears it: the error, and whether another attempt is
- * worth it. Transient codes (the target was down, slow or overloaded) are retryable; a
- * document the processor rejected, or that exceeds a configured limit, fails the same way
- * every time and is not.
+ * A failed attempt as the orchestrator hears it: the error, and whether another attempt is worth
+ * it. Transient codes (the target was down, slow or overloaded) are retryable; a document the
+ * processor rejected, or that exceeds a configured limit, fails the same way every time and is not.
  */
 record TaskFailure(JobError error, boolean retryable) {
 
@@ -19,7 +18,8 @@ record TaskFailure(JobError error, boolean retryable) {
             .setStage(stage)
             .setCode(status.getCode().name())
             .setReason(reason)
-            .setMessage(status.getDescription() == null ? status.getCode().name() : status.getDescription())
+            .setMessage(
+                status.getDescription() == null ? status.getCode().name() : status.getDescription())
             .build();
     return new TaskFailure(error, isRetryable(status.getCode(), reason));
   }
@@ -40,7 +40,14 @@ record TaskFailure(JobError error, boolean retryable) {
       return false;
     }
     return switch (code) {
-      case UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED, RESOURCE_EXHAUSTED, INTERNAL, UNKNOWN, CANCELLED -> true;
+      case UNAVAILABLE,
+          DEADLINE_EXCEEDED,
+          ABORTED,
+          RESOURCE_EXHAUSTED,
+          INTERNAL,
+          UNKNOWN,
+          CANCELLED ->
+          true;
       default -> false;
     };
   }

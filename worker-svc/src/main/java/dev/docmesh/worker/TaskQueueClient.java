@@ -25,9 +25,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The worker's side of TaskQueueService: long polls (cancelled together when the worker
- * drains), the document of a task, heartbeats, and results delivered until the orchestrator
- * answers.
+ * The worker's side of TaskQueueService: long polls (cancelled together when the worker drains),
+ * the document of a task, heartbeats, and results delivered until the orchestrator answers.
  */
 final class TaskQueueClient {
   private static final Duration POLL_MARGIN = Duration.ofSeconds(5);
@@ -58,14 +57,15 @@ final class TaskQueueClient {
     this.queueAsync = queueAsync;
     this.config = config;
     this.scheduler = scheduler;
-    this.reporter = new ResultReporter(config.backoffInitial(), config.backoffMax(), abandonResults, reconnect);
+    this.reporter =
+        new ResultReporter(config.backoffInitial(), config.backoffMax(), abandonResults, reconnect);
     this.reconnect = reconnect;
     this.documents = new DocumentCache(config.documentCacheBytes());
   }
 
   /**
-   * One long poll for a task of {@code processors}; empty when none came within the wait or
-   * polling was closed. A failed call throws its StatusRuntimeException.
+   * One long poll for a task of {@code processors}; empty when none came within the wait or polling
+   * was closed. A failed call throws its StatusRuntimeException.
    */
   Optional<Task> poll(List<String> processors, int slotsBusy) throws InterruptedException {
     PollTaskRequest request =
@@ -113,7 +113,8 @@ final class TaskQueueClient {
 
   /** Keeps {@code task}'s lease alive and relays its progress, once started. */
   Heartbeater heartbeater(Task task, Heartbeater.Listener listener) {
-    return new Heartbeater(task, config.workerId(), queueAsync, scheduler, config.progressInterval(), listener);
+    return new Heartbeater(
+        task, config.workerId(), queueAsync, scheduler, config.progressInterval(), listener);
   }
 
   /**
@@ -170,7 +171,8 @@ final class TaskQueueClient {
             .setWorkerId(config.workerId())
             .setOutput(output)
             .build();
-    return reporter.deliver("CompleteTask", task.getTaskId(), timeout -> within(timeout).completeTask(request));
+    return reporter.deliver(
+        "CompleteTask", task.getTaskId(), timeout -> within(timeout).completeTask(request));
   }
 
   /** FailTask, delivered until the orchestrator accepts or rejects it. */
@@ -183,7 +185,8 @@ final class TaskQueueClient {
             .setError(failure.error())
             .setRetryable(failure.retryable())
             .build();
-    return reporter.deliver("FailTask", task.getTaskId(), timeout -> within(timeout).failTask(request));
+    return reporter.deliver(
+        "FailTask", task.getTaskId(), timeout -> within(timeout).failTask(request));
   }
 
   private TaskQueueServiceGrpc.TaskQueueServiceBlockingStub within(Duration timeout) {

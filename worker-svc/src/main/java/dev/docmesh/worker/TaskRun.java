@@ -1,8 +1,8 @@
 package dev.docmesh.worker;
 
-import dev.docmesh.meshkit.tracing.Tracing;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Timestamps;
+import dev.docmesh.meshkit.tracing.Tracing;
 import dev.docmesh.proto.document.v1.Progress;
 import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.orchestrator.v1.Task;
@@ -22,16 +22,14 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One leased task on one slot, as a state machine: fetch the document, run the processor under
- * the task's deadline while heartbeating, then settle (deliver the result, fail the task, or
- * hand it back). Can be stopped from outside at any time: the job was cancelled, the lease was
- * lost, or the worker is handing it back. The calls themselves are the clients' business.
+ * One leased task on one slot, as a state machine: fetch the document, run the processor under the
+ * task's deadline while heartbeating, then settle (deliver the result, fail the task, or hand it
+ * back). Can be stopped from outside at any time: the job was cancelled, the lease was lost, or the
+ * worker is handing it back. The calls themselves are the clients' business.
  */
 final class TaskRun {
   private static final Logger log = LoggerFactory.getLogger(TaskRun.class);
@@ -55,7 +53,8 @@ final class TaskRun {
     this.task = task;
     this.services = services;
     Duration timeout =
-        task.hasTimeout() && (task.getTimeout().getSeconds() > 0 || task.getTimeout().getNanos() > 0)
+        task.hasTimeout()
+                && (task.getTimeout().getSeconds() > 0 || task.getTimeout().getNanos() > 0)
             ? Duration.ofSeconds(task.getTimeout().getSeconds(), task.getTimeout().getNanos())
             : services.config().defaultTaskTimeout();
     this.control = new RunControl(timeout);
@@ -93,19 +92,26 @@ final class TaskRun {
   Outcome run() {
     Span span = startSpan();
     Heartbeater heartbeater =
-        services.queue().heartbeater(task, new Heartbeater.Listener() {
-          @Override
-          public void cancelRequested() {
-            span.addEvent("job cancelled");
-            stop(StopReason.JOB_CANCELLED);
-          }
+        services
+            .queue()
+            .heartbeater(
+                task,
+                new Heartbeater.Listener() {
+                  @Override
+                  public void cancelRequested() {
+                    span.addEvent("job cancelled");
+                    stop(StopReason.JOB_CANCELLED);
+                  }
 
-          @Override
-          public void leaseLost(Status status) {
-            span.addEvent("lease lost", Attributes.of(AttributeKey.stringKey("grpc.status"), status.getCode().name()));
-            stop(StopReason.LEASE_LOST);
-          }
-        });
+                  @Override
+                  public void leaseLost(Status status) {
+                    span.addEvent(
+                        "lease lost",
+                        Attributes.of(
+                            AttributeKey.stringKey("grpc.status"), status.getCode().name()));
+                    stop(StopReason.LEASE_LOST);
+                  }
+                });
     try (Scope ignored = span.makeCurrent()) {
       heartbeater.start();
       Attempt attempt = attempt(heartbeater);
@@ -139,10 +145,17 @@ final class TaskRun {
   private Attempt attempt(Heartbeater heartbeater) {
     try {
       ByteString document = services.queue().document(task, control);
-      return new Done(services.processors().process(task, document, control, p -> {
-        progress = p;
-        heartbeater.progress(p);
-      }));
+      return new Done(
+          services
+              .processors()
+              .process(
+                  task,
+                  document,
+                  control,
+                  p -> {
+                    progress = p;
+                    heartbeater.progress(p);
+                  }));
     } catch (StatusRuntimeException e) {
       if (control.isStopped()) {
         return new Stopped();
@@ -169,7 +182,8 @@ final class TaskRun {
       return accepted(services.queue().fail(task, failed.failure()), Outcome.FAILED);
     }
     TaskFailure handedBack =
-        TaskFailure.handedBack(task.getStage(), "worker " + services.config().workerId() + " is draining");
+        TaskFailure.handedBack(
+            task.getStage(), "worker " + services.config().workerId() + " is draining");
     return accepted(services.queue().fail(task, handedBack), Outcome.HANDED_BACK);
   }
 
@@ -180,7 +194,8 @@ final class TaskRun {
   private Span startSpan() {
     io.opentelemetry.context.Context parent =
         Tracing.parentContext(services.propagator(), task.getTraceparent(), task.getTracestate());
-    return services.tracer()
+    return services
+        .tracer()
         .spanBuilder("task " + task.getStage())
         .setParent(parent)
         .setSpanKind(SpanKind.CONSUMER)
@@ -191,5 +206,4 @@ final class TaskRun {
         .setAttribute("docmesh.attempt", task.getAttempt())
         .startSpan();
   }
-
 }

@@ -26,12 +26,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker's slot loop: N slots, each long-polling the task queue while it is free and the
- * process is under its CPU and heap limits, then running the task it got. Drain stops the
- * polling, lets in-flight tasks run for the grace period, and hands the rest back at once.
+ * process is under its CPU and heap limits, then running the task it got. Drain stops the polling,
+ * lets in-flight tasks run for the grace period, and hands the rest back at once.
  */
 final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
   private static final Duration IDLE_CHECK = Duration.ofMillis(100);
+
   /** After the grace, how long handed-back tasks get to deliver their FailTask. */
   private static final Duration HAND_BACK_WAIT = Duration.ofSeconds(10);
 
@@ -67,7 +68,8 @@ final class Worker implements AutoCloseable {
     this.processors = processors;
     this.resources = new ResourceGauge(config.maxCpu(), config.maxHeap());
     this.timers = timers;
-    this.catalogRefresher = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("worker-catalog"));
+    this.catalogRefresher =
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("worker-catalog"));
     this.services =
         new TaskRun.Services(
             config,
@@ -89,7 +91,10 @@ final class Worker implements AutoCloseable {
     log.atInfo()
         .addKeyValue("worker_id", config.workerId())
         .addKeyValue("slots", config.slots())
-        .log("worker polling {} for processors at {}", config.orchestratorTarget(), config.processorTarget());
+        .log(
+            "worker polling {} for processors at {}",
+            config.orchestratorTarget(),
+            config.processorTarget());
   }
 
   WorkerStatus status() {
@@ -179,7 +184,8 @@ final class Worker implements AutoCloseable {
           break;
         }
         Duration delay = backoff.next();
-        log.atWarn().log("poll failed ({}); retrying in {} ms", e.getStatus().getCode(), delay.toMillis());
+        log.atWarn()
+            .log("poll failed ({}); retrying in {} ms", e.getStatus().getCode(), delay.toMillis());
         awaitQuietly(drainStarted, delay);
         queue.reconnect();
         continue;
@@ -246,7 +252,10 @@ final class Worker implements AutoCloseable {
     }
   }
 
-  /** Refreshes the processor list periodically; sooner while it is empty or the service is unreachable. */
+  /**
+   * Refreshes the processor list periodically; sooner while it is empty or the service is
+   * unreachable.
+   */
   private final class CatalogRefresh implements Runnable {
     private final Backoff backoff =
         new Backoff(config.backoffInitial(), min(config.backoffMax(), config.breakerCooldown()));
@@ -300,5 +309,4 @@ final class Worker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
   }
-
 }

@@ -5,7 +5,8 @@ import dev.docmesh.meshkit.config.MeshConfig;
 import java.time.Duration;
 
 /**
- * The worker's settings, read from {@code DOCMESH_*} variables (documented in the README's configuration section).
+ * The worker's settings, read from {@code DOCMESH_*} variables (documented in the README's
+ * configuration section).
  *
  * @param workerId id sent with every poll, heartbeat and result
  * @param slots tasks run at the same time
@@ -23,7 +24,8 @@ import java.time.Duration;
  * @param defaultTaskTimeout time a task may take when the task names none
  * @param shutdownGrace how long in-flight tasks may run on at SIGTERM
  * @param maxMessageBytes largest message accepted from the orchestrator or a processor
- * @param documentCacheBytes documents kept after a task (by content hash) for the next task of the same document
+ * @param documentCacheBytes documents kept after a task (by content hash) for the next task of the
+ *     same document
  */
 public record WorkerConfig(
     String workerId,

@@ -33,10 +33,21 @@ public final class WorkerMain {
     MeshTelemetry telemetry = server.telemetry();
     WorkerMetrics metrics = new WorkerMetrics(telemetry.registry());
     ManagedChannel orchestrator =
-        Channels.open(channels, config.orchestratorTarget(), TaskQueueServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
+        Channels.open(
+            channels,
+            config.orchestratorTarget(),
+            TaskQueueServiceGrpc.SERVICE_NAME,
+            config.maxMessageBytes(),
+            telemetry);
     ManagedChannel processor =
-        Channels.open(channels, config.processorTarget(), ProcessorServiceGrpc.SERVICE_NAME, config.maxMessageBytes(), telemetry);
-    ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, DaemonThreads.factory("worker-timer"));
+        Channels.open(
+            channels,
+            config.processorTarget(),
+            ProcessorServiceGrpc.SERVICE_NAME,
+            config.maxMessageBytes(),
+            telemetry);
+    ScheduledExecutorService timers =
+        Executors.newScheduledThreadPool(2, DaemonThreads.factory("worker-timer"));
 
     TaskQueueClient queue =
         new TaskQueueClient(
@@ -51,12 +62,17 @@ public final class WorkerMain {
             config.breakerFailures(),
             config.breakerCooldown(),
             metrics.circuitOpen,
-            // the channel's own reconnect backoff grows to minutes; the probe should not wait for it
+            // the channel's own reconnect backoff grows to minutes; the probe should not wait for
+            // it
             processor::resetConnectBackoff);
     ProcessorClient processors =
         new ProcessorClient(
-            ProcessorServiceGrpc.newBlockingStub(processor), breaker, config.backoffInitial(), config.backoffMax());
-    Worker worker = new Worker(config, metrics, queue, processors, timers, telemetry.openTelemetry());
+            ProcessorServiceGrpc.newBlockingStub(processor),
+            breaker,
+            config.backoffInitial(),
+            config.backoffMax());
+    Worker worker =
+        new Worker(config, metrics, queue, processors, timers, telemetry.openTelemetry());
 
     server.addService(new WorkerServiceImpl(worker, config.shutdownGrace()));
     // polling starts once the server is up; draining turns its health NOT_SERVING

@@ -37,20 +37,26 @@ final class WorkerMetrics {
             .labelNames("state")
             .register(registry);
     tasks =
-        Counter.build("docmesh_worker_tasks_total", "Tasks this worker finished, by processor and outcome.")
+        Counter.build(
+                "docmesh_worker_tasks_total",
+                "Tasks this worker finished, by processor and outcome.")
             .labelNames("processor", "outcome")
             .register(registry);
     taskSeconds =
-        Histogram.build("docmesh_worker_task_seconds", "Time from lease to settled result, by processor.")
+        Histogram.build(
+                "docmesh_worker_task_seconds", "Time from lease to settled result, by processor.")
             .labelNames("processor")
             .buckets(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
             .register(registry);
     pollSeconds =
-        Histogram.build("docmesh_worker_poll_seconds", "Duration of PollTask calls (long polls included).")
+        Histogram.build(
+                "docmesh_worker_poll_seconds", "Duration of PollTask calls (long polls included).")
             .buckets(0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60)
             .register(registry);
     circuitOpen =
-        Gauge.build("docmesh_worker_circuit_open", "1 while the circuit breaker to the target is open or probing.")
+        Gauge.build(
+                "docmesh_worker_circuit_open",
+                "1 while the circuit breaker to the target is open or probing.")
             .labelNames("target")
             .register(registry);
   }

@@ -21,22 +21,27 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
   }
 
   @Override
-  public void getWorkerStatus(GetWorkerStatusRequest request, StreamObserver<GetWorkerStatusResponse> response) {
-    Unary.reply(response, () -> GetWorkerStatusResponse.newBuilder().setStatus(worker.status()).build());
+  public void getWorkerStatus(
+      GetWorkerStatusRequest request, StreamObserver<GetWorkerStatusResponse> response) {
+    Unary.reply(
+        response, () -> GetWorkerStatusResponse.newBuilder().setStatus(worker.status()).build());
   }
 
   @Override
   public void drain(DrainRequest request, StreamObserver<DrainResponse> response) {
-    Unary.reply(response, () -> {
-      Duration grace = defaultGrace;
-      if (request.hasGrace()) {
-        if (request.getGrace().getSeconds() < 0 || request.getGrace().getNanos() < 0) {
-          throw Errors.invalidArgument("grace", "must not be negative");
-        }
-        grace = Duration.ofSeconds(request.getGrace().getSeconds(), request.getGrace().getNanos());
-      }
-      String reason = request.getReason().isBlank() ? "Drain called" : request.getReason();
-      return DrainResponse.newBuilder().setStatus(worker.drain(grace, reason)).build();
-    });
+    Unary.reply(
+        response,
+        () -> {
+          Duration grace = defaultGrace;
+          if (request.hasGrace()) {
+            if (request.getGrace().getSeconds() < 0 || request.getGrace().getNanos() < 0) {
+              throw Errors.invalidArgument("grace", "must not be negative");
+            }
+            grace =
+                Duration.ofSeconds(request.getGrace().getSeconds(), request.getGrace().getNanos());
+          }
+          String reason = request.getReason().isBlank() ? "Drain called" : request.getReason();
+          return DrainResponse.newBuilder().setStatus(worker.drain(grace, reason)).build();
+        });
   }
 }

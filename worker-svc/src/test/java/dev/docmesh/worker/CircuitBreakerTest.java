@@ -17,9 +17,11 @@ class CircuitBreakerTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private final AtomicLong now = new AtomicLong();
   private final AtomicInteger probes = new AtomicInteger();
-  private final Gauge gauge = Gauge.build("open", "open").labelNames("target").register(new CollectorRegistry());
+  private final Gauge gauge =
+      Gauge.build("open", "open").labelNames("target").register(new CollectorRegistry());
   private final CircuitBreaker breaker =
-      new CircuitBreaker("dns:///p:1", 3, Duration.ofSeconds(10), gauge, now::get, probes::incrementAndGet);
+      new CircuitBreaker(
+          "dns:///p:1", 3, Duration.ofSeconds(10), gauge, now::get, probes::incrementAndGet);
   @RegisterExtension final FakeMesh.PerTest meshes = new FakeMesh.PerTest();
   private FakeMesh mesh;
 
@@ -65,7 +67,9 @@ class CircuitBreakerTest {
 
     mesh.processorServer.stop();
     var task = mesh.offer("pdf.validate");
-    await().atMost(WAIT).until(() -> mesh.metric("docmesh_worker_circuit_open", label, value) == 1.0);
+    await()
+        .atMost(WAIT)
+        .until(() -> mesh.metric("docmesh_worker_circuit_open", label, value) == 1.0);
     // the task is kept (leased and heartbeating), not failed, while the processor is away
     assertThat(mesh.queue.failures).isEmpty();
 

@@ -19,7 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A real worker server between a scripted task queue and a scripted processor service, all on loopback. */
+/**
+ * A real worker server between a scripted task queue and a scripted processor service, all on
+ * loopback.
+ */
 final class FakeMesh implements AutoCloseable {
   final FakeTaskQueue queue = new FakeTaskQueue();
   final FakeProcessor processor = new FakeProcessor("pdf.validate", "pdf.text");
@@ -60,16 +63,21 @@ final class FakeMesh implements AutoCloseable {
   Task.Builder task(String processor, Duration timeout) {
     DocumentRef doc =
         queue.putDocument(
-            ("document of job " + jobs.incrementAndGet()).getBytes(StandardCharsets.UTF_8), "doc.txt", "text/plain");
+            ("document of job " + jobs.incrementAndGet()).getBytes(StandardCharsets.UTF_8),
+            "doc.txt",
+            "text/plain");
     String job = "job-" + jobs.get();
     return Task.newBuilder()
-            .setTaskId(job + "/stage")
-            .setJobId(job)
-            .setStage("stage")
-            .setProcessor(processor)
-            .setAttempt(1)
-            .setDocument(doc)
-            .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(timeout.getSeconds()).setNanos(timeout.getNano()));
+        .setTaskId(job + "/stage")
+        .setJobId(job)
+        .setStage("stage")
+        .setProcessor(processor)
+        .setAttempt(1)
+        .setDocument(doc)
+        .setTimeout(
+            com.google.protobuf.Duration.newBuilder()
+                .setSeconds(timeout.getSeconds())
+                .setNanos(timeout.getNano()));
   }
 
   Task offer(String processor) {
@@ -81,11 +89,18 @@ final class FakeMesh implements AutoCloseable {
   }
 
   double tasks(String processor, String outcome) {
-    Double v = metric("docmesh_worker_tasks_total", new String[] {"processor", "outcome"}, new String[] {processor, outcome});
+    Double v =
+        metric(
+            "docmesh_worker_tasks_total",
+            new String[] {"processor", "outcome"},
+            new String[] {processor, outcome});
     return v == null ? 0 : v;
   }
 
-  /** Starts meshes for one test and closes them after it: a field registered with {@code @RegisterExtension}. */
+  /**
+   * Starts meshes for one test and closes them after it: a field registered with
+   * {@code @RegisterExtension}.
+   */
   static final class PerTest implements AfterEachCallback {
     private final List<FakeMesh> started = new ArrayList<>();
 

@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Drain and SIGTERM: stop polling, let in-flight work finish within the grace, hand the rest back. */
+/**
+ * Drain and SIGTERM: stop polling, let in-flight work finish within the grace, hand the rest back.
+ */
 class WorkerDrainTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
   @RegisterExtension final FakeMesh.PerTest meshes = new FakeMesh.PerTest();
@@ -63,16 +65,22 @@ class WorkerDrainTest {
     assertThat(handBack.getError().getReason()).isEqualTo("WORKER_DRAINING");
     assertThat(handBack.getLeaseToken()).isEqualTo(task.getLeaseToken());
     long leaseMs = com.google.protobuf.util.Durations.toMillis(task.getLeaseDuration());
-    // after the 200 ms grace, and long before the lease would have expired (which would also hand it back)
-    assertThat(tookMs).as("handed back after the grace, not at lease expiry (%s ms)", leaseMs)
-        .isGreaterThanOrEqualTo(200).isLessThan(leaseMs / 2);
+    // after the 200 ms grace, and long before the lease would have expired (which would also hand
+    // it back)
+    assertThat(tookMs)
+        .as("handed back after the grace, not at lease expiry (%s ms)", leaseMs)
+        .isGreaterThanOrEqualTo(200)
+        .isLessThan(leaseMs / 2);
     await().atMost(WAIT).until(() -> mesh.processor.cancelledCalls.get() == 1);
     await().atMost(WAIT).until(() -> status().getState() == WorkerState.WORKER_STATE_DRAINED);
     assertThat(mesh.tasks("pdf.validate", "handed_back")).isEqualTo(1);
 
     int polls = mesh.queue.polls.size();
     mesh.offer("pdf.validate");
-    await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> mesh.queue.polls.size() == polls);
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(WAIT)
+        .until(() -> mesh.queue.polls.size() == polls);
     assertThat(mesh.processor.requests).hasSize(1);
     // idempotent
     assertThat(mesh.control.drain(DrainRequest.getDefaultInstance()).getStatus().getState())
@@ -87,7 +95,9 @@ class WorkerDrainTest {
     assertThat(gate.started()).isTrue();
 
     mesh.control.drain(
-        DrainRequest.newBuilder().setGrace(com.google.protobuf.Duration.newBuilder().setSeconds(10)).build());
+        DrainRequest.newBuilder()
+            .setGrace(com.google.protobuf.Duration.newBuilder().setSeconds(10))
+            .build());
     gate.release();
     await().atMost(WAIT).until(() -> status().getState() == WorkerState.WORKER_STATE_DRAINED);
     assertThat(mesh.queue.completions).hasSize(1);
@@ -109,7 +119,8 @@ class WorkerDrainTest {
     assertThat(mesh.queue.failures).hasSize(1);
     assertThat(mesh.queue.failures.get(0).getRetryable()).isTrue();
     assertThat(mesh.worker.isTerminated()).isTrue();
-    // the stop waited for the drain: the hanging task was given its grace, then handed back, before the server went
+    // the stop waited for the drain: the hanging task was given its grace, then handed back, before
+    // the server went
     assertThat(tookMs).as("shutdown took").isGreaterThanOrEqualTo(300);
   }
 

@@ -38,13 +38,18 @@ class WorkerLoopTest {
         UpstreamOutput.newBuilder()
             .setStage("validate")
             .setProcessor("pdf.validate")
-            .setOutput(StageOutput.newBuilder().setValidation(ValidationReport.newBuilder().setValid(true)))
+            .setOutput(
+                StageOutput.newBuilder()
+                    .setValidation(ValidationReport.newBuilder().setValid(true)))
             .build();
     StageOutput text =
         StageOutput.newBuilder()
             .setText(
                 dev.docmesh.proto.document.v1.DocumentText.newBuilder()
-                    .addPages(dev.docmesh.proto.document.v1.PageText.newBuilder().setPageNumber(1).setText("hello")))
+                    .addPages(
+                        dev.docmesh.proto.document.v1.PageText.newBuilder()
+                            .setPageNumber(1)
+                            .setText("hello")))
             .build();
     mesh.processor.behaviour =
         (request, out) -> {
@@ -64,7 +69,8 @@ class WorkerLoopTest {
 
     var request = mesh.processor.requests.get(0);
     assertThat(request.getProcessor()).isEqualTo("pdf.text");
-    assertThat(request.getContent().toString(StandardCharsets.UTF_8)).isEqualTo("document of job 1");
+    assertThat(request.getContent().toString(StandardCharsets.UTF_8))
+        .isEqualTo("document of job 1");
     assertThat(request.getUpstreamList()).containsExactly(upstream);
     assertThat(request.getOptionsMap()).containsEntry("sort_by_position", "true");
     assertThat(request.getPassword()).isEqualTo("secret");
@@ -80,9 +86,12 @@ class WorkerLoopTest {
     String seen = mesh.processor.traceparents.get(0);
     assertThat(seen).startsWith("00-" + traceId + "-").doesNotContain(parentSpan);
 
-    assertThat(mesh.queue.polls).allSatisfy(p -> assertThat(p.getProcessorsList()).containsExactly("pdf.text", "pdf.validate"));
+    assertThat(mesh.queue.polls)
+        .allSatisfy(
+            p -> assertThat(p.getProcessorsList()).containsExactly("pdf.text", "pdf.validate"));
     await().atMost(WAIT).until(() -> mesh.tasks("pdf.text", "completed") == 1);
-    var status = mesh.control.getWorkerStatus(GetWorkerStatusRequest.getDefaultInstance()).getStatus();
+    var status =
+        mesh.control.getWorkerStatus(GetWorkerStatusRequest.getDefaultInstance()).getStatus();
     assertThat(status.getTasksCompleted()).isEqualTo(1);
     assertThat(status.getProcessorsList()).containsExactly("pdf.text", "pdf.validate");
     assertThat(status.getSlotsTotal()).isEqualTo(1);
@@ -95,11 +104,17 @@ class WorkerLoopTest {
     Task.Builder first = mesh.task("pdf.validate", Duration.ofSeconds(30));
     mesh.queue.offer(first.clone(), Duration.ofSeconds(30));
     await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
-    mesh.queue.offer(first.clone().setTaskId(first.getJobId() + "/text").setStage("text").setProcessor("pdf.text"),
+    mesh.queue.offer(
+        first
+            .clone()
+            .setTaskId(first.getJobId() + "/text")
+            .setStage("text")
+            .setProcessor("pdf.text"),
         Duration.ofSeconds(30));
     await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 2);
 
-    assertThat(mesh.processor.requests).extracting(r -> r.getContent().toString(StandardCharsets.UTF_8))
+    assertThat(mesh.processor.requests)
+        .extracting(r -> r.getContent().toString(StandardCharsets.UTF_8))
         .containsExactly("document of job 1", "document of job 1");
     assertThat(mesh.queue.documentReads).hasSize(1);
 
@@ -123,16 +138,21 @@ class WorkerLoopTest {
     await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
 
     List<Beat> beats = mesh.queue.heartbeats;
-    assertThat(beats).allSatisfy(b -> assertThat(b.request().getLeaseToken()).isEqualTo(task.getLeaseToken()));
+    assertThat(beats)
+        .allSatisfy(b -> assertThat(b.request().getLeaseToken()).isEqualTo(task.getLeaseToken()));
     List<Long> gapsMs = new java.util.ArrayList<>();
     for (int i = 1; i < 8; i++) {
       gapsMs.add(TimeUnit.NANOSECONDS.toMillis(beats.get(i).nanos() - beats.get(i - 1).nanos()));
     }
     java.util.Collections.sort(gapsMs);
     long leaseMs = 900;
-    // the worker beats every lease/3 (300 ms). The median gap is that interval give or take a loaded
-    // machine's jitter (one stalled beat moves it little); it is well under the lease and not a busy loop.
-    assertThat(gapsMs.get(gapsMs.size() / 2)).as("median gap of %s ms", gapsMs).isBetween(leaseMs / 6, leaseMs * 2 / 3);
+    // the worker beats every lease/3 (300 ms). The median gap is that interval give or take a
+    // loaded
+    // machine's jitter (one stalled beat moves it little); it is well under the lease and not a
+    // busy loop.
+    assertThat(gapsMs.get(gapsMs.size() / 2))
+        .as("median gap of %s ms", gapsMs)
+        .isBetween(leaseMs / 6, leaseMs * 2 / 3);
   }
 
   @Test
@@ -154,10 +174,14 @@ class WorkerLoopTest {
     // 100 progress events over about a second became a handful of beats, at least 300 ms apart
     assertThat(withProgress).hasSizeBetween(2, 20);
     // Rate-limited to one per 300 ms: over the span they arrived in, no more than span/interval + 1
-    // (+1 for a beat delayed in transit arriving close to the next; receipt gaps alone jitter under load).
-    long spanMs = TimeUnit.NANOSECONDS.toMillis(
-        withProgress.get(withProgress.size() - 1).nanos() - withProgress.get(0).nanos());
-    assertThat(withProgress.size()).as("progress beats over %s ms", spanMs).isLessThanOrEqualTo((int) (spanMs / 300) + 2);
+    // (+1 for a beat delayed in transit arriving close to the next; receipt gaps alone jitter under
+    // load).
+    long spanMs =
+        TimeUnit.NANOSECONDS.toMillis(
+            withProgress.get(withProgress.size() - 1).nanos() - withProgress.get(0).nanos());
+    assertThat(withProgress.size())
+        .as("progress beats over %s ms", spanMs)
+        .isLessThanOrEqualTo((int) (spanMs / 300) + 2);
     for (int i = 1; i < withProgress.size(); i++) {
       assertThat(withProgress.get(i).request().getProgress().getDone())
           .isGreaterThan(withProgress.get(i - 1).request().getProgress().getDone());
@@ -175,14 +199,17 @@ class WorkerLoopTest {
 
     int beatsBefore = mesh.queue.heartbeats.size();
     mesh.queue.cancelRequested = true;
-    // the next keep-alive beat carries the answer, and the worker cancels the processor call at once
+    // the next keep-alive beat carries the answer, and the worker cancels the processor call at
+    // once
     await().atMost(WAIT).until(() -> mesh.processor.cancelledCalls.get() == 1);
     await().atMost(WAIT).until(() -> mesh.tasks("pdf.validate", "cancelled") == 1);
     assertThat(mesh.queue.completeAttempts).isEmpty();
     assertThat(mesh.queue.failures).isEmpty();
     // counted in beats, not wall time: the first beat answered with cancel_requested (one more may
     // have been in flight when the flag was set) ends it; no beat follows the cancelled task
-    assertThat(mesh.queue.heartbeats.size() - beatsBefore).as("beats after cancel was requested").isBetween(1, 2);
+    assertThat(mesh.queue.heartbeats.size() - beatsBefore)
+        .as("beats after cancel was requested")
+        .isBetween(1, 2);
   }
 
   @Test
@@ -203,14 +230,18 @@ class WorkerLoopTest {
     await().atMost(WAIT).until(() -> mesh.queue.failures.size() == errors.size());
 
     assertThat(mesh.queue.failures)
-        .extracting(f -> f.getError().getCode(), f -> f.getError().getReason(), FailTaskRequest::getRetryable)
+        .extracting(
+            f -> f.getError().getCode(),
+            f -> f.getError().getReason(),
+            FailTaskRequest::getRetryable)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("INVALID_ARGUMENT", "PDF_CORRUPT", false),
             org.assertj.core.groups.Tuple.tuple("RESOURCE_EXHAUSTED", "LIMIT_PAGES", false),
             org.assertj.core.groups.Tuple.tuple("FAILED_PRECONDITION", "PDF_ENCRYPTED", false),
             org.assertj.core.groups.Tuple.tuple("INTERNAL", "INTERNAL", true),
             org.assertj.core.groups.Tuple.tuple("RESOURCE_EXHAUSTED", "RESOURCE_EXHAUSTED", true));
-    assertThat(mesh.queue.failures).allSatisfy(f -> assertThat(f.getError().getStage()).isEqualTo("stage"));
+    assertThat(mesh.queue.failures)
+        .allSatisfy(f -> assertThat(f.getError().getStage()).isEqualTo("stage"));
     assertThat(mesh.queue.failures.get(0).getError().getMessage()).isEqualTo("not a PDF");
     assertThat(mesh.tasks("pdf.validate", "failed")).isEqualTo(errors.size());
   }
@@ -232,9 +263,21 @@ class WorkerLoopTest {
     // one logical call that succeeded: the retry happened inside the channel, so the worker's own
     // loop (and its circuit breaker, which opens at the first failure here) never saw UNAVAILABLE
     String[] labels = {"grpc_type", "grpc_service", "grpc_method", "grpc_code"};
-    assertThat(mesh.metric("grpc_client_handled_total", labels, new String[] {"server_stream", "docmesh.processor.v1.ProcessorService", "Process", "OK"}))
+    assertThat(
+            mesh.metric(
+                "grpc_client_handled_total",
+                labels,
+                new String[] {
+                  "server_stream", "docmesh.processor.v1.ProcessorService", "Process", "OK"
+                }))
         .isEqualTo(1.0);
-    assertThat(mesh.metric("grpc_client_handled_total", labels, new String[] {"server_stream", "docmesh.processor.v1.ProcessorService", "Process", "UNAVAILABLE"}))
+    assertThat(
+            mesh.metric(
+                "grpc_client_handled_total",
+                labels,
+                new String[] {
+                  "server_stream", "docmesh.processor.v1.ProcessorService", "Process", "UNAVAILABLE"
+                }))
         .isNull();
   }
 
@@ -244,7 +287,10 @@ class WorkerLoopTest {
     await().atMost(WAIT).until(() -> !mesh.queue.polls.isEmpty());
     mesh.orchestratorServer.stop();
     mesh.offer("pdf.validate");
-    await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> mesh.queue.completions.isEmpty());
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(WAIT)
+        .until(() -> mesh.queue.completions.isEmpty());
     mesh.orchestratorServer.start();
     await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
   }
@@ -254,14 +300,17 @@ class WorkerLoopTest {
     mesh = meshes.start();
     mesh.offer("pdf.validate");
     await().atMost(WAIT).until(() -> mesh.tasks("pdf.validate", "completed") == 1);
-    String page = dev.docmesh.meshkit.testing.Loopback.get(mesh.worker.metricsPort(), "/metrics").body();
+    String page =
+        dev.docmesh.meshkit.testing.Loopback.get(mesh.worker.metricsPort(), "/metrics").body();
     assertThat(page)
         .contains("docmesh_worker_slots{state=\"busy\",} 0.0")
         .contains("docmesh_worker_slots{state=\"idle\",} 1.0")
-        .contains("docmesh_worker_tasks_total{processor=\"pdf.validate\",outcome=\"completed\",} 1.0")
+        .contains(
+            "docmesh_worker_tasks_total{processor=\"pdf.validate\",outcome=\"completed\",} 1.0")
         .contains("docmesh_worker_task_seconds_count{processor=\"pdf.validate\",} 1.0")
         .contains("docmesh_worker_poll_seconds_count")
-        .contains("docmesh_worker_circuit_open{target=\"" + mesh.processorServer.target() + "\",} 0.0");
+        .contains(
+            "docmesh_worker_circuit_open{target=\"" + mesh.processorServer.target() + "\",} 0.0");
   }
 
   @Test
@@ -270,7 +319,9 @@ class WorkerLoopTest {
     mesh.processor.behaviour =
         (request, out) -> {
           if (mesh.processor.requests.size() < 3) {
-            out.onError(Errors.resourceExhausted("PROCESSOR_BUSY", "all threads busy", Duration.ofMillis(100)));
+            out.onError(
+                Errors.resourceExhausted(
+                    "PROCESSOR_BUSY", "all threads busy", Duration.ofMillis(100)));
           } else {
             FakeProcessor.answerValid(request, out);
           }
@@ -291,7 +342,10 @@ class WorkerLoopTest {
     mesh.orchestratorServer.stop();
     gate.release();
     // the worker has the result and nobody to give it to: it must keep it, not drop it
-    await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> mesh.queue.completions.isEmpty());
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(WAIT)
+        .until(() -> mesh.queue.completions.isEmpty());
     mesh.orchestratorServer.start();
 
     await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
@@ -314,7 +368,10 @@ class WorkerLoopTest {
     // two transient failures retried (after the channel's own retries), then the rejection is final
     assertThat(mesh.queue.completeAttempts.size()).isGreaterThanOrEqualTo(3);
     int attempts = mesh.queue.completeAttempts.size();
-    await().during(Duration.ofMillis(800)).atMost(WAIT).until(() -> mesh.queue.completeAttempts.size() == attempts);
+    await()
+        .during(Duration.ofMillis(800))
+        .atMost(WAIT)
+        .until(() -> mesh.queue.completeAttempts.size() == attempts);
     assertThat(mesh.queue.completions).isEmpty();
     assertThat(mesh.queue.failures).isEmpty();
   }
@@ -322,9 +379,21 @@ class WorkerLoopTest {
   @Test
   void noPollingWhileHeapIsAboveItsLimit() {
     mesh = meshes.start(Map.of("DOCMESH_WORKER_MAX_HEAP", "0.0"));
-    await().atMost(WAIT)
-        .until(() -> mesh.control.getWorkerStatus(GetWorkerStatusRequest.getDefaultInstance()).getStatus().getProcessorsCount() == 2);
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                mesh.control
+                        .getWorkerStatus(GetWorkerStatusRequest.getDefaultInstance())
+                        .getStatus()
+                        .getProcessorsCount()
+                    == 2);
     await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> mesh.queue.polls.isEmpty());
-    assertThat(mesh.control.getWorkerStatus(GetWorkerStatusRequest.getDefaultInstance()).getStatus().getBackpressure()).isTrue();
+    assertThat(
+            mesh.control
+                .getWorkerStatus(GetWorkerStatusRequest.getDefaultInstance())
+                .getStatus()
+                .getBackpressure())
+        .isTrue();
   }
 }

@@ -12,10 +12,14 @@ class WorkerServerTest {
   void servesHealthReflectionErrorDetailsMetricsAndShutsDownGracefully() throws Exception {
     try (MeshServer server = WorkerMain.start(Loopback.env())) {
       StandardServerChecks.assertServing(server, List.of("docmesh.worker.v1.WorkerService"));
-      StandardServerChecks.assertErrorDetailsReadableThroughReflection(server,
-          ch -> dev.docmesh.proto.worker.v1.WorkerServiceGrpc.newBlockingStub(ch)
-              .drain(dev.docmesh.proto.worker.v1.DrainRequest.newBuilder()
-                  .setGrace(com.google.protobuf.Duration.newBuilder().setSeconds(-1)).build()),
+      StandardServerChecks.assertErrorDetailsReadableThroughReflection(
+          server,
+          ch ->
+              dev.docmesh.proto.worker.v1.WorkerServiceGrpc.newBlockingStub(ch)
+                  .drain(
+                      dev.docmesh.proto.worker.v1.DrainRequest.newBuilder()
+                          .setGrace(com.google.protobuf.Duration.newBuilder().setSeconds(-1))
+                          .build()),
           "grace");
       StandardServerChecks.assertMetricsEndpoint(server);
       StandardServerChecks.assertGracefulShutdown(server);
@@ -23,7 +27,9 @@ class WorkerServerTest {
   }
 
   @Test
-  void aBadSettingStopsTheProcessWithExitCodeTwo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-    dev.docmesh.meshkit.testing.ServiceProcess.assertBadSettingExitsTwo(WorkerMain.class, "DOCMESH_WORKER_SLOTS", "none", dir);
+  void aBadSettingStopsTheProcessWithExitCodeTwo(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    dev.docmesh.meshkit.testing.ServiceProcess.assertBadSettingExitsTwo(
+        WorkerMain.class, "DOCMESH_WORKER_SLOTS", "none", dir);
   }
 }

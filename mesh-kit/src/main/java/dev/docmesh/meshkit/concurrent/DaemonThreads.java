@@ -4,8 +4,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Daemon threads named {@code <prefix>-<n>}: background work (timers, pools, HTTP) must never
- * keep a service's JVM alive after its server stopped.
+ * Daemon threads named {@code <prefix>-<n>}: background work (timers, pools, HTTP) must never keep
+ * a service's JVM alive after its server stopped.
  */
 public final class DaemonThreads {
   private DaemonThreads() {}

@@ -10,9 +10,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Typed access to configuration variables. Every reader fails fast with a {@link
- * ConfigException} naming the variable, the bad value and what was expected, so a typo in a
- * Deployment shows up as one clear line at start-up rather than a surprise later.
+ * Typed access to configuration variables. Every reader fails fast with a {@link ConfigException}
+ * naming the variable, the bad value and what was expected, so a typo in a Deployment shows up as
+ * one clear line at start-up rather than a surprise later.
  */
 public final class Env {
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
@@ -36,11 +36,12 @@ public final class Env {
   /** Every variable whose name starts with {@code prefix} (e.g. "OTEL_"), with its value. */
   public Map<String, String> withPrefix(String prefix) {
     Map<String, String> found = new java.util.TreeMap<>();
-    values.forEach((k, v) -> {
-      if (k.startsWith(prefix)) {
-        found.put(k, v);
-      }
-    });
+    values.forEach(
+        (k, v) -> {
+          if (k.startsWith(prefix)) {
+            found.put(k, v);
+          }
+        });
     return found;
   }
 
@@ -105,7 +106,10 @@ public final class Env {
     return parsed;
   }
 
-  /** A duration such as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, or ISO-8601 ({@code PT30S}). */
+  /**
+   * A duration such as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, or ISO-8601
+   * ({@code PT30S}).
+   */
   public Duration duration(String name, Duration defaultValue) {
     Optional<String> v = raw(name);
     if (v.isEmpty()) {
@@ -121,7 +125,10 @@ public final class Env {
     return parsed;
   }
 
-  /** A size in bytes such as {@code 1048576}, {@code 64KiB}, {@code 4MiB}, {@code 1GiB} (K/M/G are binary). */
+  /**
+   * A size in bytes such as {@code 1048576}, {@code 64KiB}, {@code 4MiB}, {@code 1GiB} (K/M/G are
+   * binary).
+   */
   public long bytes(String name, long defaultValue, long min, long max) {
     Optional<String> v = raw(name);
     if (v.isEmpty()) {

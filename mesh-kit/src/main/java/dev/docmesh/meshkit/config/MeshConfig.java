@@ -15,8 +15,8 @@ import java.time.Duration;
  * @param keepAliveTime server pings an idle connection after this long
  * @param keepAliveTimeout and closes it when the ping is not answered within this
  * @param permitKeepAliveTime clients may ping no more often than this
- * @param maxConnectionAge connections are closed gracefully after this long, so clients
- *     re-resolve and load spreads to new replicas
+ * @param maxConnectionAge connections are closed gracefully after this long, so clients re-resolve
+ *     and load spreads to new replicas
  * @param maxConnectionAgeGrace in-flight calls get this long to finish when a connection ages out
  * @param shutdownGrace in-flight calls get this long to finish at shutdown
  */
@@ -50,8 +50,12 @@ public record MeshConfig(
     }
   }
 
-  /** Reads the shared server settings; {@code defaultGrpcPort}/{@code defaultMetricsPort} are the service's usual ports. */
-  public static MeshConfig fromEnv(String service, int defaultGrpcPort, int defaultMetricsPort, Env env) {
+  /**
+   * Reads the shared server settings; {@code defaultGrpcPort}/{@code defaultMetricsPort} are the
+   * service's usual ports.
+   */
+  public static MeshConfig fromEnv(
+      String service, int defaultGrpcPort, int defaultMetricsPort, Env env) {
     return new MeshConfig(
         service,
         env.string(INSTANCE_ID, defaultInstanceId()),

@@ -15,9 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * gRPC errors with {@code google.rpc} details, the one way every docmesh service reports
- * failure. Clients read the reason from {@link ErrorInfo} (domain {@value #DOMAIN}), the bad
- * field from {@link BadRequest}, and when to retry from {@link RetryInfo}.
+ * gRPC errors with {@code google.rpc} details, the one way every docmesh service reports failure.
+ * Clients read the reason from {@link ErrorInfo} (domain {@value #DOMAIN}), the bad field from
+ * {@link BadRequest}, and when to retry from {@link RetryInfo}.
  */
 public final class Errors {
   public static final String DOMAIN = "docmesh.dev";
@@ -31,29 +31,40 @@ public final class Errors {
             .addFieldViolations(
                 BadRequest.FieldViolation.newBuilder().setField(field).setDescription(description))
             .build();
-    return build(Code.INVALID_ARGUMENT, field + ": " + description, "INVALID_ARGUMENT", Map.of("field", field), bad);
+    return build(
+        Code.INVALID_ARGUMENT,
+        field + ": " + description,
+        "INVALID_ARGUMENT",
+        Map.of("field", field),
+        bad);
   }
 
   /** NOT_FOUND for an id that names nothing, with a ResourceInfo detail. */
   public static StatusRuntimeException notFound(String resourceType, String name) {
     ResourceInfo info =
         ResourceInfo.newBuilder().setResourceType(resourceType).setResourceName(name).build();
-    return build(Code.NOT_FOUND, resourceType + " " + name + " not found", "NOT_FOUND", Map.of(), info);
+    return build(
+        Code.NOT_FOUND, resourceType + " " + name + " not found", "NOT_FOUND", Map.of(), info);
   }
 
   /** RESOURCE_EXHAUSTED with the time after which a retry may succeed. */
-  public static StatusRuntimeException resourceExhausted(String reason, String message, Duration retryAfter) {
+  public static StatusRuntimeException resourceExhausted(
+      String reason, String message, Duration retryAfter) {
     return resourceExhausted(reason, message, retryAfter, Map.of());
   }
 
-  /** As {@link #resourceExhausted(String, String, Duration)}, with ErrorInfo metadata (e.g. where to resume). */
+  /**
+   * As {@link #resourceExhausted(String, String, Duration)}, with ErrorInfo metadata (e.g. where to
+   * resume).
+   */
   public static StatusRuntimeException resourceExhausted(
       String reason, String message, Duration retryAfter, Map<String, String> metadata) {
     return build(Code.RESOURCE_EXHAUSTED, message, reason, metadata, retryInfo(retryAfter));
   }
 
   /** UNAVAILABLE with a reason and the time after which a retry (the same call) may succeed. */
-  public static StatusRuntimeException unavailable(String reason, String message, Duration retryAfter) {
+  public static StatusRuntimeException unavailable(
+      String reason, String message, Duration retryAfter) {
     return build(Code.UNAVAILABLE, message, reason, Map.of(), retryInfo(retryAfter));
   }
 
@@ -107,7 +118,12 @@ public final class Errors {
     com.google.rpc.Status.Builder status =
         com.google.rpc.Status.newBuilder().setCode(code.getNumber()).setMessage(message);
     status.addDetails(
-        Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).putAllMetadata(metadata).build()));
+        Any.pack(
+            ErrorInfo.newBuilder()
+                .setReason(reason)
+                .setDomain(DOMAIN)
+                .putAllMetadata(metadata)
+                .build()));
     for (Message d : details) {
       status.addDetails(Any.pack(d));
     }

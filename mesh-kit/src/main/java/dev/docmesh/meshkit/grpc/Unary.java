@@ -20,8 +20,8 @@ public final class Unary {
   }
 
   /**
-   * Sends the body's answer, or its gRPC error; any other exception becomes INTERNAL (logged,
-   * since the client sees only its message).
+   * Sends the body's answer, or its gRPC error; any other exception becomes INTERNAL (logged, since
+   * the client sees only its message).
    */
   public static <T> void reply(StreamObserver<T> response, Body<T> body) {
     reply(response, body, Unary::internal);
@@ -32,7 +32,9 @@ public final class Unary {
    * to statuses (the one place each service turns its core's exceptions into gRPC errors).
    */
   public static <T> void reply(
-      StreamObserver<T> response, Body<T> body, Function<Exception, StatusRuntimeException> errors) {
+      StreamObserver<T> response,
+      Body<T> body,
+      Function<Exception, StatusRuntimeException> errors) {
     T result;
     try {
       result = body.run();

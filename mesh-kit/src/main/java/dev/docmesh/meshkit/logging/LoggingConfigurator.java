@@ -12,17 +12,19 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 import java.util.Locale;
 
 /**
- * The one logging set-up of every docmesh process (found by logback through the service
- * loader): to stderr, as text ({@code DOCMESH_LOG_FORMAT=text}, key=value pairs appended) or
- * one JSON object a line ({@code json}) for log collectors; level from {@code DOCMESH_LOG_LEVEL}.
+ * The one logging set-up of every docmesh process (found by logback through the service loader): to
+ * stderr, as text ({@code DOCMESH_LOG_FORMAT=text}, key=value pairs appended) or one JSON object a
+ * line ({@code json}) for log collectors; level from {@code DOCMESH_LOG_LEVEL}.
  */
 public final class LoggingConfigurator extends ContextAwareBase implements Configurator {
   @Override
   public ExecutionStatus configure(LoggerContext context) {
-    String format = System.getenv().getOrDefault("DOCMESH_LOG_FORMAT", "text").toLowerCase(Locale.ROOT);
+    String format =
+        System.getenv().getOrDefault("DOCMESH_LOG_FORMAT", "text").toLowerCase(Locale.ROOT);
     // A program embedding the services (the CLI) may lower the default; the variable still wins.
     String fallback = System.getProperty("docmesh.log.level", "INFO");
-    Level level = Level.toLevel(System.getenv().getOrDefault("DOCMESH_LOG_LEVEL", fallback), Level.INFO);
+    Level level =
+        Level.toLevel(System.getenv().getOrDefault("DOCMESH_LOG_LEVEL", fallback), Level.INFO);
 
     Encoder<ILoggingEvent> encoder;
     if (format.equals("json")) {

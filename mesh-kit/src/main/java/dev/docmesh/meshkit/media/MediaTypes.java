@@ -14,16 +14,17 @@ import java.util.Locale;
  * name is a PDF; else bytes that are not UTF-8 text (or contain NUL) are binary; else ".md" /
  * ".markdown" is Markdown and ".txt" plain text.
  *
- * <p>Two callers see different amounts of the document. The orchestrator labels a stored
- * document from its head ({@link #sniff}) and says {@link #BINARY} when the name does not tell;
- * a processor holds the whole content ({@link #resolve}), so it treats a declared
- * {@link #BINARY} as "unknown" and reads text under any name as plain text.
+ * <p>Two callers see different amounts of the document. The orchestrator labels a stored document
+ * from its head ({@link #sniff}) and says {@link #BINARY} when the name does not tell; a processor
+ * holds the whole content ({@link #resolve}), so it treats a declared {@link #BINARY} as "unknown"
+ * and reads text under any name as plain text.
  */
 public final class MediaTypes {
   public static final String PDF = "application/pdf";
   public static final String PLAIN = "text/plain";
   public static final String MARKDOWN = "text/markdown";
   public static final String BINARY = "application/octet-stream";
+
   /** How much of a document's head {@link #sniff} needs. */
   public static final int SNIFF_BYTES = 1024;
 
@@ -31,7 +32,10 @@ public final class MediaTypes {
 
   private MediaTypes() {}
 
-  /** The type to record for a document of which {@code head} is (at least) the first {@link #SNIFF_BYTES}. */
+  /**
+   * The type to record for a document of which {@code head} is (at least) the first {@link
+   * #SNIFF_BYTES}.
+   */
   public static String sniff(String declared, String filename, byte[] head) {
     return decide(declared, filename, head, false);
   }
@@ -59,7 +63,10 @@ public final class MediaTypes {
     return whole || name.endsWith(".txt") ? PLAIN : BINARY;
   }
 
-  /** A declared type lowercased and without parameters ("Text/Plain; charset=utf-8" is "text/plain"); "" when none. */
+  /**
+   * A declared type lowercased and without parameters ("Text/Plain; charset=utf-8" is
+   * "text/plain"); "" when none.
+   */
   public static String normalize(String declared) {
     if (declared == null) {
       return "";
@@ -73,7 +80,8 @@ public final class MediaTypes {
   public static boolean looksLikePdf(byte[] bytes) {
     int last = Math.min(bytes.length, SNIFF_BYTES) - PDF_HEADER.length;
     for (int at = 0; at <= last; at++) {
-      if (java.util.Arrays.equals(bytes, at, at + PDF_HEADER.length, PDF_HEADER, 0, PDF_HEADER.length)) {
+      if (java.util.Arrays.equals(
+          bytes, at, at + PDF_HEADER.length, PDF_HEADER, 0, PDF_HEADER.length)) {
         return true;
       }
     }
@@ -85,11 +93,16 @@ public final class MediaTypes {
     return isText(content, true);
   }
 
-  /** With {@code whole} false, {@code bytes} may end inside a character (a head cut off mid-sequence). */
+  /**
+   * With {@code whole} false, {@code bytes} may end inside a character (a head cut off
+   * mid-sequence).
+   */
   private static boolean isText(byte[] bytes, boolean whole) {
-    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     CharBuffer text = CharBuffer.allocate(bytes.length);
     CoderResult result = decoder.decode(ByteBuffer.wrap(bytes), text, whole);
     if (result.isError() || (whole && decoder.flush(text).isError())) {

@@ -19,9 +19,9 @@ import io.prometheus.client.Counter;
 import io.prometheus.client.Histogram;
 
 /**
- * gRPC server and client metrics in the naming of the Prometheus gRPC ecosystem
- * ({@code grpc_server_handled_total{grpc_type,grpc_service,grpc_method,grpc_code}} ...), so
- * existing dashboards and alert rules apply unchanged.
+ * gRPC server and client metrics in the naming of the Prometheus gRPC ecosystem ({@code
+ * grpc_server_handled_total{grpc_type,grpc_service,grpc_method,grpc_code}} ...), so existing
+ * dashboards and alert rules apply unchanged.
  */
 public final class GrpcMetrics {
   private static final double[] LATENCY_BUCKETS = {
@@ -77,7 +77,8 @@ public final class GrpcMetrics {
       public <Q, R> ClientCall<Q, R> interceptCall(
           MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
         Labels labels = Labels.of(method);
-        return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        return new ForwardingClientCall.SimpleForwardingClientCall<>(
+            next.newCall(method, options)) {
           private long start;
 
           @Override
@@ -155,7 +156,8 @@ public final class GrpcMetrics {
               .register(registry);
       seconds =
           Histogram.build(
-                  p + "handling_seconds", "Time from start to completion of RPCs on the " + side + ".")
+                  p + "handling_seconds",
+                  "Time from start to completion of RPCs on the " + side + ".")
               .labelNames(l)
               .buckets(LATENCY_BUCKETS)
               .register(registry);

@@ -12,9 +12,9 @@ import io.prometheus.client.hotspot.DefaultExports;
 import java.util.List;
 
 /**
- * One service's metrics registry and tracer, and the interceptors built on them. A registry
- * per service (not the global one) keeps several services in one JVM ({@code docmesh up},
- * tests) from mixing their numbers.
+ * One service's metrics registry and tracer, and the interceptors built on them. A registry per
+ * service (not the global one) keeps several services in one JVM ({@code docmesh up}, tests) from
+ * mixing their numbers.
  */
 public final class MeshTelemetry implements AutoCloseable {
   private final CollectorRegistry registry;
@@ -36,7 +36,10 @@ public final class MeshTelemetry implements AutoCloseable {
     return create(service, "", Env.of(java.util.Map.of()));
   }
 
-  /** As {@link #create(String)}, the resource naming this instance and {@code env}'s {@code OTEL_*} applied. */
+  /**
+   * As {@link #create(String)}, the resource naming this instance and {@code env}'s {@code OTEL_*}
+   * applied.
+   */
   public static MeshTelemetry create(String service, String instanceId, Env env) {
     CollectorRegistry registry = new CollectorRegistry(true);
     DefaultExports.register(registry);

@@ -1,9 +1,9 @@
 package dev.docmesh.meshkit.metrics;
 
-import dev.docmesh.meshkit.concurrent.DaemonThreads;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import dev.docmesh.meshkit.concurrent.DaemonThreads;
 import dev.docmesh.meshkit.security.HttpAuth;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.exporter.common.TextFormat;
@@ -14,15 +14,15 @@ import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 
 /**
- * The service's HTTP port: {@code /metrics} in the Prometheus text format (OpenMetrics when
- * asked), {@code /healthz}, and whatever pages a service adds (the monitor's dashboard).
- * {@code /healthz} answers the server's gRPC health: 200 while SERVING, 503 once NOT_SERVING
- * (draining, shutting down). Kubelet probes use it under TLS: native gRPC probes cannot do TLS.
+ * The service's HTTP port: {@code /metrics} in the Prometheus text format (OpenMetrics when asked),
+ * {@code /healthz}, and whatever pages a service adds (the monitor's dashboard). {@code /healthz}
+ * answers the server's gRPC health: 200 while SERVING, 503 once NOT_SERVING (draining, shutting
+ * down). Kubelet probes use it under TLS: native gRPC probes cannot do TLS.
  */
 public final class MetricsHttpServer implements AutoCloseable {
   private final HttpServer server;
@@ -33,10 +33,18 @@ public final class MetricsHttpServer implements AutoCloseable {
     this(port, registry, pages, null, false, false, () -> true);
   }
 
-  /** With {@code auth}, {@code /metrics} and {@code /healthz} each need a bearer token when asked to. */
+  /**
+   * With {@code auth}, {@code /metrics} and {@code /healthz} each need a bearer token when asked
+   * to.
+   */
   public MetricsHttpServer(
-      int port, CollectorRegistry registry, Map<String, HttpHandler> pages, HttpAuth auth,
-      boolean metricsRequireAuth, boolean healthzRequireAuth, BooleanSupplier serving)
+      int port,
+      CollectorRegistry registry,
+      Map<String, HttpHandler> pages,
+      HttpAuth auth,
+      boolean metricsRequireAuth,
+      boolean healthzRequireAuth,
+      BooleanSupplier serving)
       throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 64);
     executor = Executors.newFixedThreadPool(2, DaemonThreads.factory("metrics-http"));
@@ -47,8 +55,10 @@ public final class MetricsHttpServer implements AutoCloseable {
           boolean up = serving.getAsBoolean();
           send(exchange, up ? 200 : 503, "text/plain", up ? "ok\n" : "not serving\n");
         };
-    server.createContext("/metrics", metricsRequireAuth && auth != null ? auth.protect(metrics) : metrics);
-    server.createContext("/healthz", healthzRequireAuth && auth != null ? auth.protect(healthz) : healthz);
+    server.createContext(
+        "/metrics", metricsRequireAuth && auth != null ? auth.protect(metrics) : metrics);
+    server.createContext(
+        "/healthz", healthzRequireAuth && auth != null ? auth.protect(healthz) : healthz);
     pages.forEach(server::createContext);
     server.start();
   }
@@ -57,9 +67,11 @@ public final class MetricsHttpServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  private static void serveMetrics(HttpExchange exchange, CollectorRegistry registry) throws IOException {
+  private static void serveMetrics(HttpExchange exchange, CollectorRegistry registry)
+      throws IOException {
     try (exchange) {
-      String contentType = TextFormat.chooseContentType(exchange.getRequestHeaders().getFirst("Accept"));
+      String contentType =
+          TextFormat.chooseContentType(exchange.getRequestHeaders().getFirst("Accept"));
       exchange.getResponseHeaders().set("Content-Type", contentType);
       exchange.sendResponseHeaders(200, 0);
       try (Writer w = new OutputStreamWriter(exchange.getResponseBody(), StandardCharsets.UTF_8)) {
@@ -68,7 +80,8 @@ public final class MetricsHttpServer implements AutoCloseable {
     }
   }
 
-  public static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+  public static void send(HttpExchange exchange, int status, String contentType, String body)
+      throws IOException {
     try (exchange) {
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", contentType);

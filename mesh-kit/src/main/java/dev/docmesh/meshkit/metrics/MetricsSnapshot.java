@@ -12,7 +12,9 @@ import java.time.Instant;
 import java.util.Enumeration;
 import java.util.List;
 
-/** Copies a Prometheus registry into the {@code docmesh.telemetry.v1} snapshot, sample by sample. */
+/**
+ * Copies a Prometheus registry into the {@code docmesh.telemetry.v1} snapshot, sample by sample.
+ */
 public final class MetricsSnapshot {
   private MetricsSnapshot() {}
 

@@ -14,7 +14,8 @@ public final class TelemetryServiceImpl extends TelemetryServiceGrpc.TelemetrySe
   private final String instance;
   private final Instant startTime;
 
-  public TelemetryServiceImpl(CollectorRegistry registry, String service, String instance, Instant startTime) {
+  public TelemetryServiceImpl(
+      CollectorRegistry registry, String service, String instance, Instant startTime) {
     this.registry = registry;
     this.service = service;
     this.instance = instance;

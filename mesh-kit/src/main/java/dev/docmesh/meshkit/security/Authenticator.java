@@ -8,10 +8,10 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * Turns what a caller presents into a {@link Principal}: a bearer token from the tokens file,
- * or else a verified client certificate mapped by {@link CertRoles}. Shared by gRPC and the
- * HTTP port. A token that is present but wrong fails even when the certificate would pass, so
- * a client learns of its bad token rather than silently running with other roles.
+ * Turns what a caller presents into a {@link Principal}: a bearer token from the tokens file, or
+ * else a verified client certificate mapped by {@link CertRoles}. Shared by gRPC and the HTTP port.
+ * A token that is present but wrong fails even when the certificate would pass, so a client learns
+ * of its bad token rather than silently running with other roles.
  */
 public final class Authenticator {
   private static final String BEARER = "bearer ";
@@ -42,7 +42,8 @@ public final class Authenticator {
 
   private static Optional<String> bearer(String header) {
     String h = header.trim();
-    if (h.length() <= BEARER.length() || !h.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER)) {
+    if (h.length() <= BEARER.length()
+        || !h.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER)) {
       return Optional.empty();
     }
     return Optional.of(h.substring(BEARER.length()).trim());
@@ -54,7 +55,9 @@ public final class Authenticator {
     }
     try {
       Certificate[] chain = tls.getPeerCertificates();
-      return chain.length > 0 && chain[0] instanceof X509Certificate x ? Optional.of(x) : Optional.empty();
+      return chain.length > 0 && chain[0] instanceof X509Certificate x
+          ? Optional.of(x)
+          : Optional.empty();
     } catch (SSLPeerUnverifiedException e) {
       return Optional.empty();
     }

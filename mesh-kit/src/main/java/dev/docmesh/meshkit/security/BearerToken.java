@@ -16,8 +16,8 @@ import java.nio.file.attribute.FileTime;
 import java.util.function.Supplier;
 
 /**
- * The token a client sends as {@code authorization: Bearer ...} on every call: a fixed value
- * (the CLI's {@code --token}) or a file re-read when it changes (a service's mounted Secret).
+ * The token a client sends as {@code authorization: Bearer ...} on every call: a fixed value (the
+ * CLI's {@code --token}) or a file re-read when it changes (a service's mounted Secret).
  */
 public final class BearerToken implements ClientInterceptor {
   private final Supplier<String> token;
@@ -42,7 +42,8 @@ public final class BearerToken implements ClientInterceptor {
   }
 
   @Override
-  public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+  public <Q, R> ClientCall<Q, R> interceptCall(
+      MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
     return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
       @Override
       public void start(Listener<R> listener, Metadata headers) {

@@ -16,10 +16,10 @@ import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 
 /**
- * Roles of mutual-TLS clients by certificate identity, from {@code DOCMESH_AUTH_CERT_ROLES}:
- * {@code identity=role[+role...]} pairs separated by commas, e.g. {@code worker=worker,
- * monitor=monitor,ops=operator+monitor}. The identity is the certificate's subject CN or one
- * of its DNS/URI SANs; the first identity with a mapping wins.
+ * Roles of mutual-TLS clients by certificate identity, from {@code DOCMESH_AUTH_CERT_ROLES}: {@code
+ * identity=role[+role...]} pairs separated by commas, e.g. {@code worker=worker,
+ * monitor=monitor,ops=operator+monitor}. The identity is the certificate's subject CN or one of its
+ * DNS/URI SANs; the first identity with a mapping wins.
  */
 public final class CertRoles {
   private final Map<String, Set<String>> byIdentity;
@@ -41,7 +41,8 @@ public final class CertRoles {
       Set<String> roles = new LinkedHashSet<>();
       for (String role : pair.substring(eq + 1).split("\\+")) {
         if (!Roles.ALL.contains(role.trim())) {
-          throw new ConfigException(variable + ": unknown role '" + role.trim() + "', expected one of " + Roles.ALL);
+          throw new ConfigException(
+              variable + ": unknown role '" + role.trim() + "', expected one of " + Roles.ALL);
         }
         roles.add(role.trim());
       }

@@ -7,9 +7,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Bearer-token guard for pages on the HTTP port (the monitor's {@code /api}, optionally
- * {@code /metrics} and {@code /healthz}): 401 without a valid token, 403 without a permitted
- * role. Open when authentication is off.
+ * Bearer-token guard for pages on the HTTP port (the monitor's {@code /api}, optionally {@code
+ * /metrics} and {@code /healthz}): 401 without a valid token, 403 without a permitted role. Open
+ * when authentication is off.
  */
 public final class HttpAuth {
   private final Authenticator authenticator;
@@ -18,7 +18,10 @@ public final class HttpAuth {
     this.authenticator = authenticator;
   }
 
-  /** {@code handler} for callers holding one of {@code roles}; any authenticated caller when none are given. */
+  /**
+   * {@code handler} for callers holding one of {@code roles}; any authenticated caller when none
+   * are given.
+   */
   public HttpHandler protect(HttpHandler handler, String... roles) {
     Set<String> allowed = Set.of(roles);
     return exchange -> {
@@ -27,7 +30,8 @@ public final class HttpAuth {
         return;
       }
       String header = exchange.getRequestHeaders().getFirst("Authorization");
-      Optional<Principal> p = header == null ? Optional.empty() : authenticator.authenticate(header, null);
+      Optional<Principal> p =
+          header == null ? Optional.empty() : authenticator.authenticate(header, null);
       if (p.isEmpty()) {
         deny(exchange, 401, "a valid bearer token is required\n");
         return;
@@ -40,7 +44,8 @@ public final class HttpAuth {
     };
   }
 
-  private static void deny(HttpExchange exchange, int status, String body) throws java.io.IOException {
+  private static void deny(HttpExchange exchange, int status, String body)
+      throws java.io.IOException {
     exchange.getRequestBody().readAllBytes();
     if (status == 401) {
       exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"docmesh\"");

@@ -5,9 +5,9 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.Optional;
 
 /**
- * The one place client channels are made: TLS (and the client certificate) from {@link
- * TlsFiles}, the bearer token when this process has one. Callers add their own options
- * (retries, load balancing, interceptors) to the builder it returns.
+ * The one place client channels are made: TLS (and the client certificate) from {@link TlsFiles},
+ * the bearer token when this process has one. Callers add their own options (retries, load
+ * balancing, interceptors) to the builder it returns.
  */
 public final class MeshChannels {
   private final TlsFiles tls;

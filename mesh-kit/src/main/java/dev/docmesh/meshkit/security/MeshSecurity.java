@@ -12,10 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A process's security, from {@code DOCMESH_TLS_*}, {@code DOCMESH_AUTH_*} and {@code
- * DOCMESH_TOKEN*}: the server's TLS credentials and call authentication, the HTTP port's
- * guard, and the channels it opens to other services (same certificate as client identity,
- * its own token when it has one). With nothing set: plaintext and authentication off, as
- * {@code docmesh up} runs.
+ * DOCMESH_TOKEN*}: the server's TLS credentials and call authentication, the HTTP port's guard, and
+ * the channels it opens to other services (same certificate as client identity, its own token when
+ * it has one). With nothing set: plaintext and authentication off, as {@code docmesh up} runs.
  */
 public final class MeshSecurity implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MeshSecurity.class);
@@ -42,8 +41,12 @@ public final class MeshSecurity implements AutoCloseable {
   private final boolean healthzRequireAuth;
 
   private MeshSecurity(
-      TlsFiles tls, Authenticator authenticator, Optional<BearerToken> token, boolean reflection,
-      boolean metricsRequireAuth, boolean healthzRequireAuth) {
+      TlsFiles tls,
+      Authenticator authenticator,
+      Optional<BearerToken> token,
+      boolean reflection,
+      boolean metricsRequireAuth,
+      boolean healthzRequireAuth) {
     this.tls = tls;
     this.authenticator = authenticator;
     this.channels = new MeshChannels(tls, token);
@@ -55,8 +58,13 @@ public final class MeshSecurity implements AutoCloseable {
 
   /** Plaintext, authentication off, reflection on. */
   public static MeshSecurity off() {
-    return new MeshSecurity(TlsFiles.none(), new Authenticator(Optional.empty(), CertRoles.parse(AUTH_CERT_ROLES, "")),
-        Optional.empty(), true, false, false);
+    return new MeshSecurity(
+        TlsFiles.none(),
+        new Authenticator(Optional.empty(), CertRoles.parse(AUTH_CERT_ROLES, "")),
+        Optional.empty(),
+        true,
+        false,
+        false);
   }
 
   public static MeshSecurity fromEnv(Env env) {
@@ -65,17 +73,34 @@ public final class MeshSecurity implements AutoCloseable {
     Optional<Path> ca = env.raw(TLS_CA_FILE).map(Path::of);
     Optional<Path> cert = env.raw(TLS_CERT_FILE).map(Path::of);
     if (!certRoles.isEmpty() && (ca.isEmpty() || cert.isEmpty())) {
-      throw new ConfigException(AUTH_CERT_ROLES + " needs mutual TLS: set " + TLS_CERT_FILE + ", " + TLS_KEY_FILE
-          + " and " + TLS_CA_FILE);
+      throw new ConfigException(
+          AUTH_CERT_ROLES
+              + " needs mutual TLS: set "
+              + TLS_CERT_FILE
+              + ", "
+              + TLS_KEY_FILE
+              + " and "
+              + TLS_CA_FILE);
     }
     Optional<BearerToken> token =
-        env.raw(TOKEN_FILE).map(f -> BearerToken.fromFile(Path.of(f))).or(() -> env.raw(TOKEN).map(BearerToken::of));
+        env.raw(TOKEN_FILE)
+            .map(f -> BearerToken.fromFile(Path.of(f)))
+            .or(() -> env.raw(TOKEN).map(BearerToken::of));
     Duration authReload = env.duration(AUTH_RELOAD_INTERVAL, Duration.ofSeconds(5));
     Optional<TokenStore> tokens = tokensFile.map(f -> new TokenStore(f, authReload));
-    TlsFiles tls = new TlsFiles(cert, env.raw(TLS_KEY_FILE).map(Path::of), ca,
-        env.duration(TLS_RELOAD_INTERVAL, Duration.ofMinutes(1)));
-    return new MeshSecurity(tls, new Authenticator(tokens, certRoles), token, env.bool(REFLECTION, true),
-        env.bool(METRICS_REQUIRE_AUTH, false), env.bool(HEALTHZ_REQUIRE_AUTH, false));
+    TlsFiles tls =
+        new TlsFiles(
+            cert,
+            env.raw(TLS_KEY_FILE).map(Path::of),
+            ca,
+            env.duration(TLS_RELOAD_INTERVAL, Duration.ofMinutes(1)));
+    return new MeshSecurity(
+        tls,
+        new Authenticator(tokens, certRoles),
+        token,
+        env.bool(REFLECTION, true),
+        env.bool(METRICS_REQUIRE_AUTH, false),
+        env.bool(HEALTHZ_REQUIRE_AUTH, false));
   }
 
   public ServerCredentials serverCredentials() {
@@ -112,14 +137,25 @@ public final class MeshSecurity implements AutoCloseable {
     return healthzRequireAuth;
   }
 
-  /** One line for the start-up log, and a warning when anyone who reaches the port may do anything. */
+  /**
+   * One line for the start-up log, and a warning when anyone who reaches the port may do anything.
+   */
   public void logSummary(String service) {
     String transport = tls.mutual() ? "mutual TLS" : tls.serverTls() ? "TLS" : "plaintext";
     if (authenticator.enabled()) {
-      log.info("docmesh {}: {}, authentication on, reflection {}", service, transport, reflection ? "on" : "off");
+      log.info(
+          "docmesh {}: {}, authentication on, reflection {}",
+          service,
+          transport,
+          reflection ? "on" : "off");
     } else {
-      log.warn("docmesh {}: {}, AUTHENTICATION OFF: anyone who reaches this port may call every RPC"
-              + " (set {} and/or {} to turn it on)", service, transport, AUTH_TOKENS_FILE, AUTH_CERT_ROLES);
+      log.warn(
+          "docmesh {}: {}, AUTHENTICATION OFF: anyone who reaches this port may call every RPC"
+              + " (set {} and/or {} to turn it on)",
+          service,
+          transport,
+          AUTH_TOKENS_FILE,
+          AUTH_CERT_ROLES);
     }
   }
 

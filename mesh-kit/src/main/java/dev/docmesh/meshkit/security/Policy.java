@@ -18,10 +18,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Who may call what: the one table of every RPC of every docmesh service and the roles it
- * admits. Default deny: an RPC with no entry is refused, whatever the caller holds, and
- * PolicyCoverageTest fails when an RPC in proto/ has no entry. Whether a {@code client}
- * sees a given job (ownership) is decided by the service on top of this table.
+ * Who may call what: the one table of every RPC of every docmesh service and the roles it admits.
+ * Default deny: an RPC with no entry is refused, whatever the caller holds, and PolicyCoverageTest
+ * fails when an RPC in proto/ has no entry. Whether a {@code client} sees a given job (ownership)
+ * is decided by the service on top of this table.
  */
 public final class Policy {
   /** What an RPC admits. */
@@ -50,7 +50,8 @@ public final class Policy {
 
   private static Map<String, Rule> build() {
     Map<String, Rule> t = new LinkedHashMap<>();
-    // orchestrator, the clients' API; which jobs a client sees is the orchestrator's ownership check
+    // orchestrator, the clients' API; which jobs a client sees is the orchestrator's ownership
+    // check
     put(t, OrchestratorServiceGrpc.getUploadDocumentMethod(), CLIENT, OPERATOR);
     put(t, OrchestratorServiceGrpc.getSubmitJobMethod(), CLIENT, OPERATOR);
     put(t, OrchestratorServiceGrpc.getGetJobMethod(), CLIENT, OPERATOR, MONITOR);

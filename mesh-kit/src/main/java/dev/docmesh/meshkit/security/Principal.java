@@ -14,7 +14,8 @@ public record Principal(String name, Set<String> roles) {
   public static final Principal ANONYMOUS = new Principal("anonymous", Roles.ALL);
 
   /** The caller of an open RPC (health) while authentication is on: no roles at all. */
-  public static final Principal UNAUTHENTICATED = new Principal("unauthenticated", java.util.Set.of());
+  public static final Principal UNAUTHENTICATED =
+      new Principal("unauthenticated", java.util.Set.of());
 
   public Principal {
     roles = Set.copyOf(roles);
@@ -25,17 +26,17 @@ public record Principal(String name, Set<String> roles) {
   }
 
   /**
-   * True when the caller may read every job, not only its own: operator and monitor (and
-   * {@link #ANONYMOUS}, which holds every role).
+   * True when the caller may read every job, not only its own: operator and monitor (and {@link
+   * #ANONYMOUS}, which holds every role).
    */
   public boolean seesAllJobs() {
     return roles.contains(Roles.OPERATOR) || roles.contains(Roles.MONITOR);
   }
 
   /**
-   * The ownership rule of issue 14 for the orchestrator: a job owned by {@code owner} (the
-   * {@link #name()} of the principal that submitted it) is visible to its owner and to those
-   * who see all jobs; anyone else must get NOT_FOUND, exactly as for a missing job.
+   * The ownership rule of issue 14 for the orchestrator: a job owned by {@code owner} (the {@link
+   * #name()} of the principal that submitted it) is visible to its owner and to those who see all
+   * jobs; anyone else must get NOT_FOUND, exactly as for a missing job.
    */
   public boolean mayAccessJobOf(String owner) {
     return seesAllJobs() || name.equals(owner);

@@ -6,10 +6,13 @@ import java.util.Set;
 public final class Roles {
   /** Submits and reads its own jobs, lists pipelines and processors. */
   public static final String CLIENT = "client";
+
   /** A worker: the task queue and the processors. */
   public static final String WORKER = "worker";
+
   /** The monitor: telemetry and status reads of every service. */
   public static final String MONITOR = "monitor";
+
   /** A human operator: everything a client can, on every job, plus workers, drain and alerts. */
   public static final String OPERATOR = "operator";
 

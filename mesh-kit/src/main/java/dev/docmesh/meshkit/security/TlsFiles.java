@@ -13,12 +13,12 @@ import io.grpc.util.AdvancedTlsX509TrustManager.Verification;
 import io.grpc.util.CertificateUtils;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.PrivateKey;
-import java.security.Signature;
-import java.security.cert.X509Certificate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,13 +31,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * TLS from PEM files (a Kubernetes TLS Secret: {@code tls.crt}, {@code tls.key}, {@code ca.crt}),
- * re-read when they change, checked every {@code reload}. A file swap affects only new
- * handshakes: connections already open, and their calls, carry on untouched.
+ * re-read when they change, checked every {@code reload}. A file swap affects only new handshakes:
+ * connections already open, and their calls, carry on untouched.
  *
  * <p>As a server: TLS when a certificate is given; with a CA too, clients must present a
- * certificate that CA signed (mutual TLS). As a client: TLS when a CA or a certificate is
- * given; the server's certificate must name the host dialled; the certificate, when given,
- * is this process's client identity.
+ * certificate that CA signed (mutual TLS). As a client: TLS when a CA or a certificate is given;
+ * the server's certificate must name the host dialled; the certificate, when given, is this
+ * process's client identity.
  */
 public final class TlsFiles implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TlsFiles.class);
@@ -47,7 +47,10 @@ public final class TlsFiles implements AutoCloseable {
   private final List<Watched> watched = new ArrayList<>();
   private final ScheduledExecutorService reloader;
 
-  /** Files whose change re-runs {@code reload}; grpc-util's own file watch polls no faster than once a minute. */
+  /**
+   * Files whose change re-runs {@code reload}; grpc-util's own file watch polls no faster than once
+   * a minute.
+   */
   private record Watched(List<Path> files, long[] stamps, Reload reload) {}
 
   @FunctionalInterface
@@ -58,15 +61,21 @@ public final class TlsFiles implements AutoCloseable {
   public TlsFiles(Optional<Path> cert, Optional<Path> key, Optional<Path> ca, Duration reload) {
     if (cert.isPresent() != key.isPresent()) {
       throw new ConfigException(
-          MeshSecurity.TLS_CERT_FILE + " and " + MeshSecurity.TLS_KEY_FILE + " go together: set both or neither");
+          MeshSecurity.TLS_CERT_FILE
+              + " and "
+              + MeshSecurity.TLS_KEY_FILE
+              + " go together: set both or neither");
     }
     boolean any = cert.isPresent() || ca.isPresent();
     this.reloader =
-        any ? Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "tls-reload");
-          t.setDaemon(true);
-          return t;
-        }) : null;
+        any
+            ? Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "tls-reload");
+                  t.setDaemon(true);
+                  return t;
+                })
+            : null;
     long period = Math.max(1, reload.toMillis());
     try {
       if (cert.isPresent()) {
@@ -77,8 +86,11 @@ public final class TlsFiles implements AutoCloseable {
         identity = Optional.empty();
       }
       if (ca.isPresent()) {
-        serverTrust = Optional.of(trust(ca.get(), Verification.CERTIFICATE_ONLY_VERIFICATION, period));
-        clientTrust = Optional.of(trust(ca.get(), Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION, period));
+        serverTrust =
+            Optional.of(trust(ca.get(), Verification.CERTIFICATE_ONLY_VERIFICATION, period));
+        clientTrust =
+            Optional.of(
+                trust(ca.get(), Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION, period));
       } else {
         serverTrust = Optional.empty();
         clientTrust = Optional.empty();
@@ -88,39 +100,52 @@ public final class TlsFiles implements AutoCloseable {
       }
     } catch (IOException | GeneralSecurityException e) {
       close();
-      throw new ConfigException("cannot read the TLS files (" + cert.map(Path::toString).orElse("-") + ", "
-          + key.map(Path::toString).orElse("-") + ", " + ca.map(Path::toString).orElse("-") + "): " + e.getMessage());
+      throw new ConfigException(
+          "cannot read the TLS files ("
+              + cert.map(Path::toString).orElse("-")
+              + ", "
+              + key.map(Path::toString).orElse("-")
+              + ", "
+              + ca.map(Path::toString).orElse("-")
+              + "): "
+              + e.getMessage());
     }
   }
 
   /** No TLS at all: plaintext server and clients. */
   public static TlsFiles none() {
-    return new TlsFiles(Optional.empty(), Optional.empty(), Optional.empty(), Duration.ofMinutes(1));
+    return new TlsFiles(
+        Optional.empty(), Optional.empty(), Optional.empty(), Duration.ofMinutes(1));
   }
 
   private AdvancedTlsX509TrustManager trust(Path ca, Verification verification, long periodMillis)
       throws IOException, GeneralSecurityException {
-    AdvancedTlsX509TrustManager tm = AdvancedTlsX509TrustManager.newBuilder().setVerification(verification).build();
+    AdvancedTlsX509TrustManager tm =
+        AdvancedTlsX509TrustManager.newBuilder().setVerification(verification).build();
     watch(List.of(ca), () -> tm.updateTrustCredentials(ca.toFile()));
     return tm;
   }
 
   /**
-   * Loads a key pair only when the key matches the certificate: a rotation caught between
-   * writing the two files must not serve a certificate with a key that cannot prove it.
+   * Loads a key pair only when the key matches the certificate: a rotation caught between writing
+   * the two files must not serve a certificate with a key that cannot prove it.
    */
   private static void loadIdentity(AdvancedTlsX509KeyManager km, Path cert, Path key)
       throws IOException, GeneralSecurityException {
     PrivateKey privateKey;
     X509Certificate[] chain;
-    try (InputStream k = Files.newInputStream(key); InputStream c = Files.newInputStream(cert)) {
+    try (InputStream k = Files.newInputStream(key);
+        InputStream c = Files.newInputStream(cert)) {
       privateKey = CertificateUtils.getPrivateKey(k);
       chain = CertificateUtils.getX509Certificates(c);
     }
     if (chain.length == 0) {
       throw new GeneralSecurityException(cert + " holds no certificate");
     }
-    String algorithm = "EC".equals(privateKey.getAlgorithm()) ? "SHA256withECDSA" : "SHA256with" + privateKey.getAlgorithm();
+    String algorithm =
+        "EC".equals(privateKey.getAlgorithm())
+            ? "SHA256withECDSA"
+            : "SHA256with" + privateKey.getAlgorithm();
     byte[] probe = "docmesh key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     Signature signer = Signature.getInstance(algorithm);
     signer.initSign(privateKey);
@@ -130,7 +155,8 @@ public final class TlsFiles implements AutoCloseable {
     verifier.initVerify(chain[0].getPublicKey());
     verifier.update(probe);
     if (!verifier.verify(signature)) {
-      throw new GeneralSecurityException("the key in " + key + " does not belong to the certificate in " + cert);
+      throw new GeneralSecurityException(
+          "the key in " + key + " does not belong to the certificate in " + cert);
     }
     km.updateIdentityCredentials(chain, privateKey);
   }
@@ -141,7 +167,10 @@ public final class TlsFiles implements AutoCloseable {
     watched.add(new Watched(files, stamps, reload));
   }
 
-  /** Reloads what changed (modification time or size of any of its files); a failed reload is retried next time. */
+  /**
+   * Reloads what changed (modification time or size of any of its files); a failed reload is
+   * retried next time.
+   */
   private void reloadChanged() {
     for (Watched w : watched) {
       try {
@@ -153,7 +182,8 @@ public final class TlsFiles implements AutoCloseable {
         System.arraycopy(now, 0, w.stamps(), 0, now.length);
         log.info("reloaded TLS files {}", w.files());
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
-        log.warn("cannot reload TLS files {}, keeping the previous ones: {}", w.files(), e.toString());
+        log.warn(
+            "cannot reload TLS files {}, keeping the previous ones: {}", w.files(), e.toString());
       }
     }
   }
@@ -184,7 +214,8 @@ public final class TlsFiles implements AutoCloseable {
       return InsecureServerCredentials.create();
     }
     TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(identity.get());
-    serverTrust.ifPresent(tm -> b.trustManager(tm).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE));
+    serverTrust.ifPresent(
+        tm -> b.trustManager(tm).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE));
     return b.build();
   }
 

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The bearer tokens a server accepts, from a YAML file of {@code tokens: [{name, roles, sha256}]}
  * (the hex SHA-256 of each token: plain tokens are never stored). The file is re-read when it
- * changes (a rotated Kubernetes Secret), checked at most once per {@code checkEvery}; a file
- * that no longer parses keeps the previous tokens and says so in the log.
+ * changes (a rotated Kubernetes Secret), checked at most once per {@code checkEvery}; a file that
+ * no longer parses keeps the previous tokens and says so in the log.
  */
 public final class TokenStore {
   private static final Logger log = LoggerFactory.getLogger(TokenStore.class);
@@ -63,7 +63,9 @@ public final class TokenStore {
         match = e;
       }
     }
-    return match == null ? Optional.empty() : Optional.of(new Principal(match.name(), match.roles()));
+    return match == null
+        ? Optional.empty()
+        : Optional.of(new Principal(match.name(), match.roles()));
   }
 
   public int size() {
@@ -82,13 +84,15 @@ public final class TokenStore {
       lastCheck = now;
       try {
         Loaded current = loaded;
-        if (Files.getLastModifiedTime(file).equals(current.modified()) && Files.size(file) == current.size()) {
+        if (Files.getLastModifiedTime(file).equals(current.modified())
+            && Files.size(file) == current.size()) {
           return;
         }
         loaded = load(file);
         log.info("tokens file {} changed: {} tokens", file, loaded.entries().size());
       } catch (IOException | IllegalArgumentException e) {
-        log.error("tokens file {} cannot be read, keeping the previous tokens: {}", file, e.getMessage());
+        log.error(
+            "tokens file {} cannot be read, keeping the previous tokens: {}", file, e.getMessage());
       }
     }
   }
@@ -107,7 +111,8 @@ public final class TokenStore {
       String name = text(t, "name");
       if (t.get("sha256") != null && !t.get("sha256").isTextual()) {
         // YAML reads an unquoted all-digit hash as a number and loses its digits
-        throw new IllegalArgumentException("token '" + name + "': quote the sha256 value (\"...\")");
+        throw new IllegalArgumentException(
+            "token '" + name + "': quote the sha256 value (\"...\")");
       }
       String hex = text(t, "sha256").toLowerCase(Locale.ROOT);
       if (!hex.matches("[0-9a-f]{64}")) {
@@ -120,7 +125,13 @@ public final class TokenStore {
       }
       for (JsonNode role : r) {
         if (!Roles.ALL.contains(role.asText())) {
-          throw new IllegalArgumentException("token '" + name + "': unknown role '" + role.asText() + "', expected one of " + Roles.ALL);
+          throw new IllegalArgumentException(
+              "token '"
+                  + name
+                  + "': unknown role '"
+                  + role.asText()
+                  + "', expected one of "
+                  + Roles.ALL);
         }
         roles.add(role.asText());
       }

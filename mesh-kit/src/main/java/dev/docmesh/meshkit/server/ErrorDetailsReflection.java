@@ -22,7 +22,9 @@ import io.grpc.protobuf.ProtoFileDescriptorSupplier;
  * service's file does, and that is its only purpose; it answers no call.
  */
 final class ErrorDetailsReflection {
-  /** Listed by reflection next to the real services; {@code grpcurl describe} shows what it imports. */
+  /**
+   * Listed by reflection next to the real services; {@code grpcurl describe} shows what it imports.
+   */
   static final String SERVICE_NAME = "docmesh.errors.v1.ErrorDetails";
 
   private static final FileDescriptor FILE = build();
@@ -31,7 +33,9 @@ final class ErrorDetailsReflection {
 
   static ServerServiceDefinition definition() {
     ServiceDescriptor descriptor =
-        ServiceDescriptor.newBuilder(SERVICE_NAME).setSchemaDescriptor((ProtoFileDescriptorSupplier) () -> FILE).build();
+        ServiceDescriptor.newBuilder(SERVICE_NAME)
+            .setSchemaDescriptor((ProtoFileDescriptorSupplier) () -> FILE)
+            .build();
     return ServerServiceDefinition.builder(descriptor).build();
   }
 

@@ -32,10 +32,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A production gRPC server as every docmesh service runs it: keepalive and connection-age
- * limits, message size limit, standard health (the empty name and every service name),
- * reflection v1 and v1alpha (including the google.rpc error details), metrics and tracing interceptors, {@code TelemetryService}, the
- * HTTP metrics port, and a graceful shutdown that turns health NOT_SERVING first.
+ * A production gRPC server as every docmesh service runs it: keepalive and connection-age limits,
+ * message size limit, standard health (the empty name and every service name), reflection v1 and
+ * v1alpha (including the google.rpc error details), metrics and tracing interceptors, {@code
+ * TelemetryService}, the HTTP metrics port, and a graceful shutdown that turns health NOT_SERVING
+ * first.
  */
 public final class MeshServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MeshServer.class);
@@ -50,8 +51,10 @@ public final class MeshServer implements AutoCloseable {
   private final List<Runnable> beforeStop;
   private final List<Runnable> afterStop;
   private final AtomicBoolean stopping = new AtomicBoolean();
+
   /** What the HTTP {@code /healthz} answers: the same as gRPC health for the whole server. */
   private volatile boolean serving;
+
   private volatile Thread shutdownHook;
 
   private MeshServer(Builder b) throws IOException {
@@ -64,12 +67,14 @@ public final class MeshServer implements AutoCloseable {
 
     List<ServerServiceDefinition> services = new ArrayList<>(b.services);
     services.add(
-        new TelemetryServiceImpl(telemetry.registry(), config.service(), config.instanceId(), Instant.now())
+        new TelemetryServiceImpl(
+                telemetry.registry(), config.service(), config.instanceId(), Instant.now())
             .bindService());
     this.serviceNames = services.stream().map(s -> s.getServiceDescriptor().getName()).toList();
 
     NettyServerBuilder nb =
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()), security.serverCredentials())
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(config.grpcPort()), security.serverCredentials())
             .maxInboundMessageSize(config.maxInboundMessageBytes())
             .keepAliveTime(config.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
             .keepAliveTimeout(config.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -79,7 +84,9 @@ public final class MeshServer implements AutoCloseable {
             .maxConnectionAgeGrace(config.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS)
             .addService(health.getHealthService());
     if (security.reflection()) {
-      nb.addService(ProtoReflectionServiceV1.newInstance()).addService(legacyReflection()).addService(ErrorDetailsReflection.definition());
+      nb.addService(ProtoReflectionServiceV1.newInstance())
+          .addService(legacyReflection())
+          .addService(ErrorDetailsReflection.definition());
     }
     services.forEach(nb::addService);
     warnUnguarded(services);
@@ -94,8 +101,13 @@ public final class MeshServer implements AutoCloseable {
     this.server = nb.build().start();
     try {
       this.http =
-          new MetricsHttpServer(config.metricsPort(), telemetry.registry(), b.pages, security.http(),
-              security.metricsRequireAuth(), security.healthzRequireAuth(),
+          new MetricsHttpServer(
+              config.metricsPort(),
+              telemetry.registry(),
+              b.pages,
+              security.http(),
+              security.metricsRequireAuth(),
+              security.healthzRequireAuth(),
               () -> serving && !stopping.get());
     } catch (IOException e) {
       server.shutdownNow();
@@ -124,7 +136,9 @@ public final class MeshServer implements AutoCloseable {
             .filter(m -> Policy.ruleFor(m).isEmpty())
             .toList();
     if (!missing.isEmpty()) {
-      log.error("RPCs without an entry in the access policy (dev.docmesh.meshkit.security.Policy) are refused: {}", missing);
+      log.error(
+          "RPCs without an entry in the access policy (dev.docmesh.meshkit.security.Policy) are refused: {}",
+          missing);
     }
   }
 
@@ -162,7 +176,9 @@ public final class MeshServer implements AutoCloseable {
     return serviceNames;
   }
 
-  /** Marks the whole server (and each of its services) SERVING or NOT_SERVING, e.g. while draining. */
+  /**
+   * Marks the whole server (and each of its services) SERVING or NOT_SERVING, e.g. while draining.
+   */
   public void setServing(boolean serving) {
     ServingStatus status = serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
     for (String name : serviceNames) {
@@ -181,9 +197,9 @@ public final class MeshServer implements AutoCloseable {
   }
 
   /**
-   * Health NOT_SERVING, then the service's before-stop work (drain), stop accepting calls,
-   * wait up to the grace for in-flight calls, force the rest, then the after-stop work
-   * (close stores). Idempotent; blocks until done.
+   * Health NOT_SERVING, then the service's before-stop work (drain), stop accepting calls, wait up
+   * to the grace for in-flight calls, force the rest, then the after-stop work (close stores).
+   * Idempotent; blocks until done.
    */
   public void shutdown() {
     if (!stopping.compareAndSet(false, true)) {
@@ -286,7 +302,9 @@ public final class MeshServer implements AutoCloseable {
       return telemetry;
     }
 
-    /** TLS, authentication and the client channels; plaintext with authentication off unless set. */
+    /**
+     * TLS, authentication and the client channels; plaintext with authentication off unless set.
+     */
     public Builder security(MeshSecurity security) {
       this.security = security;
       return this;
@@ -325,8 +343,8 @@ public final class MeshServer implements AutoCloseable {
     }
 
     /**
-     * Runs once the server is up and SERVING, e.g. to start background loops that need the
-     * server (a worker that turns health NOT_SERVING when it drains). A failure stops the server.
+     * Runs once the server is up and SERVING, e.g. to start background loops that need the server
+     * (a worker that turns health NOT_SERVING when it drains). A failure stops the server.
      */
     public Builder afterStart(Consumer<MeshServer> hook) {
       afterStart.add(hook);
@@ -346,8 +364,15 @@ public final class MeshServer implements AutoCloseable {
       } catch (IOException e) {
         security.close();
         throw new UncheckedIOException(
-            "cannot start " + config.service() + " on gRPC port " + config.grpcPort() + " / HTTP port "
-                + config.metricsPort() + ": " + e.getMessage(), e);
+            "cannot start "
+                + config.service()
+                + " on gRPC port "
+                + config.grpcPort()
+                + " / HTTP port "
+                + config.metricsPort()
+                + ": "
+                + e.getMessage(),
+            e);
       }
       try {
         afterStart.forEach(hook -> hook.accept(server));

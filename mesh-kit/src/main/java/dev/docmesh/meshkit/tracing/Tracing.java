@@ -14,13 +14,14 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * OpenTelemetry from the standard {@code OTEL_*} variables. Nothing is exported unless an
- * exporter is configured: a service with no collector must not log export failures forever.
- * Each service gets its own SDK, so several services in one JVM keep their own resource.
+ * OpenTelemetry from the standard {@code OTEL_*} variables. Nothing is exported unless an exporter
+ * is configured: a service with no collector must not log export failures forever. Each service
+ * gets its own SDK, so several services in one JVM keep their own resource.
  */
 public final class Tracing {
   static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
-  static final AttributeKey<String> SERVICE_INSTANCE_ID = AttributeKey.stringKey("service.instance.id");
+  static final AttributeKey<String> SERVICE_INSTANCE_ID =
+      AttributeKey.stringKey("service.instance.id");
 
   private Tracing() {}
 
@@ -29,10 +30,10 @@ public final class Tracing {
   }
 
   /**
-   * With {@code service.name} "docmesh-&lt;service&gt;" and {@code service.instance.id}
-   * {@code instanceId} unless OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES say otherwise;
-   * {@code OTEL_*} entries of {@code env} count as if set in the process environment (which
-   * still wins), so in-JVM meshes can configure each service.
+   * With {@code service.name} "docmesh-&lt;service&gt;" and {@code service.instance.id} {@code
+   * instanceId} unless OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES say otherwise; {@code OTEL_*}
+   * entries of {@code env} count as if set in the process environment (which still wins), so in-JVM
+   * meshes can configure each service.
    */
   public static OpenTelemetrySdk fromEnvironment(String service, String instanceId, Env env) {
     return AutoConfiguredOpenTelemetrySdk.builder()
@@ -50,7 +51,8 @@ public final class Tracing {
     d.put("otel.metrics.exporter", "none");
     d.put("otel.logs.exporter", "none");
     d.put("otel.propagators", "tracecontext,baggage");
-    env.withPrefix("OTEL_").forEach((k, v) -> d.put(k.toLowerCase(Locale.ROOT).replace('_', '.'), v));
+    env.withPrefix("OTEL_")
+        .forEach((k, v) -> d.put(k.toLowerCase(Locale.ROOT).replace('_', '.'), v));
     return d;
   }
 
@@ -72,10 +74,12 @@ public final class Tracing {
   }
 
   /**
-   * The context a stored or carried W3C trace context names ({@code traceparent}, {@code tracestate};
-   * empty strings for none): how a job's and a task's spans find their parent across services.
+   * The context a stored or carried W3C trace context names ({@code traceparent}, {@code
+   * tracestate}; empty strings for none): how a job's and a task's spans find their parent across
+   * services.
    */
-  public static Context parentContext(TextMapPropagator propagator, String traceparent, String tracestate) {
+  public static Context parentContext(
+      TextMapPropagator propagator, String traceparent, String tracestate) {
     Map<String, String> carrier = new HashMap<>();
     if (!traceparent.isEmpty()) {
       carrier.put("traceparent", traceparent);

@@ -11,11 +11,12 @@ class EnvTest {
   @Test
   void readsTypedValuesWithDefaults() {
     Env env =
-        Env.of(Map.of(
-            "DOCMESH_GRPC_PORT", "6000",
-            "DOCMESH_SHUTDOWN_GRACE", "1500ms",
-            "DOCMESH_MAX_INBOUND_MESSAGE_SIZE", "8MiB",
-            "DOCMESH_KEEPALIVE_TIME", "PT45S"));
+        Env.of(
+            Map.of(
+                "DOCMESH_GRPC_PORT", "6000",
+                "DOCMESH_SHUTDOWN_GRACE", "1500ms",
+                "DOCMESH_MAX_INBOUND_MESSAGE_SIZE", "8MiB",
+                "DOCMESH_KEEPALIVE_TIME", "PT45S"));
     MeshConfig config = MeshConfig.fromEnv("orchestrator", 50051, 9091, env);
     assertThat(config.grpcPort()).isEqualTo(6000);
     assertThat(config.metricsPort()).isEqualTo(9091);
@@ -37,15 +38,21 @@ class EnvTest {
 
   @Test
   void outOfRangeAndMalformedValuesAreRejected() {
-    assertThatThrownBy(() -> MeshConfig.fromEnv("w", 1, 2, Env.of(Map.of("DOCMESH_METRICS_PORT", "70000"))))
+    assertThatThrownBy(
+            () -> MeshConfig.fromEnv("w", 1, 2, Env.of(Map.of("DOCMESH_METRICS_PORT", "70000"))))
         .hasMessageContaining("DOCMESH_METRICS_PORT")
         .hasMessageContaining("0 to 65535");
-    assertThatThrownBy(() -> MeshConfig.fromEnv("w", 1, 2, Env.of(Map.of("DOCMESH_SHUTDOWN_GRACE", "soon"))))
+    assertThatThrownBy(
+            () -> MeshConfig.fromEnv("w", 1, 2, Env.of(Map.of("DOCMESH_SHUTDOWN_GRACE", "soon"))))
         .hasMessageContaining("DOCMESH_SHUTDOWN_GRACE")
         .hasMessageContaining("duration");
-    assertThatThrownBy(() -> MeshConfig.fromEnv("w", 1, 2, Env.of(Map.of("DOCMESH_MAX_INBOUND_MESSAGE_SIZE", "12 parsecs"))))
+    assertThatThrownBy(
+            () ->
+                MeshConfig.fromEnv(
+                    "w", 1, 2, Env.of(Map.of("DOCMESH_MAX_INBOUND_MESSAGE_SIZE", "12 parsecs"))))
         .hasMessageContaining("DOCMESH_MAX_INBOUND_MESSAGE_SIZE");
-    assertThatThrownBy(() -> Env.of(Map.of("X", "maybe")).bool("X", false)).hasMessageContaining("X='maybe'");
+    assertThatThrownBy(() -> Env.of(Map.of("X", "maybe")).bool("X", false))
+        .hasMessageContaining("X='maybe'");
   }
 
   @Test

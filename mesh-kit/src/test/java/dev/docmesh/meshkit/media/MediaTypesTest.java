@@ -20,7 +20,8 @@ class MediaTypesTest {
     byte[] late = ("\n".repeat(100) + "%PDF-1.7").getBytes(StandardCharsets.US_ASCII);
     assertThat(MediaTypes.sniff("", "", late)).isEqualTo(MediaTypes.PDF);
     assertThat(MediaTypes.resolve("", "x.bin", late)).isEqualTo(MediaTypes.PDF);
-    byte[] tooLate = (" ".repeat(MediaTypes.SNIFF_BYTES) + "%PDF-1.7").getBytes(StandardCharsets.US_ASCII);
+    byte[] tooLate =
+        (" ".repeat(MediaTypes.SNIFF_BYTES) + "%PDF-1.7").getBytes(StandardCharsets.US_ASCII);
     assertThat(MediaTypes.sniff("", "", tooLate)).isEqualTo(MediaTypes.BINARY);
     assertThat(MediaTypes.sniff("", "Scan.PDF", BIN)).isEqualTo(MediaTypes.PDF);
   }

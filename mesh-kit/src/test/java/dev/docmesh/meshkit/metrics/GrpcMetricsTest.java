@@ -36,14 +36,16 @@ class GrpcMetricsTest {
     WorkerServiceGrpc.WorkerServiceImplBase impl =
         new WorkerServiceGrpc.WorkerServiceImplBase() {
           @Override
-          public void getWorkerStatus(GetWorkerStatusRequest r, StreamObserver<GetWorkerStatusResponse> out) {
+          public void getWorkerStatus(
+              GetWorkerStatusRequest r, StreamObserver<GetWorkerStatusResponse> out) {
             out.onNext(GetWorkerStatusResponse.getDefaultInstance());
             out.onCompleted();
           }
 
           @Override
           public void drain(DrainRequest r, StreamObserver<DrainResponse> out) {
-            out.onError(Errors.withReason(Status.Code.FAILED_PRECONDITION, "ALREADY_DRAINED", "drained"));
+            out.onError(
+                Errors.withReason(Status.Code.FAILED_PRECONDITION, "ALREADY_DRAINED", "drained"));
           }
         };
     String name = InProcessServerBuilder.generateName();
@@ -53,7 +55,11 @@ class GrpcMetricsTest {
             .addService(ServerInterceptors.intercept(impl, metrics.serverInterceptor()))
             .build()
             .start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().intercept(metrics.clientInterceptor()).build();
+    channel =
+        InProcessChannelBuilder.forName(name)
+            .directExecutor()
+            .intercept(metrics.clientInterceptor())
+            .build();
   }
 
   @AfterEach
@@ -76,17 +82,20 @@ class GrpcMetricsTest {
     assertThat(handled("server", "Drain", "OK")).isNull();
     assertThat(handled("client", "GetWorkerStatus", "OK")).isEqualTo(2.0);
     assertThat(handled("client", "Drain", "FAILED_PRECONDITION")).isEqualTo(1.0);
-    assertThat(registry.getSampleValue(
-            "grpc_server_handling_seconds_count",
-            new String[] {"grpc_type", "grpc_service", "grpc_method"},
-            new String[] {"unary", SERVICE, "Drain"}))
+    assertThat(
+            registry.getSampleValue(
+                "grpc_server_handling_seconds_count",
+                new String[] {"grpc_type", "grpc_service", "grpc_method"},
+                new String[] {"unary", SERVICE, "Drain"}))
         .isEqualTo(1.0);
     assertThat(sample("grpc_server_msg_sent_total", "GetWorkerStatus")).isEqualTo(2.0);
   }
 
   private Double sample(String name, String method) {
     return registry.getSampleValue(
-        name, new String[] {"grpc_type", "grpc_service", "grpc_method"}, new String[] {"unary", SERVICE, method});
+        name,
+        new String[] {"grpc_type", "grpc_service", "grpc_method"},
+        new String[] {"unary", SERVICE, method});
   }
 
   private Double handled(String side, String method, String code) {

@@ -21,9 +21,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Every docmesh service as a server that answers each RPC with an empty response and records
- * who called, and a client that calls any RPC with an empty request: what a test of the
- * security layer needs, independent of the services' own logic.
+ * Every docmesh service as a server that answers each RPC with an empty response and records who
+ * called, and a client that calls any RPC with an empty request: what a test of the security layer
+ * needs, independent of the services' own logic.
  */
 final class Answering {
   /** The services a MeshServer can be given (it adds TelemetryService itself). */
@@ -54,37 +54,47 @@ final class Answering {
     return b.build();
   }
 
-  private static <Q, R> void add(ServerServiceDefinition.Builder b, MethodDescriptor<Q, R> m, Queue<Principal> callers) {
+  private static <Q, R> void add(
+      ServerServiceDefinition.Builder b, MethodDescriptor<Q, R> m, Queue<Principal> callers) {
     R response = prototype(m.getResponseMarshaller());
-    b.addMethod(m, (ServerCall<Q, R> call, Metadata headers) -> {
-      call.request(Integer.MAX_VALUE);
-      // headers at once: a client holding the call open can see its connection (TLS session)
-      call.sendHeaders(new Metadata());
-      return new ServerCall.Listener<Q>() {
-        @Override
-        public void onHalfClose() {
-          callers.add(AuthContext.current());
-          call.sendMessage(response);
-          call.close(Status.OK, new Metadata());
-        }
-      };
-    });
+    b.addMethod(
+        m,
+        (ServerCall<Q, R> call, Metadata headers) -> {
+          call.request(Integer.MAX_VALUE);
+          // headers at once: a client holding the call open can see its connection (TLS session)
+          call.sendHeaders(new Metadata());
+          return new ServerCall.Listener<Q>() {
+            @Override
+            public void onHalfClose() {
+              callers.add(AuthContext.current());
+              call.sendMessage(response);
+              call.close(Status.OK, new Metadata());
+            }
+          };
+        });
   }
 
-  /** Calls {@code m} with an empty request (and {@code token} when not null); the call's final status. */
-  static <Q, R> Status call(Channel channel, MethodDescriptor<Q, R> m, String token) throws Exception {
+  /**
+   * Calls {@code m} with an empty request (and {@code token} when not null); the call's final
+   * status.
+   */
+  static <Q, R> Status call(Channel channel, MethodDescriptor<Q, R> m, String token)
+      throws Exception {
     CompletableFuture<Status> done = new CompletableFuture<>();
-    ClientCall<Q, R> c = channel.newCall(m, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
+    ClientCall<Q, R> c =
+        channel.newCall(m, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
     Metadata headers = new Metadata();
     if (token != null) {
       headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + token);
     }
-    c.start(new ClientCall.Listener<R>() {
-      @Override
-      public void onClose(Status status, Metadata trailers) {
-        done.complete(status);
-      }
-    }, headers);
+    c.start(
+        new ClientCall.Listener<R>() {
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            done.complete(status);
+          }
+        },
+        headers);
     c.request(Integer.MAX_VALUE);
     c.sendMessage(prototype(m.getRequestMarshaller()));
     c.halfClose();

@@ -29,7 +29,8 @@ class CredentialsTest {
     assertThat(store.lookup(first.get("alice") + "x")).isEmpty();
     assertThat(Files.readString(file)).doesNotContain(first.get("alice"));
 
-    Map<String, String> second = TestTokens.write(file, Map.of("bob", List.of("operator", "client")));
+    Map<String, String> second =
+        TestTokens.write(file, Map.of("bob", List.of("operator", "client")));
     await().atMost(Duration.ofSeconds(10)).until(() -> store.lookup(second.get("bob")).isPresent());
     assertThat(store.lookup(first.get("alice"))).isEmpty();
 
@@ -42,14 +43,19 @@ class CredentialsTest {
   @Test
   void aTokensFileWithAnUnknownRoleOrNoHashIsAConfigurationError() throws Exception {
     Path file = dir.resolve("bad.yaml");
-    TestPki.replace(file, "tokens:\n  - name: a\n    roles: [admin]\n    sha256: \"" + "0".repeat(64) + "\"\n");
-    assertThatThrownBy(() -> new TokenStore(file, Duration.ofSeconds(1))).isInstanceOf(ConfigException.class)
+    TestPki.replace(
+        file, "tokens:\n  - name: a\n    roles: [admin]\n    sha256: \"" + "0".repeat(64) + "\"\n");
+    assertThatThrownBy(() -> new TokenStore(file, Duration.ofSeconds(1)))
+        .isInstanceOf(ConfigException.class)
         .hasMessageContaining("unknown role 'admin'");
     TestPki.replace(file, "tokens:\n  - name: a\n    roles: [client]\n    token: plain\n");
-    assertThatThrownBy(() -> new TokenStore(file, Duration.ofSeconds(1))).isInstanceOf(ConfigException.class)
+    assertThatThrownBy(() -> new TokenStore(file, Duration.ofSeconds(1)))
+        .isInstanceOf(ConfigException.class)
         .hasMessageContaining("sha256");
-    TestPki.replace(file, "tokens:\n  - name: a\n    roles: [client]\n    sha256: " + "1".repeat(64) + "\n");
-    assertThatThrownBy(() -> new TokenStore(file, Duration.ofSeconds(1))).isInstanceOf(ConfigException.class)
+    TestPki.replace(
+        file, "tokens:\n  - name: a\n    roles: [client]\n    sha256: " + "1".repeat(64) + "\n");
+    assertThatThrownBy(() -> new TokenStore(file, Duration.ofSeconds(1)))
+        .isInstanceOf(ConfigException.class)
         .hasMessageContaining("quote");
   }
 
@@ -61,13 +67,15 @@ class CredentialsTest {
     TestPki.Issued byCn = pki.issue("worker");
     TestPki.Issued bySan = pki.issueAs("opsfile", "someone", "ops.docmesh.svc");
     TestPki.Issued none = pki.issue("stranger");
-    try (var a = Files.newInputStream(byCn.cert()); var b = Files.newInputStream(bySan.cert());
+    try (var a = Files.newInputStream(byCn.cert());
+        var b = Files.newInputStream(bySan.cert());
         var c = Files.newInputStream(none.cert())) {
       assertThat(roles.principalOf((java.security.cert.X509Certificate) cf.generateCertificate(a)))
           .contains(new Principal("worker", Set.of("worker")));
       assertThat(roles.principalOf((java.security.cert.X509Certificate) cf.generateCertificate(b)))
           .contains(new Principal("ops.docmesh.svc", Set.of("operator", "monitor")));
-      assertThat(roles.principalOf((java.security.cert.X509Certificate) cf.generateCertificate(c))).isEmpty();
+      assertThat(roles.principalOf((java.security.cert.X509Certificate) cf.generateCertificate(c)))
+          .isEmpty();
     }
     assertThatThrownBy(() -> CertRoles.parse("V", "worker")).isInstanceOf(ConfigException.class);
     assertThatThrownBy(() -> CertRoles.parse("V", "w=root")).isInstanceOf(ConfigException.class);

@@ -13,15 +13,18 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Default deny made visible: every RPC of every service declared in proto/ must have an entry
- * in {@link Policy}, and every entry must name an RPC that exists. Read from the .proto
- * sources, so a new RPC fails this test until someone decides who may call it.
+ * Default deny made visible: every RPC of every service declared in proto/ must have an entry in
+ * {@link Policy}, and every entry must name an RPC that exists. Read from the .proto sources, so a
+ * new RPC fails this test until someone decides who may call it.
  */
 class PolicyCoverageTest {
   private static final Path PROTO_ROOT = Path.of("..", "proto", "src", "main", "proto");
-  private static final Pattern PACKAGE = Pattern.compile("^package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
-  private static final Pattern SERVICE = Pattern.compile("^service\\s+(\\w+)\\s*\\{(.*?)^\\}", Pattern.MULTILINE | Pattern.DOTALL);
-  private static final Pattern RPC = Pattern.compile("^\\s*rpc\\s+(\\w+)\\s*\\(", Pattern.MULTILINE);
+  private static final Pattern PACKAGE =
+      Pattern.compile("^package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
+  private static final Pattern SERVICE =
+      Pattern.compile("^service\\s+(\\w+)\\s*\\{(.*?)^\\}", Pattern.MULTILINE | Pattern.DOTALL);
+  private static final Pattern RPC =
+      Pattern.compile("^\\s*rpc\\s+(\\w+)\\s*\\(", Pattern.MULTILINE);
 
   static List<String> declaredRpcs() throws IOException {
     List<String> out = new ArrayList<>();
@@ -45,12 +48,19 @@ class PolicyCoverageTest {
   @Test
   void everyRpcInProtoHasAPolicyEntry() throws IOException {
     List<String> rpcs = declaredRpcs();
-    assertThat(rpcs).as("RPCs found under %s", PROTO_ROOT.toAbsolutePath()).hasSizeGreaterThanOrEqualTo(26);
+    assertThat(rpcs)
+        .as("RPCs found under %s", PROTO_ROOT.toAbsolutePath())
+        .hasSizeGreaterThanOrEqualTo(26);
     assertThat(rpcs.stream().filter(m -> Policy.ruleFor(m).isEmpty()))
         .as("RPCs without an entry in Policy: decide which roles may call them")
         .isEmpty();
-    Policy.table().values().forEach(rule ->
-        assertThat(rule).isInstanceOfSatisfying(Policy.AnyOf.class, r -> assertThat(r.roles()).isNotEmpty()));
+    Policy.table()
+        .values()
+        .forEach(
+            rule ->
+                assertThat(rule)
+                    .isInstanceOfSatisfying(
+                        Policy.AnyOf.class, r -> assertThat(r.roles()).isNotEmpty()));
   }
 
   @Test
@@ -60,7 +70,8 @@ class PolicyCoverageTest {
 
   @Test
   void unknownRpcsAreRefusedAndHealthIsOpen() {
-    assertThat(Policy.ruleFor("docmesh.orchestrator.v1.OrchestratorService/DeleteEverything")).isEmpty();
+    assertThat(Policy.ruleFor("docmesh.orchestrator.v1.OrchestratorService/DeleteEverything"))
+        .isEmpty();
     assertThat(Policy.ruleFor("grpc.health.v1.Health/Check")).containsInstanceOf(Policy.Open.class);
     assertThat(Policy.ruleFor("grpc.health.v1.Health/Watch")).containsInstanceOf(Policy.Open.class);
     assertThat(Policy.ruleFor("grpc.reflection.v1.ServerReflection/ServerReflectionInfo"))

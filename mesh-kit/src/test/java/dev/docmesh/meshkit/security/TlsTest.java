@@ -8,8 +8,8 @@ import dev.docmesh.meshkit.server.ServiceLauncher;
 import dev.docmesh.meshkit.server.ServiceLauncher.ServiceSpec;
 import dev.docmesh.meshkit.testing.Loopback;
 import dev.docmesh.meshkit.testing.TestPki;
-import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
 import dev.docmesh.proto.orchestrator.v1.ListPipelinesRequest;
+import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Grpc;
@@ -37,9 +37,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** TLS and mutual TLS of a MeshServer and MeshChannels over real sockets, with certificates made here. */
+/**
+ * TLS and mutual TLS of a MeshServer and MeshChannels over real sockets, with certificates made
+ * here.
+ */
 class TlsTest {
-  private static final MethodDescriptor<?, ?> LIST_PIPELINES = OrchestratorServiceGrpc.getListPipelinesMethod();
+  private static final MethodDescriptor<?, ?> LIST_PIPELINES =
+      OrchestratorServiceGrpc.getListPipelinesMethod();
 
   @TempDir Path dir;
   private TestPki pki;
@@ -70,16 +74,24 @@ class TlsTest {
       env.put(MeshSecurity.TLS_CA_FILE, trust.toString());
     }
     env.put(MeshSecurity.TLS_RELOAD_INTERVAL, "100ms");
-    server = ServiceLauncher.start(new ServiceSpec("tls", 0, 0), Loopback.env(env), (b, e) ->
-        b.addService(Answering.service(OrchestratorServiceGrpc.getServiceDescriptor(), callers)));
+    server =
+        ServiceLauncher.start(
+            new ServiceSpec("tls", 0, 0),
+            Loopback.env(env),
+            (b, e) ->
+                b.addService(
+                    Answering.service(OrchestratorServiceGrpc.getServiceDescriptor(), callers)));
   }
 
   private ManagedChannel client(TestPki.Issued cert, Path trust) {
-    TlsFiles tls = new TlsFiles(
-        Optional.ofNullable(cert).map(TestPki.Issued::cert), Optional.ofNullable(cert).map(TestPki.Issued::key),
-        Optional.ofNullable(trust), Duration.ofMinutes(1));
+    TlsFiles tls =
+        new TlsFiles(
+            Optional.ofNullable(cert).map(TestPki.Issued::cert),
+                Optional.ofNullable(cert).map(TestPki.Issued::key),
+            Optional.ofNullable(trust), Duration.ofMinutes(1));
     tlsFiles.add(tls);
-    ManagedChannel c = new MeshChannels(tls, Optional.empty()).forAddress("localhost", server.grpcPort()).build();
+    ManagedChannel c =
+        new MeshChannels(tls, Optional.empty()).forAddress("localhost", server.grpcPort()).build();
     channels.add(c);
     return c;
   }
@@ -93,22 +105,30 @@ class TlsTest {
   @Test
   void aPlaintextClientCannotTalkToATlsServer() throws Exception {
     startServer(pki.issue("server"), null);
-    assertThat(Answering.call(client(null, pki.caFile()), LIST_PIPELINES, null).getCode()).isEqualTo(Status.Code.OK);
-    assertThat(Answering.call(plaintext(), LIST_PIPELINES, null).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(Answering.call(client(null, pki.caFile()), LIST_PIPELINES, null).getCode())
+        .isEqualTo(Status.Code.OK);
+    assertThat(Answering.call(plaintext(), LIST_PIPELINES, null).getCode())
+        .isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(callers).hasSize(1);
   }
 
   @Test
   void aClientWithoutACertificateCannotTalkToAServerThatRequiresOne() throws Exception {
     startServer(pki.issue("server"), pki.caFile());
-    assertThat(Answering.call(client(null, pki.caFile()), LIST_PIPELINES, null).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-    assertThat(Answering.call(plaintext(), LIST_PIPELINES, null).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-    assertThat(Answering.call(client(pki.issue("client"), pki.caFile()), LIST_PIPELINES, null).getCode())
+    assertThat(Answering.call(client(null, pki.caFile()), LIST_PIPELINES, null).getCode())
+        .isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(Answering.call(plaintext(), LIST_PIPELINES, null).getCode())
+        .isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(
+            Answering.call(client(pki.issue("client"), pki.caFile()), LIST_PIPELINES, null)
+                .getCode())
         .isEqualTo(Status.Code.OK);
     assertThat(callers).hasSize(1);
   }
 
-  /** Kubelet gRPC probes cannot do TLS; the Kubernetes security component probes /healthz instead. */
+  /**
+   * Kubelet gRPC probes cannot do TLS; the Kubernetes security component probes /healthz instead.
+   */
   @Test
   void healthzOnThePlaintextPortFollowsGrpcHealthUnderMutualTls() throws Exception {
     startServer(pki.issue("server"), pki.caFile());
@@ -124,10 +144,14 @@ class TlsTest {
     TestPki other = TestPki.create(dir.resolve("other"), "other");
     startServer(pki.issue("server"), pki.caFile());
     // a client certificate the server's CA did not sign
-    assertThat(Answering.call(client(other.issue("intruder"), pki.caFile()), LIST_PIPELINES, null).getCode())
+    assertThat(
+            Answering.call(client(other.issue("intruder"), pki.caFile()), LIST_PIPELINES, null)
+                .getCode())
         .isEqualTo(Status.Code.UNAVAILABLE);
     // a client that trusts only the other CA refuses the server's certificate
-    assertThat(Answering.call(client(pki.issue("client"), other.caFile()), LIST_PIPELINES, null).getCode())
+    assertThat(
+            Answering.call(client(pki.issue("client"), other.caFile()), LIST_PIPELINES, null)
+                .getCode())
         .isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(callers).isEmpty();
   }
@@ -135,12 +159,18 @@ class TlsTest {
   @Test
   void aServerCertificateForAnotherHostIsRefused() throws Exception {
     startServer(pki.issue("server"), null);
-    TlsFiles tls = new TlsFiles(Optional.empty(), Optional.empty(), Optional.of(pki.caFile()), Duration.ofMinutes(1));
+    TlsFiles tls =
+        new TlsFiles(
+            Optional.empty(), Optional.empty(), Optional.of(pki.caFile()), Duration.ofMinutes(1));
     tlsFiles.add(tls);
-    ManagedChannel c = new MeshChannels(tls, Optional.empty()).forAddress("localhost", server.grpcPort())
-        .overrideAuthority("orchestrator.elsewhere:50051").build();
+    ManagedChannel c =
+        new MeshChannels(tls, Optional.empty())
+            .forAddress("localhost", server.grpcPort())
+            .overrideAuthority("orchestrator.elsewhere:50051")
+            .build();
     channels.add(c);
-    assertThat(Answering.call(c, LIST_PIPELINES, null).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(Answering.call(c, LIST_PIPELINES, null).getCode())
+        .isEqualTo(Status.Code.UNAVAILABLE);
   }
 
   @Test
@@ -156,7 +186,9 @@ class TlsTest {
     CompletableFuture<Status> heldDone = new CompletableFuture<>();
     CompletableFuture<SSLSession> heldTls = new CompletableFuture<>();
     ClientCall<ListPipelinesRequest, ?> call =
-        held.newCall(OrchestratorServiceGrpc.getListPipelinesMethod(), CallOptions.DEFAULT.withDeadlineAfter(2, TimeUnit.MINUTES));
+        held.newCall(
+            OrchestratorServiceGrpc.getListPipelinesMethod(),
+            CallOptions.DEFAULT.withDeadlineAfter(2, TimeUnit.MINUTES));
     startHeld(call, heldDone, heldTls);
     assertThat(serial(heldTls.get(30, TimeUnit.SECONDS))).isEqualTo(first.serial());
 
@@ -166,10 +198,20 @@ class TlsTest {
     TestPki.replace(trust, Files.readString(pki.caFile()) + Files.readString(next.caFile()));
     assertThat(second.serial()).isNotEqualTo(first.serial());
 
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
         .until(() -> second.serial().equals(servedSerial(client, pki.caFile())));
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-        .until(() -> Answering.call(freshChannel(next.issue("from-next-ca"), pki.caFile()), LIST_PIPELINES, null).isOk());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                Answering.call(
+                        freshChannel(next.issue("from-next-ca"), pki.caFile()),
+                        LIST_PIPELINES,
+                        null)
+                    .isOk());
 
     // the call that started before the rotation finishes normally
     assertThat(heldDone).isNotDone();
@@ -178,20 +220,24 @@ class TlsTest {
   }
 
   private static <R> void startHeld(
-      ClientCall<ListPipelinesRequest, R> call, CompletableFuture<Status> done, CompletableFuture<SSLSession> tls) {
-    call.start(new ClientCall.Listener<R>() {
-      @Override
-      public void onHeaders(Metadata headers) {
-        // the call's attributes (its connection's TLS session) are known from here on
-        tls.complete(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
-      }
+      ClientCall<ListPipelinesRequest, R> call,
+      CompletableFuture<Status> done,
+      CompletableFuture<SSLSession> tls) {
+    call.start(
+        new ClientCall.Listener<R>() {
+          @Override
+          public void onHeaders(Metadata headers) {
+            // the call's attributes (its connection's TLS session) are known from here on
+            tls.complete(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+          }
 
-      @Override
-      public void onClose(Status status, Metadata trailers) {
-        tls.completeExceptionally(new AssertionError("closed before headers: " + status));
-        done.complete(status);
-      }
-    }, new Metadata());
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            tls.completeExceptionally(new AssertionError("closed before headers: " + status));
+            done.complete(status);
+          }
+        },
+        new Metadata());
     call.request(1);
     call.sendMessage(ListPipelinesRequest.getDefaultInstance());
   }
@@ -204,7 +250,9 @@ class TlsTest {
   private BigInteger servedSerial(TestPki.Issued cert, Path trust) throws Exception {
     ManagedChannel c = client(cert, trust);
     ClientCall<ListPipelinesRequest, ?> call =
-        c.newCall(OrchestratorServiceGrpc.getListPipelinesMethod(), CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
+        c.newCall(
+            OrchestratorServiceGrpc.getListPipelinesMethod(),
+            CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
     CompletableFuture<Status> done = new CompletableFuture<>();
     CompletableFuture<SSLSession> tls = new CompletableFuture<>();
     startHeld(call, done, tls);

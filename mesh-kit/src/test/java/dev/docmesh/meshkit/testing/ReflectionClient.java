@@ -23,15 +23,20 @@ import java.util.concurrent.TimeUnit;
  * decodes a failed call's {@code grpc-status-details-bin} into {@link DynamicMessage}s.
  */
 public final class ReflectionClient {
-  public enum Version { V1, V1ALPHA }
+  public enum Version {
+    V1,
+    V1ALPHA
+  }
 
   private static final Metadata.Key<byte[]> STATUS_DETAILS =
       Metadata.Key.of("grpc-status-details-bin", Metadata.BINARY_BYTE_MARSHALLER);
 
   private final Channel channel;
   private final Version version;
+
   /** Every file the server sent, by name; descriptors are built from these only. */
   private final Map<String, FileDescriptorProto> files = new HashMap<>();
+
   private final Map<String, FileDescriptor> built = new HashMap<>();
 
   public ReflectionClient(Channel channel, Version version) {
@@ -53,18 +58,23 @@ public final class ReflectionClient {
     if (first == null) {
       throw new IllegalStateException("reflection sent no file for " + fullName);
     }
-    Descriptor d = build(first.getName()).findMessageTypeByName(fullName.substring(fullName.lastIndexOf('.') + 1));
+    Descriptor d =
+        build(first.getName())
+            .findMessageTypeByName(fullName.substring(fullName.lastIndexOf('.') + 1));
     if (d == null || !d.getFullName().equals(fullName)) {
       throw new IllegalStateException(first.getName() + " does not define " + fullName);
     }
     return d;
   }
 
-  /** The status a failed call carries: google.rpc.Status and each detail, all decoded dynamically. */
+  /**
+   * The status a failed call carries: google.rpc.Status and each detail, all decoded dynamically.
+   */
   public DecodedStatus decode(StatusRuntimeException e) throws Exception {
     byte[] raw = e.getTrailers() == null ? null : e.getTrailers().get(STATUS_DETAILS);
     if (raw == null) {
-      throw new IllegalStateException("the call carried no grpc-status-details-bin: " + e.getStatus());
+      throw new IllegalStateException(
+          "the call carried no grpc-status-details-bin: " + e.getStatus());
     }
     DynamicMessage status = DynamicMessage.parseFrom(messageType("google.rpc.Status"), raw);
     List<DynamicMessage> details = new ArrayList<>();
@@ -74,7 +84,9 @@ public final class ReflectionClient {
       DynamicMessage any = (DynamicMessage) status.getRepeatedField(detailsField, i);
       String typeUrl = (String) DecodedStatus.field(any, "type_url");
       ByteString value = (ByteString) DecodedStatus.field(any, "value");
-      details.add(DynamicMessage.parseFrom(messageType(typeUrl.substring(typeUrl.lastIndexOf('/') + 1)), value));
+      details.add(
+          DynamicMessage.parseFrom(
+              messageType(typeUrl.substring(typeUrl.lastIndexOf('/') + 1)), value));
     }
     return new DecodedStatus(status, details);
   }
@@ -124,20 +136,35 @@ public final class ReflectionClient {
 
   private List<ByteString> fileContainingSymbol(String symbol) throws Exception {
     return version == Version.V1
-        ? v1(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setFileContainingSymbol(symbol).build())
-        : v1alpha(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder().setFileContainingSymbol(symbol).build());
+        ? v1(
+            io.grpc.reflection.v1.ServerReflectionRequest.newBuilder()
+                .setFileContainingSymbol(symbol)
+                .build())
+        : v1alpha(
+            io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
+                .setFileContainingSymbol(symbol)
+                .build());
   }
 
   private List<ByteString> fileByFilename(String file) throws Exception {
     return version == Version.V1
-        ? v1(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setFileByFilename(file).build())
-        : v1alpha(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder().setFileByFilename(file).build());
+        ? v1(
+            io.grpc.reflection.v1.ServerReflectionRequest.newBuilder()
+                .setFileByFilename(file)
+                .build())
+        : v1alpha(
+            io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
+                .setFileByFilename(file)
+                .build());
   }
 
-  private List<ByteString> v1(io.grpc.reflection.v1.ServerReflectionRequest request) throws Exception {
-    CompletableFuture<io.grpc.reflection.v1.ServerReflectionResponse> answer = new CompletableFuture<>();
+  private List<ByteString> v1(io.grpc.reflection.v1.ServerReflectionRequest request)
+      throws Exception {
+    CompletableFuture<io.grpc.reflection.v1.ServerReflectionResponse> answer =
+        new CompletableFuture<>();
     StreamObserver<io.grpc.reflection.v1.ServerReflectionRequest> requests =
-        io.grpc.reflection.v1.ServerReflectionGrpc.newStub(channel).serverReflectionInfo(observer(answer));
+        io.grpc.reflection.v1.ServerReflectionGrpc.newStub(channel)
+            .serverReflectionInfo(observer(answer));
     requests.onNext(request);
     requests.onCompleted();
     var response = answer.get(10, TimeUnit.SECONDS);
@@ -148,15 +175,19 @@ public final class ReflectionClient {
   }
 
   @SuppressWarnings("deprecation") // v1alpha on purpose: older grpcurl speaks only it
-  private List<ByteString> v1alpha(io.grpc.reflection.v1alpha.ServerReflectionRequest request) throws Exception {
-    CompletableFuture<io.grpc.reflection.v1alpha.ServerReflectionResponse> answer = new CompletableFuture<>();
+  private List<ByteString> v1alpha(io.grpc.reflection.v1alpha.ServerReflectionRequest request)
+      throws Exception {
+    CompletableFuture<io.grpc.reflection.v1alpha.ServerReflectionResponse> answer =
+        new CompletableFuture<>();
     StreamObserver<io.grpc.reflection.v1alpha.ServerReflectionRequest> requests =
-        io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(channel).serverReflectionInfo(observer(answer));
+        io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(channel)
+            .serverReflectionInfo(observer(answer));
     requests.onNext(request);
     requests.onCompleted();
     var response = answer.get(10, TimeUnit.SECONDS);
     if (response.hasErrorResponse()) {
-      throw new InvalidProtocolBufferException("reflection v1alpha: " + response.getErrorResponse());
+      throw new InvalidProtocolBufferException(
+          "reflection v1alpha: " + response.getErrorResponse());
     }
     return response.getFileDescriptorResponse().getFileDescriptorProtoList();
   }
@@ -175,7 +206,8 @@ public final class ReflectionClient {
 
       @Override
       public void onCompleted() {
-        answer.completeExceptionally(new IllegalStateException("reflection stream ended without an answer"));
+        answer.completeExceptionally(
+            new IllegalStateException("reflection stream ended without an answer"));
       }
     };
   }

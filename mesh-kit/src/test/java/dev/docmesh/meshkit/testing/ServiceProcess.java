@@ -20,7 +20,8 @@ public final class ServiceProcess {
   public record Exit(int code, String stderr) {}
 
   /** Runs {@code mainClass} with {@code env} (nothing inherited from DOCMESH_*) until it exits. */
-  public static Exit run(Class<?> mainClass, Map<String, String> env, Path workDir) throws Exception {
+  public static Exit run(Class<?> mainClass, Map<String, String> env, Path workDir)
+      throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
@@ -34,20 +35,35 @@ public final class ServiceProcess {
     pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
     Process p = pb.start();
     try {
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("%s exited within 60 s", mainClass.getSimpleName()).isTrue();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS))
+          .as("%s exited within 60 s", mainClass.getSimpleName())
+          .isTrue();
     } finally {
       p.destroyForcibly();
     }
     return new Exit(p.exitValue(), Files.readString(err, StandardCharsets.UTF_8));
   }
 
-  /** Checks the README's promise: a bad DOCMESH_* value stops start-up with exit code 2 and a line naming it. */
-  public static void assertBadSettingExitsTwo(Class<?> mainClass, String variable, String badValue, Path workDir)
-      throws Exception {
-    Exit exit = run(mainClass, Map.of(variable, badValue, "DOCMESH_GRPC_PORT", "0", "DOCMESH_METRICS_PORT", "0"), workDir);
-    assertThat(exit.code()).as("exit code of %s with %s=%s; stderr: %s", mainClass.getSimpleName(), variable, badValue,
-        exit.stderr()).isEqualTo(2);
-    assertThat(exit.stderr()).contains("configuration error").contains(variable).contains(badValue)
+  /**
+   * Checks the README's promise: a bad DOCMESH_* value stops start-up with exit code 2 and a line
+   * naming it.
+   */
+  public static void assertBadSettingExitsTwo(
+      Class<?> mainClass, String variable, String badValue, Path workDir) throws Exception {
+    Exit exit =
+        run(
+            mainClass,
+            Map.of(variable, badValue, "DOCMESH_GRPC_PORT", "0", "DOCMESH_METRICS_PORT", "0"),
+            workDir);
+    assertThat(exit.code())
+        .as(
+            "exit code of %s with %s=%s; stderr: %s",
+            mainClass.getSimpleName(), variable, badValue, exit.stderr())
+        .isEqualTo(2);
+    assertThat(exit.stderr())
+        .contains("configuration error")
+        .contains(variable)
+        .contains(badValue)
         .doesNotContain("\tat ");
   }
 

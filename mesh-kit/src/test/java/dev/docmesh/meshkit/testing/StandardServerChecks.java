@@ -18,11 +18,11 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
-import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
@@ -34,9 +34,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * What every docmesh server promises its users, checked over real gRPC on loopback: health
- * for the empty name and each service, reflection, /metrics with gRPC metrics, and a
- * shutdown that turns health NOT_SERVING before the server goes away.
+ * What every docmesh server promises its users, checked over real gRPC on loopback: health for the
+ * empty name and each service, reflection, /metrics with gRPC metrics, and a shutdown that turns
+ * health NOT_SERVING before the server goes away.
  */
 public final class StandardServerChecks {
   public static final List<String> STANDARD_SERVICES =
@@ -49,27 +49,42 @@ public final class StandardServerChecks {
 
   /** Detail types a docmesh error may carry; reflection must resolve each (grpcurl, buf curl). */
   public static final List<String> ERROR_DETAIL_TYPES =
-      List.of("google.rpc.Status", "google.rpc.ErrorInfo", "google.rpc.BadRequest", "google.rpc.RetryInfo",
-          "google.rpc.ResourceInfo", "google.rpc.PreconditionFailure", "google.rpc.QuotaFailure",
-          "google.rpc.DebugInfo", "google.rpc.RequestInfo", "google.rpc.Help", "google.rpc.LocalizedMessage");
+      List.of(
+          "google.rpc.Status",
+          "google.rpc.ErrorInfo",
+          "google.rpc.BadRequest",
+          "google.rpc.RetryInfo",
+          "google.rpc.ResourceInfo",
+          "google.rpc.PreconditionFailure",
+          "google.rpc.QuotaFailure",
+          "google.rpc.DebugInfo",
+          "google.rpc.RequestInfo",
+          "google.rpc.Help",
+          "google.rpc.LocalizedMessage");
 
   private StandardServerChecks() {}
 
   public static void assertServing(MeshServer server, List<String> ownServices) throws Exception {
     ManagedChannel channel = Loopback.channel(server.grpcPort());
     try {
-      HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
-      assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus()).isEqualTo(ServingStatus.SERVING);
+      HealthGrpc.HealthBlockingStub health =
+          HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+      assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
+          .isEqualTo(ServingStatus.SERVING);
       for (String name : ownServices) {
-        assertThat(health.check(HealthCheckRequest.newBuilder().setService(name).build()).getStatus())
+        assertThat(
+                health.check(HealthCheckRequest.newBuilder().setService(name).build()).getStatus())
             .as("health of %s", name)
             .isEqualTo(ServingStatus.SERVING);
       }
       assertThat(listServices(channel)).containsAll(ownServices).containsAll(STANDARD_SERVICES);
 
       GetMetricsResponse snapshot =
-          TelemetryServiceGrpc.newBlockingStub(channel).getMetrics(GetMetricsRequest.getDefaultInstance());
-      assertThat(snapshot.getFamiliesList()).extracting(f -> f.getName()).contains("grpc_server_handled");
+          TelemetryServiceGrpc.newBlockingStub(channel)
+              .getMetrics(GetMetricsRequest.getDefaultInstance());
+      assertThat(snapshot.getFamiliesList())
+          .extracting(f -> f.getName())
+          .contains("grpc_server_handled");
     } finally {
       channel.shutdownNow();
     }
@@ -95,21 +110,29 @@ public final class StandardServerChecks {
       for (ReflectionClient.Version version : ReflectionClient.Version.values()) {
         ReflectionClient reflection = new ReflectionClient(channel, version);
         for (String type : ERROR_DETAIL_TYPES) {
-          assertThat(reflection.messageType(type).getFullName()).as("%s %s", version, type).isEqualTo(type);
+          assertThat(reflection.messageType(type).getFullName())
+              .as("%s %s", version, type)
+              .isEqualTo(type);
         }
         ReflectionClient.DecodedStatus decoded = reflection.decode(failure);
         assertThat(decoded.status().toByteArray()).isEqualTo(generated.toByteArray());
         DynamicMessage info = decoded.detail("google.rpc.ErrorInfo");
-        assertThat(ReflectionClient.DecodedStatus.field(info, "reason")).isEqualTo("INVALID_ARGUMENT");
+        assertThat(ReflectionClient.DecodedStatus.field(info, "reason"))
+            .isEqualTo("INVALID_ARGUMENT");
         assertThat(ReflectionClient.DecodedStatus.field(info, "domain")).isEqualTo(Errors.DOMAIN);
-        assertThat(info.getUnknownFields().asMap()).as("fields the reflected type does not know").isEmpty();
+        assertThat(info.getUnknownFields().asMap())
+            .as("fields the reflected type does not know")
+            .isEmpty();
         DynamicMessage bad = decoded.detail("google.rpc.BadRequest");
         assertThat(bad.getUnknownFields().asMap()).isEmpty();
         @SuppressWarnings("unchecked")
         List<DynamicMessage> violations =
             (List<DynamicMessage>) ReflectionClient.DecodedStatus.field(bad, "field_violations");
-        assertThat(violations).extracting(v -> ReflectionClient.DecodedStatus.field(v, "field")).containsExactly(field);
-        assertThat(Errors.detail(failure, BadRequest.class)).get()
+        assertThat(violations)
+            .extracting(v -> ReflectionClient.DecodedStatus.field(v, "field"))
+            .containsExactly(field);
+        assertThat(Errors.detail(failure, BadRequest.class))
+            .get()
             .extracting(b -> b.getFieldViolations(0).getDescription())
             .isEqualTo(ReflectionClient.DecodedStatus.field(violations.get(0), "description"));
       }
@@ -123,7 +146,8 @@ public final class StandardServerChecks {
     var response = Loopback.get(server.metricsPort(), "/metrics");
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body())
-        .contains("grpc_server_handled_total{grpc_type=\"unary\",grpc_service=\"grpc.health.v1.Health\",grpc_method=\"Check\",grpc_code=\"OK\",}")
+        .contains(
+            "grpc_server_handled_total{grpc_type=\"unary\",grpc_service=\"grpc.health.v1.Health\",grpc_method=\"Check\",grpc_code=\"OK\",}")
         .contains("grpc_server_handling_seconds_bucket")
         .contains("grpc_server_started_total")
         .contains("jvm_memory_bytes_used");
@@ -140,7 +164,8 @@ public final class StandardServerChecks {
               HealthCheckRequest.getDefaultInstance(),
               new ClientResponseObserver<HealthCheckRequest, HealthCheckResponse>() {
                 @Override
-                public void beforeStart(ClientCallStreamObserver<HealthCheckRequest> requestStream) {
+                public void beforeStart(
+                    ClientCallStreamObserver<HealthCheckRequest> requestStream) {
                   call.complete(requestStream);
                 }
 
@@ -178,7 +203,9 @@ public final class StandardServerChecks {
                   @Override
                   public void onNext(ServerReflectionResponse value) {
                     result.complete(
-                        value.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName).toList());
+                        value.getListServicesResponse().getServiceList().stream()
+                            .map(ServiceResponse::getName)
+                            .toList());
                   }
 
                   @Override

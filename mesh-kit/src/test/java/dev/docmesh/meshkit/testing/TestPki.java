@@ -36,8 +36,8 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * A certificate authority made in a test, writing PEM files as a Kubernetes TLS Secret has
- * them: the CA certificate, and leaf certificates (server and client use) with PKCS#8 keys.
+ * A certificate authority made in a test, writing PEM files as a Kubernetes TLS Secret has them:
+ * the CA certificate, and leaf certificates (server and client use) with PKCS#8 keys.
  */
 public final class TestPki {
   private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
@@ -60,7 +60,8 @@ public final class TestPki {
       X500Name subject = new X500Name("CN=" + name + " test CA");
       X509v3CertificateBuilder b = builder(subject, subject, caKey);
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      b.addExtension(
+          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
       caCert = sign(b, caKey);
       caFile = dir.resolve(name + "-ca.crt");
       Files.writeString(caFile, pem("CERTIFICATE", caCert.getEncoded()));
@@ -80,7 +81,10 @@ public final class TestPki {
     return caFile;
   }
 
-  /** A certificate for {@code cn}, valid for localhost, 127.0.0.1 and {@code dnsNames}, server and client use. */
+  /**
+   * A certificate for {@code cn}, valid for localhost, 127.0.0.1 and {@code dnsNames}, server and
+   * client use.
+   */
   public Issued issue(String cn, String... dnsNames) {
     return issueAs(cn, cn, dnsNames);
   }
@@ -89,18 +93,28 @@ public final class TestPki {
   public Issued issueAs(String fileName, String cn, String... dnsNames) {
     try {
       KeyPair key = ecKey();
-      X509v3CertificateBuilder b = builder(new X500Name("CN=" + name + " test CA"), new X500Name("CN=" + cn), key);
+      X509v3CertificateBuilder b =
+          builder(new X500Name("CN=" + name + " test CA"), new X500Name("CN=" + cn), key);
       List<GeneralName> sans = new ArrayList<>();
       sans.add(new GeneralName(GeneralName.dNSName, "localhost"));
       sans.add(new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
       for (String d : dnsNames) {
         sans.add(new GeneralName(GeneralName.dNSName, d));
       }
-      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)));
+      b.addExtension(
+          Extension.subjectAlternativeName,
+          false,
+          new GeneralNames(sans.toArray(GeneralName[]::new)));
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
-      b.addExtension(Extension.extendedKeyUsage, false,
-          new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+      b.addExtension(
+          Extension.keyUsage,
+          true,
+          new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+      b.addExtension(
+          Extension.extendedKeyUsage,
+          false,
+          new ExtendedKeyUsage(
+              new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
       X509Certificate cert = sign(b, caKey);
       Path certFile = dir.resolve(fileName + ".crt");
       Path keyFile = dir.resolve(fileName + ".key");
@@ -115,14 +129,17 @@ public final class TestPki {
   }
 
   /**
-   * Writes {@code content} to a temporary file and moves it over {@code file} (as a Secret
-   * update swaps files), with a modification time that is new even on coarse file systems.
+   * Writes {@code content} to a temporary file and moves it over {@code file} (as a Secret update
+   * swaps files), with a modification time that is new even on coarse file systems.
    */
   public static void replace(Path file, String content) throws IOException {
     Path tmp = Files.createTempFile(file.getParent(), ".swap", ".tmp");
     Files.writeString(tmp, content, StandardCharsets.US_ASCII);
-    FileTime previous = Files.exists(file) ? Files.getLastModifiedTime(file) : FileTime.fromMillis(0);
-    FileTime next = FileTime.from(Instant.ofEpochMilli(Math.max(System.currentTimeMillis(), previous.toMillis() + 2000)));
+    FileTime previous =
+        Files.exists(file) ? Files.getLastModifiedTime(file) : FileTime.fromMillis(0);
+    FileTime next =
+        FileTime.from(
+            Instant.ofEpochMilli(Math.max(System.currentTimeMillis(), previous.toMillis() + 2000)));
     Files.setLastModifiedTime(tmp, next);
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
@@ -130,8 +147,12 @@ public final class TestPki {
   private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair key) {
     Instant now = Instant.now();
     return new JcaX509v3CertificateBuilder(
-        issuer, BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(now.minus(Duration.ofHours(1))),
-        Date.from(now.plus(Duration.ofDays(2))), subject, key.getPublic());
+        issuer,
+        BigInteger.valueOf(SERIAL.incrementAndGet()),
+        Date.from(now.minus(Duration.ofHours(1))),
+        Date.from(now.plus(Duration.ofDays(2))),
+        subject,
+        key.getPublic());
   }
 
   private static X509Certificate sign(X509v3CertificateBuilder b, KeyPair signer)
@@ -147,8 +168,12 @@ public final class TestPki {
   }
 
   private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n"
+    return "-----BEGIN "
+        + type
+        + "-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 }

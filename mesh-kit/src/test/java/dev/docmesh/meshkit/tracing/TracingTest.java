@@ -16,8 +16,11 @@ class TracingTest {
     assertThat(named.getAttribute(Tracing.SERVICE_NAME)).isEqualTo("docmesh-worker");
     assertThat(named.getAttribute(Tracing.SERVICE_INSTANCE_ID)).isEqualTo("worker-7");
 
-    Resource operator = unnamed.merge(Resource.create(
-        Attributes.of(Tracing.SERVICE_NAME, "ingest-worker", Tracing.SERVICE_INSTANCE_ID, "pod-a")));
+    Resource operator =
+        unnamed.merge(
+            Resource.create(
+                Attributes.of(
+                    Tracing.SERVICE_NAME, "ingest-worker", Tracing.SERVICE_INSTANCE_ID, "pod-a")));
     Resource kept = Tracing.identify(operator, "worker", "worker-7");
     assertThat(kept.getAttribute(Tracing.SERVICE_NAME)).isEqualTo("ingest-worker");
     assertThat(kept.getAttribute(Tracing.SERVICE_INSTANCE_ID)).isEqualTo("pod-a");
@@ -25,10 +28,23 @@ class TracingTest {
 
   @Test
   void otelVariablesOfTheServiceEnvironmentBecomeProperties() {
-    Map<String, String> d = Tracing.defaults("processor",
-        Env.of(Map.of("OTEL_TRACES_EXPORTER", "otlp", "OTEL_BSP_SCHEDULE_DELAY", "100", "DOCMESH_X", "y")));
-    assertThat(d).containsEntry("otel.traces.exporter", "otlp").containsEntry("otel.bsp.schedule.delay", "100")
-        .containsEntry("otel.metrics.exporter", "none").doesNotContainKey("docmesh.x");
-    assertThat(Tracing.defaults("processor", Env.of(Map.of()))).containsEntry("otel.traces.exporter", "none");
+    Map<String, String> d =
+        Tracing.defaults(
+            "processor",
+            Env.of(
+                Map.of(
+                    "OTEL_TRACES_EXPORTER",
+                    "otlp",
+                    "OTEL_BSP_SCHEDULE_DELAY",
+                    "100",
+                    "DOCMESH_X",
+                    "y")));
+    assertThat(d)
+        .containsEntry("otel.traces.exporter", "otlp")
+        .containsEntry("otel.bsp.schedule.delay", "100")
+        .containsEntry("otel.metrics.exporter", "none")
+        .doesNotContainKey("docmesh.x");
+    assertThat(Tracing.defaults("processor", Env.of(Map.of())))
+        .containsEntry("otel.traces.exporter", "none");
   }
 }

@@ -39,6 +39,7 @@ public record AlertRule(
   }
 
   boolean matches(Map<String, String> observed) {
-    return matchers.entrySet().stream().allMatch(m -> m.getValue().equals(observed.get(m.getKey())));
+    return matchers.entrySet().stream()
+        .allMatch(m -> m.getValue().equals(observed.get(m.getKey())));
   }
 }

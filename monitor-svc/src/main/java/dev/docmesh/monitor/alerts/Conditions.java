@@ -23,7 +23,9 @@ public final class Conditions {
     BY_NAME.put("error_rate", Conditions::errorRate);
     BY_NAME.put("latency_p99", Conditions::latencyP99);
     BY_NAME.put("queue_depth", (mesh, rule) -> orchestratorGauge(mesh, rule, Signals.QUEUE_DEPTH));
-    BY_NAME.put("queue_oldest_age", (mesh, rule) -> orchestratorGauge(mesh, rule, Signals.QUEUE_OLDEST_AGE));
+    BY_NAME.put(
+        "queue_oldest_age",
+        (mesh, rule) -> orchestratorGauge(mesh, rule, Signals.QUEUE_OLDEST_AGE));
     BY_NAME.put("no_worker_polling", Conditions::noWorkerPolling);
     BY_NAME.put("heap_usage", Conditions::heapUsage);
     BY_NAME.put("cpu_usage", Conditions::cpuUsage);
@@ -61,7 +63,10 @@ public final class Conditions {
       // arrive; an instance that never answers is DOWN after DOCMESH_MONITOR_DOWN_AFTER anyway
       boolean anyServingOrUnknown =
           instances.stream()
-              .anyMatch(i -> i.health() == HealthState.HEALTH_STATE_SERVING || i.health() == HealthState.HEALTH_STATE_UNSPECIFIED);
+              .anyMatch(
+                  i ->
+                      i.health() == HealthState.HEALTH_STATE_SERVING
+                          || i.health() == HealthState.HEALTH_STATE_UNSPECIFIED);
       if (!anyServingOrUnknown) {
         out.add(new Observation(Map.of("service", service), 0));
       }
@@ -100,12 +105,14 @@ public final class Conditions {
   }
 
   /**
-   * No {@code PollTask} started at a serving orchestrator over the window. Judged only once
-   * the history covers the window: a monitor that just started knows nothing yet.
+   * No {@code PollTask} started at a serving orchestrator over the window. Judged only once the
+   * history covers the window: a monitor that just started knows nothing yet.
    */
   private static List<Observation> noWorkerPolling(MeshView mesh, AlertRule rule) {
     List<InstanceView> serving =
-        mesh.instances("orchestrator").stream().filter(i -> i.health() == HealthState.HEALTH_STATE_SERVING).toList();
+        mesh.instances("orchestrator").stream()
+            .filter(i -> i.health() == HealthState.HEALTH_STATE_SERVING)
+            .toList();
     if (serving.isEmpty()) {
       return List.of();
     }
@@ -115,7 +122,9 @@ public final class Conditions {
       if (Counters.seconds(window) < rule.window().toMillis() / 1000.0 * 0.9) {
         return List.of();
       }
-      polls += Counters.increase(window, "grpc_server_started_total", l -> "PollTask".equals(l.get("grpc_method")));
+      polls +=
+          Counters.increase(
+              window, "grpc_server_started_total", l -> "PollTask".equals(l.get("grpc_method")));
     }
     return polls == 0 ? List.of(new Observation(Map.of("service", "orchestrator"), 0)) : List.of();
   }

@@ -23,11 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Evaluates the rules against the mesh, Prometheus-style: a condition that holds makes a
- * PENDING alert, which fires once it has held for the rule's {@code for}; a firing alert
- * resolves once the condition has not held for {@code keep_firing_for}. Receivers hear of
- * firing and resolved, and of a still-firing alert again only after the repeat interval.
- * Time comes from the view, so tests drive it with a fake clock.
+ * Evaluates the rules against the mesh, Prometheus-style: a condition that holds makes a PENDING
+ * alert, which fires once it has held for the rule's {@code for}; a firing alert resolves once the
+ * condition has not held for {@code keep_firing_for}. Receivers hear of firing and resolved, and of
+ * a still-firing alert again only after the repeat interval. Time comes from the view, so tests
+ * drive it with a fake clock.
  */
 public final class RuleEngine {
   private static final Logger log = LoggerFactory.getLogger(RuleEngine.class);
@@ -39,7 +39,8 @@ public final class RuleEngine {
   private final Map<String, Tracked> active = new LinkedHashMap<>();
   private final Deque<Alert> resolved = new ArrayDeque<>();
 
-  public RuleEngine(List<AlertRule> rules, Silences silences, Duration repeatInterval, int historyLimit) {
+  public RuleEngine(
+      List<AlertRule> rules, Silences silences, Duration repeatInterval, int historyLimit) {
     this.rules = List.copyOf(rules);
     this.silences = silences;
     this.repeatInterval = repeatInterval;
@@ -96,7 +97,8 @@ public final class RuleEngine {
         Tracked t = active.computeIfAbsent(id, k -> new Tracked(rule, k, labels, now));
         t.value = o.value();
         t.lastTrue = now;
-        if (t.state == AlertState.ALERT_STATE_PENDING && !now.isBefore(t.since.plus(rule.pendingFor()))) {
+        if (t.state == AlertState.ALERT_STATE_PENDING
+            && !now.isBefore(t.since.plus(rule.pendingFor()))) {
           t.state = AlertState.ALERT_STATE_FIRING;
           t.since = now;
           changes.add(toProto(t, null));
@@ -107,7 +109,8 @@ public final class RuleEngine {
       Tracked t = it.next();
       t.silenced = silences.silenced(t.rule.name(), t.labels, now);
       if (seen.containsKey(t.id)) {
-        if (t.state == AlertState.ALERT_STATE_FIRING && !t.silenced
+        if (t.state == AlertState.ALERT_STATE_FIRING
+            && !t.silenced
             && (t.lastNotified == null || !now.isBefore(t.lastNotified.plus(repeatInterval)))) {
           t.lastNotified = now;
           t.notifiedFiring = true;
@@ -173,7 +176,8 @@ public final class RuleEngine {
   private static String fingerprint(Map<String, String> sortedLabels) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sortedLabels.forEach((k, v) -> sha.update((k + "\u0000" + v + "\u0000").getBytes(StandardCharsets.UTF_8)));
+      sortedLabels.forEach(
+          (k, v) -> sha.update((k + "\u0000" + v + "\u0000").getBytes(StandardCharsets.UTF_8)));
       return HexFormat.of().formatHex(sha.digest(), 0, 8);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
@@ -213,6 +217,8 @@ public final class RuleEngine {
   }
 
   private static String formatValue(double v) {
-    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(java.util.Locale.ROOT, "%.3g", v);
+    return v == Math.rint(v) && Math.abs(v) < 1e15
+        ? Long.toString((long) v)
+        : String.format(java.util.Locale.ROOT, "%.3g", v);
   }
 }

@@ -21,13 +21,23 @@ import java.util.Set;
 
 /**
  * Reads alert rules from YAML ({@code rules: [{name, condition, threshold, window, for,
- * keep_firing_for, severity, matchers, labels, annotations}]}). Mistakes fail start-up with
- * the rule and field named, like any other configuration error.
+ * keep_firing_for, severity, matchers, labels, annotations}]}). Mistakes fail start-up with the
+ * rule and field named, like any other configuration error.
  */
 public final class RuleLoader {
   private static final String BUILT_IN = "/dev/docmesh/monitor/default-rules.yaml";
   private static final Set<String> FIELDS =
-      Set.of("name", "condition", "threshold", "window", "for", "keep_firing_for", "severity", "matchers", "labels", "annotations");
+      Set.of(
+          "name",
+          "condition",
+          "threshold",
+          "window",
+          "for",
+          "keep_firing_for",
+          "severity",
+          "matchers",
+          "labels",
+          "annotations");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private RuleLoader() {}
@@ -75,13 +85,15 @@ public final class RuleLoader {
     for (Map.Entry<String, JsonNode> property : node.properties()) {
       String field = property.getKey();
       if (!FIELDS.contains(field)) {
-        throw new ConfigException(where + ": unknown field '" + field + "' (fields: " + FIELDS + ")");
+        throw new ConfigException(
+            where + ": unknown field '" + field + "' (fields: " + FIELDS + ")");
       }
     }
     String conditionName = node.path("condition").asText("");
     Condition condition = Conditions.byName(conditionName);
     if (condition == null) {
-      throw new ConfigException(where + ": condition '" + conditionName + "' is not one of " + Conditions.names());
+      throw new ConfigException(
+          where + ": condition '" + conditionName + "' is not one of " + Conditions.names());
     }
     JsonNode threshold = node.path("threshold");
     if (!threshold.isMissingNode() && !threshold.isNumber()) {
@@ -101,9 +113,11 @@ public final class RuleLoader {
         strings(where, node, "annotations"));
   }
 
-  private static Duration duration(String where, JsonNode node, String field, Duration defaultValue) {
+  private static Duration duration(
+      String where, JsonNode node, String field, Duration defaultValue) {
     // the same duration syntax as every DOCMESH_* variable
-    return Env.of(node.has(field) ? Map.of(where + " " + field, node.get(field).asText()) : Map.of())
+    return Env.of(
+            node.has(field) ? Map.of(where + " " + field, node.get(field).asText()) : Map.of())
         .duration(where + " " + field, defaultValue);
   }
 
@@ -112,7 +126,9 @@ public final class RuleLoader {
       case "info" -> Severity.SEVERITY_INFO;
       case "warning" -> Severity.SEVERITY_WARNING;
       case "critical" -> Severity.SEVERITY_CRITICAL;
-      default -> throw new ConfigException(where + ": severity '" + text + "' is not info, warning or critical");
+      default ->
+          throw new ConfigException(
+              where + ": severity '" + text + "' is not info, warning or critical");
     };
   }
 

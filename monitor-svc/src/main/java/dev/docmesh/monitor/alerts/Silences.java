@@ -14,7 +14,12 @@ public final class Silences {
   private final List<Silence> silences = new ArrayList<>();
 
   public synchronized Silence add(
-      String rule, Map<String, String> matchers, Duration duration, String comment, String createdBy, Instant now) {
+      String rule,
+      Map<String, String> matchers,
+      Duration duration,
+      String comment,
+      String createdBy,
+      Instant now) {
     Silence s =
         Silence.newBuilder()
             .setId(UUID.randomUUID().toString())
@@ -34,7 +39,9 @@ public final class Silences {
     silences.removeIf(s -> Timestamps.toMillis(s.getEndsAt()) <= nowMillis);
     return silences.stream()
         .anyMatch(
-            s -> s.getRule().equals(rule)
-                && s.getMatchersMap().entrySet().stream().allMatch(m -> m.getValue().equals(labels.get(m.getKey()))));
+            s ->
+                s.getRule().equals(rule)
+                    && s.getMatchersMap().entrySet().stream()
+                        .allMatch(m -> m.getValue().equals(labels.get(m.getKey()))));
   }
 }

@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns the configured targets into instances. A static target is one instance; a DNS target
- * is one instance per address its name resolves to right now. When a name cannot be
- * resolved, its last known instances are kept: a DNS hiccup must not look like an outage.
+ * Turns the configured targets into instances. A static target is one instance; a DNS target is one
+ * instance per address its name resolves to right now. When a name cannot be resolved, its last
+ * known instances are kept: a DNS hiccup must not look like an outage.
  */
 public final class Discovery {
   private static final Logger log = LoggerFactory.getLogger(Discovery.class);
@@ -61,7 +61,11 @@ public final class Discovery {
         out.addAll(found);
       } catch (UnknownHostException e) {
         Set<InstanceKey> kept = lastKnown.getOrDefault(t, Set.of());
-        log.warn("cannot resolve {} for {}; keeping {} known instance(s)", t.host(), t.service(), kept.size());
+        log.warn(
+            "cannot resolve {} for {}; keeping {} known instance(s)",
+            t.host(),
+            t.service(),
+            kept.size());
         out.addAll(kept);
       }
     }

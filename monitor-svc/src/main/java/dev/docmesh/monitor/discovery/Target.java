@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One configured target: {@code service=host:port} is one instance; {@code
- * service=dns:name:port} is every A/AAAA record of {@code name} (a headless Service in
- * Kubernetes), re-resolved periodically.
+ * One configured target: {@code service=host:port} is one instance; {@code service=dns:name:port}
+ * is every A/AAAA record of {@code name} (a headless Service in Kubernetes), re-resolved
+ * periodically.
  */
 public record Target(String service, String host, int port, boolean dns) {
   private static final String DNS = "dns:";
@@ -59,6 +59,9 @@ public record Target(String service, String host, int port, boolean dns) {
 
   private static ConfigException bad(String variable, String entry) {
     return new ConfigException(
-        variable + " entry '" + entry + "' is not valid: expected service=host:port or service=dns:name:port");
+        variable
+            + " entry '"
+            + entry
+            + "' is not valid: expected service=host:port or service=dns:name:port");
   }
 }

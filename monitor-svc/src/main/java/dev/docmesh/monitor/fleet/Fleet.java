@@ -1,9 +1,9 @@
 package dev.docmesh.monitor.fleet;
 
+import dev.docmesh.meshkit.security.MeshChannels;
 import dev.docmesh.monitor.discovery.InstanceKey;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
-import dev.docmesh.meshkit.security.MeshChannels;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Clock;
 import java.time.Duration;

@@ -26,16 +26,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One watched instance: a {@code Health/Watch} stream that reconnects with backoff, and a
- * {@code GetMetrics} scrape on demand into its history.
+ * One watched instance: a {@code Health/Watch} stream that reconnects with backoff, and a {@code
+ * GetMetrics} scrape on demand into its history.
  */
 final class Instance implements InstanceView, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Instance.class);
   private static final Duration INITIAL_BACKOFF = Duration.ofMillis(100);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
   /**
-   * A draining instance reports NOT_SERVING and waits for open calls before it stops; an open
-   * watch would hold its shutdown up, so the monitor lets go and looks again after this.
+   * A draining instance reports NOT_SERVING and waits for open calls before it stops; an open watch
+   * would hold its shutdown up, so the monitor lets go and looks again after this.
    */
   private static final Duration RECHECK_NOT_SERVING = Duration.ofSeconds(1);
 
@@ -99,10 +100,12 @@ final class Instance implements InstanceView, AutoCloseable {
 
               @Override
               public void onError(Throwable t) {
-                if (closed || io.grpc.Status.fromThrowable(t).getCode() == io.grpc.Status.Code.CANCELLED) {
+                if (closed
+                    || io.grpc.Status.fromThrowable(t).getCode() == io.grpc.Status.Code.CANCELLED) {
                   return;
                 }
-                log.debug("health watch of {} {} failed: {}", key.service(), key.address(), t.toString());
+                log.debug(
+                    "health watch of {} {} failed: {}", key.service(), key.address(), t.toString());
                 health.unreachable(clock.instant());
                 reconnectLater();
               }
@@ -119,7 +122,10 @@ final class Instance implements InstanceView, AutoCloseable {
     Duration delay;
     synchronized (this) {
       delay = backoff;
-      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+      backoff =
+          backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+              ? MAX_BACKOFF
+              : backoff.multipliedBy(2);
     }
     scheduleWatch(delay);
   }

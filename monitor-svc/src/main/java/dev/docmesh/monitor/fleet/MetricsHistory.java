@@ -22,7 +22,8 @@ public final class MetricsHistory {
   public synchronized void add(Snapshot s) {
     snapshots.addLast(s);
     Instant horizon = s.scrapedAt().minus(retention);
-    // keep one snapshot older than the horizon: it is the baseline of a window as long as the retention
+    // keep one snapshot older than the horizon: it is the baseline of a window as long as the
+    // retention
     while (snapshots.size() > 2) {
       Iterator<Snapshot> it = snapshots.iterator();
       it.next();

@@ -21,10 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Active jobs, from the orchestrator's {@code WatchJobs} firehose, for the dashboard's
- * progress bars. The stream only shows changes, so a (re)connect starts from an empty view
- * and jobs appear as they next change. An orchestrator that does not implement the call (or
- * is away) is a normal state, shown on the dashboard and retried, never an error here.
+ * Active jobs, from the orchestrator's {@code WatchJobs} firehose, for the dashboard's progress
+ * bars. The stream only shows changes, so a (re)connect starts from an empty view and jobs appear
+ * as they next change. An orchestrator that does not implement the call (or is away) is a normal
+ * state, shown on the dashboard and retried, never an error here.
  */
 public final class JobsTracker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobsTracker.class);
@@ -104,16 +104,21 @@ public final class JobsTracker implements AutoCloseable {
     if (closed || status.getCode() == Status.Code.CANCELLED) {
       return;
     }
-    problem = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+    problem =
+        status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
     Duration delay;
     synchronized (this) {
       if (status.getCode() != lastLogged) {
         // once per kind of failure: an orchestrator without WatchJobs would otherwise fill the log
-        log.info("jobs feed from the orchestrator unavailable ({}); retrying with backoff", problem);
+        log.info(
+            "jobs feed from the orchestrator unavailable ({}); retrying with backoff", problem);
         lastLogged = status.getCode();
       }
       delay = backoff;
-      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+      backoff =
+          backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+              ? MAX_BACKOFF
+              : backoff.multipliedBy(2);
     }
     scheduler.schedule(
         () -> {

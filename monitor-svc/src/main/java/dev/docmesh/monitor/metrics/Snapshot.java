@@ -14,9 +14,9 @@ import java.util.OptionalDouble;
 import java.util.function.Predicate;
 
 /**
- * One scrape of one instance: its samples indexed by sample name, the local time of the
- * scrape (windows are cut on the monitor's clock, not the instance's) and the instance's
- * start time (a change means its counters started again from zero).
+ * One scrape of one instance: its samples indexed by sample name, the local time of the scrape
+ * (windows are cut on the monitor's clock, not the instance's) and the instance's start time (a
+ * change means its counters started again from zero).
  */
 public final class Snapshot {
   /** One time series of a sample name. */
@@ -33,10 +33,11 @@ public final class Snapshot {
   }
 
   /**
-   * Label sets and names repeat on every scrape of every instance: sharing one copy of each
-   * keeps a 15-minute history at about a tenth of the memory the proto maps would take.
+   * Label sets and names repeat on every scrape of every instance: sharing one copy of each keeps a
+   * 15-minute history at about a tenth of the memory the proto maps would take.
    */
   private static final Interner<Map<String, String>> LABELS = Interners.newWeakInterner();
+
   private static final Interner<String> NAMES = Interners.newWeakInterner();
 
   public static Snapshot of(GetMetricsResponse response, Instant scrapedAt) {
@@ -49,7 +50,9 @@ public final class Snapshot {
       }
     }
     byName.values().forEach(l -> ((ArrayList<Series>) l).trimToSize());
-    Instant start = Instant.ofEpochSecond(response.getStartTime().getSeconds(), response.getStartTime().getNanos());
+    Instant start =
+        Instant.ofEpochSecond(
+            response.getStartTime().getSeconds(), response.getStartTime().getNanos());
     return new Snapshot(scrapedAt, start, byName);
   }
 

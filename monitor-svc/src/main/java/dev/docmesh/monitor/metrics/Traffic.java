@@ -11,15 +11,16 @@ import java.util.function.Predicate;
 
 /**
  * RPC traffic over a window, from {@code grpc_server_handled_total} and the {@code
- * grpc_server_handling_seconds} histogram: requests, non-OK ones, latency bucket increases.
- * Adds up over instances, so a service's signals are the sum of its instances'.
+ * grpc_server_handling_seconds} histogram: requests, non-OK ones, latency bucket increases. Adds up
+ * over instances, so a service's signals are the sum of its instances'.
  *
  * <p>Only application RPCs count: health checks, reflection and the monitor's own {@code
- * GetMetrics} scrapes would otherwise make an idle service look busy. Latency uses unary
- * RPCs only, since a stream's "latency" is how long the client kept it open, and leaves out
- * the workers' long-poll {@code PollTask}, which waits up to ~30 s by design when idle.
+ * GetMetrics} scrapes would otherwise make an idle service look busy. Latency uses unary RPCs only,
+ * since a stream's "latency" is how long the client kept it open, and leaves out the workers'
+ * long-poll {@code PollTask}, which waits up to ~30 s by design when idle.
  */
-public record Traffic(double requests, double errors, SortedMap<Double, Double> buckets, double requestsPerSecond) {
+public record Traffic(
+    double requests, double errors, SortedMap<Double, Double> buckets, double requestsPerSecond) {
   public static final Traffic NONE = new Traffic(0, 0, new TreeMap<>(), 0);
 
   static final Set<String> MONITORING_SERVICES =
@@ -34,9 +35,10 @@ public record Traffic(double requests, double errors, SortedMap<Double, Double> 
   static final Set<String> LONG_POLLS = Set.of("PollTask");
 
   private static final Predicate<Map<String, String>> UNARY_APPLICATION =
-      labels -> APPLICATION.test(labels)
-          && "unary".equals(labels.get("grpc_type"))
-          && !LONG_POLLS.contains(labels.getOrDefault("grpc_method", ""));
+      labels ->
+          APPLICATION.test(labels)
+              && "unary".equals(labels.get("grpc_type"))
+              && !LONG_POLLS.contains(labels.getOrDefault("grpc_method", ""));
 
   /** Traffic of one instance over its snapshots in a window (oldest first). */
   public static Traffic of(List<Snapshot> window) {
@@ -46,10 +48,18 @@ public record Traffic(double requests, double errors, SortedMap<Double, Double> 
     }
     double requests = Counters.increase(window, "grpc_server_handled_total", APPLICATION);
     double errors =
-        Counters.increase(window, "grpc_server_handled_total", APPLICATION.and(l -> !"OK".equals(l.get("grpc_code"))));
+        Counters.increase(
+            window,
+            "grpc_server_handled_total",
+            APPLICATION.and(l -> !"OK".equals(l.get("grpc_code"))));
     TreeMap<Double, Double> buckets = new TreeMap<>();
     for (int i = 1; i < window.size(); i++) {
-      Counters.increaseBy(window.get(i - 1), window.get(i), "grpc_server_handling_seconds_bucket", UNARY_APPLICATION, Traffic::le)
+      Counters.increaseBy(
+              window.get(i - 1),
+              window.get(i),
+              "grpc_server_handling_seconds_bucket",
+              UNARY_APPLICATION,
+              Traffic::le)
           .forEach((le, d) -> buckets.merge(le, d, Double::sum));
     }
     return new Traffic(requests, errors, buckets, requests / seconds);
@@ -63,7 +73,11 @@ public record Traffic(double requests, double errors, SortedMap<Double, Double> 
   public Traffic plus(Traffic other) {
     TreeMap<Double, Double> merged = new TreeMap<>(buckets);
     other.buckets.forEach((le, d) -> merged.merge(le, d, Double::sum));
-    return new Traffic(requests + other.requests, errors + other.errors, merged, requestsPerSecond + other.requestsPerSecond);
+    return new Traffic(
+        requests + other.requests,
+        errors + other.errors,
+        merged,
+        requestsPerSecond + other.requestsPerSecond);
   }
 
   /** Non-OK share of the requests; 0 when there were none. */
@@ -73,8 +87,8 @@ public record Traffic(double requests, double errors, SortedMap<Double, Double> 
 
   /**
    * The q-quantile in seconds, interpolated linearly inside the bucket that holds it, as
-   * Prometheus' {@code histogram_quantile}. In the +Inf bucket it is the highest finite bound.
-   * NaN when nothing was observed.
+   * Prometheus' {@code histogram_quantile}. In the +Inf bucket it is the highest finite bound. NaN
+   * when nothing was observed.
    */
   public double quantile(double q) {
     if (buckets.isEmpty()) {
@@ -95,7 +109,9 @@ public record Traffic(double requests, double errors, SortedMap<Double, Double> 
           return prevBound;
         }
         double inBucket = cumulative - prevCount;
-        return inBucket <= 0 ? bound : prevBound + (bound - prevBound) * (rank - prevCount) / inBucket;
+        return inBucket <= 0
+            ? bound
+            : prevBound + (bound - prevBound) * (rank - prevCount) / inBucket;
       }
       prevBound = bound;
       prevCount = cumulative;
@@ -104,7 +120,10 @@ public record Traffic(double requests, double errors, SortedMap<Double, Double> 
   }
 
   public GoldenSignals toProto() {
-    GoldenSignals.Builder b = GoldenSignals.newBuilder().setRequestsPerSecond(requestsPerSecond).setErrorRate(errorRate());
+    GoldenSignals.Builder b =
+        GoldenSignals.newBuilder()
+            .setRequestsPerSecond(requestsPerSecond)
+            .setErrorRate(errorRate());
     if (!Double.isNaN(quantile(0.5))) {
       b.setLatencyP50(seconds(quantile(0.5)));
       b.setLatencyP95(seconds(quantile(0.95)));

@@ -11,6 +11,7 @@ import java.util.Map;
 /** Alerts in the JSON shapes Alertmanager speaks (RFC 3339 times, "firing"/"resolved"). */
 final class AlertJson {
   static final ObjectMapper JSON = new ObjectMapper();
+
   /** Alertmanager's "no end" time in webhook payloads. */
   static final String ZERO_TIME = "0001-01-01T00:00:00Z";
 

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * POSTs alerts to Alertmanager's API ({@code /api/v2/alerts}). Alertmanager resolves an alert
- * by itself once its {@code endsAt} passes, so a firing alert claims to last a few repeat
- * intervals; each repeat reminder extends it, and a monitor that dies lets it expire.
+ * POSTs alerts to Alertmanager's API ({@code /api/v2/alerts}). Alertmanager resolves an alert by
+ * itself once its {@code endsAt} passes, so a firing alert claims to last a few repeat intervals;
+ * each repeat reminder extends it, and a monitor that dies lets it expire.
  */
 public final class AlertmanagerNotifier implements Notifier {
   private static final int VALIDITY_IN_REPEATS = 3;
@@ -23,7 +23,12 @@ public final class AlertmanagerNotifier implements Notifier {
   private final Clock clock;
   private final Http http;
 
-  public AlertmanagerNotifier(URI baseUrl, Supplier<String> externalUrl, Duration repeatInterval, Duration timeout, Clock clock) {
+  public AlertmanagerNotifier(
+      URI baseUrl,
+      Supplier<String> externalUrl,
+      Duration repeatInterval,
+      Duration timeout,
+      Clock clock) {
     String base = baseUrl.toString().replaceAll("/+$", "");
     this.url = URI.create(base + "/api/v2/alerts");
     this.externalUrl = externalUrl;

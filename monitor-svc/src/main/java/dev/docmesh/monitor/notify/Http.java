@@ -27,7 +27,13 @@ final class Http {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() / 100 != 2) {
-      throw new IOException("POST " + uri + " answered " + response.statusCode() + ": " + abbreviate(response.body()));
+      throw new IOException(
+          "POST "
+              + uri
+              + " answered "
+              + response.statusCode()
+              + ": "
+              + abbreviate(response.body()));
     }
   }
 

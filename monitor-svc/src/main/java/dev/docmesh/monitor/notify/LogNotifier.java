@@ -24,7 +24,11 @@ public final class LogNotifier implements Notifier {
           .addKeyValue("state", firing ? "firing" : "resolved")
           .addKeyValue("labels", a.getLabelsMap())
           .addKeyValue("value", a.getValue())
-          .log("alert {} {}: {}", a.getRule(), firing ? "firing" : "resolved", a.getAnnotationsOrDefault("summary", ""));
+          .log(
+              "alert {} {}: {}",
+              a.getRule(),
+              firing ? "firing" : "resolved",
+              a.getAnnotationsOrDefault("summary", ""));
     }
   }
 }

@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands notifications to every notifier without ever blocking the caller (the rule
- * evaluation). Each notifier has its own queue, delivered in order; a failed delivery is
- * retried with exponential backoff while later ones wait behind it. A queue that overflows
- * drops its oldest batch: a receiver that is down for hours cares about the latest state.
+ * Hands notifications to every notifier without ever blocking the caller (the rule evaluation).
+ * Each notifier has its own queue, delivered in order; a failed delivery is retried with
+ * exponential backoff while later ones wait behind it. A queue that overflows drops its oldest
+ * batch: a receiver that is down for hours cares about the latest state.
  */
 public final class NotificationDispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NotificationDispatcher.class);
@@ -26,7 +26,10 @@ public final class NotificationDispatcher implements AutoCloseable {
   private final List<Queue> queues = new ArrayList<>();
 
   public NotificationDispatcher(
-      List<Notifier> notifiers, ScheduledExecutorService executor, Duration initialBackoff, Duration maxBackoff) {
+      List<Notifier> notifiers,
+      ScheduledExecutorService executor,
+      Duration initialBackoff,
+      Duration maxBackoff) {
     for (Notifier n : notifiers) {
       queues.add(new Queue(n, executor, initialBackoff, maxBackoff));
     }
@@ -62,7 +65,11 @@ public final class NotificationDispatcher implements AutoCloseable {
     private Duration backoff;
     private int attempts;
 
-    Queue(Notifier notifier, ScheduledExecutorService executor, Duration initialBackoff, Duration maxBackoff) {
+    Queue(
+        Notifier notifier,
+        ScheduledExecutorService executor,
+        Duration initialBackoff,
+        Duration maxBackoff) {
       this.notifier = notifier;
       this.executor = executor;
       this.initialBackoff = initialBackoff;
@@ -110,9 +117,17 @@ public final class NotificationDispatcher implements AutoCloseable {
         synchronized (this) {
           attempts++;
           wait = backoff;
-          backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+          backoff =
+              backoff.multipliedBy(2).compareTo(maxBackoff) > 0
+                  ? maxBackoff
+                  : backoff.multipliedBy(2);
         }
-        log.warn("{}: delivery attempt {} failed ({}); retrying in {}", notifier.name(), attempts, e.getMessage(), wait);
+        log.warn(
+            "{}: delivery attempt {} failed ({}); retrying in {}",
+            notifier.name(),
+            attempts,
+            e.getMessage(),
+            wait);
         try {
           executor.schedule(this::deliver, wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException stopped) {

@@ -7,12 +7,12 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * POSTs the Alertmanager webhook payload (version 4), so any receiver written for
- * Alertmanager works unchanged. One call carries the alerts of one rule in one state.
+ * POSTs the Alertmanager webhook payload (version 4), so any receiver written for Alertmanager
+ * works unchanged. One call carries the alerts of one rule in one state.
  */
 public final class WebhookNotifier implements Notifier {
   private final URI url;
@@ -46,7 +46,9 @@ public final class WebhookNotifier implements Notifier {
     p.put("receiver", "docmesh-monitor");
     p.set("groupLabels", AlertJson.map(Map.of("alertname", rule)));
     p.set("commonLabels", AlertJson.map(common(alerts.stream().map(Alert::getLabelsMap).toList())));
-    p.set("commonAnnotations", AlertJson.map(common(alerts.stream().map(Alert::getAnnotationsMap).toList())));
+    p.set(
+        "commonAnnotations",
+        AlertJson.map(common(alerts.stream().map(Alert::getAnnotationsMap).toList())));
     p.put("externalURL", externalUrl.get());
     ArrayNode list = p.putArray("alerts");
     for (Alert a : alerts) {

@@ -22,7 +22,8 @@ class ConditionsTest {
   private static final Instant NOW = Instant.parse("2026-11-23T10:10:00Z");
   private static final double INF = Double.POSITIVE_INFINITY;
 
-  private record Inst(String service, String address, HealthState health, List<Snapshot> snapshots) implements InstanceView {
+  private record Inst(String service, String address, HealthState health, List<Snapshot> snapshots)
+      implements InstanceView {
     @Override
     public Instant lastChange() {
       return NOW;
@@ -35,7 +36,9 @@ class ConditionsTest {
 
     @Override
     public Optional<Snapshot> latest() {
-      return snapshots.isEmpty() ? Optional.empty() : Optional.of(snapshots.get(snapshots.size() - 1));
+      return snapshots.isEmpty()
+          ? Optional.empty()
+          : Optional.of(snapshots.get(snapshots.size() - 1));
     }
 
     @Override
@@ -70,10 +73,21 @@ class ConditionsTest {
     return new Inst(service, service + ":1", HealthState.HEALTH_STATE_SERVING, List.of(snapshots));
   }
 
-  private static List<Observation> check(String condition, double threshold, Duration window, InstanceView... instances) {
+  private static List<Observation> check(
+      String condition, double threshold, Duration window, InstanceView... instances) {
     AlertRule rule =
-        new AlertRule("R", condition, Conditions.byName(condition), threshold, window, Duration.ZERO, Duration.ZERO,
-            Severity.SEVERITY_WARNING, Map.of(), Map.of(), Map.of());
+        new AlertRule(
+            "R",
+            condition,
+            Conditions.byName(condition),
+            threshold,
+            window,
+            Duration.ZERO,
+            Duration.ZERO,
+            Severity.SEVERITY_WARNING,
+            Map.of(),
+            Map.of(),
+            Map.of());
     Set<String> services = new java.util.TreeSet<>(Set.of("orchestrator", "processor", "worker"));
     return rule.condition().breaches(new Mesh(services, List.of(instances)), rule);
   }
@@ -90,21 +104,42 @@ class ConditionsTest {
         .extracting(o -> o.labels().get("service"))
         .as("not yet known is no evidence")
         .containsExactlyInAnyOrder("processor", "worker");
-    assertThat(check("no_healthy_instance", 0, Duration.ZERO, serving("orchestrator"), serving("processor")))
+    assertThat(
+            check(
+                "no_healthy_instance",
+                0,
+                Duration.ZERO,
+                serving("orchestrator"),
+                serving("processor")))
         .as("a service with no instance at all has no healthy one")
-        .extracting(o -> o.labels().get("service")).containsExactly("worker");
+        .extracting(o -> o.labels().get("service"))
+        .containsExactly("worker");
   }
 
   @Test
   void errorRateAndP99AreTakenOverTheRuleWindow() {
     Inst orchestrator =
-        serving("orchestrator",
-            SnapshotBuilder.at(NOW.minusSeconds(600)).rpcs("Get", 0, 0).latency("Get", 0.1, 0, 5, 0, INF, 0).build(),
-            // 10 minutes ago: a burst of errors and slow calls that the 5-minute window must not see
-            SnapshotBuilder.at(NOW.minusSeconds(400)).rpcs("Get", 0, 1000).latency("Get", 0.1, 0, 5, 0, INF, 1000).build(),
-            SnapshotBuilder.at(NOW.minusSeconds(300)).rpcs("Get", 0, 1000).latency("Get", 0.1, 0, 5, 0, INF, 1000).build(),
+        serving(
+            "orchestrator",
+            SnapshotBuilder.at(NOW.minusSeconds(600))
+                .rpcs("Get", 0, 0)
+                .latency("Get", 0.1, 0, 5, 0, INF, 0)
+                .build(),
+            // 10 minutes ago: a burst of errors and slow calls that the 5-minute window must not
+            // see
+            SnapshotBuilder.at(NOW.minusSeconds(400))
+                .rpcs("Get", 0, 1000)
+                .latency("Get", 0.1, 0, 5, 0, INF, 1000)
+                .build(),
+            SnapshotBuilder.at(NOW.minusSeconds(300))
+                .rpcs("Get", 0, 1000)
+                .latency("Get", 0.1, 0, 5, 0, INF, 1000)
+                .build(),
             // in the window: 90 OK + 10 errors; 90 calls <= 100 ms, 10 in (100 ms, 5 s]
-            SnapshotBuilder.at(NOW).rpcs("Get", 90, 1010).latency("Get", 0.1, 90, 5, 100, INF, 1100).build());
+            SnapshotBuilder.at(NOW)
+                .rpcs("Get", 90, 1010)
+                .latency("Get", 0.1, 90, 5, 100, INF, 1100)
+                .build());
 
     assertThat(check("error_rate", 0.05, Duration.ofMinutes(5), orchestrator))
         .singleElement()
@@ -112,48 +147,105 @@ class ConditionsTest {
     assertThat(check("error_rate", 0.2, Duration.ofMinutes(5), orchestrator)).isEmpty();
     assertThat(check("latency_p99", 2.0, Duration.ofMinutes(5), orchestrator))
         .singleElement()
-        .satisfies(o -> assertThat(o.value()).isCloseTo(0.1 + 4.9 * 9 / 10, org.assertj.core.api.Assertions.within(1e-9)));
+        .satisfies(
+            o ->
+                assertThat(o.value())
+                    .isCloseTo(0.1 + 4.9 * 9 / 10, org.assertj.core.api.Assertions.within(1e-9)));
     assertThat(check("latency_p99", 2.0, Duration.ofMinutes(2), serving("orchestrator"))).isEmpty();
   }
 
   @Test
   void queueGaugesTakeTheHighestReplicaNotTheSum() {
-    Inst a = serving("orchestrator", SnapshotBuilder.at(NOW).sample("docmesh_queue_depth", 700, "processor", "pdf.text")
-        .sample("docmesh_queue_depth", 400, "processor", "pdf.metadata").sample("docmesh_queue_oldest_age_seconds", 90).build());
-    Inst b = new Inst("orchestrator", "o:2", HealthState.HEALTH_STATE_SERVING,
-        List.of(SnapshotBuilder.at(NOW).sample("docmesh_queue_depth", 1100, "processor", "pdf.text").build()));
+    Inst a =
+        serving(
+            "orchestrator",
+            SnapshotBuilder.at(NOW)
+                .sample("docmesh_queue_depth", 700, "processor", "pdf.text")
+                .sample("docmesh_queue_depth", 400, "processor", "pdf.metadata")
+                .sample("docmesh_queue_oldest_age_seconds", 90)
+                .build());
+    Inst b =
+        new Inst(
+            "orchestrator",
+            "o:2",
+            HealthState.HEALTH_STATE_SERVING,
+            List.of(
+                SnapshotBuilder.at(NOW)
+                    .sample("docmesh_queue_depth", 1100, "processor", "pdf.text")
+                    .build()));
 
-    assertThat(check("queue_depth", 1000, Duration.ZERO, a, b)).singleElement().satisfies(o -> assertThat(o.value()).isEqualTo(1100));
+    assertThat(check("queue_depth", 1000, Duration.ZERO, a, b))
+        .singleElement()
+        .satisfies(o -> assertThat(o.value()).isEqualTo(1100));
     assertThat(check("queue_depth", 1100, Duration.ZERO, a, b)).isEmpty();
-    assertThat(check("queue_oldest_age", 60, Duration.ZERO, a, b)).singleElement().satisfies(o -> assertThat(o.value()).isEqualTo(90));
+    assertThat(check("queue_oldest_age", 60, Duration.ZERO, a, b))
+        .singleElement()
+        .satisfies(o -> assertThat(o.value()).isEqualTo(90));
   }
 
   @Test
   void noWorkerPollingNeedsHistoryCoveringTheWindow() {
-    Snapshot old = SnapshotBuilder.at(NOW.minusSeconds(200)).sample("grpc_server_started_total", 5, "grpc_method", "PollTask").build();
-    Snapshot idle = SnapshotBuilder.at(NOW).sample("grpc_server_started_total", 5, "grpc_method", "PollTask").build();
-    Snapshot polled = SnapshotBuilder.at(NOW).sample("grpc_server_started_total", 6, "grpc_method", "PollTask").build();
-    Snapshot recent = SnapshotBuilder.at(NOW.minusSeconds(60)).sample("grpc_server_started_total", 5, "grpc_method", "PollTask").build();
+    Snapshot old =
+        SnapshotBuilder.at(NOW.minusSeconds(200))
+            .sample("grpc_server_started_total", 5, "grpc_method", "PollTask")
+            .build();
+    Snapshot idle =
+        SnapshotBuilder.at(NOW)
+            .sample("grpc_server_started_total", 5, "grpc_method", "PollTask")
+            .build();
+    Snapshot polled =
+        SnapshotBuilder.at(NOW)
+            .sample("grpc_server_started_total", 6, "grpc_method", "PollTask")
+            .build();
+    Snapshot recent =
+        SnapshotBuilder.at(NOW.minusSeconds(60))
+            .sample("grpc_server_started_total", 5, "grpc_method", "PollTask")
+            .build();
 
-    assertThat(check("no_worker_polling", 0, Duration.ofMinutes(3), serving("orchestrator", old, idle))).hasSize(1);
-    assertThat(check("no_worker_polling", 0, Duration.ofMinutes(3), serving("orchestrator", old, polled))).isEmpty();
-    assertThat(check("no_worker_polling", 0, Duration.ofMinutes(3), serving("orchestrator", recent, idle)))
-        .as("one minute of history says nothing about three").isEmpty();
+    assertThat(
+            check(
+                "no_worker_polling", 0, Duration.ofMinutes(3), serving("orchestrator", old, idle)))
+        .hasSize(1);
+    assertThat(
+            check(
+                "no_worker_polling",
+                0,
+                Duration.ofMinutes(3),
+                serving("orchestrator", old, polled)))
+        .isEmpty();
+    assertThat(
+            check(
+                "no_worker_polling",
+                0,
+                Duration.ofMinutes(3),
+                serving("orchestrator", recent, idle)))
+        .as("one minute of history says nothing about three")
+        .isEmpty();
   }
 
   @Test
   void heapAndCpuPerInstance() {
-    Inst worker = serving("worker",
-        SnapshotBuilder.at(NOW.minusSeconds(100)).sample("process_cpu_seconds_total", 10)
-            .sample("jvm_memory_bytes_used", 900, "area", "heap").sample("jvm_memory_bytes_max", 1000, "area", "heap").build(),
-        SnapshotBuilder.at(NOW).sample("process_cpu_seconds_total", 160)
-            .sample("jvm_memory_bytes_used", 950, "area", "heap").sample("jvm_memory_bytes_used", 5000, "area", "nonheap")
-            .sample("jvm_memory_bytes_max", 1000, "area", "heap").build());
+    Inst worker =
+        serving(
+            "worker",
+            SnapshotBuilder.at(NOW.minusSeconds(100))
+                .sample("process_cpu_seconds_total", 10)
+                .sample("jvm_memory_bytes_used", 900, "area", "heap")
+                .sample("jvm_memory_bytes_max", 1000, "area", "heap")
+                .build(),
+            SnapshotBuilder.at(NOW)
+                .sample("process_cpu_seconds_total", 160)
+                .sample("jvm_memory_bytes_used", 950, "area", "heap")
+                .sample("jvm_memory_bytes_used", 5000, "area", "nonheap")
+                .sample("jvm_memory_bytes_max", 1000, "area", "heap")
+                .build());
 
-    assertThat(check("heap_usage", 0.9, Duration.ZERO, worker)).singleElement()
+    assertThat(check("heap_usage", 0.9, Duration.ZERO, worker))
+        .singleElement()
         .satisfies(o -> assertThat(o.value()).isEqualTo(0.95))
         .satisfies(o -> assertThat(o.labels()).containsEntry("instance", "worker:1"));
-    assertThat(check("cpu_usage", 1.0, Duration.ofMinutes(5), worker)).singleElement()
+    assertThat(check("cpu_usage", 1.0, Duration.ofMinutes(5), worker))
+        .singleElement()
         .satisfies(o -> assertThat(o.value()).isEqualTo(1.5));
     assertThat(check("cpu_usage", 1.6, Duration.ofMinutes(5), worker)).isEmpty();
   }

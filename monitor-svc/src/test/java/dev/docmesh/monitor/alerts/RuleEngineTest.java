@@ -58,8 +58,16 @@ class RuleEngineTest {
 
   private AlertRule rule(Duration pendingFor, Duration keepFiringFor) {
     return new AlertRule(
-        "NoHealthyInstance", "test", (m, r) -> List.copyOf(((FakeMesh) m).breaches), 0, Duration.ofMinutes(5),
-        pendingFor, keepFiringFor, Severity.SEVERITY_CRITICAL, Map.of(), Map.of("team", "docmesh"),
+        "NoHealthyInstance",
+        "test",
+        (m, r) -> List.copyOf(((FakeMesh) m).breaches),
+        0,
+        Duration.ofMinutes(5),
+        pendingFor,
+        keepFiringFor,
+        Severity.SEVERITY_CRITICAL,
+        Map.of(),
+        Map.of("team", "docmesh"),
         Map.of("summary", "no healthy {{service}} instance ({{value}})"));
   }
 
@@ -75,7 +83,9 @@ class RuleEngineTest {
     Evaluation first = engine.evaluate(mesh);
     assertThat(first.changes()).isEmpty();
     assertThat(first.notifications()).isEmpty();
-    assertThat(engine.active()).extracting(Alert::getState).containsExactly(AlertState.ALERT_STATE_PENDING);
+    assertThat(engine.active())
+        .extracting(Alert::getState)
+        .containsExactly(AlertState.ALERT_STATE_PENDING);
 
     mesh.advance(Duration.ofSeconds(29));
     assertThat(engine.evaluate(mesh).notifications()).isEmpty();
@@ -90,12 +100,15 @@ class RuleEngineTest {
         .containsEntry("service", "processor")
         .containsEntry("severity", "critical")
         .containsEntry("team", "docmesh");
-    assertThat(alert.getAnnotationsMap()).containsEntry("summary", "no healthy processor instance (0)");
+    assertThat(alert.getAnnotationsMap())
+        .containsEntry("summary", "no healthy processor instance (0)");
     assertThat(alert.getStartsAt().getSeconds()).isEqualTo(mesh.now.getEpochSecond());
     assertThat(alert.hasEndsAt()).isFalse();
 
     mesh.advance(Duration.ofSeconds(5));
-    assertThat(engine.evaluate(mesh).notifications()).as("no re-notify within the repeat interval").isEmpty();
+    assertThat(engine.evaluate(mesh).notifications())
+        .as("no re-notify within the repeat interval")
+        .isEmpty();
     assertThat(engine.firing()).hasSize(1);
   }
 
@@ -173,7 +186,13 @@ class RuleEngineTest {
   @Test
   void silencedAlertStillFiresForWatchersButIsNotNotifiedUntilTheSilenceEnds() {
     RuleEngine engine = engine(rule(Duration.ZERO, Duration.ZERO), Duration.ofHours(1));
-    silences.add("NoHealthyInstance", Map.of("service", "processor"), Duration.ofMinutes(5), "maintenance", "ops", mesh.now);
+    silences.add(
+        "NoHealthyInstance",
+        Map.of("service", "processor"),
+        Duration.ofMinutes(5),
+        "maintenance",
+        "ops",
+        mesh.now);
     mesh.breach(PROCESSOR, 0);
 
     Evaluation e = engine.evaluate(mesh);
@@ -190,7 +209,8 @@ class RuleEngineTest {
   @Test
   void silenceMatchesOnlyItsRuleAndLabels() {
     RuleEngine engine = engine(rule(Duration.ZERO, Duration.ZERO), Duration.ofHours(1));
-    silences.add("NoHealthyInstance", Map.of("service", "worker"), Duration.ofMinutes(5), "", "", mesh.now);
+    silences.add(
+        "NoHealthyInstance", Map.of("service", "worker"), Duration.ofMinutes(5), "", "", mesh.now);
     silences.add("OtherRule", Map.of(), Duration.ofMinutes(5), "", "", mesh.now);
     mesh.breach(PROCESSOR, 0);
 
@@ -208,7 +228,9 @@ class RuleEngineTest {
 
     Evaluation e = engine.evaluate(mesh);
 
-    assertThat(e.changes()).extracting(Alert::getState).containsExactly(AlertState.ALERT_STATE_RESOLVED);
+    assertThat(e.changes())
+        .extracting(Alert::getState)
+        .containsExactly(AlertState.ALERT_STATE_RESOLVED);
     assertThat(e.notifications()).isEmpty();
   }
 
@@ -224,14 +246,26 @@ class RuleEngineTest {
 
     assertThat(first).hasSize(2);
     assertThat(first.get(0).getId()).isNotEqualTo(first.get(1).getId());
-    assertThat(engine.firing()).extracting(Alert::getId).containsExactlyInAnyOrderElementsOf(first.stream().map(Alert::getId).toList());
+    assertThat(engine.firing())
+        .extracting(Alert::getId)
+        .containsExactlyInAnyOrderElementsOf(first.stream().map(Alert::getId).toList());
   }
 
   @Test
   void matchersRestrictWhichLabelSetsARuleCovers() {
     AlertRule onlyWorkers =
-        new AlertRule("X", "test", (m, r) -> List.copyOf(((FakeMesh) m).breaches), 0, Duration.ofMinutes(5), Duration.ZERO,
-            Duration.ZERO, Severity.SEVERITY_WARNING, Map.of("service", "worker"), Map.of(), Map.of());
+        new AlertRule(
+            "X",
+            "test",
+            (m, r) -> List.copyOf(((FakeMesh) m).breaches),
+            0,
+            Duration.ofMinutes(5),
+            Duration.ZERO,
+            Duration.ZERO,
+            Severity.SEVERITY_WARNING,
+            Map.of("service", "worker"),
+            Map.of(),
+            Map.of());
     RuleEngine engine = engine(onlyWorkers, Duration.ofHours(1));
     mesh.breach(PROCESSOR, 0);
 
@@ -242,13 +276,26 @@ class RuleEngineTest {
   void aRuleThatThrowsDoesNotStopTheOthersOrResolveItsAlerts() {
     boolean[] broken = {false};
     AlertRule flaky =
-        new AlertRule("Flaky", "test", (m, r) -> {
+        new AlertRule(
+            "Flaky",
+            "test",
+            (m, r) -> {
               if (broken[0]) {
                 throw new IllegalStateException("boom");
               }
               return List.of(new Observation(PROCESSOR, 1));
-            }, 0, Duration.ofMinutes(5), Duration.ZERO, Duration.ZERO, Severity.SEVERITY_WARNING, Map.of(), Map.of(), Map.of());
-    RuleEngine engine = new RuleEngine(List.of(flaky, rule(Duration.ZERO, Duration.ZERO)), silences, Duration.ofHours(1), 100);
+            },
+            0,
+            Duration.ofMinutes(5),
+            Duration.ZERO,
+            Duration.ZERO,
+            Severity.SEVERITY_WARNING,
+            Map.of(),
+            Map.of(),
+            Map.of());
+    RuleEngine engine =
+        new RuleEngine(
+            List.of(flaky, rule(Duration.ZERO, Duration.ZERO)), silences, Duration.ofHours(1), 100);
     engine.evaluate(mesh);
     broken[0] = true;
     mesh.breach(PROCESSOR, 0);
@@ -257,6 +304,8 @@ class RuleEngineTest {
     Evaluation e = engine.evaluate(mesh);
 
     assertThat(e.changes()).extracting(Alert::getRule).containsExactly("NoHealthyInstance");
-    assertThat(engine.firing()).extracting(Alert::getRule).containsExactlyInAnyOrder("Flaky", "NoHealthyInstance");
+    assertThat(engine.firing())
+        .extracting(Alert::getRule)
+        .containsExactlyInAnyOrder("Flaky", "NoHealthyInstance");
   }
 }

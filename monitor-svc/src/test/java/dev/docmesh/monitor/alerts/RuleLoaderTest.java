@@ -16,7 +16,9 @@ class RuleLoaderTest {
 
   @Test
   void readsEveryFieldOfARule() throws Exception {
-    Path file = write("""
+    Path file =
+        write(
+            """
         rules:
           - name: HighErrorRate
             condition: error_rate
@@ -50,23 +52,47 @@ class RuleLoaderTest {
     assertThat(RuleLoader.builtIn())
         .extracting(AlertRule::conditionName)
         .containsExactlyInAnyOrder(
-            "instance_down", "no_healthy_instance", "error_rate", "latency_p99", "queue_depth",
-            "queue_oldest_age", "no_worker_polling", "heap_usage", "cpu_usage");
+            "instance_down",
+            "no_healthy_instance",
+            "error_rate",
+            "latency_p99",
+            "queue_depth",
+            "queue_oldest_age",
+            "no_worker_polling",
+            "heap_usage",
+            "cpu_usage");
   }
 
   @Test
   void mistakesNameTheRuleAndTheField() throws Exception {
     assertThatThrownBy(() -> RuleLoader.load(write("rules:\n  - name: A\n    condition: nope\n")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("rule 'A'").hasMessageContaining("condition 'nope'");
-    assertThatThrownBy(() -> RuleLoader.load(write("rules:\n  - name: A\n    condition: error_rate\n    for: soon\n")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("rule 'A' for='soon'");
-    assertThatThrownBy(() -> RuleLoader.load(write("rules:\n  - name: A\n    condition: error_rate\n    treshold: 1\n")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("unknown field 'treshold'");
-    assertThatThrownBy(() -> RuleLoader.load(write("rules:\n  - name: A\n    condition: error_rate\n  - name: A\n    condition: error_rate\n")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("defined twice");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("rule 'A'")
+        .hasMessageContaining("condition 'nope'");
+    assertThatThrownBy(
+            () ->
+                RuleLoader.load(
+                    write("rules:\n  - name: A\n    condition: error_rate\n    for: soon\n")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("rule 'A' for='soon'");
+    assertThatThrownBy(
+            () ->
+                RuleLoader.load(
+                    write("rules:\n  - name: A\n    condition: error_rate\n    treshold: 1\n")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("unknown field 'treshold'");
+    assertThatThrownBy(
+            () ->
+                RuleLoader.load(
+                    write(
+                        "rules:\n  - name: A\n    condition: error_rate\n  - name: A\n    condition: error_rate\n")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("defined twice");
     assertThatThrownBy(() -> RuleLoader.load(write("alerts: []\n")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("'rules' list");
-    assertThatThrownBy(() -> RuleLoader.load(dir.resolve("missing.yaml"))).isInstanceOf(ConfigException.class);
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'rules' list");
+    assertThatThrownBy(() -> RuleLoader.load(dir.resolve("missing.yaml")))
+        .isInstanceOf(ConfigException.class);
   }
 
   private Path write(String yaml) throws Exception {

@@ -14,7 +14,9 @@ class DiscoveryTest {
   @Test
   void parsesStaticAndDnsTargets() {
     List<Target> targets =
-        Target.parseList("V", "orchestrator=localhost:50051, processor=dns:processor-headless:50052,worker=dns:///w:1,x=[::1]:9");
+        Target.parseList(
+            "V",
+            "orchestrator=localhost:50051, processor=dns:processor-headless:50052,worker=dns:///w:1,x=[::1]:9");
 
     assertThat(targets)
         .containsExactly(
@@ -27,9 +29,12 @@ class DiscoveryTest {
 
   @Test
   void badTargetsFailWithTheVariableNamed() {
-    for (String bad : new String[] {"", "localhost:1", "a=localhost", "a=localhost:x", "a=localhost:0", "=h:1"}) {
+    for (String bad :
+        new String[] {"", "localhost:1", "a=localhost", "a=localhost:x", "a=localhost:0", "=h:1"}) {
       assertThatThrownBy(() -> Target.parseList("DOCMESH_MONITOR_TARGETS", bad))
-          .as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("DOCMESH_MONITOR_TARGETS");
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("DOCMESH_MONITOR_TARGETS");
     }
   }
 
@@ -39,7 +44,8 @@ class DiscoveryTest {
     answers.add(List.of(ip("10.0.0.1"), ip("10.0.0.2")));
     Discovery d =
         new Discovery(
-            Target.parseList("V", "orchestrator=localhost:50051,processor=dns:processor-headless:50052"),
+            Target.parseList(
+                "V", "orchestrator=localhost:50051,processor=dns:processor-headless:50052"),
             host -> {
               assertThat(host).isEqualTo("processor-headless");
               if (answers.isEmpty()) {

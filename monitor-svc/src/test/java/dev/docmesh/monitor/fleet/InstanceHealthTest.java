@@ -15,7 +15,9 @@ class InstanceHealthTest {
   @Test
   void newInstanceIsUnknownUntilItAnswersAndDownOnceItHasFailedForDownAfter() {
     InstanceHealth h = new InstanceHealth(T0, DOWN_AFTER);
-    assertThat(h.state(T0.plusSeconds(60))).as("no answer and no failure yet").isEqualTo(HealthState.HEALTH_STATE_UNSPECIFIED);
+    assertThat(h.state(T0.plusSeconds(60)))
+        .as("no answer and no failure yet")
+        .isEqualTo(HealthState.HEALTH_STATE_UNSPECIFIED);
 
     h.unreachable(T0.plusSeconds(61));
     assertThat(h.state(T0.plusSeconds(75))).isEqualTo(HealthState.HEALTH_STATE_UNSPECIFIED);

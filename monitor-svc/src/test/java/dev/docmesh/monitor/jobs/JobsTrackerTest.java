@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The dashboard's jobs feed against a fake orchestrator (in-process: a unit test of the tracker). */
+/**
+ * The dashboard's jobs feed against a fake orchestrator (in-process: a unit test of the tracker).
+ */
 class JobsTrackerTest {
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private Server server;
@@ -35,17 +37,24 @@ class JobsTrackerTest {
     scheduler.shutdownNow();
   }
 
-  private JobsTracker track(OrchestratorServiceGrpc.OrchestratorServiceImplBase fake) throws Exception {
+  private JobsTracker track(OrchestratorServiceGrpc.OrchestratorServiceImplBase fake)
+      throws Exception {
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).directExecutor().addService(fake).build().start();
-    tracker = new JobsTracker(InProcessChannelBuilder.forName(name).directExecutor().build(), scheduler);
+    tracker =
+        new JobsTracker(InProcessChannelBuilder.forName(name).directExecutor().build(), scheduler);
     tracker.start();
     return tracker;
   }
 
   private static WatchJobsResponse event(String id, JobState state, double progress) {
     return WatchJobsResponse.newBuilder()
-        .setJob(Job.newBuilder().setId(id).setState(state).setPipeline("pdf-standard").setProgressPercent(progress))
+        .setJob(
+            Job.newBuilder()
+                .setId(id)
+                .setState(state)
+                .setPipeline("pdf-standard")
+                .setProgressPercent(progress))
         .build();
   }
 
@@ -53,13 +62,15 @@ class JobsTrackerTest {
   void keepsActiveJobsWithTheirLatestProgressAndDropsFinishedOnes() throws Exception {
     AtomicReference<StreamObserver<WatchJobsResponse>> stream = new AtomicReference<>();
     AtomicReference<WatchJobsRequest> asked = new AtomicReference<>();
-    track(new OrchestratorServiceGrpc.OrchestratorServiceImplBase() {
-      @Override
-      public void watchJobs(WatchJobsRequest request, StreamObserver<WatchJobsResponse> response) {
-        asked.set(request);
-        stream.set(response);
-      }
-    });
+    track(
+        new OrchestratorServiceGrpc.OrchestratorServiceImplBase() {
+          @Override
+          public void watchJobs(
+              WatchJobsRequest request, StreamObserver<WatchJobsResponse> response) {
+            asked.set(request);
+            stream.set(response);
+          }
+        });
     await().atMost(Duration.ofSeconds(5)).until(() -> stream.get() != null);
     assertThat(asked.get().getIncludeProgress()).isTrue();
 
@@ -70,23 +81,28 @@ class JobsTrackerTest {
 
     JobsTracker.Feed feed = tracker.feed();
     assertThat(feed.connected()).isTrue();
-    assertThat(feed.jobs()).singleElement().satisfies(j -> {
-      assertThat(j.getId()).isEqualTo("job-b");
-      assertThat(j.getProgressPercent()).isEqualTo(60);
-    });
+    assertThat(feed.jobs())
+        .singleElement()
+        .satisfies(
+            j -> {
+              assertThat(j.getId()).isEqualTo("job-b");
+              assertThat(j.getProgressPercent()).isEqualTo(60);
+            });
     assertThat(tracker.activeJobs()).isEqualTo(1);
   }
 
   @Test
   void orchestratorWithoutWatchJobsIsShownAndRetriedNotAnError() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    track(new OrchestratorServiceGrpc.OrchestratorServiceImplBase() {
-      @Override
-      public void watchJobs(WatchJobsRequest request, StreamObserver<WatchJobsResponse> response) {
-        calls.incrementAndGet();
-        super.watchJobs(request, response); // UNIMPLEMENTED
-      }
-    });
+    track(
+        new OrchestratorServiceGrpc.OrchestratorServiceImplBase() {
+          @Override
+          public void watchJobs(
+              WatchJobsRequest request, StreamObserver<WatchJobsResponse> response) {
+            calls.incrementAndGet();
+            super.watchJobs(request, response); // UNIMPLEMENTED
+          }
+        });
 
     await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() >= 2);
     JobsTracker.Feed feed = tracker.feed();

@@ -31,15 +31,37 @@ public final class SnapshotBuilder {
     for (int i = 0; i < labels.length; i += 2) {
       l.put(labels[i], labels[i + 1]);
     }
-    byName.computeIfAbsent(name, k -> new ArrayList<>()).add(new Snapshot.Series(Map.copyOf(l), value));
+    byName
+        .computeIfAbsent(name, k -> new ArrayList<>())
+        .add(new Snapshot.Series(Map.copyOf(l), value));
     return this;
   }
 
   /** Application unary RPCs of one method: handled OK and errors. */
   public SnapshotBuilder rpcs(String method, double ok, double errors) {
-    sample("grpc_server_handled_total", ok, "grpc_type", "unary", "grpc_service", "docmesh.x.v1.X", "grpc_method", method, "grpc_code", "OK");
+    sample(
+        "grpc_server_handled_total",
+        ok,
+        "grpc_type",
+        "unary",
+        "grpc_service",
+        "docmesh.x.v1.X",
+        "grpc_method",
+        method,
+        "grpc_code",
+        "OK");
     if (errors > 0) {
-      sample("grpc_server_handled_total", errors, "grpc_type", "unary", "grpc_service", "docmesh.x.v1.X", "grpc_method", method, "grpc_code", "UNAVAILABLE");
+      sample(
+          "grpc_server_handled_total",
+          errors,
+          "grpc_type",
+          "unary",
+          "grpc_service",
+          "docmesh.x.v1.X",
+          "grpc_method",
+          method,
+          "grpc_code",
+          "UNAVAILABLE");
     }
     return this;
   }
@@ -48,7 +70,17 @@ public final class SnapshotBuilder {
   public SnapshotBuilder latency(String method, double... leCount) {
     for (int i = 0; i < leCount.length; i += 2) {
       String le = Double.isInfinite(leCount[i]) ? "+Inf" : Double.toString(leCount[i]);
-      sample("grpc_server_handling_seconds_bucket", leCount[i + 1], "grpc_type", "unary", "grpc_service", "docmesh.x.v1.X", "grpc_method", method, "le", le);
+      sample(
+          "grpc_server_handling_seconds_bucket",
+          leCount[i + 1],
+          "grpc_type",
+          "unary",
+          "grpc_service",
+          "docmesh.x.v1.X",
+          "grpc_method",
+          method,
+          "le",
+          le);
     }
     return this;
   }

@@ -26,9 +26,33 @@ class TrafficTest {
 
   @Test
   void monitoringTrafficDoesNotCount() {
-    Snapshot a = SnapshotBuilder.at(T0).sample("grpc_server_handled_total", 5, "grpc_service", "grpc.health.v1.Health", "grpc_code", "OK").build();
-    Snapshot b = SnapshotBuilder.at(T0.plusSeconds(5)).sample("grpc_server_handled_total", 50, "grpc_service", "grpc.health.v1.Health", "grpc_code", "OK")
-        .sample("grpc_server_handled_total", 9, "grpc_service", "docmesh.telemetry.v1.TelemetryService", "grpc_code", "OK").build();
+    Snapshot a =
+        SnapshotBuilder.at(T0)
+            .sample(
+                "grpc_server_handled_total",
+                5,
+                "grpc_service",
+                "grpc.health.v1.Health",
+                "grpc_code",
+                "OK")
+            .build();
+    Snapshot b =
+        SnapshotBuilder.at(T0.plusSeconds(5))
+            .sample(
+                "grpc_server_handled_total",
+                50,
+                "grpc_service",
+                "grpc.health.v1.Health",
+                "grpc_code",
+                "OK")
+            .sample(
+                "grpc_server_handled_total",
+                9,
+                "grpc_service",
+                "docmesh.telemetry.v1.TelemetryService",
+                "grpc_code",
+                "OK")
+            .build();
 
     assertThat(Traffic.of(List.of(a, b)).requests()).isZero();
   }
@@ -49,7 +73,8 @@ class TrafficTest {
     Instant restart = T0.plusSeconds(7);
     Snapshot a = SnapshotBuilder.at(T0).rpcs("Get", 1000, 0).build();
     // after the restart the counter is already above its old value: only start_time tells
-    Snapshot b = SnapshotBuilder.at(T0.plusSeconds(10)).started(restart).rpcs("Get", 1200, 0).build();
+    Snapshot b =
+        SnapshotBuilder.at(T0.plusSeconds(10)).started(restart).rpcs("Get", 1200, 0).build();
 
     assertThat(Traffic.of(List.of(a, b)).requests()).isEqualTo(1200);
   }
@@ -69,13 +94,18 @@ class TrafficTest {
   @Test
   void percentilesInterpolateInsideTheBucketOfTheBucketDeltas() {
     // before: 1000 old fast calls that must not influence the window
-    Snapshot a = SnapshotBuilder.at(T0).latency("Get", 0.01, 1000, 0.1, 1000, 1.0, 1000, INF, 1000).build();
+    Snapshot a =
+        SnapshotBuilder.at(T0).latency("Get", 0.01, 1000, 0.1, 1000, 1.0, 1000, INF, 1000).build();
     // in the window: 50 calls <= 10 ms, 40 in (10 ms, 100 ms], 10 in (100 ms, 1 s]
-    Snapshot b = SnapshotBuilder.at(T0.plusSeconds(10)).latency("Get", 0.01, 1050, 0.1, 1090, 1.0, 1100, INF, 1100).build();
+    Snapshot b =
+        SnapshotBuilder.at(T0.plusSeconds(10))
+            .latency("Get", 0.01, 1050, 0.1, 1090, 1.0, 1100, INF, 1100)
+            .build();
 
     Traffic t = Traffic.of(List.of(a, b));
 
-    assertThat(t.quantile(0.50)).isCloseTo(0.01, within(1e-9)); // rank 50 is the top of the first bucket
+    assertThat(t.quantile(0.50))
+        .isCloseTo(0.01, within(1e-9)); // rank 50 is the top of the first bucket
     assertThat(t.quantile(0.95)).isCloseTo(0.1 + 0.9 * 5 / 10, within(1e-9));
     assertThat(t.quantile(0.99)).isCloseTo(0.1 + 0.9 * 9 / 10, within(1e-9));
     assertThat(t.toProto().getLatencyP99().getNanos()).isEqualTo(910_000_000);
@@ -83,8 +113,18 @@ class TrafficTest {
 
   @Test
   void longPollsCountAsRequestsButNotInTheLatency() {
-    Snapshot a = SnapshotBuilder.at(T0).rpcs("PollTask", 0, 0).latency("PollTask", 1.0, 0, INF, 0).latency("Get", 1.0, 0, INF, 0).build();
-    Snapshot b = SnapshotBuilder.at(T0.plusSeconds(10)).rpcs("PollTask", 5, 0).latency("PollTask", 1.0, 0, INF, 5).latency("Get", 1.0, 10, INF, 10).build();
+    Snapshot a =
+        SnapshotBuilder.at(T0)
+            .rpcs("PollTask", 0, 0)
+            .latency("PollTask", 1.0, 0, INF, 0)
+            .latency("Get", 1.0, 0, INF, 0)
+            .build();
+    Snapshot b =
+        SnapshotBuilder.at(T0.plusSeconds(10))
+            .rpcs("PollTask", 5, 0)
+            .latency("PollTask", 1.0, 0, INF, 5)
+            .latency("Get", 1.0, 10, INF, 10)
+            .build();
 
     Traffic t = Traffic.of(List.of(a, b));
 
@@ -104,7 +144,11 @@ class TrafficTest {
   @Test
   void histogramResetIsHandledPerBucket() {
     Snapshot a = SnapshotBuilder.at(T0).latency("Get", 0.1, 500, INF, 600).build();
-    Snapshot b = SnapshotBuilder.at(T0.plusSeconds(10)).started(T0.plusSeconds(5)).latency("Get", 0.1, 10, INF, 10).build();
+    Snapshot b =
+        SnapshotBuilder.at(T0.plusSeconds(10))
+            .started(T0.plusSeconds(5))
+            .latency("Get", 0.1, 10, INF, 10)
+            .build();
 
     Traffic t = Traffic.of(List.of(a, b));
 
@@ -114,12 +158,22 @@ class TrafficTest {
 
   @Test
   void servicesAddTheirInstancesUp() {
-    Traffic one = Traffic.of(List.of(
-        SnapshotBuilder.at(T0).rpcs("Get", 0, 0).latency("Get", 0.1, 0, INF, 0).build(),
-        SnapshotBuilder.at(T0.plusSeconds(10)).rpcs("Get", 100, 0).latency("Get", 0.1, 100, INF, 100).build()));
-    Traffic two = Traffic.of(List.of(
-        SnapshotBuilder.at(T0).rpcs("Get", 0, 0).latency("Get", 0.1, 0, INF, 0).build(),
-        SnapshotBuilder.at(T0.plusSeconds(5)).rpcs("Get", 0, 100).latency("Get", 0.1, 0, INF, 100).build()));
+    Traffic one =
+        Traffic.of(
+            List.of(
+                SnapshotBuilder.at(T0).rpcs("Get", 0, 0).latency("Get", 0.1, 0, INF, 0).build(),
+                SnapshotBuilder.at(T0.plusSeconds(10))
+                    .rpcs("Get", 100, 0)
+                    .latency("Get", 0.1, 100, INF, 100)
+                    .build()));
+    Traffic two =
+        Traffic.of(
+            List.of(
+                SnapshotBuilder.at(T0).rpcs("Get", 0, 0).latency("Get", 0.1, 0, INF, 0).build(),
+                SnapshotBuilder.at(T0.plusSeconds(5))
+                    .rpcs("Get", 0, 100)
+                    .latency("Get", 0.1, 0, INF, 100)
+                    .build()));
 
     Traffic sum = one.plus(two);
 
@@ -132,7 +186,8 @@ class TrafficTest {
   @Test
   void nothingMeasuredIsNoTrafficNotAnError() {
     assertThat(Traffic.of(List.of()).requestsPerSecond()).isZero();
-    assertThat(Traffic.of(List.of(SnapshotBuilder.at(T0).rpcs("Get", 5, 5).build())).errorRate()).isZero();
+    assertThat(Traffic.of(List.of(SnapshotBuilder.at(T0).rpcs("Get", 5, 5).build())).errorRate())
+        .isZero();
     assertThat(Traffic.NONE.quantile(0.99)).isNaN();
     assertThat(Traffic.NONE.toProto().hasLatencyP99()).isFalse();
   }

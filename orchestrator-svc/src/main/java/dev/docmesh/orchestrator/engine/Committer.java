@@ -5,9 +5,9 @@ import dev.docmesh.orchestrator.events.EventHub;
 import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
 import dev.docmesh.orchestrator.model.JobRecord;
 import dev.docmesh.orchestrator.model.TaskRecord;
+import dev.docmesh.orchestrator.store.DuplicateRequestException;
 import dev.docmesh.orchestrator.store.GroupCommit;
 import dev.docmesh.orchestrator.store.JobStore;
-import dev.docmesh.orchestrator.store.DuplicateRequestException;
 import dev.docmesh.orchestrator.store.StaleJobException;
 import dev.docmesh.orchestrator.store.StoreException;
 import dev.docmesh.orchestrator.store.StoreFailures;
@@ -28,10 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Commit, then publish: a job's uncommitted changes go to the store (under the engine's lock),
- * and whoever should learn of them (watchers, a poller, the caller) is told only once the
- * commit is durable ({@link GroupCommit}). When the store refuses, memory is reset to what the
- * store holds, so nothing unrecorded is ever reported.
+ * Commit, then publish: a job's uncommitted changes go to the store (under the engine's lock), and
+ * whoever should learn of them (watchers, a poller, the caller) is told only once the commit is
+ * durable ({@link GroupCommit}). When the store refuses, memory is reset to what the store holds,
+ * so nothing unrecorded is ever reported.
  */
 final class Committer {
   private static final Logger log = LoggerFactory.getLogger(Committer.class);
@@ -48,8 +48,15 @@ final class Committer {
   private final Queue<Runnable> committedActions = new ConcurrentLinkedQueue<>();
   private final JobTracing tracing;
 
-  Committer(JobStore store, GroupCommit commits, EventHub hub, OrchestratorMetrics metrics, JobTable jobs, ReadyQueue ready,
-      Executor background, JobTracing tracing) {
+  Committer(
+      JobStore store,
+      GroupCommit commits,
+      EventHub hub,
+      OrchestratorMetrics metrics,
+      JobTable jobs,
+      ReadyQueue ready,
+      Executor background,
+      JobTracing tracing) {
     this.tracing = tracing;
     this.store = store;
     this.commits = commits;
@@ -60,7 +67,10 @@ final class Committer {
     this.background = background;
   }
 
-  /** Several replicas on one store: a save refused as stale reloads the job through {@code replicas}. */
+  /**
+   * Several replicas on one store: a save refused as stale reloads the job through {@code
+   * replicas}.
+   */
   void replicated(ReplicaSync replicas) {
     this.replicas = replicas;
   }
@@ -79,7 +89,10 @@ final class Committer {
     publishWhenDurable(job);
   }
 
-  /** Stores the job's uncommitted changes (under the lock); its events reach the watchers once durable. */
+  /**
+   * Stores the job's uncommitted changes (under the lock); its events reach the watchers once
+   * durable.
+   */
   void commit(JobRecord job, Instant now) {
     try {
       store.save(job);
@@ -96,7 +109,10 @@ final class Committer {
     }
     jobs.track(job);
     if (job.isTerminal()) {
-      metrics.jobFinished(job.pipelineName(), stateLabel(job.state()), Duration.between(job.createTime(), job.endTime()));
+      metrics.jobFinished(
+          job.pipelineName(),
+          stateLabel(job.state()),
+          Duration.between(job.createTime(), job.endTime()));
       tracing.ended(job.id(), stateLabel(job.state()));
     }
     if (job.changedState()) {
@@ -112,8 +128,8 @@ final class Committer {
 
   /**
    * Runs {@code r} right after the engine's lock is released (the change is committed, not yet
-   * fsynced): for answers whose loss with the OS costs nothing but a repeat, e.g. a lease,
-   * whose stale token is refused after such a loss.
+   * fsynced): for answers whose loss with the OS costs nothing but a repeat, e.g. a lease, whose
+   * stale token is refused after such a loss.
    */
   void afterCommit(Runnable r) {
     committedActions.add(r);
@@ -131,7 +147,10 @@ final class Committer {
     }
   }
 
-  /** {@code result}, once everything committed so far is durable: nobody is told of a change that could still be lost. */
+  /**
+   * {@code result}, once everything committed so far is durable: nobody is told of a change that
+   * could still be lost.
+   */
   <T> T afterDurable(T result) {
     awaitDurable();
     return result;
@@ -139,19 +158,23 @@ final class Committer {
 
   /**
    * Makes everything committed so far durable soon, on a background thread, for a caller that
-   * answers without waiting (its events still reach the watchers only once durable). At most
-   * one such sync is queued at a time; it covers every commit made before it starts.
+   * answers without waiting (its events still reach the watchers only once durable). At most one
+   * such sync is queued at a time; it covers every commit made before it starts.
    */
   void syncSoon() {
     if (syncQueued.compareAndSet(false, true)) {
-      background.execute(() -> {
-        syncQueued.set(false);
-        commits.await();
-      });
+      background.execute(
+          () -> {
+            syncQueued.set(false);
+            commits.await();
+          });
     }
   }
 
-  /** Waits until everything committed so far is durable; call without holding the lock, so commits share an fsync. */
+  /**
+   * Waits until everything committed so far is durable; call without holding the lock, so commits
+   * share an fsync.
+   */
   void awaitDurable() {
     runCommitted();
     try {
@@ -161,7 +184,10 @@ final class Committer {
     }
   }
 
-  /** The just-committed events go to the watchers once durable; the job is snapshotted now, as it was then. */
+  /**
+   * The just-committed events go to the watchers once durable; the job is snapshotted now, as it
+   * was then.
+   */
   private void publishWhenDurable(JobRecord job) {
     List<JobEvent> events = job.markCommitted();
     Job snapshot = hub.hasFirehose() ? job.toProto() : null;
@@ -176,14 +202,18 @@ final class Committer {
       ready.remove(t);
     }
     jobs.forget(stale.id());
-    store.load(stale.id()).filter(j -> !j.isTerminal()).ifPresent(j -> {
-      jobs.track(j);
-      for (TaskRecord t : j.tasks()) {
-        if (t.is(TaskState.TASK_STATE_READY)) {
-          ready.add(t, j.priority(), now);
-        }
-      }
-    });
+    store
+        .load(stale.id())
+        .filter(j -> !j.isTerminal())
+        .ifPresent(
+            j -> {
+              jobs.track(j);
+              for (TaskRecord t : j.tasks()) {
+                if (t.is(TaskState.TASK_STATE_READY)) {
+                  ready.add(t, j.priority(), now);
+                }
+              }
+            });
   }
 
   private static Failure unavailable(StoreException e) {

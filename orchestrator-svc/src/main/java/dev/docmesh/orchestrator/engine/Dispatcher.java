@@ -28,13 +28,15 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Hands READY tasks to workers: a task that becomes dispatchable goes to the longest-waiting
- * parked poller that can run it, else into the {@link ReadyQueue}; a poll takes the best queued
- * task or parks. A lease is answered only once committed durably; a task whose poller left
- * before the answer reached it is handed back at once. Runs under the engine's lock ({@code lock}).
+ * Hands READY tasks to workers: a task that becomes dispatchable goes to the longest-waiting parked
+ * poller that can run it, else into the {@link ReadyQueue}; a poll takes the best queued task or
+ * parks. A lease is answered only once committed durably; a task whose poller left before the
+ * answer reached it is handed back at once. Runs under the engine's lock ({@code lock}).
  */
 final class Dispatcher {
-  /** Answer a long poll this long before the client's deadline, so the empty answer arrives in time. */
+  /**
+   * Answer a long poll this long before the client's deadline, so the empty answer arrives in time.
+   */
   private static final Duration DEADLINE_MARGIN = Duration.ofMillis(500);
 
   private final Object lock;
@@ -49,8 +51,16 @@ final class Dispatcher {
   private final List<PollWaiter> waiters = new ArrayList<>();
   private final WorkerRegistry workers = new WorkerRegistry();
 
-  Dispatcher(Object lock, OrchestratorConfig config, JobStore store, JobTable jobs, Committer committer, ReadyQueue ready,
-      OrchestratorMetrics metrics, Clock clock, ScheduledExecutorService timer) {
+  Dispatcher(
+      Object lock,
+      OrchestratorConfig config,
+      JobStore store,
+      JobTable jobs,
+      Committer committer,
+      ReadyQueue ready,
+      OrchestratorMetrics metrics,
+      Clock clock,
+      ScheduledExecutorService timer) {
     this.lock = lock;
     this.config = config;
     this.store = store;
@@ -62,9 +72,18 @@ final class Dispatcher {
     this.timer = timer;
   }
 
-  /** Answers now with the best READY task, or parks the call until one is ready or the wait ends. */
-  void poll(String workerId, List<String> processors, Duration requestedWait, int slotsTotal, int slotsBusy,
-      String peer, Instant callDeadline, PollReply reply) {
+  /**
+   * Answers now with the best READY task, or parks the call until one is ready or the wait ends.
+   */
+  void poll(
+      String workerId,
+      List<String> processors,
+      Duration requestedWait,
+      int slotsTotal,
+      int slotsBusy,
+      String peer,
+      Instant callDeadline,
+      PollReply reply) {
     Duration wait = requestedWait.isZero() ? config.pollWait() : requestedWait;
     Instant now = clock.instant();
     if (callDeadline != null) {
@@ -75,12 +94,13 @@ final class Dispatcher {
     }
     workers.polled(workerId, processors, slotsTotal, slotsBusy, now, peer);
     PollWaiter w = new PollWaiter(workerId, Set.copyOf(processors), reply);
-    reply.onGone(() -> {
-      synchronized (lock) {
-        waiters.remove(w);
-      }
-      w.cancelTimeout();
-    });
+    reply.onGone(
+        () -> {
+          synchronized (lock) {
+            waiters.remove(w);
+          }
+          w.cancelTimeout();
+        });
     synchronized (lock) {
       TaskRecord t = ready.poll(processors);
       if (t != null) {
@@ -92,7 +112,8 @@ final class Dispatcher {
         w.timeout = timer.schedule(() -> giveUp(w), wait.toNanos(), TimeUnit.NANOSECONDS);
       }
     }
-    // A delivered task is answered now; its events are published once a background fsync covers them.
+    // A delivered task is answered now; its events are published once a background fsync covers
+    // them.
     committer.runCommitted();
     committer.syncSoon();
   }
@@ -105,7 +126,10 @@ final class Dispatcher {
     }
   }
 
-  /** A task just became dispatchable: to the longest-waiting poller that can run it, else into the index. */
+  /**
+   * A task just became dispatchable: to the longest-waiting poller that can run it, else into the
+   * index.
+   */
   void dispatch(JobRecord job, TaskRecord t, Instant now) {
     if (t.readyAt().isAfter(now)) {
       ready.add(t, job.priority(), now);
@@ -148,7 +172,8 @@ final class Dispatcher {
     try {
       committer.commit(job, now);
     } catch (ConcurrentChange another) {
-      // Another replica changed the job first (maybe leased this very task): the next READY task, if any.
+      // Another replica changed the job first (maybe leased this very task): the next READY task,
+      // if any.
       TaskRecord next = ready.poll(w.processors);
       if (next != null && attempts > 1) {
         deliver(jobs.active(next.jobId()), next, w, now, attempts - 1);
@@ -167,19 +192,23 @@ final class Dispatcher {
     // The poller has its task once the lease is committed, before the fsync: should the OS lose the
     // lease, the task is READY again and this worker's token is refused as stale (it runs twice at
     // worst). The LEASED event still reaches watchers only once durable.
-    committer.afterCommit(() -> {
-      // Upstream outputs can be large: read outside the engine's lock (they never change once stored).
-      boolean answered;
-      try {
-        answered = w.answer(withUpstream(message, job.id(), upstream));
-      } catch (RuntimeException e) {
-        w.fail(new Failure.Unavailable("cannot read the task's upstream outputs: " + e.getMessage(), e));
-        answered = false;
-      }
-      if (!answered) {
-        timer.execute(() -> takeBackUndelivered(t.jobId(), t.name(), token));
-      }
-    });
+    committer.afterCommit(
+        () -> {
+          // Upstream outputs can be large: read outside the engine's lock (they never change once
+          // stored).
+          boolean answered;
+          try {
+            answered = w.answer(withUpstream(message, job.id(), upstream));
+          } catch (RuntimeException e) {
+            w.fail(
+                new Failure.Unavailable(
+                    "cannot read the task's upstream outputs: " + e.getMessage(), e));
+            answered = false;
+          }
+          if (!answered) {
+            timer.execute(() -> takeBackUndelivered(t.jobId(), t.name(), token));
+          }
+        });
   }
 
   /**
@@ -194,8 +223,13 @@ final class Dispatcher {
         return;
       }
       Instant now = clock.instant();
-      JobError err = JobError.newBuilder().setStage(stage).setCode("CANCELLED").setReason("POLL_CANCELLED")
-          .setMessage("worker " + t.workerId() + " went away before the task reached it").build();
+      JobError err =
+          JobError.newBuilder()
+              .setStage(stage)
+              .setCode("CANCELLED")
+              .setReason("POLL_CANCELLED")
+              .setMessage("worker " + t.workerId() + " went away before the task reached it")
+              .build();
       job.handBack(t, err, now);
       try {
         committer.commit(job, now);
@@ -238,12 +272,14 @@ final class Dispatcher {
   private Task withUpstream(Task.Builder b, String jobId, Map<String, String> upstream) {
     if (!upstream.isEmpty()) {
       Map<String, StageOutput> outputs = store.outputs(jobId);
-      upstream.forEach((dep, processor) -> {
-        StageOutput o = outputs.get(dep);
-        if (o != null) {
-          b.addUpstream(UpstreamOutput.newBuilder().setStage(dep).setProcessor(processor).setOutput(o));
-        }
-      });
+      upstream.forEach(
+          (dep, processor) -> {
+            StageOutput o = outputs.get(dep);
+            if (o != null) {
+              b.addUpstream(
+                  UpstreamOutput.newBuilder().setStage(dep).setProcessor(processor).setOutput(o));
+            }
+          });
     }
     return b.build();
   }

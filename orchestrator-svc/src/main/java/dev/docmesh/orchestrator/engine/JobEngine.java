@@ -42,10 +42,10 @@ import org.slf4j.LoggerFactory;
  * The job lifecycle: submit, cancel, the workers' heartbeats and results, watches. Every change
  * runs under this object's lock (SQLite has one writer anyway) and is committed with its events
  * ({@link Committer}); only once the commit is durable is anyone told: the caller's answer, the
- * watchers, a waiting poller. Public methods do their work under the lock and wait for
- * durability after releasing it, so concurrent changes share one fsync. Handing out tasks is
- * the {@link Dispatcher}'s, the time-driven work the {@link Sweeper}'s; the records decide the
- * state transitions.
+ * watchers, a waiting poller. Public methods do their work under the lock and wait for durability
+ * after releasing it, so concurrent changes share one fsync. Handing out tasks is the {@link
+ * Dispatcher}'s, the time-driven work the {@link Sweeper}'s; the records decide the state
+ * transitions.
  */
 public final class JobEngine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobEngine.class);
@@ -63,19 +63,41 @@ public final class JobEngine implements AutoCloseable {
   private final Dispatcher dispatcher;
   private final Sweeper sweeper;
   private final ReplicaSync replicas;
-  /** Other replicas share the store (postgres): memory is a cache of it, kept up by {@link ReplicaSync}. */
+
+  /**
+   * Other replicas share the store (postgres): memory is a cache of it, kept up by {@link
+   * ReplicaSync}.
+   */
   private boolean replicated;
+
   private static final int CONCURRENT_CHANGE_TRIES = 8;
   private final List<ScheduledFuture<?>> schedules = new ArrayList<>();
   private final JobTracing tracing;
 
-  public JobEngine(OrchestratorConfig config, JobStore store, GroupCommit commits, BlobStore blobs, EventHub hub,
-      OrchestratorMetrics metrics, Clock clock, ScheduledExecutorService timer, Executor streamExecutor) {
-    this(config, store, commits, blobs, hub, metrics, clock, timer, streamExecutor, JobTracing.NONE);
+  public JobEngine(
+      OrchestratorConfig config,
+      JobStore store,
+      GroupCommit commits,
+      BlobStore blobs,
+      EventHub hub,
+      OrchestratorMetrics metrics,
+      Clock clock,
+      ScheduledExecutorService timer,
+      Executor streamExecutor) {
+    this(
+        config, store, commits, blobs, hub, metrics, clock, timer, streamExecutor, JobTracing.NONE);
   }
 
-  public JobEngine(OrchestratorConfig config, JobStore store, GroupCommit commits, BlobStore blobs, EventHub hub,
-      OrchestratorMetrics metrics, Clock clock, ScheduledExecutorService timer, Executor streamExecutor,
+  public JobEngine(
+      OrchestratorConfig config,
+      JobStore store,
+      GroupCommit commits,
+      BlobStore blobs,
+      EventHub hub,
+      OrchestratorMetrics metrics,
+      Clock clock,
+      ScheduledExecutorService timer,
+      Executor streamExecutor,
       JobTracing tracing) {
     this.tracing = tracing;
     this.config = config;
@@ -87,29 +109,34 @@ public final class JobEngine implements AutoCloseable {
     this.streamExecutor = streamExecutor;
     ReadyQueue ready = new ReadyQueue();
     this.jobs = new JobTable(store);
-    this.committer = new Committer(store, commits, hub, metrics, jobs, ready, streamExecutor, tracing);
-    this.dispatcher = new Dispatcher(this, config, store, jobs, committer, ready, metrics, clock, timer);
+    this.committer =
+        new Committer(store, commits, hub, metrics, jobs, ready, streamExecutor, tracing);
+    this.dispatcher =
+        new Dispatcher(this, config, store, jobs, committer, ready, metrics, clock, timer);
     this.sweeper = new Sweeper(config, store, blobs, jobs, dispatcher, this::endAttempt);
     this.replicas = new ReplicaSync(this, store, jobs, dispatcher, hub, clock);
   }
 
   /** Loads the unfinished jobs and starts the lease sweeper and retention. */
   public synchronized JobEngine start() {
-    // Listening starts before the load, so a change committed by another replica meanwhile is not missed.
-    // What another replica's change sets off here (a lease to a parked poll) is answered once durable, as any change.
-    JobStore.ReplicaChanges thenAnswer = new JobStore.ReplicaChanges() {
-      @Override
-      public void changed(String jobId, long version) {
-        replicas.changed(jobId, version);
-        committer.awaitDurable();
-      }
+    // Listening starts before the load, so a change committed by another replica meanwhile is not
+    // missed.
+    // What another replica's change sets off here (a lease to a parked poll) is answered once
+    // durable, as any change.
+    JobStore.ReplicaChanges thenAnswer =
+        new JobStore.ReplicaChanges() {
+          @Override
+          public void changed(String jobId, long version) {
+            replicas.changed(jobId, version);
+            committer.awaitDurable();
+          }
 
-      @Override
-      public void resync() {
-        replicas.resync();
-        committer.awaitDurable();
-      }
-    };
+          @Override
+          public void resync() {
+            replicas.resync();
+            committer.awaitDurable();
+          }
+        };
     if (store.listen(thenAnswer)) {
       replicated = true;
       committer.replicated(replicas);
@@ -117,7 +144,10 @@ public final class JobEngine implements AutoCloseable {
     Instant now = clock.instant();
     for (JobRecord job : store.loadUnfinished()) {
       jobs.track(job);
-      tracing.resumed(job.id(), job.pipelineName(), new JobTracing.TraceContext(job.traceparent(), job.tracestate()));
+      tracing.resumed(
+          job.id(),
+          job.pipelineName(),
+          new JobTracing.TraceContext(job.traceparent(), job.tracestate()));
       for (TaskRecord t : job.tasks()) {
         if (t.is(TaskState.TASK_STATE_READY)) {
           dispatcher.index(job, t, now);
@@ -125,27 +155,37 @@ public final class JobEngine implements AutoCloseable {
         t.extendRestoredLease(now.plus(config.leaseDuration()));
       }
     }
-    log.info("engine started: {} unfinished jobs, {} pending tasks", jobs.size(), jobs.pendingTasks());
+    log.info(
+        "engine started: {} unfinished jobs, {} pending tasks", jobs.size(), jobs.pendingTasks());
     long sweep = config.sweepInterval().toMillis();
-    schedules.add(timer.scheduleWithFixedDelay(() -> safely("lease sweep", this::sweep), sweep, sweep, TimeUnit.MILLISECONDS));
+    schedules.add(
+        timer.scheduleWithFixedDelay(
+            () -> safely("lease sweep", this::sweep), sweep, sweep, TimeUnit.MILLISECONDS));
     long retention = config.retentionSweepInterval().toMillis();
-    schedules.add(timer.scheduleWithFixedDelay(() -> safely("retention", this::expireRetention),
-        Math.min(retention, 10_000), retention, TimeUnit.MILLISECONDS));
+    schedules.add(
+        timer.scheduleWithFixedDelay(
+            () -> safely("retention", this::expireRetention),
+            Math.min(retention, 10_000),
+            retention,
+            TimeUnit.MILLISECONDS));
     return this;
   }
 
   // ---------------------------------------------------------------- jobs
 
-  /** The job made for {@code spec}, or the one an earlier submit by the same owner with the same request id made. */
+  /**
+   * The job made for {@code spec}, or the one an earlier submit by the same owner with the same
+   * request id made.
+   */
   public SubmitResult submit(NewJob spec) {
     return committer.afterDurable(retrying(() -> submitLocked(spec)));
   }
 
   /**
    * Refuses a submit of {@code stages} stages that the backlog limit would refuse, before its
-   * document is stored: a refused submit costs no blob write and no fsync. The same rule as
-   * {@link #submit} (which checks again, since the backlog may grow meanwhile), so a retry of an
-   * accepted request_id passes and gets its job.
+   * document is stored: a refused submit costs no blob write and no fsync. The same rule as {@link
+   * #submit} (which checks again, since the backlog may grow meanwhile), so a retry of an accepted
+   * request_id passes and gets its job.
    */
   public synchronized void admit(String owner, String requestId, int stages) {
     if (!requestId.isEmpty() && store.jobIdForRequest(owner, requestId).isPresent()) {
@@ -166,10 +206,25 @@ public final class JobEngine implements AutoCloseable {
     String jobId = Ids.newJobId(now);
     // the job's own span; its context is what the job stores and its tasks carry
     JobTracing.TraceContext trace =
-        tracing.submitted(jobId, spec.pipelineName(), new JobTracing.TraceContext(spec.traceparent(), spec.tracestate()));
-    JobRecord job = new JobRecord(jobId, spec.pipelineName(), spec.pipeline(), spec.topologicalStages(),
-        spec.document(), spec.labels(), spec.priority(), spec.requestId(), now, trace.traceparent(), trace.tracestate(),
-        spec.password(), spec.owner());
+        tracing.submitted(
+            jobId,
+            spec.pipelineName(),
+            new JobTracing.TraceContext(spec.traceparent(), spec.tracestate()));
+    JobRecord job =
+        new JobRecord(
+            jobId,
+            spec.pipelineName(),
+            spec.pipeline(),
+            spec.topologicalStages(),
+            spec.document(),
+            spec.labels(),
+            spec.priority(),
+            spec.requestId(),
+            now,
+            trace.traceparent(),
+            trace.tracestate(),
+            spec.password(),
+            spec.owner());
     List<TaskRecord> roots = job.create(now);
     try {
       committer.insert(job);
@@ -190,8 +245,13 @@ public final class JobEngine implements AutoCloseable {
   private void checkBacklog(int stages) {
     int pending = jobs.pendingTasks();
     if (pending + stages > config.maxPendingTasks()) {
-      throw Failure.Backlog.queueFull("the orchestrator holds " + pending + " unfinished tasks (limit "
-          + config.maxPendingTasks() + "); retry later", QUEUE_FULL_RETRY);
+      throw Failure.Backlog.queueFull(
+          "the orchestrator holds "
+              + pending
+              + " unfinished tasks (limit "
+              + config.maxPendingTasks()
+              + "); retry later",
+          QUEUE_FULL_RETRY);
     }
   }
 
@@ -209,7 +269,10 @@ public final class JobEngine implements AutoCloseable {
     return find(jobId, "job", jobId);
   }
 
-  /** The job from memory; else from the store (with several replicas, one not yet notified is taken up). */
+  /**
+   * The job from memory; else from the store (with several replicas, one not yet notified is taken
+   * up).
+   */
   private JobRecord find(String jobId, String resourceType, String name) {
     JobRecord held = jobs.active(jobId);
     if (held != null) {
@@ -247,8 +310,12 @@ public final class JobEngine implements AutoCloseable {
       return job.toProto();
     }
     Instant now = clock.instant();
-    JobError err = JobError.newBuilder().setCode("CANCELLED").setReason("CANCELLED")
-        .setMessage(reason.isEmpty() ? "cancelled by a client" : reason).build();
+    JobError err =
+        JobError.newBuilder()
+            .setCode("CANCELLED")
+            .setReason("CANCELLED")
+            .setMessage(reason.isEmpty() ? "cancelled by a client" : reason)
+            .build();
     List<TaskRecord> wereLeased = job.cancel(err, now);
     committer.commit(job, now);
     ended(job, wereLeased);
@@ -265,10 +332,20 @@ public final class JobEngine implements AutoCloseable {
 
   // ---------------------------------------------------------------- task queue
 
-  /** Answers now with the best READY task, or parks the call until one is ready or the wait ends. */
-  public void poll(String workerId, List<String> processors, Duration requestedWait, int slotsTotal, int slotsBusy,
-      String peer, Instant callDeadline, PollReply reply) {
-    dispatcher.poll(workerId, processors, requestedWait, slotsTotal, slotsBusy, peer, callDeadline, reply);
+  /**
+   * Answers now with the best READY task, or parks the call until one is ready or the wait ends.
+   */
+  public void poll(
+      String workerId,
+      List<String> processors,
+      Duration requestedWait,
+      int slotsTotal,
+      int slotsBusy,
+      String peer,
+      Instant callDeadline,
+      PollReply reply) {
+    dispatcher.poll(
+        workerId, processors, requestedWait, slotsTotal, slotsBusy, peer, callDeadline, reply);
   }
 
   /** A lease as a heartbeat leaves it: when it expires, and whether the worker should stop. */
@@ -277,9 +354,12 @@ public final class JobEngine implements AutoCloseable {
   /** Extends the lease of a task; {@code progress} may be null. */
   public Lease heartbeat(String taskId, String leaseToken, Progress progress) {
     Lease lease = retrying(() -> heartbeatLocked(taskId, leaseToken, progress));
-    // Answered without waiting for the fsync: a renewal lost with the OS only shortens the lease (the
-    // worker's token then turns stale). Its progress event reaches watchers once a background fsync covers it.
-    // On PostgreSQL the renewal is committed (visible to every replica, the version check passed) before this answer.
+    // Answered without waiting for the fsync: a renewal lost with the OS only shortens the lease
+    // (the
+    // worker's token then turns stale). Its progress event reaches watchers once a background fsync
+    // covers it.
+    // On PostgreSQL the renewal is committed (visible to every replica, the version check passed)
+    // before this answer.
     committer.runCommitted();
     committer.syncSoon();
     return lease;
@@ -301,7 +381,8 @@ public final class JobEngine implements AutoCloseable {
     return committer.afterDurable(retrying(() -> completeLocked(taskId, leaseToken, output)));
   }
 
-  private synchronized JobState completeLocked(String taskId, String leaseToken, StageOutput output) {
+  private synchronized JobState completeLocked(
+      String taskId, String leaseToken, StageOutput output) {
     Located l = locate(taskId, leaseToken);
     if (l.cancelled()) {
       return l.job.state();
@@ -320,11 +401,13 @@ public final class JobEngine implements AutoCloseable {
   }
 
   /** Records a failed attempt; returns when the task is retried, or empty when it is not. */
-  public Optional<Instant> fail(String taskId, String leaseToken, JobError error, boolean retryable) {
+  public Optional<Instant> fail(
+      String taskId, String leaseToken, JobError error, boolean retryable) {
     return committer.afterDurable(retrying(() -> failLocked(taskId, leaseToken, error, retryable)));
   }
 
-  private synchronized Optional<Instant> failLocked(String taskId, String leaseToken, JobError error, boolean retryable) {
+  private synchronized Optional<Instant> failLocked(
+      String taskId, String leaseToken, JobError error, boolean retryable) {
     Located l = locate(taskId, leaseToken);
     if (l.cancelled()) {
       return Optional.empty();
@@ -344,10 +427,11 @@ public final class JobEngine implements AutoCloseable {
   }
 
   /**
-   * The current attempt ended without output: READY again at {@code retryAt} with attempt + 1,
-   * or, when {@code retryAt} is null, the task fails for good and so does its job.
+   * The current attempt ended without output: READY again at {@code retryAt} with attempt + 1, or,
+   * when {@code retryAt} is null, the task fails for good and so does its job.
    */
-  private void endAttempt(JobRecord job, TaskRecord t, JobError err, Instant retryAt, Instant now, String outcome) {
+  private void endAttempt(
+      JobRecord job, TaskRecord t, JobError err, Instant retryAt, Instant now, String outcome) {
     if (retryAt != null) {
       job.retry(t, err, retryAt);
       committer.commit(job, now);
@@ -367,7 +451,10 @@ public final class JobEngine implements AutoCloseable {
     }
   }
 
-  /** The task a worker names, if its lease token is the current one; else LeaseStale and nothing changes. */
+  /**
+   * The task a worker names, if its lease token is the current one; else LeaseStale and nothing
+   * changes.
+   */
   private Located locate(String taskId, String token) {
     Ids.TaskId id = Ids.checkTaskId("task_id", taskId);
     if (token.isEmpty()) {
@@ -387,11 +474,15 @@ public final class JobEngine implements AutoCloseable {
       throw new Failure.NotFound("task", taskId);
     }
     if (!token.equals(t.leaseToken())) {
-      throw new Failure.LeaseStale(taskId, "its lease token is not the current one (the lease expired and the task was handed out again)");
+      throw new Failure.LeaseStale(
+          taskId,
+          "its lease token is not the current one (the lease expired and the task was handed out again)");
     }
     Located l = new Located(job, t);
     if (!l.cancelled() && !t.is(TaskState.TASK_STATE_LEASED)) {
-      throw new Failure.LeaseStale(taskId, "it is " + t.state().name().substring("TASK_STATE_".length()) + ", no longer leased");
+      throw new Failure.LeaseStale(
+          taskId,
+          "it is " + t.state().name().substring("TASK_STATE_".length()) + ", no longer leased");
     }
     return l;
   }
@@ -406,7 +497,10 @@ public final class JobEngine implements AutoCloseable {
     }
   }
 
-  /** Expired leases go back to READY (or fail the task when its attempts are used up); ended backoffs dispatch. */
+  /**
+   * Expired leases go back to READY (or fail the task when its attempts are used up); ended
+   * backoffs dispatch.
+   */
   public void sweep() {
     synchronized (this) {
       sweeper.sweep(clock.instant());
@@ -414,7 +508,10 @@ public final class JobEngine implements AutoCloseable {
     committer.awaitDurable();
   }
 
-  /** Deletes finished jobs and unused documents older than the retention; returns the documents removed. */
+  /**
+   * Deletes finished jobs and unused documents older than the retention; returns the documents
+   * removed.
+   */
   public List<String> expireRetention() {
     List<String> docs;
     synchronized (this) {
@@ -425,7 +522,10 @@ public final class JobEngine implements AutoCloseable {
 
   // ---------------------------------------------------------------- watching
 
-  /** Streams the job's events after {@code afterSequence}: stored ones first, then live ones until the job ends. */
+  /**
+   * Streams the job's events after {@code afterSequence}: stored ones first, then live ones until
+   * the job ends.
+   */
   public void watch(String jobId, long afterSequence, StreamSink<WatchJobResponse> sink) {
     JobWatcher w;
     synchronized (this) {
@@ -435,7 +535,15 @@ public final class JobEngine implements AutoCloseable {
         return;
       }
       JobWatcher[] self = new JobWatcher[1];
-      w = new JobWatcher(sink, streamExecutor, jobId, store, afterSequence, job.lastSequence(), () -> hub.remove(self[0]));
+      w =
+          new JobWatcher(
+              sink,
+              streamExecutor,
+              jobId,
+              store,
+              afterSequence,
+              job.lastSequence(),
+              () -> hub.remove(self[0]));
       self[0] = w;
       if (!job.isTerminal()) {
         hub.add(w);
@@ -449,7 +557,9 @@ public final class JobEngine implements AutoCloseable {
   /** Streams the live events of every job that passes {@code filter}, each with its job. */
   public void watchAll(FirehoseWatcher.Filter filter, StreamSink<WatchJobsResponse> sink) {
     FirehoseWatcher[] self = new FirehoseWatcher[1];
-    FirehoseWatcher w = new FirehoseWatcher(sink, streamExecutor, filter, config.watchMaxQueued(), () -> hub.remove(self[0]));
+    FirehoseWatcher w =
+        new FirehoseWatcher(
+            sink, streamExecutor, filter, config.watchMaxQueued(), () -> hub.remove(self[0]));
     self[0] = w;
     hub.add(w);
     w.start();
@@ -465,7 +575,10 @@ public final class JobEngine implements AutoCloseable {
     return dispatcher.queueSnapshot();
   }
 
-  /** Waits until everything committed so far is durable (before answering from what the store holds). */
+  /**
+   * Waits until everything committed so far is durable (before answering from what the store
+   * holds).
+   */
   public void awaitDurable() {
     committer.awaitDurable();
   }

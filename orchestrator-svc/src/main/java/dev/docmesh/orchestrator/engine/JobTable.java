@@ -11,21 +11,33 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The unfinished jobs in memory and how many unfinished tasks they hold. Used under the engine's lock. */
+/**
+ * The unfinished jobs in memory and how many unfinished tasks they hold. Used under the engine's
+ * lock.
+ */
 final class JobTable {
   private final JobStore store;
   private final Map<String, JobRecord> active = new LinkedHashMap<>();
   private final Map<String, Integer> unfinishedTasks = new HashMap<>();
-  /** Jobs with a leased task: the only ones whose leases and attempt timeouts the sweeper checks. */
+
+  /**
+   * Jobs with a leased task: the only ones whose leases and attempt timeouts the sweeper checks.
+   */
   private final Map<String, JobRecord> leasing = new LinkedHashMap<>();
+
   private int pendingTasks;
-  /** Version and last event sequence of recently finished jobs (several replicas: a late notification is not news). */
-  private final Map<String, long[]> recentlyEnded = new LinkedHashMap<>(16, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
-      return size() > 10_000;
-    }
-  };
+
+  /**
+   * Version and last event sequence of recently finished jobs (several replicas: a late
+   * notification is not news).
+   */
+  private final Map<String, long[]> recentlyEnded =
+      new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+          return size() > 10_000;
+        }
+      };
 
   JobTable(JobStore store) {
     this.store = store;
@@ -36,7 +48,10 @@ final class JobTable {
     return active.get(jobId);
   }
 
-  /** An unfinished job from memory, a finished one from the store; else NotFound for {@code resourceType} {@code name}. */
+  /**
+   * An unfinished job from memory, a finished one from the store; else NotFound for {@code
+   * resourceType} {@code name}.
+   */
   JobRecord find(String jobId, String resourceType, String name) {
     JobRecord job = active.get(jobId);
     if (job != null) {

@@ -6,7 +6,10 @@ import dev.docmesh.proto.orchestrator.v1.Stage;
 import java.util.List;
 import java.util.Map;
 
-/** A checked SubmitJob request whose document is stored; {@code owner} is the caller's principal name. */
+/**
+ * A checked SubmitJob request whose document is stored; {@code owner} is the caller's principal
+ * name.
+ */
 public record NewJob(
     DocumentRef document,
     String pipelineName,

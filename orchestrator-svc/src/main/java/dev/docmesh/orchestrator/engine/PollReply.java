@@ -10,7 +10,10 @@ public interface PollReply {
   /** Runs {@code r} when the caller goes away. */
   void onGone(Runnable r);
 
-  /** Answers with {@code task}, or with "no task" when it is null; false when it could not reach the caller. */
+  /**
+   * Answers with {@code task}, or with "no task" when it is null; false when it could not reach the
+   * caller.
+   */
   boolean answer(Task task);
 
   /** Ends the poll with one of the core's failures. */

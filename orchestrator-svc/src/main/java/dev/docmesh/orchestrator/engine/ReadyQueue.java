@@ -13,14 +13,15 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The in-memory index of READY tasks the engine dispatches from (the store stays the truth;
- * this is rebuilt from it at start-up). Per processor, highest priority first, then the task
- * that has waited longest. Tasks still in retry backoff wait in {@code delayed} until due.
- * Not thread-safe: used under the engine's lock.
+ * The in-memory index of READY tasks the engine dispatches from (the store stays the truth; this is
+ * rebuilt from it at start-up). Per processor, highest priority first, then the task that has
+ * waited longest. Tasks still in retry backoff wait in {@code delayed} until due. Not thread-safe:
+ * used under the engine's lock.
  */
 final class ReadyQueue {
   // Keys are copied into the entry: the task's fields may change while the entry is indexed.
-  private record Entry(TaskRecord task, int priority, Instant readySince, Instant delayedUntil, long order) {}
+  private record Entry(
+      TaskRecord task, int priority, Instant readySince, Instant delayedUntil, long order) {}
 
   private static final Comparator<Entry> DISPATCH_ORDER =
       Comparator.comparingInt((Entry e) -> -e.priority)
@@ -65,7 +66,9 @@ final class ReadyQueue {
     Entry best = null;
     for (String p : processors) {
       TreeSet<Entry> set = byProcessor.get(p);
-      if (set != null && !set.isEmpty() && (best == null || DISPATCH_ORDER.compare(set.first(), best) < 0)) {
+      if (set != null
+          && !set.isEmpty()
+          && (best == null || DISPATCH_ORDER.compare(set.first(), best) < 0)) {
         best = set.first();
       }
     }
@@ -76,10 +79,15 @@ final class ReadyQueue {
     return best.task;
   }
 
-  /** Tasks whose backoff ended by {@code now}, moved out of the delayed set (the caller re-adds or dispatches them). */
+  /**
+   * Tasks whose backoff ended by {@code now}, moved out of the delayed set (the caller re-adds or
+   * dispatches them).
+   */
   List<TaskRecord> takeDue(Instant now) {
     List<TaskRecord> due = new java.util.ArrayList<>();
-    for (Iterator<Map.Entry<Instant, List<Entry>>> it = delayed.headMap(now, true).entrySet().iterator(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<Instant, List<Entry>>> it =
+            delayed.headMap(now, true).entrySet().iterator();
+        it.hasNext(); ) {
       for (Entry e : it.next().getValue()) {
         entries.remove(e.task);
         due.add(e.task);

@@ -15,11 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Several replicas on one database (postgres): the database is the truth and each replica's
- * memory (jobs, READY index) a cache of it. When another replica commits a job, this one reloads
- * it, tells its watchers the events it has not seen (read from the store after the last sequence
- * it knew, so gap-free and in order) and hands its READY tasks to parked pollers. Runs under the
- * engine's lock; with one writer (SQLite) it is never called.
+ * Several replicas on one database (postgres): the database is the truth and each replica's memory
+ * (jobs, READY index) a cache of it. When another replica commits a job, this one reloads it, tells
+ * its watchers the events it has not seen (read from the store after the last sequence it knew, so
+ * gap-free and in order) and hands its READY tasks to parked pollers. Runs under the engine's lock;
+ * with one writer (SQLite) it is never called.
  */
 final class ReplicaSync implements JobStore.ReplicaChanges {
   private static final Logger log = LoggerFactory.getLogger(ReplicaSync.class);
@@ -32,7 +32,13 @@ final class ReplicaSync implements JobStore.ReplicaChanges {
   private final EventHub hub;
   private final Clock clock;
 
-  ReplicaSync(Object lock, JobStore store, JobTable jobs, Dispatcher dispatcher, EventHub hub, Clock clock) {
+  ReplicaSync(
+      Object lock,
+      JobStore store,
+      JobTable jobs,
+      Dispatcher dispatcher,
+      EventHub hub,
+      Clock clock) {
     this.lock = lock;
     this.store = store;
     this.jobs = jobs;
@@ -56,7 +62,8 @@ final class ReplicaSync implements JobStore.ReplicaChanges {
       Set<String> ids = new HashSet<>();
       for (JobRecord j : store.loadUnfinished()) {
         ids.add(j.id());
-        // Also when older than memory: the server lost the unflushed tail of its log (a restart); the table is the truth.
+        // Also when older than memory: the server lost the unflushed tail of its log (a restart);
+        // the table is the truth.
         if (j.storeVersion() != jobs.knownVersion(j.id())) {
           apply(j.id(), j);
         }
@@ -87,7 +94,8 @@ final class ReplicaSync implements JobStore.ReplicaChanges {
 
   /**
    * A job this replica does not hold, just read from the store (a call named it before its
-   * notification arrived): an unfinished one is taken up as if notified; a finished one is only read.
+   * notification arrived): an unfinished one is taken up as if notified; a finished one is only
+   * read.
    */
   JobRecord adopt(JobRecord loaded) {
     if (!loaded.isTerminal() && loaded.storeVersion() > jobs.knownVersion(loaded.id())) {
@@ -99,7 +107,10 @@ final class ReplicaSync implements JobStore.ReplicaChanges {
     return loaded;
   }
 
-  /** After a refused save: memory drops the stale record (its unwritten events with it) and takes the stored one. */
+  /**
+   * After a refused save: memory drops the stale record (its unwritten events with it) and takes
+   * the stored one.
+   */
   void reloadAfterConflict(JobRecord stale) {
     long committedSequence = stale.lastSequence() - stale.uncommittedEvents().size();
     JobRecord fresh = store.load(stale.id()).orElse(null);
@@ -143,7 +154,10 @@ final class ReplicaSync implements JobStore.ReplicaChanges {
     while (after < job.lastSequence()) {
       long until = job.lastSequence();
       // Events committed after the load are the next reload's (the notification for them follows).
-      List<JobEvent> events = store.events(job.id(), after, EVENT_BATCH).stream().filter(e -> e.getSequence() <= until).toList();
+      List<JobEvent> events =
+          store.events(job.id(), after, EVENT_BATCH).stream()
+              .filter(e -> e.getSequence() <= until)
+              .toList();
       if (events.isEmpty()) {
         return;
       }

@@ -12,11 +12,18 @@ import java.util.concurrent.ConcurrentHashMap;
 final class WorkerRegistry {
   static final Duration RECENT = Duration.ofMinutes(5);
 
-  private record Seen(List<String> processors, int slotsTotal, int slotsBusy, Instant lastPoll, String peer) {}
+  private record Seen(
+      List<String> processors, int slotsTotal, int slotsBusy, Instant lastPoll, String peer) {}
 
   private final Map<String, Seen> workers = new ConcurrentHashMap<>();
 
-  void polled(String workerId, List<String> processors, int slotsTotal, int slotsBusy, Instant now, String peer) {
+  void polled(
+      String workerId,
+      List<String> processors,
+      int slotsTotal,
+      int slotsBusy,
+      Instant now,
+      String peer) {
     workers.put(workerId, new Seen(List.copyOf(processors), slotsTotal, slotsBusy, now, peer));
   }
 
@@ -26,15 +33,17 @@ final class WorkerRegistry {
     return workers.entrySet().stream()
         .filter(e -> !e.getValue().lastPoll.isBefore(now.minus(RECENT)))
         .sorted(Map.Entry.comparingByKey())
-        .map(e -> WorkerInfo.newBuilder()
-            .setWorkerId(e.getKey())
-            .addAllProcessors(e.getValue().processors)
-            .setSlotsTotal(e.getValue().slotsTotal)
-            .setSlotsBusy(e.getValue().slotsBusy)
-            .setLastPollTime(Protos.timestamp(e.getValue().lastPoll))
-            .setActiveLeases(leases.getOrDefault(e.getKey(), 0))
-            .setPeer(e.getValue().peer)
-            .build())
+        .map(
+            e ->
+                WorkerInfo.newBuilder()
+                    .setWorkerId(e.getKey())
+                    .addAllProcessors(e.getValue().processors)
+                    .setSlotsTotal(e.getValue().slotsTotal)
+                    .setSlotsBusy(e.getValue().slotsBusy)
+                    .setLastPollTime(Protos.timestamp(e.getValue().lastPoll))
+                    .setActiveLeases(leases.getOrDefault(e.getKey(), 0))
+                    .setPeer(e.getValue().peer)
+                    .build())
         .toList();
   }
 }

@@ -14,11 +14,11 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 
 /**
- * One WatchJobs stream: live events of all jobs that match the filter, each with its job.
- * Live only, so what the reader has not taken waits in a bounded queue; a queued progress
- * event is replaced by a newer one of the same task. A reader so slow that state changes
- * alone overflow the queue is cut off with RESOURCE_EXHAUSTED rather than buffered without
- * bound (state changes are never dropped silently); the status says how to resume.
+ * One WatchJobs stream: live events of all jobs that match the filter, each with its job. Live
+ * only, so what the reader has not taken waits in a bounded queue; a queued progress event is
+ * replaced by a newer one of the same task. A reader so slow that state changes alone overflow the
+ * queue is cut off with RESOURCE_EXHAUSTED rather than buffered without bound (state changes are
+ * never dropped silently); the status says how to resume.
  */
 public final class FirehoseWatcher extends ReadyDrivenStream<WatchJobsResponse> {
   /** The default of DOCMESH_WATCH_MAX_QUEUED. */
@@ -32,8 +32,15 @@ public final class FirehoseWatcher extends ReadyDrivenStream<WatchJobsResponse> 
   private final Runnable onClosed;
   private final ArrayDeque<WatchJobsResponse> queue = new ArrayDeque<>();
 
-  /** {@code maxQueued}: messages the reader may fall behind before it is cut off (DOCMESH_WATCH_MAX_QUEUED). */
-  public FirehoseWatcher(StreamSink<WatchJobsResponse> sink, Executor executor, Filter filter, int maxQueued,
+  /**
+   * {@code maxQueued}: messages the reader may fall behind before it is cut off
+   * (DOCMESH_WATCH_MAX_QUEUED).
+   */
+  public FirehoseWatcher(
+      StreamSink<WatchJobsResponse> sink,
+      Executor executor,
+      Filter filter,
+      int maxQueued,
       Runnable onClosed) {
     super(sink, executor);
     this.maxQueued = maxQueued;
@@ -46,9 +53,13 @@ public final class FirehoseWatcher extends ReadyDrivenStream<WatchJobsResponse> 
 
   /**
    * Which events a WatchJobs stream wants: job states (none: all), labels the job must carry,
-   * progress or not, and only the jobs of {@code owner} when present (a caller that does not see all jobs).
+   * progress or not, and only the jobs of {@code owner} when present (a caller that does not see
+   * all jobs).
    */
-  public record Filter(Collection<JobState> states, Map<String, String> labels, boolean includeProgress,
+  public record Filter(
+      Collection<JobState> states,
+      Map<String, String> labels,
+      boolean includeProgress,
       Optional<String> owner) {}
 
   /** False for a job of another owner than the one the stream is restricted to. */
@@ -75,7 +86,9 @@ public final class FirehoseWatcher extends ReadyDrivenStream<WatchJobsResponse> 
     boolean overflow;
     synchronized (this) {
       WatchJobsResponse tail = queue.peekLast();
-      if (tail != null && tail.getEvent().getJobId().equals(e.getJobId()) && JobWatcher.sameTaskProgress(tail.getEvent(), e)) {
+      if (tail != null
+          && tail.getEvent().getJobId().equals(e.getJobId())
+          && JobWatcher.sameTaskProgress(tail.getEvent(), e)) {
         queue.pollLast();
       }
       queue.addLast(WatchJobsResponse.newBuilder().setEvent(e).setJob(job).build());
@@ -86,11 +99,16 @@ public final class FirehoseWatcher extends ReadyDrivenStream<WatchJobsResponse> 
     }
     if (overflow) {
       // WatchJobs is live only (no position to resume from): the reader catches up on the state of
-      // every job with ListJobs, then subscribes again; WatchJob(after_sequence) replays one job's history.
-      close(Failure.Backlog.watcherTooSlow("the stream fell more than " + maxQueued
-          + " events behind (DOCMESH_WATCH_MAX_QUEUED) and was ended; to resume, call WatchJobs again, then ListJobs"
-          + " to re-read the jobs' states missed meanwhile (or WatchJob with after_sequence per job)",
-          Duration.ofSeconds(1), Map.of("max_queued", Integer.toString(maxQueued), "resume", "WatchJobs+ListJobs")));
+      // every job with ListJobs, then subscribes again; WatchJob(after_sequence) replays one job's
+      // history.
+      close(
+          Failure.Backlog.watcherTooSlow(
+              "the stream fell more than "
+                  + maxQueued
+                  + " events behind (DOCMESH_WATCH_MAX_QUEUED) and was ended; to resume, call WatchJobs again, then ListJobs"
+                  + " to re-read the jobs' states missed meanwhile (or WatchJob with after_sequence per job)",
+              Duration.ofSeconds(1),
+              Map.of("max_queued", Integer.toString(maxQueued), "resume", "WatchJobs+ListJobs")));
       return;
     }
     drain();

@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.concurrent.Executor;
 
 /**
- * One WatchJob stream. Events up to {@code storedUntil} come from the store (replay, and
- * catch-up after the reader fell behind); newer ones arrive live through {@link #offer}. The
- * live queue is bounded: when it overflows it is dropped and the store, which holds every
- * event, takes over again. While the reader is slow, a progress event replaces a queued
- * progress event of the same task and attempt; state changes are never merged.
+ * One WatchJob stream. Events up to {@code storedUntil} come from the store (replay, and catch-up
+ * after the reader fell behind); newer ones arrive live through {@link #offer}. The live queue is
+ * bounded: when it overflows it is dropped and the store, which holds every event, takes over
+ * again. While the reader is slow, a progress event replaces a queued progress event of the same
+ * task and attempt; state changes are never merged.
  */
 public final class JobWatcher extends ReadyDrivenStream<WatchJobResponse> {
   static final int MAX_QUEUED = 1024;
@@ -25,11 +25,18 @@ public final class JobWatcher extends ReadyDrivenStream<WatchJobResponse> {
   private final ArrayDeque<JobEvent> live = new ArrayDeque<>();
   private final ArrayDeque<JobEvent> fromStore = new ArrayDeque<>();
   private long storedUntil;
+
   /** Sequence of the last event sent (drain thread only). */
   private long lastSent;
 
-  public JobWatcher(StreamSink<WatchJobResponse> sink, Executor executor, String jobId,
-      JobStore store, long afterSequence, long storedUntil, Runnable onClosed) {
+  public JobWatcher(
+      StreamSink<WatchJobResponse> sink,
+      Executor executor,
+      String jobId,
+      JobStore store,
+      long afterSequence,
+      long storedUntil,
+      Runnable onClosed) {
     super(sink, executor);
     this.jobId = jobId;
     this.store = store;
@@ -65,7 +72,8 @@ public final class JobWatcher extends ReadyDrivenStream<WatchJobResponse> {
   }
 
   static boolean sameTaskProgress(JobEvent a, JobEvent b) {
-    return a.hasTaskProgressed() && b.hasTaskProgressed()
+    return a.hasTaskProgressed()
+        && b.hasTaskProgressed()
         && a.getTaskProgressed().getStage().equals(b.getTaskProgressed().getStage())
         && a.getTaskProgressed().getAttempt() == b.getTaskProgressed().getAttempt();
   }

@@ -8,8 +8,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A server stream that sends only while the receiver is ready ({@link StreamSink#isReady}), and
- * resumes from {@link StreamSink#onReady}: what the client has not read stays with the source
- * (the store or a bounded queue), never in transport buffers. {@link #drain()} may be called from any
+ * resumes from {@link StreamSink#onReady}: what the client has not read stays with the source (the
+ * store or a bounded queue), never in transport buffers. {@link #drain()} may be called from any
  * thread; sending runs on {@code executor}, one drain at a time per stream.
  */
 public abstract class ReadyDrivenStream<T> {

@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One UploadDocument stream over an intake {@link Upload}: the header first, then chunks. grpc
- * asks the client for the next message only after {@link #onNext} returns, so a slow disk
- * slows the client.
+ * One UploadDocument stream over an intake {@link Upload}: the header first, then chunks. grpc asks
+ * the client for the next message only after {@link #onNext} returns, so a slow disk slows the
+ * client.
  */
 final class DocumentUpload implements StreamObserver<UploadDocumentRequest> {
   private static final Logger log = LoggerFactory.getLogger(DocumentUpload.class);
@@ -64,8 +64,12 @@ final class DocumentUpload implements StreamObserver<UploadDocumentRequest> {
     }
     try {
       BlobStore.Stored stored = upload.finish();
-      response.onNext(UploadDocumentResponse.newBuilder().setDocumentId(stored.documentId())
-          .setSizeBytes(stored.sizeBytes()).setAlreadyStored(stored.alreadyStored()).build());
+      response.onNext(
+          UploadDocumentResponse.newBuilder()
+              .setDocumentId(stored.documentId())
+              .setSizeBytes(stored.sizeBytes())
+              .setAlreadyStored(stored.alreadyStored())
+              .build());
       response.onCompleted();
     } catch (Failure e) {
       fail(e);

@@ -12,21 +12,26 @@ final class JobResults {
   static JobResult assemble(Job job, Map<String, StageOutput> outputs) {
     JobResult.Builder r = JobResult.newBuilder().setJobId(job.getId()).setState(job.getState());
     // Stage order (topological) decides when two stages produce the same kind: the later one wins.
-    job.getStagesList().forEach(stage -> {
-      StageOutput o = outputs.get(stage.getName());
-      if (o == null) {
-        return;
-      }
-      switch (o.getOutputCase()) {
-        case VALIDATION -> r.setValidation(o.getValidation());
-        case METADATA -> r.setMetadata(o.getMetadata());
-        case TEXT -> r.clearPages().addAllPages(o.getText().getPagesList());
-        case ELEMENTS -> r.clearElements().addAllElements(o.getElements().getElementsList());
-        case RELATIONSHIPS -> r.clearRelationships().addAllRelationships(o.getRelationships().getRelationshipsList());
-        case CUSTOM -> r.putCustom(stage.getName(), o.getCustom());
-        case OUTPUT_NOT_SET -> { }
-      }
-    });
+    job.getStagesList()
+        .forEach(
+            stage -> {
+              StageOutput o = outputs.get(stage.getName());
+              if (o == null) {
+                return;
+              }
+              switch (o.getOutputCase()) {
+                case VALIDATION -> r.setValidation(o.getValidation());
+                case METADATA -> r.setMetadata(o.getMetadata());
+                case TEXT -> r.clearPages().addAllPages(o.getText().getPagesList());
+                case ELEMENTS ->
+                    r.clearElements().addAllElements(o.getElements().getElementsList());
+                case RELATIONSHIPS ->
+                    r.clearRelationships()
+                        .addAllRelationships(o.getRelationships().getRelationshipsList());
+                case CUSTOM -> r.putCustom(stage.getName(), o.getCustom());
+                case OUTPUT_NOT_SET -> {}
+              }
+            });
     return r.build();
   }
 }

@@ -1,5 +1,8 @@
 package dev.docmesh.orchestrator.grpc;
 
+import dev.docmesh.meshkit.grpc.Unary;
+import dev.docmesh.meshkit.security.AuthContext;
+import dev.docmesh.meshkit.security.Principal;
 import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.orchestrator.Ids;
 import dev.docmesh.orchestrator.engine.JobEngine;
@@ -37,9 +40,6 @@ import dev.docmesh.proto.orchestrator.v1.WatchJobRequest;
 import dev.docmesh.proto.orchestrator.v1.WatchJobResponse;
 import dev.docmesh.proto.orchestrator.v1.WatchJobsRequest;
 import dev.docmesh.proto.orchestrator.v1.WatchJobsResponse;
-import dev.docmesh.meshkit.grpc.Unary;
-import dev.docmesh.meshkit.security.AuthContext;
-import dev.docmesh.meshkit.security.Principal;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -54,11 +54,12 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * OrchestratorService: checks every request, then hands it to the engine or the stores. The
- * caller ({@link AuthContext#current()}) owns the jobs it submits and sees only those unless it
- * {@link Principal#seesAllJobs() sees all}; someone else's job answers exactly as a missing one.
+ * OrchestratorService: checks every request, then hands it to the engine or the stores. The caller
+ * ({@link AuthContext#current()}) owns the jobs it submits and sees only those unless it {@link
+ * Principal#seesAllJobs() sees all}; someone else's job answers exactly as a missing one.
  */
-public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.OrchestratorServiceImplBase {
+public final class OrchestratorServiceImpl
+    extends OrchestratorServiceGrpc.OrchestratorServiceImplBase {
   private static final int MAX_LABELS = 32;
 
   private final JobEngine engine;
@@ -66,7 +67,8 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
   private final DocumentIntake intake;
   private final PipelineCatalog catalog;
 
-  public OrchestratorServiceImpl(JobEngine engine, JobStore store, DocumentIntake intake, PipelineCatalog catalog) {
+  public OrchestratorServiceImpl(
+      JobEngine engine, JobStore store, DocumentIntake intake, PipelineCatalog catalog) {
     this.engine = engine;
     this.store = store;
     this.intake = intake;
@@ -74,47 +76,66 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
   }
 
   @Override
-  public StreamObserver<UploadDocumentRequest> uploadDocument(StreamObserver<UploadDocumentResponse> response) {
+  public StreamObserver<UploadDocumentRequest> uploadDocument(
+      StreamObserver<UploadDocumentResponse> response) {
     return new DocumentUpload(intake.upload(AuthContext.current().name()), response);
   }
 
   @Override
   public void submitJob(SubmitJobRequest req, StreamObserver<SubmitJobResponse> response) {
     Principal caller = AuthContext.current();
-    respond(response, () -> {
-      checkLabels(req.getLabelsMap(), "labels");
-      if (req.getPriority() < -100 || req.getPriority() > 100) {
-        throw new Failure.InvalidArgument("priority", "from -100 to 100");
-      }
-      if (req.getRequestId().length() > 128) {
-        throw new Failure.InvalidArgument("request_id", "at most 128 characters");
-      }
-      String pipelineName;
-      Pipeline pipeline;
-      List<Stage> stages;
-      if (req.hasInlinePipeline()) {
-        stages = catalog.validate(req.getInlinePipeline(), "inline_pipeline");
-        pipeline = req.getInlinePipeline();
-        pipelineName = "inline";
-      } else {
-        pipelineName = req.getPipeline().isEmpty() ? BuiltInPipelines.PDF_STANDARD : req.getPipeline();
-        pipeline = catalog.get(pipelineName, "pipeline");
-        stages = PipelineValidator.validate(pipeline, "pipeline", p -> true);
-      }
-      engine.admit(caller.name(), req.getRequestId(), stages.size());
-      DocumentRef document = storeDocument(req, caller);
-      Map<String, String> trace = new HashMap<>();
-      W3CTraceContextPropagator.getInstance().inject(Context.current(), trace, Map::put);
-      JobEngine.SubmitResult r = engine.submit(new NewJob(document, pipelineName, pipeline, stages, req.getLabelsMap(),
-          req.getPriority(), req.getRequestId(), req.getPassword(), trace.getOrDefault("traceparent", ""),
-          trace.getOrDefault("tracestate", ""), caller.name()));
-      return SubmitJobResponse.newBuilder().setJob(r.job()).setDeduplicated(r.deduplicated()).build();
-    });
+    respond(
+        response,
+        () -> {
+          checkLabels(req.getLabelsMap(), "labels");
+          if (req.getPriority() < -100 || req.getPriority() > 100) {
+            throw new Failure.InvalidArgument("priority", "from -100 to 100");
+          }
+          if (req.getRequestId().length() > 128) {
+            throw new Failure.InvalidArgument("request_id", "at most 128 characters");
+          }
+          String pipelineName;
+          Pipeline pipeline;
+          List<Stage> stages;
+          if (req.hasInlinePipeline()) {
+            stages = catalog.validate(req.getInlinePipeline(), "inline_pipeline");
+            pipeline = req.getInlinePipeline();
+            pipelineName = "inline";
+          } else {
+            pipelineName =
+                req.getPipeline().isEmpty() ? BuiltInPipelines.PDF_STANDARD : req.getPipeline();
+            pipeline = catalog.get(pipelineName, "pipeline");
+            stages = PipelineValidator.validate(pipeline, "pipeline", p -> true);
+          }
+          engine.admit(caller.name(), req.getRequestId(), stages.size());
+          DocumentRef document = storeDocument(req, caller);
+          Map<String, String> trace = new HashMap<>();
+          W3CTraceContextPropagator.getInstance().inject(Context.current(), trace, Map::put);
+          JobEngine.SubmitResult r =
+              engine.submit(
+                  new NewJob(
+                      document,
+                      pipelineName,
+                      pipeline,
+                      stages,
+                      req.getLabelsMap(),
+                      req.getPriority(),
+                      req.getRequestId(),
+                      req.getPassword(),
+                      trace.getOrDefault("traceparent", ""),
+                      trace.getOrDefault("tracestate", ""),
+                      caller.name()));
+          return SubmitJobResponse.newBuilder()
+              .setJob(r.job())
+              .setDeduplicated(r.deduplicated())
+              .build();
+        });
   }
 
   private DocumentRef storeDocument(SubmitJobRequest req, Principal caller) throws IOException {
     return switch (req.getDocumentCase()) {
-      case CONTENT -> intake.inline(req.getContent().toByteArray(), req.getFilename(), req.getMediaType());
+      case CONTENT ->
+          intake.inline(req.getContent().toByteArray(), req.getFilename(), req.getMediaType());
       case DOCUMENT_ID -> {
         String id = Ids.checkDocumentId("document_id", req.getDocumentId());
         // a document the caller neither uploaded nor sees through a job of its own is missing to it
@@ -123,7 +144,9 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
         }
         yield intake.stored(id, req.getFilename(), req.getMediaType());
       }
-      default -> throw new Failure.InvalidArgument("document_id", "one of document_id or content is required");
+      default ->
+          throw new Failure.InvalidArgument(
+              "document_id", "one of document_id or content is required");
     };
   }
 
@@ -133,10 +156,12 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
     }
     for (Map.Entry<String, String> l : labels.entrySet()) {
       if (l.getKey().isEmpty() || l.getKey().length() > 63) {
-        throw new Failure.InvalidArgument(field, "label keys are 1 to 63 characters: '" + l.getKey() + "'");
+        throw new Failure.InvalidArgument(
+            field, "label keys are 1 to 63 characters: '" + l.getKey() + "'");
       }
       if (l.getValue().length() > 255) {
-        throw new Failure.InvalidArgument(field + "[" + l.getKey() + "]", "label values are at most 255 characters");
+        throw new Failure.InvalidArgument(
+            field + "[" + l.getKey() + "]", "label values are at most 255 characters");
       }
     }
   }
@@ -144,7 +169,9 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
   @Override
   public void getJob(GetJobRequest req, StreamObserver<GetJobResponse> response) {
     Principal caller = AuthContext.current();
-    respond(response, () -> GetJobResponse.newBuilder().setJob(visibleJob(req.getJobId(), caller)).build());
+    respond(
+        response,
+        () -> GetJobResponse.newBuilder().setJob(visibleJob(req.getJobId(), caller)).build());
   }
 
   /**
@@ -163,35 +190,43 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
   @Override
   public void listJobs(ListJobsRequest req, StreamObserver<ListJobsResponse> response) {
     Optional<String> owner = ownFilter(AuthContext.current());
-    respond(response, () -> {
-      int size = req.getPageSize() == 0 ? 50 : req.getPageSize();
-      if (size < 1 || size > 1000) {
-        throw new Failure.InvalidArgument("page_size", "1 to 1000, or 0 for 50");
-      }
-      String after = req.getPageToken().isEmpty() ? "" : decodePageToken(req.getPageToken());
-      Set<JobState> states = EnumSet.noneOf(JobState.class);
-      for (JobState s : req.getStatesList()) {
-        if (s == JobState.UNRECOGNIZED) {
-          throw new Failure.InvalidArgument("states", "unknown state");
-        }
-        if (s != JobState.JOB_STATE_UNSPECIFIED) {
-          states.add(s);
-        }
-      }
-      checkLabels(req.getLabelsMap(), "labels");
-      List<Job> jobs = store.list(states, req.getLabelsMap(), req.getPipeline(), owner, after, size + 1);
-      engine.awaitDurable(); // what was just read must not be newer than what is on disk
-      ListJobsResponse.Builder r = ListJobsResponse.newBuilder();
-      r.addAllJobs(jobs.subList(0, Math.min(size, jobs.size())));
-      if (jobs.size() > size) {
-        r.setNextPageToken(Base64.getUrlEncoder().withoutPadding()
-            .encodeToString(jobs.get(size - 1).getId().getBytes(StandardCharsets.UTF_8)));
-      }
-      return r.build();
-    });
+    respond(
+        response,
+        () -> {
+          int size = req.getPageSize() == 0 ? 50 : req.getPageSize();
+          if (size < 1 || size > 1000) {
+            throw new Failure.InvalidArgument("page_size", "1 to 1000, or 0 for 50");
+          }
+          String after = req.getPageToken().isEmpty() ? "" : decodePageToken(req.getPageToken());
+          Set<JobState> states = EnumSet.noneOf(JobState.class);
+          for (JobState s : req.getStatesList()) {
+            if (s == JobState.UNRECOGNIZED) {
+              throw new Failure.InvalidArgument("states", "unknown state");
+            }
+            if (s != JobState.JOB_STATE_UNSPECIFIED) {
+              states.add(s);
+            }
+          }
+          checkLabels(req.getLabelsMap(), "labels");
+          List<Job> jobs =
+              store.list(states, req.getLabelsMap(), req.getPipeline(), owner, after, size + 1);
+          engine.awaitDurable(); // what was just read must not be newer than what is on disk
+          ListJobsResponse.Builder r = ListJobsResponse.newBuilder();
+          r.addAllJobs(jobs.subList(0, Math.min(size, jobs.size())));
+          if (jobs.size() > size) {
+            r.setNextPageToken(
+                Base64.getUrlEncoder()
+                    .withoutPadding()
+                    .encodeToString(jobs.get(size - 1).getId().getBytes(StandardCharsets.UTF_8)));
+          }
+          return r.build();
+        });
   }
 
-  /** Whose jobs a list or firehose shows: the caller's own, or (empty) every job for those who see all. */
+  /**
+   * Whose jobs a list or firehose shows: the caller's own, or (empty) every job for those who see
+   * all.
+   */
   private static Optional<String> ownFilter(Principal caller) {
     return caller.seesAllJobs() ? Optional.empty() : Optional.of(caller.name());
   }
@@ -201,21 +236,24 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
       String id = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
       return Ids.checkJobId("page_token", id);
     } catch (IllegalArgumentException | Failure.InvalidArgument e) {
-      throw new Failure.InvalidArgument("page_token", "not a token from ListJobsResponse.next_page_token");
+      throw new Failure.InvalidArgument(
+          "page_token", "not a token from ListJobsResponse.next_page_token");
     }
   }
 
   @Override
   public void cancelJob(CancelJobRequest req, StreamObserver<CancelJobResponse> response) {
     Principal caller = AuthContext.current();
-    respond(response, () -> {
-      String id = Ids.checkJobId("job_id", req.getJobId());
-      if (req.getReason().length() > 1024) {
-        throw new Failure.InvalidArgument("reason", "at most 1024 characters");
-      }
-      visibleJob(id, caller);
-      return CancelJobResponse.newBuilder().setJob(engine.cancel(id, req.getReason())).build();
-    });
+    respond(
+        response,
+        () -> {
+          String id = Ids.checkJobId("job_id", req.getJobId());
+          if (req.getReason().length() > 1024) {
+            throw new Failure.InvalidArgument("reason", "at most 1024 characters");
+          }
+          visibleJob(id, caller);
+          return CancelJobResponse.newBuilder().setJob(engine.cancel(id, req.getReason())).build();
+        });
   }
 
   @Override
@@ -236,8 +274,12 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
   public void watchJobs(WatchJobsRequest req, StreamObserver<WatchJobsResponse> response) {
     try {
       checkLabels(req.getLabelsMap(), "labels");
-      engine.watchAll(new FirehoseWatcher.Filter(req.getStatesList(), req.getLabelsMap(), req.getIncludeProgress(),
-          ownFilter(AuthContext.current())),
+      engine.watchAll(
+          new FirehoseWatcher.Filter(
+              req.getStatesList(),
+              req.getLabelsMap(),
+              req.getIncludeProgress(),
+              ownFilter(AuthContext.current())),
           new CallSink<>(response));
     } catch (RuntimeException e) {
       response.onError(FailureStatus.of(e));
@@ -247,24 +289,35 @@ public final class OrchestratorServiceImpl extends OrchestratorServiceGrpc.Orche
   @Override
   public void getJobResult(GetJobResultRequest req, StreamObserver<GetJobResultResponse> response) {
     Principal caller = AuthContext.current();
-    respond(response, () -> {
-      Job job = visibleJob(req.getJobId(), caller);
-      if (!JobRecord.isTerminal(job.getState())) {
-        throw new Failure.JobNotFinished(
-            "job " + job.getId() + " is " + job.getState().name() + "; its result is assembled when it ends");
-      }
-      return GetJobResultResponse.newBuilder().setResult(JobResults.assemble(job, engine.outputs(job.getId()))).build();
-    });
+    respond(
+        response,
+        () -> {
+          Job job = visibleJob(req.getJobId(), caller);
+          if (!JobRecord.isTerminal(job.getState())) {
+            throw new Failure.JobNotFinished(
+                "job "
+                    + job.getId()
+                    + " is "
+                    + job.getState().name()
+                    + "; its result is assembled when it ends");
+          }
+          return GetJobResultResponse.newBuilder()
+              .setResult(JobResults.assemble(job, engine.outputs(job.getId())))
+              .build();
+        });
   }
 
   @Override
-  public void listPipelines(ListPipelinesRequest req, StreamObserver<ListPipelinesResponse> response) {
-    respond(response, () -> ListPipelinesResponse.newBuilder().addAllPipelines(catalog.all()).build());
+  public void listPipelines(
+      ListPipelinesRequest req, StreamObserver<ListPipelinesResponse> response) {
+    respond(
+        response, () -> ListPipelinesResponse.newBuilder().addAllPipelines(catalog.all()).build());
   }
 
   @Override
   public void listWorkers(ListWorkersRequest req, StreamObserver<ListWorkersResponse> response) {
-    respond(response, () -> ListWorkersResponse.newBuilder().addAllWorkers(engine.workers()).build());
+    respond(
+        response, () -> ListWorkersResponse.newBuilder().addAllWorkers(engine.workers()).build());
   }
 
   /** Runs a unary call: its answer, or its failure as a gRPC status ({@link FailureStatus}). */

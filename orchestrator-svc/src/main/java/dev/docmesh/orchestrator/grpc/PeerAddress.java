@@ -14,9 +14,11 @@ public final class PeerAddress implements ServerInterceptor {
   static final Context.Key<String> KEY = Context.key("docmesh-peer");
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     SocketAddress a = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-    return Contexts.interceptCall(Context.current().withValue(KEY, a == null ? "" : a.toString()), call, headers, next);
+    return Contexts.interceptCall(
+        Context.current().withValue(KEY, a == null ? "" : a.toString()), call, headers, next);
   }
 
   static String current() {

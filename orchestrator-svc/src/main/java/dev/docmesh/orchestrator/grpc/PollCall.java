@@ -11,7 +11,11 @@ import io.grpc.stub.StreamObserver;
 /** A PollTask call as the core's {@link PollReply}. */
 final class PollCall implements PollReply {
   private final ServerCallStreamObserver<PollTaskResponse> observer;
-  /** The call's context learns of a cancellation at once; the observer only after the handler returns. */
+
+  /**
+   * The call's context learns of a cancellation at once; the observer only after the handler
+   * returns.
+   */
   private final Context context;
 
   /** Call on the handler's thread: it captures the call's context. */
@@ -32,7 +36,10 @@ final class PollCall implements PollReply {
 
   @Override
   public boolean answer(Task task) {
-    PollTaskResponse r = task == null ? PollTaskResponse.getDefaultInstance() : PollTaskResponse.newBuilder().setTask(task).build();
+    PollTaskResponse r =
+        task == null
+            ? PollTaskResponse.getDefaultInstance()
+            : PollTaskResponse.newBuilder().setTask(task).build();
     try {
       observer.onNext(r);
       observer.onCompleted();

@@ -2,6 +2,7 @@ package dev.docmesh.orchestrator.grpc;
 
 import static dev.docmesh.orchestrator.grpc.OrchestratorServiceImpl.respond;
 
+import com.google.protobuf.ByteString;
 import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.orchestrator.Ids;
 import dev.docmesh.orchestrator.engine.JobEngine;
@@ -21,7 +22,6 @@ import dev.docmesh.proto.orchestrator.v1.HeartbeatResponse;
 import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
 import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
-import com.google.protobuf.ByteString;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.stub.StreamObserver;
@@ -46,7 +46,12 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
   private final Clock clock;
   private final Executor streamExecutor;
 
-  public TaskQueueServiceImpl(JobEngine engine, PipelineCatalog catalog, BlobStore blobs, Clock clock, Executor streamExecutor) {
+  public TaskQueueServiceImpl(
+      JobEngine engine,
+      PipelineCatalog catalog,
+      BlobStore blobs,
+      Clock clock,
+      Executor streamExecutor) {
     this.engine = engine;
     this.catalog = catalog;
     this.blobs = blobs;
@@ -61,7 +66,8 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
         throw new Failure.InvalidArgument("worker_id", "required");
       }
       if (req.getProcessorsCount() == 0) {
-        throw new Failure.InvalidArgument("processors", "name at least one processor the worker can run");
+        throw new Failure.InvalidArgument(
+            "processors", "name at least one processor the worker can run");
       }
       Duration wait = Protos.duration(req.getWait());
       if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
@@ -69,9 +75,19 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
       }
       catalog.announce(req.getProcessorsList());
       Deadline deadline = Context.current().getDeadline();
-      Instant callDeadline = deadline == null ? null : clock.instant().plusNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS));
-      engine.poll(req.getWorkerId(), req.getProcessorsList(), wait, req.getSlotsTotal(), req.getSlotsBusy(),
-          PeerAddress.current(), callDeadline, new PollCall(response));
+      Instant callDeadline =
+          deadline == null
+              ? null
+              : clock.instant().plusNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS));
+      engine.poll(
+          req.getWorkerId(),
+          req.getProcessorsList(),
+          wait,
+          req.getSlotsTotal(),
+          req.getSlotsBusy(),
+          PeerAddress.current(),
+          callDeadline,
+          new PollCall(response));
     } catch (RuntimeException e) {
       response.onError(FailureStatus.of(e));
     }
@@ -79,27 +95,43 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
 
   @Override
   public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> response) {
-    respond(response, () -> {
-      JobEngine.Lease lease = engine.heartbeat(req.getTaskId(), req.getLeaseToken(), req.hasProgress() ? req.getProgress() : null);
-      return HeartbeatResponse.newBuilder().setLeaseExpireTime(Protos.timestamp(lease.expireTime()))
-          .setCancelRequested(lease.cancelRequested()).build();
-    });
+    respond(
+        response,
+        () -> {
+          JobEngine.Lease lease =
+              engine.heartbeat(
+                  req.getTaskId(),
+                  req.getLeaseToken(),
+                  req.hasProgress() ? req.getProgress() : null);
+          return HeartbeatResponse.newBuilder()
+              .setLeaseExpireTime(Protos.timestamp(lease.expireTime()))
+              .setCancelRequested(lease.cancelRequested())
+              .build();
+        });
   }
 
   @Override
   public void completeTask(CompleteTaskRequest req, StreamObserver<CompleteTaskResponse> response) {
-    respond(response, () ->
-        CompleteTaskResponse.newBuilder().setJobState(engine.complete(req.getTaskId(), req.getLeaseToken(), req.getOutput())).build());
+    respond(
+        response,
+        () ->
+            CompleteTaskResponse.newBuilder()
+                .setJobState(engine.complete(req.getTaskId(), req.getLeaseToken(), req.getOutput()))
+                .build());
   }
 
   @Override
   public void failTask(FailTaskRequest req, StreamObserver<FailTaskResponse> response) {
-    respond(response, () -> {
-      Optional<Instant> retry = engine.fail(req.getTaskId(), req.getLeaseToken(), req.getError(), req.getRetryable());
-      FailTaskResponse.Builder r = FailTaskResponse.newBuilder().setWillRetry(retry.isPresent());
-      retry.ifPresent(at -> r.setRetryTime(Protos.timestamp(at)));
-      return r.build();
-    });
+    respond(
+        response,
+        () -> {
+          Optional<Instant> retry =
+              engine.fail(req.getTaskId(), req.getLeaseToken(), req.getError(), req.getRetryable());
+          FailTaskResponse.Builder r =
+              FailTaskResponse.newBuilder().setWillRetry(retry.isPresent());
+          retry.ifPresent(at -> r.setRetryTime(Protos.timestamp(at)));
+          return r.build();
+        });
   }
 
   @Override
@@ -116,7 +148,8 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
       }
       new DocumentChunks(new CallSink<>(response), streamExecutor, file, chunk).start();
     } catch (IOException e) {
-      response.onError(FailureStatus.of(new Failure.Internal("cannot read the document: " + e.getMessage(), e)));
+      response.onError(
+          FailureStatus.of(new Failure.Internal("cannot read the document: " + e.getMessage(), e)));
     } catch (RuntimeException e) {
       response.onError(FailureStatus.of(e));
     }
@@ -130,7 +163,8 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
     private long offset;
     private boolean sentAny;
 
-    DocumentChunks(StreamSink<GetDocumentResponse> sink, Executor executor, BlobStore.Reader file, int chunk)
+    DocumentChunks(
+        StreamSink<GetDocumentResponse> sink, Executor executor, BlobStore.Reader file, int chunk)
         throws IOException {
       super(sink, executor);
       this.file = file;
@@ -150,8 +184,12 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
         }
       }
       buf.flip();
-      GetDocumentResponse r = GetDocumentResponse.newBuilder().setOffset(offset).setChunk(ByteString.copyFrom(buf))
-          .setSizeBytes(size).build();
+      GetDocumentResponse r =
+          GetDocumentResponse.newBuilder()
+              .setOffset(offset)
+              .setChunk(ByteString.copyFrom(buf))
+              .setSizeBytes(size)
+              .build();
       offset += r.getChunk().size();
       sentAny = true;
       return r;

@@ -12,9 +12,9 @@ import java.io.IOException;
 import java.time.Clock;
 
 /**
- * How documents enter the orchestrator: bytes inline in SubmitJob, an UploadDocument stream, or
- * the id of a document stored before. Each is stored (or found) in the blob store, recorded as
- * used now (retention counts from the last use) and labelled with a media type.
+ * How documents enter the orchestrator: bytes inline in SubmitJob, an UploadDocument stream, or the
+ * id of a document stored before. Each is stored (or found) in the blob store, recorded as used now
+ * (retention counts from the last use) and labelled with a media type.
  */
 public final class DocumentIntake {
   private final long maxInlineBytes;
@@ -25,7 +25,12 @@ public final class DocumentIntake {
   private final Runnable awaitDurable;
 
   /** {@code awaitDurable} waits until what the store committed so far is on disk. */
-  public DocumentIntake(long maxInlineBytes, long maxDocumentBytes, BlobStore blobs, JobStore store, Clock clock,
+  public DocumentIntake(
+      long maxInlineBytes,
+      long maxDocumentBytes,
+      BlobStore blobs,
+      JobStore store,
+      Clock clock,
       Runnable awaitDurable) {
     this.maxInlineBytes = maxInlineBytes;
     this.maxDocumentBytes = maxDocumentBytes;
@@ -36,13 +41,18 @@ public final class DocumentIntake {
   }
 
   /** Stores bytes sent inline ({@code content} field). */
-  public DocumentRef inline(byte[] content, String filename, String declaredType) throws IOException {
+  public DocumentRef inline(byte[] content, String filename, String declaredType)
+      throws IOException {
     if (content.length == 0) {
       throw new Failure.InvalidArgument("content", "the document is empty");
     }
     if (content.length > maxInlineBytes) {
-      throw new Failure.InvalidArgument("content", content.length + " bytes is more than the inline limit of "
-          + maxInlineBytes + " (DOCMESH_MAX_INLINE_BYTES); use UploadDocument");
+      throw new Failure.InvalidArgument(
+          "content",
+          content.length
+              + " bytes is more than the inline limit of "
+              + maxInlineBytes
+              + " (DOCMESH_MAX_INLINE_BYTES); use UploadDocument");
     }
     BlobStore.Stored stored;
     try {
@@ -55,7 +65,8 @@ public final class DocumentIntake {
   }
 
   /** A document stored before, named by its id ({@code document_id} field). */
-  public DocumentRef stored(String documentId, String filename, String declaredType) throws IOException {
+  public DocumentRef stored(String documentId, String filename, String declaredType)
+      throws IOException {
     String id = Ids.checkDocumentId("document_id", documentId);
     long size = store.documentSize(id).orElseThrow(() -> new Failure.NotFound("document", id));
     byte[] head = blobs.head(id, MediaTypes.SNIFF_BYTES);
@@ -74,7 +85,10 @@ public final class DocumentIntake {
     return new Upload(maxDocumentBytes, blobs, store, clock, awaitDurable, uploader);
   }
 
-  /** Records the document as used now; a refused write is the store's typed failure, as a commit's is. */
+  /**
+   * Records the document as used now; a refused write is the store's typed failure, as a commit's
+   * is.
+   */
   private void touch(String id, long size) {
     try {
       store.touchDocument(id, size, clock.instant());
@@ -83,8 +97,13 @@ public final class DocumentIntake {
     }
   }
 
-  private static DocumentRef ref(String id, long size, String filename, String declaredType, byte[] head) {
-    return DocumentRef.newBuilder().setId(id).setSizeBytes(size).setFilename(filename)
-        .setMediaType(MediaTypes.sniff(declaredType, filename, head)).build();
+  private static DocumentRef ref(
+      String id, long size, String filename, String declaredType, byte[] head) {
+    return DocumentRef.newBuilder()
+        .setId(id)
+        .setSizeBytes(size)
+        .setFilename(filename)
+        .setMediaType(MediaTypes.sniff(declaredType, filename, head))
+        .build();
   }
 }

@@ -12,8 +12,8 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * One document upload: the announced size and checksum, then chunks written straight to a temp
- * file while hashed, moved into the blob store only when size and checksum agree.
+ * One document upload: the announced size and checksum, then chunks written straight to a temp file
+ * while hashed, moved into the blob store only when size and checksum agree.
  */
 public final class Upload implements AutoCloseable {
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -28,7 +28,13 @@ public final class Upload implements AutoCloseable {
   private String announcedSha256;
   private BlobStore.Upload file;
 
-  Upload(long maxBytes, BlobStore blobs, JobStore store, Clock clock, Runnable awaitDurable, String uploader) {
+  Upload(
+      long maxBytes,
+      BlobStore blobs,
+      JobStore store,
+      Clock clock,
+      Runnable awaitDurable,
+      String uploader) {
     this.uploader = uploader;
     this.maxBytes = maxBytes;
     this.blobs = blobs;
@@ -41,7 +47,9 @@ public final class Upload implements AutoCloseable {
     return file != null;
   }
 
-  /** The header: {@code sizeBytes} 0 and {@code sha256} "" when the client does not announce them. */
+  /**
+   * The header: {@code sizeBytes} 0 and {@code sha256} "" when the client does not announce them.
+   */
   public void start(long sizeBytes, String sha256) throws IOException {
     String sha = sha256.toLowerCase(Locale.ROOT);
     if (!sha.isEmpty() && !SHA256.matcher(sha).matches()) {
@@ -79,11 +87,14 @@ public final class Upload implements AutoCloseable {
       throw new Failure.InvalidArgument("chunk", "the document is empty");
     }
     if (announcedSize > 0 && announcedSize != file.size()) {
-      throw new Failure.InvalidArgument("header.size_bytes", "announced " + announcedSize + " bytes, received " + file.size());
+      throw new Failure.InvalidArgument(
+          "header.size_bytes", "announced " + announcedSize + " bytes, received " + file.size());
     }
     String id = file.digest();
     if (!announcedSha256.isEmpty() && !id.equals("sha256:" + announcedSha256)) {
-      throw new Failure.InvalidArgument("header.sha256", "the received bytes have SHA-256 " + id.substring(7) + "; nothing was stored");
+      throw new Failure.InvalidArgument(
+          "header.sha256",
+          "the received bytes have SHA-256 " + id.substring(7) + "; nothing was stored");
     }
     BlobStore.Stored stored;
     try {
@@ -98,8 +109,12 @@ public final class Upload implements AutoCloseable {
   }
 
   private Failure.InvalidArgument tooLarge(String field, long size) {
-    return new Failure.InvalidArgument(field, "the document is larger than the limit of " + maxBytes
-        + " bytes (DOCMESH_MAX_DOCUMENT_BYTES): " + size);
+    return new Failure.InvalidArgument(
+        field,
+        "the document is larger than the limit of "
+            + maxBytes
+            + " bytes (DOCMESH_MAX_DOCUMENT_BYTES): "
+            + size);
   }
 
   /** Removes the temp file of an upload that did not finish (a no-op after {@link #finish}). */

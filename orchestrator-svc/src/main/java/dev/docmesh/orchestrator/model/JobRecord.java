@@ -45,15 +45,31 @@ public final class JobRecord {
   private Instant startTime;
   private Instant endTime;
   private long lastSequence;
-  /** The stored version this record was loaded or last saved at (0: never stored); see {@link #storeVersion()}. */
+
+  /**
+   * The stored version this record was loaded or last saved at (0: never stored); see {@link
+   * #storeVersion()}.
+   */
   private long storeVersion;
+
   private final Map<String, TaskRecord> tasks = new LinkedHashMap<>();
   private final List<JobEvent> uncommittedEvents = new ArrayList<>();
   private final Map<String, StageOutput> uncommittedOutputs = new LinkedHashMap<>();
 
-  public JobRecord(String id, String pipelineName, Pipeline pipeline, List<Stage> topologicalStages, DocumentRef document,
-      Map<String, String> labels, int priority, String requestId, Instant createTime, String traceparent,
-      String tracestate, String password, String owner) {
+  public JobRecord(
+      String id,
+      String pipelineName,
+      Pipeline pipeline,
+      List<Stage> topologicalStages,
+      DocumentRef document,
+      Map<String, String> labels,
+      int priority,
+      String requestId,
+      Instant createTime,
+      String traceparent,
+      String tracestate,
+      String password,
+      String owner) {
     this.id = id;
     this.owner = owner;
     this.pipelineName = pipelineName;
@@ -76,9 +92,21 @@ public final class JobRecord {
     Map<String, Stage> byName = new LinkedHashMap<>();
     pipeline.getStagesList().forEach(s -> byName.put(s.getName(), s));
     List<Stage> ordered = job.getStagesList().stream().map(s -> byName.get(s.getName())).toList();
-    JobRecord r = new JobRecord(job.getId(), job.getPipeline(), pipeline, ordered, job.getDocument(), job.getLabelsMap(),
-        job.getPriority(), job.getRequestId(), Protos.instant(job.getCreateTime()), job.getTraceparent(), tracestate, password,
-        job.getOwner());
+    JobRecord r =
+        new JobRecord(
+            job.getId(),
+            job.getPipeline(),
+            pipeline,
+            ordered,
+            job.getDocument(),
+            job.getLabelsMap(),
+            job.getPriority(),
+            job.getRequestId(),
+            Protos.instant(job.getCreateTime()),
+            job.getTraceparent(),
+            tracestate,
+            password,
+            job.getOwner());
     r.state = job.getState();
     r.error = job.hasError() ? job.getError() : null;
     r.startTime = job.hasStartTime() ? Protos.instant(job.getStartTime()) : null;
@@ -118,7 +146,9 @@ public final class JobRecord {
     return requestId;
   }
 
-  /** The principal that submitted the job (issue 14: only it and those who see all jobs may see it). */
+  /**
+   * The principal that submitted the job (issue 14: only it and those who see all jobs may see it).
+   */
   public String owner() {
     return owner;
   }
@@ -152,7 +182,9 @@ public final class JobRecord {
   }
 
   public static boolean isTerminal(JobState s) {
-    return s == JobState.JOB_STATE_SUCCEEDED || s == JobState.JOB_STATE_FAILED || s == JobState.JOB_STATE_CANCELLED;
+    return s == JobState.JOB_STATE_SUCCEEDED
+        || s == JobState.JOB_STATE_FAILED
+        || s == JobState.JOB_STATE_CANCELLED;
   }
 
   public double progressPercent() {
@@ -193,10 +225,18 @@ public final class JobRecord {
 
   // ---------------------------------------------------------------- transitions
 
-  /** The creation event (UNSPECIFIED to QUEUED); the stages without upstream become READY. Returns those. */
+  /**
+   * The creation event (UNSPECIFIED to QUEUED); the stages without upstream become READY. Returns
+   * those.
+   */
   public List<TaskRecord> create(Instant now) {
-    append(JobEvent.newBuilder().setJobStateChanged(
-        JobStateChanged.newBuilder().setFrom(JobState.JOB_STATE_UNSPECIFIED).setTo(JobState.JOB_STATE_QUEUED)), now);
+    append(
+        JobEvent.newBuilder()
+            .setJobStateChanged(
+                JobStateChanged.newBuilder()
+                    .setFrom(JobState.JOB_STATE_UNSPECIFIED)
+                    .setTo(JobState.JOB_STATE_QUEUED)),
+        now);
     List<TaskRecord> roots = new ArrayList<>();
     for (TaskRecord t : tasks.values()) {
       if (t.stage().getAfterCount() == 0) {
@@ -221,19 +261,29 @@ public final class JobRecord {
     t.renew(expire);
     if (progress != null) {
       t.progress(progress);
-      append(JobEvent.newBuilder().setTaskProgressed(
-          TaskProgressed.newBuilder().setStage(t.name()).setAttempt(t.attempt()).setProgress(progress)), now);
+      append(
+          JobEvent.newBuilder()
+              .setTaskProgressed(
+                  TaskProgressed.newBuilder()
+                      .setStage(t.name())
+                      .setAttempt(t.attempt())
+                      .setProgress(progress)),
+          now);
     }
   }
 
-  /** {@code t} succeeded with {@code output}: returns the stages that became READY; the last success ends the job. */
+  /**
+   * {@code t} succeeded with {@code output}: returns the stages that became READY; the last success
+   * ends the job.
+   */
   public List<TaskRecord> complete(TaskRecord t, StageOutput output, Instant now) {
     uncommittedOutputs.put(t.name(), output);
     changeTask(t, TaskState.TASK_STATE_SUCCEEDED, null, now);
     List<TaskRecord> unblocked = new ArrayList<>();
     for (TaskRecord next : tasks.values()) {
-      if (next.is(TaskState.TASK_STATE_BLOCKED) && next.stage().getAfterList().stream()
-          .allMatch(dep -> tasks.get(dep).is(TaskState.TASK_STATE_SUCCEEDED))) {
+      if (next.is(TaskState.TASK_STATE_BLOCKED)
+          && next.stage().getAfterList().stream()
+              .allMatch(dep -> tasks.get(dep).is(TaskState.TASK_STATE_SUCCEEDED))) {
         ready(next, now, null);
         unblocked.add(next);
       }
@@ -250,13 +300,19 @@ public final class JobRecord {
     ready(t, at, err);
   }
 
-  /** The lease ended before the task reached its worker: READY again at once, same attempt, same queue age. */
+  /**
+   * The lease ended before the task reached its worker: READY again at once, same attempt, same
+   * queue age.
+   */
   public void handBack(TaskRecord t, JobError err, Instant now) {
     t.readyNow(now);
     changeTask(t, TaskState.TASK_STATE_READY, err, now);
   }
 
-  /** {@code t} failed for good, and so does the job. Returns the tasks that were leased and are now cancelled. */
+  /**
+   * {@code t} failed for good, and so does the job. Returns the tasks that were leased and are now
+   * cancelled.
+   */
   public List<TaskRecord> fail(TaskRecord t, JobError err, Instant now) {
     changeTask(t, TaskState.TASK_STATE_FAILED, err, now);
     List<TaskRecord> stopped = stopUnfinished(now);
@@ -271,7 +327,10 @@ public final class JobRecord {
     return stopped;
   }
 
-  /** Unfinished tasks of an ending job become CANCELLED; leased ones keep their token so the next heartbeat says "cancel". */
+  /**
+   * Unfinished tasks of an ending job become CANCELLED; leased ones keep their token so the next
+   * heartbeat says "cancel".
+   */
   private List<TaskRecord> stopUnfinished(Instant now) {
     List<TaskRecord> wereLeased = new ArrayList<>();
     for (TaskRecord t : tasks.values()) {
@@ -309,8 +368,13 @@ public final class JobRecord {
 
   private void changeTask(TaskRecord t, TaskState to, JobError err, Instant now) {
     TaskState from = t.moveTo(to, err, now);
-    TaskStateChanged.Builder c = TaskStateChanged.newBuilder().setStage(t.name()).setFrom(from).setTo(to)
-        .setAttempt(t.attempt()).setWorkerId(t.workerId());
+    TaskStateChanged.Builder c =
+        TaskStateChanged.newBuilder()
+            .setStage(t.name())
+            .setFrom(from)
+            .setTo(to)
+            .setAttempt(t.attempt())
+            .setWorkerId(t.workerId());
     if (err != null) {
       c.setError(err);
     }
@@ -318,8 +382,13 @@ public final class JobRecord {
   }
 
   private void append(JobEvent.Builder e, Instant now) {
-    uncommittedEvents.add(e.setSequence(++lastSequence).setJobId(id).setTime(Protos.timestamp(now))
-        .setJobState(state).setProgressPercent(progressPercent()).build());
+    uncommittedEvents.add(
+        e.setSequence(++lastSequence)
+            .setJobId(id)
+            .setTime(Protos.timestamp(now))
+            .setJobState(state)
+            .setProgressPercent(progressPercent())
+            .build());
   }
 
   /** True when the uncommitted events include a change of the job's state. */
@@ -344,19 +413,20 @@ public final class JobRecord {
   }
 
   public Job toProto() {
-    Job.Builder b = Job.newBuilder()
-        .setId(id)
-        .setState(state)
-        .setPipeline(pipelineName)
-        .setProgressPercent(progressPercent())
-        .setDocument(document)
-        .putAllLabels(labels)
-        .setPriority(priority)
-        .setRequestId(requestId)
-        .setCreateTime(Protos.timestamp(createTime))
-        .setLastSequence(lastSequence)
-        .setTraceparent(traceparent)
-        .setOwner(owner);
+    Job.Builder b =
+        Job.newBuilder()
+            .setId(id)
+            .setState(state)
+            .setPipeline(pipelineName)
+            .setProgressPercent(progressPercent())
+            .setDocument(document)
+            .putAllLabels(labels)
+            .setPriority(priority)
+            .setRequestId(requestId)
+            .setCreateTime(Protos.timestamp(createTime))
+            .setLastSequence(lastSequence)
+            .setTraceparent(traceparent)
+            .setOwner(owner);
     for (TaskRecord t : tasks.values()) {
       b.addStages(t.toStatus());
     }

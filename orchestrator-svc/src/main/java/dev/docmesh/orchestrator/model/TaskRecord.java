@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * One stage of one job as the engine tracks it. Its state changes only through its
- * {@link JobRecord}, which records each change as an event; mutated only under the engine's lock.
+ * One stage of one job as the engine tracks it. Its state changes only through its {@link
+ * JobRecord}, which records each change as an event; mutated only under the engine's lock.
  */
 public final class TaskRecord {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
@@ -22,10 +22,13 @@ public final class TaskRecord {
   private int attempt;
   private String leaseToken = "";
   private Instant leaseExpire = Instant.EPOCH;
+
   /** Not dispatched before this instant (retry backoff). */
   private Instant readyAt = Instant.EPOCH;
+
   /** When it last became READY: the start of its queue age. */
   private Instant readySince = Instant.EPOCH;
+
   private String workerId = "";
   private Progress progress;
   private JobError lastError;
@@ -124,9 +127,18 @@ public final class TaskRecord {
 
   /** Wait before attempt {@code attempt + 1}: initial × multiplier^(attempt−1), capped at max. */
   public Duration backoffAfter(int attempt) {
-    Duration initial = stage.getRetry().hasInitialBackoff() ? Protos.duration(stage.getRetry().getInitialBackoff()) : Duration.ofSeconds(1);
-    Duration max = stage.getRetry().hasMaxBackoff() ? Protos.duration(stage.getRetry().getMaxBackoff()) : Duration.ofSeconds(30);
-    double mult = stage.getRetry().getBackoffMultiplier() == 0 ? 2.0 : stage.getRetry().getBackoffMultiplier();
+    Duration initial =
+        stage.getRetry().hasInitialBackoff()
+            ? Protos.duration(stage.getRetry().getInitialBackoff())
+            : Duration.ofSeconds(1);
+    Duration max =
+        stage.getRetry().hasMaxBackoff()
+            ? Protos.duration(stage.getRetry().getMaxBackoff())
+            : Duration.ofSeconds(30);
+    double mult =
+        stage.getRetry().getBackoffMultiplier() == 0
+            ? 2.0
+            : stage.getRetry().getBackoffMultiplier();
     double nanos = initial.toNanos() * Math.pow(mult, Math.max(0, attempt - 1));
     return nanos >= max.toNanos() ? max : Duration.ofNanos((long) nanos);
   }
@@ -142,7 +154,8 @@ public final class TaskRecord {
     return 0;
   }
 
-  // ------------------------------------------------ transitions (called by JobRecord, which records the event)
+  // ------------------------------------------------ transitions (called by JobRecord, which
+  // records the event)
 
   /** READY from {@code at} on; a new readiness starts a new queue age. */
   void ready(Instant at) {
@@ -168,8 +181,8 @@ public final class TaskRecord {
   }
 
   /**
-   * After a restart, a lease loaded from the store runs at least until {@code until}: its worker may
-   * be alive and beating into the outage, and deserves one lease to reach the new process.
+   * After a restart, a lease loaded from the store runs at least until {@code until}: its worker
+   * may be alive and beating into the outage, and deserves one lease to reach the new process.
    */
   public void extendRestoredLease(Instant until) {
     if (is(TaskState.TASK_STATE_LEASED) && leaseExpire.isBefore(until)) {
@@ -211,14 +224,15 @@ public final class TaskRecord {
   }
 
   public StageStatus toStatus() {
-    StageStatus.Builder b = StageStatus.newBuilder()
-        .setName(name())
-        .setProcessor(processor())
-        .setState(state)
-        .setAttempt(attempt)
-        .setMaxAttempts(maxAttempts())
-        .setWorkerId(workerId)
-        .addAllAfter(stage.getAfterList());
+    StageStatus.Builder b =
+        StageStatus.newBuilder()
+            .setName(name())
+            .setProcessor(processor())
+            .setState(state)
+            .setAttempt(attempt)
+            .setMaxAttempts(maxAttempts())
+            .setWorkerId(workerId)
+            .addAllAfter(stage.getAfterList());
     if (progress != null) {
       b.setProgress(progress);
     }

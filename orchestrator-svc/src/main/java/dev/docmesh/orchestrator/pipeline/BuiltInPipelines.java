@@ -13,7 +13,8 @@ public final class BuiltInPipelines {
   public static Pipeline pdfStandard() {
     return Pipeline.newBuilder()
         .setName(PDF_STANDARD)
-        .setDescription("PDF: validate, then metadata, text and structure in parallel, then relationships")
+        .setDescription(
+            "PDF: validate, then metadata, text and structure in parallel, then relationships")
         .addStages(stage("validate", "pdf.validate"))
         .addStages(stage("metadata", "pdf.metadata", "validate"))
         .addStages(stage("text", "pdf.text", "validate"))
@@ -23,6 +24,10 @@ public final class BuiltInPipelines {
   }
 
   private static Stage stage(String name, String processor, String... after) {
-    return Stage.newBuilder().setName(name).setProcessor(processor).addAllAfter(java.util.List.of(after)).build();
+    return Stage.newBuilder()
+        .setName(name)
+        .setProcessor(processor)
+        .addAllAfter(java.util.List.of(after))
+        .build();
   }
 }

@@ -24,7 +24,10 @@ public final class PipelineCatalog {
     this.knownProcessors.addAll(known);
   }
 
-  /** Built-ins, then the file's pipelines (which may replace a built-in of the same name); all validated. */
+  /**
+   * Built-ins, then the file's pipelines (which may replace a built-in of the same name); all
+   * validated.
+   */
   public static PipelineCatalog load(OrchestratorConfig config) {
     List<Pipeline> configured = config.pipelinesFile().map(PipelineYaml::read).orElse(List.of());
     Map<String, Pipeline> byName = new TreeMap<>();
@@ -36,19 +39,32 @@ public final class PipelineCatalog {
       try {
         PipelineValidator.validate(p, where, config.knownProcessors()::contains);
       } catch (Failure.InvalidArgument e) {
-        throw new ConfigException("DOCMESH_PIPELINES_FILE=" + config.pipelinesFile().get() + ": " + e.getMessage());
+        throw new ConfigException(
+            "DOCMESH_PIPELINES_FILE=" + config.pipelinesFile().get() + ": " + e.getMessage());
       }
       if (!fromFile.add(p.getName())) {
-        throw new ConfigException("DOCMESH_PIPELINES_FILE=" + config.pipelinesFile().get() + ": " + where + ".name: duplicate pipeline '" + p.getName() + "'");
+        throw new ConfigException(
+            "DOCMESH_PIPELINES_FILE="
+                + config.pipelinesFile().get()
+                + ": "
+                + where
+                + ".name: duplicate pipeline '"
+                + p.getName()
+                + "'");
       }
       byName.put(p.getName(), p);
     }
     for (Pipeline p : byName.values()) {
       try {
-        PipelineValidator.validate(p, "pipelines[" + p.getName() + "]", config.knownProcessors()::contains);
+        PipelineValidator.validate(
+            p, "pipelines[" + p.getName() + "]", config.knownProcessors()::contains);
       } catch (Failure.InvalidArgument e) {
-        throw new ConfigException("pipeline " + p.getName() + ": " + e.getMessage()
-            + " (is DOCMESH_KNOWN_PROCESSORS missing a processor?)");
+        throw new ConfigException(
+            "pipeline "
+                + p.getName()
+                + ": "
+                + e.getMessage()
+                + " (is DOCMESH_KNOWN_PROCESSORS missing a processor?)");
       }
     }
     return new PipelineCatalog(Map.copyOf(byName), config.knownProcessors());
@@ -66,7 +82,8 @@ public final class PipelineCatalog {
   public Pipeline get(String name, String field) {
     Pipeline p = pipelines.get(name);
     if (p == null) {
-      throw new Failure.InvalidArgument(field, "unknown pipeline '" + name + "' (see ListPipelines)");
+      throw new Failure.InvalidArgument(
+          field, "unknown pipeline '" + name + "' (see ListPipelines)");
     }
     return p;
   }
@@ -75,7 +92,10 @@ public final class PipelineCatalog {
     return new TreeMap<>(pipelines).values().stream().toList();
   }
 
-  /** Validates a pipeline given in a request with the processors known right now; stages in topological order. */
+  /**
+   * Validates a pipeline given in a request with the processors known right now; stages in
+   * topological order.
+   */
   public List<dev.docmesh.proto.orchestrator.v1.Stage> validate(Pipeline p, String field) {
     return PipelineValidator.validate(p, field, this::isKnownProcessor);
   }

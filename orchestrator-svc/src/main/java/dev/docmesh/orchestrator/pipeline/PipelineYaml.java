@@ -36,8 +36,10 @@ import java.util.Set;
  */
 public final class PipelineYaml {
   private static final Set<String> PIPELINE_KEYS = Set.of("name", "description", "stages");
-  private static final Set<String> STAGE_KEYS = Set.of("name", "processor", "after", "timeout", "retry", "options");
-  private static final Set<String> RETRY_KEYS = Set.of("max_attempts", "initial_backoff", "max_backoff", "backoff_multiplier");
+  private static final Set<String> STAGE_KEYS =
+      Set.of("name", "processor", "after", "timeout", "retry", "options");
+  private static final Set<String> RETRY_KEYS =
+      Set.of("max_attempts", "initial_backoff", "max_backoff", "backoff_multiplier");
 
   private PipelineYaml() {}
 
@@ -46,10 +48,12 @@ public final class PipelineYaml {
     try {
       root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
     } catch (IOException e) {
-      throw new ConfigException("DOCMESH_PIPELINES_FILE=" + file + " cannot be read: " + e.getMessage());
+      throw new ConfigException(
+          "DOCMESH_PIPELINES_FILE=" + file + " cannot be read: " + e.getMessage());
     }
     if (root == null || !root.path("pipelines").isArray()) {
-      throw new ConfigException("DOCMESH_PIPELINES_FILE=" + file + ": expected a top-level 'pipelines' list");
+      throw new ConfigException(
+          "DOCMESH_PIPELINES_FILE=" + file + ": expected a top-level 'pipelines' list");
     }
     List<Pipeline> out = new ArrayList<>();
     int i = 0;
@@ -61,7 +65,10 @@ public final class PipelineYaml {
 
   private static Pipeline pipeline(JsonNode n, String where) {
     checkKeys(n, PIPELINE_KEYS, where);
-    Pipeline.Builder b = Pipeline.newBuilder().setName(n.path("name").asText("")).setDescription(n.path("description").asText(""));
+    Pipeline.Builder b =
+        Pipeline.newBuilder()
+            .setName(n.path("name").asText(""))
+            .setDescription(n.path("description").asText(""));
     list(n, "stages", where);
     int i = 0;
     for (JsonNode s : n.path("stages")) {
@@ -72,7 +79,10 @@ public final class PipelineYaml {
 
   private static Stage stage(JsonNode n, String where) {
     checkKeys(n, STAGE_KEYS, where);
-    Stage.Builder b = Stage.newBuilder().setName(n.path("name").asText("")).setProcessor(n.path("processor").asText(""));
+    Stage.Builder b =
+        Stage.newBuilder()
+            .setName(n.path("name").asText(""))
+            .setProcessor(n.path("processor").asText(""));
     list(n, "after", where);
     for (JsonNode a : n.path("after")) {
       b.addAfter(a.asText());
@@ -83,8 +93,10 @@ public final class PipelineYaml {
     JsonNode r = n.path("retry");
     if (r.isObject()) {
       checkKeys(r, RETRY_KEYS, where + ".retry");
-      RetryPolicy.Builder rb = RetryPolicy.newBuilder().setMaxAttempts(r.path("max_attempts").asInt(0))
-          .setBackoffMultiplier(r.path("backoff_multiplier").asDouble(0));
+      RetryPolicy.Builder rb =
+          RetryPolicy.newBuilder()
+              .setMaxAttempts(r.path("max_attempts").asInt(0))
+              .setBackoffMultiplier(r.path("backoff_multiplier").asDouble(0));
       if (r.hasNonNull("initial_backoff")) {
         rb.setInitialBackoff(duration(r.get("initial_backoff"), where + ".retry.initial_backoff"));
       }
@@ -108,15 +120,20 @@ public final class PipelineYaml {
       d = null;
     }
     if (d == null) {
-      throw new ConfigException(where + ": '" + n.asText() + "' is not a duration such as 500ms, 30s or PT1M");
+      throw new ConfigException(
+          where + ": '" + n.asText() + "' is not a duration such as 500ms, 30s or PT1M");
     }
-    return com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
+    return com.google.protobuf.Duration.newBuilder()
+        .setSeconds(d.getSeconds())
+        .setNanos(d.getNano())
+        .build();
   }
 
   /** A key that must hold a list when present: a scalar would otherwise read as an empty list. */
   private static void list(JsonNode n, String key, String where) {
     if (n.hasNonNull(key) && !n.get(key).isArray()) {
-      throw new ConfigException(where + "." + key + ": expected a list, e.g. [" + n.get(key).asText() + "]");
+      throw new ConfigException(
+          where + "." + key + ": expected a list, e.g. [" + n.get(key).asText() + "]");
     }
   }
 

@@ -9,9 +9,9 @@ import java.util.HexFormat;
 
 /**
  * Content-addressed documents: a document's id is {@code sha256:<hex>} of its bytes, so bytes
- * already stored are not stored again, and a reader never sees a partial document (a write
- * becomes visible whole, or not at all). {@link FileBlobStore} beside the SQLite store;
- * {@link PostgresBlobStore} in the database when every replica must reach every document.
+ * already stored are not stored again, and a reader never sees a partial document (a write becomes
+ * visible whole, or not at all). {@link FileBlobStore} beside the SQLite store; {@link
+ * PostgresBlobStore} in the database when every replica must reach every document.
  */
 public interface BlobStore {
 
@@ -31,7 +31,8 @@ public interface BlobStore {
 
   /** Stores bytes held in memory (inline documents). */
   default Stored put(byte[] content) throws IOException {
-    // Bytes stored before cost a hash, not a temp file and an fsync (the same document submitted again).
+    // Bytes stored before cost a hash, not a temp file and an fsync (the same document submitted
+    // again).
     String id = documentId(sha256().digest(content));
     if (exists(id)) {
       return new Stored(id, content.length, true);
@@ -42,7 +43,10 @@ public interface BlobStore {
     }
   }
 
-  /** The first {@code n} bytes of a stored document (fewer when it is shorter), or null when there is none. */
+  /**
+   * The first {@code n} bytes of a stored document (fewer when it is shorter), or null when there
+   * is none.
+   */
   default byte[] head(String documentId, int n) throws IOException {
     try (Reader r = open(documentId)) {
       if (r == null) {

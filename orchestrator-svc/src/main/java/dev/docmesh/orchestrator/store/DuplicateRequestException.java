@@ -1,6 +1,9 @@
 package dev.docmesh.orchestrator.store;
 
-/** A job with the same request id exists (made by a concurrent submit, maybe on another replica); nothing was written. */
+/**
+ * A job with the same request id exists (made by a concurrent submit, maybe on another replica);
+ * nothing was written.
+ */
 public final class DuplicateRequestException extends StoreException {
   private final String existingJobId;
 

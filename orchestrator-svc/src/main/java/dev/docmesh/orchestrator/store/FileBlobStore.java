@@ -6,8 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -15,9 +15,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * Content-addressed documents on the filesystem: {@code <dir>/<2 hex>/<62 hex>}. A write goes
- * to a temp file, is synced, and renamed into place atomically, so a reader never sees a
- * partial document; bytes already stored are not stored again.
+ * Content-addressed documents on the filesystem: {@code <dir>/<2 hex>/<62 hex>}. A write goes to a
+ * temp file, is synced, and renamed into place atomically, so a reader never sees a partial
+ * document; bytes already stored are not stored again.
  */
 public final class FileBlobStore implements BlobStore {
   private final Path dir;
@@ -83,7 +83,9 @@ public final class FileBlobStore implements BlobStore {
     };
   }
 
-  /** Makes a rename durable (the directory entry); best effort where directories cannot be opened. */
+  /**
+   * Makes a rename durable (the directory entry); best effort where directories cannot be opened.
+   */
   private static void syncDirectory(Path d) {
     try (FileChannel c = FileChannel.open(d, StandardOpenOption.READ)) {
       c.force(true);
@@ -129,7 +131,10 @@ public final class FileBlobStore implements BlobStore {
       return BlobStore.documentId(sha.digest());
     }
 
-    /** Moves the bytes into place under {@code documentId} (the digest computed by {@link #digest()}). */
+    /**
+     * Moves the bytes into place under {@code documentId} (the digest computed by {@link
+     * #digest()}).
+     */
     @Override
     public Stored commit(String documentId) throws IOException {
       done = true;

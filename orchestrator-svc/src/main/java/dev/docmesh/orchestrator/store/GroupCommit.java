@@ -7,15 +7,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes commits durable in groups and tells the world only afterwards.
  *
- * <p>SQLite in WAL mode with {@code synchronous=FULL} fsyncs the log at every commit, so
- * concurrent changes queue behind one another's fsync. Instead the store commits with
- * {@code synchronous=NORMAL} (the commit reaches the OS, which survives a process crash) and
- * whoever needs durability calls {@link #await}: one caller fsyncs the log for every commit
- * made so far while the others wait for that one fsync. What a change tells others (watch
- * events, a poller's task) is registered with {@link #after} and runs, in commit order, once
- * its commit is durable.
+ * <p>SQLite in WAL mode with {@code synchronous=FULL} fsyncs the log at every commit, so concurrent
+ * changes queue behind one another's fsync. Instead the store commits with {@code
+ * synchronous=NORMAL} (the commit reaches the OS, which survives a process crash) and whoever needs
+ * durability calls {@link #await}: one caller fsyncs the log for every commit made so far while the
+ * others wait for that one fsync. What a change tells others (watch events, a poller's task) is
+ * registered with {@link #after} and runs, in commit order, once its commit is durable.
  *
- * <p>When durability is off ({@code synchronous=NORMAL} chosen by the operator), actions run at once.
+ * <p>When durability is off ({@code synchronous=NORMAL} chosen by the operator), actions run at
+ * once.
  */
 public final class GroupCommit {
   private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
@@ -43,7 +43,10 @@ public final class GroupCommit {
     this.fsync = fsync;
   }
 
-  /** Runs {@code action} once commit number {@code commit} is durable; actions run in the order registered. */
+  /**
+   * Runs {@code action} once commit number {@code commit} is durable; actions run in the order
+   * registered.
+   */
   public void after(long commit, Runnable action) {
     if (!fsync) {
       action.run();

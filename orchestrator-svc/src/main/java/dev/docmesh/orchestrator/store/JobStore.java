@@ -51,8 +51,13 @@ public interface JobStore extends GroupCommit.Log, AutoCloseable {
    * Newest first; {@code afterJobId} continues a page (exclusive), empty for the first; only the
    * jobs of {@code owner} when present.
    */
-  List<Job> list(Set<JobState> states, Map<String, String> labels, String pipeline, Optional<String> owner,
-      String afterJobId, int limit);
+  List<Job> list(
+      Set<JobState> states,
+      Map<String, String> labels,
+      String pipeline,
+      Optional<String> owner,
+      String afterJobId,
+      int limit);
 
   /** Records (or refreshes the retention clock of) a stored document. */
   void touchDocument(String documentId, long sizeBytes, Instant now);
@@ -65,7 +70,10 @@ public interface JobStore extends GroupCommit.Log, AutoCloseable {
   /** True when {@code principal} uploaded the document or owns a job that uses it. */
   boolean mayUseDocument(String documentId, String principal);
 
-  /** Deletes finished jobs that ended before {@code cutoff}; then documents unused since then. Returns the deleted document ids. */
+  /**
+   * Deletes finished jobs that ended before {@code cutoff}; then documents unused since then.
+   * Returns the deleted document ids.
+   */
   List<String> expire(Instant cutoff);
 
   /** What a replica learns of the commits of the others on a shared store. */
@@ -73,13 +81,16 @@ public interface JobStore extends GroupCommit.Log, AutoCloseable {
     /** Another replica committed job {@code jobId} at {@code version}. */
     void changed(String jobId, long version);
 
-    /** Changes may have been missed (the notification connection was lost and is back): reload what is held. */
+    /**
+     * Changes may have been missed (the notification connection was lost and is back): reload what
+     * is held.
+     */
     void resync();
   }
 
   /**
-   * Starts telling {@code changes} of the commits of other replicas, in commit order. Returns
-   * false when the store has no other writers (SQLite), and then never calls it.
+   * Starts telling {@code changes} of the commits of other replicas, in commit order. Returns false
+   * when the store has no other writers (SQLite), and then never calls it.
    */
   default boolean listen(ReplicaChanges changes) {
     return false;

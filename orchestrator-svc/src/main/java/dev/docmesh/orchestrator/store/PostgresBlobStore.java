@@ -18,9 +18,9 @@ import javax.sql.DataSource;
 /**
  * Documents in PostgreSQL, so every replica reaches every document: a {@code blobs} row and its
  * {@code blob_chunks} (1 MiB each) appear in one transaction, keyed by the content's SHA-256, so
- * bytes already stored are not stored again and a reader never sees a partial document. An
- * upload is first spooled to a local temp file (hashed on the way), because its id is known only
- * at its end.
+ * bytes already stored are not stored again and a reader never sees a partial document. An upload
+ * is first spooled to a local temp file (hashed on the way), because its id is known only at its
+ * end.
  */
 public final class PostgresBlobStore implements BlobStore {
   static final int CHUNK_BYTES = 1 << 20;
@@ -34,7 +34,8 @@ public final class PostgresBlobStore implements BlobStore {
     try {
       Files.createDirectories(spoolDir);
     } catch (IOException e) {
-      throw new StoreException("cannot use upload spool directory " + spoolDir + ": " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot use upload spool directory " + spoolDir + ": " + e.getMessage(), e);
     }
   }
 
@@ -55,12 +56,16 @@ public final class PostgresBlobStore implements BlobStore {
     }
   }
 
-  /** Deletes the bytes unless the document was recorded again meanwhile (another replica's upload or submit). */
+  /**
+   * Deletes the bytes unless the document was recorded again meanwhile (another replica's upload or
+   * submit).
+   */
   @Override
   public void delete(String documentId) throws IOException {
     try (Connection c = pool.getConnection();
-        PreparedStatement ps = c.prepareStatement(
-            "DELETE FROM blobs WHERE id = ? AND NOT EXISTS (SELECT 1 FROM documents WHERE id = ?)")) {
+        PreparedStatement ps =
+            c.prepareStatement(
+                "DELETE FROM blobs WHERE id = ? AND NOT EXISTS (SELECT 1 FROM documents WHERE id = ?)")) {
       ps.setString(1, documentId);
       ps.setString(2, documentId);
       ps.executeUpdate();
@@ -95,8 +100,9 @@ public final class PostgresBlobStore implements BlobStore {
         int from = (int) (position % CHUNK_BYTES);
         int len = (int) Math.min(into.remaining(), CHUNK_BYTES - from);
         try (Connection c = pool.getConnection();
-            PreparedStatement ps = c.prepareStatement(
-                "SELECT substring(data FROM ? FOR ?) FROM blob_chunks WHERE blob_id = ? AND idx = ?")) {
+            PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT substring(data FROM ? FOR ?) FROM blob_chunks WHERE blob_id = ? AND idx = ?")) {
           ps.setInt(1, from + 1);
           ps.setInt(2, len);
           ps.setString(3, documentId);
@@ -165,8 +171,9 @@ public final class PostgresBlobStore implements BlobStore {
         c.setAutoCommit(false);
         try {
           boolean inserted;
-          try (PreparedStatement ps = c.prepareStatement(
-              "INSERT INTO blobs (id, size_bytes, chunk_bytes) VALUES (?,?,?) ON CONFLICT (id) DO NOTHING")) {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO blobs (id, size_bytes, chunk_bytes) VALUES (?,?,?) ON CONFLICT (id) DO NOTHING")) {
             ps.setString(1, documentId);
             ps.setLong(2, size);
             ps.setInt(3, CHUNK_BYTES);
@@ -190,7 +197,8 @@ public final class PostgresBlobStore implements BlobStore {
 
     private void writeChunks(Connection c, String documentId) throws SQLException, IOException {
       try (InputStream in = Files.newInputStream(file);
-          PreparedStatement ps = c.prepareStatement("INSERT INTO blob_chunks (blob_id, idx, data) VALUES (?,?,?)")) {
+          PreparedStatement ps =
+              c.prepareStatement("INSERT INTO blob_chunks (blob_id, idx, data) VALUES (?,?,?)")) {
         int idx = 0;
         byte[] buf;
         while ((buf = in.readNBytes(CHUNK_BYTES)).length > 0) {

@@ -10,10 +10,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tells this replica of the commits of the others: LISTEN on a connection of its own, one
- * notification per committed change ({@code <job id> <version> <replica>}, sent by the
- * committing transaction, so delivered only if and when it commits, in commit order), each batch
- * passed on only once the log is flushed past it. After a
- * lost connection it reconnects and asks for a resync, since notifications meanwhile are lost.
+ * notification per committed change ({@code <job id> <version> <replica>}, sent by the committing
+ * transaction, so delivered only if and when it commits, in commit order), each batch passed on
+ * only once the log is flushed past it. After a lost connection it reconnects and asks for a
+ * resync, since notifications meanwhile are lost.
  */
 final class PostgresChangeFeed implements AutoCloseable {
   static final String CHANNEL = "docmesh_jobs";
@@ -27,8 +27,12 @@ final class PostgresChangeFeed implements AutoCloseable {
   private volatile boolean closed;
   private volatile Connection connection;
 
-  /** {@code flush} makes every commit so far durable (other replicas commit before their WAL flush). */
-  PostgresChangeFeed(PostgresDatabase db, String self, JobStore.ReplicaChanges changes, Runnable flush) throws SQLException {
+  /**
+   * {@code flush} makes every commit so far durable (other replicas commit before their WAL flush).
+   */
+  PostgresChangeFeed(
+      PostgresDatabase db, String self, JobStore.ReplicaChanges changes, Runnable flush)
+      throws SQLException {
     this.db = db;
     this.self = self;
     this.changes = changes;
@@ -63,7 +67,8 @@ final class PostgresChangeFeed implements AutoCloseable {
         if (batch == null || batch.length == 0) {
           continue;
         }
-        // Another replica's change is visible before it is durable: flush first, then tell watchers and pollers.
+        // Another replica's change is visible before it is durable: flush first, then tell watchers
+        // and pollers.
         flush.run();
         for (PGNotification n : batch) {
           deliver(n.getParameter());
@@ -72,7 +77,8 @@ final class PostgresChangeFeed implements AutoCloseable {
         if (closed) {
           return;
         }
-        log.warn("LISTEN {} failed ({}); reconnecting in {} ms", CHANNEL, e.getMessage(), backoffMs);
+        log.warn(
+            "LISTEN {} failed ({}); reconnecting in {} ms", CHANNEL, e.getMessage(), backoffMs);
         closeQuietly();
         try {
           Thread.sleep(backoffMs);

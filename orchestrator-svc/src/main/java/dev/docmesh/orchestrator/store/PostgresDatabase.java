@@ -46,7 +46,8 @@ public final class PostgresDatabase implements AutoCloseable {
       Flyway.configure().dataSource(pool).locations("classpath:db/postgres").load().migrate();
     } catch (RuntimeException e) {
       pool.close();
-      throw new StoreException("cannot migrate the PostgreSQL schema at " + url + ": " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot migrate the PostgreSQL schema at " + url + ": " + e.getMessage(), e);
     }
     log.info("job store: PostgreSQL {} (pool of {})", url, poolSize);
   }

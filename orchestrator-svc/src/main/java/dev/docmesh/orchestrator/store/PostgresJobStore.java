@@ -27,25 +27,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link JobStore} on a PostgreSQL database that several orchestrator replicas share. Each job
- * row carries a version: a save names the version its record was loaded at and writes nothing
- * when another replica saved in between ({@link StaleJobException}), so of two replicas acting on
- * the same job (leasing the same task, expiring the same lease) exactly one commits. A submit's
- * request id is unique across replicas ({@code ON CONFLICT}). Every commit notifies the other
- * replicas in the same transaction ({@link PostgresChangeFeed}).
+ * {@link JobStore} on a PostgreSQL database that several orchestrator replicas share. Each job row
+ * carries a version: a save names the version its record was loaded at and writes nothing when
+ * another replica saved in between ({@link StaleJobException}), so of two replicas acting on the
+ * same job (leasing the same task, expiring the same lease) exactly one commits. A submit's request
+ * id is unique across replicas ({@code ON CONFLICT}). Every commit notifies the other replicas in
+ * the same transaction ({@link PostgresChangeFeed}).
  *
- * <p>Durability as with SQLite's group commit: the pool's transactions commit with
- * {@code synchronous_commit=off} (the commit returns before its WAL flush, so the engine's lock is
- * not held across a disk flush), and {@link #sync} commits one small transaction with
- * {@code synchronous_commit=on}, which flushes the WAL up to it: every commit so far, of any
- * replica, is then durable. The WAL is one sequence, so what a replica tells the world after its
- * sync never rests on another replica's change that could still be lost.
+ * <p>Durability as with SQLite's group commit: the pool's transactions commit with {@code
+ * synchronous_commit=off} (the commit returns before its WAL flush, so the engine's lock is not
+ * held across a disk flush), and {@link #sync} commits one small transaction with {@code
+ * synchronous_commit=on}, which flushes the WAL up to it: every commit so far, of any replica, is
+ * then durable. The WAL is one sequence, so what a replica tells the world after its sync never
+ * rests on another replica's change that could still be lost.
  *
  * <p>A sibling of {@link SqliteJobStore}, not a variant of it: same contract, other SQL (upserts,
  * versions, notifications, the advisory lock of retention).
  */
 public final class PostgresJobStore implements JobStore {
   private static final Logger log = LoggerFactory.getLogger(PostgresJobStore.class);
+
   /** Retention runs on one replica at a time (pg_try_advisory_xact_lock key). */
   private static final long RETENTION_LOCK = 0x646f636d657368L;
 
@@ -67,70 +68,76 @@ public final class PostgresJobStore implements JobStore {
 
   @Override
   public void insert(JobRecord job) {
-    write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, end_ms, version, job, pipeline_def, password, tracestate,"
-              + " owner) VALUES (?,?,?,?,?,?,?,1,?,?,?,?,?) ON CONFLICT (owner, request_id) DO NOTHING")) {
-        ps.setString(1, job.id());
-        if (job.requestId().isEmpty()) {
-          ps.setNull(2, Types.VARCHAR);
-        } else {
-          ps.setString(2, job.requestId());
-        }
-        ps.setInt(3, job.state().getNumber());
-        ps.setString(4, job.pipelineName());
-        ps.setString(5, job.document().getId());
-        ps.setLong(6, job.createTime().toEpochMilli());
-        setEnd(ps, 7, job);
-        ps.setBytes(8, job.toProto().toByteArray());
-        ps.setBytes(9, job.pipeline().toByteArray());
-        ps.setString(10, job.password());
-        ps.setString(11, job.tracestate());
-        ps.setString(12, job.owner());
-        if (ps.executeUpdate() == 0) {
-          // The conflicting row is committed (ON CONFLICT waited for it), so it is visible now.
-          throw new DuplicateRequestException(job.requestId(), jobIdForRequest(c, job.owner(), job.requestId()).orElse(""));
-        }
-      }
-      if (!job.labels().isEmpty()) {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO job_labels (job_id, key, value) VALUES (?,?,?)")) {
-          for (Map.Entry<String, String> e : job.labels().entrySet()) {
+    write(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, end_ms, version, job, pipeline_def, password, tracestate,"
+                      + " owner) VALUES (?,?,?,?,?,?,?,1,?,?,?,?,?) ON CONFLICT (owner, request_id) DO NOTHING")) {
             ps.setString(1, job.id());
-            ps.setString(2, e.getKey());
-            ps.setString(3, e.getValue());
-            ps.addBatch();
+            if (job.requestId().isEmpty()) {
+              ps.setNull(2, Types.VARCHAR);
+            } else {
+              ps.setString(2, job.requestId());
+            }
+            ps.setInt(3, job.state().getNumber());
+            ps.setString(4, job.pipelineName());
+            ps.setString(5, job.document().getId());
+            ps.setLong(6, job.createTime().toEpochMilli());
+            setEnd(ps, 7, job);
+            ps.setBytes(8, job.toProto().toByteArray());
+            ps.setBytes(9, job.pipeline().toByteArray());
+            ps.setString(10, job.password());
+            ps.setString(11, job.tracestate());
+            ps.setString(12, job.owner());
+            if (ps.executeUpdate() == 0) {
+              // The conflicting row is committed (ON CONFLICT waited for it), so it is visible now.
+              throw new DuplicateRequestException(
+                  job.requestId(), jobIdForRequest(c, job.owner(), job.requestId()).orElse(""));
+            }
           }
-          ps.executeBatch();
-        }
-      }
-      writeTasksEventsOutputs(c, job);
-      notifyOthers(c, job.id(), 1);
-    });
+          if (!job.labels().isEmpty()) {
+            try (PreparedStatement ps =
+                c.prepareStatement("INSERT INTO job_labels (job_id, key, value) VALUES (?,?,?)")) {
+              for (Map.Entry<String, String> e : job.labels().entrySet()) {
+                ps.setString(1, job.id());
+                ps.setString(2, e.getKey());
+                ps.setString(3, e.getValue());
+                ps.addBatch();
+              }
+              ps.executeBatch();
+            }
+          }
+          writeTasksEventsOutputs(c, job);
+          notifyOthers(c, job.id(), 1);
+        });
     job.storeVersion(1);
   }
 
   @Override
   public void save(JobRecord job) {
     long next = job.storeVersion() + 1;
-    write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE jobs SET state = ?, end_ms = ?, job = ?, version = ? WHERE id = ? AND version = ?")) {
-        ps.setInt(1, job.state().getNumber());
-        setEnd(ps, 2, job);
-        ps.setBytes(3, job.toProto().toByteArray());
-        ps.setLong(4, next);
-        ps.setString(5, job.id());
-        ps.setLong(6, job.storeVersion());
-        if (ps.executeUpdate() != 1) {
-          if (exists(c, job.id())) {
-            throw new StaleJobException(job.id());
+    write(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE jobs SET state = ?, end_ms = ?, job = ?, version = ? WHERE id = ? AND version = ?")) {
+            ps.setInt(1, job.state().getNumber());
+            setEnd(ps, 2, job);
+            ps.setBytes(3, job.toProto().toByteArray());
+            ps.setLong(4, next);
+            ps.setString(5, job.id());
+            ps.setLong(6, job.storeVersion());
+            if (ps.executeUpdate() != 1) {
+              if (exists(c, job.id())) {
+                throw new StaleJobException(job.id());
+              }
+              throw new SQLException("job " + job.id() + " is not stored");
+            }
           }
-          throw new SQLException("job " + job.id() + " is not stored");
-        }
-      }
-      writeTasksEventsOutputs(c, job);
-      notifyOthers(c, job.id(), next);
-    });
+          writeTasksEventsOutputs(c, job);
+          notifyOthers(c, job.id(), next);
+        });
     job.storeVersion(next);
   }
 
@@ -160,10 +167,11 @@ public final class PostgresJobStore implements JobStore {
   }
 
   private static void writeTasksEventsOutputs(Connection c, JobRecord job) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "INSERT INTO tasks (job_id, stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms) VALUES (?,?,?,?,?,?)"
-            + " ON CONFLICT (job_id, stage) DO UPDATE SET lease_token = excluded.lease_token,"
-            + " lease_expire_ms = excluded.lease_expire_ms, ready_at_ms = excluded.ready_at_ms, ready_since_ms = excluded.ready_since_ms")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO tasks (job_id, stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms) VALUES (?,?,?,?,?,?)"
+                + " ON CONFLICT (job_id, stage) DO UPDATE SET lease_token = excluded.lease_token,"
+                + " lease_expire_ms = excluded.lease_expire_ms, ready_at_ms = excluded.ready_at_ms, ready_since_ms = excluded.ready_since_ms")) {
       for (TaskRecord t : job.tasks()) {
         ps.setString(1, job.id());
         ps.setString(2, t.name());
@@ -176,7 +184,8 @@ public final class PostgresJobStore implements JobStore {
       ps.executeBatch();
     }
     if (!job.uncommittedEvents().isEmpty()) {
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (job_id, sequence, event) VALUES (?,?,?)")) {
+      try (PreparedStatement ps =
+          c.prepareStatement("INSERT INTO events (job_id, sequence, event) VALUES (?,?,?)")) {
         for (JobEvent e : job.uncommittedEvents()) {
           ps.setString(1, job.id());
           ps.setLong(2, e.getSequence());
@@ -187,8 +196,10 @@ public final class PostgresJobStore implements JobStore {
       }
     }
     if (!job.uncommittedOutputs().isEmpty()) {
-      // A plain INSERT: a second output for a stage violates the primary key and rolls back the whole change.
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO outputs (job_id, stage, output) VALUES (?,?,?)")) {
+      // A plain INSERT: a second output for a stage violates the primary key and rolls back the
+      // whole change.
+      try (PreparedStatement ps =
+          c.prepareStatement("INSERT INTO outputs (job_id, stage, output) VALUES (?,?,?)")) {
         for (Map.Entry<String, StageOutput> e : job.uncommittedOutputs().entrySet()) {
           ps.setString(1, job.id());
           ps.setString(2, e.getKey());
@@ -202,32 +213,37 @@ public final class PostgresJobStore implements JobStore {
 
   @Override
   public Optional<JobRecord> load(String jobId) {
-    return snapshot(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE id = ?")) {
-        ps.setString(1, jobId);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(restore(c, rs)) : Optional.<JobRecord>empty();
-        }
-      }
-    });
+    return snapshot(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE id = ?")) {
+            ps.setString(1, jobId);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(restore(c, rs)) : Optional.<JobRecord>empty();
+            }
+          }
+        });
   }
 
   @Override
   public List<JobRecord> loadUnfinished() {
-    return snapshot(c -> {
-      List<JobRecord> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE state IN (?, ?) ORDER BY id")) {
-        ps.setInt(1, JobState.JOB_STATE_QUEUED.getNumber());
-        ps.setInt(2, JobState.JOB_STATE_RUNNING.getNumber());
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(restore(c, rs));
+    return snapshot(
+        c -> {
+          List<JobRecord> out = new ArrayList<>();
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE state IN (?, ?) ORDER BY id")) {
+            ps.setInt(1, JobState.JOB_STATE_QUEUED.getNumber());
+            ps.setInt(2, JobState.JOB_STATE_RUNNING.getNumber());
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(restore(c, rs));
+              }
+            }
           }
-        }
-      }
-      return out;
-    });
+          return out;
+        });
   }
 
   private static JobRecord restore(Connection c, ResultSet rs) throws SQLException {
@@ -235,13 +251,18 @@ public final class PostgresJobStore implements JobStore {
     Pipeline pipeline = parse(() -> Pipeline.parseFrom(rs.getBytes(2)));
     JobRecord r = JobRecord.restore(job, pipeline, rs.getString(3), rs.getString(4));
     r.storeVersion(rs.getLong(5));
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms FROM tasks WHERE job_id = ?")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms FROM tasks WHERE job_id = ?")) {
       ps.setString(1, job.getId());
       try (ResultSet t = ps.executeQuery()) {
         while (t.next()) {
-          r.task(t.getString(1)).restoreLease(t.getString(2), Instant.ofEpochMilli(t.getLong(3)),
-              Instant.ofEpochMilli(t.getLong(4)), Instant.ofEpochMilli(t.getLong(5)));
+          r.task(t.getString(1))
+              .restoreLease(
+                  t.getString(2),
+                  Instant.ofEpochMilli(t.getLong(3)),
+                  Instant.ofEpochMilli(t.getLong(4)),
+                  Instant.ofEpochMilli(t.getLong(5)));
         }
       }
     }
@@ -253,8 +274,10 @@ public final class PostgresJobStore implements JobStore {
     return read(c -> jobIdForRequest(c, owner, requestId));
   }
 
-  private static Optional<String> jobIdForRequest(Connection c, String owner, String requestId) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT id FROM jobs WHERE owner = ? AND request_id = ?")) {
+  private static Optional<String> jobIdForRequest(Connection c, String owner, String requestId)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT id FROM jobs WHERE owner = ? AND request_id = ?")) {
       ps.setString(1, owner);
       ps.setString(2, requestId);
       try (ResultSet rs = ps.executeQuery()) {
@@ -265,44 +288,53 @@ public final class PostgresJobStore implements JobStore {
 
   @Override
   public List<JobEvent> events(String jobId, long afterSequence, int limit) {
-    return read(c -> {
-      List<JobEvent> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT event FROM events WHERE job_id = ? AND sequence > ? ORDER BY sequence LIMIT ?")) {
-        ps.setString(1, jobId);
-        ps.setLong(2, afterSequence);
-        ps.setInt(3, limit);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            byte[] b = rs.getBytes(1);
-            out.add(parse(() -> JobEvent.parseFrom(b)));
+    return read(
+        c -> {
+          List<JobEvent> out = new ArrayList<>();
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT event FROM events WHERE job_id = ? AND sequence > ? ORDER BY sequence LIMIT ?")) {
+            ps.setString(1, jobId);
+            ps.setLong(2, afterSequence);
+            ps.setInt(3, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                byte[] b = rs.getBytes(1);
+                out.add(parse(() -> JobEvent.parseFrom(b)));
+              }
+            }
           }
-        }
-      }
-      return out;
-    });
+          return out;
+        });
   }
 
   @Override
   public Map<String, StageOutput> outputs(String jobId) {
-    return read(c -> {
-      Map<String, StageOutput> out = new LinkedHashMap<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT stage, output FROM outputs WHERE job_id = ?")) {
-        ps.setString(1, jobId);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            byte[] b = rs.getBytes(2);
-            out.put(rs.getString(1), parse(() -> StageOutput.parseFrom(b)));
+    return read(
+        c -> {
+          Map<String, StageOutput> out = new LinkedHashMap<>();
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT stage, output FROM outputs WHERE job_id = ?")) {
+            ps.setString(1, jobId);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                byte[] b = rs.getBytes(2);
+                out.put(rs.getString(1), parse(() -> StageOutput.parseFrom(b)));
+              }
+            }
           }
-        }
-      }
-      return out;
-    });
+          return out;
+        });
   }
 
   @Override
-  public List<Job> list(Set<JobState> states, Map<String, String> labels, String pipeline, Optional<String> owner,
-      String afterJobId, int limit) {
+  public List<Job> list(
+      Set<JobState> states,
+      Map<String, String> labels,
+      String pipeline,
+      Optional<String> owner,
+      String afterJobId,
+      int limit) {
     StringBuilder sql = new StringBuilder("SELECT job FROM jobs j WHERE true");
     List<Object> args = new ArrayList<>();
     if (owner.isPresent()) {
@@ -314,7 +346,8 @@ public final class PostgresJobStore implements JobStore {
       states.forEach(s -> args.add(s.getNumber()));
     }
     for (Map.Entry<String, String> e : labels.entrySet()) {
-      sql.append(" AND EXISTS (SELECT 1 FROM job_labels l WHERE l.job_id = j.id AND l.key = ? AND l.value = ?)");
+      sql.append(
+          " AND EXISTS (SELECT 1 FROM job_labels l WHERE l.job_id = j.id AND l.key = ? AND l.value = ?)");
       args.add(e.getKey());
       args.add(e.getValue());
     }
@@ -328,116 +361,132 @@ public final class PostgresJobStore implements JobStore {
     }
     sql.append(" ORDER BY id DESC LIMIT ?");
     args.add(limit);
-    return read(c -> {
-      List<Job> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-        for (int i = 0; i < args.size(); i++) {
-          ps.setObject(i + 1, args.get(i));
-        }
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            byte[] b = rs.getBytes(1);
-            out.add(parse(() -> Job.parseFrom(b)));
+    return read(
+        c -> {
+          List<Job> out = new ArrayList<>();
+          try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+              ps.setObject(i + 1, args.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                byte[] b = rs.getBytes(1);
+                out.add(parse(() -> Job.parseFrom(b)));
+              }
+            }
           }
-        }
-      }
-      return out;
-    });
+          return out;
+        });
   }
 
   @Override
   public void touchDocument(String documentId, long sizeBytes, Instant now) {
-    write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO documents (id, size_bytes, touched_ms) VALUES (?,?,?)"
-              + " ON CONFLICT (id) DO UPDATE SET touched_ms = GREATEST(documents.touched_ms, excluded.touched_ms)")) {
-        ps.setString(1, documentId);
-        ps.setLong(2, sizeBytes);
-        ps.setLong(3, now.toEpochMilli());
-        ps.executeUpdate();
-      }
-    });
+    write(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO documents (id, size_bytes, touched_ms) VALUES (?,?,?)"
+                      + " ON CONFLICT (id) DO UPDATE SET touched_ms = GREATEST(documents.touched_ms, excluded.touched_ms)")) {
+            ps.setString(1, documentId);
+            ps.setLong(2, sizeBytes);
+            ps.setLong(3, now.toEpochMilli());
+            ps.executeUpdate();
+          }
+        });
   }
 
   @Override
   public Optional<Long> documentSize(String documentId) {
-    return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT size_bytes FROM documents WHERE id = ?")) {
-        ps.setString(1, documentId);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(rs.getLong(1)) : Optional.<Long>empty();
-        }
-      }
-    });
+    return read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT size_bytes FROM documents WHERE id = ?")) {
+            ps.setString(1, documentId);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(rs.getLong(1)) : Optional.<Long>empty();
+            }
+          }
+        });
   }
 
   @Override
   public void addUploader(String documentId, String principal) {
-    write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO document_uploaders (document_id, principal) VALUES (?,?) ON CONFLICT DO NOTHING")) {
-        ps.setString(1, documentId);
-        ps.setString(2, principal);
-        ps.executeUpdate();
-      }
-    });
+    write(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO document_uploaders (document_id, principal) VALUES (?,?) ON CONFLICT DO NOTHING")) {
+            ps.setString(1, documentId);
+            ps.setString(2, principal);
+            ps.executeUpdate();
+          }
+        });
   }
 
   @Override
   public boolean mayUseDocument(String documentId, String principal) {
-    return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT EXISTS (SELECT 1 FROM document_uploaders WHERE document_id = ? AND principal = ?)"
-              + " OR EXISTS (SELECT 1 FROM jobs WHERE document_id = ? AND owner = ?)")) {
-        ps.setString(1, documentId);
-        ps.setString(2, principal);
-        ps.setString(3, documentId);
-        ps.setString(4, principal);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() && rs.getBoolean(1);
-        }
-      }
-    });
+    return read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT EXISTS (SELECT 1 FROM document_uploaders WHERE document_id = ? AND principal = ?)"
+                      + " OR EXISTS (SELECT 1 FROM jobs WHERE document_id = ? AND owner = ?)")) {
+            ps.setString(1, documentId);
+            ps.setString(2, principal);
+            ps.setString(3, documentId);
+            ps.setString(4, principal);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() && rs.getBoolean(1);
+            }
+          }
+        });
   }
 
   @Override
   public List<String> expire(Instant cutoff) {
     List<String> deletedDocs = new ArrayList<>();
-    write(c -> {
-      try (PreparedStatement lock = c.prepareStatement("SELECT pg_try_advisory_xact_lock(?)")) {
-        lock.setLong(1, RETENTION_LOCK);
-        try (ResultSet rs = lock.executeQuery()) {
-          rs.next();
-          if (!rs.getBoolean(1)) {
-            return; // another replica is at it right now
+    write(
+        c -> {
+          try (PreparedStatement lock = c.prepareStatement("SELECT pg_try_advisory_xact_lock(?)")) {
+            lock.setLong(1, RETENTION_LOCK);
+            try (ResultSet rs = lock.executeQuery()) {
+              rs.next();
+              if (!rs.getBoolean(1)) {
+                return; // another replica is at it right now
+              }
+            }
           }
-        }
-      }
-      long ms = cutoff.toEpochMilli();
-      String finished = "SELECT id FROM jobs WHERE end_ms IS NOT NULL AND end_ms < ?";
-      for (String table : List.of("events", "outputs", "tasks", "job_labels")) {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE job_id IN (" + finished + ")")) {
-          ps.setLong(1, ms);
-          ps.executeUpdate();
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM jobs WHERE end_ms IS NOT NULL AND end_ms < ?")) {
-        ps.setLong(1, ms);
-        ps.executeUpdate();
-      }
-      // A document's uploaders go with it (an upload meanwhile touched it, so it is not among these).
-      try (PreparedStatement ps = c.prepareStatement("WITH gone AS (DELETE FROM documents d WHERE touched_ms < ?"
-          + " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.document_id = d.id) RETURNING id),"
-          + " uploaders AS (DELETE FROM document_uploaders u WHERE u.document_id IN (SELECT id FROM gone))"
-          + " SELECT id FROM gone")) {
-        ps.setLong(1, ms);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            deletedDocs.add(rs.getString(1));
+          long ms = cutoff.toEpochMilli();
+          String finished = "SELECT id FROM jobs WHERE end_ms IS NOT NULL AND end_ms < ?";
+          for (String table : List.of("events", "outputs", "tasks", "job_labels")) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "DELETE FROM " + table + " WHERE job_id IN (" + finished + ")")) {
+              ps.setLong(1, ms);
+              ps.executeUpdate();
+            }
           }
-        }
-      }
-    });
+          try (PreparedStatement ps =
+              c.prepareStatement("DELETE FROM jobs WHERE end_ms IS NOT NULL AND end_ms < ?")) {
+            ps.setLong(1, ms);
+            ps.executeUpdate();
+          }
+          // A document's uploaders go with it (an upload meanwhile touched it, so it is not among
+          // these).
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "WITH gone AS (DELETE FROM documents d WHERE touched_ms < ?"
+                      + " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.document_id = d.id) RETURNING id),"
+                      + " uploaders AS (DELETE FROM document_uploaders u WHERE u.document_id IN (SELECT id FROM gone))"
+                      + " SELECT id FROM gone")) {
+            ps.setLong(1, ms);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                deletedDocs.add(rs.getString(1));
+              }
+            }
+          }
+        });
     return deletedDocs;
   }
 
@@ -461,11 +510,14 @@ public final class PostgresJobStore implements JobStore {
 
   @Override
   public void sync() {
-    try (Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
+    try (Connection c = pool.getConnection();
+        java.sql.Statement st = c.createStatement()) {
       c.setAutoCommit(false);
       try {
         st.execute("SET LOCAL synchronous_commit TO on");
-        st.execute("SELECT txid_current()"); // takes a transaction id, so the commit writes (and flushes) a record
+        st.execute(
+            "SELECT txid_current()"); // takes a transaction id, so the commit writes (and flushes)
+        // a record
         c.commit();
       } catch (SQLException e) {
         c.rollback();

@@ -33,10 +33,10 @@ import org.sqlite.SQLiteDataSource;
  * {@link JobStore} on an SQLite file in WAL mode. SQLite has one writer, so writes share one
  * connection under one lock; reads use a second connection, which WAL lets run beside a write.
  *
- * <p>Over 400 lines on purpose: it is the whole SQL of the {@link JobStore} contract (jobs,
- * labels, tasks, events, outputs, documents, retention) against one schema; split by table, each
- * part would need the connections and the transaction helper, and a change of the schema would
- * touch several files. A second backend (PostgreSQL) is a sibling class, not a part of this one.
+ * <p>Over 400 lines on purpose: it is the whole SQL of the {@link JobStore} contract (jobs, labels,
+ * tasks, events, outputs, documents, retention) against one schema; split by table, each part would
+ * need the connections and the transaction helper, and a change of the schema would touch several
+ * files. A second backend (PostgreSQL) is a sibling class, not a part of this one.
  */
 public final class SqliteJobStore implements JobStore {
   private static final Logger log = LoggerFactory.getLogger(SqliteJobStore.class);
@@ -48,11 +48,13 @@ public final class SqliteJobStore implements JobStore {
   private final Map<String, PreparedStatement> writerStatements = new java.util.HashMap<>();
   private final Map<String, PreparedStatement> readerStatements = new java.util.HashMap<>();
   private final Path wal;
-  private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong commits =
+      new java.util.concurrent.atomic.AtomicLong();
   private java.nio.channels.FileChannel walChannel;
 
   /**
-   * @param synchronous the SQLite pragma; with NORMAL, durability comes from {@link #sync} (group commit)
+   * @param synchronous the SQLite pragma; with NORMAL, durability comes from {@link #sync} (group
+   *     commit)
    */
   public SqliteJobStore(Path file, String synchronous) {
     this.wal = Path.of(file.toAbsolutePath() + "-wal");
@@ -77,70 +79,80 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public void insert(JobRecord job) {
-    write(c -> {
-      {
-        PreparedStatement ps = prepared(c,
-          "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, end_ms, job, pipeline_def, password, tracestate,"
-              + " owner, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,1) ON CONFLICT (owner, request_id) DO NOTHING");
-        ps.setString(1, job.id());
-        if (job.requestId().isEmpty()) {
-          ps.setNull(2, Types.VARCHAR);
-        } else {
-          ps.setString(2, job.requestId());
-        }
-        ps.setInt(3, job.state().getNumber());
-        ps.setString(4, job.pipelineName());
-        ps.setString(5, job.document().getId());
-        ps.setLong(6, job.createTime().toEpochMilli());
-        setEnd(ps, 7, job);
-        ps.setBytes(8, job.toProto().toByteArray());
-        ps.setBytes(9, job.pipeline().toByteArray());
-        ps.setString(10, job.password());
-        ps.setString(11, job.tracestate());
-        ps.setString(12, job.owner());
-        if (ps.executeUpdate() == 0) {
-          throw new DuplicateRequestException(job.requestId(), jobIdForRequest(c, job.owner(), job.requestId()).orElse(""));
-        }
-      }
-      if (!job.labels().isEmpty()) {
-        {
-          PreparedStatement ps = prepared(c, "INSERT INTO job_labels (job_id, key, value) VALUES (?,?,?)");
-          for (Map.Entry<String, String> e : job.labels().entrySet()) {
+    write(
+        c -> {
+          {
+            PreparedStatement ps =
+                prepared(
+                    c,
+                    "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, end_ms, job, pipeline_def, password, tracestate,"
+                        + " owner, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,1) ON CONFLICT (owner, request_id) DO NOTHING");
             ps.setString(1, job.id());
-            ps.setString(2, e.getKey());
-            ps.setString(3, e.getValue());
-            ps.addBatch();
+            if (job.requestId().isEmpty()) {
+              ps.setNull(2, Types.VARCHAR);
+            } else {
+              ps.setString(2, job.requestId());
+            }
+            ps.setInt(3, job.state().getNumber());
+            ps.setString(4, job.pipelineName());
+            ps.setString(5, job.document().getId());
+            ps.setLong(6, job.createTime().toEpochMilli());
+            setEnd(ps, 7, job);
+            ps.setBytes(8, job.toProto().toByteArray());
+            ps.setBytes(9, job.pipeline().toByteArray());
+            ps.setString(10, job.password());
+            ps.setString(11, job.tracestate());
+            ps.setString(12, job.owner());
+            if (ps.executeUpdate() == 0) {
+              throw new DuplicateRequestException(
+                  job.requestId(), jobIdForRequest(c, job.owner(), job.requestId()).orElse(""));
+            }
           }
-          ps.executeBatch();
-        }
-      }
-      writeTasksEventsOutputs(c, job);
-    });
+          if (!job.labels().isEmpty()) {
+            {
+              PreparedStatement ps =
+                  prepared(c, "INSERT INTO job_labels (job_id, key, value) VALUES (?,?,?)");
+              for (Map.Entry<String, String> e : job.labels().entrySet()) {
+                ps.setString(1, job.id());
+                ps.setString(2, e.getKey());
+                ps.setString(3, e.getValue());
+                ps.addBatch();
+              }
+              ps.executeBatch();
+            }
+          }
+          writeTasksEventsOutputs(c, job);
+        });
     job.storeVersion(1);
   }
 
   @Override
   public void save(JobRecord job) {
-    // The version check matters only to the contract (one writer here): a record older than the row is refused.
+    // The version check matters only to the contract (one writer here): a record older than the row
+    // is refused.
     long next = job.storeVersion() + 1;
-    write(c -> {
-      {
-        PreparedStatement ps = prepared(c, "UPDATE jobs SET state = ?, end_ms = ?, job = ?, version = ? WHERE id = ? AND version = ?");
-        ps.setInt(1, job.state().getNumber());
-        setEnd(ps, 2, job);
-        ps.setBytes(3, job.toProto().toByteArray());
-        ps.setLong(4, next);
-        ps.setString(5, job.id());
-        ps.setLong(6, job.storeVersion());
-        if (ps.executeUpdate() != 1) {
-          if (exists(c, job.id())) {
-            throw new StaleJobException(job.id());
+    write(
+        c -> {
+          {
+            PreparedStatement ps =
+                prepared(
+                    c,
+                    "UPDATE jobs SET state = ?, end_ms = ?, job = ?, version = ? WHERE id = ? AND version = ?");
+            ps.setInt(1, job.state().getNumber());
+            setEnd(ps, 2, job);
+            ps.setBytes(3, job.toProto().toByteArray());
+            ps.setLong(4, next);
+            ps.setString(5, job.id());
+            ps.setLong(6, job.storeVersion());
+            if (ps.executeUpdate() != 1) {
+              if (exists(c, job.id())) {
+                throw new StaleJobException(job.id());
+              }
+              throw new SQLException("job " + job.id() + " is not stored");
+            }
           }
-          throw new SQLException("job " + job.id() + " is not stored");
-        }
-      }
-      writeTasksEventsOutputs(c, job);
-    });
+          writeTasksEventsOutputs(c, job);
+        });
     job.storeVersion(next);
   }
 
@@ -163,8 +175,10 @@ public final class SqliteJobStore implements JobStore {
 
   private void writeTasksEventsOutputs(Connection c, JobRecord job) throws SQLException {
     {
-      PreparedStatement ps = prepared(c,
-        "INSERT OR REPLACE INTO tasks (job_id, stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms) VALUES (?,?,?,?,?,?)");
+      PreparedStatement ps =
+          prepared(
+              c,
+              "INSERT OR REPLACE INTO tasks (job_id, stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms) VALUES (?,?,?,?,?,?)");
       for (TaskRecord t : job.tasks()) {
         ps.setString(1, job.id());
         ps.setString(2, t.name());
@@ -186,7 +200,8 @@ public final class SqliteJobStore implements JobStore {
 
   private void insertEvents(Connection c, JobRecord job) throws SQLException {
     {
-      PreparedStatement ps = prepared(c, "INSERT INTO events (job_id, sequence, event) VALUES (?,?,?)");
+      PreparedStatement ps =
+          prepared(c, "INSERT INTO events (job_id, sequence, event) VALUES (?,?,?)");
       for (JobEvent e : job.uncommittedEvents()) {
         ps.setString(1, job.id());
         ps.setLong(2, e.getSequence());
@@ -198,9 +213,11 @@ public final class SqliteJobStore implements JobStore {
   }
 
   private void insertOutputs(Connection c, JobRecord job) throws SQLException {
-    // A plain INSERT: a second output for a stage violates the primary key and rolls back the whole change.
+    // A plain INSERT: a second output for a stage violates the primary key and rolls back the whole
+    // change.
     {
-      PreparedStatement ps = prepared(c, "INSERT INTO outputs (job_id, stage, output) VALUES (?,?,?)");
+      PreparedStatement ps =
+          prepared(c, "INSERT INTO outputs (job_id, stage, output) VALUES (?,?,?)");
       for (Map.Entry<String, StageOutput> e : job.uncommittedOutputs().entrySet()) {
         ps.setString(1, job.id());
         ps.setString(2, e.getKey());
@@ -213,34 +230,41 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public Optional<JobRecord> load(String jobId) {
-    return read(c -> {
-      {
-        PreparedStatement ps = prepared(c, "SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE id = ?");
-        ps.setString(1, jobId);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(restore(c, rs)) : Optional.<JobRecord>empty();
-        }
-      }
-    });
+    return read(
+        c -> {
+          {
+            PreparedStatement ps =
+                prepared(
+                    c,
+                    "SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE id = ?");
+            ps.setString(1, jobId);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(restore(c, rs)) : Optional.<JobRecord>empty();
+            }
+          }
+        });
   }
 
   @Override
   public List<JobRecord> loadUnfinished() {
-    return read(c -> {
-      List<JobRecord> out = new ArrayList<>();
-      {
-        PreparedStatement ps = prepared(c,
-          "SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE state IN (?, ?) ORDER BY id");
-        ps.setInt(1, JobState.JOB_STATE_QUEUED.getNumber());
-        ps.setInt(2, JobState.JOB_STATE_RUNNING.getNumber());
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(restore(c, rs));
+    return read(
+        c -> {
+          List<JobRecord> out = new ArrayList<>();
+          {
+            PreparedStatement ps =
+                prepared(
+                    c,
+                    "SELECT job, pipeline_def, password, tracestate, version FROM jobs WHERE state IN (?, ?) ORDER BY id");
+            ps.setInt(1, JobState.JOB_STATE_QUEUED.getNumber());
+            ps.setInt(2, JobState.JOB_STATE_RUNNING.getNumber());
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(restore(c, rs));
+              }
+            }
           }
-        }
-      }
-      return out;
-    });
+          return out;
+        });
   }
 
   private JobRecord restore(Connection c, ResultSet rs) throws SQLException {
@@ -249,13 +273,18 @@ public final class SqliteJobStore implements JobStore {
     JobRecord r = JobRecord.restore(job, pipeline, rs.getString(3), rs.getString(4));
     r.storeVersion(rs.getLong(5));
     {
-      PreparedStatement ps = prepared(c,
-        "SELECT stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms FROM tasks WHERE job_id = ?");
+      PreparedStatement ps =
+          prepared(
+              c,
+              "SELECT stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms FROM tasks WHERE job_id = ?");
       ps.setString(1, job.getId());
       try (ResultSet t = ps.executeQuery()) {
         while (t.next()) {
           TaskRecord task = r.task(t.getString(1));
-          task.restoreLease(t.getString(2), Instant.ofEpochMilli(t.getLong(3)), Instant.ofEpochMilli(t.getLong(4)),
+          task.restoreLease(
+              t.getString(2),
+              Instant.ofEpochMilli(t.getLong(3)),
+              Instant.ofEpochMilli(t.getLong(4)),
               Instant.ofEpochMilli(t.getLong(5)));
         }
       }
@@ -268,7 +297,8 @@ public final class SqliteJobStore implements JobStore {
     return read(c -> jobIdForRequest(c, owner, requestId));
   }
 
-  private Optional<String> jobIdForRequest(Connection c, String owner, String requestId) throws SQLException {
+  private Optional<String> jobIdForRequest(Connection c, String owner, String requestId)
+      throws SQLException {
     {
       PreparedStatement ps = prepared(c, "SELECT id FROM jobs WHERE owner = ? AND request_id = ?");
       ps.setString(1, owner);
@@ -281,46 +311,56 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public List<JobEvent> events(String jobId, long afterSequence, int limit) {
-    return read(c -> {
-      List<JobEvent> out = new ArrayList<>();
-      {
-        PreparedStatement ps = prepared(c,
-          "SELECT event FROM events WHERE job_id = ? AND sequence > ? ORDER BY sequence LIMIT ?");
-        ps.setString(1, jobId);
-        ps.setLong(2, afterSequence);
-        ps.setInt(3, limit);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            byte[] b = rs.getBytes(1);
-            out.add(parse(() -> JobEvent.parseFrom(b)));
+    return read(
+        c -> {
+          List<JobEvent> out = new ArrayList<>();
+          {
+            PreparedStatement ps =
+                prepared(
+                    c,
+                    "SELECT event FROM events WHERE job_id = ? AND sequence > ? ORDER BY sequence LIMIT ?");
+            ps.setString(1, jobId);
+            ps.setLong(2, afterSequence);
+            ps.setInt(3, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                byte[] b = rs.getBytes(1);
+                out.add(parse(() -> JobEvent.parseFrom(b)));
+              }
+            }
           }
-        }
-      }
-      return out;
-    });
+          return out;
+        });
   }
 
   @Override
   public Map<String, StageOutput> outputs(String jobId) {
-    return read(c -> {
-      Map<String, StageOutput> out = new LinkedHashMap<>();
-      {
-        PreparedStatement ps = prepared(c, "SELECT stage, output FROM outputs WHERE job_id = ?");
-        ps.setString(1, jobId);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            byte[] b = rs.getBytes(2);
-            out.put(rs.getString(1), parse(() -> StageOutput.parseFrom(b)));
+    return read(
+        c -> {
+          Map<String, StageOutput> out = new LinkedHashMap<>();
+          {
+            PreparedStatement ps =
+                prepared(c, "SELECT stage, output FROM outputs WHERE job_id = ?");
+            ps.setString(1, jobId);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                byte[] b = rs.getBytes(2);
+                out.put(rs.getString(1), parse(() -> StageOutput.parseFrom(b)));
+              }
+            }
           }
-        }
-      }
-      return out;
-    });
+          return out;
+        });
   }
 
   @Override
-  public List<Job> list(Set<JobState> states, Map<String, String> labels, String pipeline, Optional<String> owner,
-      String afterJobId, int limit) {
+  public List<Job> list(
+      Set<JobState> states,
+      Map<String, String> labels,
+      String pipeline,
+      Optional<String> owner,
+      String afterJobId,
+      int limit) {
     StringBuilder sql = new StringBuilder("SELECT job FROM jobs j WHERE 1=1");
     List<Object> args = new ArrayList<>();
     if (owner.isPresent()) {
@@ -332,7 +372,8 @@ public final class SqliteJobStore implements JobStore {
       states.forEach(s -> args.add(s.getNumber()));
     }
     for (Map.Entry<String, String> e : labels.entrySet()) {
-      sql.append(" AND EXISTS (SELECT 1 FROM job_labels l WHERE l.job_id = j.id AND l.key = ? AND l.value = ?)");
+      sql.append(
+          " AND EXISTS (SELECT 1 FROM job_labels l WHERE l.job_id = j.id AND l.key = ? AND l.value = ?)");
       args.add(e.getKey());
       args.add(e.getValue());
     }
@@ -346,100 +387,113 @@ public final class SqliteJobStore implements JobStore {
     }
     sql.append(" ORDER BY id DESC LIMIT ?");
     args.add(limit);
-    return read(c -> {
-      List<Job> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-        for (int i = 0; i < args.size(); i++) {
-          ps.setObject(i + 1, args.get(i));
-        }
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            byte[] b = rs.getBytes(1);
-            out.add(parse(() -> Job.parseFrom(b)));
+    return read(
+        c -> {
+          List<Job> out = new ArrayList<>();
+          try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+              ps.setObject(i + 1, args.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                byte[] b = rs.getBytes(1);
+                out.add(parse(() -> Job.parseFrom(b)));
+              }
+            }
           }
-        }
-      }
-      return out;
-    });
+          return out;
+        });
   }
 
   @Override
   public void touchDocument(String documentId, long sizeBytes, Instant now) {
-    write(c -> {
-      {
-        PreparedStatement ps = prepared(c,
-          "INSERT INTO documents (id, size_bytes, touched_ms) VALUES (?,?,?)"
-              + " ON CONFLICT (id) DO UPDATE SET touched_ms = excluded.touched_ms");
-        ps.setString(1, documentId);
-        ps.setLong(2, sizeBytes);
-        ps.setLong(3, now.toEpochMilli());
-        ps.executeUpdate();
-      }
-    });
+    write(
+        c -> {
+          {
+            PreparedStatement ps =
+                prepared(
+                    c,
+                    "INSERT INTO documents (id, size_bytes, touched_ms) VALUES (?,?,?)"
+                        + " ON CONFLICT (id) DO UPDATE SET touched_ms = excluded.touched_ms");
+            ps.setString(1, documentId);
+            ps.setLong(2, sizeBytes);
+            ps.setLong(3, now.toEpochMilli());
+            ps.executeUpdate();
+          }
+        });
   }
 
   @Override
   public Optional<Long> documentSize(String documentId) {
-    return read(c -> {
-      {
-        PreparedStatement ps = prepared(c, "SELECT size_bytes FROM documents WHERE id = ?");
-        ps.setString(1, documentId);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(rs.getLong(1)) : Optional.<Long>empty();
-        }
-      }
-    });
+    return read(
+        c -> {
+          {
+            PreparedStatement ps = prepared(c, "SELECT size_bytes FROM documents WHERE id = ?");
+            ps.setString(1, documentId);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(rs.getLong(1)) : Optional.<Long>empty();
+            }
+          }
+        });
   }
 
   @Override
   public void addUploader(String documentId, String principal) {
-    write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO document_uploaders (document_id, principal) VALUES (?,?) ON CONFLICT DO NOTHING")) {
-        ps.setString(1, documentId);
-        ps.setString(2, principal);
-        ps.executeUpdate();
-      }
-    });
+    write(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO document_uploaders (document_id, principal) VALUES (?,?) ON CONFLICT DO NOTHING")) {
+            ps.setString(1, documentId);
+            ps.setString(2, principal);
+            ps.executeUpdate();
+          }
+        });
   }
 
   @Override
   public boolean mayUseDocument(String documentId, String principal) {
-    return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT EXISTS (SELECT 1 FROM document_uploaders WHERE document_id = ?1 AND principal = ?2)"
-              + " OR EXISTS (SELECT 1 FROM jobs WHERE document_id = ?1 AND owner = ?2)")) {
-        ps.setString(1, documentId);
-        ps.setString(2, principal);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() && rs.getBoolean(1);
-        }
-      }
-    });
+    return read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT EXISTS (SELECT 1 FROM document_uploaders WHERE document_id = ?1 AND principal = ?2)"
+                      + " OR EXISTS (SELECT 1 FROM jobs WHERE document_id = ?1 AND owner = ?2)")) {
+            ps.setString(1, documentId);
+            ps.setString(2, principal);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() && rs.getBoolean(1);
+            }
+          }
+        });
   }
 
   @Override
   public List<String> expire(Instant cutoff) {
     List<String> deletedDocs = new ArrayList<>();
-    write(c -> {
-      long ms = cutoff.toEpochMilli();
-      String finished = "SELECT id FROM jobs WHERE end_ms IS NOT NULL AND end_ms < " + ms;
-      try (Statement st = c.createStatement()) {
-        for (String table : List.of("events", "outputs", "tasks", "job_labels")) {
-          st.executeUpdate("DELETE FROM " + table + " WHERE job_id IN (" + finished + ")");
-        }
-        st.executeUpdate("DELETE FROM jobs WHERE end_ms IS NOT NULL AND end_ms < " + ms);
-        String unused = "SELECT id FROM documents d WHERE touched_ms < " + ms
-            + " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.document_id = d.id)";
-        try (ResultSet rs = st.executeQuery(unused)) {
-          while (rs.next()) {
-            deletedDocs.add(rs.getString(1));
+    write(
+        c -> {
+          long ms = cutoff.toEpochMilli();
+          String finished = "SELECT id FROM jobs WHERE end_ms IS NOT NULL AND end_ms < " + ms;
+          try (Statement st = c.createStatement()) {
+            for (String table : List.of("events", "outputs", "tasks", "job_labels")) {
+              st.executeUpdate("DELETE FROM " + table + " WHERE job_id IN (" + finished + ")");
+            }
+            st.executeUpdate("DELETE FROM jobs WHERE end_ms IS NOT NULL AND end_ms < " + ms);
+            String unused =
+                "SELECT id FROM documents d WHERE touched_ms < "
+                    + ms
+                    + " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.document_id = d.id)";
+            try (ResultSet rs = st.executeQuery(unused)) {
+              while (rs.next()) {
+                deletedDocs.add(rs.getString(1));
+              }
+            }
+            st.executeUpdate(
+                "DELETE FROM document_uploaders WHERE document_id IN (" + unused + ")");
+            st.executeUpdate("DELETE FROM documents WHERE id IN (" + unused + ")");
           }
-        }
-        st.executeUpdate("DELETE FROM document_uploaders WHERE document_id IN (" + unused + ")");
-        st.executeUpdate("DELETE FROM documents WHERE id IN (" + unused + ")");
-      }
-    });
+        });
     return deletedDocs;
   }
 
@@ -454,11 +508,13 @@ public final class SqliteJobStore implements JobStore {
       java.nio.channels.FileChannel c;
       synchronized (writeLock) {
         if (walChannel == null && Files.exists(wal)) {
-          walChannel = java.nio.channels.FileChannel.open(wal, java.nio.file.StandardOpenOption.WRITE);
+          walChannel =
+              java.nio.channels.FileChannel.open(wal, java.nio.file.StandardOpenOption.WRITE);
         }
         c = walChannel;
       }
-      // fsync flushes the log file's pages whichever descriptor wrote them; writers may go on meanwhile.
+      // fsync flushes the log file's pages whichever descriptor wrote them; writers may go on
+      // meanwhile.
       if (c != null) {
         c.force(false);
       }
@@ -523,9 +579,9 @@ public final class SqliteJobStore implements JobStore {
   }
 
   /**
-   * SQLite rolls a transaction back on its own after some errors (SQLITE_FULL, SQLITE_IOERR);
-   * the driver's rollback then fails and does not open the next transaction, so every later
-   * statement would commit on its own: a job half-saved would be durable. Open it here.
+   * SQLite rolls a transaction back on its own after some errors (SQLITE_FULL, SQLITE_IOERR); the
+   * driver's rollback then fails and does not open the next transaction, so every later statement
+   * would commit on its own: a job half-saved would be durable. Open it here.
    */
   private void beginAgain() {
     try (java.sql.Statement st = writer.createStatement()) {
@@ -536,9 +592,9 @@ public final class SqliteJobStore implements JobStore {
   }
 
   /**
-   * The statement for {@code sql} on {@code c}, compiled once: SQLite compiles a statement on
-   * every prepare, which cost more than the small writes themselves. Used under the
-   * connection's lock; callers close their result sets, never the statement.
+   * The statement for {@code sql} on {@code c}, compiled once: SQLite compiles a statement on every
+   * prepare, which cost more than the small writes themselves. Used under the connection's lock;
+   * callers close their result sets, never the statement.
    */
   private PreparedStatement prepared(Connection c, String sql) throws SQLException {
     Map<String, PreparedStatement> cache = c == writer ? writerStatements : readerStatements;

@@ -1,8 +1,8 @@
 package dev.docmesh.orchestrator.store;
 
 /**
- * Another replica committed a change of the job after this record was loaded: nothing was
- * written; reload the job and decide again.
+ * Another replica committed a change of the job after this record was loaded: nothing was written;
+ * reload the job and decide again.
  */
 public final class StaleJobException extends StoreException {
   private final String jobId;

@@ -3,23 +3,24 @@ package dev.docmesh.orchestrator.store;
 import dev.docmesh.orchestrator.Failure;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
-import java.util.Collections;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * Turns a refused write of the data directory (the SQLite job store or the blob store) into the
- * one domain failure clients retry: {@link Failure.StoreUnavailable}, STORE_FULL when the disk is
- * full. Full is recognised by what the platform reports, nowhere guessed from sizes: SQLite's
- * result code SQLITE_FULL (primary code 13, also within extended codes), or an I/O error whose
- * message is the C library's text for ENOSPC ("No space left on device"; Java's file channels
- * and streams carry strerror's text) or EDQUOT ("Disk quota exceeded").
+ * Turns a refused write of the data directory (the SQLite job store or the blob store) into the one
+ * domain failure clients retry: {@link Failure.StoreUnavailable}, STORE_FULL when the disk is full.
+ * Full is recognised by what the platform reports, nowhere guessed from sizes: SQLite's result code
+ * SQLITE_FULL (primary code 13, also within extended codes), or an I/O error whose message is the C
+ * library's text for ENOSPC ("No space left on device"; Java's file channels and streams carry
+ * strerror's text) or EDQUOT ("Disk quota exceeded").
  */
 public final class StoreFailures {
   /** Space rarely returns within a second; an operator or retention has to free it. */
   static final Duration FULL_RETRY = Duration.ofSeconds(5);
+
   static final Duration OTHER_RETRY = Duration.ofSeconds(1);
   private static final int SQLITE_FULL = SQLiteErrorCode.SQLITE_FULL.code;
 
@@ -28,8 +29,16 @@ public final class StoreFailures {
   /** The failure for {@code e}, thrown while {@code doing} (e.g. "cannot store the document"). */
   public static Failure.StoreUnavailable of(String doing, Throwable e) {
     boolean full = diskFull(e);
-    return new Failure.StoreUnavailable(doing + ": " + (full ? "the data directory is full" : "I/O error")
-        + " (" + e.getMessage() + "); retry later", full, full ? FULL_RETRY : OTHER_RETRY, e);
+    return new Failure.StoreUnavailable(
+        doing
+            + ": "
+            + (full ? "the data directory is full" : "I/O error")
+            + " ("
+            + e.getMessage()
+            + "); retry later",
+        full,
+        full ? FULL_RETRY : OTHER_RETRY,
+        e);
   }
 
   /** True when {@code e} or anything it was caused by (or suppressed) says the disk is full. */
@@ -44,15 +53,18 @@ public final class StoreFailures {
     }
     // The driver names the primary code in its message ("[SQLITE_FULL] ..."); an extended code it
     // has no constant for reads as UNKNOWN_ERROR, so the message is the fallback.
-    if (e instanceof SQLiteException s && ((s.getResultCode().code & 0xff) == SQLITE_FULL
-        || String.valueOf(s.getMessage()).contains("[SQLITE_FULL]"))) {
+    if (e instanceof SQLiteException s
+        && ((s.getResultCode().code & 0xff) == SQLITE_FULL
+            || String.valueOf(s.getMessage()).contains("[SQLITE_FULL]"))) {
       return true;
     }
     if (e instanceof java.sql.SQLException s && s.getErrorCode() == SQLITE_FULL) {
       return true;
     }
-    if (e instanceof IOException && e.getMessage() != null
-        && (e.getMessage().contains("No space left on device") || e.getMessage().contains("Disk quota exceeded"))) {
+    if (e instanceof IOException
+        && e.getMessage() != null
+        && (e.getMessage().contains("No space left on device")
+            || e.getMessage().contains("Disk quota exceeded"))) {
       return true;
     }
     for (Throwable s : e.getSuppressed()) {

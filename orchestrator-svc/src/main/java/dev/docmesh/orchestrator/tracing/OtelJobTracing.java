@@ -14,9 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Job spans on OpenTelemetry: "job &lt;pipeline&gt;" from submit to the terminal state, in this
- * process. A span cannot outlive its process, so at shutdown the open ones are ended (marked
- * {@code docmesh.job.open_at_shutdown}) and the next process opens a "resumed" span under the
- * stored context (see DESIGN.md, tracing).
+ * process. A span cannot outlive its process, so at shutdown the open ones are ended (marked {@code
+ * docmesh.job.open_at_shutdown}) and the next process opens a "resumed" span under the stored
+ * context (see DESIGN.md, tracing).
  */
 public final class OtelJobTracing implements JobTracing {
   private final Tracer tracer;
@@ -34,12 +34,15 @@ public final class OtelJobTracing implements JobTracing {
     open.put(jobId, span);
     Map<String, String> carrier = new HashMap<>();
     propagator.inject(Context.root().with(span), carrier, Map::put);
-    return new TraceContext(carrier.getOrDefault("traceparent", ""), carrier.getOrDefault("tracestate", ""));
+    return new TraceContext(
+        carrier.getOrDefault("traceparent", ""), carrier.getOrDefault("tracestate", ""));
   }
 
   @Override
   public void resumed(String jobId, String pipeline, TraceContext stored) {
-    open.put(jobId, start(jobId, pipeline, stored).setAttribute("docmesh.job.resumed", true).startSpan());
+    open.put(
+        jobId,
+        start(jobId, pipeline, stored).setAttribute("docmesh.job.resumed", true).startSpan());
   }
 
   @Override
@@ -66,12 +69,13 @@ public final class OtelJobTracing implements JobTracing {
     }
   }
 
-  private io.opentelemetry.api.trace.SpanBuilder start(String jobId, String pipeline, TraceContext parent) {
+  private io.opentelemetry.api.trace.SpanBuilder start(
+      String jobId, String pipeline, TraceContext parent) {
     Context context = Tracing.parentContext(propagator, parent.traceparent(), parent.tracestate());
-    return tracer.spanBuilder("job " + pipeline)
+    return tracer
+        .spanBuilder("job " + pipeline)
         .setParent(context)
         .setAttribute("docmesh.job.id", jobId)
         .setAttribute("docmesh.pipeline", pipeline);
   }
-
 }

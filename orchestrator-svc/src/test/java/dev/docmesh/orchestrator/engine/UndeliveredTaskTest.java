@@ -32,7 +32,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A task handed to a poll whose caller has just gone away is taken back at once, not after the lease. */
+/**
+ * A task handed to a poll whose caller has just gone away is taken back at once, not after the
+ * lease.
+ */
 class UndeliveredTaskTest {
   @TempDir Path data;
   SqliteJobStore store;
@@ -42,14 +45,27 @@ class UndeliveredTaskTest {
 
   @BeforeEach
   void start() {
-    OrchestratorConfig config = OrchestratorConfig.fromEnv(Env.of(Map.of("DOCMESH_DATA_DIR", data.toString())));
+    OrchestratorConfig config =
+        OrchestratorConfig.fromEnv(Env.of(Map.of("DOCMESH_DATA_DIR", data.toString())));
     store = new SqliteJobStore(data.resolve("o.db"), "NORMAL");
-    OrchestratorMetrics metrics = new OrchestratorMetrics(new CollectorRegistry(),
-        () -> new OrchestratorMetrics.QueueSnapshot(Map.of(), Duration.ZERO));
+    OrchestratorMetrics metrics =
+        new OrchestratorMetrics(
+            new CollectorRegistry(),
+            () -> new OrchestratorMetrics.QueueSnapshot(Map.of(), Duration.ZERO));
     timer = Executors.newSingleThreadScheduledExecutor();
     streams = Executors.newSingleThreadExecutor();
-    engine = new JobEngine(config, store, new GroupCommit(store, true), new FileBlobStore(data.resolve("blobs")),
-        new EventHub(metrics), metrics, Clock.systemUTC(), timer, streams).start();
+    engine =
+        new JobEngine(
+                config,
+                store,
+                new GroupCommit(store, true),
+                new FileBlobStore(data.resolve("blobs")),
+                new EventHub(metrics),
+                metrics,
+                Clock.systemUTC(),
+                timer,
+                streams)
+            .start();
   }
 
   @AfterEach
@@ -60,7 +76,10 @@ class UndeliveredTaskTest {
     store.close();
   }
 
-  /** A poll call as the engine sees it; {@code goneAfter} checks of isGone() it reports the caller gone. */
+  /**
+   * A poll call as the engine sees it; {@code goneAfter} checks of isGone() it reports the caller
+   * gone.
+   */
   static final class PollCall implements PollReply {
     final CompletableFuture<Task> answer = new CompletableFuture<>();
     final AtomicInteger checks = new AtomicInteger();
@@ -70,10 +89,23 @@ class UndeliveredTaskTest {
       this.goneAfter = goneAfter;
     }
 
-    @Override public boolean isGone() { return checks.incrementAndGet() > goneAfter; }
-    @Override public void onGone(Runnable r) { }
-    @Override public boolean answer(Task task) { return answer.complete(task); }
-    @Override public void fail(RuntimeException e) { answer.completeExceptionally(e); }
+    @Override
+    public boolean isGone() {
+      return checks.incrementAndGet() > goneAfter;
+    }
+
+    @Override
+    public void onGone(Runnable r) {}
+
+    @Override
+    public boolean answer(Task task) {
+      return answer.complete(task);
+    }
+
+    @Override
+    public void fail(RuntimeException e) {
+      answer.completeExceptionally(e);
+    }
   }
 
   @Test
@@ -81,8 +113,22 @@ class UndeliveredTaskTest {
     PollCall leaving = new PollCall(1); // alive when chosen, gone when answered
     engine.poll("w1", List.of("pdf.validate"), Duration.ofSeconds(10), 1, 0, "", null, leaving);
     var p = BuiltInPipelines.pdfStandard();
-    Job job = engine.submit(new NewJob(DocumentRef.newBuilder().setId("sha256:" + "1".repeat(64)).build(), p.getName(), p,
-        PipelineValidator.validate(p, "p", x -> true), Map.of(), 0, "", "", "", "", "anonymous")).job();
+    Job job =
+        engine
+            .submit(
+                new NewJob(
+                    DocumentRef.newBuilder().setId("sha256:" + "1".repeat(64)).build(),
+                    p.getName(),
+                    p,
+                    PipelineValidator.validate(p, "p", x -> true),
+                    Map.of(),
+                    0,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "anonymous"))
+            .job();
     assertThat(leaving.answer).isNotDone();
 
     PollCall staying = new PollCall(Integer.MAX_VALUE);
@@ -90,9 +136,12 @@ class UndeliveredTaskTest {
     Task got = staying.answer.get(10, TimeUnit.SECONDS);
     assertThat(got.getJobId()).isEqualTo(job.getId());
     assertThat(got.getAttempt()).isEqualTo(1);
-    assertThat(store.events(job.getId(), 0, 100)).anySatisfy(e -> {
-      assertThat(e.getTaskStateChanged().getTo()).isEqualTo(TaskState.TASK_STATE_READY);
-      assertThat(e.getTaskStateChanged().getError().getReason()).isEqualTo("POLL_CANCELLED");
-    });
+    assertThat(store.events(job.getId(), 0, 100))
+        .anySatisfy(
+            e -> {
+              assertThat(e.getTaskStateChanged().getTo()).isEqualTo(TaskState.TASK_STATE_READY);
+              assertThat(e.getTaskStateChanged().getError().getReason())
+                  .isEqualTo("POLL_CANCELLED");
+            });
   }
 }

@@ -67,12 +67,14 @@ class GroupCommitTest {
     CountDownLatch go = new CountDownLatch(1);
     List<Future<Boolean>> results = new java.util.ArrayList<>();
     for (int i = 0; i < callers; i++) {
-      results.add(pool.submit(() -> {
-        go.await();
-        long mine = log.commit();
-        gc.await();
-        return log.syncedUpTo >= mine;
-      }));
+      results.add(
+          pool.submit(
+              () -> {
+                go.await();
+                long mine = log.commit();
+                gc.await();
+                return log.syncedUpTo >= mine;
+              }));
     }
     go.countDown();
     for (Future<Boolean> r : results) {

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The {@link JobStore} and {@link BlobStore} contract, one suite for every backend: a subclass
- * opens a fresh, empty pair of stores ({@link SqliteStoreContractTest}, {@link PostgresStoreContractTest}).
+ * opens a fresh, empty pair of stores ({@link SqliteStoreContractTest}, {@link
+ * PostgresStoreContractTest}).
  */
 abstract class JobStoreContract {
   static final Pipeline PDF = BuiltInPipelines.pdfStandard();
@@ -66,17 +67,36 @@ abstract class JobStoreContract {
     return newJob(owner, requestId, DOC, labels, now);
   }
 
-  static JobRecord newJob(String owner, String requestId, String documentId, Map<String, String> labels, Instant now) {
-    JobRecord job = new JobRecord(Ids.newJobId(now), PDF.getName(), PDF, PipelineValidator.validate(PDF, "pipeline", p -> true),
-        DocumentRef.newBuilder().setId(documentId).setSizeBytes(10).build(), labels, 0, requestId, now,
-        "", "", "", owner);
+  static JobRecord newJob(
+      String owner, String requestId, String documentId, Map<String, String> labels, Instant now) {
+    JobRecord job =
+        new JobRecord(
+            Ids.newJobId(now),
+            PDF.getName(),
+            PDF,
+            PipelineValidator.validate(PDF, "pipeline", p -> true),
+            DocumentRef.newBuilder().setId(documentId).setSizeBytes(10).build(),
+            labels,
+            0,
+            requestId,
+            now,
+            "",
+            "",
+            "",
+            owner);
     job.create(now);
     return job;
   }
 
   static StageOutput output(String text) {
-    return StageOutput.newBuilder().setText(dev.docmesh.proto.document.v1.DocumentText.newBuilder()
-        .addPages(dev.docmesh.proto.document.v1.PageText.newBuilder().setPageNumber(1).setText(text))).build();
+    return StageOutput.newBuilder()
+        .setText(
+            dev.docmesh.proto.document.v1.DocumentText.newBuilder()
+                .addPages(
+                    dev.docmesh.proto.document.v1.PageText.newBuilder()
+                        .setPageNumber(1)
+                        .setText(text)))
+        .build();
   }
 
   @Test
@@ -102,9 +122,15 @@ abstract class JobStoreContract {
     assertThat(store.load("job-unknown")).isEmpty();
 
     List<JobEvent> events = store.events(job.id(), 0, 100);
-    assertThat(events).extracting(JobEvent::getSequence).containsExactly(
-        java.util.stream.LongStream.rangeClosed(1, job.lastSequence()).boxed().toArray(Long[]::new));
-    assertThat(store.events(job.id(), 1, 2)).extracting(JobEvent::getSequence).containsExactly(2L, 3L);
+    assertThat(events)
+        .extracting(JobEvent::getSequence)
+        .containsExactly(
+            java.util.stream.LongStream.rangeClosed(1, job.lastSequence())
+                .boxed()
+                .toArray(Long[]::new));
+    assertThat(store.events(job.id(), 1, 2))
+        .extracting(JobEvent::getSequence)
+        .containsExactly(2L, 3L);
   }
 
   @Test
@@ -113,7 +139,9 @@ abstract class JobStoreContract {
     store.insert(first);
     JobRecord second = newJob("req-dup", Map.of(), T0);
     assertThatThrownBy(() -> store.insert(second))
-        .isInstanceOfSatisfying(DuplicateRequestException.class, e -> assertThat(e.existingJobId()).isEqualTo(first.id()));
+        .isInstanceOfSatisfying(
+            DuplicateRequestException.class,
+            e -> assertThat(e.existingJobId()).isEqualTo(first.id()));
     assertThat(store.load(second.id())).isEmpty();
     assertThat(store.events(second.id(), 0, 10)).isEmpty();
     // Jobs without a request id never collide.
@@ -136,7 +164,9 @@ abstract class JobStoreContract {
 
     JobRecord bobsAgain = newJob("bob", "req-same", Map.of(), T0);
     assertThatThrownBy(() -> store.insert(bobsAgain))
-        .isInstanceOfSatisfying(DuplicateRequestException.class, e -> assertThat(e.existingJobId()).isEqualTo(bobs.id()));
+        .isInstanceOfSatisfying(
+            DuplicateRequestException.class,
+            e -> assertThat(e.existingJobId()).isEqualTo(bobs.id()));
     assertThat(store.load(bobsAgain.id())).isEmpty();
   }
 
@@ -148,15 +178,19 @@ abstract class JobStoreContract {
     for (JobRecord j : List.of(a1, b1, a2)) {
       store.insert(j);
     }
-    assertThat(store.list(Set.of(), Map.of(), "", Optional.of("alice"), "", 10)).extracting(j -> j.getId())
+    assertThat(store.list(Set.of(), Map.of(), "", Optional.of("alice"), "", 10))
+        .extracting(j -> j.getId())
         .containsExactly(a2.id(), a1.id());
-    assertThat(store.list(Set.of(), Map.of(), "", Optional.of("alice"), "", 10)).extracting(j -> j.getOwner())
+    assertThat(store.list(Set.of(), Map.of(), "", Optional.of("alice"), "", 10))
+        .extracting(j -> j.getOwner())
         .containsOnly("alice");
-    assertThat(store.list(Set.of(), Map.of("team", "x"), "", Optional.of("bob"), "", 10)).extracting(j -> j.getId())
+    assertThat(store.list(Set.of(), Map.of("team", "x"), "", Optional.of("bob"), "", 10))
+        .extracting(j -> j.getId())
         .containsExactly(b1.id());
     assertThat(store.list(Set.of(), Map.of(), "", Optional.of("carol"), "", 10)).isEmpty();
     assertThat(store.list(Set.of(), Map.of(), "", Optional.empty(), "", 10)).hasSize(3);
-    assertThat(store.list(Set.of(), Map.of(), "", Optional.of("alice"), a2.id(), 10)).extracting(j -> j.getId())
+    assertThat(store.list(Set.of(), Map.of(), "", Optional.of("alice"), a2.id(), 10))
+        .extracting(j -> j.getId())
         .containsExactly(a1.id());
   }
 
@@ -229,11 +263,16 @@ abstract class JobStoreContract {
     job.markCommitted();
     assertThat(store.outputs(job.id())).containsOnlyKeys("validate");
 
-    // A second output for the stage (with an event beside it) is refused, and the whole change with it.
+    // A second output for the stage (with an event beside it) is refused, and the whole change with
+    // it.
     long eventsBefore = store.events(job.id(), 0, 100).size();
     JobRecord again = store.load(job.id()).orElseThrow();
     again.uncommittedOutputs().put("validate", output("second"));
-    again.renewLease(again.task("structure"), T0, dev.docmesh.proto.document.v1.Progress.getDefaultInstance(), T0);
+    again.renewLease(
+        again.task("structure"),
+        T0,
+        dev.docmesh.proto.document.v1.Progress.getDefaultInstance(),
+        T0);
     assertThatThrownBy(() -> store.save(again)).isInstanceOf(StoreException.class);
     assertThat(store.outputs(job.id()).get("validate")).isEqualTo(output("first"));
     assertThat(store.events(job.id(), 0, 100)).hasSize((int) eventsBefore);
@@ -247,7 +286,8 @@ abstract class JobStoreContract {
     store.insert(running);
     store.insert(cancelled);
     cancelled.markCommitted();
-    cancelled.cancel(dev.docmesh.proto.orchestrator.v1.JobError.newBuilder().setCode("CANCELLED").build(), T0);
+    cancelled.cancel(
+        dev.docmesh.proto.orchestrator.v1.JobError.newBuilder().setCode("CANCELLED").build(), T0);
     store.save(cancelled);
     assertThat(store.loadUnfinished()).extracting(JobRecord::id).containsExactly(running.id());
   }
@@ -261,15 +301,29 @@ abstract class JobStoreContract {
       store.insert(j);
       j.markCommitted();
     }
-    c.cancel(dev.docmesh.proto.orchestrator.v1.JobError.newBuilder().setCode("CANCELLED").build(), T0);
+    c.cancel(
+        dev.docmesh.proto.orchestrator.v1.JobError.newBuilder().setCode("CANCELLED").build(), T0);
     store.save(c);
 
-    assertThat(store.list(Set.of(), Map.of(), "", Optional.empty(), "", 10)).extracting(j -> j.getId()).containsExactly(c.id(), b.id(), a.id());
-    assertThat(store.list(Set.of(), Map.of("team", "a"), "", Optional.empty(), "", 10)).extracting(j -> j.getId()).containsExactly(c.id(), a.id());
-    assertThat(store.list(Set.of(JobState.JOB_STATE_CANCELLED), Map.of(), "", Optional.empty(), "", 10)).extracting(j -> j.getId()).containsExactly(c.id());
-    assertThat(store.list(Set.of(), Map.of(), "no-such-pipeline", Optional.empty(), "", 10)).isEmpty();
-    assertThat(store.list(Set.of(), Map.of(), PDF.getName(), Optional.empty(), "", 2)).extracting(j -> j.getId()).containsExactly(c.id(), b.id());
-    assertThat(store.list(Set.of(), Map.of(), "", Optional.empty(), b.id(), 2)).extracting(j -> j.getId()).containsExactly(a.id());
+    assertThat(store.list(Set.of(), Map.of(), "", Optional.empty(), "", 10))
+        .extracting(j -> j.getId())
+        .containsExactly(c.id(), b.id(), a.id());
+    assertThat(store.list(Set.of(), Map.of("team", "a"), "", Optional.empty(), "", 10))
+        .extracting(j -> j.getId())
+        .containsExactly(c.id(), a.id());
+    assertThat(
+            store.list(
+                Set.of(JobState.JOB_STATE_CANCELLED), Map.of(), "", Optional.empty(), "", 10))
+        .extracting(j -> j.getId())
+        .containsExactly(c.id());
+    assertThat(store.list(Set.of(), Map.of(), "no-such-pipeline", Optional.empty(), "", 10))
+        .isEmpty();
+    assertThat(store.list(Set.of(), Map.of(), PDF.getName(), Optional.empty(), "", 2))
+        .extracting(j -> j.getId())
+        .containsExactly(c.id(), b.id());
+    assertThat(store.list(Set.of(), Map.of(), "", Optional.empty(), b.id(), 2))
+        .extracting(j -> j.getId())
+        .containsExactly(a.id());
   }
 
   @Test
@@ -280,7 +334,8 @@ abstract class JobStoreContract {
     store.insert(old);
     store.insert(live);
     old.markCommitted();
-    old.cancel(dev.docmesh.proto.orchestrator.v1.JobError.newBuilder().setCode("CANCELLED").build(), T0);
+    old.cancel(
+        dev.docmesh.proto.orchestrator.v1.JobError.newBuilder().setCode("CANCELLED").build(), T0);
     store.save(old);
     store.touchDocument("sha256:" + "01".repeat(32), 5, T0);
     store.touchDocument("sha256:" + "02".repeat(32), 6, now);

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * V2 on a file written by V1: the jobs stored before ownership keep everything, get no owner
- * (only those who see all jobs see them), and request_id becomes unique per owner.
+ * V2 on a file written by V1: the jobs stored before ownership keep everything, get no owner (only
+ * those who see all jobs see them), and request_id becomes unique per owner.
  */
 class OwnerMigrationTest {
   @TempDir Path dir;
@@ -32,14 +32,33 @@ class OwnerMigrationTest {
     Path file = dir.resolve("orchestrator.db");
     SQLiteDataSource ds = new SQLiteDataSource();
     ds.setUrl("jdbc:sqlite:" + file);
-    Flyway.configure().dataSource(ds).locations("classpath:db/migration").target("1").load().migrate();
+    Flyway.configure()
+        .dataSource(ds)
+        .locations("classpath:db/migration")
+        .target("1")
+        .load()
+        .migrate();
     Pipeline p = BuiltInPipelines.pdfStandard();
-    JobRecord old = new JobRecord(Ids.newJobId(Instant.now()), p.getName(), p, PipelineValidator.validate(p, "p", x -> true),
-        DocumentRef.newBuilder().setId("sha256:" + "a".repeat(64)).build(), Map.of(), 0, "req-1", Instant.now(), "", "", "",
-        "");
-    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-        "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, job, pipeline_def, password, tracestate)"
-            + " VALUES (?,?,?,?,?,?,?,?,'','')")) {
+    JobRecord old =
+        new JobRecord(
+            Ids.newJobId(Instant.now()),
+            p.getName(),
+            p,
+            PipelineValidator.validate(p, "p", x -> true),
+            DocumentRef.newBuilder().setId("sha256:" + "a".repeat(64)).build(),
+            Map.of(),
+            0,
+            "req-1",
+            Instant.now(),
+            "",
+            "",
+            "",
+            "");
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO jobs (id, request_id, state, pipeline, document_id, create_ms, job, pipeline_def, password, tracestate)"
+                    + " VALUES (?,?,?,?,?,?,?,?,'','')")) {
       ps.setString(1, old.id());
       ps.setString(2, "req-1");
       ps.setInt(3, old.state().getNumber());
@@ -59,9 +78,21 @@ class OwnerMigrationTest {
       assertThat(store.list(Set.of(), Map.of(), "", Optional.of("alice"), "", 10)).isEmpty();
       assertThat(store.list(Set.of(), Map.of(), "", Optional.empty(), "", 10)).hasSize(1);
 
-      JobRecord alices = new JobRecord(Ids.newJobId(Instant.now()), p.getName(), p,
-          PipelineValidator.validate(p, "p", x -> true), old.document(), Map.of(), 0, "req-1", Instant.now(), "", "", "",
-          "alice");
+      JobRecord alices =
+          new JobRecord(
+              Ids.newJobId(Instant.now()),
+              p.getName(),
+              p,
+              PipelineValidator.validate(p, "p", x -> true),
+              old.document(),
+              Map.of(),
+              0,
+              "req-1",
+              Instant.now(),
+              "",
+              "",
+              "",
+              "alice");
       store.insert(alices);
       assertThat(store.jobIdForRequest("alice", "req-1")).contains(alices.id());
       assertThat(store.mayUseDocument(old.document().getId(), "alice")).isTrue();

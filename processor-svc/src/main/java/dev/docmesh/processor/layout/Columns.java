@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Two-column pages: lines then hold two wide chunks side by side, which would read across
- * the columns (and look like a two-column table). When most text lines of a page split at
- * the same gutter, the page is read as the left column, then the right one.
+ * Two-column pages: lines then hold two wide chunks side by side, which would read across the
+ * columns (and look like a two-column table). When most text lines of a page split at the same
+ * gutter, the page is read as the left column, then the right one.
  */
 final class Columns {
   private static final float WIDE = 0.2f;

@@ -19,22 +19,25 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * Turns the glyphs of every page into layout elements from font size, weight and position:
- * running headers, footers and page numbers (lines in the top or bottom tenth of the page
- * that repeat across pages), tables (consecutive lines whose wide-gap chunks line up in
- * columns), then blocks of lines classified as title, heading (level by font size),
- * caption, list item or paragraph, each with the section it belongs to.
+ * Turns the glyphs of every page into layout elements from font size, weight and position: running
+ * headers, footers and page numbers (lines in the top or bottom tenth of the page that repeat
+ * across pages), tables (consecutive lines whose wide-gap chunks line up in columns), then blocks
+ * of lines classified as title, heading (level by font size), caption, list item or paragraph, each
+ * with the section it belongs to.
  *
- * <p>About 400 lines on purpose: the passes share one set of thresholds and run in an order
- * that matters (running zones before tables before blocks); the helpers it can share live in
- * {@link Columns}, {@link TextLine} and {@link TextChunk}.
+ * <p>About 400 lines on purpose: the passes share one set of thresholds and run in an order that
+ * matters (running zones before tables before blocks); the helpers it can share live in {@link
+ * Columns}, {@link TextLine} and {@link TextChunk}.
  */
 public final class LayoutAnalyzer {
   private static final float RUNNING_ZONE = 0.1f;
   private static final Pattern PAGE_NUMBER =
-      Pattern.compile("(?i)^(page|seite|p\\.)?\\s*\\d+(\\s*(of|/|von)\\s*\\d+)?$|^[-\u2013]\\s*\\d+\\s*[-\u2013]$");
-  private static final Pattern CAPTION = Pattern.compile("(?i)^(table|figure|fig\\.|tabelle|abbildung)\\s*\\d+[.:]?(\\s|$).*");
-  private static final Pattern BULLET = Pattern.compile("^[\u2022\u25E6\u25AA\u2023\u2043\u25CF\u25CB\u25A0*\u2013-]\\s*");
+      Pattern.compile(
+          "(?i)^(page|seite|p\\.)?\\s*\\d+(\\s*(of|/|von)\\s*\\d+)?$|^[-\u2013]\\s*\\d+\\s*[-\u2013]$");
+  private static final Pattern CAPTION =
+      Pattern.compile("(?i)^(table|figure|fig\\.|tabelle|abbildung)\\s*\\d+[.:]?(\\s|$).*");
+  private static final Pattern BULLET =
+      Pattern.compile("^[\u2022\u25E6\u25AA\u2023\u2043\u25CF\u25CB\u25A0*\u2013-]\\s*");
   private static final Pattern NUMBERED = Pattern.compile("^(\\d{1,3}|[a-zA-Z])[.)]\\s+\\S.*");
 
   /** The glyphs of one page; {@code height} is the page's displayed height in points. */
@@ -81,7 +84,9 @@ public final class LayoutAnalyzer {
     float bodySize = dominantSize(bodyByPage.values());
     List<Draft> blocks = new ArrayList<>();
     for (Page page : pages) {
-      blocks.addAll(blocksOf(page.number(), Columns.readingOrder(bodyByPage.get(page.number()), page.width())));
+      blocks.addAll(
+          blocksOf(
+              page.number(), Columns.readingOrder(bodyByPage.get(page.number()), page.width())));
     }
     classify(blocks, bodySize);
     drafts.addAll(blocks);
@@ -102,10 +107,13 @@ public final class LayoutAnalyzer {
   }
 
   private static String key(String zone, String text) {
-    return zone + ":" + text.toLowerCase(Locale.ROOT).replaceAll("\\d+", "#").replaceAll("\\s+", " ");
+    return zone
+        + ":"
+        + text.toLowerCase(Locale.ROOT).replaceAll("\\d+", "#").replaceAll("\\s+", " ");
   }
 
-  private static Map<String, Set<Integer>> countRunning(List<Page> pages, Map<Integer, List<TextLine>> lines) {
+  private static Map<String, Set<Integer>> countRunning(
+      List<Page> pages, Map<Integer, List<TextLine>> lines) {
     Map<String, Set<Integer>> seen = new HashMap<>();
     for (Page page : pages) {
       for (TextLine line : lines.get(page.number())) {
@@ -121,14 +129,18 @@ public final class LayoutAnalyzer {
   }
 
   /**
-   * A page number is a number on the first or last line of its page, wherever that line is
-   * (pdfTeX leaves deep margins); a number elsewhere, even near the edge, is more likely an
-   * axis label or an index. Headers and footers are lines in the running zones that repeat
-   * with only their numbers changed: on at least three pages (a book's running header
-   * changes by chapter), or on half the pages of a short document.
+   * A page number is a number on the first or last line of its page, wherever that line is (pdfTeX
+   * leaves deep margins); a number elsewhere, even near the edge, is more likely an axis label or
+   * an index. Headers and footers are lines in the running zones that repeat with only their
+   * numbers changed: on at least three pages (a book's running header changes by chapter), or on
+   * half the pages of a short document.
    */
   private static ElementType runningType(
-      Page page, TextChunk chunk, boolean edgeLine, Map<String, Set<Integer>> running, int pageCount) {
+      Page page,
+      TextChunk chunk,
+      boolean edgeLine,
+      Map<String, Set<Integer>> running,
+      int pageCount) {
     if (edgeLine && PAGE_NUMBER.matcher(chunk.text()).matches()) {
       return ElementType.ELEMENT_TYPE_PAGE_NUMBER;
     }
@@ -153,7 +165,10 @@ public final class LayoutAnalyzer {
         }
       }
     }
-    return chars.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(10f);
+    return chars.entrySet().stream()
+        .max(Map.Entry.comparingByValue())
+        .map(Map.Entry::getKey)
+        .orElse(10f);
   }
 
   // ---- blocks and tables ----
@@ -181,7 +196,9 @@ public final class LayoutAnalyzer {
     return out;
   }
 
-  /** End (exclusive) of the run of lines from {@code start} whose chunks line up as table columns. */
+  /**
+   * End (exclusive) of the run of lines from {@code start} whose chunks line up as table columns.
+   */
   private static int tableRunEnd(List<TextLine> lines, int start) {
     int end = start;
     while (end < lines.size() && lines.get(end).chunks().size() >= 2) {
@@ -252,7 +269,8 @@ public final class LayoutAnalyzer {
 
   private static Draft table(int page, List<TextLine> rows) {
     List<TextChunk> chunks = new ArrayList<>();
-    Table.Builder table = Table.newBuilder().setRowCount(rows.size()).setColumnCount(rows.get(0).chunks().size());
+    Table.Builder table =
+        Table.newBuilder().setRowCount(rows.size()).setColumnCount(rows.get(0).chunks().size());
     List<String> rowTexts = new ArrayList<>();
     for (int r = 0; r < rows.size(); r++) {
       List<String> cells = new ArrayList<>();
@@ -275,7 +293,8 @@ public final class LayoutAnalyzer {
   // ---- classification ----
 
   private static boolean isListMarker(String text) {
-    return BULLET.matcher(text).lookingAt() && text.length() > 1 || NUMBERED.matcher(text).matches();
+    return BULLET.matcher(text).lookingAt() && text.length() > 1
+        || NUMBERED.matcher(text).matches();
   }
 
   private static void classify(List<Draft> blocks, float body) {
@@ -296,8 +315,13 @@ public final class LayoutAnalyzer {
         titled = true;
       } else if (bodySized && isCaption(d.text) && d.lines <= 3) {
         d.type = ElementType.ELEMENT_TYPE_CAPTION;
-      } else if (!d.multiColumn && (d.size >= 1.12f * body
-          || d.bold && d.size >= body - 0.5f && d.lines <= 2 && d.text.length() <= 120 && !d.text.endsWith("."))) {
+      } else if (!d.multiColumn
+          && (d.size >= 1.12f * body
+              || d.bold
+                  && d.size >= body - 0.5f
+                  && d.lines <= 2
+                  && d.text.length() <= 120
+                  && !d.text.endsWith("."))) {
         d.type = ElementType.ELEMENT_TYPE_HEADING;
       } else if (bodySized && isListMarker(d.text)) {
         d.type = ElementType.ELEMENT_TYPE_LIST_ITEM;
@@ -328,7 +352,8 @@ public final class LayoutAnalyzer {
       d.id = "e" + (++n);
       String parent = "";
       if (!d.isRunning()) {
-        if (d.type == ElementType.ELEMENT_TYPE_TITLE || d.type == ElementType.ELEMENT_TYPE_HEADING) {
+        if (d.type == ElementType.ELEMENT_TYPE_TITLE
+            || d.type == ElementType.ELEMENT_TYPE_HEADING) {
           int level = d.type == ElementType.ELEMENT_TYPE_TITLE ? 0 : d.level;
           while (!sections.isEmpty() && sectionLevel(sections.peek()) >= level) {
             sections.pop();

@@ -5,14 +5,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A run of glyphs on one line with no wide gap inside: a line of body text, or one cell or
- * one side of a header. Its font size and weight are those of most of its characters.
+ * A run of glyphs on one line with no wide gap inside: a line of body text, or one cell or one side
+ * of a header. Its font size and weight are those of most of its characters.
  */
-record TextChunk(String text, float x, float top, float right, float baseline, float size, boolean bold) {
+record TextChunk(
+    String text, float x, float top, float right, float baseline, float size, boolean bold) {
 
   static TextChunk of(List<Glyph> glyphs) {
     StringBuilder text = new StringBuilder();
-    float x = Float.MAX_VALUE, top = Float.MAX_VALUE, right = -Float.MAX_VALUE, baseline = -Float.MAX_VALUE;
+    float x = Float.MAX_VALUE,
+        top = Float.MAX_VALUE,
+        right = -Float.MAX_VALUE,
+        baseline = -Float.MAX_VALUE;
     Map<Float, Integer> sizes = new HashMap<>();
     int bold = 0;
     Glyph previous = null;
@@ -31,13 +35,19 @@ record TextChunk(String text, float x, float top, float right, float baseline, f
       }
       previous = g;
     }
-    float size = sizes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(0f);
-    return new TextChunk(text.toString().replaceAll("\\s+", " ").strip(), x, top, right, baseline, size, bold > 0);
+    float size =
+        sizes.entrySet().stream()
+            .max(Map.Entry.comparingByValue())
+            .map(Map.Entry::getKey)
+            .orElse(0f);
+    return new TextChunk(
+        text.toString().replaceAll("\\s+", " ").strip(), x, top, right, baseline, size, bold > 0);
   }
 
   /** Word gaps that the PDF leaves to positioning instead of a space character. */
   private static boolean needsSpace(Glyph previous, Glyph next, CharSequence text) {
-    if (text.length() > 0 && Character.isWhitespace(text.charAt(text.length() - 1)) || next.text().isBlank()) {
+    if (text.length() > 0 && Character.isWhitespace(text.charAt(text.length() - 1))
+        || next.text().isBlank()) {
       return false;
     }
     return next.x() - previous.right() > 0.2f * Math.max(next.size(), 1f);

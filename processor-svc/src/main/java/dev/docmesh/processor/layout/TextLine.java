@@ -48,7 +48,9 @@ record TextLine(List<TextChunk> chunks) {
       }
       // A gap of about two em separates table cells or the sides of a header; word gaps are
       // a fraction of an em even in justified text.
-      if (!current.isEmpty() && !g.text().isBlank() && g.x() - right > 1.8f * Math.max(g.size(), 1f)) {
+      if (!current.isEmpty()
+          && !g.text().isBlank()
+          && g.x() - right > 1.8f * Math.max(g.size(), 1f)) {
         add(chunks, current);
         current = new ArrayList<>();
       }
@@ -88,11 +90,17 @@ record TextLine(List<TextChunk> chunks) {
   }
 
   float size() {
-    return chunks.stream().max(Comparator.comparingInt(c -> c.text().length())).map(TextChunk::size).orElse(0f);
+    return chunks.stream()
+        .max(Comparator.comparingInt(c -> c.text().length()))
+        .map(TextChunk::size)
+        .orElse(0f);
   }
 
   boolean bold() {
-    return chunks.stream().max(Comparator.comparingInt(c -> c.text().length())).map(TextChunk::bold).orElse(false);
+    return chunks.stream()
+        .max(Comparator.comparingInt(c -> c.text().length()))
+        .map(TextChunk::bold)
+        .orElse(false);
   }
 
   String text() {

@@ -16,9 +16,9 @@ import org.apache.pdfbox.pdmodel.font.PDFontDescriptor;
 import org.apache.pdfbox.text.TextPosition;
 
 /**
- * Collects every page's glyphs with their display positions (origin top-left of the crop
- * box, as PDFBox's "direction adjusted" coordinates are) for layout analysis, reporting one
- * progress event per page.
+ * Collects every page's glyphs with their display positions (origin top-left of the crop box, as
+ * PDFBox's "direction adjusted" coordinates are) for layout analysis, reporting one progress event
+ * per page.
  */
 final class GlyphCollector extends CheckpointingTextStripper {
   private final ProcessingContext context;
@@ -52,7 +52,9 @@ final class GlyphCollector extends CheckpointingTextStripper {
     for (List<TextPosition> article : charactersByArticle) {
       for (TextPosition t : article) {
         // Text placed wholly off the page is invisible: it is no part of the layout.
-        if (t.getXDirAdj() + t.getWidthDirAdj() < 0 || t.getYDirAdj() < 0 || t.getXDirAdj() > width
+        if (t.getXDirAdj() + t.getWidthDirAdj() < 0
+            || t.getYDirAdj() < 0
+            || t.getXDirAdj() > width
             || t.getYDirAdj() - t.getHeightDir() > width) {
           continue;
         }
@@ -89,7 +91,10 @@ final class GlyphCollector extends CheckpointingTextStripper {
       return false;
     }
     String name = font.getName() == null ? "" : font.getName().toLowerCase(Locale.ROOT);
-    if (name.contains("bold") || name.contains("black") || name.contains("heavy") || name.contains("semibold")) {
+    if (name.contains("bold")
+        || name.contains("black")
+        || name.contains("heavy")
+        || name.contains("semibold")) {
       return true;
     }
     PDFontDescriptor descriptor = font.getFontDescriptor();

@@ -59,7 +59,8 @@ final class ImagePlacementCounter extends PDFStreamEngine {
       PDXObject xobject = resources.getXObject(name);
       if (xobject instanceof PDImageXObject) {
         count++;
-      } else if (xobject instanceof PDFormXObject form && getContext().getLevel() < MAX_FORM_DEPTH) {
+      } else if (xobject instanceof PDFormXObject form
+          && getContext().getLevel() < MAX_FORM_DEPTH) {
         getContext().increaseLevel();
         try {
           getContext().showForm(form);

@@ -35,8 +35,8 @@ import org.apache.pdfbox.pdmodel.interactive.form.PDField;
 import org.apache.pdfbox.pdmodel.interactive.form.PDTerminalField;
 
 /**
- * {@code pdf.metadata}: the Info dictionary with XMP fallback, dates with their offsets as
- * written, pages, fonts, images, forms, annotations, attachments, outline, language and tags.
+ * {@code pdf.metadata}: the Info dictionary with XMP fallback, dates with their offsets as written,
+ * pages, fonts, images, forms, annotations, attachments, outline, language and tags.
  */
 public final class MetadataProcessor implements DocumentProcessor {
   public static final String NAME = "pdf.metadata";
@@ -71,7 +71,11 @@ public final class MetadataProcessor implements DocumentProcessor {
   }
 
   private static void describeInfo(
-      PDDocument document, PDDocumentCatalog catalog, StreamGuard guard, DocumentMetadata.Builder meta) throws IOException {
+      PDDocument document,
+      PDDocumentCatalog catalog,
+      StreamGuard guard,
+      DocumentMetadata.Builder meta)
+      throws IOException {
     PDMetadata xmpStream = catalog.getMetadata();
     meta.setHasXmp(xmpStream != null);
     if (xmpStream != null) {
@@ -86,12 +90,23 @@ public final class MetadataProcessor implements DocumentProcessor {
         .setCreator(firstOf(info.getCreator(), xmp.get(XmpFields.XMP, "CreatorTool")))
         .setProducer(firstOf(info.getProducer(), xmp.get(XmpFields.PDF, "Producer")));
     COSDictionary dict = info.getCOSObject();
-    readDate(dict.getString(COSName.CREATION_DATE), meta::setCreationDateRaw, meta::setCreationTime, meta::setCreationTimeOffset);
-    readDate(dict.getString(COSName.MOD_DATE), meta::setModificationDateRaw, meta::setModificationTime, meta::setModificationTimeOffset);
+    readDate(
+        dict.getString(COSName.CREATION_DATE),
+        meta::setCreationDateRaw,
+        meta::setCreationTime,
+        meta::setCreationTimeOffset);
+    readDate(
+        dict.getString(COSName.MOD_DATE),
+        meta::setModificationDateRaw,
+        meta::setModificationTime,
+        meta::setModificationTimeOffset);
   }
 
   private static void readDate(
-      String raw, Consumer<String> setRaw, Consumer<Timestamp> setTime, Consumer<String> setOffset) {
+      String raw,
+      Consumer<String> setRaw,
+      Consumer<Timestamp> setTime,
+      Consumer<String> setOffset) {
     if (raw == null) {
       return;
     }
@@ -99,7 +114,8 @@ public final class MetadataProcessor implements DocumentProcessor {
     PdfDate.parse(raw)
         .ifPresent(
             date -> {
-              setTime.accept(Timestamp.newBuilder().setSeconds(date.instant().getEpochSecond()).build());
+              setTime.accept(
+                  Timestamp.newBuilder().setSeconds(date.instant().getEpochSecond()).build());
               setOffset.accept(date.offsetText());
             });
   }
@@ -120,27 +136,36 @@ public final class MetadataProcessor implements DocumentProcessor {
     meta.setFormFieldCount(fields);
   }
 
-  private static void describeAttachments(PDDocumentCatalog catalog, DocumentMetadata.Builder meta) throws IOException {
+  private static void describeAttachments(PDDocumentCatalog catalog, DocumentMetadata.Builder meta)
+      throws IOException {
     PDDocumentNameDictionary names = catalog.getNames();
     if (names == null || names.getEmbeddedFiles() == null) {
       return;
     }
-    collectFiles(names.getEmbeddedFiles(), 0, (name, spec) -> {
-      if (meta.getAttachmentsCount() >= MAX_ATTACHMENTS) {
-        return;
-      }
-      PDEmbeddedFile file = spec.getEmbeddedFileUnicode() != null ? spec.getEmbeddedFileUnicode() : spec.getEmbeddedFile();
-      meta.addAttachments(
-          Attachment.newBuilder()
-              .setName(firstOf(spec.getFileUnicode(), firstOf(spec.getFilename(), name)))
-              .setSizeBytes(file == null ? -1 : file.getSize())
-              .setMediaType(file == null ? "" : nullToEmpty(file.getSubtype()))
-              .setDescription(nullToEmpty(spec.getFileDescription())));
-    });
+    collectFiles(
+        names.getEmbeddedFiles(),
+        0,
+        (name, spec) -> {
+          if (meta.getAttachmentsCount() >= MAX_ATTACHMENTS) {
+            return;
+          }
+          PDEmbeddedFile file =
+              spec.getEmbeddedFileUnicode() != null
+                  ? spec.getEmbeddedFileUnicode()
+                  : spec.getEmbeddedFile();
+          meta.addAttachments(
+              Attachment.newBuilder()
+                  .setName(firstOf(spec.getFileUnicode(), firstOf(spec.getFilename(), name)))
+                  .setSizeBytes(file == null ? -1 : file.getSize())
+                  .setMediaType(file == null ? "" : nullToEmpty(file.getSubtype()))
+                  .setDescription(nullToEmpty(spec.getFileDescription())));
+        });
   }
 
   private static void collectFiles(
-      PDNameTreeNode<PDComplexFileSpecification> node, int depth, BiConsumer<String, PDComplexFileSpecification> sink)
+      PDNameTreeNode<PDComplexFileSpecification> node,
+      int depth,
+      BiConsumer<String, PDComplexFileSpecification> sink)
       throws IOException {
     if (depth > MAX_NAME_TREE_DEPTH) {
       return;
@@ -156,7 +181,8 @@ public final class MetadataProcessor implements DocumentProcessor {
     }
   }
 
-  private static void describePages(PDDocument document, ProcessingContext context, DocumentMetadata.Builder meta)
+  private static void describePages(
+      PDDocument document, ProcessingContext context, DocumentMetadata.Builder meta)
       throws IOException {
     int total = document.getNumberOfPages();
     Map<String, Integer> annotations = new TreeMap<>();

@@ -3,17 +3,23 @@ package dev.docmesh.processor.pdf;
 import dev.docmesh.processor.Failures;
 
 /**
- * Measures how deeply arrays and dictionaries nest in PDF syntax, byte by byte, without
- * parsing. PDFBox gives up on deep nesting by logging and dropping the object, which would
- * turn a hostile document into a silently wrong result; this turns it into LIMIT_NESTING.
- * Strings, comments and stream data (file syntax) or inline image data (content syntax) are
- * skipped, so their bytes do not count.
+ * Measures how deeply arrays and dictionaries nest in PDF syntax, byte by byte, without parsing.
+ * PDFBox gives up on deep nesting by logging and dropping the object, which would turn a hostile
+ * document into a silently wrong result; this turns it into LIMIT_NESTING. Strings, comments and
+ * stream data (file syntax) or inline image data (content syntax) are skipped, so their bytes do
+ * not count.
  */
 final class NestingScanner {
   /** Deeper than any real document nests (real ones stay under ~20). */
   static final int LIMIT = 256;
 
-  private enum Mode { NORMAL, STRING, HEX, COMMENT, SKIP }
+  private enum Mode {
+    NORMAL,
+    STRING,
+    HEX,
+    COMMENT,
+    SKIP
+  }
 
   private static final boolean[] REGULAR = new boolean[256];
 
@@ -23,8 +29,10 @@ final class NestingScanner {
     }
   }
 
-  private static final byte[] END_STREAM = "endstream".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] END_INLINE = "EI".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] END_STREAM =
+      "endstream".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] END_INLINE =
+      "EI".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private final boolean content;
   private final int limit;
@@ -148,7 +156,10 @@ final class NestingScanner {
     wordLength = 0;
     if (!content && length == 6 && is("stream")) {
       skip(END_STREAM);
-    } else if (content && length == 2 && is("ID") && (delimiter == ' ' || delimiter == '\n' || delimiter == '\r')) {
+    } else if (content
+        && length == 2
+        && is("ID")
+        && (delimiter == ' ' || delimiter == '\n' || delimiter == '\r')) {
       skip(END_INLINE);
     }
   }
@@ -170,7 +181,11 @@ final class NestingScanner {
 
   private void deeper() {
     if (++depth > limit) {
-      throw Failures.limit(Failures.LIMIT_NESTING, "arrays or dictionaries nest deeper than " + limit + " levels", depth, limit);
+      throw Failures.limit(
+          Failures.LIMIT_NESTING,
+          "arrays or dictionaries nest deeper than " + limit + " levels",
+          depth,
+          limit);
     }
   }
 }

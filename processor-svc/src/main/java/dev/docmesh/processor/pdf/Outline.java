@@ -29,7 +29,12 @@ public final class Outline {
     return items;
   }
 
-  private static void walk(PDDocument document, PDOutlineNode node, int level, List<OutlineItem> items, Set<Object> seen) {
+  private static void walk(
+      PDDocument document,
+      PDOutlineNode node,
+      int level,
+      List<OutlineItem> items,
+      Set<Object> seen) {
     if (level > MAX_DEPTH) {
       return;
     }

@@ -14,7 +14,9 @@ import org.apache.pdfbox.pdmodel.font.PDFont;
 import org.apache.pdfbox.pdmodel.graphics.PDXObject;
 import org.apache.pdfbox.pdmodel.graphics.form.PDFormXObject;
 
-/** The fonts a page's resources offer, its form XObjects' included (each resource dictionary once). */
+/**
+ * The fonts a page's resources offer, its form XObjects' included (each resource dictionary once).
+ */
 final class PageFonts {
   private static final Pattern SUBSET = Pattern.compile("^[A-Z]{6}\\+.*");
   private static final int MAX_DEPTH = 16;
@@ -26,7 +28,8 @@ final class PageFonts {
     collect(page.getResources(), byName, seen, 0);
   }
 
-  private static void collect(PDResources resources, Map<String, FontInfo> byName, Set<Object> seen, int depth)
+  private static void collect(
+      PDResources resources, Map<String, FontInfo> byName, Set<Object> seen, int depth)
       throws IOException {
     if (resources == null || depth > MAX_DEPTH || !seen.add(resources.getCOSObject())) {
       return;

@@ -7,9 +7,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A PDF date string ({@code D:YYYYMMDDHHmmSSOHH'mm'}) read the lenient way real files need:
- * missing parts default as the spec says, the offset is kept as written, and a malformed
- * offset such as {@code Z07'46'} reads as UTC (the Z decides) instead of failing.
+ * A PDF date string ({@code D:YYYYMMDDHHmmSSOHH'mm'}) read the lenient way real files need: missing
+ * parts default as the spec says, the offset is kept as written, and a malformed offset such as
+ * {@code Z07'46'} reads as UTC (the Z decides) instead of failing.
  *
  * @param raw the string exactly as stored
  * @param local the date-time as written, without offset
@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  */
 public record PdfDate(String raw, LocalDateTime local, String offsetText, ZoneOffset offset) {
   private static final Pattern DATE =
-      Pattern.compile("(?:D:)?\\s*(\\d{4})(\\d{2})?(\\d{2})?(\\d{2})?(\\d{2})?(\\d{2})?(.*)", Pattern.DOTALL);
+      Pattern.compile(
+          "(?:D:)?\\s*(\\d{4})(\\d{2})?(\\d{2})?(\\d{2})?(\\d{2})?(\\d{2})?(.*)", Pattern.DOTALL);
   private static final Pattern OFFSET = Pattern.compile("([+-])(\\d{2})'?(?:(\\d{2})'?)?");
 
   public static Optional<PdfDate> parse(String raw) {

@@ -12,7 +12,8 @@ public final class PdfExceptions {
     String message = String.valueOf(e.getMessage());
     // PDFBox's stream cache reports its cap this way (ScratchFile / RandomAccessStreamCache).
     if (message.contains("Maximum allowed") && message.contains("memory")) {
-      return Failures.limit(Failures.LIMIT_MEMORY, "the PDF needs more memory than allowed: " + message, -1, -1);
+      return Failures.limit(
+          Failures.LIMIT_MEMORY, "the PDF needs more memory than allowed: " + message, -1, -1);
     }
     return Failures.corrupt("the PDF cannot be read: " + message);
   }

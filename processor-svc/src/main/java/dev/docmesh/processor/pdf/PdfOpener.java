@@ -11,9 +11,9 @@ import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException;
 
 /**
- * Opens PDFs within the configured limits: PDFBox buffers of one document live on the heap
- * up to a cap, then in temp files in one directory up to a second cap, so a hostile document
- * costs at most {@code main + temp} bytes per processing thread.
+ * Opens PDFs within the configured limits: PDFBox buffers of one document live on the heap up to a
+ * cap, then in temp files in one directory up to a second cap, so a hostile document costs at most
+ * {@code main + temp} bytes per processing thread.
  */
 public final class PdfOpener {
   private final ProcessorConfig config;

@@ -7,8 +7,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Finds the file-structure damage that makes PDFBox fall back to rebuilding the
- * cross-reference table by scanning, which PDFBox does silently. One line per problem.
+ * Finds the file-structure damage that makes PDFBox fall back to rebuilding the cross-reference
+ * table by scanning, which PDFBox does silently. One line per problem.
  */
 public final class PdfRepairs {
   private static final int TAIL = 2048;
@@ -24,7 +24,8 @@ public final class PdfRepairs {
       repairs.add("the %PDF- header is at byte " + header + ", not at the start");
     }
     int tailStart = Math.max(0, bytes.length - TAIL);
-    String tail = new String(bytes, tailStart, bytes.length - tailStart, StandardCharsets.ISO_8859_1);
+    String tail =
+        new String(bytes, tailStart, bytes.length - tailStart, StandardCharsets.ISO_8859_1);
     if (!tail.contains("%%EOF")) {
       repairs.add("no %%EOF marker at the end: the file looks truncated");
     }
@@ -40,7 +41,10 @@ public final class PdfRepairs {
     if (offset < 0) {
       repairs.add("no startxref: the cross-reference table was rebuilt by scanning");
     } else if (!xrefAt(bytes, offset) && !(header > 0 && xrefAt(bytes, offset + header))) {
-      repairs.add("startxref points to byte " + offset + ", where no cross-reference section starts: rebuilt by scanning");
+      repairs.add(
+          "startxref points to byte "
+              + offset
+              + ", where no cross-reference section starts: rebuilt by scanning");
     }
     return repairs;
   }
@@ -53,7 +57,8 @@ public final class PdfRepairs {
     while (start < bytes.length && Character.isWhitespace(bytes[start])) {
       start++;
     }
-    String head = new String(bytes, start, Math.min(32, bytes.length - start), StandardCharsets.ISO_8859_1);
+    String head =
+        new String(bytes, start, Math.min(32, bytes.length - start), StandardCharsets.ISO_8859_1);
     return head.startsWith("xref") || OBJECT_HEADER.matcher(head).lookingAt();
   }
 }

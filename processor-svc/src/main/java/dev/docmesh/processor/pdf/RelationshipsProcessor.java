@@ -28,10 +28,10 @@ import org.apache.pdfbox.pdmodel.interactive.documentnavigation.destination.PDNa
 import org.apache.pdfbox.pdmodel.interactive.documentnavigation.destination.PDPageDestination;
 
 /**
- * {@code pdf.relationships}: from the elements of {@code pdf.structure} (read from the
- * request's upstream outputs) and the document's outline and links: section CONTAINS
- * element, reading-order NEXT, caption CAPTION_OF table, outline entry or link REFERS_TO a
- * page (and the heading there that carries the outline entry's title).
+ * {@code pdf.relationships}: from the elements of {@code pdf.structure} (read from the request's
+ * upstream outputs) and the document's outline and links: section CONTAINS element, reading-order
+ * NEXT, caption CAPTION_OF table, outline entry or link REFERS_TO a page (and the heading there
+ * that carries the outline entry's title).
  */
 public final class RelationshipsProcessor implements DocumentProcessor {
   public static final String NAME = "pdf.relationships";
@@ -48,7 +48,9 @@ public final class RelationshipsProcessor implements DocumentProcessor {
   @Override
   public StageOutput process(ProcessingContext context) throws Exception {
     StageOutput upstream =
-        context.upstream(StructureProcessor.NAME).filter(StageOutput::hasElements)
+        context
+            .upstream(StructureProcessor.NAME)
+            .filter(StageOutput::hasElements)
             .orElseThrow(() -> Failures.missingUpstream(NAME, StructureProcessor.NAME));
     List<Element> elements = upstream.getElements().getElementsList();
     Builder out = new Builder();
@@ -60,7 +62,9 @@ public final class RelationshipsProcessor implements DocumentProcessor {
       context.checkpoint();
       links(document, elements, context, out);
     }
-    return StageOutput.newBuilder().setRelationships(Relationships.newBuilder().addAllRelationships(out.list)).build();
+    return StageOutput.newBuilder()
+        .setRelationships(Relationships.newBuilder().addAllRelationships(out.list))
+        .build();
   }
 
   private static void contains(List<Element> elements, Builder out) {
@@ -95,7 +99,13 @@ public final class RelationshipsProcessor implements DocumentProcessor {
       int at = i;
       Optional<Element> target = tableNear(body, at, 1).or(() -> tableNear(body, at, -1));
       target.ifPresent(
-          t -> out.add(RelationshipType.RELATIONSHIP_TYPE_CAPTION_OF, caption.getId(), t.getId(), 0, caption.getText()));
+          t ->
+              out.add(
+                  RelationshipType.RELATIONSHIP_TYPE_CAPTION_OF,
+                  caption.getId(),
+                  t.getId(),
+                  0,
+                  caption.getText()));
     }
   }
 
@@ -105,7 +115,8 @@ public final class RelationshipsProcessor implements DocumentProcessor {
       return Optional.empty();
     }
     Element e = body.get(i);
-    return e.getType() == ElementType.ELEMENT_TYPE_TABLE && e.getPageNumber() == body.get(from).getPageNumber()
+    return e.getType() == ElementType.ELEMENT_TYPE_TABLE
+            && e.getPageNumber() == body.get(from).getPageNumber()
         ? Optional.of(e)
         : Optional.empty();
   }
@@ -117,8 +128,16 @@ public final class RelationshipsProcessor implements DocumentProcessor {
       if (item.getPageNumber() == 0) {
         continue;
       }
-      String target = headingOnPage(elements, item.getPageNumber(), item.getTitle()).map(Element::getId).orElse("");
-      out.add(RelationshipType.RELATIONSHIP_TYPE_REFERS_TO, "outline:" + (n + 1), target, item.getPageNumber(), item.getTitle());
+      String target =
+          headingOnPage(elements, item.getPageNumber(), item.getTitle())
+              .map(Element::getId)
+              .orElse("");
+      out.add(
+          RelationshipType.RELATIONSHIP_TYPE_REFERS_TO,
+          "outline:" + (n + 1),
+          target,
+          item.getPageNumber(),
+          item.getTitle());
     }
   }
 
@@ -126,12 +145,16 @@ public final class RelationshipsProcessor implements DocumentProcessor {
     String wanted = normalize(title);
     return elements.stream()
         .filter(e -> e.getPageNumber() == page)
-        .filter(e -> e.getType() == ElementType.ELEMENT_TYPE_HEADING || e.getType() == ElementType.ELEMENT_TYPE_TITLE)
+        .filter(
+            e ->
+                e.getType() == ElementType.ELEMENT_TYPE_HEADING
+                    || e.getType() == ElementType.ELEMENT_TYPE_TITLE)
         .filter(e -> !wanted.isEmpty() && normalize(e.getText()).equals(wanted))
         .findFirst();
   }
 
-  private static void links(PDDocument document, List<Element> elements, ProcessingContext context, Builder out)
+  private static void links(
+      PDDocument document, List<Element> elements, ProcessingContext context, Builder out)
       throws IOException {
     int n = 0;
     int pageNumber = 0;
@@ -153,7 +176,10 @@ public final class RelationshipsProcessor implements DocumentProcessor {
           continue; // external (URI) or dangling: not a relationship between parts of this document
         }
         n++;
-        String label = elementUnder(elements, pageNumber, link.getRectangle(), page).map(Element::getText).orElse("");
+        String label =
+            elementUnder(elements, pageNumber, link.getRectangle(), page)
+                .map(Element::getText)
+                .orElse("");
         out.add(RelationshipType.RELATIONSHIP_TYPE_REFERS_TO, "link:" + n, "", target, label);
       }
     }
@@ -181,8 +207,11 @@ public final class RelationshipsProcessor implements DocumentProcessor {
     return 0;
   }
 
-  /** The element whose box holds the middle of the link's rectangle (converted to top-left origin). */
-  private static Optional<Element> elementUnder(List<Element> elements, int page, PDRectangle rect, PDPage pdPage) {
+  /**
+   * The element whose box holds the middle of the link's rectangle (converted to top-left origin).
+   */
+  private static Optional<Element> elementUnder(
+      List<Element> elements, int page, PDRectangle rect, PDPage pdPage) {
     if (rect == null) {
       return Optional.empty();
     }
@@ -192,7 +221,10 @@ public final class RelationshipsProcessor implements DocumentProcessor {
     return elements.stream()
         .filter(e -> e.getPageNumber() == page)
         .filter(e -> x >= e.getBbox().getX() && x <= e.getBbox().getX() + e.getBbox().getWidth())
-        .filter(e -> y >= e.getBbox().getY() - 2 && y <= e.getBbox().getY() + e.getBbox().getHeight() + 2)
+        .filter(
+            e ->
+                y >= e.getBbox().getY() - 2
+                    && y <= e.getBbox().getY() + e.getBbox().getHeight() + 2)
         .findFirst();
   }
 

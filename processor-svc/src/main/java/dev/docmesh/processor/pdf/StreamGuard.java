@@ -24,12 +24,11 @@ import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.common.PDStream;
 
 /**
- * Defuses decompression bombs before PDFBox meets them. PDFBox inflates page content as it
- * parses it, so a bomb there costs time in proportion to its decoded size (seconds per
- * hundred MiB); streams it reads whole (font programs, ToUnicode maps, XMP) would cost heap
- * as well. Every stream a page's processing decodes (content streams, form XObjects, fonts,
- * ToUnicode maps) is first decoded into a counting sink that stops at the limit. Each
- * stream is checked once per document.
+ * Defuses decompression bombs before PDFBox meets them. PDFBox inflates page content as it parses
+ * it, so a bomb there costs time in proportion to its decoded size (seconds per hundred MiB);
+ * streams it reads whole (font programs, ToUnicode maps, XMP) would cost heap as well. Every stream
+ * a page's processing decodes (content streams, form XObjects, fonts, ToUnicode maps) is first
+ * decoded into a counting sink that stops at the limit. Each stream is checked once per document.
  */
 public final class StreamGuard {
   private static final int MAX_DEPTH = 16;
@@ -157,7 +156,10 @@ public final class StreamGuard {
               limit);
         }
         in.close();
-        in = last ? InputStream.nullInputStream() : new ByteArrayInputStream(sink.bytes.toByteArray());
+        in =
+            last
+                ? InputStream.nullInputStream()
+                : new ByteArrayInputStream(sink.bytes.toByteArray());
       }
     } finally {
       in.close();
@@ -165,9 +167,9 @@ public final class StreamGuard {
   }
 
   /**
-   * True for a Flate-only stream too short to reach the limit: Deflate expands at most about
-   * 1032:1 (and PNG/TIFF predictors do not grow it), so counting the raw bytes is enough and
-   * the stream (a font program, a ToUnicode map) is inflated once, by PDFBox, not twice.
+   * True for a Flate-only stream too short to reach the limit: Deflate expands at most about 1032:1
+   * (and PNG/TIFF predictors do not grow it), so counting the raw bytes is enough and the stream (a
+   * font program, a ToUnicode map) is inflated once, by PDFBox, not twice.
    */
   private boolean cannotExceedLimit(COSStream stream, List<COSName> filters) throws IOException {
     if (filters.size() != 1 || !COSName.FLATE_DECODE.equals(filters.get(0))) {
@@ -186,7 +188,11 @@ public final class StreamGuard {
       return List.of(name);
     }
     if (f instanceof COSArray array) {
-      return array.toList().stream().map(StreamGuard::resolve).filter(COSName.class::isInstance).map(COSName.class::cast).toList();
+      return array.toList().stream()
+          .map(StreamGuard::resolve)
+          .filter(COSName.class::isInstance)
+          .map(COSName.class::cast)
+          .toList();
     }
     return List.of();
   }
@@ -199,7 +205,9 @@ public final class StreamGuard {
     }
   }
 
-  /** Counts what a filter writes, keeps it only when a later filter needs it, stops past the limit. */
+  /**
+   * Counts what a filter writes, keeps it only when a later filter needs it, stops past the limit.
+   */
   private static final class BoundedSink extends OutputStream {
     final long limit;
     final ByteArrayOutputStream bytes;

@@ -9,9 +9,9 @@ import dev.docmesh.proto.processor.v1.ProcessorInfo;
 import org.apache.pdfbox.pdmodel.PDDocument;
 
 /**
- * {@code pdf.structure}: layout elements (title, headings with levels, paragraphs, list
- * items, tables with cells, captions, running headers, footers and page numbers) with page,
- * bounding box (PDF points, origin top-left), font size, weight and enclosing section.
+ * {@code pdf.structure}: layout elements (title, headings with levels, paragraphs, list items,
+ * tables with cells, captions, running headers, footers and page numbers) with page, bounding box
+ * (PDF points, origin top-left), font size, weight and enclosing section.
  */
 public final class StructureProcessor implements DocumentProcessor {
   public static final String NAME = "pdf.structure";

@@ -10,9 +10,9 @@ import java.util.Set;
 import org.apache.pdfbox.pdmodel.PDDocument;
 
 /**
- * {@code pdf.text}: the text of every page in reading order, one progress event per page.
- * Reading order is PDFBox's: content order with its column heuristics, or strictly top to
- * bottom, left to right with {@code sort_by_position=true}.
+ * {@code pdf.text}: the text of every page in reading order, one progress event per page. Reading
+ * order is PDFBox's: content order with its column heuristics, or strictly top to bottom, left to
+ * right with {@code sort_by_position=true}.
  */
 public final class TextProcessor implements DocumentProcessor {
   public static final String NAME = "pdf.text";
@@ -37,7 +37,8 @@ public final class TextProcessor implements DocumentProcessor {
   }
 
   /** The per-page text of an open document; public so benchmarks can call it without gRPC. */
-  public static DocumentText extract(PDDocument document, ProcessingContext context, boolean sortByPosition)
+  public static DocumentText extract(
+      PDDocument document, ProcessingContext context, boolean sortByPosition)
       throws java.io.IOException {
     CheckpointingTextStripper stripper = new CheckpointingTextStripper(context);
     StreamGuard guard = new StreamGuard(context.maxDecodedStreamBytes());

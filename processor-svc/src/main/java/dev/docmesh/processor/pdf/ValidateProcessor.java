@@ -1,24 +1,24 @@
 package dev.docmesh.processor.pdf;
 
-import dev.docmesh.processor.Failures;
 import dev.docmesh.meshkit.media.MediaTypes;
+import dev.docmesh.processor.Failures;
 import dev.docmesh.processor.spi.DocumentProcessor;
 import dev.docmesh.processor.spi.ProcessingContext;
+import dev.docmesh.processor.spi.ProcessingFailure;
 import dev.docmesh.proto.document.v1.LimitViolation;
 import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.document.v1.ValidationReport;
 import dev.docmesh.proto.processor.v1.ProcessorInfo;
-import dev.docmesh.processor.spi.ProcessingFailure;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.pdfbox.pdmodel.PDDocument;
 
 /**
- * {@code pdf.validate}: can the rest of a pipeline process this document? It fails with the
- * typed reason when not (encrypted without password, corrupt, over a limit), so a pipeline
- * stops at its first stage; with {@code report_only=true} it reports the same as an invalid
- * ValidationReport instead.
+ * {@code pdf.validate}: can the rest of a pipeline process this document? It fails with the typed
+ * reason when not (encrypted without password, corrupt, over a limit), so a pipeline stops at its
+ * first stage; with {@code report_only=true} it reports the same as an invalid ValidationReport
+ * instead.
  */
 public final class ValidateProcessor implements DocumentProcessor {
   public static final String NAME = "pdf.validate";
@@ -74,7 +74,10 @@ public final class ValidateProcessor implements DocumentProcessor {
     return StageOutput.newBuilder().setValidation(report).build();
   }
 
-  /** Whether the empty user password would not have opened it (only asked when a password was given). */
+  /**
+   * Whether the empty user password would not have opened it (only asked when a password was
+   * given).
+   */
   private static boolean needsPassword(ProcessingContext context) {
     if (context.request().getPassword().isEmpty()) {
       return false;
@@ -93,7 +96,10 @@ public final class ValidateProcessor implements DocumentProcessor {
     switch (reason) {
       case Failures.PDF_ENCRYPTED, Failures.PASSWORD_INVALID ->
           report.setEncrypted(true).setPasswordRequired(true).setPasswordOpened(false);
-      case Failures.LIMIT_PAGES, Failures.LIMIT_MEMORY, Failures.LIMIT_NESTING, Failures.LIMIT_BYTES ->
+      case Failures.LIMIT_PAGES,
+          Failures.LIMIT_MEMORY,
+          Failures.LIMIT_NESTING,
+          Failures.LIMIT_BYTES ->
           report.addLimitViolations(
               LimitViolation.newBuilder()
                   .setLimit(reason)

@@ -11,9 +11,9 @@ import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
 /**
- * The few XMP properties DocumentMetadata falls back to, read with a hardened XML parser (no
- * DTDs, no external entities: XMP comes from untrusted documents). Both XMP spellings are
- * understood: a property element, or an attribute of rdf:Description.
+ * The few XMP properties DocumentMetadata falls back to, read with a hardened XML parser (no DTDs,
+ * no external entities: XMP comes from untrusted documents). Both XMP spellings are understood: a
+ * property element, or an attribute of rdf:Description.
  */
 final class XmpFields {
   static final String DC = "http://purl.org/dc/elements/1.1/";
@@ -62,7 +62,8 @@ final class XmpFields {
     if (elements.getLength() > 0) {
       Element property = (Element) elements.item(0);
       NodeList items = property.getElementsByTagNameNS(RDF, "li");
-      String text = items.getLength() > 0 ? items.item(0).getTextContent() : property.getTextContent();
+      String text =
+          items.getLength() > 0 ? items.item(0).getTextContent() : property.getTextContent();
       if (text != null && !text.isBlank()) {
         values.put(namespace + name, text.trim());
         return;

@@ -33,23 +33,22 @@ public interface ProcessingContext {
   void progress(long done, long total, String unit, String message);
 
   /**
-   * Returns when the call may go on; throws {@link ProcessingStoppedException} once the
-   * client cancelled or the call ran out of time.
+   * Returns when the call may go on; throws {@link ProcessingStoppedException} once the client
+   * cancelled or the call ran out of time.
    */
   void checkpoint();
 
   /**
-   * Opens the content as a PDF within the service's limits (bytes, pages, memory, temp
-   * files), with the request's password. Typed failures: PDF_ENCRYPTED, PASSWORD_INVALID,
-   * PDF_CORRUPT, LIMIT_PAGES, LIMIT_MEMORY. The caller closes the document.
+   * Opens the content as a PDF within the service's limits (bytes, pages, memory, temp files), with
+   * the request's password. Typed failures: PDF_ENCRYPTED, PASSWORD_INVALID, PDF_CORRUPT,
+   * LIMIT_PAGES, LIMIT_MEMORY. The caller closes the document.
    */
   PDDocument openPdf() throws IOException;
 
   /**
    * The most bytes one PDF stream may decode to. Check each page with {@code
-   * dev.docmesh.processor.pdf.StreamGuard} before PDFBox parses it: a decompression bomb
-   * costs PDFBox time (and, for streams it reads whole, memory) in proportion to its decoded
-   * size.
+   * dev.docmesh.processor.pdf.StreamGuard} before PDFBox parses it: a decompression bomb costs
+   * PDFBox time (and, for streams it reads whole, memory) in proportion to its decoded size.
    */
   long maxDecodedStreamBytes();
 }

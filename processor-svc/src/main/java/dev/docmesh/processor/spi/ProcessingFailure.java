@@ -5,10 +5,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A typed failure of one processing call: what kind of failure it is, the reason clients see
- * (e.g. {@code PDF_CORRUPT}), a message and metadata. Processors, built in or plugins, throw it;
- * the service's gRPC edge turns it into a status with {@code google.rpc} details, so nothing
- * below that edge knows about gRPC.
+ * A typed failure of one processing call: what kind of failure it is, the reason clients see (e.g.
+ * {@code PDF_CORRUPT}), a message and metadata. Processors, built in or plugins, throw it; the
+ * service's gRPC edge turns it into a status with {@code google.rpc} details, so nothing below that
+ * edge knows about gRPC.
  */
 public final class ProcessingFailure extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -36,7 +36,12 @@ public final class ProcessingFailure extends RuntimeException {
   private final Duration retryAfter;
 
   private ProcessingFailure(
-      Kind kind, String reason, String message, Map<String, String> metadata, String field, Duration retryAfter) {
+      Kind kind,
+      String reason,
+      String message,
+      Map<String, String> metadata,
+      String field,
+      Duration retryAfter) {
     super(message, null, false, false);
     this.kind = kind;
     this.reason = reason;
@@ -46,7 +51,8 @@ public final class ProcessingFailure extends RuntimeException {
   }
 
   /** A failure of {@code kind} with {@code reason} (upper snake case, e.g. {@code PDF_CORRUPT}). */
-  public static ProcessingFailure of(Kind kind, String reason, String message, Map<String, String> metadata) {
+  public static ProcessingFailure of(
+      Kind kind, String reason, String message, Map<String, String> metadata) {
     return new ProcessingFailure(kind, reason, message, metadata, null, null);
   }
 
@@ -57,7 +63,12 @@ public final class ProcessingFailure extends RuntimeException {
   /** A request field (e.g. {@code options.min_length}) with a value the processor cannot use. */
   public static ProcessingFailure invalidArgument(String field, String description) {
     return new ProcessingFailure(
-        Kind.INVALID_INPUT, "INVALID_ARGUMENT", field + ": " + description, Map.of("field", field), field, null);
+        Kind.INVALID_INPUT,
+        "INVALID_ARGUMENT",
+        field + ": " + description,
+        Map.of("field", field),
+        field,
+        null);
   }
 
   /** The processor is saturated: the caller may try again after {@code retryAfter}. */

@@ -1,6 +1,8 @@
 package dev.docmesh.processor.spi;
 
-/** Thrown by {@link ProcessingContext#checkpoint()} when the call was cancelled or ran out of time. */
+/**
+ * Thrown by {@link ProcessingContext#checkpoint()} when the call was cancelled or ran out of time.
+ */
 public final class ProcessingStoppedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 

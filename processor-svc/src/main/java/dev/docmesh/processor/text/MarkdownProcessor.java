@@ -20,9 +20,9 @@ import java.util.regex.Pattern;
 
 /**
  * {@code text.markdown}: the elements of a Markdown document, the same model pdf.structure
- * produces: a leading level-1 heading is the title, other headings keep their level, list
- * items, pipe tables with cells, captions, paragraphs (fenced code kept verbatim), each with
- * its enclosing section. Everything is on page 1; there is no geometry.
+ * produces: a leading level-1 heading is the title, other headings keep their level, list items,
+ * pipe tables with cells, captions, paragraphs (fenced code kept verbatim), each with its enclosing
+ * section. Everything is on page 1; there is no geometry.
  */
 public final class MarkdownProcessor implements DocumentProcessor {
   public static final String NAME = "text.markdown";
@@ -31,14 +31,16 @@ public final class MarkdownProcessor implements DocumentProcessor {
   private static final Pattern SETEXT = Pattern.compile("^ {0,3}(=+|-+)\\s*$");
   private static final Pattern ITEM = Pattern.compile("^(\\s*)([-*+]|\\d{1,9}[.)])\\s+(.*)$");
   private static final Pattern FENCE = Pattern.compile("^ {0,3}(```|~~~).*$");
-  private static final Pattern TABLE_SEPARATOR = Pattern.compile("^\\s*\\|?\\s*:?-{2,}:?\\s*(\\|\\s*:?-{2,}:?\\s*)*\\|?\\s*$");
+  private static final Pattern TABLE_SEPARATOR =
+      Pattern.compile("^\\s*\\|?\\s*:?-{2,}:?\\s*(\\|\\s*:?-{2,}:?\\s*)*\\|?\\s*$");
 
   @Override
   public ProcessorInfo info() {
     return ProcessorInfo.newBuilder()
         .setName(NAME)
         .setVersion("1.0.0")
-        .setDescription("Finds the elements of a Markdown document: title, headings, paragraphs, list items, tables.")
+        .setDescription(
+            "Finds the elements of a Markdown document: title, headings, paragraphs, list items, tables.")
         .addMediaTypes(MediaTypes.MARKDOWN)
         .addMediaTypes(MediaTypes.PLAIN)
         .setOutput("elements")
@@ -49,7 +51,9 @@ public final class MarkdownProcessor implements DocumentProcessor {
   public StageOutput process(ProcessingContext context) {
     List<String> lines = List.of(TextDecoding.decode(context.content()).split("\n", -1));
     List<Element.Builder> blocks = new Parser(lines, context).parse();
-    return StageOutput.newBuilder().setElements(Elements.newBuilder().addAllElements(withIdsAndParents(blocks))).build();
+    return StageOutput.newBuilder()
+        .setElements(Elements.newBuilder().addAllElements(withIdsAndParents(blocks)))
+        .build();
   }
 
   /** Line-by-line block parser for the Markdown subset documents use most. */
@@ -87,13 +91,16 @@ public final class MarkdownProcessor implements DocumentProcessor {
           paragraph.clear();
           heading(line.trim().startsWith("=") ? 1 : 2, text);
           i++;
-        } else if (line.trim().startsWith("|") && i + 1 < lines.size() && TABLE_SEPARATOR.matcher(lines.get(i + 1)).matches()) {
+        } else if (line.trim().startsWith("|")
+            && i + 1 < lines.size()
+            && TABLE_SEPARATOR.matcher(lines.get(i + 1)).matches()) {
           flush();
           i = table(i);
         } else if ((m = ITEM.matcher(line)).matches()) {
           flush();
           String marker = m.group(2);
-          String text = Character.isDigit(marker.charAt(0)) ? marker + " " + m.group(3) : m.group(3);
+          String text =
+              Character.isDigit(marker.charAt(0)) ? marker + " " + m.group(3) : m.group(3);
           item = element(ElementType.ELEMENT_TYPE_LIST_ITEM, text.strip());
           i++;
         } else if (item != null && Character.isWhitespace(line.charAt(0))) {
@@ -158,7 +165,10 @@ public final class MarkdownProcessor implements DocumentProcessor {
 
     private void heading(int level, String text) {
       boolean title = level == 1 && out.isEmpty();
-      Element.Builder e = element(title ? ElementType.ELEMENT_TYPE_TITLE : ElementType.ELEMENT_TYPE_HEADING, text.strip());
+      Element.Builder e =
+          element(
+              title ? ElementType.ELEMENT_TYPE_TITLE : ElementType.ELEMENT_TYPE_HEADING,
+              text.strip());
       if (!title) {
         e.setHeadingLevel(level);
       }
@@ -171,7 +181,11 @@ public final class MarkdownProcessor implements DocumentProcessor {
       }
       String text = String.join(" ", paragraph);
       paragraph.clear();
-      element(LayoutAnalyzer.isCaption(text) ? ElementType.ELEMENT_TYPE_CAPTION : ElementType.ELEMENT_TYPE_PARAGRAPH, text);
+      element(
+          LayoutAnalyzer.isCaption(text)
+              ? ElementType.ELEMENT_TYPE_CAPTION
+              : ElementType.ELEMENT_TYPE_PARAGRAPH,
+          text);
     }
 
     private Element.Builder element(ElementType type, String text) {
@@ -187,7 +201,9 @@ public final class MarkdownProcessor implements DocumentProcessor {
     int n = 0;
     for (Element.Builder e : blocks) {
       e.setId("e" + (++n));
-      boolean section = e.getType() == ElementType.ELEMENT_TYPE_TITLE || e.getType() == ElementType.ELEMENT_TYPE_HEADING;
+      boolean section =
+          e.getType() == ElementType.ELEMENT_TYPE_TITLE
+              || e.getType() == ElementType.ELEMENT_TYPE_HEADING;
       if (section) {
         while (!sections.isEmpty() && sections.peek().getHeadingLevel() >= e.getHeadingLevel()) {
           sections.pop();

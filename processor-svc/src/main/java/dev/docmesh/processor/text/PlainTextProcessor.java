@@ -8,7 +8,9 @@ import dev.docmesh.proto.document.v1.PageText;
 import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.processor.v1.ProcessorInfo;
 
-/** {@code text.plain}: UTF-8 text as DocumentText; form feeds separate pages, as printers read them. */
+/**
+ * {@code text.plain}: UTF-8 text as DocumentText; form feeds separate pages, as printers read them.
+ */
 public final class PlainTextProcessor implements DocumentProcessor {
   public static final String NAME = "text.plain";
 

@@ -6,7 +6,9 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
-/** Text input as processors read it: strict UTF-8 (a BOM is dropped), line ends normalised to "\n". */
+/**
+ * Text input as processors read it: strict UTF-8 (a BOM is dropped), line ends normalised to "\n".
+ */
 final class TextDecoding {
   private TextDecoding() {}
 

@@ -27,12 +27,14 @@ class PdfDateTest {
     assertThat(malformed.local()).isEqualTo(LocalDateTime.parse("2023-04-10T07:46:54"));
     assertThat(malformed.instant()).isEqualTo(Instant.parse("2023-04-10T07:46:54Z"));
 
-    assertThat(PdfDate.parse("D:20240101+05'30").orElseThrow().instant()).isEqualTo(Instant.parse("2023-12-31T18:30:00Z"));
+    assertThat(PdfDate.parse("D:20240101+05'30").orElseThrow().instant())
+        .isEqualTo(Instant.parse("2023-12-31T18:30:00Z"));
   }
 
   @Test
   void partialAndBrokenDates() {
-    assertThat(PdfDate.parse("D:2021").orElseThrow().local()).isEqualTo(LocalDateTime.parse("2021-01-01T00:00:00"));
+    assertThat(PdfDate.parse("D:2021").orElseThrow().local())
+        .isEqualTo(LocalDateTime.parse("2021-01-01T00:00:00"));
     assertThat(PdfDate.parse("yesterday")).isEmpty();
     assertThat(PdfDate.parse("D:20211399000000")).isEmpty(); // month 13
     assertThat(PdfDate.parse(null)).isEmpty();

@@ -33,7 +33,8 @@ public final class WordCountProcessor implements DocumentProcessor {
   public StageOutput process(ProcessingContext context) {
     String text = new String(context.content(), StandardCharsets.UTF_8);
     int minLength = minLength(context.option("min_length", "1"));
-    long words = java.util.Arrays.stream(text.split("\\s+")).filter(w -> w.length() >= minLength).count();
+    long words =
+        java.util.Arrays.stream(text.split("\\s+")).filter(w -> w.length() >= minLength).count();
     long lines = text.lines().count();
     context.progress(1, 1, "document", "counted");
     return StageOutput.newBuilder()
@@ -49,7 +50,8 @@ public final class WordCountProcessor implements DocumentProcessor {
     try {
       return Integer.parseInt(value.trim());
     } catch (NumberFormatException e) {
-      throw ProcessingFailure.invalidArgument("options.min_length", "must be a whole number, not '" + value + "'");
+      throw ProcessingFailure.invalidArgument(
+          "options.min_length", "must be a whole number, not '" + value + "'");
     }
   }
 }

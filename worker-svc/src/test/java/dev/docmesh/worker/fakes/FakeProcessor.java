@@ -23,16 +23,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A scripted processor service: what {@code Process} does is up to the test. Records every
- * request, the {@code traceparent} it arrived with, and every call the client cancelled.
+ * A scripted processor service: what {@code Process} does is up to the test. Records every request,
+ * the {@code traceparent} it arrived with, and every call the client cancelled.
  */
 public final class FakeProcessor extends ProcessorServiceGrpc.ProcessorServiceImplBase {
   /** What one Process call does. */
   public interface Behaviour {
-    void process(ProcessRequest request, ServerCallStreamObserver<ProcessResponse> out) throws Exception;
+    void process(ProcessRequest request, ServerCallStreamObserver<ProcessResponse> out)
+        throws Exception;
   }
 
-  public static final StageOutput VALID = StageOutput.newBuilder().setValidation(ValidationReport.newBuilder().setValid(true).setPageCount(3)).build();
+  public static final StageOutput VALID =
+      StageOutput.newBuilder()
+          .setValidation(ValidationReport.newBuilder().setValid(true).setPageCount(3))
+          .build();
 
   public final List<ProcessRequest> requests = new CopyOnWriteArrayList<>();
   public final List<String> traceparents = new CopyOnWriteArrayList<>();
@@ -72,7 +76,8 @@ public final class FakeProcessor extends ProcessorServiceGrpc.ProcessorServiceIm
   }
 
   /** Answers at once with a validation report. */
-  public static void answerValid(ProcessRequest request, ServerCallStreamObserver<ProcessResponse> out) {
+  public static void answerValid(
+      ProcessRequest request, ServerCallStreamObserver<ProcessResponse> out) {
     out.onNext(ProcessResponse.newBuilder().setResult(VALID).build());
     out.onCompleted();
   }
@@ -90,14 +95,21 @@ public final class FakeProcessor extends ProcessorServiceGrpc.ProcessorServiceIm
 
   public static ProcessResponse progress(long done, long total) {
     return ProcessResponse.newBuilder()
-        .setProgress(Progress.newBuilder().setDone(done).setTotal(total).setUnit("page").setMessage("page " + done + " of " + total))
+        .setProgress(
+            Progress.newBuilder()
+                .setDone(done)
+                .setTotal(total)
+                .setUnit("page")
+                .setMessage("page " + done + " of " + total))
         .build();
   }
 
   @Override
-  public void listProcessors(ListProcessorsRequest request, StreamObserver<ListProcessorsResponse> response) {
+  public void listProcessors(
+      ListProcessorsRequest request, StreamObserver<ListProcessorsResponse> response) {
     ListProcessorsResponse.Builder answer = ListProcessorsResponse.newBuilder();
-    names.forEach(n -> answer.addProcessors(ProcessorInfo.newBuilder().setName(n).setBuiltIn(true)));
+    names.forEach(
+        n -> answer.addProcessors(ProcessorInfo.newBuilder().setName(n).setBuiltIn(true)));
     response.onNext(answer.build());
     response.onCompleted();
   }
@@ -105,7 +117,8 @@ public final class FakeProcessor extends ProcessorServiceGrpc.ProcessorServiceIm
   @Override
   public void process(ProcessRequest request, StreamObserver<ProcessResponse> response) {
     requests.add(request);
-    ServerCallStreamObserver<ProcessResponse> out = (ServerCallStreamObserver<ProcessResponse>) response;
+    ServerCallStreamObserver<ProcessResponse> out =
+        (ServerCallStreamObserver<ProcessResponse>) response;
     out.setOnCancelHandler(cancelledCalls::incrementAndGet);
     try {
       behaviour.process(request, out);

@@ -14,8 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real gRPC server on loopback for one scripted service, which a test can take down and
- * bring back on the same port (an outage as the worker sees it: connection refused).
+ * A real gRPC server on loopback for one scripted service, which a test can take down and bring
+ * back on the same port (an outage as the worker sees it: connection refused).
  */
 public final class FakeServer implements AutoCloseable {
   private final BindableService service;

@@ -32,8 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A scripted task queue: hands out the tasks a test offers, serves documents, and records
- * every heartbeat and result. Answers can be scripted per call.
+ * A scripted task queue: hands out the tasks a test offers, serves documents, and records every
+ * heartbeat and result. Answers can be scripted per call.
  */
 public final class FakeTaskQueue extends TaskQueueServiceGrpc.TaskQueueServiceImplBase {
   /** A heartbeat as received, with when it arrived. */
@@ -86,7 +86,9 @@ public final class FakeTaskQueue extends TaskQueueServiceGrpc.TaskQueueServiceIm
   public void pollTask(PollTaskRequest request, StreamObserver<PollTaskResponse> response) {
     polls.add(request);
     long waitMs =
-        request.hasWait() ? request.getWait().getSeconds() * 1000 + request.getWait().getNanos() / 1_000_000 : 1000;
+        request.hasWait()
+            ? request.getWait().getSeconds() * 1000 + request.getWait().getNanos() / 1_000_000
+            : 1000;
     Task task;
     try {
       task = ready.poll(Math.min(waitMs, 1000), TimeUnit.MILLISECONDS);
@@ -118,7 +120,8 @@ public final class FakeTaskQueue extends TaskQueueServiceGrpc.TaskQueueServiceIm
   }
 
   @Override
-  public void completeTask(CompleteTaskRequest request, StreamObserver<CompleteTaskResponse> response) {
+  public void completeTask(
+      CompleteTaskRequest request, StreamObserver<CompleteTaskResponse> response) {
     completeAttempts.add(request);
     Status scripted = completeScript.answer(request, completeCalls.incrementAndGet());
     if (scripted != null) {
@@ -141,7 +144,8 @@ public final class FakeTaskQueue extends TaskQueueServiceGrpc.TaskQueueServiceIm
   }
 
   @Override
-  public void getDocument(GetDocumentRequest request, StreamObserver<GetDocumentResponse> response) {
+  public void getDocument(
+      GetDocumentRequest request, StreamObserver<GetDocumentResponse> response) {
     documentReads.add(request);
     ByteString content = documents.get(request.getDocumentId());
     if (content == null) {
