@@ -361,48 +361,8 @@ public final class SqliteJobStore implements JobStore {
       Optional<String> owner,
       String afterJobId,
       int limit) {
-    StringBuilder sql = new StringBuilder("SELECT job FROM jobs j WHERE 1=1");
-    List<Object> args = new ArrayList<>();
-    if (owner.isPresent()) {
-      sql.append(" AND owner = ?");
-      args.add(owner.get());
-    }
-    if (!states.isEmpty()) {
-      sql.append(" AND state IN (").append("?,".repeat(states.size() - 1)).append("?)");
-      states.forEach(s -> args.add(s.getNumber()));
-    }
-    for (Map.Entry<String, String> e : labels.entrySet()) {
-      sql.append(
-          " AND EXISTS (SELECT 1 FROM job_labels l WHERE l.job_id = j.id AND l.key = ? AND l.value = ?)");
-      args.add(e.getKey());
-      args.add(e.getValue());
-    }
-    if (!pipeline.isEmpty()) {
-      sql.append(" AND pipeline = ?");
-      args.add(pipeline);
-    }
-    if (!afterJobId.isEmpty()) {
-      sql.append(" AND id < ?");
-      args.add(afterJobId);
-    }
-    sql.append(" ORDER BY id DESC LIMIT ?");
-    args.add(limit);
-    return read(
-        c -> {
-          List<Job> out = new ArrayList<>();
-          try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            for (int i = 0; i < args.size(); i++) {
-              ps.setObject(i + 1, args.get(i));
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                byte[] b = rs.getBytes(1);
-                out.add(parse(() -> Job.parseFrom(b)));
-              }
-            }
-          }
-          return out;
-        });
+    JobListQuery query = new JobListQuery(states, labels, pipeline, owner, afterJobId, limit);
+    return read(query::run);
   }
 
   @Override
