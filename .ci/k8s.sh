@@ -29,6 +29,15 @@ for t in promtool prometheus prometheus-alertmanager amtool; do
   command -v "$t" >/dev/null || { echo "k8s: $t is still missing after apt-get install"; exit 1; }
 done
 
+# The security component's secretGenerator reads scripts/dev-certs.sh output from a gitignored
+# directory (no key is ever committed): a clean clone makes it here, as a user would.
+secrets=k8s/components/security/secrets
+if [ ! -f "$secrets/ca.crt" ]; then
+  step "making dev certificates for the security component ($secrets, gitignored)"
+  bash .ci/security.sh
+  scripts/dev-certs.sh "$secrets" >/dev/null
+fi
+
 step "kubectl kustomize: base, overlays"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
