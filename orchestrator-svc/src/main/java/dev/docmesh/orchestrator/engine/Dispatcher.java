@@ -173,9 +173,10 @@ final class Dispatcher {
       committer.commit(job, now);
     } catch (ConcurrentChange another) {
       // Another replica changed the job first (maybe leased this very task): the next READY task,
-      // if any.
-      TaskRecord next = ready.poll(w.processors);
-      if (next != null && attempts > 1) {
+      // if any. Taken from the index only when it will be tried: a task taken and dropped would
+      // stay READY with nobody to hand it out.
+      TaskRecord next = attempts > 1 ? ready.poll(w.processors) : null;
+      if (next != null) {
         deliver(jobs.active(next.jobId()), next, w, now, attempts - 1);
       } else {
         w.answer(null);
