@@ -10,6 +10,7 @@ import com.google.protobuf.util.Timestamps;
 import dev.docmesh.meshkit.server.MeshServer;
 import dev.docmesh.meshkit.server.ServiceLauncher;
 import dev.docmesh.meshkit.testing.Loopback;
+import dev.docmesh.meshkit.testing.TestClock;
 import dev.docmesh.processor.ProcessorMain;
 import dev.docmesh.proto.monitor.v1.Alert;
 import dev.docmesh.proto.monitor.v1.AlertState;
@@ -58,7 +59,7 @@ class SilenceEndToEndTest {
 
   @TempDir Path dir;
   private final List<AutoCloseable> closeLast = new CopyOnWriteArrayList<>();
-  private final MovableClock clock = new MovableClock();
+  private final TestClock clock = TestClock.running();
   private WebhookReceiver webhook;
   private MonitorServiceGrpc.MonitorServiceBlockingStub api;
 

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Durations;
 import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.meshkit.testing.TestClock;
 import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.document.v1.ValidationReport;
 import dev.docmesh.proto.orchestrator.v1.GetJobRequest;
@@ -125,7 +126,7 @@ class LeaseTest {
   void heartbeatsKeepTheLeaseAlive() throws Exception {
     // the orchestrator's clock moves only when the test says so: no wall-clock race with the 1 s
     // lease
-    MutableClock clock = new MutableClock();
+    TestClock clock = TestClock.frozen();
     orch.close();
     orch =
         TestOrchestrator.start(

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import dev.docmesh.meshkit.config.ConfigException;
 import dev.docmesh.meshkit.testing.Loopback;
+import dev.docmesh.meshkit.testing.TestClock;
 import dev.docmesh.proto.orchestrator.v1.CancelJobRequest;
 import dev.docmesh.proto.orchestrator.v1.GetJobRequest;
 import dev.docmesh.proto.orchestrator.v1.Job;
@@ -145,7 +146,7 @@ class PipelinesAndRetentionTest {
 
   @Test
   void finishedJobsAndTheirDocumentsExpireAfterTheRetention() throws Exception {
-    MutableClock clock = new MutableClock();
+    TestClock clock = TestClock.frozen();
     try (TestOrchestrator orch =
         TestOrchestrator.start(
             data,
