@@ -29,4 +29,31 @@ final class ProcCpu {
   static double self() {
     return seconds(ProcessHandle.current().pid());
   }
+
+  /**
+   * Seconds the JVM {@code pid} has spent compiling (HotSpot's {@code sun.ci.totalTime}, read by
+   * {@code jstat -compiler} from its perf data without attaching): the JIT's share of its CPU,
+   * which a short run of a service that does little per call is dominated by. NaN when jstat cannot
+   * tell.
+   */
+  static double jitSeconds(long pid) {
+    java.util.List<String> cmd =
+        java.util.List.of(
+            Path.of(System.getProperty("java.home"), "bin", "jstat").toString(),
+            "-compiler",
+            Long.toString(pid));
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String[] lines = new String(p.getInputStream().readAllBytes()).strip().split("\n");
+      p.waitFor();
+      // Compiled Failed Invalid Time FailedType FailedMethod
+      String[] f = lines[lines.length - 1].trim().split("\\s+");
+      return Double.parseDouble(f[3]);
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Double.NaN;
+    }
+  }
 }

@@ -75,6 +75,11 @@ class WorkerLoopTest {
     assertThat(request.getOptionsMap()).containsEntry("sort_by_position", "true");
     assertThat(request.getPassword()).isEqualTo("secret");
     assertThat(request.getMediaType()).isEqualTo("text/plain");
+    // the worker relays progress at most every DOCMESH_WORKER_PROGRESS_INTERVAL (100ms in
+    // FakeMesh):
+    // the processor is asked for no more than that
+    assertThat(com.google.protobuf.util.Durations.toMillis(request.getProgressInterval()))
+        .isEqualTo(100);
 
     var completion = mesh.queue.completions.get(0);
     assertThat(completion.getTaskId()).isEqualTo(offered.getTaskId());
