@@ -31,29 +31,34 @@ final class ProcCpu {
   }
 
   /**
-   * Seconds the JVM {@code pid} has spent compiling (HotSpot's {@code sun.ci.totalTime}, read by
-   * {@code jstat -compiler} from its perf data without attaching): the JIT's share of its CPU,
-   * which a short run of a service that does little per call is dominated by. NaN when jstat cannot
-   * tell.
+   * CPU seconds of the JVM {@code pid}'s JIT compiler threads ({@code C1/C2 CompilerThreadN} in
+   * {@code /proc/<pid>/task/<tid>/comm}): what a short run of a service that does little per call
+   * is dominated by. (HotSpot's own {@code sun.ci.totalTime} is wall time of the compiles, which a
+   * loaded machine inflates past the CPU they took.) On 2 cores the JVM runs one C1 and one C2
+   * thread for its whole life, so no compiler thread's CPU is lost to a thread exiting between two
+   * readings; with more cores dynamic compiler threads may come and go and this undercounts.
    */
   static double jitSeconds(long pid) {
-    java.util.List<String> cmd =
-        java.util.List.of(
-            Path.of(System.getProperty("java.home"), "bin", "jstat").toString(),
-            "-compiler",
-            Long.toString(pid));
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String[] lines = new String(p.getInputStream().readAllBytes()).strip().split("\n");
-      p.waitFor();
-      // Compiled Failed Invalid Time FailedType FailedMethod
-      String[] f = lines[lines.length - 1].trim().split("\\s+");
-      return Double.parseDouble(f[3]);
-    } catch (IOException | RuntimeException e) {
-      return Double.NaN;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    double sum = 0;
+    try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          String comm = Files.readString(task.resolve("comm")).strip();
+          if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
+            sum += ticks(Files.readString(task.resolve("stat")));
+          }
+        } catch (IOException threadGone) {
+          // exited between the listing and the read
+        }
+      }
+    } catch (IOException e) {
       return Double.NaN;
     }
+    return sum;
+  }
+
+  private static double ticks(String stat) {
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
   }
 }

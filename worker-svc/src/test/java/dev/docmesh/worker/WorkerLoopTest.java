@@ -248,7 +248,8 @@ class WorkerLoopTest {
     assertThat(mesh.queue.failures)
         .allSatisfy(f -> assertThat(f.getError().getStage()).isEqualTo("stage"));
     assertThat(mesh.queue.failures.get(0).getError().getMessage()).isEqualTo("not a PDF");
-    assertThat(mesh.tasks("pdf.validate", "failed")).isEqualTo(errors.size());
+    // counted once FailTask has been answered, which is after the fake queue recorded it
+    await().atMost(WAIT).until(() -> mesh.tasks("pdf.validate", "failed") == errors.size());
   }
 
   @Test
