@@ -12,13 +12,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code java -jar docmesh-bench.jar procs [--passes N] [--warmup N] [--mesh-warmup N] [--root DIR]
- * [--corpus DIR] [--out FILE.md] [--jfr DIR] [--smoke]}: only the processor and mesh figures of
- * issue 12 (pdf.text vs PDFBox and vs Tika, the mesh vs its processors, CPU in orchestrator +
- * worker vs processor), with every side warmed up as many passes as measured ones need, and
- * optionally a JFR recording of every JVM over the measured passes only. {@code --root} may point
- * at a copy of older service jars ({@code DIR/<name>-svc/target/<name>-svc.jar}) to compare before
- * and after with one harness.
+ * {@code java -jar docmesh-bench.jar procs [--passes N] [--warmup N] [--mesh-warmup N]
+ * [--worker-slots N] [--root DIR] [--corpus DIR] [--out FILE.md] [--jfr DIR] [--smoke]}: only the
+ * processor and mesh figures of issue 12 (pdf.text vs PDFBox and vs Tika, the mesh vs its
+ * processors, CPU in orchestrator + worker vs processor), with every side warmed up as many passes
+ * as measured ones need, and optionally a JFR recording of every JVM over the measured passes only.
+ * {@code --root} may point at a copy of older service jars ({@code
+ * DIR/<name>-svc/target/<name>-svc.jar}) to compare before and after with one harness.
  */
 final class ProcFigures {
   private ProcFigures() {}
@@ -27,6 +27,7 @@ final class ProcFigures {
     int passes = 5;
     int warmup = 10;
     Integer meshWarmup = null;
+    Integer workerSlots = null;
     boolean smoke = false;
     Path root = Path.of(System.getProperty("docmesh.root", ".")).toAbsolutePath().normalize();
     Path corpusDir = null;
@@ -37,6 +38,7 @@ final class ProcFigures {
         case "--passes" -> passes = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--mesh-warmup" -> meshWarmup = Integer.parseInt(args[++i]);
+        case "--worker-slots" -> workerSlots = Integer.parseInt(args[++i]);
         case "--root" -> root = Path.of(args[++i]).toAbsolutePath().normalize();
         case "--corpus" -> corpusDir = Path.of(args[++i]);
         case "--out" -> out = Path.of(args[++i]);
@@ -70,6 +72,8 @@ final class ProcFigures {
         root,
         loadBefore);
     int slots = 2;
+    // processor threads and direct callers stay at the cores; the worker may keep more in flight
+    int meshSlots = workerSlots != null ? workerSlots : slots;
     Figure text1 =
         new Figure(
             "pdf.text via processor-svc, 1 caller", "pages/s", "PDFTextStripper in-process", false);
@@ -99,7 +103,7 @@ final class ProcFigures {
             false);
     Figure pipeline =
         new Figure(
-            "corpus through the mesh (pdf-standard), " + slots + " worker slots",
+            "corpus through the mesh (pdf-standard), " + meshSlots + " worker slots",
             "docs/s",
             "5 processors straight on processor-svc, " + slots + " callers",
             false);
@@ -141,7 +145,7 @@ final class ProcFigures {
       profiles.stop(processor);
       try (ServiceProcess orchestrator = BenchMain.startOrchestrator(root, work);
           ServiceProcess worker =
-              MeshFigures.startWorker(root, work, orchestrator, processor, slots)) {
+              MeshFigures.startWorker(root, work, orchestrator, processor, meshSlots)) {
         System.out.println("-- pipeline efficiency and CPU per document");
         MeshFigures mesh = new MeshFigures(corpus, orchestrator, worker, processor, slots);
         mesh.warmUp(meshWarm / 2);
