@@ -42,6 +42,10 @@ public final class BenchMain {
       Seed.main(Arrays.copyOfRange(args, 1, args.length));
       return;
     }
+    if (args.length > 0 && args[0].equals("procs")) { // processor and mesh figures (issue 12)
+      ProcFigures.main(Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
     if (args.length == 2 && args[0].equals("health")) {
       System.exit(serving(args[1]) ? 0 : 1);
     }
@@ -305,7 +309,7 @@ public final class BenchMain {
     return 0;
   }
 
-  private static ServiceProcess startOrchestrator(Path root, Path work) throws IOException {
+  static ServiceProcess startOrchestrator(Path root, Path work) throws IOException {
     Path pipelines = work.resolve("bench-pipelines.yaml");
     Files.writeString(pipelines, OrchestratorFigures.PIPELINES_YAML);
     Map<String, String> env = new HashMap<>();

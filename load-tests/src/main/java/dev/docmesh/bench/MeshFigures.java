@@ -39,18 +39,67 @@ final class MeshFigures {
     this.concurrency = concurrency;
   }
 
+  /**
+   * Both sides every pass: the worker's and orchestrator's JIT needs the mesh passes themselves (a
+   * mesh pass every third warm-up pass left 43 % of the worker's measured CPU in the JIT).
+   */
+  /**
+   * worker-svc with {@code slots} slots polling {@code orchestrator}, calling {@code processor}.
+   */
+  static ServiceProcess startWorker(
+      java.nio.file.Path root,
+      java.nio.file.Path work,
+      ServiceProcess orchestrator,
+      ServiceProcess processor,
+      int slots) {
+    return ServiceProcess.start(
+        root,
+        "worker",
+        Map.of(
+            "DOCMESH_ORCHESTRATOR_TARGET",
+            "dns:///" + orchestrator.target(),
+            "DOCMESH_PROCESSOR_TARGET",
+            "dns:///" + processor.target(),
+            "DOCMESH_WORKER_SLOTS",
+            Integer.toString(slots),
+            // the machine is shared: CPU backpressure would measure the neighbours
+            "DOCMESH_WORKER_MAX_CPU",
+            "1",
+            "DOCMESH_WORKER_POLL_WAIT",
+            "5s"),
+        work);
+  }
+
   void warmUp(int passes) {
     for (int i = 0; i < passes; i++) {
       directPass();
-      if (i % 3 == 0) {
-        meshPass();
-      }
+      meshPass();
     }
   }
 
   /** One pass of both sides; odd passes run the direct side first. */
   void measure(Figure efficiency, Figure cpu, int pass) {
+    measure(efficiency, cpu, null, null, pass);
+  }
+
+  /**
+   * Same, and the orchestrator's and the worker's CPU a document on their own (each ÷
+   * processor-svc's CPU a document in the same mesh pass), when those figures are given.
+   */
+  void measure(Figure efficiency, Figure cpu, Figure orchCpu, Figure workerCpu, int pass) {
+    measure(efficiency, cpu, orchCpu, workerCpu, null, pass);
+  }
+
+  /**
+   * Same, and {@code noJit}: orchestrator + worker CPU a document less the time their JITs spent
+   * compiling meanwhile (÷ processor-svc's CPU less its JIT's), the figure a long-running mesh
+   * converges to.
+   */
+  void measure(
+      Figure efficiency, Figure cpu, Figure orchCpu, Figure workerCpu, Figure noJit, int pass) {
     double straight = pass % 2 == 1 ? directPass() : Double.NaN;
+    double jit0 = noJit != null ? meshJit() : 0;
+    double pj0 = noJit != null ? ProcCpu.jitSeconds(processor.pid()) : 0;
     double o0 = orchestrator.cpuSeconds();
     double w0 = worker.cpuSeconds();
     double p0 = processor.cpuSeconds();
@@ -58,12 +107,37 @@ final class MeshFigures {
     double o1 = orchestrator.cpuSeconds();
     double w1 = worker.cpuSeconds();
     double p1 = processor.cpuSeconds();
+    if (noJit != null) {
+      double jit = meshJit() - jit0;
+      double pj = ProcCpu.jitSeconds(processor.pid()) - pj0;
+      int docs = corpus.docs().size();
+      noJit.add(((o1 - o0) + (w1 - w0) - jit) / docs, (p1 - p0 - pj) / docs);
+      System.out.printf(
+          java.util.Locale.ROOT,
+          "  pass %d  JIT compiling: orchestrator + worker %.2f s of %.2f CPU-s, processor %.2f s of"
+              + " %.2f CPU-s%n",
+          pass + 1,
+          jit,
+          (o1 - o0) + (w1 - w0),
+          pj,
+          p1 - p0);
+    }
     if (pass % 2 == 0) {
       straight = directPass();
     }
     efficiency.add(mesh, straight);
     int n = corpus.docs().size();
     cpu.add(((o1 - o0) + (w1 - w0)) / n, (p1 - p0) / n);
+    if (orchCpu != null) {
+      orchCpu.add((o1 - o0) / n, (p1 - p0) / n);
+    }
+    if (workerCpu != null) {
+      workerCpu.add((w1 - w0) / n, (p1 - p0) / n);
+    }
+  }
+
+  private double meshJit() {
+    return ProcCpu.jitSeconds(orchestrator.pid()) + ProcCpu.jitSeconds(worker.pid());
   }
 
   /** Documents per second: every corpus PDF submitted at once, until the last job has SUCCEEDED. */

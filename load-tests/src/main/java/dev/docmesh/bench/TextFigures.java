@@ -24,9 +24,17 @@ final class TextFigures {
 
   /** Corpus passes on both sides until the JIT has settled (PDFBox needs about ten). */
   void warmUp(int passes) {
+    warmUp(passes, false);
+  }
+
+  /** Same, with Tika's side warmed as well when it is measured. */
+  void warmUp(int passes, boolean withTika) {
     for (int i = 0; i < passes; i++) {
       service(2);
       inProcess(2);
+      if (withTika) {
+        tika(2);
+      }
     }
   }
 
@@ -56,6 +64,51 @@ final class TextFigures {
     double rate = run.getAsDouble();
     return new double[] {rate, cpuClock.getAsDouble() - c0};
   }
+
+  /**
+   * processor-svc's pdf.text with {@code callers} callers ÷ Apache Tika's AutoDetectParser on as
+   * many threads in this JVM, back to back, alternating which goes first. Tika's text is PDFBox's
+   * too, plus its own XHTML SAX layer; the service should beat it, not match it.
+   */
+  void measureTika(Figure f, int callers, int pass) {
+    double svc;
+    double tika;
+    if (pass % 2 == 0) {
+      svc = service(callers);
+      tika = tika(callers);
+    } else {
+      tika = tika(callers);
+      svc = service(callers);
+    }
+    f.add(svc, tika);
+  }
+
+  /**
+   * Pages per second of Tika 3 in-process: {@code AutoDetectParser} with its default configuration
+   * (text of every page into a {@code BodyContentHandler} without a size limit), one document per
+   * thread.
+   */
+  double tika(int callers) {
+    double s =
+        Parallel.run(
+            corpus.docs(),
+            callers,
+            d -> {
+              org.xml.sax.ContentHandler text = new org.apache.tika.sax.BodyContentHandler(-1);
+              try (java.io.InputStream in = org.apache.tika.io.TikaInputStream.get(d.bytes())) {
+                TIKA.parse(
+                    in,
+                    text,
+                    new org.apache.tika.metadata.Metadata(),
+                    new org.apache.tika.parser.ParseContext());
+              }
+            });
+    return corpus.pages() / s;
+  }
+
+  /** Thread-safe: one parser for every call, as Tika recommends. */
+  private static final org.apache.tika.parser.Parser TIKA =
+      new org.apache.tika.parser.AutoDetectParser();
 
   /** Pages per second of pdf.text called on processor-svc. */
   double service(int callers) {

@@ -146,6 +146,8 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
     private final java.util.concurrent.atomic.AtomicLong pages =
         new java.util.concurrent.atomic.AtomicLong();
     private volatile ScheduledFuture<?> timer;
+    private final long progressIntervalNanos;
+    private long lastProgressNanos; // the processing thread's own
 
     Run(
         DocumentProcessor processor,
@@ -177,6 +179,15 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
               ? Long.MAX_VALUE
               : Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS));
       this.timeLimit = config.callTimeout();
+      this.progressIntervalNanos =
+          request.hasProgressInterval()
+              ? Math.max(
+                  0,
+                  TimeUnit.SECONDS.toNanos(
+                          Math.min(request.getProgressInterval().getSeconds(), 86_400))
+                      + request.getProgressInterval().getNanos())
+              : 0;
+      this.lastProgressNanos = startNanos;
       this.call =
           new ProcessingCall(
               request,
@@ -208,6 +219,13 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
       if ("page".equals(progress.getUnit())) {
         metrics.page(name);
         pages.incrementAndGet();
+      }
+      if (progressIntervalNanos > 0) {
+        long now = System.nanoTime();
+        if (now - lastProgressNanos < progressIntervalNanos) {
+          return; // the client asked for fewer: the next one sent (or the result) supersedes it
+        }
+        lastProgressNanos = now;
       }
       sink.progress(progress);
     }

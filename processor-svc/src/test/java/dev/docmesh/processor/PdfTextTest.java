@@ -45,6 +45,26 @@ class PdfTextTest {
   }
 
   @Test
+  void aProgressIntervalSparesTheEventsThatComeSoonerThanItAndNothingElse() {
+    byte[] large = Corpus.read(Corpus.LARGE);
+    // an hour: no event can be due (the first counts from the start of the call), the text is whole
+    var quiet =
+        harness.process(
+            ProcessorHarness.request("pdf.text", large)
+                .setProgressInterval(com.google.protobuf.Duration.newBuilder().setSeconds(3600))
+                .build());
+    assertThat(quiet.progress()).isEmpty();
+    assertThat(quiet.ok().getText()).isEqualTo(harness.process("pdf.text", large).ok().getText());
+    // zero means every event, as without the field
+    var every =
+        harness.process(
+            ProcessorHarness.request("pdf.text", large)
+                .setProgressInterval(com.google.protobuf.Duration.getDefaultInstance())
+                .build());
+    assertThat(every.progress()).hasSize(117);
+  }
+
+  @Test
   void textOfEachPageIsThatPagesTextInReadingOrder() {
     DocumentText text =
         harness.process("pdf.text", Corpus.read("pdflatex-4-pages.pdf")).ok().getText();

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * Keeps one task's lease alive and relays its progress. A heartbeat goes out every lease/3 whatever
  * happens, so a healthy task never loses its lease to a missed beat; progress adds beats, but no
  * more often than the progress interval, so a processor reporting every page of a large document
- * does not flood the orchestrator.
+ * does not flood the orchestrator, and not before one interval has passed, so a stage that ends
+ * within it costs no beat at all.
  */
 final class Heartbeater {
   private static final Logger log = LoggerFactory.getLogger(Heartbeater.class);
@@ -69,7 +70,9 @@ final class Heartbeater {
             : DEFAULT_LEASE;
     this.periodMs = Math.max(MIN_PERIOD_MS, lease.toMillis() / 3);
     this.listener = listener;
-    this.lastProgressSentNanos = System.nanoTime() - progressIntervalNanos;
+    // the first progress waits one interval too: most stages end sooner, and their result (not a
+    // beat per stage, each answered by the orchestrator and fanned out to every watcher) says more
+    this.lastProgressSentNanos = System.nanoTime();
   }
 
   synchronized void start() {

@@ -33,17 +33,28 @@ final class ProcessorClient {
   private final ProcessorCatalog catalog;
   private final Duration backoffInitial;
   private final Duration backoffMax;
+  private final com.google.protobuf.Duration progressInterval;
 
+  /**
+   * {@code progressInterval}: how often the worker relays progress at most; the processor is asked
+   * not to send it more often (a progress event a page costs both sides a message each).
+   */
   ProcessorClient(
       ProcessorServiceGrpc.ProcessorServiceBlockingStub stub,
       CircuitBreaker breaker,
       Duration backoffInitial,
-      Duration backoffMax) {
+      Duration backoffMax,
+      Duration progressInterval) {
     this.stub = stub;
     this.breaker = breaker;
     this.catalog = new ProcessorCatalog(stub, breaker);
     this.backoffInitial = backoffInitial;
     this.backoffMax = backoffMax;
+    this.progressInterval =
+        com.google.protobuf.Duration.newBuilder()
+            .setSeconds(progressInterval.getSeconds())
+            .setNanos(progressInterval.getNano())
+            .build();
   }
 
   /** The processors the service offers, as last listed. */
@@ -78,6 +89,7 @@ final class ProcessorClient {
             .setPassword(task.getPassword())
             .putAllOptions(task.getOptionsMap())
             .addAllUpstream(task.getUpstreamList())
+            .setProgressInterval(progressInterval)
             .build();
     Backoff backoff = new Backoff(backoffInitial, backoffMax);
     while (true) {

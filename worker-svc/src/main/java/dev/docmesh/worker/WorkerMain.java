@@ -70,7 +70,8 @@ public final class WorkerMain {
             ProcessorServiceGrpc.newBlockingStub(processor),
             breaker,
             config.backoffInitial(),
-            config.backoffMax());
+            config.backoffMax(),
+            config.progressInterval());
     Worker worker =
         new Worker(config, metrics, queue, processors, timers, telemetry.openTelemetry());
 

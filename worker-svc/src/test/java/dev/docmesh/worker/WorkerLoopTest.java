@@ -75,6 +75,11 @@ class WorkerLoopTest {
     assertThat(request.getOptionsMap()).containsEntry("sort_by_position", "true");
     assertThat(request.getPassword()).isEqualTo("secret");
     assertThat(request.getMediaType()).isEqualTo("text/plain");
+    // the worker relays progress at most every DOCMESH_WORKER_PROGRESS_INTERVAL (100ms in
+    // FakeMesh):
+    // the processor is asked for no more than that
+    assertThat(com.google.protobuf.util.Durations.toMillis(request.getProgressInterval()))
+        .isEqualTo(100);
 
     var completion = mesh.queue.completions.get(0);
     assertThat(completion.getTaskId()).isEqualTo(offered.getTaskId());
@@ -243,7 +248,8 @@ class WorkerLoopTest {
     assertThat(mesh.queue.failures)
         .allSatisfy(f -> assertThat(f.getError().getStage()).isEqualTo("stage"));
     assertThat(mesh.queue.failures.get(0).getError().getMessage()).isEqualTo("not a PDF");
-    assertThat(mesh.tasks("pdf.validate", "failed")).isEqualTo(errors.size());
+    // counted once FailTask has been answered, which is after the fake queue recorded it
+    await().atMost(WAIT).until(() -> mesh.tasks("pdf.validate", "failed") == errors.size());
   }
 
   @Test

@@ -64,7 +64,14 @@ final class NestingScanner {
 
   /** Throws LIMIT_NESTING as soon as the nesting passes the limit. */
   void feed(byte[] bytes, int offset, int length) {
-    for (int i = offset; i < offset + length; i++) {
+    int end = offset + length;
+    for (int i = offset; i < end; i++) {
+      if (mode == Mode.SKIP) {
+        // stream data is most of a file's bytes: look for the end marker's first byte in a tight
+        // loop
+        i = skip(bytes, i, end) - 1;
+        continue;
+      }
       int c = bytes[i] & 0xff;
       // Most bytes are letters and digits of operators and numbers: keep that path short.
       if (mode == Mode.NORMAL && REGULAR[c] && !pendingLt && !pendingGt) {
@@ -76,6 +83,37 @@ final class NestingScanner {
         step(c);
       }
     }
+  }
+
+  /**
+   * Skipped data from {@code i} up to {@code end}: the index after the end marker (mode back to
+   * NORMAL), or {@code end}. Same matching as a byte at a time (a partial match carries over
+   * calls).
+   */
+  private int skip(byte[] bytes, int i, int end) {
+    byte[] until = skipUntil;
+    byte first = until[0];
+    while (i < end) {
+      if (matched == 0) {
+        while (i < end && bytes[i] != first) {
+          i++;
+        }
+        if (i == end) {
+          return end;
+        }
+        matched = 1;
+      } else {
+        byte c = bytes[i];
+        matched = c == until[matched] ? matched + 1 : (c == first ? 1 : 0);
+      }
+      i++;
+      if (matched == until.length) {
+        mode = Mode.NORMAL;
+        matched = 0;
+        return i;
+      }
+    }
+    return end;
   }
 
   private void step(int c) {

@@ -44,6 +44,35 @@ class NestingScannerTest {
     assertThatCode(() -> content("BI /W 1 /H 1 ID " + deep + " EI Q")).doesNotThrowAnyException();
   }
 
+  @Test
+  void streamDataEndsAtEndstreamWhateverTheChunksAreFedIn() {
+    // data full of near misses of the marker ("endstrea", "eendstream" overlaps), then real nesting
+    String data = "[[[[[[[[[[[[ endstrea e en end [[[[ eendstreamX";
+    String pdf = "4 0 obj << /Length 99 >>\nstream\n" + data.replace("eendstreamX", "X");
+    String deepAfter = "\nendstream\nendobj 5 0 obj " + "[".repeat(11) + "]".repeat(11);
+    byte[] b = (pdf + deepAfter).getBytes(StandardCharsets.ISO_8859_1);
+    for (int chunk = 1; chunk <= b.length; chunk++) {
+      NestingScanner scanner = NestingScanner.forFile(LIMIT);
+      int fed = 0;
+      try {
+        for (; fed < b.length; fed += chunk) {
+          scanner.feed(b, fed, Math.min(chunk, b.length - fed));
+        }
+        throw new AssertionError("chunks of " + chunk + ": the nesting after endstream was missed");
+      } catch (ProcessingFailure expected) {
+        // the skipped data did not count, the nesting after it did
+        org.assertj.core.api.Assertions.assertThat(fed).isGreaterThan(pdf.length() - chunk);
+      }
+    }
+    // a marker split across chunks ends the data too
+    byte[] split = "stream\nxx endst".getBytes(StandardCharsets.ISO_8859_1);
+    byte[] rest = "ream [[[[[[[[[[[".getBytes(StandardCharsets.ISO_8859_1);
+    NestingScanner scanner = NestingScanner.forFile(LIMIT);
+    scanner.feed(split, 0, split.length);
+    assertThatThrownBy(() -> scanner.feed(rest, 0, rest.length))
+        .isInstanceOf(ProcessingFailure.class);
+  }
+
   private static void file(String s) {
     byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
     NestingScanner.forFile(LIMIT).feed(b, 0, b.length);

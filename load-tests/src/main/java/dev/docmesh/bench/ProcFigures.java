@@ -1,0 +1,204 @@
+package dev.docmesh.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code java -jar docmesh-bench.jar procs [--passes N] [--warmup N] [--mesh-warmup N]
+ * [--worker-slots N] [--root DIR] [--corpus DIR] [--out FILE.md] [--jfr DIR] [--smoke]}: only the
+ * processor and mesh figures of issue 12 (pdf.text vs PDFBox and vs Tika, the mesh vs its
+ * processors, CPU in orchestrator + worker vs processor), with every side warmed up as many passes
+ * as measured ones need, and optionally a JFR recording of every JVM over the measured passes only.
+ * {@code --root} may point at a copy of older service jars ({@code
+ * DIR/<name>-svc/target/<name>-svc.jar}) to compare before and after with one harness.
+ */
+final class ProcFigures {
+  private ProcFigures() {}
+
+  static void main(String[] args) throws Exception {
+    int passes = 5;
+    int warmup = 10;
+    Integer meshWarmup = null;
+    Integer workerSlots = null;
+    boolean smoke = false;
+    Path root = Path.of(System.getProperty("docmesh.root", ".")).toAbsolutePath().normalize();
+    Path corpusDir = null;
+    Path out = null;
+    Path jfr = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--passes" -> passes = Integer.parseInt(args[++i]);
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+        case "--mesh-warmup" -> meshWarmup = Integer.parseInt(args[++i]);
+        case "--worker-slots" -> workerSlots = Integer.parseInt(args[++i]);
+        case "--root" -> root = Path.of(args[++i]).toAbsolutePath().normalize();
+        case "--corpus" -> corpusDir = Path.of(args[++i]);
+        case "--out" -> out = Path.of(args[++i]);
+        case "--jfr" -> jfr = Path.of(args[++i]).toAbsolutePath();
+        case "--smoke" -> smoke = true;
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    if (smoke) {
+      passes = 1;
+      warmup = 1;
+    }
+    // the orchestrator's and worker's JITs see ~100 tasks a pass: they need more passes than PDFBox
+    int meshWarm = meshWarmup != null ? meshWarmup : 2 * warmup;
+    Corpus corpus =
+        Corpus.load(
+            corpusDir != null ? corpusDir : dev.docmesh.docgen.Corpus.pdfDir(),
+            smoke ? 3 : Integer.MAX_VALUE);
+    String started =
+        ZonedDateTime.now(ZoneOffset.UTC)
+            .format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'"));
+    String loadBefore = BenchMain.loadAverage();
+    System.out.printf(
+        Locale.ROOT,
+        "docmesh-bench procs: %d documents, %d pages, %d passes after %d warm-up passes, jars under %s,"
+            + " load %s%n",
+        corpus.docs().size(),
+        corpus.pages(),
+        passes,
+        warmup,
+        root,
+        loadBefore);
+    int slots = 2;
+    // processor threads and direct callers stay at the cores; the worker may keep more in flight
+    int meshSlots = workerSlots != null ? workerSlots : slots;
+    Figure text1 =
+        new Figure(
+            "pdf.text via processor-svc, 1 caller", "pages/s", "PDFTextStripper in-process", false);
+    Figure text2 =
+        new Figure(
+            "pdf.text via processor-svc, 2 callers",
+            "pages/s",
+            "PDFTextStripper in-process",
+            false);
+    Figure text1Cpu =
+        new Figure(
+            "pdf.text CPU per page in processor-svc, 1 caller",
+            "CPU-ms/page",
+            "PDFTextStripper in-process",
+            true);
+    Figure text2Cpu =
+        new Figure(
+            "pdf.text CPU per page in processor-svc, 2 callers",
+            "CPU-ms/page",
+            "PDFTextStripper in-process",
+            true);
+    Figure tika =
+        new Figure(
+            "pdf.text via processor-svc, 2 callers",
+            "pages/s",
+            "Tika 3.2.2 AutoDetectParser in-process, 2 threads",
+            false);
+    Figure pipeline =
+        new Figure(
+            "corpus through the mesh (pdf-standard), " + meshSlots + " worker slots",
+            "docs/s",
+            "5 processors straight on processor-svc, " + slots + " callers",
+            false);
+    Figure cpu =
+        new Figure(
+            "CPU per document in orchestrator + worker", "CPU-s/doc", "in processor-svc", true);
+    Figure orchCpu =
+        new Figure("CPU per document in orchestrator", "CPU-s/doc", "in processor-svc", true);
+    Figure workerCpu =
+        new Figure("CPU per document in worker", "CPU-s/doc", "in processor-svc", true);
+    Figure noJit =
+        new Figure(
+            "CPU per document in orchestrator + worker, JIT compiling excluded",
+            "CPU-s/doc",
+            "in processor-svc, JIT compiling excluded",
+            true);
+    List<Figure> figures =
+        List.of(text1, text2, text1Cpu, text2Cpu, tika, pipeline, cpu, orchCpu, workerCpu, noJit);
+
+    Path work = Files.createTempDirectory("docmesh-bench-procs");
+    try (Profiles profiles = new Profiles(jfr);
+        ServiceProcess processor =
+            ServiceProcess.start(
+                root,
+                "processor",
+                Map.of("DOCMESH_PROCESSOR_THREADS", Integer.toString(slots)),
+                work)) {
+      System.out.println("-- pdf.text: processor-svc vs PDFBox and Tika in-process");
+      TextFigures text = new TextFigures(corpus, processor);
+      text.warmUp(warmup / 2, true);
+      profiles.arm(processor);
+      text.warmUp(warmup - warmup / 2, true);
+      profiles.start("text", processor);
+      for (int p = 0; p < passes; p++) {
+        text.measure(text1, text1Cpu, 1, p);
+        text.measure(text2, text2Cpu, 2, p);
+        text.measureTika(tika, 2, p);
+      }
+      profiles.stop(processor);
+      try (ServiceProcess orchestrator = BenchMain.startOrchestrator(root, work);
+          ServiceProcess worker =
+              MeshFigures.startWorker(root, work, orchestrator, processor, meshSlots)) {
+        System.out.println("-- pipeline efficiency and CPU per document");
+        MeshFigures mesh = new MeshFigures(corpus, orchestrator, worker, processor, slots);
+        mesh.warmUp(meshWarm / 2);
+        profiles.arm(orchestrator, worker);
+        mesh.warmUp(meshWarm - meshWarm / 2);
+        profiles.start("mesh", orchestrator, worker, processor);
+        for (int p = 0; p < passes; p++) {
+          mesh.measure(pipeline, cpu, orchCpu, workerCpu, noJit, p);
+        }
+        profiles.stop(orchestrator, worker, processor);
+      }
+    }
+    String md = markdown(figures, corpus, passes, warmup, root, started, loadBefore);
+    System.out.println();
+    System.out.println(md);
+    if (out != null) {
+      Files.writeString(out, md);
+    }
+    System.exit(0);
+  }
+
+  private static String markdown(
+      List<Figure> figures,
+      Corpus corpus,
+      int passes,
+      int warmup,
+      Path root,
+      String started,
+      String loadBefore)
+      throws IOException {
+    StringBuilder sb = new StringBuilder();
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "docmesh-bench procs %s, jars under %s: %d cores, %d documents / %d pages, %d passes after"
+                + " %d warm-up passes; load average (1/5/15 min) before %s, after %s%n%n",
+            started,
+            root,
+            Runtime.getRuntime().availableProcessors(),
+            corpus.docs().size(),
+            corpus.pages(),
+            passes,
+            warmup,
+            loadBefore,
+            BenchMain.loadAverage()));
+    sb.append("| figure | value | limit (same run) | ratio |\n|---|---|---|---|\n");
+    List<String> rows = new ArrayList<>();
+    for (Figure f : figures) {
+      if (!f.empty()) {
+        rows.add(f.markdownRow());
+      }
+    }
+    sb.append(String.join("\n", rows)).append('\n');
+    return sb.toString();
+  }
+}
