@@ -102,6 +102,11 @@ final class BenchSecurity implements AutoCloseable {
     return service.equals("processor") ? asWorker : asClient;
   }
 
+  /** A file {@code scripts/dev-certs.sh} wrote (e.g. {@code ca.crt}, {@code client.token}). */
+  Path file(String name) {
+    return dir.resolve(name);
+  }
+
   /** Mutual TLS with the client certificate but no token (the check that a token is needed). */
   MeshChannels withoutToken() {
     return new MeshChannels(clientTls, Optional.empty());
