@@ -8,6 +8,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,9 +34,104 @@ import java.util.concurrent.TimeUnit;
 final class SecurityFigures {
   private static final int SLOTS = 2;
   private final BenchMain.Options o;
+  private final int window;
+  private final Duration closedLoop;
+  private final double rate;
+  private final int openLoopCalls;
+  private final Figure effOff;
+  private final Figure effOn;
+  private final Figure effRatio;
+  private final Figure meshRate;
+  private final Figure cpuOff;
+  private final Figure cpuOn;
+  private final Figure cpuRatio;
+  private final Figure getJobRate;
+  private final Figure getJobCpu;
+  private final Figure getJobP50;
+  private final Figure getJobP99;
+  private final List<Figure> figures;
 
   SecurityFigures(BenchMain.Options o) {
     this.o = o;
+    boolean smoke = o.smoke();
+    window = smoke ? 8 : 32;
+    closedLoop = smoke ? Duration.ofMillis(500) : Duration.ofSeconds(3);
+    rate = smoke ? 200 : 500; // load-tests/ghz/get-job.json asks for 500/s
+    openLoopCalls = smoke ? 50 : 2500;
+
+    String onName = "mutual TLS + bearer token";
+    effOff =
+        new Figure(
+            "security OFF: corpus through the mesh (pdf-standard), " + SLOTS + " worker slots",
+            "docs/s",
+            "5 processors straight on processor-svc, " + SLOTS + " callers, plaintext",
+            false);
+    effOn =
+        new Figure(
+            "security ON: corpus through the mesh (pdf-standard), " + SLOTS + " worker slots",
+            "docs/s",
+            "5 processors straight on processor-svc, " + SLOTS + " callers, " + onName,
+            false);
+    effRatio =
+        new Figure(
+            "pipeline efficiency (mesh ÷ straight) with security ON", "", "security OFF", false);
+    meshRate =
+        new Figure("corpus through the mesh with security ON", "docs/s", "security OFF", false);
+    cpuOff =
+        new Figure(
+            "security OFF: CPU per document in orchestrator + worker",
+            "CPU-s/doc",
+            "in processor-svc",
+            true);
+    cpuOn =
+        new Figure(
+            "security ON: CPU per document in orchestrator + worker",
+            "CPU-s/doc",
+            "in processor-svc",
+            true);
+    cpuRatio =
+        new Figure(
+            "CPU per document in orchestrator + worker with security ON",
+            "CPU-s/doc",
+            "security OFF",
+            true);
+    getJobRate =
+        new Figure(
+            "GetJob ceiling, async client, " + window + " in flight, security ON",
+            "calls/s",
+            "security OFF, same client",
+            false);
+    getJobCpu =
+        new Figure(
+            "GetJob CPU per call in the orchestrator (ceiling run), security ON",
+            "CPU-µs/call",
+            "security OFF",
+            true);
+    getJobP50 =
+        new Figure(
+            "GetJob open loop at " + (int) rate + "/s, p50, security ON",
+            "ms",
+            "security OFF, same rate",
+            true);
+    getJobP99 =
+        new Figure(
+            "GetJob open loop at " + (int) rate + "/s, p99, security ON",
+            "ms",
+            "security OFF, same rate",
+            true);
+    figures =
+        List.of(
+            effOff,
+            effOn,
+            effRatio,
+            meshRate,
+            cpuOff,
+            cpuOn,
+            cpuRatio,
+            getJobRate,
+            getJobCpu,
+            getJobP50,
+            getJobP99);
   }
 
   /** The three services of BenchMain's mesh, secured or not. */
@@ -117,145 +215,12 @@ final class SecurityFigures {
         o.passes(),
         o.warmup(),
         loadBefore);
-    boolean smoke = o.smoke();
-    int window = smoke ? 8 : 32;
-    Duration closedLoop = smoke ? Duration.ofMillis(500) : Duration.ofSeconds(3);
-    double rate = smoke ? 200 : 500; // load-tests/ghz/get-job.json asks for 500/s
-    int openLoopCalls = smoke ? 50 : 2500;
-
-    String onName = "mutual TLS + bearer token";
-    Figure effOff =
-        new Figure(
-            "security OFF: corpus through the mesh (pdf-standard), " + SLOTS + " worker slots",
-            "docs/s",
-            "5 processors straight on processor-svc, " + SLOTS + " callers, plaintext",
-            false);
-    Figure effOn =
-        new Figure(
-            "security ON: corpus through the mesh (pdf-standard), " + SLOTS + " worker slots",
-            "docs/s",
-            "5 processors straight on processor-svc, " + SLOTS + " callers, " + onName,
-            false);
-    Figure effRatio =
-        new Figure(
-            "pipeline efficiency (mesh ÷ straight) with security ON", "", "security OFF", false);
-    Figure meshRate =
-        new Figure("corpus through the mesh with security ON", "docs/s", "security OFF", false);
-    Figure cpuOff =
-        new Figure(
-            "security OFF: CPU per document in orchestrator + worker",
-            "CPU-s/doc",
-            "in processor-svc",
-            true);
-    Figure cpuOn =
-        new Figure(
-            "security ON: CPU per document in orchestrator + worker",
-            "CPU-s/doc",
-            "in processor-svc",
-            true);
-    Figure cpuRatio =
-        new Figure(
-            "CPU per document in orchestrator + worker with security ON",
-            "CPU-s/doc",
-            "security OFF",
-            true);
-    Figure getJobRate =
-        new Figure(
-            "GetJob ceiling, async client, " + window + " in flight, security ON",
-            "calls/s",
-            "security OFF, same client",
-            false);
-    Figure getJobCpu =
-        new Figure(
-            "GetJob CPU per call in the orchestrator (ceiling run), security ON",
-            "CPU-µs/call",
-            "security OFF",
-            true);
-    Figure getJobP50 =
-        new Figure(
-            "GetJob open loop at " + (int) rate + "/s, p50, security ON",
-            "ms",
-            "security OFF, same rate",
-            true);
-    Figure getJobP99 =
-        new Figure(
-            "GetJob open loop at " + (int) rate + "/s, p99, security ON",
-            "ms",
-            "security OFF, same rate",
-            true);
-    List<Figure> figures =
-        List.of(
-            effOff,
-            effOn,
-            effRatio,
-            meshRate,
-            cpuOff,
-            cpuOn,
-            cpuRatio,
-            getJobRate,
-            getJobCpu,
-            getJobP50,
-            getJobP99);
-
     Path work = Files.createTempDirectory("docmesh-bench-secure");
-    try (BenchSecurity security = BenchSecurity.devCerts(o.root(), work.resolve("certs"));
-        Mesh off = Mesh.start(o.root(), work.resolve("off"), BenchSecurity.OFF);
-        Mesh on = Mesh.start(o.root(), work.resolve("on"), security)) {
-      requireSecured(on, security);
-      System.out.println("-- pipeline efficiency, security off and on");
-      MeshFigures meshOff =
-          new MeshFigures(corpus, off.orchestrator, off.worker, off.processor, SLOTS);
-      MeshFigures meshOn = new MeshFigures(corpus, on.orchestrator, on.worker, on.processor, SLOTS);
-      Corpus.Doc seedDoc = corpus.docs().get(0);
-      String jobOff = Seed.seed(off.orchestrator.channel(), seedDoc.bytes(), seedDoc.name());
-      String jobOn = Seed.seed(on.orchestrator.channel(), seedDoc.bytes(), seedDoc.name());
-      for (int w = 0; w < Math.max(1, o.warmup() / 2); w++) {
-        meshOff.warmUp(1);
-        meshOn.warmUp(1);
-      }
-      for (int p = 0; p < o.passes(); p++) {
-        if (p % 2 == 0) {
-          meshOff.measure(effOff, cpuOff, p);
-          meshOn.measure(effOn, cpuOn, p);
-        } else {
-          meshOn.measure(effOn, cpuOn, p);
-          meshOff.measure(effOff, cpuOff, p);
-        }
-        effRatio.add(last(effOn.ratios), last(effOff.ratios));
-        meshRate.add(last(effOn.values), last(effOff.values));
-        cpuRatio.add(last(cpuOn.values), last(cpuOff.values));
-      }
-      off.stopWorkerAndProcessor();
-      on.stopWorkerAndProcessor();
-
-      System.out.println("-- GetJob, security off and on");
-      GetJobLoad gOff = new GetJobLoad(off.orchestrator, jobOff);
-      GetJobLoad gOn = new GetJobLoad(on.orchestrator, jobOn);
-      for (int w = 0; w < Math.max(1, o.warmup() / 5) * 2; w++) {
-        gOff.ceiling(window, closedLoop);
-        gOn.ceiling(window, closedLoop);
-        gOff.openLoop(rate, openLoopCalls);
-        gOn.openLoop(rate, openLoopCalls);
-      }
-      for (int p = 0; p < o.passes(); p++) {
-        GetJobLoad first = p % 2 == 0 ? gOff : gOn;
-        GetJobLoad second = p % 2 == 0 ? gOn : gOff;
-        double[] c1 = first.ceiling(window, closedLoop);
-        double[] c2 = second.ceiling(window, closedLoop);
-        double[] cOff = first == gOff ? c1 : c2;
-        double[] cOn = first == gOff ? c2 : c1;
-        getJobRate.add(cOn[0], cOff[0]);
-        getJobCpu.add(cOn[1], cOff[1]);
-        AsyncLoad.Result l1 = first.openLoop(rate, openLoopCalls);
-        AsyncLoad.Result l2 = second.openLoop(rate, openLoopCalls);
-        AsyncLoad.Result lOff = first == gOff ? l1 : l2;
-        AsyncLoad.Result lOn = first == gOff ? l2 : l1;
-        getJobP50.add(
-            Stats.percentileMillis(lOn.latenciesNanos(), 50),
-            Stats.percentileMillis(lOff.latenciesNanos(), 50));
-        getJobP99.add(
-            Stats.percentileMillis(lOn.latenciesNanos(), 99),
-            Stats.percentileMillis(lOff.latenciesNanos(), 99));
+    try (BenchSecurity security = BenchSecurity.devCerts(o.root(), work.resolve("certs"))) {
+      Mesh[] meshes = startSideBySide(work, security);
+      try (Mesh off = meshes[0];
+          Mesh on = meshes[1]) {
+        measure(corpus, off, on, security);
       }
     }
     String loadAfter = BenchMain.loadAverage();
@@ -273,6 +238,93 @@ final class SecurityFigures {
       Files.writeString(o.out(), md);
     }
     return 0;
+  }
+
+  /** Both meshes, measured pass by pass, alternating which goes first. */
+  private void measure(Corpus corpus, Mesh off, Mesh on, BenchSecurity security) {
+    requireSecured(on, security);
+    System.out.println("-- pipeline efficiency, security off and on");
+    MeshFigures meshOff =
+        new MeshFigures(corpus, off.orchestrator, off.worker, off.processor, SLOTS);
+    MeshFigures meshOn = new MeshFigures(corpus, on.orchestrator, on.worker, on.processor, SLOTS);
+    Corpus.Doc seedDoc = corpus.docs().get(0);
+    String jobOff = Seed.seed(off.orchestrator.channel(), seedDoc.bytes(), seedDoc.name());
+    String jobOn = Seed.seed(on.orchestrator.channel(), seedDoc.bytes(), seedDoc.name());
+    // a smoke (warm-up 1) goes straight to its one measured pass
+    for (int w = 0; w < o.warmup() / 2; w++) {
+      meshOff.warmUp(1);
+      meshOn.warmUp(1);
+    }
+    for (int p = 0; p < o.passes(); p++) {
+      if (p % 2 == 0) {
+        meshOff.measure(effOff, cpuOff, p);
+        meshOn.measure(effOn, cpuOn, p);
+      } else {
+        meshOn.measure(effOn, cpuOn, p);
+        meshOff.measure(effOff, cpuOff, p);
+      }
+      effRatio.add(last(effOn.ratios), last(effOff.ratios));
+      meshRate.add(last(effOn.values), last(effOff.values));
+      cpuRatio.add(last(cpuOn.values), last(cpuOff.values));
+    }
+    off.stopWorkerAndProcessor();
+    on.stopWorkerAndProcessor();
+
+    System.out.println("-- GetJob, security off and on");
+    GetJobLoad gOff = new GetJobLoad(off.orchestrator, jobOff);
+    GetJobLoad gOn = new GetJobLoad(on.orchestrator, jobOn);
+    for (int w = 0; w < o.warmup() / 5 * 2; w++) {
+      gOff.ceiling(window, closedLoop);
+      gOn.ceiling(window, closedLoop);
+      gOff.openLoop(rate, openLoopCalls);
+      gOn.openLoop(rate, openLoopCalls);
+    }
+    for (int p = 0; p < o.passes(); p++) {
+      GetJobLoad first = p % 2 == 0 ? gOff : gOn;
+      GetJobLoad second = p % 2 == 0 ? gOn : gOff;
+      double[] c1 = first.ceiling(window, closedLoop);
+      double[] c2 = second.ceiling(window, closedLoop);
+      double[] cOff = first == gOff ? c1 : c2;
+      double[] cOn = first == gOff ? c2 : c1;
+      getJobRate.add(cOn[0], cOff[0]);
+      getJobCpu.add(cOn[1], cOff[1]);
+      AsyncLoad.Result l1 = first.openLoop(rate, openLoopCalls);
+      AsyncLoad.Result l2 = second.openLoop(rate, openLoopCalls);
+      AsyncLoad.Result lOff = first == gOff ? l1 : l2;
+      AsyncLoad.Result lOn = first == gOff ? l2 : l1;
+      getJobP50.add(
+          Stats.percentileMillis(lOn.latenciesNanos(), 50),
+          Stats.percentileMillis(lOff.latenciesNanos(), 50));
+      getJobP99.add(
+          Stats.percentileMillis(lOn.latenciesNanos(), 99),
+          Stats.percentileMillis(lOff.latenciesNanos(), 99));
+    }
+  }
+
+  /** The two meshes start at once (each its three JVMs in turn): half the wait. */
+  private Mesh[] startSideBySide(Path work, BenchSecurity security) throws IOException {
+    CompletableFuture<Mesh> on =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return Mesh.start(o.root(), work.resolve("on"), security);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+    Mesh off;
+    try {
+      off = Mesh.start(o.root(), work.resolve("off"), BenchSecurity.OFF);
+    } catch (IOException | RuntimeException e) {
+      on.thenAccept(Mesh::close);
+      throw e;
+    }
+    try {
+      return new Mesh[] {off, on.join()};
+    } catch (CompletionException e) {
+      off.close();
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
   }
 
   private static double last(List<Double> xs) {
