@@ -24,6 +24,11 @@
 #   DOCMESH_LOAD_OUT         results directory for `load` (default load-tests/results/k8s-<UTC time>)
 #   DOCMESH_LOAD_TIMEOUT     seconds a scenario may take to its report (default 900)
 #   DOCMESH_LOAD_START_TIMEOUT  how long a ghz pod may take to start running (default 300s)
+#
+# A secure overlay (one using k8s/components/security, e.g. minikube-secure): `smoke` calls with the
+# client certificate and tokens of scripts/dev-certs.sh (k8s/components/security/secrets) and the
+# services' protoset (reflection is off there), and checks that plaintext and token-less calls are
+# refused; `load` adds k8s/components/load-secure to the ghz Jobs (client certificate, tokens, protoset).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,6 +89,29 @@ deploy() {
   run kubectl -n "$NS" get pods -o wide
 }
 
+# The deployed overlay runs mutual TLS + tokens (the security component).
+SECRETS=k8s/components/security/secrets
+PROTOSET=k8s/components/load-secure/protoset/docmesh.protoset
+secure_overlay() {
+  grep -q 'components/security' "k8s/overlays/$OVERLAY/kustomization.yaml" 2>/dev/null
+}
+need_secrets() {
+  local f
+  for f in ca.crt client.crt client.key client.token operator.token; do
+    [ -f "$SECRETS/$f" ] || die "$SECRETS/$f is missing: the overlay was deployed from scripts/dev-certs.sh $SECRETS"
+  done
+}
+bench_jar() {
+  [ -f load-tests/target/docmesh-bench.jar ] || run mvn -B -q -pl load-tests -am -DskipTests package
+}
+# the services' descriptors (and grpc.health.v1) for grpcurl and ghz, where reflection is off
+make_protoset() {
+  bench_jar
+  run java -cp load-tests/target/docmesh-bench.jar dev.docmesh.bench.Protoset "$PROTOSET" \
+    || { run mvn -B -q -pl load-tests -am -DskipTests package \
+         && run java -cp load-tests/target/docmesh-bench.jar dev.docmesh.bench.Protoset "$PROTOSET"; }
+}
+
 # port-forward NAME LOCAL REMOTE: background port-forward to a Service, killed on exit
 PF_PIDS=()
 port_forward() {
@@ -114,19 +142,44 @@ smoke() {
   port_forward orchestrator "$o_port" 50051
   port_forward monitor "$m_port" 50054
   local o="localhost:$o_port"
+  # grpcurl's options: plaintext, or (secure overlay) mutual TLS with the client certificate, the
+  # protoset, and a token read from the environment by grpcurl itself (-expand-headers), so that the
+  # commands this prints carry no token
+  local g=(-plaintext) gm=(-plaintext)
+  if secure_overlay; then
+    need_secrets
+    make_protoset
+    local tls=(-cacert "$SECRETS/ca.crt" -cert "$SECRETS/client.crt" -key "$SECRETS/client.key" -protoset "$PROTOSET")
+    DOCMESH_SMOKE_TOKEN=$(cat "$SECRETS/client.token") DOCMESH_SMOKE_OPERATOR_TOKEN=$(cat "$SECRETS/operator.token")
+    export DOCMESH_SMOKE_TOKEN DOCMESH_SMOKE_OPERATOR_TOKEN
+    g=("${tls[@]}" -expand-headers -H 'authorization: Bearer ${DOCMESH_SMOKE_TOKEN}')
+    gm=("${tls[@]}" -expand-headers -H 'authorization: Bearer ${DOCMESH_SMOKE_OPERATOR_TOKEN}')
 
-  say "grpcurl list (server reflection)"
-  run grpcurl -plaintext "$o" list
-  for svc in docmesh.orchestrator.v1.OrchestratorService docmesh.orchestrator.v1.TaskQueueService; do
-    grpcurl -plaintext "$o" list | grep -qx "$svc" || die "the orchestrator does not list $svc"
-  done
+    say "secured: a plaintext call is refused, a call without a token is Unauthenticated, one with the client token is answered"
+    local out
+    if out=$(grpcurl -plaintext -max-time 10 "$o" grpc.health.v1.Health/Check 2>&1); then
+      die "the orchestrator answered a plaintext call: $out"
+    fi
+    echo "    plaintext: refused ($(head -n 1 <<<"$out"))"
+    out=$(grpcurl "${tls[@]}" -max-time 10 "$o" docmesh.orchestrator.v1.OrchestratorService/ListPipelines 2>&1 || true)
+    grep -q 'Unauthenticated' <<<"$out" || die "ListPipelines without a token did not answer Unauthenticated: $out"
+    echo "    no token: Unauthenticated"
+    run grpcurl "${g[@]}" "$o" docmesh.orchestrator.v1.OrchestratorService/ListPipelines | grep -c '"name"' \
+      || die "ListPipelines with the client token failed"
+  else
+    say "grpcurl list (server reflection)"
+    run grpcurl -plaintext "$o" list
+    for svc in docmesh.orchestrator.v1.OrchestratorService docmesh.orchestrator.v1.TaskQueueService; do
+      grpcurl -plaintext "$o" list | grep -qx "$svc" || die "the orchestrator does not list $svc"
+    done
+  fi
 
   say "health: the names the readiness probes ask for"
   local h
-  h=$(grpcurl -plaintext -d '{"service":"docmesh.orchestrator.v1.OrchestratorService"}' "$o" grpc.health.v1.Health/Check)
+  h=$(grpcurl "${g[@]}" -d '{"service":"docmesh.orchestrator.v1.OrchestratorService"}' "$o" grpc.health.v1.Health/Check)
   echo "$h"
   [[ $h == *SERVING* ]] || die "orchestrator health is not SERVING"
-  h=$(grpcurl -plaintext -d '{"service":"docmesh.monitor.v1.MonitorService"}' "localhost:$m_port" grpc.health.v1.Health/Check)
+  h=$(grpcurl "${gm[@]}" -d '{"service":"docmesh.monitor.v1.MonitorService"}' "localhost:$m_port" grpc.health.v1.Health/Check)
   echo "$h"
   [[ $h == *SERVING* ]] || die "monitor health is not SERVING"
 
@@ -141,23 +194,23 @@ smoke() {
   say "SubmitJob $(basename "$pdf") inline (pipeline pdf-standard)"
   local submitted job
   submitted=$(printf '{"filename":"%s","content":"%s"}' "$(basename "$pdf")" "$(base64 -w0 "$pdf")" \
-    | grpcurl -plaintext -d @ "$o" docmesh.orchestrator.v1.OrchestratorService/SubmitJob)
+    | grpcurl "${g[@]}" -d @ "$o" docmesh.orchestrator.v1.OrchestratorService/SubmitJob)
   job=$(grep -o '"id": *"job-[0-9A-Z]*"' <<<"$submitted" | head -n 1 | sed 's/.*"\(job-[0-9A-Z]*\)"/\1/')
   [ -n "$job" ] || die "SubmitJob answered no job id: $submitted"
   echo "    job $job"
 
   say "WatchJob $job to its end"
   local events
-  events=$(grpcurl -plaintext -max-time 300 -d "{\"jobId\":\"$job\"}" "$o" docmesh.orchestrator.v1.OrchestratorService/WatchJob)
+  events=$(grpcurl "${g[@]}" -max-time 300 -d "{\"jobId\":\"$job\"}" "$o" docmesh.orchestrator.v1.OrchestratorService/WatchJob)
   grep -o '"jobState": *"[A-Z_]*"' <<<"$events" | uniq
   local last
   last=$(grep -o '"jobState": *"[A-Z_]*"' <<<"$events" | tail -n 1)
   [[ $last == *JOB_STATE_SUCCEEDED* ]] || die "job $job ended as $last"
 
   say "the result"
-  grpcurl -plaintext -d "{\"jobId\":\"$job\"}" "$o" docmesh.orchestrator.v1.OrchestratorService/GetJobResult | head -n 30
+  grpcurl "${g[@]}" -d "{\"jobId\":\"$job\"}" "$o" docmesh.orchestrator.v1.OrchestratorService/GetJobResult | head -n 30
   say "mesh status from the monitor"
-  grpcurl -plaintext "localhost:$m_port" docmesh.monitor.v1.MonitorService/GetSystemStatus \
+  grpcurl "${gm[@]}" "localhost:$m_port" docmesh.monitor.v1.MonitorService/GetSystemStatus \
     | grep -E '"(name|health|address)"' | head -n 30
   say "smoke test passed"
 }
@@ -181,6 +234,15 @@ load() {
   for s in "${chosen[@]}"; do
     grep -qx "$s" <<<"$all" || die "no scenario '$s' (one of: $(tr '\n' ' ' <<<"$all"))"
   done
+  local components=(k8s/components/load)
+  if secure_overlay; then
+    need_secrets
+    kubectl -n "$NS" get secret docmesh-client-tls docmesh-load-tokens >/dev/null \
+      || die "the client Secrets of the security component are not deployed: scripts/minikube.sh deploy first"
+    say "secure overlay: the ghz Jobs get the client certificate, the load tokens and the protoset (k8s/components/load-secure)"
+    make_protoset
+    components+=(k8s/components/load-secure)
+  fi
   dir=$(mktemp -d)
   LOAD_DIR=$dir
   trap 'rm -rf "$LOAD_DIR"; [ -z "$LOGS_PID" ] || kill "$LOGS_PID" 2>/dev/null || true' EXIT
@@ -196,10 +258,10 @@ kind: Kustomization
 resources:
   - $(realpath --relative-to="$dir" "k8s/overlays/$OVERLAY")
 components:
-  - $(realpath --relative-to="$dir" k8s/components/load)
+$(for c in "${components[@]}"; do echo "  - $(realpath --relative-to="$dir" "$c")"; done)
 EOF
   rendered="$dir/rendered.yaml"
-  say "rendering k8s/overlays/$OVERLAY with k8s/components/load"
+  say "rendering k8s/overlays/$OVERLAY with ${components[*]}"
   run kubectl kustomize "$dir" -o "$rendered"
   say "the ghz Jobs of an earlier run go first (a Job's pod template cannot change)"
   run kubectl -n "$NS" delete job -l app.kubernetes.io/name=ghz --ignore-not-found --wait=true

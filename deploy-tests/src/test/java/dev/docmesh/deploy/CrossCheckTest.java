@@ -34,6 +34,10 @@ class CrossCheckTest {
       Manifests.render(Manifests.overlayWith("minikube", "load"));
 
   static final List<ObjectNode> SECURE = Manifests.render(Manifests.secureOverlay());
+
+  /** What {@code scripts/minikube.sh load} renders when the deployed overlay is minikube-secure. */
+  static final List<ObjectNode> SECURE_LOAD = Manifests.render(Manifests.secureOverlayWithLoad());
+
   static final List<ObjectNode> KEDA_LOAD =
       Manifests.render(Manifests.overlayWith("minikube-keda", "load"));
   static final Map<String, String> HEALTH_NAME =
@@ -51,6 +55,7 @@ class CrossCheckTest {
       case "minikube+load" -> MINIKUBE_LOAD;
       case "minikube-keda+load" -> KEDA_LOAD;
       case "minikube-secure" -> SECURE;
+      case "minikube-secure+load" -> SECURE_LOAD;
       default -> throw new IllegalArgumentException(which);
     };
   }
@@ -58,7 +63,15 @@ class CrossCheckTest {
   // ------------------------------------------------------------------ selectors
 
   @ParameterizedTest
-  @ValueSource(strings = {"base", "minikube", "minikube-keda", "minikube+load", "minikube-secure"})
+  @ValueSource(
+      strings = {
+        "base",
+        "minikube",
+        "minikube-keda",
+        "minikube+load",
+        "minikube-secure",
+        "minikube-secure+load"
+      })
   void selectorsMatchPodLabels(String which) {
     List<ObjectNode> objects = rendering(which);
     List<String> errors = new ArrayList<>();
@@ -427,7 +440,7 @@ class CrossCheckTest {
    * admitted.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"minikube+load", "minikube-keda+load"})
+  @ValueSource(strings = {"minikube+load", "minikube-keda+load", "minikube-secure+load"})
   void everyPodPassesPodSecurityRestricted(String which) {
     List<ObjectNode> objects = rendering(which);
     assertThat(
@@ -466,11 +479,13 @@ class CrossCheckTest {
   }
 
   /** One suspended ghz Job a config, locked down like the services, writing only to emptyDirs. */
-  @Test
-  void theLoadJobsAreSuspendedLockedDownAndRunTheirOwnConfig() {
-    List<Workload> jobs = Manifests.jobs(MINIKUBE_LOAD);
+  @ParameterizedTest
+  @ValueSource(strings = {"minikube+load", "minikube-secure+load"})
+  void theLoadJobsAreSuspendedLockedDownAndRunTheirOwnConfig(String which) {
+    List<ObjectNode> objects = rendering(which);
+    List<Workload> jobs = Manifests.jobs(objects);
     ObjectNode configs =
-        Manifests.ofKind(MINIKUBE_LOAD, "ConfigMap").stream()
+        Manifests.ofKind(objects, "ConfigMap").stream()
             .filter(c -> Manifests.name(c).startsWith("ghz-configs-"))
             .findFirst()
             .orElseThrow();
@@ -657,7 +672,8 @@ class CrossCheckTest {
         "minikube-keda",
         "minikube+load",
         "minikube-keda+load",
-        "minikube-secure"
+        "minikube-secure",
+        "minikube-secure+load"
       })
   void networkPoliciesAllowExactlyTheMeshFlows(String which) {
     List<ObjectNode> objects = rendering(which);

@@ -60,6 +60,22 @@ final class Manifests {
     return k8s("overlays/minikube-secure");
   }
 
+  /**
+   * Overlay minikube-secure with the load component and its secure part, as {@code
+   * scripts/minikube.sh load} composes them for a secure overlay. The load-secure component
+   * generates a ConfigMap from the services' protoset, a gitignored file: written here (as that
+   * script writes it), so it matches the contracts of this build.
+   */
+  static synchronized Path secureOverlayWithLoad() {
+    secureOverlay();
+    try {
+      dev.docmesh.bench.Protoset.write(k8s("components/load-secure/protoset/docmesh.protoset"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return overlayWith("minikube-secure", "load", "load-secure");
+  }
+
   /** The objects of {@code kubectl kustomize dir}, in output order. */
   static List<ObjectNode> render(Path dir) {
     return CACHE.computeIfAbsent(dir.toAbsolutePath().normalize(), Manifests::kustomize);

@@ -32,7 +32,9 @@ class RenderAndSchemaTest {
         Arguments.of("base + load", Manifests.withComponents("load")),
         Arguments.of("overlays/minikube + load", Manifests.overlayWith("minikube", "load")),
         Arguments.of(
-            "overlays/minikube-keda + load", Manifests.overlayWith("minikube-keda", "load")));
+            "overlays/minikube-keda + load", Manifests.overlayWith("minikube-keda", "load")),
+        Arguments.of(
+            "overlays/minikube-secure + load + load-secure", Manifests.secureOverlayWithLoad()));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -53,10 +55,14 @@ class RenderAndSchemaTest {
    * adds, and the component must leave the overlay's own objects as they were.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"minikube", "minikube-keda"})
+  @ValueSource(strings = {"minikube", "minikube-keda", "minikube-secure"})
   void theLoadComponentAddsOnlyObjectsItsLabelSelects(String overlay) {
-    List<ObjectNode> plain = Manifests.render(Manifests.k8s("overlays/" + overlay));
-    List<ObjectNode> withLoad = Manifests.render(Manifests.overlayWith(overlay, "load"));
+    boolean secure = overlay.equals("minikube-secure");
+    List<ObjectNode> plain =
+        Manifests.render(secure ? Manifests.secureOverlay() : Manifests.k8s("overlays/" + overlay));
+    List<ObjectNode> withLoad =
+        Manifests.render(
+            secure ? Manifests.secureOverlayWithLoad() : Manifests.overlayWith(overlay, "load"));
     List<ObjectNode> added = withLoad.stream().filter(o -> !plain.contains(o)).toList();
     assertThat(withLoad).containsAll(plain);
     assertThat(added)

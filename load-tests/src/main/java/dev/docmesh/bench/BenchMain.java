@@ -49,6 +49,10 @@ public final class BenchMain {
     if (args.length == 2 && args[0].equals("health")) {
       System.exit(serving(args[1]) ? 0 : 1);
     }
+    List<String> rest = new ArrayList<>(List.of(args));
+    if (rest.remove("--secure")) { // issue 14: the mesh's figures with TLS + auth off and on
+      System.exit(new SecurityFigures(Options.parse(rest.toArray(String[]::new))).run());
+    }
     Options o = Options.parse(args);
     int code = new BenchMain().run(o);
     System.exit(code);
@@ -74,7 +78,9 @@ public final class BenchMain {
           case "-h", "--help" -> {
             System.out.println(
                 "usage: java -jar docmesh-bench.jar [--smoke] [--passes N] [--warmup N] [--root DIR] "
-                    + "[--corpus DIR] [--out FILE.md]\n       java -jar docmesh-bench.jar report RESULTS_DIR\n"
+                    + "[--corpus DIR] [--out FILE.md]\n"
+                    + "       java -jar docmesh-bench.jar --secure [same options]: pipeline and GetJob,"
+                    + " TLS + auth off vs on\n       java -jar docmesh-bench.jar report RESULTS_DIR\n"
                     + "       java -jar docmesh-bench.jar seed HOST:PORT FILE.pdf");
             System.exit(0);
           }
@@ -310,6 +316,11 @@ public final class BenchMain {
   }
 
   static ServiceProcess startOrchestrator(Path root, Path work) throws IOException {
+    return startOrchestrator(root, work, BenchSecurity.OFF);
+  }
+
+  static ServiceProcess startOrchestrator(Path root, Path work, BenchSecurity security)
+      throws IOException {
     Path pipelines = work.resolve("bench-pipelines.yaml");
     Files.writeString(pipelines, OrchestratorFigures.PIPELINES_YAML);
     Map<String, String> env = new HashMap<>();
@@ -320,7 +331,7 @@ public final class BenchMain {
         "pdf.validate,pdf.metadata,pdf.text,pdf.structure,pdf.relationships,text.plain,text.markdown,"
             + OrchestratorFigures.BENCH_PROCESSORS);
     env.put("DOCMESH_MAX_PENDING_TASKS", "10000000"); // SubmitJob figures leave their jobs queued
-    return ServiceProcess.start(root, "orchestrator", env, work);
+    return ServiceProcess.start(root, "orchestrator", env, work, security);
   }
 
   /**
@@ -351,7 +362,7 @@ public final class BenchMain {
     }
   }
 
-  private static String markdown(
+  static String markdown(
       List<Figure> figures,
       Options o,
       Corpus corpus,

@@ -128,6 +128,18 @@ final class GhzConfigCheck {
    */
   static Checked check(
       Path file, Map<String, ManagedChannel> channels, Map<String, String> substitutions) {
+    return check(file, channels, substitutions, false);
+  }
+
+  /**
+   * @param tls whether the mesh serves mutual TLS: then the config must name existing {@code
+   *     cacert}, {@code cert} and {@code key} files and not be {@code insecure}
+   */
+  static Checked check(
+      Path file,
+      Map<String, ManagedChannel> channels,
+      Map<String, String> substitutions,
+      boolean tls) {
     String where = file.getFileName().toString();
     JsonObject c;
     try {
@@ -141,6 +153,7 @@ final class GhzConfigCheck {
     require(c.has("call"), where, "no 'call'");
     require(c.has("host"), where, "no 'host'");
     checkSchedule(c, where);
+    checkTransport(c, where, tls);
     String service = serviceOf(c.get("host").getAsString(), where);
     String call = c.get("call").getAsString();
     int cut = Math.max(call.lastIndexOf('/'), call.lastIndexOf('.'));
@@ -256,10 +269,21 @@ final class GhzConfigCheck {
         connections >= 1 && connections <= concurrency,
         where,
         "connections must be 1..concurrency");
-    require(
-        c.has("insecure") && c.get("insecure").getAsBoolean(),
-        where,
-        "the mesh serves plaintext: set insecure");
+  }
+
+  private static void checkTransport(JsonObject c, String where, boolean tls) {
+    boolean insecure = c.has("insecure") && c.get("insecure").getAsBoolean();
+    if (!tls) {
+      require(insecure, where, "the mesh serves plaintext: set insecure");
+      return;
+    }
+    require(!insecure, where, "the mesh serves TLS: insecure must go");
+    for (String k : List.of("cacert", "cert", "key")) {
+      require(
+          c.has(k) && Files.isRegularFile(Path.of(c.get(k).getAsString())),
+          where,
+          "'" + k + "' names no file (mutual TLS needs cacert, cert and key)");
+    }
   }
 
   static String serviceOf(String host, String where) {

@@ -32,35 +32,40 @@ final class Seed {
   static String seed(String target, Path pdf) throws Exception {
     ManagedChannel ch = Clients.channel(target);
     try {
-      var stub = OrchestratorServiceGrpc.newBlockingStub(ch);
-      String jobId =
-          stub.withDeadlineAfter(60, TimeUnit.SECONDS)
-              .submitJob(
-                  SubmitJobRequest.newBuilder()
-                      .setContent(ByteString.copyFrom(Files.readAllBytes(pdf)))
-                      .setFilename(pdf.getFileName().toString())
-                      .setMediaType("application/pdf")
-                      .setPipeline("pdf-standard")
-                      .setRequestId("seed-" + UUID.randomUUID())
-                      .build())
-              .getJob()
-              .getId();
-      Iterator<WatchJobResponse> it =
-          stub.withDeadlineAfter(5, TimeUnit.MINUTES)
-              .watchJob(WatchJobRequest.newBuilder().setJobId(jobId).build());
-      while (it.hasNext()) {
-        JobEvent e = it.next().getEvent();
-        if (e.getJobState() == JobState.JOB_STATE_SUCCEEDED) {
-          return jobId;
-        }
-        if (e.getJobState() == JobState.JOB_STATE_FAILED
-            || e.getJobState() == JobState.JOB_STATE_CANCELLED) {
-          throw new IllegalStateException("seed job " + jobId + " ended " + e.getJobState());
-        }
-      }
-      throw new IllegalStateException("seed job " + jobId + ": stream ended before the job");
+      return seed(ch, Files.readAllBytes(pdf), pdf.getFileName().toString());
     } finally {
       ch.shutdownNow();
     }
+  }
+
+  /** As {@link #seed(String, Path)}, over {@code ch}. */
+  static String seed(ManagedChannel ch, byte[] pdf, String filename) {
+    var stub = OrchestratorServiceGrpc.newBlockingStub(ch);
+    String jobId =
+        stub.withDeadlineAfter(60, TimeUnit.SECONDS)
+            .submitJob(
+                SubmitJobRequest.newBuilder()
+                    .setContent(ByteString.copyFrom(pdf))
+                    .setFilename(filename)
+                    .setMediaType("application/pdf")
+                    .setPipeline("pdf-standard")
+                    .setRequestId("seed-" + UUID.randomUUID())
+                    .build())
+            .getJob()
+            .getId();
+    Iterator<WatchJobResponse> it =
+        stub.withDeadlineAfter(5, TimeUnit.MINUTES)
+            .watchJob(WatchJobRequest.newBuilder().setJobId(jobId).build());
+    while (it.hasNext()) {
+      JobEvent e = it.next().getEvent();
+      if (e.getJobState() == JobState.JOB_STATE_SUCCEEDED) {
+        return jobId;
+      }
+      if (e.getJobState() == JobState.JOB_STATE_FAILED
+          || e.getJobState() == JobState.JOB_STATE_CANCELLED) {
+        throw new IllegalStateException("seed job " + jobId + " ended " + e.getJobState());
+      }
+    }
+    throw new IllegalStateException("seed job " + jobId + ": stream ended before the job");
   }
 }

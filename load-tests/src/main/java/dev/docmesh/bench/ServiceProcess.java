@@ -29,13 +29,19 @@ public final class ServiceProcess implements AutoCloseable {
   private final Path log;
   private final ManagedChannel channel;
 
-  private ServiceProcess(String name, Process process, int grpcPort, int metricsPort, Path log) {
+  private ServiceProcess(
+      String name,
+      Process process,
+      int grpcPort,
+      int metricsPort,
+      Path log,
+      BenchSecurity security) {
     this.name = name;
     this.process = process;
     this.grpcPort = grpcPort;
     this.metricsPort = metricsPort;
     this.log = log;
-    this.channel = Clients.channel("127.0.0.1:" + grpcPort);
+    this.channel = Clients.channel(security.channelsTo(name), "127.0.0.1:" + grpcPort);
   }
 
   /**
@@ -44,6 +50,12 @@ public final class ServiceProcess implements AutoCloseable {
    */
   public static ServiceProcess start(
       Path root, String name, Map<String, String> extraEnv, Path workDir) {
+    return start(root, name, extraEnv, workDir, BenchSecurity.OFF);
+  }
+
+  /** As {@link #start(Path, String, Map, Path)}, secured (and called) as {@code security} says. */
+  static ServiceProcess start(
+      Path root, String name, Map<String, String> extraEnv, Path workDir, BenchSecurity security) {
     Path jar = root.resolve(name + "-svc/target/" + name + "-svc.jar");
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
@@ -57,6 +69,7 @@ public final class ServiceProcess implements AutoCloseable {
     env.put("DOCMESH_INSTANCE_ID", "bench-" + name);
     env.put("DOCMESH_LOG_LEVEL", "WARN");
     env.put("DOCMESH_SHUTDOWN_GRACE", "2s");
+    env.putAll(security.serverEnv(name));
     env.putAll(extraEnv);
     try {
       Files.createDirectories(workDir);
@@ -65,7 +78,7 @@ public final class ServiceProcess implements AutoCloseable {
       ProcessBuilder pb =
           new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
       pb.environment().putAll(env);
-      ServiceProcess sp = new ServiceProcess(name, pb.start(), grpc, metrics, log);
+      ServiceProcess sp = new ServiceProcess(name, pb.start(), grpc, metrics, log, security);
       sp.awaitServing(Duration.ofSeconds(90));
       return sp;
     } catch (IOException e) {

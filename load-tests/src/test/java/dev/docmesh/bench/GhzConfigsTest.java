@@ -106,38 +106,34 @@ class GhzConfigsTest {
             f ->
                 DynamicTest.dynamicTest(
                     f.getFileName().toString(),
-                    () -> {
-                      GhzConfigCheck.Checked c =
-                          GhzConfigCheck.check(f, channels, Map.of("@JOB_ID@", jobId));
-                      Metadata headers = new Metadata();
-                      c.metadata()
-                          .forEach(
-                              (k, v) ->
-                                  headers.put(
-                                      Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER), v));
-                      var channel =
-                          ClientInterceptors.intercept(
-                              channels.get(c.service()),
-                              MetadataUtils.newAttachHeadersInterceptor(headers));
-                      var method = GhzConfigCheck.grpcMethod(c.method());
-                      CallOptions opts =
-                          CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS);
-                      if (c.method().isServerStreaming()) {
-                        Iterator<DynamicMessage> it =
-                            ClientCalls.blockingServerStreamingCall(
-                                channel, method, opts, c.request());
-                        int n = 0;
-                        while (it.hasNext()) {
-                          it.next();
-                          n++;
-                        }
-                        assertThat(n).as("messages streamed").isPositive();
-                      } else {
-                        assertThat(
-                                ClientCalls.blockingUnaryCall(channel, method, opts, c.request()))
-                            .isNotNull();
-                      }
-                    }));
+                    () ->
+                        callOnce(
+                            GhzConfigCheck.check(f, channels, Map.of("@JOB_ID@", jobId)),
+                            channels)));
+  }
+
+  /** Sends the config's request once with its metadata: answered OK (streams must stream). */
+  static void callOnce(GhzConfigCheck.Checked c, Map<String, ManagedChannel> channels) {
+    Metadata headers = new Metadata();
+    c.metadata()
+        .forEach((k, v) -> headers.put(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER), v));
+    var channel =
+        ClientInterceptors.intercept(
+            channels.get(c.service()), MetadataUtils.newAttachHeadersInterceptor(headers));
+    var method = GhzConfigCheck.grpcMethod(c.method());
+    CallOptions opts = CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS);
+    if (c.method().isServerStreaming()) {
+      Iterator<DynamicMessage> it =
+          ClientCalls.blockingServerStreamingCall(channel, method, opts, c.request());
+      int n = 0;
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+      assertThat(n).as("messages streamed").isPositive();
+    } else {
+      assertThat(ClientCalls.blockingUnaryCall(channel, method, opts, c.request())).isNotNull();
+    }
   }
 
   @Test

@@ -61,7 +61,8 @@ final class Answering {
         m,
         (ServerCall<Q, R> call, Metadata headers) -> {
           call.request(Integer.MAX_VALUE);
-          // headers at once: a client holding the call open can see its connection (TLS session)
+          // headers at once: a client holding the call open can see its connection (TLS session);
+          // grpc-java flushes them at once only for server-streaming methods (see TlsTest)
           call.sendHeaders(new Metadata());
           return new ServerCall.Listener<Q>() {
             @Override

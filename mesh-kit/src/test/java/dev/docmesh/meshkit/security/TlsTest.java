@@ -8,8 +8,8 @@ import dev.docmesh.meshkit.server.ServiceLauncher;
 import dev.docmesh.meshkit.server.ServiceLauncher.ServiceSpec;
 import dev.docmesh.meshkit.testing.Loopback;
 import dev.docmesh.meshkit.testing.TestPki;
-import dev.docmesh.proto.orchestrator.v1.ListPipelinesRequest;
 import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
+import dev.docmesh.proto.orchestrator.v1.WatchJobRequest;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Grpc;
@@ -185,9 +185,9 @@ class TlsTest {
     ManagedChannel held = client(client, pki.caFile());
     CompletableFuture<Status> heldDone = new CompletableFuture<>();
     CompletableFuture<SSLSession> heldTls = new CompletableFuture<>();
-    ClientCall<ListPipelinesRequest, ?> call =
+    ClientCall<WatchJobRequest, ?> call =
         held.newCall(
-            OrchestratorServiceGrpc.getListPipelinesMethod(),
+            OrchestratorServiceGrpc.getWatchJobMethod(),
             CallOptions.DEFAULT.withDeadlineAfter(2, TimeUnit.MINUTES));
     startHeld(call, heldDone, heldTls);
     assertThat(serial(heldTls.get(30, TimeUnit.SECONDS))).isEqualTo(first.serial());
@@ -219,8 +219,17 @@ class TlsTest {
     assertThat(heldDone.get(30, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
   }
 
+  /**
+   * Starts a call the server answers only once the client half-closes, and completes {@code tls}
+   * with its connection's TLS session when the server's headers arrive. The method must be server
+   * streaming: grpc-java does not flush the headers of a method whose server sends one message
+   * (unary) — they wait for the response, or for a flush the transport happens to schedule; the
+   * only one here (after reading the request) may run before the handler sends its headers, and
+   * then they never arrive. That race made this test time out when the JVM was warm (sharing it
+   * with another test class).
+   */
   private static <R> void startHeld(
-      ClientCall<ListPipelinesRequest, R> call,
+      ClientCall<WatchJobRequest, R> call,
       CompletableFuture<Status> done,
       CompletableFuture<SSLSession> tls) {
     call.start(
@@ -239,7 +248,7 @@ class TlsTest {
         },
         new Metadata());
     call.request(1);
-    call.sendMessage(ListPipelinesRequest.getDefaultInstance());
+    call.sendMessage(WatchJobRequest.getDefaultInstance());
   }
 
   private ManagedChannel freshChannel(TestPki.Issued cert, Path trust) {
@@ -249,9 +258,9 @@ class TlsTest {
   /** The serial of the certificate the server presents to a new connection. */
   private BigInteger servedSerial(TestPki.Issued cert, Path trust) throws Exception {
     ManagedChannel c = client(cert, trust);
-    ClientCall<ListPipelinesRequest, ?> call =
+    ClientCall<WatchJobRequest, ?> call =
         c.newCall(
-            OrchestratorServiceGrpc.getListPipelinesMethod(),
+            OrchestratorServiceGrpc.getWatchJobMethod(),
             CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
     CompletableFuture<Status> done = new CompletableFuture<>();
     CompletableFuture<SSLSession> tls = new CompletableFuture<>();
