@@ -187,9 +187,11 @@ public final class JobEngine implements AutoCloseable {
    * Refuses a submit of {@code stages} stages that the backlog limit would refuse, before its
    * document is stored: a refused submit costs no blob write and no fsync. The same rule as {@link
    * #submit} (which checks again, since the backlog may grow meanwhile), so a retry of an accepted
-   * request_id passes and gets its job.
+   * request_id passes and gets its job. Not under the engine's lock: it only reads (the store's
+   * writer sees every write; the count is volatile), and 32 concurrent submitters queued on the
+   * lock twice per submit.
    */
-  public synchronized void admit(String owner, String requestId, int stages) {
+  public void admit(String owner, String requestId, int stages) {
     if (!requestId.isEmpty() && store.jobIdForRequest(owner, requestId).isPresent()) {
       return;
     }

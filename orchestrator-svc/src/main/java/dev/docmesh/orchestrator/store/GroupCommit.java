@@ -58,9 +58,9 @@ public final class GroupCommit {
     }
   }
 
-  /** Writes numbered {@code from} to {@code to} were never committed. */
+  /** Writes numbered {@code from} to {@code to} were never committed, for {@code cause}. */
   public interface LostWrites {
-    void lost(long from, long to);
+    void lost(long from, long to, Throwable cause);
   }
 
   private record Pending(long commit, Runnable action) {}
@@ -72,8 +72,10 @@ public final class GroupCommit {
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private volatile long durable;
 
-  /** Ranges {from, to} of lost writes, oldest first (failed commits: rare, kept few). */
-  private final ArrayDeque<long[]> lostRanges = new ArrayDeque<>();
+  /** Lost writes, oldest first (failed commits: rare, kept few). */
+  private final ArrayDeque<LostRange> lostRanges = new ArrayDeque<>();
+
+  private record LostRange(long from, long to, Throwable cause) {}
 
   private static final int LOST_RANGES_KEPT = 64;
 
@@ -95,7 +97,7 @@ public final class GroupCommit {
       return;
     }
     synchronized (pending) {
-      if (!lostLocked(commit, commit)) { // a write lost before its action came is never told
+      if (lostLocked(commit, commit) == null) { // a write lost before its action came: never told
         pending.addLast(new Pending(commit, action));
       }
     }
@@ -122,33 +124,38 @@ public final class GroupCommit {
       }
       runDue();
     }
-    if (mine != null && isLost(mine[0], mine[1])) {
+    LostRange lost = mine == null ? null : lostRange(mine[0], mine[1]);
+    if (lost != null) {
       throw new StoreException(
-          "the commit that held this change failed; nothing of it was stored", null);
+          "the commit that held this change failed; nothing of it was stored", lost.cause);
     }
   }
 
   /** Whether any write numbered {@code from} to {@code to} was lost. */
   public boolean isLost(long from, long to) {
+    return lostRange(from, to) != null;
+  }
+
+  private LostRange lostRange(long from, long to) {
     synchronized (pending) {
       return lostLocked(from, to);
     }
   }
 
-  private boolean lostLocked(long from, long to) {
-    for (long[] r : lostRanges) {
-      if (r[0] <= to && from <= r[1]) {
-        return true;
+  private LostRange lostLocked(long from, long to) {
+    for (LostRange r : lostRanges) {
+      if (r.from <= to && from <= r.to) {
+        return r;
       }
     }
-    return false;
+    return null;
   }
 
   /** Writes {@code from} to {@code to} were lost: their actions never run. */
-  void lost(long from, long to) {
-    log.error("a commit failed: writes {} to {} are lost", from, to);
+  void lost(long from, long to, Throwable cause) {
+    log.error("a commit failed: writes {} to {} are lost: {}", from, to, cause.getMessage());
     synchronized (pending) {
-      lostRanges.addLast(new long[] {from, to});
+      lostRanges.addLast(new LostRange(from, to, cause));
       if (lostRanges.size() > LOST_RANGES_KEPT) {
         lostRanges.pollFirst();
       }

@@ -68,7 +68,7 @@ public final class SqliteJobStore implements JobStore {
   /** Jobs whose write was lost: refused until loaded again (memory holds more than the file). */
   private final java.util.Set<String> lostJobs = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private GroupCommit.LostWrites lostWrites = (from, to) -> {};
+  private GroupCommit.LostWrites lostWrites = (from, to, cause) -> {};
   private volatile java.util.function.Consumer<List<String>> lostJobsListener = jobs -> {};
   private final ThreadLocal<long[]> threadWrites = ThreadLocal.withInitial(() -> new long[2]);
   private final ThreadLocal<Long> lastWrite = ThreadLocal.withInitial(() -> 0L);
@@ -594,7 +594,7 @@ public final class SqliteJobStore implements JobStore {
         if (undo(e)) {
           throw failure;
         }
-        lost = loseOpenWrites();
+        lost = loseOpenWrites(failure);
         failed = true;
       }
       if (!failed) {
@@ -609,7 +609,7 @@ public final class SqliteJobStore implements JobStore {
           return;
         } catch (SQLException e) {
           failure = new StoreException("job store write failed: " + e.getMessage(), e);
-          lost = loseOpenWrites();
+          lost = loseOpenWrites(failure);
         }
       }
     }
@@ -652,7 +652,7 @@ public final class SqliteJobStore implements JobStore {
    * that no write builds on what memory holds of them until they are loaded again. Returns those
    * jobs.
    */
-  private List<String> loseOpenWrites() {
+  private List<String> loseOpenWrites(StoreException cause) {
     long from = committedUpTo + 1;
     long to = commits.get();
     committedUpTo = to;
@@ -666,7 +666,7 @@ public final class SqliteJobStore implements JobStore {
     }
     forget(writerStatements);
     if (to >= from) {
-      lostWrites.lost(from, to);
+      lostWrites.lost(from, to, cause);
     }
     return jobs;
   }
@@ -687,7 +687,7 @@ public final class SqliteJobStore implements JobStore {
         return;
       } catch (SQLException e) {
         failure = new StoreException("job store commit failed: " + e.getMessage(), e);
-        lost = loseOpenWrites();
+        lost = loseOpenWrites(failure);
       }
     }
     lostJobsListener.accept(lost);
@@ -768,7 +768,14 @@ public final class SqliteJobStore implements JobStore {
   }
 
   private <T> T read(SqlRead<T> work) {
-    flush(); // the reader sees committed writes only: whoever reads sees every write made so far
+    // The reader sees committed writes only: commit what is open, so every read sees every write
+    // made before it. Should that commit fail, its writes are lost (their writers are told, their
+    // jobs reloaded) and what is committed is what there is: the read goes on.
+    try {
+      flush();
+    } catch (StoreException lost) {
+      log.warn("a read found the open group of writes uncommittable: {}", lost.getMessage());
+    }
     synchronized (readLock) {
       try {
         return work.run(reader);
