@@ -862,6 +862,8 @@ class ChaosSuiteTest {
     boolean stopEnded;
 
     volatile ClientCallStreamObserver<WatchJobsRequest> stoppedCall;
+    final java.util.concurrent.atomic.AtomicLong progressOutOfPlace =
+        new java.util.concurrent.atomic.AtomicLong();
     private final io.grpc.ManagedChannel stoppedChannel;
     final Set<String> firehoseTerminal = ConcurrentHashMap.newKeySet();
     final AtomicInteger firehoseEvents = new AtomicInteger();
@@ -948,7 +950,14 @@ class ChaosSuiteTest {
 
                 @Override
                 public void onNext(WatchJobResponse v) {
-                  seqs.add(v.getEvent().getSequence());
+                  // stored events are numbered 1, 2, 3, ...; progress (live only, not stored)
+                  // repeats the sequence of the stored event it follows
+                  long seq = v.getEvent().getSequence();
+                  if (!v.getEvent().hasTaskProgressed()) {
+                    seqs.add(seq);
+                  } else if (seq != (seqs.isEmpty() ? 0 : seqs.get(seqs.size() - 1))) {
+                    progressOutOfPlace.incrementAndGet();
+                  }
                   timer.schedule(() -> call.request(1), 100, TimeUnit.MILLISECONDS);
                 }
 
@@ -1021,6 +1030,12 @@ class ChaosSuiteTest {
                   gapFree,
                   slowEnd.get(e.getKey())));
         }
+      }
+      if (progressOutOfPlace.get() > 0) {
+        s.row.violations.add(
+            progressOutOfPlace.get()
+                + " progress events reached a slow WatchJob reader out of place (not right after"
+                + " the stored event whose sequence they carry)");
       }
       s.row.notes.add(
           String.format(

@@ -13,7 +13,8 @@ import java.util.function.Consumer;
 
 /**
  * Follows one job to its end through WatchJob. A dropped connection is resumed from the last
- * sequence seen, so no event is missed or shown twice.
+ * sequence seen, so no stored event is missed or shown twice (progress, never stored, is live
+ * only).
  */
 final class JobWatcher {
   private static final Duration MAX_OUTAGE = Duration.ofMinutes(2);
@@ -37,7 +38,10 @@ final class JobWatcher {
                 WatchJobRequest.newBuilder().setJobId(jobId).setAfterSequence(last).build());
         while (it.hasNext()) {
           JobEvent e = it.next().getEvent();
-          if (e.getSequence() <= last) {
+          // Progress is not stored: it carries the sequence of the stored event it follows, so it
+          // is
+          // new unless older than that one.
+          if (e.hasTaskProgressed() ? e.getSequence() < last : e.getSequence() <= last) {
             continue;
           }
           last = e.getSequence();

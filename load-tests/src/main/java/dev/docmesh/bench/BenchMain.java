@@ -38,6 +38,10 @@ public final class BenchMain {
       GhzReport.main(Arrays.copyOfRange(args, 1, args.length));
       return;
     }
+    if (args.length > 0 && args[0].equals("orchestrator")) {
+      OrchestratorRows.main(Arrays.copyOfRange(args, 1, args.length));
+      System.exit(0);
+    }
     if (args.length > 0 && args[0].equals("seed")) {
       Seed.main(Arrays.copyOfRange(args, 1, args.length));
       return;

@@ -152,7 +152,7 @@ final class OrchestratorFigures {
     f.add(r.get(0), r.get(1));
   }
 
-  private double submitRate(ManagedChannel ch) {
+  double submitRate(ManagedChannel ch) {
     OrchestratorServiceGrpc.OrchestratorServiceFutureStub stub =
         OrchestratorServiceGrpc.newFutureStub(ch);
     AsyncLoad.Result r =
@@ -170,7 +170,7 @@ final class OrchestratorFigures {
     p99.add(Stats.percentileMillis(mesh, 99), Stats.percentileMillis(bare, 99));
   }
 
-  private long[] submitLatencies(ManagedChannel ch) {
+  long[] submitLatencies(ManagedChannel ch) {
     OrchestratorServiceGrpc.OrchestratorServiceFutureStub stub =
         OrchestratorServiceGrpc.newFutureStub(ch);
     AsyncLoad.Result r =
@@ -185,10 +185,22 @@ final class OrchestratorFigures {
   // ---- no-op tasks
 
   void noopTasks(Figure f) {
+    int tasks = submitNoopBacklog();
+    List<Double> r =
+        bothSides(
+            () -> tasks / pollAndComplete(orchestrator, tasks),
+            () -> tasks / pollAndComplete(echo, tasks));
+    f.add(r.get(0), r.get(1));
+  }
+
+  /**
+   * Submits {@code noopJobs} jobs of the 4-stage no-op pipeline and returns their task count; not
+   * timed: the no-op figure is PollTask → CompleteTask alone.
+   */
+  int submitNoopBacklog() {
     int jobs = sizes.noopJobs();
     OrchestratorServiceGrpc.OrchestratorServiceFutureStub submitter =
         OrchestratorServiceGrpc.newFutureStub(orchestrator);
-    // the backlog is made first and not timed: the figure is PollTask → CompleteTask alone
     List<ListenableFuture<SubmitJobResponse>> subs = new ArrayList<>();
     for (int i = 0; i < jobs; i++) {
       subs.add(submitter.submitJob(submit("bench-noop")));
@@ -198,16 +210,11 @@ final class OrchestratorFigures {
     } catch (Exception e) {
       throw new IllegalStateException("cannot submit the no-op backlog: " + e, e);
     }
-    int tasks = jobs * NOOP_STAGES;
-    List<Double> r =
-        bothSides(
-            () -> tasks / pollAndComplete(orchestrator, tasks),
-            () -> tasks / pollAndComplete(echo, tasks));
-    f.add(r.get(0), r.get(1));
+    return jobs * NOOP_STAGES;
   }
 
   /** Seconds for {@code pollers} concurrent poll → complete loops to finish {@code tasks} tasks. */
-  private double pollAndComplete(ManagedChannel ch, int tasks) {
+  double pollAndComplete(ManagedChannel ch, int tasks) {
     TaskQueueServiceGrpc.TaskQueueServiceFutureStub stub = TaskQueueServiceGrpc.newFutureStub(ch);
     AtomicLong done = new AtomicLong();
     AtomicLong claimed = new AtomicLong();
@@ -336,11 +343,17 @@ final class OrchestratorFigures {
   // ---- dispatch latency: READY (the commit's event time) → an idle poller has its answer
 
   void dispatch(Figure f, String jobIdForEcho) {
+    long[] lat = dispatchLatencies(sizes.latencySamples());
+    f.add(Stats.percentileMillis(lat, 50), echoRoundTripMillis(jobIdForEcho));
+  }
+
+  /** {@code n} samples of READY (the commit's event time) → the idle poller answered, nanos. */
+  long[] dispatchLatencies(int n) {
     TaskQueueServiceGrpc.TaskQueueServiceFutureStub queue =
         TaskQueueServiceGrpc.newFutureStub(orchestrator);
     OrchestratorServiceGrpc.OrchestratorServiceBlockingStub jobs =
         OrchestratorServiceGrpc.newBlockingStub(orchestrator);
-    long[] lat = new long[sizes.latencySamples()];
+    long[] lat = new long[n];
     for (int i = 0; i < lat.length; ) {
       SettableFuture<Instant> answeredAt = SettableFuture.create();
       ListenableFuture<PollTaskResponse> poll =
@@ -383,7 +396,7 @@ final class OrchestratorFigures {
                       && e.getTaskStateChanged().getTo() == TaskState.TASK_STATE_READY);
       lat[i++] = Duration.between(ready, answered).toNanos();
     }
-    f.add(Stats.percentileMillis(lat, 50), echoRoundTripMillis(jobIdForEcho));
+    return lat;
   }
 
   /** Completes every bench.dispatch task already READY, so the next poller waits idle. */
@@ -434,7 +447,7 @@ final class OrchestratorFigures {
     }
   }
 
-  private void complete(Task task, String worker) {
+  void complete(Task task, String worker) {
     TaskQueueServiceGrpc.newBlockingStub(orchestrator)
         .completeTask(
             CompleteTaskRequest.newBuilder()

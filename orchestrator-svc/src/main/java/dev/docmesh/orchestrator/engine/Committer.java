@@ -15,6 +15,7 @@ import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobEvent;
 import dev.docmesh.proto.orchestrator.v1.JobState;
 import dev.docmesh.proto.orchestrator.v1.TaskState;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,6 +25,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,10 +47,17 @@ final class Committer {
   private ReplicaSync replicas;
   private final Executor background;
   private final AtomicBoolean syncQueued = new AtomicBoolean();
-  private final Queue<Runnable> committedActions = new ConcurrentLinkedQueue<>();
+  private final Queue<CommittedAction> committedActions = new ConcurrentLinkedQueue<>();
+  private final ThreadLocal<Boolean> wroteSinceAnswer = ThreadLocal.withInitial(() -> false);
+
+  /** An answer given once its write {@code write} is committed; {@code refuse} if it was lost. */
+  private record CommittedAction(long write, Runnable answer, Consumer<Failure> refuse) {}
+
   private final JobTracing tracing;
 
   Committer(
+      Object engineLock,
+      Clock clock,
       JobStore store,
       GroupCommit commits,
       EventHub hub,
@@ -65,6 +74,20 @@ final class Committer {
     this.jobs = jobs;
     this.ready = ready;
     this.background = background;
+    // A commit of a group of writes failed: their jobs are reset to what the store holds.
+    store.onLostJobs(
+        ids -> {
+          synchronized (engineLock) {
+            for (String id : ids) {
+              JobRecord held = jobs.active(id);
+              if (held != null) {
+                reloadAfterFailedWrite(held, clock.instant());
+              } else {
+                store.load(id);
+              }
+            }
+          }
+        });
   }
 
   /**
@@ -84,6 +107,7 @@ final class Committer {
     } catch (StoreException e) {
       throw unavailable(e);
     }
+    wroteSinceAnswer.set(true);
     jobs.track(job);
     metrics.jobEntered(job.pipelineName(), stateLabel(job.state()));
     publishWhenDurable(job);
@@ -107,6 +131,7 @@ final class Committer {
       reloadAfterFailedWrite(job, now);
       throw unavailable(e);
     }
+    wroteSinceAnswer.set(true);
     jobs.track(job);
     if (job.isTerminal()) {
       metrics.jobFinished(
@@ -127,24 +152,47 @@ final class Committer {
   }
 
   /**
-   * Runs {@code r} right after the engine's lock is released (the change is committed, not yet
-   * fsynced): for answers whose loss with the OS costs nothing but a repeat, e.g. a lease, whose
-   * stale token is refused after such a loss.
+   * Runs {@code answer} right after the engine's lock is released, once the change is committed
+   * (not yet fsynced): for answers whose loss with the OS costs nothing but a repeat, e.g. a lease,
+   * whose stale token is refused after such a loss. {@code refuse} instead when the commit failed.
    */
-  void afterCommit(Runnable r) {
-    committedActions.add(r);
+  void afterCommit(Runnable answer, Consumer<Failure> refuse) {
+    committedActions.add(new CommittedAction(store.lastWriteOfThisThread(), answer, refuse));
   }
 
-  /** Runs what {@link #afterCommit} queued; by any thread once it has left the engine's lock. */
+  /**
+   * Commits this thread's writes (with whatever else is open: writes are grouped until a sync) and
+   * runs what {@link #afterCommit} queued; by any thread once it has left the engine's lock.
+   */
   void runCommitted() {
-    Runnable r;
-    while ((r = committedActions.poll()) != null) {
+    boolean wrote = wroteSinceAnswer.get();
+    wroteSinceAnswer.set(false);
+    if (!wrote && committedActions.isEmpty()) {
+      return;
+    }
+    Failure failed = null;
+    try {
+      store.flush();
+    } catch (StoreException e) {
+      failed = StoreFailures.of("the job store could not commit", e);
+    }
+    CommittedAction a;
+    while ((a = committedActions.poll()) != null) {
       try {
-        r.run();
+        if (failed != null || commits.isLost(a.write, a.write)) {
+          a.refuse.accept(
+              failed != null
+                  ? failed
+                  : unavailable(new StoreException("the commit that held it failed", null)));
+        } else {
+          a.answer.run();
+        }
       } catch (RuntimeException e) {
         log.error("action after commit failed", e);
       }
     }
+    // A heartbeat's renewal lost with a failed commit is answered all the same: a lost renewal only
+    // shortens the lease (and its job is reloaded from the file).
   }
 
   /**
@@ -176,12 +224,24 @@ final class Committer {
    * share an fsync.
    */
   void awaitDurable() {
+    wroteSinceAnswer.set(false); // committed by the sync below
     runCommitted();
     try {
       commits.await();
     } catch (StoreException e) {
       throw StoreFailures.of("the job store could not sync", e);
     }
+  }
+
+  /**
+   * An event that is not stored (progress) goes to the watchers in order with the stored ones:
+   * after every commit made so far is durable, before any later one, and with no write of its own.
+   */
+  void publishLive(JobRecord job, JobEvent event) {
+    Job snapshot = hub.hasFirehose() ? job.toProto() : null;
+    String id = job.id();
+    Map<String, String> labels = job.labels();
+    afterLastCommit(() -> hub.publish(id, labels, List.of(event), snapshot));
   }
 
   /**
@@ -193,7 +253,8 @@ final class Committer {
     Job snapshot = hub.hasFirehose() ? job.toProto() : null;
     String id = job.id();
     Map<String, String> labels = job.labels();
-    afterLastCommit(() -> hub.publish(id, labels, events, snapshot));
+    // the number of this very write: should its commit fail, exactly its events are dropped
+    commits.after(store.lastWriteOfThisThread(), () -> hub.publish(id, labels, events, snapshot));
   }
 
   private void reloadAfterFailedWrite(JobRecord stale, Instant now) {

@@ -209,7 +209,9 @@ final class Dispatcher {
           if (!answered) {
             timer.execute(() -> takeBackUndelivered(t.jobId(), t.name(), token));
           }
-        });
+        },
+        // the lease was lost with its commit: the job is reloaded, the task READY again
+        w::fail);
   }
 
   /**

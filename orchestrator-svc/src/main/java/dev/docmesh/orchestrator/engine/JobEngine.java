@@ -19,6 +19,7 @@ import dev.docmesh.proto.document.v1.Progress;
 import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobError;
+import dev.docmesh.proto.orchestrator.v1.JobEvent;
 import dev.docmesh.proto.orchestrator.v1.JobState;
 import dev.docmesh.proto.orchestrator.v1.TaskState;
 import dev.docmesh.proto.orchestrator.v1.WatchJobResponse;
@@ -110,7 +111,8 @@ public final class JobEngine implements AutoCloseable {
     ReadyQueue ready = new ReadyQueue();
     this.jobs = new JobTable(store);
     this.committer =
-        new Committer(store, commits, hub, metrics, jobs, ready, streamExecutor, tracing);
+        new Committer(
+            this, clock, store, commits, hub, metrics, jobs, ready, streamExecutor, tracing);
     this.dispatcher =
         new Dispatcher(this, config, store, jobs, committer, ready, metrics, clock, timer);
     this.sweeper = new Sweeper(config, store, blobs, jobs, dispatcher, this::endAttempt);
@@ -185,9 +187,11 @@ public final class JobEngine implements AutoCloseable {
    * Refuses a submit of {@code stages} stages that the backlog limit would refuse, before its
    * document is stored: a refused submit costs no blob write and no fsync. The same rule as {@link
    * #submit} (which checks again, since the backlog may grow meanwhile), so a retry of an accepted
-   * request_id passes and gets its job.
+   * request_id passes and gets its job. Not under the engine's lock: it only reads (the store's
+   * writer sees every write; the count is volatile), and 32 concurrent submitters queued on the
+   * lock twice per submit.
    */
-  public synchronized void admit(String owner, String requestId, int stages) {
+  public void admit(String owner, String requestId, int stages) {
     if (!requestId.isEmpty() && store.jobIdForRequest(owner, requestId).isPresent()) {
       return;
     }
@@ -355,9 +359,8 @@ public final class JobEngine implements AutoCloseable {
   public Lease heartbeat(String taskId, String leaseToken, Progress progress) {
     Lease lease = retrying(() -> heartbeatLocked(taskId, leaseToken, progress));
     // Answered without waiting for the fsync: a renewal lost with the OS only shortens the lease
-    // (the
-    // worker's token then turns stale). Its progress event reaches watchers once a background fsync
-    // covers it.
+    // (the worker's token then turns stale). Its progress event reaches watchers once a background
+    // fsync covers the commits before it (it is ordered after them; it is not stored itself).
     // On PostgreSQL the renewal is committed (visible to every replica, the version check passed)
     // before this answer.
     committer.runCommitted();
@@ -371,8 +374,19 @@ public final class JobEngine implements AutoCloseable {
       return new Lease(l.task.leaseExpire(), true);
     }
     Instant now = clock.instant();
-    l.job.renewLease(l.task, now.plus(config.leaseDuration()), progress, now);
-    committer.commit(l.job, now);
+    JobEvent progressed = l.job.renewLease(l.task, now.plus(config.leaseDuration()), progress, now);
+    // The renewal is written only once a third of the stored lease has passed: the sweeper reads
+    // memory, a restart gives every restored lease a full term, and other replicas (postgres),
+    // which
+    // read the stored expiry, still see one at least two thirds of a lease ahead. So a worker that
+    // relays progress every 50 ms costs no write per heartbeat.
+    Duration leaseLeft = Duration.between(now, l.task.storedLeaseExpire());
+    if (leaseLeft.compareTo(config.leaseDuration().multipliedBy(2).dividedBy(3)) < 0) {
+      committer.commit(l.job, now);
+    }
+    if (progressed != null) {
+      committer.publishLive(l.job, progressed);
+    }
     return new Lease(l.task.leaseExpire(), false);
   }
 

@@ -25,7 +25,8 @@ final class JobTable {
    */
   private final Map<String, JobRecord> leasing = new LinkedHashMap<>();
 
-  private int pendingTasks;
+  /** Written under the engine's lock; read without it by the admission pre-check. */
+  private volatile int pendingTasks;
 
   /**
    * Version and last event sequence of recently finished jobs (several replicas: a late

@@ -113,6 +113,9 @@ final class Sweeper {
    */
   List<String> expireRetention(Instant now) {
     List<String> docs = store.expire(now.minus(config.retention()));
+    if (!docs.isEmpty()) {
+      store.flush(); // the rows are gone for good before the bytes go (writes may be grouped)
+    }
     for (String d : docs) {
       try {
         blobs.delete(d);

@@ -53,7 +53,7 @@ public final class JobWatcher extends ReadyDrivenStream<WatchJobResponse> {
   public void offer(List<JobEvent> events) {
     synchronized (this) {
       for (JobEvent e : events) {
-        if (e.getSequence() <= storedUntil) {
+        if (isStale(e, storedUntil)) {
           continue;
         }
         if (live.size() >= MAX_QUEUED) {
@@ -69,6 +69,15 @@ public final class JobWatcher extends ReadyDrivenStream<WatchJobResponse> {
       }
     }
     drain();
+  }
+
+  /**
+   * Whether {@code e} comes no later than the stored event {@code sequence} (and so is replayed
+   * from the store, or was sent). A progress event is not stored: it carries the sequence of the
+   * stored event it follows, so it is stale only before that one.
+   */
+  static boolean isStale(JobEvent e, long sequence) {
+    return e.hasTaskProgressed() ? e.getSequence() < sequence : e.getSequence() <= sequence;
   }
 
   static boolean sameTaskProgress(JobEvent a, JobEvent b) {
@@ -104,7 +113,7 @@ public final class JobWatcher extends ReadyDrivenStream<WatchJobResponse> {
     synchronized (this) {
       JobEvent e;
       while ((e = live.pollFirst()) != null) {
-        if (e.getSequence() > lastSent) {
+        if (!isStale(e, lastSent)) {
           return e;
         }
       }

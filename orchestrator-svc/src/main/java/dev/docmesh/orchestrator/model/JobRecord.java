@@ -256,20 +256,31 @@ public final class JobRecord {
     }
   }
 
-  /** A heartbeat: the lease runs until {@code expire}; {@code progress} may be null. */
-  public void renewLease(TaskRecord t, Instant expire, Progress progress, Instant now) {
+  /**
+   * A heartbeat: the lease runs until {@code expire}; {@code progress} may be null. Returns the
+   * progress event for the watchers, or null. It is not stored and takes no sequence number of its
+   * own: it carries the sequence of the job's last stored event, the one it follows, so stored
+   * sequences stay 1, 2, 3, ... and a watcher resuming after the sequence it saw last misses no
+   * stored event.
+   */
+  public JobEvent renewLease(TaskRecord t, Instant expire, Progress progress, Instant now) {
     t.renew(expire);
-    if (progress != null) {
-      t.progress(progress);
-      append(
-          JobEvent.newBuilder()
-              .setTaskProgressed(
-                  TaskProgressed.newBuilder()
-                      .setStage(t.name())
-                      .setAttempt(t.attempt())
-                      .setProgress(progress)),
-          now);
+    if (progress == null) {
+      return null;
     }
+    t.progress(progress);
+    return JobEvent.newBuilder()
+        .setTaskProgressed(
+            TaskProgressed.newBuilder()
+                .setStage(t.name())
+                .setAttempt(t.attempt())
+                .setProgress(progress))
+        .setSequence(lastSequence)
+        .setJobId(id)
+        .setTime(Protos.timestamp(now))
+        .setJobState(state)
+        .setProgressPercent(progressPercent())
+        .build();
   }
 
   /**
@@ -409,6 +420,9 @@ public final class JobRecord {
     List<JobEvent> out = List.copyOf(uncommittedEvents);
     uncommittedEvents.clear();
     uncommittedOutputs.clear();
+    for (TaskRecord t : tasks.values()) {
+      t.leaseStored();
+    }
     return out;
   }
 

@@ -23,6 +23,9 @@ public final class TaskRecord {
   private String leaseToken = "";
   private Instant leaseExpire = Instant.EPOCH;
 
+  /** The lease expiry the store holds (renewals are written only now and then). */
+  private Instant storedLeaseExpire = Instant.EPOCH;
+
   /** Not dispatched before this instant (retry backoff). */
   private Instant readyAt = Instant.EPOCH;
 
@@ -194,6 +197,16 @@ public final class TaskRecord {
     leaseExpire = expire;
   }
 
+  /** The current lease expiry has been stored (called after a committed save). */
+  void leaseStored() {
+    storedLeaseExpire = leaseExpire;
+  }
+
+  /** The lease expiry as stored; memory may hold a later one. */
+  public Instant storedLeaseExpire() {
+    return storedLeaseExpire;
+  }
+
   void progress(Progress p) {
     progress = p;
   }
@@ -219,6 +232,7 @@ public final class TaskRecord {
   public void restoreLease(String token, Instant expire, Instant readyAt, Instant readySince) {
     this.leaseToken = token;
     this.leaseExpire = expire;
+    this.storedLeaseExpire = expire;
     this.readyAt = readyAt;
     this.readySince = readySince;
   }

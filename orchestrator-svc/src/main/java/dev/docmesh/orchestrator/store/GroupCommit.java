@@ -14,19 +14,53 @@ import org.slf4j.LoggerFactory;
  * others wait for that one fsync. What a change tells others (watch events, a poller's task) is
  * registered with {@link #after} and runs, in commit order, once its commit is durable.
  *
+ * <p>A store may go further ({@link Log#groupWrites}): its writes then share one open transaction,
+ * and {@link Log#sync} commits it before the fsync, so N concurrent changes cost one commit and one
+ * fsync. Should that commit fail, every write in it is lost: the store reports the range of write
+ * numbers ({@link #lost}), their actions are dropped, and a caller whose own write is among them
+ * gets a {@link StoreException} from {@link #await}.
+ *
  * <p>When durability is off ({@code synchronous=NORMAL} chosen by the operator), actions run at
- * once.
+ * once and every write commits on its own.
  */
 public final class GroupCommit {
   private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
 
   /** What group commit needs of a store. */
   public interface Log {
-    /** Number of the last committed write (counts from 1 in this process; 0 before any). */
+    /** Number of the last write (counts from 1 in this process; 0 before any). */
     long lastCommit();
 
-    /** Makes every committed write durable on disk (fsync of the log). */
+    /** Makes every write so far durable on disk (commits what is open, then fsync of the log). */
     void sync();
+
+    /**
+     * Lets the store keep its writes in one transaction until the next {@link #sync} or {@link
+     * #flush}; {@code lost} hears of the writes a failed commit lost. Stores that commit every
+     * write on its own ignore it.
+     */
+    default void groupWrites(LostWrites lost) {}
+
+    /** Commits the writes so far, without the fsync (a no-op when every write commits itself). */
+    default void flush() {}
+
+    /** Number of this thread's last write; {@link #lastCommit} when the store does not track it. */
+    default long lastWriteOfThisThread() {
+      return lastCommit();
+    }
+
+    /**
+     * First and last number of this thread's writes since it last asked, and forgets them; null
+     * when there were none or the store does not track them.
+     */
+    default long[] takeWritesOfThisThread() {
+      return null;
+    }
+  }
+
+  /** Writes numbered {@code from} to {@code to} were never committed, for {@code cause}. */
+  public interface LostWrites {
+    void lost(long from, long to, Throwable cause);
   }
 
   private record Pending(long commit, Runnable action) {}
@@ -38,9 +72,19 @@ public final class GroupCommit {
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private volatile long durable;
 
+  /** Lost writes, oldest first (failed commits: rare, kept few). */
+  private final ArrayDeque<LostRange> lostRanges = new ArrayDeque<>();
+
+  private record LostRange(long from, long to, Throwable cause) {}
+
+  private static final int LOST_RANGES_KEPT = 64;
+
   public GroupCommit(Log store, boolean fsync) {
     this.store = store;
     this.fsync = fsync;
+    if (fsync) {
+      store.groupWrites(this::lost);
+    }
   }
 
   /**
@@ -53,25 +97,70 @@ public final class GroupCommit {
       return;
     }
     synchronized (pending) {
-      pending.addLast(new Pending(commit, action));
+      if (lostLocked(commit, commit) == null) { // a write lost before its action came: never told
+        pending.addLast(new Pending(commit, action));
+      }
     }
   }
 
-  /** Returns once every commit made so far is durable, and runs the actions that became due. */
+  /**
+   * Returns once every commit made so far is durable, and runs the actions that became due.
+   *
+   * @throws StoreException when the sync failed, or a write this thread made since its last call
+   *     was lost
+   */
   public void await() {
-    if (!fsync) {
-      return;
+    long[] mine = store.takeWritesOfThisThread();
+    if (fsync) {
+      long wanted = store.lastCommit();
+      synchronized (syncLock) {
+        if (durable < wanted) {
+          // Everything written up to now rides on this one fsync, also writes made after
+          // `wanted`.
+          long covered = store.lastCommit();
+          store.sync();
+          durable = covered;
+        }
+      }
+      runDue();
     }
-    long wanted = store.lastCommit();
-    synchronized (syncLock) {
-      if (durable < wanted) {
-        // Everything committed up to now rides on this one fsync, also commits made after `wanted`.
-        long covered = store.lastCommit();
-        store.sync();
-        durable = covered;
+    LostRange lost = mine == null ? null : lostRange(mine[0], mine[1]);
+    if (lost != null) {
+      throw new StoreException(
+          "the commit that held this change failed; nothing of it was stored", lost.cause);
+    }
+  }
+
+  /** Whether any write numbered {@code from} to {@code to} was lost. */
+  public boolean isLost(long from, long to) {
+    return lostRange(from, to) != null;
+  }
+
+  private LostRange lostRange(long from, long to) {
+    synchronized (pending) {
+      return lostLocked(from, to);
+    }
+  }
+
+  private LostRange lostLocked(long from, long to) {
+    for (LostRange r : lostRanges) {
+      if (r.from <= to && from <= r.to) {
+        return r;
       }
     }
-    runDue();
+    return null;
+  }
+
+  /** Writes {@code from} to {@code to} were lost: their actions never run. */
+  void lost(long from, long to, Throwable cause) {
+    log.error("a commit failed: writes {} to {} are lost: {}", from, to, cause.getMessage());
+    synchronized (pending) {
+      lostRanges.addLast(new LostRange(from, to, cause));
+      if (lostRanges.size() > LOST_RANGES_KEPT) {
+        lostRanges.pollFirst();
+      }
+      pending.removeIf(p -> p.commit >= from && p.commit <= to);
+    }
   }
 
   private void runDue() {

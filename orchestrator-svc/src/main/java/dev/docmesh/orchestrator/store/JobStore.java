@@ -12,9 +12,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The orchestrator's durable state. Every write is one transaction, committed when the method
- * returns; {@link #sync} makes the commits so far durable (see {@link GroupCommit}). The engine
- * answers a client or worker only after both.
+ * The orchestrator's durable state. Every write is atomic and visible to every later read; it is
+ * committed when the method returns, or, when the store groups writes ({@link
+ * GroupCommit.Log#groupWrites}), by the next {@link #flush} or {@link #sync}; {@link #sync} makes
+ * the writes so far durable (see {@link GroupCommit}). The engine answers a client or worker only
+ * after that.
  */
 public interface JobStore extends GroupCommit.Log, AutoCloseable {
 
@@ -95,6 +97,13 @@ public interface JobStore extends GroupCommit.Log, AutoCloseable {
   default boolean listen(ReplicaChanges changes) {
     return false;
   }
+
+  /**
+   * Tells {@code reload} of the jobs whose writes a failed commit lost (see {@link GroupCommit}),
+   * so memory can be reset to the store; until then the store refuses their writes. Only stores
+   * that group writes lose any.
+   */
+  default void onLostJobs(java.util.function.Consumer<List<String>> reload) {}
 
   @Override
   void close();

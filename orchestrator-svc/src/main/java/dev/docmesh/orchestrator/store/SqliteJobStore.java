@@ -32,6 +32,9 @@ import org.sqlite.SQLiteDataSource;
 /**
  * {@link JobStore} on an SQLite file in WAL mode. SQLite has one writer, so writes share one
  * connection under one lock; reads use a second connection, which WAL lets run beside a write.
+ * Under group commit the writes (each in a savepoint) share one open transaction until the next
+ * {@link #flush} or {@link #sync}: N concurrent changes cost one commit and one fsync (see {@link
+ * GroupCommit}). A {@link Checkpointer} copies the log into the file on a thread of its own.
  *
  * <p>Over 400 lines on purpose: it is the whole SQL of the {@link JobStore} contract (jobs, labels,
  * tasks, events, outputs, documents, retention) against one schema; split by table, each part would
@@ -51,6 +54,24 @@ public final class SqliteJobStore implements JobStore {
   private final java.util.concurrent.atomic.AtomicLong commits =
       new java.util.concurrent.atomic.AtomicLong();
   private java.nio.channels.FileChannel walChannel;
+  private final Checkpointer checkpointer;
+
+  /** Writes share one transaction until the next flush (see {@link GroupCommit}). */
+  private boolean grouped;
+
+  /** Number of the last write that a commit made permanent (or that was lost). */
+  private long committedUpTo;
+
+  /** Jobs written in the open transaction. */
+  private final java.util.Set<String> openJobs = new java.util.HashSet<>();
+
+  /** Jobs whose write was lost: refused until loaded again (memory holds more than the file). */
+  private final java.util.Set<String> lostJobs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  private GroupCommit.LostWrites lostWrites = (from, to, cause) -> {};
+  private volatile java.util.function.Consumer<List<String>> lostJobsListener = jobs -> {};
+  private final ThreadLocal<long[]> threadWrites = ThreadLocal.withInitial(() -> new long[2]);
+  private final ThreadLocal<Long> lastWrite = ThreadLocal.withInitial(() -> 0L);
 
   /**
    * @param synchronous the SQLite pragma; with NORMAL, durability comes from {@link #sync} (group
@@ -69,8 +90,14 @@ public final class SqliteJobStore implements JobStore {
       ds.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
       Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
       writer = ds.getConnection();
+      try (Statement st = writer.createStatement()) {
+        // Checkpoints run on their own thread (Checkpointer), not inside a commit under the
+        // engine's lock: a checkpoint fsyncs the log and the database file.
+        st.execute("PRAGMA wal_autocheckpoint=0");
+      }
       writer.setAutoCommit(false);
       reader = ds.getConnection();
+      checkpointer = new Checkpointer(ds.getConnection());
       log.info("job store: {} (WAL, SQLite synchronous={})", file.toAbsolutePath(), synchronous);
     } catch (SQLException | java.io.IOException e) {
       throw new StoreException("cannot open job store " + file + ": " + e.getMessage(), e);
@@ -80,6 +107,7 @@ public final class SqliteJobStore implements JobStore {
   @Override
   public void insert(JobRecord job) {
     write(
+        job.id(),
         c -> {
           {
             PreparedStatement ps =
@@ -132,6 +160,7 @@ public final class SqliteJobStore implements JobStore {
     // is refused.
     long next = job.storeVersion() + 1;
     write(
+        job.id(),
         c -> {
           {
             PreparedStatement ps =
@@ -230,6 +259,8 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public Optional<JobRecord> load(String jobId) {
+    // read() commits what is open first, so this is the job as stored: a lost write is forgotten
+    lostJobs.remove(jobId);
     return read(
         c -> {
           {
@@ -294,7 +325,16 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public Optional<String> jobIdForRequest(String owner, String requestId) {
-    return read(c -> jobIdForRequest(c, owner, requestId));
+    // On the writer: it sees the writes not yet committed (a submit's dedup check runs under the
+    // engine's lock; a read there must not commit the open group of writes).
+    synchronized (writeLock) {
+      try {
+        return jobIdForRequest(writer, owner, requestId);
+      } catch (SQLException e) {
+        forget(writerStatements);
+        throw new StoreException("job store read failed: " + e.getMessage(), e);
+      }
+    }
   }
 
   private Optional<String> jobIdForRequest(Connection c, String owner, String requestId)
@@ -368,6 +408,7 @@ public final class SqliteJobStore implements JobStore {
   @Override
   public void touchDocument(String documentId, long sizeBytes, Instant now) {
     write(
+        null,
         c -> {
           {
             PreparedStatement ps =
@@ -400,6 +441,7 @@ public final class SqliteJobStore implements JobStore {
   @Override
   public void addUploader(String documentId, String principal) {
     write(
+        null,
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
@@ -432,6 +474,7 @@ public final class SqliteJobStore implements JobStore {
   public List<String> expire(Instant cutoff) {
     List<String> deletedDocs = new ArrayList<>();
     write(
+        null,
         c -> {
           long ms = cutoff.toEpochMilli();
           String finished = "SELECT id FROM jobs WHERE end_ms IS NOT NULL AND end_ms < " + ms;
@@ -464,6 +507,7 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public void sync() {
+    flush();
     try {
       java.nio.channels.FileChannel c;
       synchronized (writeLock) {
@@ -485,6 +529,12 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public void close() {
+    checkpointer.close();
+    try {
+      flush();
+    } catch (StoreException e) {
+      log.warn("closing job store: {}", e.getMessage());
+    }
     synchronized (writeLock) {
       if (walChannel != null) {
         try {
@@ -516,26 +566,166 @@ public final class SqliteJobStore implements JobStore {
     T parse() throws InvalidProtocolBufferException, SQLException;
   }
 
-  private void write(SqlWork work) {
+  /**
+   * One write, numbered ({@link #lastCommit}), inside a savepoint: a refused write undoes only
+   * itself. Grouped ({@link #groupWrites}), it stays in the open transaction for the next {@link
+   * #flush}; otherwise it commits at once. When SQLite ends the whole transaction on its own (full
+   * disk, I/O error), every write since the last commit is lost ({@link #loseOpenWrites}).
+   */
+  private void write(String jobId, SqlWork work) {
+    List<String> lost = null;
+    StoreException failure = null;
+    boolean failed = false;
     synchronized (writeLock) {
+      if (jobId != null && lostJobs.contains(jobId)) {
+        throw new StoreException(
+            "an earlier write of job " + jobId + " was lost; it must be loaded again", null);
+      }
       try {
+        statement("SAVEPOINT w").execute();
         work.run(writer);
-        writer.commit();
-        commits.incrementAndGet();
+        statement("RELEASE w").execute();
       } catch (SQLException | RuntimeException e) {
-        try {
-          writer.rollback();
-        } catch (SQLException r) {
-          e.addSuppressed(r);
-          beginAgain();
-        }
         forget(writerStatements); // none keeps a half-built batch into the next write
-        if (e instanceof StoreException se) {
-          throw se;
+        failure =
+            e instanceof StoreException se
+                ? se
+                : new StoreException("job store write failed: " + e.getMessage(), e);
+        if (undo(e)) {
+          throw failure;
         }
-        throw new StoreException("job store write failed: " + e.getMessage(), e);
+        lost = loseOpenWrites(failure);
+        failed = true;
+      }
+      if (!failed) {
+        numberWrite(jobId);
+        if (grouped) {
+          return;
+        }
+        try {
+          writer.commit();
+          committedUpTo = commits.get();
+          openJobs.clear();
+          return;
+        } catch (SQLException e) {
+          failure = new StoreException("job store write failed: " + e.getMessage(), e);
+          lost = loseOpenWrites(failure);
+        }
       }
     }
+    lostJobsListener.accept(lost);
+    throw failure;
+  }
+
+  /** Numbers a write that is done (under the write lock). */
+  private void numberWrite(String jobId) {
+    long n = commits.incrementAndGet();
+    long[] mine = threadWrites.get();
+    if (mine[0] == 0) {
+      mine[0] = n;
+    }
+    mine[1] = n;
+    lastWrite.set(n);
+    if (jobId != null) {
+      openJobs.add(jobId);
+    }
+  }
+
+  /**
+   * Undoes the failed write alone (the transaction, with the other writes of the group, stays
+   * open); false when SQLite ended the whole transaction on its own.
+   */
+  private boolean undo(Exception e) {
+    try {
+      statement("ROLLBACK TO w").execute();
+      statement("RELEASE w").execute();
+      return true;
+    } catch (SQLException gone) {
+      e.addSuppressed(gone);
+      return false;
+    }
+  }
+
+  /**
+   * The open transaction is gone: rolls back what is left of it, reports the writes it held as lost
+   * (to group commit, under the write lock, before any sync can pass them) and marks their jobs so
+   * that no write builds on what memory holds of them until they are loaded again. Returns those
+   * jobs.
+   */
+  private List<String> loseOpenWrites(StoreException cause) {
+    long from = committedUpTo + 1;
+    long to = commits.get();
+    committedUpTo = to;
+    List<String> jobs = new ArrayList<>(openJobs);
+    openJobs.clear();
+    lostJobs.addAll(jobs);
+    try {
+      writer.rollback();
+    } catch (SQLException r) {
+      beginAgain();
+    }
+    forget(writerStatements);
+    if (to >= from) {
+      lostWrites.lost(from, to, cause);
+    }
+    return jobs;
+  }
+
+  /** Commits the open group of writes, without the fsync. */
+  @Override
+  public void flush() {
+    List<String> lost;
+    StoreException failure;
+    synchronized (writeLock) {
+      if (commits.get() == committedUpTo) {
+        return;
+      }
+      try {
+        writer.commit();
+        committedUpTo = commits.get();
+        openJobs.clear();
+        return;
+      } catch (SQLException e) {
+        failure = new StoreException("job store commit failed: " + e.getMessage(), e);
+        lost = loseOpenWrites(failure);
+      }
+    }
+    lostJobsListener.accept(lost);
+    throw failure;
+  }
+
+  @Override
+  public void groupWrites(GroupCommit.LostWrites lost) {
+    synchronized (writeLock) {
+      this.lostWrites = lost;
+      this.grouped = true;
+    }
+  }
+
+  @Override
+  public void onLostJobs(java.util.function.Consumer<List<String>> reload) {
+    this.lostJobsListener = reload;
+  }
+
+  @Override
+  public long lastWriteOfThisThread() {
+    return lastWrite.get();
+  }
+
+  @Override
+  public long[] takeWritesOfThisThread() {
+    long[] mine = threadWrites.get();
+    if (mine[0] == 0) {
+      return null;
+    }
+    long[] out = mine.clone();
+    mine[0] = 0;
+    mine[1] = 0;
+    return out;
+  }
+
+  private PreparedStatement statement(String sql) throws SQLException {
+    return prepared(writer, sql);
   }
 
   /**
@@ -578,6 +768,14 @@ public final class SqliteJobStore implements JobStore {
   }
 
   private <T> T read(SqlRead<T> work) {
+    // The reader sees committed writes only: commit what is open, so every read sees every write
+    // made before it. Should that commit fail, its writes are lost (their writers are told, their
+    // jobs reloaded) and what is committed is what there is: the read goes on.
+    try {
+      flush();
+    } catch (StoreException lost) {
+      log.warn("a read found the open group of writes uncommittable: {}", lost.getMessage());
+    }
     synchronized (readLock) {
       try {
         return work.run(reader);

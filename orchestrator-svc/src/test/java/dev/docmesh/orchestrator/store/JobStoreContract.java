@@ -268,11 +268,7 @@ abstract class JobStoreContract {
     long eventsBefore = store.events(job.id(), 0, 100).size();
     JobRecord again = store.load(job.id()).orElseThrow();
     again.uncommittedOutputs().put("validate", output("second"));
-    again.renewLease(
-        again.task("structure"),
-        T0,
-        dev.docmesh.proto.document.v1.Progress.getDefaultInstance(),
-        T0);
+    again.lease(again.task("structure"), "w", "t2", T0.plusSeconds(30), T0);
     assertThatThrownBy(() -> store.save(again)).isInstanceOf(StoreException.class);
     assertThat(store.outputs(job.id()).get("validate")).isEqualTo(output("first"));
     assertThat(store.events(job.id(), 0, 100)).hasSize((int) eventsBefore);
