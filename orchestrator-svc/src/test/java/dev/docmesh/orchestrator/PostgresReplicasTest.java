@@ -151,6 +151,95 @@ class PostgresReplicasTest {
   }
 
   @Test
+  void workersPollingBothReplicasAtOnceLeaseEachTaskOncePerAttempt() throws Exception {
+    List<String> jobIds = new ArrayList<>();
+    for (int i = 0; i < 24; i++) {
+      jobIds.add((i % 2 == 0 ? a : b).submit(pdf("")).getId());
+    }
+    Map<String, java.util.concurrent.atomic.AtomicInteger> leases =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.concurrent.atomic.AtomicInteger completed =
+        new java.util.concurrent.atomic.AtomicInteger();
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    int tasks = jobIds.size() * ScriptedWorker.PDF_PROCESSORS.size();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      for (int w = 0; w < 8; w++) {
+        TestOrchestrator via = w % 2 == 0 ? a : b;
+        String id = "w-" + w;
+        pool.submit(
+            () -> {
+              while (completed.get() < tasks && failures.isEmpty()) {
+                try {
+                  PollTaskResponse r =
+                      via.queue
+                          .withDeadlineAfter(30, TimeUnit.SECONDS)
+                          .pollTask(
+                              PollTaskRequest.newBuilder()
+                                  .setWorkerId(id)
+                                  .addAllProcessors(ScriptedWorker.PDF_PROCESSORS)
+                                  .setWait(Durations.fromMillis(300))
+                                  .build());
+                  if (!r.hasTask()) {
+                    continue;
+                  }
+                  Task t = r.getTask();
+                  leases
+                      .computeIfAbsent(
+                          t.getTaskId() + "#" + t.getAttempt(),
+                          k -> new java.util.concurrent.atomic.AtomicInteger())
+                      .incrementAndGet();
+                  // A task leased twice would make one of these LEASE_STALE.
+                  via.queue
+                      .withDeadlineAfter(30, TimeUnit.SECONDS)
+                      .completeTask(
+                          dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest.newBuilder()
+                              .setTaskId(t.getTaskId())
+                              .setLeaseToken(t.getLeaseToken())
+                              .setWorkerId(id)
+                              .setOutput(ScriptedWorker.outputFor(t.getProcessor()))
+                              .build());
+                  completed.incrementAndGet();
+                } catch (RuntimeException e) {
+                  failures.add(e);
+                }
+              }
+              return null;
+            });
+      }
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .until(() -> completed.get() >= tasks || !failures.isEmpty());
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(failures).isEmpty();
+    assertThat(completed.get()).isEqualTo(tasks);
+    assertThat(leases).hasSize(tasks).allSatisfy((task, n) -> assertThat(n.get()).isEqualTo(1));
+    for (String id : jobIds) {
+      EventCollector events = new EventCollector();
+      (id.hashCode() % 2 == 0 ? a : b)
+          .asyncClient.watchJob(WatchJobRequest.newBuilder().setJobId(id).build(), events);
+      assertThat(events.awaitDone()).isTrue();
+      Map<String, Long> leased = new HashMap<>();
+      for (JobEvent e : events.events) {
+        if (e.hasTaskStateChanged()
+            && e.getTaskStateChanged().getTo()
+                == dev.docmesh.proto.orchestrator.v1.TaskState.TASK_STATE_LEASED) {
+          leased.merge(
+              e.getTaskStateChanged().getStage() + "#" + e.getTaskStateChanged().getAttempt(),
+              1L,
+              Long::sum);
+        }
+      }
+      assertThat(leased)
+          .as("job %s", id)
+          .hasSize(5)
+          .allSatisfy((k, n) -> assertThat(n).isEqualTo(1L));
+    }
+  }
+
+  @Test
   void concurrentDuplicateSubmitsAcrossBothReplicasMakeOneJob() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(16);
     try {
