@@ -142,8 +142,14 @@ final class Dispatcher {
     TaskRecord t = replicas.claimNext(processors, now);
     if (t != null) {
       ready.remove(t);
+      return t;
     }
-    return t;
+    // Memory's choice, claimed by its job's version, for what the store's index does not show
+    // (tasks.ready of rows written by a replica older than the claims, during a rolling update).
+    // A task another replica holds is dropped from the index: its commit's notification re-adds
+    // what is still READY.
+    t = ready.poll(processors);
+    return t != null && replicas.claim(jobs.active(t.jobId()), t) ? t : null;
   }
 
   private void giveUp(PollWaiter w) {
@@ -171,7 +177,7 @@ final class Dispatcher {
         continue;
       }
       if (w.processors.contains(t.processor())) {
-        if (replicas != null && !replicas.claim(job, t, now)) {
+        if (replicas != null && !replicas.claim(job, t)) {
           break; // another replica holds it; it stays indexed until the store says otherwise
         }
         it.remove();

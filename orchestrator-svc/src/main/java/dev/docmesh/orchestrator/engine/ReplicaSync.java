@@ -96,17 +96,24 @@ final class ReplicaSync implements JobStore.ReplicaChanges {
         return null;
       }
       JobRecord held = jobs.active(c.jobId());
-      TaskRecord t = held == null ? null : held.task(c.stage());
-      if (held != null && held.storeVersion() == c.version()) {
-        if (t != null && t.is(TaskState.TASK_STATE_READY)) {
-          open = c;
-          return t;
-        }
-        log.warn(
-            "claimed task {}/{} is not READY in job version {}", c.jobId(), c.stage(), c.version());
+      if (held == null || held.storeVersion() != c.version()) {
+        c.close();
+        reload(c.jobId());
+        continue;
       }
-      c.close();
-      reload(c.jobId());
+      TaskRecord t = held.task(c.stage());
+      if (t != null && t.is(TaskState.TASK_STATE_READY)) {
+        open = c;
+        return t;
+      }
+      // The store's index disagrees with the job's row, its truth (tasks.ready of a row written by
+      // a replica older than the claims): the job's task rows are written again from the record,
+      // in the claim's transaction.
+      log.warn(
+          "task index of {} disagreed with its job (version {}); rewritten",
+          c.jobId(),
+          c.version());
+      store.save(held);
     }
     return null;
   }
@@ -116,9 +123,12 @@ final class ReplicaSync implements JobStore.ReplicaChanges {
    * save; false when another replica holds its job (it may be leasing this very task) or memory is
    * behind the store (the notification follows, and with it the dispatch of what is READY then).
    */
-  boolean claim(JobRecord job, TaskRecord t, Instant now) {
+  boolean claim(JobRecord job, TaskRecord t) {
     releaseClaim();
-    JobStore.Claim c = store.claim(job.id(), t.name(), now).orElse(null);
+    if (job == null) {
+      return false;
+    }
+    JobStore.Claim c = store.claim(job.id(), t.name()).orElse(null);
     if (c == null) {
       return false;
     }

@@ -125,8 +125,12 @@ public interface JobStore extends GroupCommit.Log, AutoCloseable {
     throw new UnsupportedOperationException("a store with one writer does not claim tasks");
   }
 
-  /** The task {@code stage} of {@code jobId} when it is READY and due, and its job free. */
-  default Optional<Claim> claim(String jobId, String stage, Instant now) {
+  /**
+   * The job's row, for a lease of its task {@code stage} that the caller's record (memory) shows
+   * READY: empty when another replica holds the job; else the caller compares {@link
+   * Claim#version()} with its record's (an older record is not the truth).
+   */
+  default Optional<Claim> claim(String jobId, String stage) {
     throw new UnsupportedOperationException("a store with one writer does not claim tasks");
   }
 

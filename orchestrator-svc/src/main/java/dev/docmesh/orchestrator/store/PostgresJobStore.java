@@ -541,21 +541,26 @@ public final class PostgresJobStore implements JobStore {
             + ")";
     return "SELECT r.job_id, r.stage, j.version FROM ("
         + String.join(" UNION ALL ", java.util.Collections.nCopies(processors, branch))
-        + ") r JOIN jobs j ON j.id = r.job_id"
-        + " ORDER BY r.priority DESC, r.ready_since_ms, r.job_id, r.stage"
+        + ") r JOIN jobs j ON j.id = r.job_id AND j.state IN ("
+        + JobState.JOB_STATE_QUEUED.getNumber()
+        + ", "
+        + JobState.JOB_STATE_RUNNING.getNumber()
+        + ") ORDER BY r.priority DESC, r.ready_since_ms, r.job_id, r.stage"
         + " LIMIT 1 FOR UPDATE OF j SKIP LOCKED";
   }
 
+  /**
+   * The job row alone: the caller's record at the row's version is the truth about the task, so
+   * this does not depend on {@code tasks.ready} (rows a replica of a version before V3 wrote lack
+   * it, and still reach pollers this way).
+   */
   @Override
-  public Optional<Claim> claim(String jobId, String stage, Instant now) {
+  public Optional<Claim> claim(String jobId, String stage) {
     return claim(
-        "SELECT t.job_id, t.stage, j.version FROM tasks t JOIN jobs j ON j.id = t.job_id"
-            + " WHERE t.job_id = ? AND t.stage = ? AND t.ready AND t.ready_at_ms <= ?"
-            + " FOR UPDATE OF j SKIP LOCKED",
+        "SELECT id, ?, version FROM jobs WHERE id = ? FOR UPDATE SKIP LOCKED",
         ps -> {
-          ps.setString(1, jobId);
-          ps.setString(2, stage);
-          ps.setLong(3, now.toEpochMilli());
+          ps.setString(1, stage);
+          ps.setString(2, jobId);
         });
   }
 
