@@ -52,9 +52,11 @@ class PostgresReplicasTest {
     return env;
   }
 
+  String url;
+
   @BeforeEach
   void start() throws Exception {
-    String url = TestPostgres.newDatabase();
+    url = TestPostgres.newDatabase();
     a = TestOrchestrator.start(Files.createDirectories(dir.resolve("a")), postgres(url));
     b = TestOrchestrator.start(Files.createDirectories(dir.resolve("b")), postgres(url));
   }
@@ -237,6 +239,55 @@ class PostgresReplicasTest {
           .hasSize(5)
           .allSatisfy((k, n) -> assertThat(n).isEqualTo(1L));
     }
+  }
+
+  private int update(String sql, String jobId) throws Exception {
+    try (java.sql.Connection c =
+            java.sql.DriverManager.getConnection(
+                url, TestPostgres.user(), TestPostgres.password());
+        java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, jobId);
+      return ps.executeUpdate();
+    }
+  }
+
+  private boolean indexedReady(String jobId) throws Exception {
+    try (java.sql.Connection c =
+            java.sql.DriverManager.getConnection(
+                url, TestPostgres.user(), TestPostgres.password());
+        java.sql.PreparedStatement ps =
+            c.prepareStatement("SELECT ready FROM tasks WHERE job_id = ? AND stage = 'validate'")) {
+      ps.setString(1, jobId);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  /**
+   * The claim index ({@code tasks.ready}) is not the truth, the job row is: a READY task the index
+   * lacks (as a replica older than the claims writes it, during a rolling update) still reaches a
+   * poll, and an index row that says READY for a leased task is rewritten by the replica that
+   * claims it.
+   */
+  @Test
+  void theJobRowNotTheClaimIndexDecidesWhatIsLeased() throws Exception {
+    Job job = a.submit(pdf(""));
+    assertThat(update("UPDATE tasks SET ready = false WHERE job_id = ?", job.getId())).isEqualTo(5);
+    Task t = a.worker("w-a").poll(Duration.ofSeconds(5), List.of("pdf.validate"));
+    assertThat(t).isNotNull();
+    assertThat(t.getJobId()).isEqualTo(job.getId());
+    assertThat(t.getStage()).isEqualTo("validate");
+
+    assertThat(
+            update(
+                "UPDATE tasks SET ready = true WHERE job_id = ? AND stage = 'validate'",
+                job.getId()))
+        .isEqualTo(1);
+    assertThat(b.worker("w-b").poll(Duration.ofSeconds(1), List.of("pdf.validate"))).isNull();
+    assertThat(indexedReady(job.getId())).as("the index row rewritten from the job").isFalse();
+    a.worker("w-a").complete(t); // the lease survived the repair
   }
 
   @Test
