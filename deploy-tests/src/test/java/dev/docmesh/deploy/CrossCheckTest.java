@@ -38,6 +38,10 @@ class CrossCheckTest {
   /** What {@code scripts/minikube.sh load} renders when the deployed overlay is minikube-secure. */
   static final List<ObjectNode> SECURE_LOAD = Manifests.render(Manifests.secureOverlayWithLoad());
 
+  /** The orchestrator as replicas on PostgreSQL (the postgres component). */
+  static final List<ObjectNode> POSTGRES =
+      Manifests.render(Manifests.k8s("overlays/minikube-postgres"));
+
   static final List<ObjectNode> KEDA_LOAD =
       Manifests.render(Manifests.overlayWith("minikube-keda", "load"));
   static final Map<String, String> HEALTH_NAME =
@@ -56,6 +60,8 @@ class CrossCheckTest {
       case "minikube-keda+load" -> KEDA_LOAD;
       case "minikube-secure" -> SECURE;
       case "minikube-secure+load" -> SECURE_LOAD;
+
+      case "minikube-postgres" -> POSTGRES;
       default -> throw new IllegalArgumentException(which);
     };
   }
@@ -70,7 +76,8 @@ class CrossCheckTest {
         "minikube-keda",
         "minikube+load",
         "minikube-secure",
-        "minikube-secure+load"
+        "minikube-secure+load",
+        "minikube-postgres"
       })
   void selectorsMatchPodLabels(String which) {
     List<ObjectNode> objects = rendering(which);
@@ -161,11 +168,13 @@ class CrossCheckTest {
 
   // ------------------------------------------------------------------ ports and probes
 
-  @Test
-  void servicePortsReachDeclaredContainerPorts() {
+  @ParameterizedTest
+  @ValueSource(strings = {"minikube", "minikube-postgres"})
+  void servicePortsReachDeclaredContainerPorts(String which) {
+    List<ObjectNode> objects = rendering(which);
     List<String> errors = new ArrayList<>();
-    List<Workload> workloads = Workload.all(MINIKUBE);
-    for (ObjectNode s : Manifests.ofKind(MINIKUBE, "Service")) {
+    List<Workload> workloads = Workload.all(objects);
+    for (ObjectNode s : Manifests.ofKind(objects, "Service")) {
       Workload w = selectedBy(workloads, s.at("/spec/selector"), true).get(0);
       for (JsonNode p : s.at("/spec/ports")) {
         JsonNode target = p.has("targetPort") ? p.get("targetPort") : p.get("port");
@@ -253,7 +262,7 @@ class CrossCheckTest {
   @Test
   void everyDocmeshVariableSetIsOneTheServiceReads() {
     Map<String, Set<String>> unknown = new LinkedHashMap<>();
-    for (List<ObjectNode> objects : List.of(BASE, MINIKUBE, KEDA, SECURE)) {
+    for (List<ObjectNode> objects : List.of(BASE, MINIKUBE, KEDA, SECURE, POSTGRES)) {
       for (String service : MeshFacts.SERVICES) {
         Set<String> read = MeshFacts.variablesRead(service);
         assertThat(read)
@@ -336,6 +345,117 @@ class CrossCheckTest {
                 + Workload.named(MINIKUBE, "alertmanager").port("http").orElseThrow());
   }
 
+  /**
+   * Overlay minikube-postgres: the orchestrator is a Deployment of 2+ replicas (no SQLite
+   * StatefulSet left) with a PDB that lets one go and the headless Service clients balance over;
+   * PostgreSQL is a StatefulSet on a PVC with its password in a Secret; the orchestrator's
+   * DOCMESH_STORE / DOCMESH_POSTGRES_* name that Service, database, user and Secret key, and are
+   * variables its configuration reads.
+   */
+  @Test
+  void theOrchestratorRunsAsReplicasOnTheDatabaseItsConfigurationNames() {
+    assertThat(Manifests.find(POSTGRES, "StatefulSet", "orchestrator")).isEmpty();
+    Workload orchestrator = Workload.named(POSTGRES, "orchestrator");
+    assertThat(orchestrator.kind()).isEqualTo("Deployment");
+    int replicas = orchestrator.object().at("/spec/replicas").asInt();
+    assertThat(replicas).as("replicas").isGreaterThanOrEqualTo(2);
+    assertThat(orchestrator.object().at("/spec/strategy/rollingUpdate/maxUnavailable").asInt(-1))
+        .as("a rollout never goes below the replicas")
+        .isZero();
+
+    ObjectNode pdb = Manifests.get(POSTGRES, "PodDisruptionBudget", "orchestrator");
+    assertThat(PolicyGraph.matches(pdb.at("/spec/selector"), orchestrator.podLabels())).isTrue();
+    assertThat(pdb.at("/spec/maxUnavailable").isMissingNode()).isTrue();
+    assertThat(pdb.at("/spec/minAvailable").asInt())
+        .as("PDB keeps one replica and lets a drain take another")
+        .isBetween(1, replicas - 1);
+
+    ObjectNode headless = Manifests.get(POSTGRES, "Service", "orchestrator-headless");
+    assertThat(headless.at("/spec/clusterIP").asText()).isEqualTo("None");
+    assertThat(
+            PolicyGraph.matches(
+                Manifests.YAML.createObjectNode().set("matchLabels", headless.at("/spec/selector")),
+                orchestrator.podLabels()))
+        .isTrue();
+    assertThat(headless.at("/spec/ports").findValuesAsText("name")).contains("grpc");
+
+    Workload postgres = Workload.named(POSTGRES, "postgres");
+    assertThat(postgres.kind()).isEqualTo("StatefulSet");
+    Map<String, String> pgEnv = postgres.environment("postgres-0", "10.0.0.2");
+    String pgData = pgEnv.get("PGDATA");
+    assertThat(
+            postgres.mounts().entrySet().stream()
+                .filter(m -> pgData.startsWith(m.getKey() + "/"))
+                .map(m -> m.getValue().has("persistentVolumeClaim"))
+                .toList())
+        .as("PGDATA lies on the PersistentVolumeClaim")
+        .containsExactly(true);
+    ObjectNode secret = Manifests.get(POSTGRES, "Secret", "postgres-credentials");
+    assertThat(secret.at("/data/password").asText()).as("Secret key password").isNotEmpty();
+    assertThat(secretFile(postgres, pgEnv.get("POSTGRES_PASSWORD_FILE")))
+        .isEqualTo("postgres-credentials");
+
+    Set<String> read = MeshFacts.variablesRead("orchestrator");
+    Map<String, String> env = orchestrator.environment("orchestrator-x", "10.0.0.1");
+    for (String v :
+        List.of(
+            "DOCMESH_STORE",
+            "DOCMESH_POSTGRES_URL",
+            "DOCMESH_POSTGRES_USER",
+            "DOCMESH_POSTGRES_PASSWORD_FILE",
+            "DOCMESH_POSTGRES_POOL_SIZE")) {
+      assertThat(env).as("set in the overlay").containsKey(v);
+      assertThat(read).as("read by the orchestrator").contains(v);
+    }
+    assertThat(env.get("DOCMESH_STORE")).isEqualTo("postgres");
+    Matcher url =
+        Pattern.compile("jdbc:postgresql://([a-z0-9.-]+):(\\d+)/([a-z0-9_]+)")
+            .matcher(env.get("DOCMESH_POSTGRES_URL"));
+    assertThat(url.matches()).as(env.get("DOCMESH_POSTGRES_URL")).isTrue();
+    String serviceName = url.group(1).split("\\.")[0];
+    ObjectNode service = Manifests.get(POSTGRES, "Service", serviceName);
+    assertThat(
+            PolicyGraph.matches(
+                Manifests.YAML.createObjectNode().set("matchLabels", service.at("/spec/selector")),
+                postgres.podLabels()))
+        .as("the URL's host is a Service of the database")
+        .isTrue();
+    assertThat(service.at("/spec/ports").findValuesAsText("port")).contains(url.group(2));
+    assertThat(url.group(3)).as("database").isEqualTo(pgEnv.get("POSTGRES_DB"));
+    assertThat(env.get("DOCMESH_POSTGRES_USER")).isEqualTo(pgEnv.get("POSTGRES_USER"));
+    assertThat(secretFile(orchestrator, env.get("DOCMESH_POSTGRES_PASSWORD_FILE")))
+        .isEqualTo("postgres-credentials");
+    assertThat(orchestrator.mounts().get(env.get("DOCMESH_DATA_DIR")).has("emptyDir"))
+        .as("no volume of its own: the data dir is only the upload spool")
+        .isTrue();
+
+    List<String> violations = new ArrayList<>();
+    for (Workload w : List.of(orchestrator, postgres)) {
+      PodSecurity.restrictedViolations(w.podSpec())
+          .forEach(v -> violations.add(w.name() + ": " + v));
+    }
+    assertThat(violations).isEmpty();
+  }
+
+  /**
+   * The Secret whose key {@code password} the file {@code path} is: the secret volume mounted at
+   * its directory, all keys or that key projected.
+   */
+  private static String secretFile(Workload w, String path) {
+    int slash = path.lastIndexOf('/');
+    JsonNode volume = w.mounts().get(path.substring(0, slash));
+    assertThat(volume).as(w.name() + " mounts the directory of " + path).isNotNull();
+    String key = path.substring(slash + 1);
+    JsonNode items = volume.at("/secret/items");
+    assertThat(
+            items.isMissingNode()
+                ? key.equals("password")
+                : items.findValuesAsText("path").contains(key))
+        .as(w.name() + ": " + path + " is the Secret's key password")
+        .isTrue();
+    return volume.at("/secret/secretName").asText();
+  }
+
   /** dns:///name.docmesh.svc.cluster.local:port of an existing Service and port name. */
   private static String serviceTarget(
       List<ObjectNode> objects, String serviceName, String portName, boolean headless) {
@@ -360,7 +480,7 @@ class CrossCheckTest {
   // ------------------------------------------------------------------ security and lifecycle
 
   @ParameterizedTest
-  @ValueSource(strings = {"minikube", "minikube-secure"})
+  @ValueSource(strings = {"minikube", "minikube-secure", "minikube-postgres"})
   void everyPodIsLockedDown(String which) {
     List<ObjectNode> objects = rendering(which);
     List<String> errors = new ArrayList<>();
@@ -654,8 +774,14 @@ class CrossCheckTest {
   static final List<String> LOAD_EDGES =
       List.of("ghz -> orchestrator:50051", "ghz -> processor:50052");
 
+  /** The orchestrator replicas reach their database; nothing else does. */
+  static final List<String> POSTGRES_EDGES = List.of("orchestrator -> postgres:5432");
+
   static Set<String> expectedEdges(String which) {
     Set<String> expected = new TreeSet<>(EXPECTED_EDGES_MINIKUBE);
+    if (which.equals("minikube-postgres")) {
+      expected.addAll(POSTGRES_EDGES);
+    }
     if (which.startsWith("minikube-keda")) {
       expected.addAll(KEDA_EDGES);
     }
@@ -673,7 +799,8 @@ class CrossCheckTest {
         "minikube+load",
         "minikube-keda+load",
         "minikube-secure",
-        "minikube-secure+load"
+        "minikube-secure+load",
+        "minikube-postgres"
       })
   void networkPoliciesAllowExactlyTheMeshFlows(String which) {
     List<ObjectNode> objects = rendering(which);

@@ -26,6 +26,7 @@ class RenderAndSchemaTest {
         Arguments.of("overlays/minikube", Manifests.k8s("overlays/minikube")),
         Arguments.of("overlays/minikube-keda", Manifests.k8s("overlays/minikube-keda")),
         Arguments.of("overlays/minikube-secure", Manifests.secureOverlay()),
+        Arguments.of("overlays/minikube-postgres", Manifests.k8s("overlays/minikube-postgres")),
         Arguments.of("base + monitoring", Manifests.withComponents("monitoring")),
         Arguments.of("base + tracing", Manifests.withComponents("tracing")),
         Arguments.of("base + monitoring + keda", Manifests.withComponents("monitoring", "keda")),

@@ -52,9 +52,11 @@ class PostgresReplicasTest {
     return env;
   }
 
+  String url;
+
   @BeforeEach
   void start() throws Exception {
-    String url = TestPostgres.newDatabase();
+    url = TestPostgres.newDatabase();
     a = TestOrchestrator.start(Files.createDirectories(dir.resolve("a")), postgres(url));
     b = TestOrchestrator.start(Files.createDirectories(dir.resolve("b")), postgres(url));
   }
@@ -148,6 +150,144 @@ class PostgresReplicasTest {
                 .getJob()
                 .getState())
         .isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+  }
+
+  @Test
+  void workersPollingBothReplicasAtOnceLeaseEachTaskOncePerAttempt() throws Exception {
+    List<String> jobIds = new ArrayList<>();
+    for (int i = 0; i < 24; i++) {
+      jobIds.add((i % 2 == 0 ? a : b).submit(pdf("")).getId());
+    }
+    Map<String, java.util.concurrent.atomic.AtomicInteger> leases =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.concurrent.atomic.AtomicInteger completed =
+        new java.util.concurrent.atomic.AtomicInteger();
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    int tasks = jobIds.size() * ScriptedWorker.PDF_PROCESSORS.size();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      for (int w = 0; w < 8; w++) {
+        TestOrchestrator via = w % 2 == 0 ? a : b;
+        String id = "w-" + w;
+        pool.submit(
+            () -> {
+              while (completed.get() < tasks && failures.isEmpty()) {
+                try {
+                  PollTaskResponse r =
+                      via.queue
+                          .withDeadlineAfter(30, TimeUnit.SECONDS)
+                          .pollTask(
+                              PollTaskRequest.newBuilder()
+                                  .setWorkerId(id)
+                                  .addAllProcessors(ScriptedWorker.PDF_PROCESSORS)
+                                  .setWait(Durations.fromMillis(300))
+                                  .build());
+                  if (!r.hasTask()) {
+                    continue;
+                  }
+                  Task t = r.getTask();
+                  leases
+                      .computeIfAbsent(
+                          t.getTaskId() + "#" + t.getAttempt(),
+                          k -> new java.util.concurrent.atomic.AtomicInteger())
+                      .incrementAndGet();
+                  // A task leased twice would make one of these LEASE_STALE.
+                  via.queue
+                      .withDeadlineAfter(30, TimeUnit.SECONDS)
+                      .completeTask(
+                          dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest.newBuilder()
+                              .setTaskId(t.getTaskId())
+                              .setLeaseToken(t.getLeaseToken())
+                              .setWorkerId(id)
+                              .setOutput(ScriptedWorker.outputFor(t.getProcessor()))
+                              .build());
+                  completed.incrementAndGet();
+                } catch (RuntimeException e) {
+                  failures.add(e);
+                }
+              }
+              return null;
+            });
+      }
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .until(() -> completed.get() >= tasks || !failures.isEmpty());
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(failures).isEmpty();
+    assertThat(completed.get()).isEqualTo(tasks);
+    assertThat(leases).hasSize(tasks).allSatisfy((task, n) -> assertThat(n.get()).isEqualTo(1));
+    for (String id : jobIds) {
+      EventCollector events = new EventCollector();
+      (id.hashCode() % 2 == 0 ? a : b)
+          .asyncClient.watchJob(WatchJobRequest.newBuilder().setJobId(id).build(), events);
+      assertThat(events.awaitDone()).isTrue();
+      Map<String, Long> leased = new HashMap<>();
+      for (JobEvent e : events.events) {
+        if (e.hasTaskStateChanged()
+            && e.getTaskStateChanged().getTo()
+                == dev.docmesh.proto.orchestrator.v1.TaskState.TASK_STATE_LEASED) {
+          leased.merge(
+              e.getTaskStateChanged().getStage() + "#" + e.getTaskStateChanged().getAttempt(),
+              1L,
+              Long::sum);
+        }
+      }
+      assertThat(leased)
+          .as("job %s", id)
+          .hasSize(5)
+          .allSatisfy((k, n) -> assertThat(n).isEqualTo(1L));
+    }
+  }
+
+  private int update(String sql, String jobId) throws Exception {
+    try (java.sql.Connection c =
+            java.sql.DriverManager.getConnection(
+                url, TestPostgres.user(), TestPostgres.password());
+        java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, jobId);
+      return ps.executeUpdate();
+    }
+  }
+
+  private boolean indexedReady(String jobId) throws Exception {
+    try (java.sql.Connection c =
+            java.sql.DriverManager.getConnection(
+                url, TestPostgres.user(), TestPostgres.password());
+        java.sql.PreparedStatement ps =
+            c.prepareStatement("SELECT ready FROM tasks WHERE job_id = ? AND stage = 'validate'")) {
+      ps.setString(1, jobId);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  /**
+   * The claim index ({@code tasks.ready}) is not the truth, the job row is: a READY task the index
+   * lacks (as a replica older than the claims writes it, during a rolling update) still reaches a
+   * poll, and an index row that says READY for a leased task is rewritten by the replica that
+   * claims it.
+   */
+  @Test
+  void theJobRowNotTheClaimIndexDecidesWhatIsLeased() throws Exception {
+    Job job = a.submit(pdf(""));
+    assertThat(update("UPDATE tasks SET ready = false WHERE job_id = ?", job.getId())).isEqualTo(5);
+    Task t = a.worker("w-a").poll(Duration.ofSeconds(5), List.of("pdf.validate"));
+    assertThat(t).isNotNull();
+    assertThat(t.getJobId()).isEqualTo(job.getId());
+    assertThat(t.getStage()).isEqualTo("validate");
+
+    assertThat(
+            update(
+                "UPDATE tasks SET ready = true WHERE job_id = ? AND stage = 'validate'",
+                job.getId()))
+        .isEqualTo(1);
+    assertThat(b.worker("w-b").poll(Duration.ofSeconds(1), List.of("pdf.validate"))).isNull();
+    assertThat(indexedReady(job.getId())).as("the index row rewritten from the job").isFalse();
+    a.worker("w-a").complete(t); // the lease survived the repair
   }
 
   @Test

@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Figures for the issue note, not a test: SubmitJob latency and no-op Poll→Complete throughput on
  * SQLite, PostgreSQL with one replica, and PostgreSQL with two (clients and workers split over
  * both). Run with {@code mvn -pl orchestrator-svc verify -Dtest=StoreBenchmark
- * -Ddocmesh.bench=true}.
+ * -Ddocmesh.bench=true}; {@code -Ddocmesh.bench.only=postgres-1,postgres-2,handoff} runs only
+ * those.
  */
 @EnabledIfSystemProperty(named = "docmesh.bench", matches = "true")
 class StoreBenchmark {
@@ -36,6 +37,7 @@ class StoreBenchmark {
    */
   @org.junit.jupiter.api.Test
   void handOffLatencyAcrossReplicas() throws Exception {
+    selected("handoff");
     Map<String, String> env = PostgresReplicasTest.postgres(TestPostgres.newDatabase());
     try (TestOrchestrator a =
             TestOrchestrator.start(Files.createDirectories(data.resolve("ha")), env);
@@ -85,9 +87,16 @@ class StoreBenchmark {
     }
   }
 
+  private static void selected(String setup) {
+    String only = System.getProperty("docmesh.bench.only", "");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        only.isEmpty() || List.of(only.split(",")).contains(setup), "not in docmesh.bench.only");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "sqlite-normal", "postgres-1", "postgres-2"})
   void submitLatencyAndNoOpThroughput(String setup) throws Exception {
+    selected(setup);
     int replicas = setup.equals("postgres-2") ? 2 : 1;
     Map<String, String> env =
         new java.util.HashMap<>(Map.of("DOCMESH_MAX_PENDING_TASKS", "1000000"));

@@ -31,6 +31,21 @@ final class TestOrchestrator implements AutoCloseable, AfterEachCallback {
       "%PDF-1.7\n% a tiny stand-in document for the orchestrator's tests\n%%EOF\n"
           .getBytes(StandardCharsets.US_ASCII);
 
+  private static final io.grpc.ClientInterceptor PER_CALL_DEADLINE =
+      new io.grpc.ClientInterceptor() {
+        @Override
+        public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(
+            io.grpc.MethodDescriptor<Q, R> method,
+            io.grpc.CallOptions options,
+            io.grpc.Channel next) {
+          return next.newCall(
+              method,
+              options.getDeadline() == null
+                  ? options.withDeadlineAfter(30, TimeUnit.SECONDS)
+                  : options);
+        }
+      };
+
   final Path dataDir;
   private final Map<String, String> env;
   MeshServer server;
@@ -84,8 +99,9 @@ final class TestOrchestrator implements AutoCloseable, AfterEachCallback {
   private void open() {
     server = OrchestratorMain.start(Loopback.env(env), clock);
     channel = Loopback.channel(server.grpcPort());
-    client =
-        OrchestratorServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    // 30 s for each call (a stub's withDeadlineAfter would count from now, failing every call of a
+    // test that runs longer, e.g. one waiting for another replica's process on a loaded machine)
+    client = OrchestratorServiceGrpc.newBlockingStub(channel).withInterceptors(PER_CALL_DEADLINE);
     asyncClient = OrchestratorServiceGrpc.newStub(channel);
     queue = TaskQueueServiceGrpc.newBlockingStub(channel);
     asyncQueue = TaskQueueServiceGrpc.newStub(channel);

@@ -51,6 +51,9 @@ final class Dispatcher {
   private final List<PollWaiter> waiters = new ArrayList<>();
   private final WorkerRegistry workers = new WorkerRegistry();
 
+  /** Several replicas (postgres): tasks are claimed in the store before they are leased. */
+  private ReplicaSync replicas;
+
   Dispatcher(
       Object lock,
       OrchestratorConfig config,
@@ -70,6 +73,10 @@ final class Dispatcher {
     this.metrics = metrics;
     this.clock = clock;
     this.timer = timer;
+  }
+
+  void replicated(ReplicaSync replicas) {
+    this.replicas = replicas;
   }
 
   /**
@@ -102,20 +109,47 @@ final class Dispatcher {
           w.cancelTimeout();
         });
     synchronized (lock) {
-      TaskRecord t = ready.poll(processors);
-      if (t != null) {
-        deliver(jobs.active(t.jobId()), t, w, now);
-      } else if (wait.isZero()) {
-        w.answer(null);
-      } else {
-        waiters.add(w);
-        w.timeout = timer.schedule(() -> giveUp(w), wait.toNanos(), TimeUnit.NANOSECONDS);
+      try {
+        TaskRecord t = next(processors, now);
+        if (t != null) {
+          deliver(jobs.active(t.jobId()), t, w, now);
+        } else if (wait.isZero()) {
+          w.answer(null);
+        } else {
+          waiters.add(w);
+          w.timeout = timer.schedule(() -> giveUp(w), wait.toNanos(), TimeUnit.NANOSECONDS);
+        }
+      } finally {
+        if (replicas != null) {
+          replicas.releaseClaim();
+        }
       }
     }
     // A delivered task is answered now; its events are published once a background fsync covers
     // them.
     committer.runCommitted();
     committer.syncSoon();
+  }
+
+  /**
+   * The best READY task for a poll, out of the index: memory's choice with one writer; with several
+   * replicas the store's claim, so two replicas racing for the head of the queue get two tasks.
+   */
+  private TaskRecord next(java.util.Collection<String> processors, Instant now) {
+    if (replicas == null) {
+      return ready.poll(processors);
+    }
+    TaskRecord t = replicas.claimNext(processors, now);
+    if (t != null) {
+      ready.remove(t);
+      return t;
+    }
+    // Memory's choice, claimed by its job's version, for what the store's index does not show
+    // (tasks.ready of rows written by a replica older than the claims, during a rolling update).
+    // A task another replica holds is dropped from the index: its commit's notification re-adds
+    // what is still READY.
+    t = ready.poll(processors);
+    return t != null && replicas.claim(jobs.active(t.jobId()), t) ? t : null;
   }
 
   private void giveUp(PollWaiter w) {
@@ -143,6 +177,9 @@ final class Dispatcher {
         continue;
       }
       if (w.processors.contains(t.processor())) {
+        if (replicas != null && !replicas.claim(job, t)) {
+          break; // another replica holds it; it stays indexed until the store says otherwise
+        }
         it.remove();
         w.cancelTimeout();
         deliver(job, t, w, now);
@@ -173,9 +210,9 @@ final class Dispatcher {
       committer.commit(job, now);
     } catch (ConcurrentChange another) {
       // Another replica changed the job first (maybe leased this very task): the next READY task,
-      // if any. Taken from the index only when it will be tried: a task taken and dropped would
-      // stay READY with nobody to hand it out.
-      TaskRecord next = attempts > 1 ? ready.poll(w.processors) : null;
+      // if any. Taken only when it will be tried: a task taken and dropped would stay READY with
+      // nobody to hand it out.
+      TaskRecord next = attempts > 1 ? next(w.processors, now) : null;
       if (next != null) {
         deliver(jobs.active(next.jobId()), next, w, now, attempts - 1);
       } else {

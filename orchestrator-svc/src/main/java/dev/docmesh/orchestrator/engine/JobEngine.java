@@ -142,6 +142,7 @@ public final class JobEngine implements AutoCloseable {
     if (store.listen(thenAnswer)) {
       replicated = true;
       committer.replicated(replicas);
+      dispatcher.replicated(replicas);
     }
     Instant now = clock.instant();
     for (JobRecord job : store.loadUnfinished()) {

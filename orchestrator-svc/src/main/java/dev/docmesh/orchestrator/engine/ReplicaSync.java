@@ -8,6 +8,7 @@ import dev.docmesh.proto.orchestrator.v1.JobEvent;
 import dev.docmesh.proto.orchestrator.v1.TaskState;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -74,6 +75,77 @@ final class ReplicaSync implements JobStore.ReplicaChanges {
         }
       }
       log.info("resynced with the store: {} unfinished jobs", jobs.size());
+    }
+  }
+
+  /** The claim taken under the lock and not yet given up (at most one: the lock is held). */
+  private JobStore.Claim open;
+
+  /**
+   * A poll: the best task no other replica is leasing right now (the store's claim, SKIP LOCKED),
+   * as memory holds it; null when none. The claim stays open for the lease's save. A claimed job
+   * memory is behind on (not notified yet, e.g. submitted through another replica a moment ago) is
+   * given up, reloaded, and the claim taken again: the reload may itself hand READY tasks to parked
+   * polls, which claim them.
+   */
+  TaskRecord claimNext(Collection<String> processors, Instant now) {
+    releaseClaim();
+    for (int i = 0; i < 3; i++) {
+      JobStore.Claim c = store.claimNext(processors, now).orElse(null);
+      if (c == null) {
+        return null;
+      }
+      JobRecord held = jobs.active(c.jobId());
+      if (held == null || held.storeVersion() != c.version()) {
+        c.close();
+        reload(c.jobId());
+        continue;
+      }
+      TaskRecord t = held.task(c.stage());
+      if (t != null && t.is(TaskState.TASK_STATE_READY)) {
+        open = c;
+        return t;
+      }
+      // The store's index disagrees with the job's row, its truth (tasks.ready of a row written by
+      // a replica older than the claims): the job's task rows are written again from the record,
+      // in the claim's transaction.
+      log.warn(
+          "task index of {} disagreed with its job (version {}); rewritten",
+          c.jobId(),
+          c.version());
+      store.save(held);
+    }
+    return null;
+  }
+
+  /**
+   * A task that became READY, about to go to a parked poll: true when it is claimed for the lease's
+   * save; false when another replica holds its job (it may be leasing this very task) or memory is
+   * behind the store (the notification follows, and with it the dispatch of what is READY then).
+   */
+  boolean claim(JobRecord job, TaskRecord t) {
+    releaseClaim();
+    if (job == null) {
+      return false;
+    }
+    JobStore.Claim c = store.claim(job.id(), t.name()).orElse(null);
+    if (c == null) {
+      return false;
+    }
+    open = c;
+    if (c.version() != job.storeVersion()) {
+      releaseClaim();
+      return false;
+    }
+    return true;
+  }
+
+  /** Gives up a claim that no save used (a no-op after the lease's save committed it). */
+  void releaseClaim() {
+    if (open != null) {
+      JobStore.Claim c = open;
+      open = null;
+      c.close();
     }
   }
 

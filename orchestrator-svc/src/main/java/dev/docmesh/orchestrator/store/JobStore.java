@@ -6,6 +6,7 @@ import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobEvent;
 import dev.docmesh.proto.orchestrator.v1.JobState;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -104,6 +105,43 @@ public interface JobStore extends GroupCommit.Log, AutoCloseable {
    * that group writes lose any.
    */
   default void onLostJobs(java.util.function.Consumer<List<String>> reload) {}
+
+  /**
+   * A READY task reserved for this replica (several replicas on one store): its job's row is held
+   * ({@code SELECT … FOR UPDATE SKIP LOCKED}) until the next {@link #save} of that job, which
+   * writes the lease in the claim's transaction, or until {@link #close}, which gives the claim up.
+   * Other replicas' claims skip the job meanwhile, so two replicas never lease the same task.
+   */
+  interface Claim extends AutoCloseable {
+    String jobId();
+
+    String stage();
+
+    /** The job's stored version; the claim's save must name it. */
+    long version();
+
+    /** Gives the claim up unless a save used it (then a no-op). */
+    @Override
+    void close();
+  }
+
+  /**
+   * The best task, READY and due by {@code now}, of one of {@code processors} (priority, then READY
+   * time) whose job no other replica holds right now; empty when none. Only a store with other
+   * writers claims ({@link #listen} true); with one writer the engine's memory decides alone.
+   */
+  default Optional<Claim> claimNext(Collection<String> processors, Instant now) {
+    throw new UnsupportedOperationException("a store with one writer does not claim tasks");
+  }
+
+  /**
+   * The job's row, for a lease of its task {@code stage} that the caller's record (memory) shows
+   * READY: empty when another replica holds the job; else the caller compares {@link
+   * Claim#version()} with its record's (an older record is not the truth).
+   */
+  default Optional<Claim> claim(String jobId, String stage) {
+    throw new UnsupportedOperationException("a store with one writer does not claim tasks");
+  }
 
   @Override
   void close();

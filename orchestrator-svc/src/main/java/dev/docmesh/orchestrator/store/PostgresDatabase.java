@@ -19,6 +19,9 @@ import org.slf4j.LoggerFactory;
 public final class PostgresDatabase implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PostgresDatabase.class);
 
+  /** {@code application_name} of the connections that LISTEN. */
+  public static final String LISTENER_NAME = "docmesh-orchestrator-listen";
+
   private final String url;
   private final Properties credentials = new Properties();
   private final HikariDataSource pool;
@@ -27,6 +30,8 @@ public final class PostgresDatabase implements AutoCloseable {
     this.url = url;
     credentials.setProperty("user", user);
     credentials.setProperty("password", password);
+    // Named in pg_stat_activity, so an operator (or a test) finds the LISTEN connection.
+    credentials.setProperty("ApplicationName", LISTENER_NAME);
     HikariConfig cfg = new HikariConfig();
     cfg.setJdbcUrl(url);
     cfg.setUsername(user);
@@ -36,14 +41,23 @@ public final class PostgresDatabase implements AutoCloseable {
     cfg.setConnectionTimeout(10_000);
     // Commits return before their WAL flush; whoever must not tell the world before it is durable
     // waits for one flush shared by every commit so far (PostgresJobStore.sync, GroupCommit).
-    cfg.setConnectionInitSql("SET synchronous_commit TO off");
+    // A transaction left open by mistake (a task claim holds its job's row) ends on the server
+    // instead of blocking the other replicas' changes of that job for good.
+    cfg.setConnectionInitSql(
+        "SET synchronous_commit TO off; SET idle_in_transaction_session_timeout TO '30s'");
+    cfg.addDataSourceProperty("ApplicationName", "docmesh-orchestrator");
     try {
       this.pool = new HikariDataSource(cfg);
     } catch (RuntimeException e) {
       throw new StoreException("cannot connect to PostgreSQL at " + url + ": " + e.getMessage(), e);
     }
     try {
-      Flyway.configure().dataSource(pool).locations("classpath:db/postgres").load().migrate();
+      Flyway.configure()
+          .dataSource(pool)
+          .locations("classpath:db/postgres")
+          .javaMigrations(new TaskClaimsBackfill())
+          .load()
+          .migrate();
     } catch (RuntimeException e) {
       pool.close();
       throw new StoreException(

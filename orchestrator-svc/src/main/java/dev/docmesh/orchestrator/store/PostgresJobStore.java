@@ -8,6 +8,7 @@ import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobEvent;
 import dev.docmesh.proto.orchestrator.v1.JobState;
 import dev.docmesh.proto.orchestrator.v1.Pipeline;
+import dev.docmesh.proto.orchestrator.v1.TaskState;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,12 +16,14 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -117,7 +120,9 @@ public final class PostgresJobStore implements JobStore {
   @Override
   public void save(JobRecord job) {
     long next = job.storeVersion() + 1;
+    OpenClaim claim = claims.remove(job.id());
     write(
+        claim,
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
@@ -169,9 +174,10 @@ public final class PostgresJobStore implements JobStore {
   private static void writeTasksEventsOutputs(Connection c, JobRecord job) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "INSERT INTO tasks (job_id, stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms) VALUES (?,?,?,?,?,?)"
-                + " ON CONFLICT (job_id, stage) DO UPDATE SET lease_token = excluded.lease_token,"
-                + " lease_expire_ms = excluded.lease_expire_ms, ready_at_ms = excluded.ready_at_ms, ready_since_ms = excluded.ready_since_ms")) {
+            "INSERT INTO tasks (job_id, stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms, processor, priority, ready)"
+                + " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (job_id, stage) DO UPDATE SET lease_token = excluded.lease_token,"
+                + " lease_expire_ms = excluded.lease_expire_ms, ready_at_ms = excluded.ready_at_ms,"
+                + " ready_since_ms = excluded.ready_since_ms, ready = excluded.ready")) {
       for (TaskRecord t : job.tasks()) {
         ps.setString(1, job.id());
         ps.setString(2, t.name());
@@ -179,6 +185,11 @@ public final class PostgresJobStore implements JobStore {
         ps.setLong(4, t.leaseExpire().toEpochMilli());
         ps.setLong(5, t.readyAt().toEpochMilli());
         ps.setLong(6, t.readySince().toEpochMilli());
+        ps.setString(7, t.processor());
+        ps.setInt(8, job.priority());
+        // What claims read: written with the job row's version, so a claim that holds the row
+        // reads the state the row's message holds.
+        ps.setBoolean(9, t.is(TaskState.TASK_STATE_READY));
         ps.addBatch();
       }
       ps.executeBatch();
@@ -450,6 +461,151 @@ public final class PostgresJobStore implements JobStore {
     return deletedDocs;
   }
 
+  /**
+   * Candidates read per processor before the lock: the claim skips jobs other replicas hold (one
+   * claim or save each at a time), far fewer than this; the inner limits let PostgreSQL merge the
+   * processors' index scans in dispatch order instead of sorting every READY task.
+   */
+  private static final int CLAIM_CANDIDATES = 64;
+
+  private final Map<Integer, String> claimNextSql = new ConcurrentHashMap<>();
+
+  /**
+   * Open claims by job id: a claim holds its job's row, so there is at most one per job; the next
+   * save of the job commits in the claim's transaction.
+   */
+  private final Map<String, OpenClaim> claims = new ConcurrentHashMap<>();
+
+  private final class OpenClaim implements Claim {
+    final Connection connection;
+    final String jobId;
+    final String stage;
+    final long version;
+
+    OpenClaim(Connection connection, String jobId, String stage, long version) {
+      this.connection = connection;
+      this.jobId = jobId;
+      this.stage = stage;
+      this.version = version;
+    }
+
+    @Override
+    public String jobId() {
+      return jobId;
+    }
+
+    @Override
+    public String stage() {
+      return stage;
+    }
+
+    @Override
+    public long version() {
+      return version;
+    }
+
+    @Override
+    public void close() {
+      if (claims.remove(jobId, this)) {
+        rollbackAndClose(connection);
+      }
+    }
+  }
+
+  @Override
+  public Optional<Claim> claimNext(Collection<String> processors, Instant now) {
+    if (processors.isEmpty()) {
+      return Optional.empty();
+    }
+    String sql = claimNextSql.computeIfAbsent(processors.size(), PostgresJobStore::claimNextSql);
+    return claim(
+        sql,
+        ps -> {
+          int i = 1;
+          for (String p : processors) {
+            ps.setString(i++, p);
+            ps.setLong(i++, now.toEpochMilli());
+          }
+        });
+  }
+
+  /**
+   * One branch per processor, each the head of {@code tasks_ready} in dispatch order; the locking
+   * clause names only {@code jobs}, so a job another replica holds is skipped, not waited for.
+   */
+  private static String claimNextSql(int processors) {
+    String branch =
+        "(SELECT job_id, stage, priority, ready_since_ms FROM tasks WHERE ready AND processor = ?"
+            + " AND ready_at_ms <= ? ORDER BY priority DESC, ready_since_ms, job_id, stage LIMIT "
+            + CLAIM_CANDIDATES
+            + ")";
+    return "SELECT r.job_id, r.stage, j.version FROM ("
+        + String.join(" UNION ALL ", java.util.Collections.nCopies(processors, branch))
+        + ") r JOIN jobs j ON j.id = r.job_id AND j.state IN ("
+        + JobState.JOB_STATE_QUEUED.getNumber()
+        + ", "
+        + JobState.JOB_STATE_RUNNING.getNumber()
+        + ") ORDER BY r.priority DESC, r.ready_since_ms, r.job_id, r.stage"
+        + " LIMIT 1 FOR UPDATE OF j SKIP LOCKED";
+  }
+
+  /**
+   * The job row alone: the caller's record at the row's version is the truth about the task, so
+   * this does not depend on {@code tasks.ready} (rows a replica of a version before V3 wrote lack
+   * it, and still reach pollers this way).
+   */
+  @Override
+  public Optional<Claim> claim(String jobId, String stage) {
+    return claim(
+        "SELECT id, ?, version FROM jobs WHERE id = ? FOR UPDATE SKIP LOCKED",
+        ps -> {
+          ps.setString(1, stage);
+          ps.setString(2, jobId);
+        });
+  }
+
+  private interface Params {
+    void set(PreparedStatement ps) throws SQLException;
+  }
+
+  /** Runs a claim query in a transaction that stays open, holding the row, when it finds one. */
+  private Optional<Claim> claim(String sql, Params params) {
+    Connection c = null;
+    try {
+      c = pool.getConnection();
+      c.setAutoCommit(false);
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        params.set(ps);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            OpenClaim claim = new OpenClaim(c, rs.getString(1), rs.getString(2), rs.getLong(3));
+            OpenClaim before = claims.put(claim.jobId, claim);
+            if (before != null) { // cannot be: the row was free, so no claim of ours holds it
+              rollbackAndClose(before.connection);
+            }
+            c = null;
+            return Optional.of(claim);
+          }
+        }
+      }
+      return Optional.empty();
+    } catch (SQLException e) {
+      throw new StoreException("cannot claim a task: " + e.getMessage(), e);
+    } finally {
+      if (c != null) {
+        rollbackAndClose(c);
+      }
+    }
+  }
+
+  private static void rollbackAndClose(Connection c) {
+    try (c) {
+      c.rollback();
+    } catch (SQLException e) {
+      log.debug("giving up a claim: {}", e.getMessage());
+    }
+  }
+
   @Override
   public synchronized boolean listen(ReplicaChanges changes) {
     if (feed != null) {
@@ -509,7 +665,12 @@ public final class PostgresJobStore implements JobStore {
   }
 
   private void write(SqlWork work) {
-    try (Connection c = pool.getConnection()) {
+    write(null, work);
+  }
+
+  /** {@code work} in the transaction of {@code claim} when not null, else in one of its own. */
+  private void write(OpenClaim claim, SqlWork work) {
+    try (Connection c = claim != null ? claim.connection : pool.getConnection()) {
       c.setAutoCommit(false);
       try {
         work.run(c);

@@ -15,7 +15,10 @@ import org.sqlite.SQLiteException;
  * Full is recognised by what the platform reports, nowhere guessed from sizes: SQLite's result code
  * SQLITE_FULL (primary code 13, also within extended codes), or an I/O error whose message is the C
  * library's text for ENOSPC ("No space left on device"; Java's file channels and streams carry
- * strerror's text) or EDQUOT ("Disk quota exceeded").
+ * strerror's text) or EDQUOT ("Disk quota exceeded"), or PostgreSQL's SQLSTATE 53100 disk_full (the
+ * server could not extend a table or write its log). The rest of PostgreSQL's class 53,
+ * insufficient resources (out of memory, too many connections, a configuration limit), says nothing
+ * of space: those are STORE_UNAVAILABLE, retried sooner.
  */
 public final class StoreFailures {
   /** Space rarely returns within a second; an operator or retention has to free it. */
@@ -23,6 +26,9 @@ public final class StoreFailures {
 
   static final Duration OTHER_RETRY = Duration.ofSeconds(1);
   private static final int SQLITE_FULL = SQLiteErrorCode.SQLITE_FULL.code;
+
+  /** PostgreSQL's SQLSTATE disk_full. */
+  private static final String PG_DISK_FULL = "53100";
 
   private StoreFailures() {}
 
@@ -32,7 +38,7 @@ public final class StoreFailures {
     return new Failure.StoreUnavailable(
         doing
             + ": "
-            + (full ? "the data directory is full" : "I/O error")
+            + (full ? "the store is out of space" : "I/O error")
             + " ("
             + e.getMessage()
             + "); retry later",
@@ -58,8 +64,14 @@ public final class StoreFailures {
             || String.valueOf(s.getMessage()).contains("[SQLITE_FULL]"))) {
       return true;
     }
-    if (e instanceof java.sql.SQLException s && s.getErrorCode() == SQLITE_FULL) {
-      return true;
+    if (e instanceof java.sql.SQLException s) {
+      if (s.getErrorCode() == SQLITE_FULL || PG_DISK_FULL.equals(s.getSQLState())) {
+        return true;
+      }
+      // A batch names the statement that failed through its chain of next exceptions.
+      if (diskFull(s.getNextException(), seen)) {
+        return true;
+      }
     }
     if (e instanceof IOException
         && e.getMessage() != null

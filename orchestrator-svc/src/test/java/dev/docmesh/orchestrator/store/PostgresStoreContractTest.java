@@ -90,6 +90,95 @@ class PostgresStoreContractTest extends JobStoreContract {
     assertThat(store.jobIdForRequest("alice", "req-race")).contains(ids.get(0));
   }
 
+  @Test
+  void aClaimSkipsAJobAnotherReplicaHoldsAndItsLeaseCommitsInTheClaim() {
+    PostgresJobStore other = new PostgresJobStore(db);
+    try {
+      JobRecord first = newJob("", Map.of(), T0);
+      JobRecord second = newJob("", Map.of(), T0.plusSeconds(1));
+      store.insert(first);
+      store.insert(second);
+      List<String> validate = List.of("pdf.validate");
+
+      JobStore.Claim mine = store.claimNext(validate, T0.plusSeconds(5)).orElseThrow();
+      assertThat(mine.jobId()).isEqualTo(first.id()); // READY longest
+      assertThat(mine.stage()).isEqualTo("validate");
+      assertThat(mine.version()).isEqualTo(1);
+      // The other replica does not wait for the held job, nor take it: it gets the next task.
+      JobStore.Claim theirs = other.claimNext(validate, T0.plusSeconds(5)).orElseThrow();
+      assertThat(theirs.jobId()).isEqualTo(second.id());
+      assertThat(other.claim(first.id(), "validate")).isEmpty();
+      assertThat(other.claimNext(validate, T0.plusSeconds(5))).isEmpty();
+      // Only READY tasks of the poller's processors, due by now.
+      assertThat(store.claimNext(List.of("pdf.text"), T0.plusSeconds(5))).isEmpty();
+
+      first.markCommitted();
+      first.lease(first.task("validate"), "w", "tok", T0.plusSeconds(30), T0);
+      store.save(first); // commits the claim's transaction, releasing the row
+      mine.close(); // a no-op now
+      theirs.close(); // gives the second job up unleased
+
+      assertThat(store.load(first.id()).orElseThrow().task("validate").leaseToken())
+          .isEqualTo("tok");
+      JobStore.Claim again = other.claimNext(validate, T0.plusSeconds(5)).orElseThrow();
+      assertThat(again.jobId()).isEqualTo(second.id());
+      assertThat(store.claim(second.id(), "validate")).isEmpty();
+      again.close();
+      try (JobStore.Claim row = store.claim(first.id(), "validate").orElseThrow()) {
+        assertThat(row.version()).isEqualTo(2); // the caller's record of version 1 is behind
+      }
+      assertThat(store.claim(second.id(), "validate")).isPresent();
+    } finally {
+      other.close();
+    }
+  }
+
+  @Test
+  void aClaimTakesTheHighestPriorityThenTheLongestReadyAndNoTaskInBackoff() {
+    JobRecord low = newJob("", Map.of(), T0);
+    store.insert(low);
+    JobRecord high =
+        new JobRecord(
+            dev.docmesh.orchestrator.Ids.newJobId(T0.plusSeconds(1)),
+            PDF.getName(),
+            PDF,
+            dev.docmesh.orchestrator.pipeline.PipelineValidator.validate(
+                PDF, "pipeline", p -> true),
+            dev.docmesh.proto.document.v1.DocumentRef.newBuilder().setId(DOC).build(),
+            Map.of(),
+            5,
+            "",
+            T0.plusSeconds(1),
+            "",
+            "",
+            "",
+            "alice");
+    high.create(T0.plusSeconds(1));
+    store.insert(high);
+    try (JobStore.Claim c = store.claimNext(List.of("pdf.validate"), T0.plusSeconds(5)).get()) {
+      assertThat(c.jobId()).isEqualTo(high.id());
+    }
+    // A retry waits for its backoff: not claimable before it ends.
+    low.markCommitted();
+    low.lease(low.task("validate"), "w", "tok", T0.plusSeconds(30), T0);
+    store.save(low);
+    low.markCommitted();
+    low.retry(
+        low.task("validate"),
+        dev.docmesh.proto.orchestrator.v1.JobError.newBuilder().setCode("UNKNOWN").build(),
+        T0.plusSeconds(60));
+    store.save(low);
+    high.markCommitted();
+    high.lease(high.task("validate"), "w", "tok", T0.plusSeconds(30), T0);
+    store.save(high);
+    List<String> validate = List.of("pdf.validate");
+    assertThat(store.claimNext(validate, T0.plusSeconds(59))).isEmpty();
+    try (JobStore.Claim c = store.claimNext(validate, T0.plusSeconds(60)).orElseThrow()) {
+      assertThat(c.jobId()).isEqualTo(low.id());
+      assertThat(c.version()).isEqualTo(3);
+    }
+  }
+
   private record ReplicaChangesLog(List<String> seen) implements JobStore.ReplicaChanges {
     @Override
     public void changed(String jobId, long version) {
