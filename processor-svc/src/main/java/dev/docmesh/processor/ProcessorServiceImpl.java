@@ -220,7 +220,8 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
         metrics.page(name);
         pages.incrementAndGet();
       }
-      if (progressIntervalNanos > 0) {
+      boolean last = progress.getTotal() > 0 && progress.getDone() >= progress.getTotal();
+      if (progressIntervalNanos > 0 && !last) { // the last one always goes: "4 of 4", not "3 of 4"
         long now = System.nanoTime();
         if (now - lastProgressNanos < progressIntervalNanos) {
           return; // the client asked for fewer: the next one sent (or the result) supersedes it
