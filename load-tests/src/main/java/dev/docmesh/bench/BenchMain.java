@@ -227,22 +227,7 @@ public final class BenchMain {
       // 2. the whole mesh
       try (ServiceProcess orchestrator = startOrchestrator(o.root(), work);
           ServiceProcess worker =
-              ServiceProcess.start(
-                  o.root(),
-                  "worker",
-                  Map.of(
-                      "DOCMESH_ORCHESTRATOR_TARGET",
-                      "dns:///" + orchestrator.target(),
-                      "DOCMESH_PROCESSOR_TARGET",
-                      "dns:///" + processor.target(),
-                      "DOCMESH_WORKER_SLOTS",
-                      Integer.toString(slots),
-                      // the machine is shared: CPU backpressure would measure the neighbours
-                      "DOCMESH_WORKER_MAX_CPU",
-                      "1",
-                      "DOCMESH_WORKER_POLL_WAIT",
-                      "5s"),
-                  work)) {
+              MeshFigures.startWorker(o.root(), work, orchestrator, processor, slots)) {
         System.out.println("-- pipeline efficiency and CPU per document");
         MeshFigures mesh = new MeshFigures(corpus, orchestrator, worker, processor, slots);
         mesh.warmUp(Math.max(1, o.warmup() / 2));

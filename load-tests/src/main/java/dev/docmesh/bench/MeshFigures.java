@@ -52,6 +52,16 @@ final class MeshFigures {
       ServiceProcess orchestrator,
       ServiceProcess processor,
       int slots) {
+    return startWorker(root, work, orchestrator, processor, slots, BenchSecurity.OFF);
+  }
+
+  static ServiceProcess startWorker(
+      java.nio.file.Path root,
+      java.nio.file.Path work,
+      ServiceProcess orchestrator,
+      ServiceProcess processor,
+      int slots,
+      BenchSecurity security) {
     return ServiceProcess.start(
         root,
         "worker",
@@ -67,7 +77,8 @@ final class MeshFigures {
             "1",
             "DOCMESH_WORKER_POLL_WAIT",
             "5s"),
-        work);
+        work,
+        security);
   }
 
   void warmUp(int passes) {

@@ -158,23 +158,7 @@ final class SecurityFigures {
       try {
         o = BenchMain.startOrchestrator(root, work, security);
         // as BenchMain's mesh
-        ServiceProcess w =
-            ServiceProcess.start(
-                root,
-                "worker",
-                Map.of(
-                    "DOCMESH_ORCHESTRATOR_TARGET",
-                    "dns:///" + o.target(),
-                    "DOCMESH_PROCESSOR_TARGET",
-                    "dns:///" + p.target(),
-                    "DOCMESH_WORKER_SLOTS",
-                    Integer.toString(SLOTS),
-                    "DOCMESH_WORKER_MAX_CPU",
-                    "1",
-                    "DOCMESH_WORKER_POLL_WAIT",
-                    "5s"),
-                work,
-                security);
+        ServiceProcess w = MeshFigures.startWorker(root, work, o, p, SLOTS, security);
         return new Mesh(p, o, w);
       } catch (RuntimeException | IOException e) {
         if (o != null) {
