@@ -40,7 +40,8 @@ class MeshEndToEndTest {
   private static final Duration JOB_WAIT = Duration.ofSeconds(60);
 
   /** pdf.text over this many pages takes seconds: long enough to act while it runs. */
-  private static final int LONG_PAGES = 400;
+  // long enough that a quiet machine is still mid-task when the test acts (400 pages ended in ~1 s)
+  private static final int LONG_PAGES = 1200;
 
   @TempDir Path dataDir;
   private RealMesh mesh;
@@ -126,7 +127,7 @@ class MeshEndToEndTest {
     mesh = new RealMesh(dataDir, Duration.ofSeconds(60));
     Process stopping =
         mesh.forkWorker(
-            "stopping", dataDir.resolve("stopping.log"), Map.of("DOCMESH_SHUTDOWN_GRACE", "500ms"));
+            "stopping", dataDir.resolve("stopping.log"), Map.of("DOCMESH_SHUTDOWN_GRACE", "200ms"));
     LiveEvents live = longTextJobRunningOn("stopping");
     String id = live.jobId;
 
