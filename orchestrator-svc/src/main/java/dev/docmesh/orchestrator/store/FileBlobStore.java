@@ -11,8 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * Content-addressed documents on the filesystem: {@code <dir>/<2 hex>/<62 hex>}. A write goes to a
@@ -95,40 +93,9 @@ public final class FileBlobStore implements BlobStore {
   }
 
   /** One document being written to a temp file; close without commit discards it. */
-  private final class FileUpload implements Upload {
-    private final Path file;
-    private final FileChannel channel;
-    private final MessageDigest sha;
-    private long size;
-    private boolean done;
-
+  private final class FileUpload extends SpooledUpload {
     private FileUpload(Path file) throws IOException {
-      this.file = file;
-      this.channel = FileChannel.open(file, StandardOpenOption.WRITE);
-      try {
-        this.sha = MessageDigest.getInstance("SHA-256");
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-
-    @Override
-    public long size() {
-      return size;
-    }
-
-    @Override
-    public void write(ByteBuffer bytes) throws IOException {
-      sha.update(bytes.duplicate());
-      size += bytes.remaining();
-      while (bytes.hasRemaining()) {
-        channel.write(bytes);
-      }
-    }
-
-    @Override
-    public String digest() {
-      return BlobStore.documentId(sha.digest());
+      super(file);
     }
 
     /**
@@ -137,9 +104,8 @@ public final class FileBlobStore implements BlobStore {
      */
     @Override
     public Stored commit(String documentId) throws IOException {
-      done = true;
-      channel.force(true);
-      channel.close();
+      finishWriting(true);
+      long size = size();
       Path target = path(documentId);
       if (Files.exists(target)) {
         Files.delete(file);
@@ -156,15 +122,6 @@ public final class FileBlobStore implements BlobStore {
       }
       syncDirectory(target.getParent());
       return new Stored(documentId, size, false);
-    }
-
-    @Override
-    public void close() throws IOException {
-      if (!done) {
-        done = true;
-        channel.close();
-        Files.deleteIfExists(file);
-      }
     }
   }
 }

@@ -3,12 +3,8 @@ package dev.docmesh.orchestrator.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -76,7 +72,7 @@ public final class PostgresBlobStore implements BlobStore {
 
   @Override
   public Upload begin() throws IOException {
-    return new SpooledUpload(Files.createTempFile(spool, "upload-", ".part"));
+    return new ChunkedUpload(Files.createTempFile(spool, "upload-", ".part"));
   }
 
   @Override
@@ -127,46 +123,15 @@ public final class PostgresBlobStore implements BlobStore {
     };
   }
 
-  private final class SpooledUpload implements Upload {
-    private final Path file;
-    private final FileChannel channel;
-    private final MessageDigest sha;
-    private long size;
-    private boolean done;
-
-    SpooledUpload(Path file) throws IOException {
-      this.file = file;
-      this.channel = FileChannel.open(file, StandardOpenOption.WRITE);
-      try {
-        this.sha = MessageDigest.getInstance("SHA-256");
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-
-    @Override
-    public long size() {
-      return size;
-    }
-
-    @Override
-    public void write(ByteBuffer bytes) throws IOException {
-      sha.update(bytes.duplicate());
-      size += bytes.remaining();
-      while (bytes.hasRemaining()) {
-        channel.write(bytes);
-      }
-    }
-
-    @Override
-    public String digest() {
-      return BlobStore.documentId(sha.digest());
+  private final class ChunkedUpload extends SpooledUpload {
+    ChunkedUpload(Path file) throws IOException {
+      super(file);
     }
 
     @Override
     public Stored commit(String documentId) throws IOException {
-      done = true;
-      channel.close();
+      finishWriting(false);
+      long size = size();
       try (Connection c = pool.getConnection()) {
         c.setAutoCommit(false);
         try {
@@ -207,15 +172,6 @@ public final class PostgresBlobStore implements BlobStore {
           ps.setBytes(3, buf);
           ps.executeUpdate();
         }
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      if (!done) {
-        done = true;
-        channel.close();
-        Files.deleteIfExists(file);
       }
     }
   }
