@@ -125,36 +125,12 @@ public final class BenchMain {
     Path work = Files.createTempDirectory("docmesh-bench");
     int slots = 2;
     List<Figure> figures = new ArrayList<>();
-    Figure text1 =
-        new Figure(
-            "pdf.text via processor-svc, 1 caller", "pages/s", "PDFTextStripper in-process", false);
-    Figure text2 =
-        new Figure(
-            "pdf.text via processor-svc, 2 callers",
-            "pages/s",
-            "PDFTextStripper in-process",
-            false);
-    Figure text1Cpu =
-        new Figure(
-            "pdf.text CPU per page in processor-svc, 1 caller",
-            "CPU-ms/page",
-            "PDFTextStripper in-process",
-            true);
-    Figure text2Cpu =
-        new Figure(
-            "pdf.text CPU per page in processor-svc, 2 callers",
-            "CPU-ms/page",
-            "PDFTextStripper in-process",
-            true);
-    Figure pipeline =
-        new Figure(
-            "corpus through the mesh (pdf-standard), " + slots + " worker slots",
-            "docs/s",
-            "5 processors straight on processor-svc, " + slots + " callers",
-            false);
-    Figure cpu =
-        new Figure(
-            "CPU per document in orchestrator + worker", "CPU-s/doc", "in processor-svc", true);
+    Figure text1 = TextFigures.throughput(1);
+    Figure text2 = TextFigures.throughput(2);
+    Figure text1Cpu = TextFigures.cpuPerPage(1);
+    Figure text2Cpu = TextFigures.cpuPerPage(2);
+    Figure pipeline = MeshFigures.pipeline(slots, slots);
+    Figure cpu = MeshFigures.cpuPerDocument();
     OrchestratorFigures.Sizes sizes =
         o.smoke()
             ? new OrchestratorFigures.Sizes(8, Duration.ofMillis(500), 50, 25, 10, 4, 3)

@@ -25,6 +25,21 @@ final class MeshFigures {
   private final Processors direct;
   private final int concurrency;
 
+  /** Documents/s through the mesh ÷ the five processors called straight by {@code callers}. */
+  static Figure pipeline(int workerSlots, int callers) {
+    return new Figure(
+        "corpus through the mesh (pdf-standard), " + workerSlots + " worker slots",
+        "docs/s",
+        "5 processors straight on processor-svc, " + callers + " callers",
+        false);
+  }
+
+  /** CPU per document in orchestrator + worker ÷ in processor-svc. */
+  static Figure cpuPerDocument() {
+    return new Figure(
+        "CPU per document in orchestrator + worker", "CPU-s/doc", "in processor-svc", true);
+  }
+
   MeshFigures(
       Corpus corpus,
       ServiceProcess orchestrator,

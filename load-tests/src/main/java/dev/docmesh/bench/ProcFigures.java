@@ -74,42 +74,18 @@ final class ProcFigures {
     int slots = 2;
     // processor threads and direct callers stay at the cores; the worker may keep more in flight
     int meshSlots = workerSlots != null ? workerSlots : slots;
-    Figure text1 =
-        new Figure(
-            "pdf.text via processor-svc, 1 caller", "pages/s", "PDFTextStripper in-process", false);
-    Figure text2 =
-        new Figure(
-            "pdf.text via processor-svc, 2 callers",
-            "pages/s",
-            "PDFTextStripper in-process",
-            false);
-    Figure text1Cpu =
-        new Figure(
-            "pdf.text CPU per page in processor-svc, 1 caller",
-            "CPU-ms/page",
-            "PDFTextStripper in-process",
-            true);
-    Figure text2Cpu =
-        new Figure(
-            "pdf.text CPU per page in processor-svc, 2 callers",
-            "CPU-ms/page",
-            "PDFTextStripper in-process",
-            true);
+    Figure text1 = TextFigures.throughput(1);
+    Figure text2 = TextFigures.throughput(2);
+    Figure text1Cpu = TextFigures.cpuPerPage(1);
+    Figure text2Cpu = TextFigures.cpuPerPage(2);
     Figure tika =
         new Figure(
             "pdf.text via processor-svc, 2 callers",
             "pages/s",
             "Tika 3.2.2 AutoDetectParser in-process, 2 threads",
             false);
-    Figure pipeline =
-        new Figure(
-            "corpus through the mesh (pdf-standard), " + meshSlots + " worker slots",
-            "docs/s",
-            "5 processors straight on processor-svc, " + slots + " callers",
-            false);
-    Figure cpu =
-        new Figure(
-            "CPU per document in orchestrator + worker", "CPU-s/doc", "in processor-svc", true);
+    Figure pipeline = MeshFigures.pipeline(meshSlots, slots);
+    Figure cpu = MeshFigures.cpuPerDocument();
     Figure orchCpu =
         new Figure("CPU per document in orchestrator", "CPU-s/doc", "in processor-svc", true);
     Figure workerCpu =

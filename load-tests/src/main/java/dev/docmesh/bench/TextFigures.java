@@ -16,6 +16,26 @@ final class TextFigures {
   private final Processors processors;
   private final ServiceProcess processor;
 
+  /** pdf.text pages/s through processor-svc with {@code callers} callers, ÷ PDFBox in-process. */
+  static Figure throughput(int callers) {
+    return new Figure(
+        "pdf.text via processor-svc, " + callers + (callers == 1 ? " caller" : " callers"),
+        "pages/s",
+        "PDFTextStripper in-process",
+        false);
+  }
+
+  /** pdf.text CPU per page in processor-svc with {@code callers} callers, ÷ PDFBox in-process. */
+  static Figure cpuPerPage(int callers) {
+    return new Figure(
+        "pdf.text CPU per page in processor-svc, "
+            + callers
+            + (callers == 1 ? " caller" : " callers"),
+        "CPU-ms/page",
+        "PDFTextStripper in-process",
+        true);
+  }
+
   TextFigures(Corpus corpus, ServiceProcess processor) {
     this.corpus = corpus;
     this.processor = processor;
