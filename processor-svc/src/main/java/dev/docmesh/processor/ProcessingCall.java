@@ -22,6 +22,7 @@ final class ProcessingCall implements ProcessingContext {
   private final PdfOpener opener;
   private final long maxStreamBytes;
   private final Consumer<Progress> progressSink;
+  private final ProcessingPool pool; // null: no thread to lend (a call run outside the service)
   private volatile boolean cancelled;
   private volatile boolean timedOut;
 
@@ -33,6 +34,19 @@ final class ProcessingCall implements ProcessingContext {
       PdfOpener opener,
       long maxStreamBytes,
       Consumer<Progress> progressSink) {
+    this(request, content, mediaType, deadlineNanos, opener, maxStreamBytes, progressSink, null);
+  }
+
+  ProcessingCall(
+      ProcessRequest request,
+      byte[] content,
+      String mediaType,
+      long deadlineNanos,
+      PdfOpener opener,
+      long maxStreamBytes,
+      Consumer<Progress> progressSink,
+      ProcessingPool pool) {
+    this.pool = pool;
     this.request = request;
     this.content = content;
     this.mediaType = mediaType;
@@ -110,6 +124,16 @@ final class ProcessingCall implements ProcessingContext {
   @Override
   public long maxDecodedStreamBytes() {
     return maxStreamBytes;
+  }
+
+  @Override
+  public boolean lendIdleThread(Runnable part) {
+    return pool != null && pool.lendIdle(part);
+  }
+
+  @Override
+  public boolean othersWaiting() {
+    return pool != null && pool.othersWaiting();
   }
 
   /** The client went away: stop at the next checkpoint. */

@@ -4,6 +4,7 @@ import dev.docmesh.meshkit.concurrent.DaemonThreads;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.SynchronousQueue;
@@ -20,8 +21,12 @@ final class ProcessingPool implements AutoCloseable {
 
   private final ThreadPoolExecutor executor;
   private final ScheduledExecutorService timer;
+  private final boolean lends;
 
   ProcessingPool(int threads, int queue) {
+    // With no queue a call that finds every thread busy is refused at once: a lent thread would
+    // turn a call that an idle thread could have served into PROCESSOR_BUSY, so none is lent.
+    this.lends = queue > 0 && threads > 1;
     BlockingQueue<Runnable> waiting =
         queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue);
     executor =
@@ -37,6 +42,29 @@ final class ProcessingPool implements AutoCloseable {
 
   void execute(Runnable work) {
     executor.execute(work);
+  }
+
+  /**
+   * Runs {@code work} on a thread that is idle now; false, running nothing, when none is or calls
+   * are queued (a call always comes before lent help). Should another call take the thread first,
+   * {@code work} waits in the queue like a call and must then find nothing left to do. Never with
+   * no queue.
+   */
+  boolean lendIdle(Runnable work) {
+    if (!lends || othersWaiting() || executor.getActiveCount() >= executor.getMaximumPoolSize()) {
+      return false;
+    }
+    try {
+      executor.execute(work);
+      return true;
+    } catch (RejectedExecutionException e) {
+      return false;
+    }
+  }
+
+  /** Calls are queued for a thread. */
+  boolean othersWaiting() {
+    return !executor.getQueue().isEmpty();
   }
 
   ScheduledFuture<?> schedule(Runnable task, long delayNanos) {

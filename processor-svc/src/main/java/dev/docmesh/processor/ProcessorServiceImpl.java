@@ -147,7 +147,7 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
         new java.util.concurrent.atomic.AtomicLong();
     private volatile ScheduledFuture<?> timer;
     private final long progressIntervalNanos;
-    private long lastProgressNanos; // the processing thread's own
+    private long lastProgressNanos; // guarded by progress(): a lent thread reports pages too
 
     Run(
         DocumentProcessor processor,
@@ -196,7 +196,8 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
               startNanos + Math.min(own, callDeadline),
               opener,
               config.maxStreamBytes(),
-              this::progress);
+              this::progress,
+              pool);
       observer.setOnCancelHandler(this::cancelled);
       if (own < callDeadline) {
         // Our limit comes first: end the call with LIMIT_TIME even if the work is stuck
@@ -215,7 +216,7 @@ final class ProcessorServiceImpl extends ProcessorServiceGrpc.ProcessorServiceIm
       }
     }
 
-    private void progress(dev.docmesh.proto.document.v1.Progress progress) {
+    private synchronized void progress(dev.docmesh.proto.document.v1.Progress progress) {
       if ("page".equals(progress.getUnit())) {
         metrics.page(name);
         pages.incrementAndGet();

@@ -6,6 +6,7 @@ import dev.docmesh.proto.document.v1.DocumentText;
 import dev.docmesh.proto.document.v1.PageText;
 import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.processor.v1.ProcessorInfo;
+import java.util.List;
 import java.util.Set;
 import org.apache.pdfbox.pdmodel.PDDocument;
 
@@ -36,25 +37,33 @@ public final class TextProcessor implements DocumentProcessor {
     }
   }
 
-  /** The per-page text of an open document; public so benchmarks can call it without gRPC. */
+  /**
+   * The per-page text of an open document, its pages spread over idle processing threads ({@link
+   * ParallelPages}); public so benchmarks can call it without gRPC.
+   */
   public static DocumentText extract(
       PDDocument document, ProcessingContext context, boolean sortByPosition)
       throws java.io.IOException {
-    CheckpointingTextStripper stripper = new CheckpointingTextStripper(context);
-    StreamGuard guard = new StreamGuard(context.maxDecodedStreamBytes());
-    stripper.setSortByPosition(sortByPosition);
-    stripper.setLineSeparator("\n");
-    stripper.setPageEnd("");
-    int total = document.getNumberOfPages();
-    DocumentText.Builder text = DocumentText.newBuilder();
-    for (int page = 1; page <= total; page++) {
-      context.checkpoint();
-      guard.checkPage(document.getPage(page - 1));
-      stripper.setStartPage(page);
-      stripper.setEndPage(page);
-      text.addPages(PageText.newBuilder().setPageNumber(page).setText(stripper.getText(document)));
-      context.progress(page, total, "page", "page " + page + " of " + total);
-    }
-    return text.build();
+    List<PageText> pages =
+        ParallelPages.read(
+            context,
+            document,
+            doc -> {
+              CheckpointingTextStripper stripper = new CheckpointingTextStripper(context);
+              StreamGuard guard = new StreamGuard(context.maxDecodedStreamBytes());
+              stripper.setSortByPosition(sortByPosition);
+              stripper.setLineSeparator("\n");
+              stripper.setPageEnd("");
+              return page -> {
+                guard.checkPage(doc.getPage(page - 1));
+                stripper.setStartPage(page);
+                stripper.setEndPage(page);
+                return PageText.newBuilder()
+                    .setPageNumber(page)
+                    .setText(stripper.getText(doc))
+                    .build();
+              };
+            });
+    return DocumentText.newBuilder().addAllPages(pages).build();
   }
 }

@@ -51,4 +51,19 @@ public interface ProcessingContext {
    * PDFBox time (and, for streams it reads whole, memory) in proportion to its decoded size.
    */
   long maxDecodedStreamBytes();
+
+  /**
+   * Lends this call a processing thread that would otherwise sit idle: runs {@code part} on it and
+   * returns true, or returns false at once, running nothing, when every thread is busy or other
+   * calls wait for one. For a processor that spreads a large document over idle cores; {@code part}
+   * should give its thread back (stop taking work) as soon as {@link #othersWaiting()} says so.
+   */
+  default boolean lendIdleThread(Runnable part) {
+    return false;
+  }
+
+  /** True while other calls wait for a processing thread: a lent thread is wanted back. */
+  default boolean othersWaiting() {
+    return false;
+  }
 }
