@@ -47,6 +47,9 @@ public final class ProcessorMain {
         new ProcessorRegistry(builtIns(), ProcessorMain.class.getClassLoader());
     ProcessingPool pool = new ProcessingPool(config.threads(), config.queue());
     ProcessorMetrics metrics = new ProcessorMetrics(server.telemetry().registry());
+    // Process only checks the request and hands the PDF work to the pool; the other RPCs answer at
+    // once: no handler blocks, so none needs an executor thread of its own.
+    server.handlersOnNetworkThreads();
     server.addService(
         new ProcessorServiceImpl(
             registry,

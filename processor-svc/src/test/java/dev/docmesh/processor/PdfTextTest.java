@@ -129,4 +129,34 @@ class PdfTextTest {
         .isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
     assertThat(unknown.error().getStatus().getDescription()).contains("options.colour");
   }
+
+  /**
+   * The service's text is PDFBox's own, page for page, on every corpus file: the guard's decoded
+   * content (DecodedPage) and the pages read on a lent thread (ParallelPages) change nothing.
+   */
+  @Test
+  void textEqualsPdfTextStripperPageByPageOnTheCorpus() throws Exception {
+    for (String file : Corpus.files()) {
+      if (file.equals(Corpus.ENCRYPTED)) {
+        continue;
+      }
+      byte[] pdf = Corpus.read(file);
+      List<String> expected = new java.util.ArrayList<>();
+      try (org.apache.pdfbox.pdmodel.PDDocument doc = org.apache.pdfbox.Loader.loadPDF(pdf)) {
+        org.apache.pdfbox.text.PDFTextStripper stripper =
+            new org.apache.pdfbox.text.PDFTextStripper();
+        stripper.setLineSeparator("\n");
+        stripper.setPageEnd("");
+        for (int p = 1; p <= doc.getNumberOfPages(); p++) {
+          stripper.setStartPage(p);
+          stripper.setEndPage(p);
+          expected.add(stripper.getText(doc));
+        }
+      }
+      assertThat(harness.process("pdf.text", pdf).ok().getText().getPagesList())
+          .as(file)
+          .extracting(PageText::getText)
+          .containsExactlyElementsOf(expected);
+    }
+  }
 }

@@ -88,6 +88,9 @@ public final class MeshServer implements AutoCloseable {
           .addService(legacyReflection())
           .addService(ErrorDetailsReflection.definition());
     }
+    if (b.handlersOnNetworkThreads) {
+      nb.directExecutor();
+    }
     services.forEach(nb::addService);
     warnUnguarded(services);
     // ServerBuilder applies interceptors last-added-first; add inner ones first. Authentication
@@ -288,6 +291,7 @@ public final class MeshServer implements AutoCloseable {
     private final List<Runnable> beforeStop = new ArrayList<>();
     private final List<Runnable> afterStop = new ArrayList<>();
     private final List<Consumer<MeshServer>> afterStart = new ArrayList<>();
+    private boolean handlersOnNetworkThreads;
 
     private Builder(MeshConfig config, MeshTelemetry telemetry) {
       this.config = config;
@@ -321,6 +325,16 @@ public final class MeshServer implements AutoCloseable {
 
     public Builder addService(ServerServiceDefinition service) {
       services.add(service);
+      return this;
+    }
+
+    /**
+     * Runs every handler (and interceptor) on the network thread that read the call, instead of
+     * handing each call to an executor thread first: one thread hand-off less per call, for a
+     * service whose handlers never block (they answer at once or hand the work to their own pool).
+     */
+    public Builder handlersOnNetworkThreads() {
+      this.handlersOnNetworkThreads = true;
       return this;
     }
 

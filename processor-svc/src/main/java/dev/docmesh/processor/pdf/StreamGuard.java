@@ -35,6 +35,9 @@ public final class StreamGuard {
   private static final long MAX_DEFLATE_RATIO = 1032;
   private static final long MAX_DEFLATE_SLACK = 64 * 1024;
 
+  /** Page content decoded to at most this much is kept for PDFBox to parse. */
+  static final long KEPT_CONTENT_BYTES = 8L * 1024 * 1024;
+
   private final long limit;
   private final Set<COSBase> checked = Collections.newSetFromMap(new IdentityHashMap<>());
 
@@ -44,11 +47,32 @@ public final class StreamGuard {
 
   /** Throws LIMIT_MEMORY when a stream the page draws with decodes to more than the limit. */
   public void checkPage(PDPage page) throws IOException {
+    checkPageKeepingContent(page);
+  }
+
+  /**
+   * As {@link #checkPage}, and returns the page to draw: when its content is one Flate stream that
+   * decoded cleanly to at most {@value #KEPT_CONTENT_BYTES} bytes, a {@link DecodedPage} that hands
+   * PDFBox those bytes, so the content is inflated once (here) instead of twice; else {@code page}.
+   */
+  public PDPage checkPageKeepingContent(PDPage page) throws IOException {
+    PDPage drawn = page;
+    COSStream single = page.getCOSObject().getCOSStream(COSName.CONTENTS);
+    if (single != null
+        && COSName.FLATE_DECODE.equals(single.getFilters())
+        && single.getItem(COSName.DECODE_PARMS) == null
+        && !checked.contains(single)) {
+      byte[] decoded = check(single, true, true);
+      if (decoded != null) {
+        drawn = new DecodedPage(page, decoded);
+      }
+    }
     Iterator<PDStream> contents = page.getContentStreams();
     while (contents.hasNext()) {
       check(contents.next().getCOSObject(), true);
     }
     checkResources(page.getCOSObject().getCOSDictionary(COSName.RESOURCES), 0);
+    return drawn;
   }
 
   /** Throws LIMIT_MEMORY when this one stream decodes to more than the limit. */
@@ -115,15 +139,23 @@ public final class StreamGuard {
     return item instanceof COSObject object ? object.getObject() : item;
   }
 
-  /** Content (page or form) is also scanned for hostile nesting as it is decoded. */
   private void check(COSStream stream, boolean content) throws IOException {
+    check(stream, content, false);
+  }
+
+  /**
+   * Content (page or form) is also scanned for hostile nesting as it is decoded. With {@code keep},
+   * the decoded bytes when the stream decoded cleanly within {@value #KEPT_CONTENT_BYTES} bytes
+   * (else null).
+   */
+  private byte[] check(COSStream stream, boolean content, boolean keep) throws IOException {
     if (!checked.add(stream)) {
-      return;
+      return null;
     }
     NestingScanner scanner = content ? NestingScanner.forContent(NestingScanner.LIMIT) : null;
     List<COSName> filters = filtersOf(stream.getFilters());
     if (!content && cannotExceedLimit(stream, filters)) {
-      return;
+      return null;
     }
     InputStream in = stream.createRawInputStream();
     if (filters.isEmpty()) {
@@ -132,13 +164,19 @@ public final class StreamGuard {
         scanner.feed(raw, 0, raw.length);
       }
       in.close();
-      return;
+      return null;
     }
+    byte[] kept = null;
     try {
       for (int i = 0; i < filters.size(); i++) {
         Filter filter = FilterFactory.INSTANCE.getFilter(filters.get(i));
         boolean last = i == filters.size() - 1;
-        BoundedSink sink = new BoundedSink(limit, !last, last ? scanner : null);
+        BoundedSink sink =
+            new BoundedSink(
+                limit,
+                !last || keep,
+                last && keep ? KEPT_CONTENT_BYTES : -1,
+                last ? scanner : null);
         try {
           filter.decode(in, sink, stream, i);
         } catch (LimitReached e) {
@@ -146,7 +184,7 @@ public final class StreamGuard {
         } catch (ProcessingFailure e) {
           throw e; // hostile nesting found while decoding
         } catch (IOException | RuntimeException e) {
-          return; // damaged data: PDFBox decides what that means when it reads the stream
+          return null; // damaged data: PDFBox decides what that means when it reads the stream
         }
         if (sink.count > limit) {
           throw Failures.limit(
@@ -156,14 +194,17 @@ public final class StreamGuard {
               limit);
         }
         in.close();
-        in =
-            last
-                ? InputStream.nullInputStream()
-                : new ByteArrayInputStream(sink.bytes.toByteArray());
+        if (last) {
+          kept = sink.bytes == null ? null : sink.bytes.toByteArray();
+          in = InputStream.nullInputStream();
+        } else {
+          in = new ByteArrayInputStream(sink.bytes.toByteArray());
+        }
       }
     } finally {
       in.close();
     }
+    return kept;
   }
 
   /**
@@ -210,12 +251,14 @@ public final class StreamGuard {
    */
   private static final class BoundedSink extends OutputStream {
     final long limit;
-    final ByteArrayOutputStream bytes;
+    final long keepAtMost; // < 0: keep everything up to the limit
+    ByteArrayOutputStream bytes;
     final NestingScanner scanner;
     long count;
 
-    BoundedSink(long limit, boolean keep, NestingScanner scanner) {
+    BoundedSink(long limit, boolean keep, long keepAtMost, NestingScanner scanner) {
       this.limit = limit;
+      this.keepAtMost = keepAtMost;
       this.bytes = keep ? new ByteArrayOutputStream() : null;
       this.scanner = scanner;
     }
@@ -232,7 +275,11 @@ public final class StreamGuard {
         throw new LimitReached();
       }
       if (bytes != null) {
-        bytes.write(b, off, len);
+        if (keepAtMost >= 0 && count > keepAtMost) {
+          bytes = null; // too big to keep: PDFBox decodes it again as it reads
+        } else {
+          bytes.write(b, off, len);
+        }
       }
       if (scanner != null) {
         scanner.feed(b, off, len);

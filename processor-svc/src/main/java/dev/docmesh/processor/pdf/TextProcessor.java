@@ -55,7 +55,7 @@ public final class TextProcessor implements DocumentProcessor {
               stripper.setLineSeparator("\n");
               stripper.setPageEnd("");
               return page -> {
-                guard.checkPage(doc.getPage(page - 1));
+                stripper.drawInstead(guard.checkPageKeepingContent(doc.getPage(page - 1)));
                 stripper.setStartPage(page);
                 stripper.setEndPage(page);
                 return PageText.newBuilder()
