@@ -70,6 +70,10 @@ final class OrchestratorFigures {
       """;
 
   static final String BENCH_PROCESSORS = "bench.noop,bench.idle,bench.dispatch,bench.progress";
+
+  /** Quiet time before each dispatch sample, so its poller waits parked. */
+  static final int DISPATCH_IDLE_MILLIS = 30;
+
   private static final int NOOP_STAGES = 4;
   private static final StageOutput EMPTY =
       StageOutput.newBuilder().setCustom(Struct.getDefaultInstance()).build();
@@ -340,6 +344,25 @@ final class OrchestratorFigures {
     return Stats.percentileMillis(rtt, 50);
   }
 
+  /**
+   * {@code n} unary round trips to the bare server, each after {@code idleMillis} of silence, as
+   * the dispatch samples come (nanos): on some machines a grpc-java round trip after an idle gap
+   * costs far more than one in a busy loop, whatever the server does.
+   */
+  long[] echoRoundTripsAfterIdle(String jobId, int n, int idleMillis) {
+    OrchestratorServiceGrpc.OrchestratorServiceBlockingStub stub =
+        OrchestratorServiceGrpc.newBlockingStub(echo);
+    GetJobRequest req = GetJobRequest.newBuilder().setJobId(jobId).build();
+    long[] rtt = new long[n];
+    for (int i = 0; i < n; i++) {
+      ServiceProcess.sleep(idleMillis);
+      long t0 = System.nanoTime();
+      stub.getJob(req);
+      rtt[i] = System.nanoTime() - t0;
+    }
+    return rtt;
+  }
+
   // ---- dispatch latency: READY (the commit's event time) → an idle poller has its answer
 
   void dispatch(Figure f, String jobIdForEcho) {
@@ -367,7 +390,7 @@ final class OrchestratorFigures {
                       .setWait(com.google.protobuf.Duration.newBuilder().setSeconds(30))
                       .build());
       poll.addListener(() -> answeredAt.set(Instant.now()), MoreExecutors.directExecutor());
-      ServiceProcess.sleep(30); // the poller is parked in the orchestrator before the job exists
+      ServiceProcess.sleep(DISPATCH_IDLE_MILLIS); // the poller is parked before the job exists
       String jobId = jobs.submitJob(submit("bench-dispatch")).getJob().getId();
       Task task;
       Instant answered;

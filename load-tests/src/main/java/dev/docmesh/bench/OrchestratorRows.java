@@ -1,9 +1,12 @@
 package dev.docmesh.bench;
 
 import dev.docmesh.proto.document.v1.Progress;
+import dev.docmesh.proto.orchestrator.v1.GetJobResponse;
 import dev.docmesh.proto.orchestrator.v1.HeartbeatRequest;
 import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
 import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
+import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
+import dev.docmesh.proto.orchestrator.v1.SubmitJobResponse;
 import dev.docmesh.proto.orchestrator.v1.Task;
 import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
 import dev.docmesh.proto.orchestrator.v1.WatchJobRequest;
@@ -176,6 +179,27 @@ final class OrchestratorRows {
       rows.put("page processed→WatchJob client p50 ms", Stats.percentileMillis(progress, 50));
       rows.put("page processed→WatchJob client p99 ms", Stats.percentileMillis(progress, 99));
       rows.put("orchestrator CPU-s over the measured rows", orchestrator.cpuSeconds() - cpu0);
+      // What any grpc-java server costs the same client after the same quiet gaps: the floor under
+      // the dispatch row (30 ms gaps) and under the relay rule's heartbeats (50 ms gaps).
+      try (EchoServer echo =
+          new EchoServer(
+              GetJobResponse.getDefaultInstance(),
+              SubmitJobResponse.getDefaultInstance(),
+              PollTaskResponse.getDefaultInstance())) {
+        ManagedChannel bare = Clients.channel(echo.target());
+        try {
+          OrchestratorFigures b = new OrchestratorFigures(ch, bare, sizes);
+          b.echoRoundTripsAfterIdle("bench", 50, 0); // warm the path
+          for (int idle : new int[] {OrchestratorFigures.DISPATCH_IDLE_MILLIS, RELAY_MILLIS}) {
+            long[] rtt = b.echoRoundTripsAfterIdle("bench", sizes.latencySamples(), idle);
+            String row = "bare grpc-java round trip after " + idle + " ms idle";
+            rows.put(row + " p50 ms", Stats.percentileMillis(rtt, 50));
+            rows.put(row + " p99 ms", Stats.percentileMillis(rtt, 99));
+          }
+        } finally {
+          bare.shutdownNow();
+        }
+      }
     }
     return rows;
   }
