@@ -22,6 +22,7 @@ final class ProcessingPool implements AutoCloseable {
   private final ThreadPoolExecutor executor;
   private final ScheduledExecutorService timer;
   private final boolean lends;
+  private final IdleCores idleCores = new IdleCores();
 
   ProcessingPool(int threads, int queue) {
     // With no queue a call that finds every thread busy is refused at once: a lent thread would
@@ -48,7 +49,9 @@ final class ProcessingPool implements AutoCloseable {
    * Runs {@code work} on a thread that is idle now; false, running nothing, when none is or calls
    * are queued (a call always comes before lent help). Should another call take the thread first,
    * {@code work} waits in the queue like a call and must then find nothing left to do. Never with
-   * no queue.
+   * no queue, nor while the machine has no core to spare: an idle thread is not an idle core when
+   * the processor shares its cores with the rest of the mesh, and then a second copy of the
+   * document only costs CPU.
    */
   boolean lendIdle(Runnable work) {
     if (!lends || othersWaiting() || executor.getActiveCount() >= executor.getMaximumPoolSize()) {
