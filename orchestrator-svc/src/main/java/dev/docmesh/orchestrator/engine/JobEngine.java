@@ -188,25 +188,36 @@ public final class JobEngine implements AutoCloseable {
    * Refuses a submit of {@code stages} stages that the backlog limit would refuse, before its
    * document is stored: a refused submit costs no blob write and no fsync. The same rule as {@link
    * #submit} (which checks again, since the backlog may grow meanwhile), so a retry of an accepted
-   * request_id passes and gets its job. Not under the engine's lock: it only reads (the store's
-   * writer sees every write; the count is volatile), and 32 concurrent submitters queued on the
-   * lock twice per submit.
+   * request_id passes and gets its job; the store is asked only when the backlog is full. Not under
+   * the engine's lock: it only reads (the store's writer sees every write; the count is volatile),
+   * and 32 concurrent submitters queued on the lock twice per submit.
    */
   public void admit(String owner, String requestId, int stages) {
-    if (!requestId.isEmpty() && store.jobIdForRequest(owner, requestId).isPresent()) {
-      return;
+    try {
+      checkBacklog(stages);
+    } catch (Failure.Backlog full) {
+      if (requestId.isEmpty() || store.jobIdForRequest(owner, requestId).isEmpty()) {
+        throw full;
+      }
     }
-    checkBacklog(stages);
   }
 
   private synchronized SubmitResult submitLocked(NewJob spec) {
-    if (!spec.requestId().isEmpty()) {
-      Optional<String> existing = store.jobIdForRequest(spec.owner(), spec.requestId());
-      if (existing.isPresent()) {
-        return new SubmitResult(record(existing.get()).toProto(), true);
+    // A request id seen before is found by the store's unique key when the job is inserted
+    // (DuplicateRequestException below), so a submit costs no lookup of its own; only a full
+    // backlog asks first, for a retry of an accepted request still gets its job then.
+    try {
+      checkBacklog(spec.topologicalStages().size());
+    } catch (Failure.Backlog full) {
+      Optional<String> existing =
+          spec.requestId().isEmpty()
+              ? Optional.empty()
+              : store.jobIdForRequest(spec.owner(), spec.requestId());
+      if (existing.isEmpty()) {
+        throw full;
       }
+      return new SubmitResult(record(existing.get()).toProto(), true);
     }
-    checkBacklog(spec.topologicalStages().size());
     Instant now = clock.instant();
     String jobId = Ids.newJobId(now);
     // the job's own span; its context is what the job stores and its tasks carry
