@@ -12,7 +12,6 @@ import dev.docmesh.orchestrator.intake.DocumentIntake;
 import dev.docmesh.orchestrator.model.JobRecord;
 import dev.docmesh.orchestrator.pipeline.BuiltInPipelines;
 import dev.docmesh.orchestrator.pipeline.PipelineCatalog;
-import dev.docmesh.orchestrator.pipeline.PipelineValidator;
 import dev.docmesh.orchestrator.store.JobStore;
 import dev.docmesh.proto.document.v1.DocumentRef;
 import dev.docmesh.proto.orchestrator.v1.CancelJobRequest;
@@ -105,7 +104,7 @@ public final class OrchestratorServiceImpl
             pipelineName =
                 req.getPipeline().isEmpty() ? BuiltInPipelines.PDF_STANDARD : req.getPipeline();
             pipeline = catalog.get(pipelineName, "pipeline");
-            stages = PipelineValidator.validate(pipeline, "pipeline", p -> true);
+            stages = catalog.stages(pipelineName, "pipeline");
           }
           engine.admit(caller.name(), req.getRequestId(), stages.size());
           DocumentRef document = storeDocument(req, caller);

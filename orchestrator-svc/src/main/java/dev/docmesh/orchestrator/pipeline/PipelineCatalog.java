@@ -17,11 +17,16 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PipelineCatalog {
   private final Map<String, Pipeline> pipelines;
+  private final Map<String, List<dev.docmesh.proto.orchestrator.v1.Stage>> stages =
+      new java.util.HashMap<>();
   private final Set<String> knownProcessors = ConcurrentHashMap.newKeySet();
 
   private PipelineCatalog(Map<String, Pipeline> pipelines, Collection<String> known) {
     this.pipelines = pipelines;
     this.knownProcessors.addAll(known);
+    // the order is worked out once, not at every submit that names the pipeline
+    pipelines.forEach(
+        (name, p) -> stages.put(name, List.copyOf(PipelineValidator.validate(p, name, x -> true))));
   }
 
   /**
@@ -86,6 +91,12 @@ public final class PipelineCatalog {
           field, "unknown pipeline '" + name + "' (see ListPipelines)");
     }
     return p;
+  }
+
+  /** The stages of a configured pipeline in topological order; unknown: as {@link #get}. */
+  public List<dev.docmesh.proto.orchestrator.v1.Stage> stages(String name, String field) {
+    get(name, field);
+    return stages.get(name);
   }
 
   public List<Pipeline> all() {
