@@ -47,7 +47,7 @@ public final class StreamGuard {
 
   /** Throws LIMIT_MEMORY when a stream the page draws with decodes to more than the limit. */
   public void checkPage(PDPage page) throws IOException {
-    checkPageKeepingContent(page);
+    check(page, false);
   }
 
   /**
@@ -56,8 +56,13 @@ public final class StreamGuard {
    * PDFBox those bytes, so the content is inflated once (here) instead of twice; else {@code page}.
    */
   public PDPage checkPageKeepingContent(PDPage page) throws IOException {
+    return check(page, true);
+  }
+
+  /** The page's streams checked; with {@code keep}, as {@link #checkPageKeepingContent}. */
+  private PDPage check(PDPage page, boolean keep) throws IOException {
     PDPage drawn = page;
-    COSStream single = page.getCOSObject().getCOSStream(COSName.CONTENTS);
+    COSStream single = keep ? page.getCOSObject().getCOSStream(COSName.CONTENTS) : null;
     if (single != null
         && COSName.FLATE_DECODE.equals(single.getFilters())
         && single.getItem(COSName.DECODE_PARMS) == null
