@@ -196,10 +196,15 @@ public final class JobEngine implements AutoCloseable {
     try {
       checkBacklog(stages);
     } catch (Failure.Backlog full) {
-      if (requestId.isEmpty() || store.jobIdForRequest(owner, requestId).isEmpty()) {
+      if (acceptedBefore(owner, requestId).isEmpty()) {
         throw full;
       }
     }
+  }
+
+  /** The job an earlier submit by {@code owner} with {@code requestId} made, if any. */
+  private Optional<String> acceptedBefore(String owner, String requestId) {
+    return requestId.isEmpty() ? Optional.empty() : store.jobIdForRequest(owner, requestId);
   }
 
   private synchronized SubmitResult submitLocked(NewJob spec) {
@@ -209,10 +214,7 @@ public final class JobEngine implements AutoCloseable {
     try {
       checkBacklog(spec.topologicalStages().size());
     } catch (Failure.Backlog full) {
-      Optional<String> existing =
-          spec.requestId().isEmpty()
-              ? Optional.empty()
-              : store.jobIdForRequest(spec.owner(), spec.requestId());
+      Optional<String> existing = acceptedBefore(spec.owner(), spec.requestId());
       if (existing.isEmpty()) {
         throw full;
       }
