@@ -286,6 +286,14 @@ public final class BenchMain {
 
   static ServiceProcess startOrchestrator(Path root, Path work, BenchSecurity security)
       throws IOException {
+    return ServiceProcess.start(root, "orchestrator", orchestratorEnv(work), work, security);
+  }
+
+  /**
+   * The bench orchestrator's environment: data under {@code work}, the bench pipelines (written
+   * there) and their processors, no backlog limit.
+   */
+  static Map<String, String> orchestratorEnv(Path work) throws IOException {
     Path pipelines = work.resolve("bench-pipelines.yaml");
     Files.writeString(pipelines, OrchestratorFigures.PIPELINES_YAML);
     Map<String, String> env = new HashMap<>();
@@ -296,7 +304,7 @@ public final class BenchMain {
         "pdf.validate,pdf.metadata,pdf.text,pdf.structure,pdf.relationships,text.plain,text.markdown,"
             + OrchestratorFigures.BENCH_PROCESSORS);
     env.put("DOCMESH_MAX_PENDING_TASKS", "10000000"); // SubmitJob figures leave their jobs queued
-    return ServiceProcess.start(root, "orchestrator", env, work, security);
+    return env;
   }
 
   /**

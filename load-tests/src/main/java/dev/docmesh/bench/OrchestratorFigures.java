@@ -331,23 +331,14 @@ final class OrchestratorFigures {
 
   /** Median round trip of one GetJob on the bare server, milliseconds. */
   double echoRoundTripMillis(String jobId) {
-    OrchestratorServiceGrpc.OrchestratorServiceBlockingStub stub =
-        OrchestratorServiceGrpc.newBlockingStub(echo);
-    GetJobRequest req = GetJobRequest.newBuilder().setJobId(jobId).build();
     int n = Math.max(20, sizes.latencySamples() * 5);
-    long[] rtt = new long[n];
-    for (int i = 0; i < n; i++) {
-      long t0 = System.nanoTime();
-      stub.getJob(req);
-      rtt[i] = System.nanoTime() - t0;
-    }
-    return Stats.percentileMillis(rtt, 50);
+    return Stats.percentileMillis(echoRoundTripsAfterIdle(jobId, n, 0), 50);
   }
 
   /**
-   * {@code n} unary round trips to the bare server, each after {@code idleMillis} of silence, as
-   * the dispatch samples come (nanos): on some machines a grpc-java round trip after an idle gap
-   * costs far more than one in a busy loop, whatever the server does.
+   * {@code n} unary round trips to the bare server, each after {@code idleMillis} of silence (0:
+   * back to back), as the dispatch samples come (nanos): on some machines a grpc-java round trip
+   * after an idle gap costs far more than one in a busy loop, whatever the server does.
    */
   long[] echoRoundTripsAfterIdle(String jobId, int n, int idleMillis) {
     OrchestratorServiceGrpc.OrchestratorServiceBlockingStub stub =
@@ -355,7 +346,9 @@ final class OrchestratorFigures {
     GetJobRequest req = GetJobRequest.newBuilder().setJobId(jobId).build();
     long[] rtt = new long[n];
     for (int i = 0; i < n; i++) {
-      ServiceProcess.sleep(idleMillis);
+      if (idleMillis > 0) {
+        ServiceProcess.sleep(idleMillis);
+      }
       long t0 = System.nanoTime();
       stub.getJob(req);
       rtt[i] = System.nanoTime() - t0;
@@ -483,14 +476,18 @@ final class OrchestratorFigures {
 
   // ---- progress latency: Heartbeat(progress) sent → a WatchJob client sees that progress
 
-  void progress(Figure f, String jobIdForEcho) {
-    OrchestratorServiceGrpc.OrchestratorServiceBlockingStub jobs =
-        OrchestratorServiceGrpc.newBlockingStub(orchestrator);
-    TaskQueueServiceGrpc.TaskQueueServiceBlockingStub queue =
-        TaskQueueServiceGrpc.newBlockingStub(orchestrator);
-    String jobId = jobs.submitJob(submit("bench-progress")).getJob().getId();
+  /** A bench-progress job's task, leased by the bench-progress poller. */
+  record Leased(String jobId, Task task) {}
+
+  /** Submits a bench-progress job and leases its one task. */
+  static Leased leaseProgressTask(ManagedChannel orchestrator) {
+    String jobId =
+        OrchestratorServiceGrpc.newBlockingStub(orchestrator)
+            .submitJob(submit("bench-progress"))
+            .getJob()
+            .getId();
     Task task =
-        queue
+        TaskQueueServiceGrpc.newBlockingStub(orchestrator)
             .withDeadlineAfter(30, TimeUnit.SECONDS)
             .pollTask(
                 PollTaskRequest.newBuilder()
@@ -503,6 +500,15 @@ final class OrchestratorFigures {
     if (task.getTaskId().isEmpty()) {
       throw new IllegalStateException("progress: no task leased");
     }
+    return new Leased(jobId, task);
+  }
+
+  void progress(Figure f, String jobIdForEcho) {
+    TaskQueueServiceGrpc.TaskQueueServiceBlockingStub queue =
+        TaskQueueServiceGrpc.newBlockingStub(orchestrator);
+    Leased leased = leaseProgressTask(orchestrator);
+    String jobId = leased.jobId();
+    Task task = leased.task();
     int n = sizes.latencySamples();
     Map<Long, Long> seen = new ConcurrentHashMap<>();
     Map<Long, CountDownLatch> arrived = new ConcurrentHashMap<>();

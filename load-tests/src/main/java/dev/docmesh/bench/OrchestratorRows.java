@@ -4,7 +4,6 @@ import dev.docmesh.proto.document.v1.Progress;
 import dev.docmesh.proto.orchestrator.v1.GetJobResponse;
 import dev.docmesh.proto.orchestrator.v1.HeartbeatRequest;
 import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
-import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
 import dev.docmesh.proto.orchestrator.v1.SubmitJobResponse;
 import dev.docmesh.proto.orchestrator.v1.Task;
@@ -18,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -123,16 +121,7 @@ final class OrchestratorRows {
 
   private Map<String, Double> oneRound(Path root, Path jfr, int round) throws IOException {
     Path work = Files.createTempDirectory("docmesh-orch-rows");
-    Map<String, String> env = new HashMap<>();
-    Path pipelines = work.resolve("bench-pipelines.yaml");
-    Files.writeString(pipelines, OrchestratorFigures.PIPELINES_YAML);
-    env.put("DOCMESH_DATA_DIR", work.resolve("orchestrator").toString());
-    env.put("DOCMESH_PIPELINES_FILE", pipelines.toString());
-    env.put(
-        "DOCMESH_KNOWN_PROCESSORS",
-        "pdf.validate,pdf.metadata,pdf.text,pdf.structure,pdf.relationships,text.plain,text.markdown,"
-            + OrchestratorFigures.BENCH_PROCESSORS);
-    env.put("DOCMESH_MAX_PENDING_TASKS", "10000000");
+    Map<String, String> env = BenchMain.orchestratorEnv(work);
     if (jfr != null) {
       Files.createDirectories(jfr);
       env.put(
@@ -209,32 +198,14 @@ final class OrchestratorRows {
    * the time from "processed" to the WatchJob client seeing it, nanos.
    */
   private long[] progressLatencies(ManagedChannel ch, int tasks, int pages) {
-    TaskQueueServiceGrpc.TaskQueueServiceBlockingStub queue =
-        TaskQueueServiceGrpc.newBlockingStub(ch);
     TaskQueueServiceGrpc.TaskQueueServiceFutureStub async = TaskQueueServiceGrpc.newFutureStub(ch);
     long[] lat = new long[tasks * pages];
     ScheduledExecutorService relayTimer = Executors.newSingleThreadScheduledExecutor();
     try {
       for (int n = 0; n < tasks; n++) {
-        String jobId =
-            OrchestratorServiceGrpc.newBlockingStub(ch)
-                .submitJob(OrchestratorFigures.submit("bench-progress"))
-                .getJob()
-                .getId();
-        Task task =
-            queue
-                .withDeadlineAfter(30, TimeUnit.SECONDS)
-                .pollTask(
-                    PollTaskRequest.newBuilder()
-                        .setWorkerId("bench-progress")
-                        .addProcessors("bench.progress")
-                        .setSlotsTotal(1)
-                        .setWait(com.google.protobuf.Duration.newBuilder().setSeconds(10))
-                        .build())
-                .getTask();
-        if (task.getTaskId().isEmpty()) {
-          throw new IllegalStateException("progress: no task leased");
-        }
+        OrchestratorFigures.Leased leased = OrchestratorFigures.leaseProgressTask(ch);
+        String jobId = leased.jobId();
+        Task task = leased.task();
         long[] processedAt = new long[pages + 1];
         long[] seenAt = new long[pages + 1];
         AtomicLong seenUpTo = new AtomicLong();
