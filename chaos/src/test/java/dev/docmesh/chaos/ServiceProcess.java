@@ -84,27 +84,45 @@ final class ServiceProcess implements AutoCloseable {
   }
 
   void awaitServing() {
-    Awaitility.await(name + " SERVING")
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(100))
-        .ignoreExceptions()
-        .until(
-            () -> {
-              if (!isAlive()) {
-                throw new AssertionError(
-                    name
-                        + " exited with "
-                        + process.exitValue()
-                        + " (see "
-                        + logDir.resolve(name + ".log")
-                        + ")");
-              }
-              return HealthGrpc.newBlockingStub(healthChannel)
-                      .withDeadlineAfter(1, TimeUnit.SECONDS)
-                      .check(HealthCheckRequest.getDefaultInstance())
-                      .getStatus()
-                  == HealthCheckResponse.ServingStatus.SERVING;
-            });
+    try {
+      Awaitility.await(name + " SERVING")
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(100))
+          .failFast(name + " exited", () -> !isAlive())
+          .ignoreExceptions()
+          .until(
+              () -> {
+                // A restart must not wait out the back-off the channel built while it was down.
+                healthChannel.resetConnectBackoff();
+                return HealthGrpc.newBlockingStub(healthChannel)
+                        .withDeadlineAfter(1, TimeUnit.SECONDS)
+                        .check(HealthCheckRequest.getDefaultInstance())
+                        .getStatus()
+                    == HealthCheckResponse.ServingStatus.SERVING;
+              });
+    } catch (RuntimeException | AssertionError e) {
+      throw new AssertionError(
+          name
+              + (isAlive() ? " never answered SERVING" : " exited with " + process.exitValue())
+              + " (start "
+              + starts
+              + ", port "
+              + grpcPort
+              + "); the end of "
+              + logDir.resolve(name + ".log")
+              + ":\n"
+              + logTail(40),
+          e);
+    }
+  }
+
+  private String logTail(int lines) {
+    try {
+      List<String> all = java.nio.file.Files.readAllLines(logDir.resolve(name + ".log"));
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException | RuntimeException e) {
+      return "(unreadable: " + e + ")";
+    }
   }
 
   synchronized boolean isAlive() {
