@@ -3,6 +3,8 @@ package dev.docmesh.meshkit.grpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,15 +40,48 @@ public final class Unary {
     T result;
     try {
       result = body.run();
-    } catch (StatusRuntimeException e) {
-      response.onError(e);
-      return;
     } catch (Exception e) {
-      response.onError(errors.apply(e));
+      response.onError(status(e, errors));
       return;
     }
     response.onNext(result);
     response.onCompleted();
+  }
+
+  /**
+   * As {@link #reply(StreamObserver, Body, Function)} for a body that answers later (its change
+   * still to become durable, say): the call is answered when the stage completes, on the thread
+   * that completes it; a body that throws is answered at once.
+   */
+  public static <T> void replyWhenDone(
+      StreamObserver<T> response,
+      Body<? extends CompletionStage<T>> body,
+      Function<Exception, StatusRuntimeException> errors) {
+    CompletionStage<T> later;
+    try {
+      later = body.run();
+    } catch (Exception e) {
+      response.onError(status(e, errors));
+      return;
+    }
+    later.whenComplete(
+        (result, failure) -> {
+          if (failure == null) {
+            response.onNext(result);
+            response.onCompleted();
+            return;
+          }
+          Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+          response.onError(
+              cause instanceof Exception e
+                  ? status(e, errors)
+                  : internal(new IllegalStateException(cause)));
+        });
+  }
+
+  private static StatusRuntimeException status(
+      Exception e, Function<Exception, StatusRuntimeException> errors) {
+    return e instanceof StatusRuntimeException s ? s : errors.apply(e);
   }
 
   private static StatusRuntimeException internal(Exception e) {

@@ -1,5 +1,6 @@
 package dev.docmesh.orchestrator.engine;
 
+import dev.docmesh.meshkit.concurrent.DaemonThreads;
 import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.orchestrator.events.EventHub;
 import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
@@ -22,8 +23,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -45,7 +49,14 @@ final class Committer {
   private final JobTable jobs;
   private final ReadyQueue ready;
   private ReplicaSync replicas;
-  private final Executor background;
+
+  /**
+   * Runs the syncs that answer callers ({@link #whenDurable}): a thread of its own, so no stream's
+   * work ever queues ahead of a durable answer.
+   */
+  private final ExecutorService syncer =
+      Executors.newSingleThreadExecutor(DaemonThreads.factory("orchestrator-sync"));
+
   private final AtomicBoolean syncQueued = new AtomicBoolean();
   private final Queue<CommittedAction> committedActions = new ConcurrentLinkedQueue<>();
   private final ThreadLocal<Boolean> wroteSinceAnswer = ThreadLocal.withInitial(() -> false);
@@ -64,7 +75,6 @@ final class Committer {
       OrchestratorMetrics metrics,
       JobTable jobs,
       ReadyQueue ready,
-      Executor background,
       JobTracing tracing) {
     this.tracing = tracing;
     this.store = store;
@@ -73,7 +83,6 @@ final class Committer {
     this.metrics = metrics;
     this.jobs = jobs;
     this.ready = ready;
-    this.background = background;
     // A commit of a group of writes failed: their jobs are reset to what the store holds.
     store.onLostJobs(
         ids -> {
@@ -205,17 +214,44 @@ final class Committer {
   }
 
   /**
+   * {@code result}, once everything committed so far is durable, without holding this thread for
+   * the fsync: the background sync ({@link #syncSoon}) completes it, or fails it with the store's
+   * failure should a write of this thread's be lost or the sync fail. So no caller's thread waits
+   * out a disk flush; concurrent changes share the one that follows them.
+   */
+  <T> CompletableFuture<T> whenDurable(T result) {
+    wroteSinceAnswer.set(false); // committed by the sync
+    runCommitted();
+    CompletableFuture<T> answer = new CompletableFuture<>();
+    commits.whenDurable(
+        () -> answer.complete(result),
+        e -> answer.completeExceptionally(StoreFailures.of("the job store could not sync", e)));
+    syncSoon();
+    return answer;
+  }
+
+  /**
    * Makes everything committed so far durable soon, on a background thread, for a caller that
    * answers without waiting (its events still reach the watchers only once durable). At most one
    * such sync is queued at a time; it covers every commit made before it starts.
    */
   void syncSoon() {
     if (syncQueued.compareAndSet(false, true)) {
-      background.execute(
-          () -> {
-            syncQueued.set(false);
-            commits.await();
-          });
+      try {
+        syncer.execute(this::syncNow);
+      } catch (RejectedExecutionException closing) {
+        syncNow(); // shutting down: the answers waiting for it still go out
+      }
+    }
+  }
+
+  private void syncNow() {
+    syncQueued.set(false);
+    try {
+      commits.await();
+    } catch (StoreException e) {
+      // the answers waiting for this sync were refused with it; the next sync tries again
+      log.warn("background sync of the job store failed: {}", e.getMessage());
     }
   }
 
@@ -283,5 +319,10 @@ final class Committer {
 
   static String stateLabel(JobState s) {
     return s.name().substring("JOB_STATE_".length()).toLowerCase(Locale.ROOT);
+  }
+
+  /** Lets the syncs already asked for run (their answers go out), then stops the sync thread. */
+  void close() {
+    syncer.shutdown();
   }
 }

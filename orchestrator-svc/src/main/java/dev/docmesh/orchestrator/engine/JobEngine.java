@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -110,9 +111,7 @@ public final class JobEngine implements AutoCloseable {
     this.streamExecutor = streamExecutor;
     ReadyQueue ready = new ReadyQueue();
     this.jobs = new JobTable(store);
-    this.committer =
-        new Committer(
-            this, clock, store, commits, hub, metrics, jobs, ready, streamExecutor, tracing);
+    this.committer = new Committer(this, clock, store, commits, hub, metrics, jobs, ready, tracing);
     this.dispatcher =
         new Dispatcher(this, config, store, jobs, committer, ready, metrics, clock, timer);
     this.sweeper = new Sweeper(config, store, blobs, jobs, dispatcher, this::endAttempt);
@@ -404,9 +403,13 @@ public final class JobEngine implements AutoCloseable {
     return new Lease(l.task.leaseExpire(), false);
   }
 
-  /** Records a task's output; returns the job's state after it. */
-  public JobState complete(String taskId, String leaseToken, StageOutput output) {
-    return committer.afterDurable(retrying(() -> completeLocked(taskId, leaseToken, output)));
+  /**
+   * Records a task's output; the job's state after it, once durable (a refused change throws at
+   * once).
+   */
+  public CompletableFuture<JobState> complete(
+      String taskId, String leaseToken, StageOutput output) {
+    return committer.whenDurable(retrying(() -> completeLocked(taskId, leaseToken, output)));
   }
 
   private synchronized JobState completeLocked(
@@ -428,10 +431,13 @@ public final class JobEngine implements AutoCloseable {
     return l.job.state();
   }
 
-  /** Records a failed attempt; returns when the task is retried, or empty when it is not. */
-  public Optional<Instant> fail(
+  /**
+   * Records a failed attempt; when the task is retried, or empty when it is not, once durable (a
+   * refused change throws at once).
+   */
+  public CompletableFuture<Optional<Instant>> fail(
       String taskId, String leaseToken, JobError error, boolean retryable) {
-    return committer.afterDurable(retrying(() -> failLocked(taskId, leaseToken, error, retryable)));
+    return committer.whenDurable(retrying(() -> failLocked(taskId, leaseToken, error, retryable)));
   }
 
   private synchronized Optional<Instant> failLocked(
@@ -617,5 +623,6 @@ public final class JobEngine implements AutoCloseable {
     schedules.forEach(f -> f.cancel(false));
     dispatcher.releaseAll();
     tracing.closeAll();
+    committer.close();
   }
 }

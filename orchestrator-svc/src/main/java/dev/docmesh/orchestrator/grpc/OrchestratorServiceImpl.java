@@ -51,6 +51,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 
 /**
  * OrchestratorService: checks every request, then hands it to the engine or the stores. The caller
@@ -322,5 +323,14 @@ public final class OrchestratorServiceImpl
   /** Runs a unary call: its answer, or its failure as a gRPC status ({@link FailureStatus}). */
   static <T> void respond(StreamObserver<T> response, Unary.Body<T> call) {
     Unary.reply(response, call, FailureStatus::of);
+  }
+
+  /**
+   * As {@link #respond}, for a call answered once its change is durable (by the thread whose fsync
+   * made it so, not one parked per call).
+   */
+  static <T> void respondWhenDurable(
+      StreamObserver<T> response, Unary.Body<? extends CompletionStage<T>> call) {
+    Unary.replyWhenDone(response, call, FailureStatus::of);
   }
 }

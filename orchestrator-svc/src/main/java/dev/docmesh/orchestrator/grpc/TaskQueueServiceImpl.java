@@ -1,6 +1,7 @@
 package dev.docmesh.orchestrator.grpc;
 
 import static dev.docmesh.orchestrator.grpc.OrchestratorServiceImpl.respond;
+import static dev.docmesh.orchestrator.grpc.OrchestratorServiceImpl.respondWhenDurable;
 
 import com.google.protobuf.ByteString;
 import dev.docmesh.orchestrator.Failure;
@@ -30,7 +31,6 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -112,26 +112,28 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
 
   @Override
   public void completeTask(CompleteTaskRequest req, StreamObserver<CompleteTaskResponse> response) {
-    respond(
+    respondWhenDurable(
         response,
         () ->
-            CompleteTaskResponse.newBuilder()
-                .setJobState(engine.complete(req.getTaskId(), req.getLeaseToken(), req.getOutput()))
-                .build());
+            engine
+                .complete(req.getTaskId(), req.getLeaseToken(), req.getOutput())
+                .thenApply(state -> CompleteTaskResponse.newBuilder().setJobState(state).build()));
   }
 
   @Override
   public void failTask(FailTaskRequest req, StreamObserver<FailTaskResponse> response) {
-    respond(
+    respondWhenDurable(
         response,
-        () -> {
-          Optional<Instant> retry =
-              engine.fail(req.getTaskId(), req.getLeaseToken(), req.getError(), req.getRetryable());
-          FailTaskResponse.Builder r =
-              FailTaskResponse.newBuilder().setWillRetry(retry.isPresent());
-          retry.ifPresent(at -> r.setRetryTime(Protos.timestamp(at)));
-          return r.build();
-        });
+        () ->
+            engine
+                .fail(req.getTaskId(), req.getLeaseToken(), req.getError(), req.getRetryable())
+                .thenApply(
+                    retry -> {
+                      FailTaskResponse.Builder r =
+                          FailTaskResponse.newBuilder().setWillRetry(retry.isPresent());
+                      retry.ifPresent(at -> r.setRetryTime(Protos.timestamp(at)));
+                      return r.build();
+                    }));
   }
 
   @Override

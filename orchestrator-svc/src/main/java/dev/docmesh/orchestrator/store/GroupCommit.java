@@ -1,6 +1,9 @@
 package dev.docmesh.orchestrator.store;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +66,17 @@ public final class GroupCommit {
     void lost(long from, long to, Throwable cause);
   }
 
-  private record Pending(long commit, Runnable action) {}
+  /**
+   * An action due once {@code commit} is durable. An answer ({@code refuse} set) is refused instead
+   * when a write of its own ({@code from} to {@code to}) is lost or the sync covering it fails; a
+   * plain action is dropped when its own write is lost and waits for the next sync when one fails.
+   */
+  private record Pending(
+      long commit, Runnable action, long from, long to, Consumer<StoreException> refuse) {
+    boolean isAnswer() {
+      return refuse != null;
+    }
+  }
 
   private final Log store;
   private final boolean fsync;
@@ -98,9 +111,38 @@ public final class GroupCommit {
     }
     synchronized (pending) {
       if (lostLocked(commit, commit) == null) { // a write lost before its action came: never told
-        pending.addLast(new Pending(commit, action));
+        pending.addLast(new Pending(commit, action, 0, -1, null));
       }
     }
+  }
+
+  /**
+   * Runs {@code answer} once every commit made so far is durable, without waiting for it here: the
+   * thread that syncs next runs it. {@code refuse} runs instead should one of this thread's writes
+   * since its last call be lost, or that sync fail. Someone must sync: see {@link #await}.
+   */
+  public void whenDurable(Runnable answer, Consumer<StoreException> refuse) {
+    long[] mine = store.takeWritesOfThisThread();
+    long from = mine == null ? 0 : mine[0];
+    long to = mine == null ? -1 : mine[1];
+    if (!fsync) {
+      LostRange lost = lostRange(from, to);
+      if (lost == null) {
+        answer.run();
+      } else {
+        refuse.accept(lostWrite(lost));
+      }
+      return;
+    }
+    LostRange lost;
+    synchronized (pending) {
+      lost = lostLocked(from, to);
+      if (lost == null) {
+        pending.addLast(new Pending(store.lastCommit(), answer, from, to, refuse));
+        return;
+      }
+    }
+    refuse.accept(lostWrite(lost));
   }
 
   /**
@@ -118,7 +160,12 @@ public final class GroupCommit {
           // Everything written up to now rides on this one fsync, also writes made after
           // `wanted`.
           long covered = store.lastCommit();
-          store.sync();
+          try {
+            store.sync();
+          } catch (StoreException e) {
+            refuseAnswers(covered, e);
+            throw e;
+          }
           durable = covered;
         }
       }
@@ -126,8 +173,38 @@ public final class GroupCommit {
     }
     LostRange lost = mine == null ? null : lostRange(mine[0], mine[1]);
     if (lost != null) {
-      throw new StoreException(
-          "the commit that held this change failed; nothing of it was stored", lost.cause);
+      throw lostWrite(lost);
+    }
+  }
+
+  private static StoreException lostWrite(LostRange lost) {
+    return new StoreException(
+        "the commit that held this change failed; nothing of it was stored", lost.cause);
+  }
+
+  /**
+   * A sync covering commits up to {@code covered} failed: the answers waiting on it are refused.
+   */
+  private void refuseAnswers(long covered, StoreException cause) {
+    List<Pending> refused = new ArrayList<>();
+    synchronized (pending) {
+      pending.removeIf(
+          p -> {
+            boolean due = p.isAnswer() && p.commit <= covered;
+            if (due) {
+              refused.add(p);
+            }
+            return due;
+          });
+    }
+    refused.forEach(p -> refuseQuietly(p, cause));
+  }
+
+  private static void refuseQuietly(Pending p, StoreException cause) {
+    try {
+      p.refuse.accept(cause);
+    } catch (RuntimeException e) {
+      log.error("refusing an answer after commit {} failed", p.commit, e);
     }
   }
 
@@ -154,13 +231,29 @@ public final class GroupCommit {
   /** Writes {@code from} to {@code to} were lost: their actions never run. */
   void lost(long from, long to, Throwable cause) {
     log.error("a commit failed: writes {} to {} are lost: {}", from, to, cause.getMessage());
+    LostRange range = new LostRange(from, to, cause);
+    List<Pending> refused = new ArrayList<>();
     synchronized (pending) {
-      lostRanges.addLast(new LostRange(from, to, cause));
+      lostRanges.addLast(range);
       if (lostRanges.size() > LOST_RANGES_KEPT) {
         lostRanges.pollFirst();
       }
-      pending.removeIf(p -> p.commit >= from && p.commit <= to);
+      // An answer goes by its own writes (the commit it waits for may be another's, and a later
+      // sync still covers it); a plain action by the write it was registered with.
+      pending.removeIf(
+          p -> {
+            if (p.isAnswer()) {
+              boolean mine = p.from <= to && from <= p.to;
+              if (mine) {
+                refused.add(p);
+              }
+              return mine;
+            }
+            return p.commit >= from && p.commit <= to;
+          });
     }
+    StoreException e = lostWrite(range);
+    refused.forEach(p -> refuseQuietly(p, e));
   }
 
   private void runDue() {

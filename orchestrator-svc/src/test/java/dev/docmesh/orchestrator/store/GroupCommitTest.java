@@ -94,4 +94,134 @@ class GroupCommitTest {
     gc.await();
     assertThat(log.syncs).hasValue(0);
   }
+
+  /** A log that knows each thread's writes, and whose next sync can be made to fail. */
+  static final class ThreadsLog implements GroupCommit.Log {
+    final AtomicLong commits = new AtomicLong();
+    final AtomicInteger syncs = new AtomicInteger();
+    volatile boolean failNextSync;
+    private final ThreadLocal<long[]> mine = ThreadLocal.withInitial(() -> new long[2]);
+
+    long commit() {
+      long n = commits.incrementAndGet();
+      long[] m = mine.get();
+      if (m[0] == 0) {
+        m[0] = n;
+      }
+      m[1] = n;
+      return n;
+    }
+
+    @Override
+    public long lastCommit() {
+      return commits.get();
+    }
+
+    @Override
+    public void sync() {
+      if (failNextSync) {
+        failNextSync = false;
+        throw new StoreException("the disk is full", null);
+      }
+      syncs.incrementAndGet();
+    }
+
+    @Override
+    public long[] takeWritesOfThisThread() {
+      long[] m = mine.get();
+      if (m[0] == 0) {
+        return null;
+      }
+      long[] out = m.clone();
+      m[0] = 0;
+      m[1] = 0;
+      return out;
+    }
+  }
+
+  /** What an answer registered with whenDurable got. */
+  static final class Answer {
+    volatile boolean answered;
+    volatile StoreException refused;
+
+    void register(GroupCommit gc) {
+      gc.whenDurable(() -> answered = true, e -> refused = e);
+    }
+  }
+
+  @Test
+  void anAnswerWaitsForTheNextSyncWithoutItsCallerSyncing() {
+    ThreadsLog log = new ThreadsLog();
+    GroupCommit gc = new GroupCommit(log, true);
+    log.commit();
+    Answer a = new Answer();
+    a.register(gc);
+    assertThat(log.syncs).as("the caller did not sync").hasValue(0);
+    assertThat(a.answered).as("nothing is answered before the fsync").isFalse();
+    gc.await(); // the sync thread's
+    assertThat(a.answered).isTrue();
+    assertThat(a.refused).isNull();
+    assertThat(log.syncs).hasValue(1);
+  }
+
+  @Test
+  void anAnswerIsRefusedOnlyWhenItsOwnWriteIsLost() throws Exception {
+    ThreadsLog log = new ThreadsLog();
+    GroupCommit gc = new GroupCommit(log, true);
+    Answer mine = new Answer();
+    Answer others = new Answer();
+    log.commit(); // write 1: this thread's
+    mine.register(gc);
+    Thread other =
+        new Thread(
+            () -> {
+              log.commit(); // write 2: the other thread's, lost below
+              others.register(gc);
+            });
+    other.start();
+    other.join();
+    Answer later = new Answer();
+    later.register(gc); // waits for commit 2, which is not its own write
+    gc.lost(2, 2, new IllegalStateException("SQLITE_FULL"));
+    assertThat(others.refused).as("its own write was lost").isNotNull();
+    assertThat(others.refused.getMessage()).contains("nothing of it was stored");
+    assertThat(mine.refused).isNull();
+    assertThat(later.refused).isNull();
+    gc.await();
+    assertThat(mine.answered).isTrue();
+    assertThat(later.answered).as("another's lost write does not hold it back").isTrue();
+    assertThat(others.answered).isFalse();
+
+    Answer afterLoss = new Answer();
+    Thread third =
+        new Thread(
+            () -> {
+              log.commit(); // write 3, then reported lost before its caller registers
+              gc.lost(3, 3, new IllegalStateException("SQLITE_IOERR"));
+              afterLoss.register(gc);
+            });
+    third.start();
+    third.join();
+    assertThat(afterLoss.refused).as("lost before it asked: refused at once").isNotNull();
+  }
+
+  @Test
+  void aFailedSyncRefusesTheAnswersItCoveredAndKeepsPlainActionsForTheNext() {
+    ThreadsLog log = new ThreadsLog();
+    GroupCommit gc = new GroupCommit(log, true);
+    List<String> published = new CopyOnWriteArrayList<>();
+    long w = log.commit();
+    gc.after(w, () -> published.add("event"));
+    Answer a = new Answer();
+    a.register(gc);
+    log.failNextSync = true;
+    org.assertj.core.api.Assertions.assertThatThrownBy(gc::await)
+        .isInstanceOf(StoreException.class);
+    assertThat(a.refused).as("its caller hears the sync failed").isNotNull();
+    assertThat(a.answered).isFalse();
+    assertThat(published).as("an event is never published before it is durable").isEmpty();
+    gc.await();
+    assertThat(published).as("the next sync covers it").containsExactly("event");
+    assertThat(a.answered).isFalse();
+  }
 }
