@@ -179,8 +179,8 @@ public final class JobEngine implements AutoCloseable {
    * The job made for {@code spec}, or the one an earlier submit by the same owner with the same
    * request id made.
    */
-  public SubmitResult submit(NewJob spec) {
-    return committer.afterDurable(retrying(() -> submitLocked(spec)));
+  public CompletableFuture<SubmitResult> submit(NewJob spec) {
+    return committer.whenDurable(retrying(() -> submitLocked(spec)));
   }
 
   /**

@@ -84,7 +84,7 @@ public final class OrchestratorServiceImpl
   @Override
   public void submitJob(SubmitJobRequest req, StreamObserver<SubmitJobResponse> response) {
     Principal caller = AuthContext.current();
-    respond(
+    respondWhenDurable(
         response,
         () -> {
           checkLabels(req.getLabelsMap(), "labels");
@@ -111,8 +111,8 @@ public final class OrchestratorServiceImpl
           DocumentRef document = storeDocument(req, caller);
           Map<String, String> trace = new HashMap<>();
           W3CTraceContextPropagator.getInstance().inject(Context.current(), trace, Map::put);
-          JobEngine.SubmitResult r =
-              engine.submit(
+          return engine
+              .submit(
                   new NewJob(
                       document,
                       pipelineName,
@@ -124,11 +124,13 @@ public final class OrchestratorServiceImpl
                       req.getPassword(),
                       trace.getOrDefault("traceparent", ""),
                       trace.getOrDefault("tracestate", ""),
-                      caller.name()));
-          return SubmitJobResponse.newBuilder()
-              .setJob(r.job())
-              .setDeduplicated(r.deduplicated())
-              .build();
+                      caller.name()))
+              .thenApply(
+                  r ->
+                      SubmitJobResponse.newBuilder()
+                          .setJob(r.job())
+                          .setDeduplicated(r.deduplicated())
+                          .build());
         });
   }
 

@@ -128,6 +128,7 @@ class UndeliveredTaskTest {
                     "",
                     "",
                     "anonymous"))
+            .get(10, TimeUnit.SECONDS)
             .job();
     assertThat(leaving.answer).isNotDone();
 
