@@ -22,6 +22,7 @@ import dev.docmesh.orchestrator.store.PostgresDatabase;
 import dev.docmesh.orchestrator.store.PostgresJobStore;
 import dev.docmesh.orchestrator.store.SqliteJobStore;
 import dev.docmesh.orchestrator.tracing.OtelJobTracing;
+import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -115,6 +116,13 @@ public final class OrchestratorMain {
     engineRef.set(engine);
 
     server.intercept(new PeerAddress());
+    // A worker's calls wait for no disk flush (a completion is answered by the sync that makes it
+    // durable; a parked poll is answered from a timer or a commit): no executor hand-off for them.
+    server.handlersOnNetworkThreads(
+        TaskQueueServiceGrpc.getPollTaskMethod(),
+        TaskQueueServiceGrpc.getCompleteTaskMethod(),
+        TaskQueueServiceGrpc.getFailTaskMethod(),
+        TaskQueueServiceGrpc.getHeartbeatMethod());
     DocumentIntake intake =
         new DocumentIntake(
             config.maxInlineBytes(),

@@ -1,6 +1,7 @@
 package dev.docmesh.meshkit.server;
 
 import com.sun.net.httpserver.HttpHandler;
+import dev.docmesh.meshkit.concurrent.DaemonThreads;
 import dev.docmesh.meshkit.config.MeshConfig;
 import dev.docmesh.meshkit.metrics.MeshTelemetry;
 import dev.docmesh.meshkit.metrics.MetricsHttpServer;
@@ -8,10 +9,12 @@ import dev.docmesh.meshkit.metrics.TelemetryServiceImpl;
 import dev.docmesh.meshkit.security.MeshSecurity;
 import dev.docmesh.meshkit.security.Policy;
 import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
@@ -22,9 +25,13 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -51,6 +58,9 @@ public final class MeshServer implements AutoCloseable {
   private final List<Runnable> beforeStop;
   private final List<Runnable> afterStop;
   private final AtomicBoolean stopping = new AtomicBoolean();
+
+  /** The executor of the calls not on the network threads; null when grpc's default serves. */
+  private final ExecutorService handlerPool;
 
   /** What the HTTP {@code /healthz} answers: the same as gRPC health for the whole server. */
   private volatile boolean serving;
@@ -88,8 +98,22 @@ public final class MeshServer implements AutoCloseable {
           .addService(legacyReflection())
           .addService(ErrorDetailsReflection.definition());
     }
+    BlockingCalls offload = null;
     if (b.handlersOnNetworkThreads) {
       nb.directExecutor();
+      this.handlerPool = null;
+    } else if (!b.nonBlocking.isEmpty()) {
+      // The listed methods (and health checks) run where the call was read; every other call
+      // goes to a pool as usual, since it may block (disk, locks held for long, waits).
+      ExecutorService pool =
+          Executors.newCachedThreadPool(DaemonThreads.factory(config.service() + "-handlers"));
+      Set<String> direct = new HashSet<>(b.nonBlocking);
+      direct.add(HealthGrpc.getCheckMethod().getFullMethodName());
+      nb.directExecutor();
+      offload = new BlockingCalls(direct, pool);
+      this.handlerPool = pool;
+    } else {
+      this.handlerPool = null;
     }
     services.forEach(nb::addService);
     warnUnguarded(services);
@@ -98,6 +122,9 @@ public final class MeshServer implements AutoCloseable {
     List<ServerInterceptor> interceptors = new ArrayList<>(telemetry.serverInterceptors());
     interceptors.add(0, security.interceptor());
     interceptors.addAll(0, b.interceptors);
+    if (offload != null) {
+      interceptors.add(offload); // outermost: added last
+    }
     for (ServerInterceptor i : interceptors) {
       nb.intercept(i);
     }
@@ -228,6 +255,9 @@ public final class MeshServer implements AutoCloseable {
       clean = false;
     }
     http.close();
+    if (handlerPool != null) {
+      handlerPool.shutdown();
+    }
     runAll(afterStop, "after-stop");
     security.close();
     telemetry.close();
@@ -292,6 +322,7 @@ public final class MeshServer implements AutoCloseable {
     private final List<Runnable> afterStop = new ArrayList<>();
     private final List<Consumer<MeshServer>> afterStart = new ArrayList<>();
     private boolean handlersOnNetworkThreads;
+    private final Set<String> nonBlocking = new HashSet<>();
 
     private Builder(MeshConfig config, MeshTelemetry telemetry) {
       this.config = config;
@@ -335,6 +366,19 @@ public final class MeshServer implements AutoCloseable {
      */
     public Builder handlersOnNetworkThreads() {
       this.handlersOnNetworkThreads = true;
+      return this;
+    }
+
+    /**
+     * Runs the handlers of {@code methods} (and health checks) on the network threads, as {@link
+     * #handlersOnNetworkThreads()} does for every method: for methods that never wait (no disk
+     * flush, no sleep, no long lock) on a service whose other methods may. Every other call runs on
+     * a pool of the server's own.
+     */
+    public Builder handlersOnNetworkThreads(MethodDescriptor<?, ?>... methods) {
+      for (MethodDescriptor<?, ?> m : methods) {
+        nonBlocking.add(m.getFullMethodName());
+      }
       return this;
     }
 
