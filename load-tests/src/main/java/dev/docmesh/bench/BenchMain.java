@@ -293,6 +293,9 @@ public final class BenchMain {
    * The bench orchestrator's environment: data under {@code work}, the bench pipelines (written
    * there) and their processors, no backlog limit.
    */
+  /** The orchestrator's collector in k8s (base/orchestrator/statefulset.yaml says why). */
+  static final String ORCHESTRATOR_GC = "-XX:+UseShenandoahGC";
+
   static Map<String, String> orchestratorEnv(Path work) throws IOException {
     Path pipelines = work.resolve("bench-pipelines.yaml");
     Files.writeString(pipelines, OrchestratorFigures.PIPELINES_YAML);
@@ -304,6 +307,7 @@ public final class BenchMain {
         "pdf.validate,pdf.metadata,pdf.text,pdf.structure,pdf.relationships,text.plain,text.markdown,"
             + OrchestratorFigures.BENCH_PROCESSORS);
     env.put("DOCMESH_MAX_PENDING_TASKS", "10000000"); // SubmitJob figures leave their jobs queued
+    env.put("JAVA_TOOL_OPTIONS", ORCHESTRATOR_GC); // the collector it is deployed with
     return env;
   }
 

@@ -126,7 +126,8 @@ final class OrchestratorRows {
       Files.createDirectories(jfr);
       env.put(
           "JAVA_TOOL_OPTIONS",
-          "-XX:StartFlightRecording=settings=profile,filename="
+          BenchMain.ORCHESTRATOR_GC
+              + " -XX:StartFlightRecording=settings=profile,filename="
               + jfr.resolve(root.getFileName() + "-" + round + ".jfr"));
     }
     Map<String, Double> rows = new LinkedHashMap<>();
