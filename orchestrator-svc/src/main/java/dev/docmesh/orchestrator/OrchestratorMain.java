@@ -116,11 +116,12 @@ public final class OrchestratorMain {
     engineRef.set(engine);
 
     server.intercept(new PeerAddress());
-    // A worker's calls wait for no disk flush (a completion is answered by the sync that makes it
-    // durable; a parked poll is answered from a timer or a commit): no executor hand-off for them.
+    // A worker's small calls wait for no disk flush (a failure is answered by the sync that makes
+    // it durable; a parked poll from a timer or a commit): no executor hand-off for them. Not
+    // CompleteTask: it carries the stage's output, parsed and stored as it is handled, and a
+    // worker's calls share one connection, so on its network thread they would run one at a time.
     server.handlersOnNetworkThreads(
         TaskQueueServiceGrpc.getPollTaskMethod(),
-        TaskQueueServiceGrpc.getCompleteTaskMethod(),
         TaskQueueServiceGrpc.getFailTaskMethod(),
         TaskQueueServiceGrpc.getHeartbeatMethod());
     DocumentIntake intake =
