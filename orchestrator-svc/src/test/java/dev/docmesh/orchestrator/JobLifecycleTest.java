@@ -118,6 +118,9 @@ class JobLifecycleTest {
 
     EventCollector watch = new EventCollector();
     orch.asyncClient.watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).build(), watch);
+    // Progress is not stored: only a watcher already subscribed sees it. The call above returns
+    // before the server has subscribed; its first (replayed) event says it has.
+    await("watching").atMost(java.time.Duration.ofSeconds(10)).until(() -> !watch.events.isEmpty());
 
     ScriptedWorker worker = orch.worker("w1");
     Task validate = worker.poll();
