@@ -54,7 +54,10 @@ final class ProcessingPool implements AutoCloseable {
    * document only costs CPU.
    */
   boolean lendIdle(Runnable work) {
-    if (!lends || othersWaiting() || executor.getActiveCount() >= executor.getMaximumPoolSize()) {
+    if (!lends
+        || othersWaiting()
+        || executor.getActiveCount() >= executor.getMaximumPoolSize()
+        || !idleCores.one()) {
       return false;
     }
     try {
