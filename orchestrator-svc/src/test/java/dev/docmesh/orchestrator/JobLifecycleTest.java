@@ -120,7 +120,7 @@ class JobLifecycleTest {
     orch.asyncClient.watchJob(WatchJobRequest.newBuilder().setJobId(job.getId()).build(), watch);
     // Progress is not stored: only a watcher already subscribed sees it. The call above returns
     // before the server has subscribed; its first (replayed) event says it has.
-    await("watching").atMost(java.time.Duration.ofSeconds(10)).until(() -> !watch.events.isEmpty());
+    await("watching").atMost(Duration.ofSeconds(10)).until(() -> !watch.events.isEmpty());
 
     ScriptedWorker worker = orch.worker("w1");
     Task validate = worker.poll();

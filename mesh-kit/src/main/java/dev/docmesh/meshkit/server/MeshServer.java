@@ -99,22 +99,19 @@ public final class MeshServer implements AutoCloseable {
           .addService(ErrorDetailsReflection.definition());
     }
     BlockingCalls offload = null;
+    ExecutorService pool = null;
     if (b.handlersOnNetworkThreads) {
       nb.directExecutor();
-      this.handlerPool = null;
     } else if (!b.nonBlocking.isEmpty()) {
       // The listed methods (and health checks) run where the call was read; every other call
       // goes to a pool as usual, since it may block (disk, locks held for long, waits).
-      ExecutorService pool =
-          Executors.newCachedThreadPool(DaemonThreads.factory(config.service() + "-handlers"));
+      pool = Executors.newCachedThreadPool(DaemonThreads.factory(config.service() + "-handlers"));
       Set<String> direct = new HashSet<>(b.nonBlocking);
       direct.add(HealthGrpc.getCheckMethod().getFullMethodName());
       nb.directExecutor();
       offload = new BlockingCalls(direct, pool);
-      this.handlerPool = pool;
-    } else {
-      this.handlerPool = null;
     }
+    this.handlerPool = pool;
     services.forEach(nb::addService);
     warnUnguarded(services);
     // ServerBuilder applies interceptors last-added-first; add inner ones first. Authentication
