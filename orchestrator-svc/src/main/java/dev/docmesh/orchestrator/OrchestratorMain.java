@@ -133,7 +133,8 @@ public final class OrchestratorMain {
             clock,
             engine::awaitDurable);
     server.addService(new OrchestratorServiceImpl(engine, store, intake, catalog));
-    server.addService(new TaskQueueServiceImpl(engine, catalog, blobs, clock, streams));
+    server.addService(
+        new TaskQueueServiceImpl(engine, catalog, blobs, clock, streams).definition());
     // Parked polls and open watches would hold the shutdown for its whole grace: end them first.
     server.beforeStop(
         () -> {

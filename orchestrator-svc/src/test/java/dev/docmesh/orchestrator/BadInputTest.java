@@ -9,6 +9,7 @@ import com.google.rpc.BadRequest;
 import com.google.rpc.ResourceInfo;
 import com.google.rpc.RetryInfo;
 import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.meshkit.grpc.OpaqueMethods;
 import dev.docmesh.proto.orchestrator.v1.CancelJobRequest;
 import dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.GetDocumentRequest;
@@ -16,6 +17,7 @@ import dev.docmesh.proto.orchestrator.v1.GetJobRequest;
 import dev.docmesh.proto.orchestrator.v1.GetJobResultRequest;
 import dev.docmesh.proto.orchestrator.v1.HeartbeatRequest;
 import dev.docmesh.proto.orchestrator.v1.Job;
+import dev.docmesh.proto.orchestrator.v1.JobState;
 import dev.docmesh.proto.orchestrator.v1.ListJobsRequest;
 import dev.docmesh.proto.orchestrator.v1.Pipeline;
 import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
@@ -25,11 +27,17 @@ import dev.docmesh.proto.orchestrator.v1.Task;
 import dev.docmesh.proto.orchestrator.v1.UploadDocumentRequest;
 import dev.docmesh.proto.orchestrator.v1.UploadHeader;
 import dev.docmesh.proto.orchestrator.v1.WatchJobRequest;
+import dev.docmesh.proto.relay.v1.OpaqueCompleteTaskRequest;
+import io.grpc.CallOptions;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -370,5 +378,58 @@ class BadInputTest {
                     .build()),
         "task",
         t.getJobId() + "/nostage");
+  }
+
+  /**
+   * The orchestrator stores outputs without parsing them (they are forwarded to later stages and
+   * read for GetJobResult): one that would not parse is refused at CompleteTask, and the task stays
+   * leased for a good one.
+   */
+  @Test
+  void outputsThatWouldNotParseAreRefusedAndTheTaskWaitsForAGoodOne() {
+    Job job = orch.submitPdf();
+    ScriptedWorker w = orch.worker("w");
+    Task t = w.poll();
+    byte[] good = ScriptedWorker.outputFor(t.getProcessor()).toByteArray();
+    byte[] badUtf8 = good.clone();
+    badUtf8[indexOf(badUtf8, "application/pdf".getBytes(StandardCharsets.UTF_8))] = (byte) 0xC3;
+    byte[] unknownKind = {(byte) 0xFA, 0x06, 0x00}; // field 99, empty: no kind this server knows
+    for (byte[] bad :
+        new byte[][] {Arrays.copyOf(good, good.length - 1), badUtf8, unknownKind, {0x0A}}) {
+      badRequest(
+          () ->
+              ClientCalls.blockingUnaryCall(
+                  orch.channel,
+                  OpaqueMethods.COMPLETE_TASK,
+                  CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+                  OpaqueCompleteTaskRequest.newBuilder()
+                      .setTaskId(t.getTaskId())
+                      .setLeaseToken(t.getLeaseToken())
+                      .setWorkerId("w")
+                      .setOutput(ByteString.copyFrom(bad))
+                      .build()),
+          "output");
+    }
+    assertThat(w.complete(t).getJobState()).isEqualTo(JobState.JOB_STATE_RUNNING);
+    for (Task next = w.poll();
+        next != null;
+        next = w.poll(Duration.ofMillis(500), ScriptedWorker.PDF_PROCESSORS)) {
+      w.complete(next);
+    }
+    assertThat(
+            orch.client
+                .getJobResult(GetJobResultRequest.newBuilder().setJobId(job.getId()).build())
+                .getResult()
+                .getValidation())
+        .isEqualTo(ScriptedWorker.outputFor("pdf.validate").getValidation());
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+        return i;
+      }
+    }
+    throw new AssertionError("not found");
   }
 }

@@ -161,6 +161,8 @@ class JobLifecycleTest {
         .isNull();
     for (Task t : middle) {
       assertThat(t.getUpstreamList()).extracting(u -> u.getStage()).containsExactly("validate");
+      // the output as the worker sent it, although the orchestrator never parsed it
+      assertThat(t.getUpstream(0).getOutput()).isEqualTo(ScriptedWorker.outputFor("pdf.validate"));
       worker.complete(t);
     }
     Task rel = worker.poll();
@@ -168,6 +170,9 @@ class JobLifecycleTest {
     assertThat(rel.getUpstreamList())
         .extracting(u -> u.getStage())
         .containsExactlyInAnyOrder("metadata", "text", "structure");
+    rel.getUpstreamList()
+        .forEach(
+            u -> assertThat(u.getOutput()).isEqualTo(ScriptedWorker.outputFor(u.getProcessor())));
     assertThat(worker.complete(rel).getJobState()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
 
     assertThat(watch.awaitDone()).isTrue();

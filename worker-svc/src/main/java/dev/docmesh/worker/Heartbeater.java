@@ -4,8 +4,8 @@ import dev.docmesh.meshkit.grpc.Errors;
 import dev.docmesh.proto.document.v1.Progress;
 import dev.docmesh.proto.orchestrator.v1.HeartbeatRequest;
 import dev.docmesh.proto.orchestrator.v1.HeartbeatResponse;
-import dev.docmesh.proto.orchestrator.v1.Task;
 import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
+import dev.docmesh.proto.relay.v1.OpaqueTask;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -35,7 +35,7 @@ final class Heartbeater {
     void leaseLost(Status status);
   }
 
-  private final Task task;
+  private final OpaqueTask task;
   private final String workerId;
   private final TaskQueueServiceGrpc.TaskQueueServiceStub stub;
   private final ScheduledExecutorService scheduler;
@@ -50,7 +50,7 @@ final class Heartbeater {
   private int inFlight;
 
   Heartbeater(
-      Task task,
+      OpaqueTask task,
       String workerId,
       TaskQueueServiceGrpc.TaskQueueServiceStub stub,
       ScheduledExecutorService scheduler,

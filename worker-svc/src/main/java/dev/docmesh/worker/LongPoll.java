@@ -1,10 +1,12 @@
 package dev.docmesh.worker;
 
+import dev.docmesh.meshkit.grpc.OpaqueMethods;
 import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
-import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
 import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
+import dev.docmesh.proto.relay.v1.OpaquePollTaskResponse;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -14,10 +16,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * One PollTask call that can be cancelled when the worker drains. The answer is kept the moment it
  * arrives, not when the waiting slot wakes up: a task the orchestrator leased just before the
- * cancel is then still seen (and handed back) instead of waiting out its lease.
+ * cancel is then still seen (and handed back) instead of waiting out its lease. The task comes as
+ * an OpaqueTask: its upstream outputs go on to the processor as the bytes they came in.
  */
-final class LongPoll implements ClientResponseObserver<PollTaskRequest, PollTaskResponse> {
-  private final CompletableFuture<PollTaskResponse> answer = new CompletableFuture<>();
+final class LongPoll implements ClientResponseObserver<PollTaskRequest, OpaquePollTaskResponse> {
+  private final CompletableFuture<OpaquePollTaskResponse> answer = new CompletableFuture<>();
   private volatile ClientCallStreamObserver<PollTaskRequest> call;
   private volatile boolean cancelled;
 
@@ -25,7 +28,12 @@ final class LongPoll implements ClientResponseObserver<PollTaskRequest, PollTask
   static LongPoll start(
       TaskQueueServiceGrpc.TaskQueueServiceStub stub, PollTaskRequest request, Duration deadline) {
     LongPoll poll = new LongPoll();
-    stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).pollTask(request, poll);
+    TaskQueueServiceGrpc.TaskQueueServiceStub bounded =
+        stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    ClientCalls.asyncUnaryCall(
+        bounded.getChannel().newCall(OpaqueMethods.POLL_TASK, bounded.getCallOptions()),
+        request,
+        poll);
     if (poll.cancelled) {
       poll.cancel(); // cancel() ran before the call existed
     }
@@ -41,7 +49,7 @@ final class LongPoll implements ClientResponseObserver<PollTaskRequest, PollTask
   }
 
   /** The answer, once there is one; a failed call throws its StatusRuntimeException. */
-  PollTaskResponse await() throws InterruptedException {
+  OpaquePollTaskResponse await() throws InterruptedException {
     try {
       return answer.get();
     } catch (ExecutionException e) {
@@ -55,7 +63,7 @@ final class LongPoll implements ClientResponseObserver<PollTaskRequest, PollTask
   }
 
   @Override
-  public void onNext(PollTaskResponse response) {
+  public void onNext(OpaquePollTaskResponse response) {
     answer.complete(response);
   }
 
@@ -66,6 +74,6 @@ final class LongPoll implements ClientResponseObserver<PollTaskRequest, PollTask
 
   @Override
   public void onCompleted() {
-    answer.complete(PollTaskResponse.getDefaultInstance());
+    answer.complete(OpaquePollTaskResponse.getDefaultInstance());
   }
 }

@@ -3,14 +3,15 @@ package dev.docmesh.worker;
 import com.google.protobuf.ByteString;
 import com.google.rpc.RetryInfo;
 import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.meshkit.grpc.OpaqueMethods;
 import dev.docmesh.proto.document.v1.Progress;
-import dev.docmesh.proto.document.v1.StageOutput;
-import dev.docmesh.proto.orchestrator.v1.Task;
-import dev.docmesh.proto.processor.v1.ProcessRequest;
-import dev.docmesh.proto.processor.v1.ProcessResponse;
 import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
+import dev.docmesh.proto.relay.v1.OpaqueProcessRequest;
+import dev.docmesh.proto.relay.v1.OpaqueProcessResponse;
+import dev.docmesh.proto.relay.v1.OpaqueTask;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -78,10 +79,11 @@ final class ProcessorClient {
    * until the run's deadline: the lease is kept alive meanwhile, so the task is not failed for an
    * outage. A typed failure from the processor is thrown as it came.
    */
-  StageOutput process(Task task, ByteString document, RunControl run, Consumer<Progress> progress)
+  ByteString process(
+      OpaqueTask task, ByteString document, RunControl run, Consumer<Progress> progress)
       throws RunControl.Stopped {
-    ProcessRequest request =
-        ProcessRequest.newBuilder()
+    OpaqueProcessRequest request =
+        OpaqueProcessRequest.newBuilder()
             .setProcessor(task.getProcessor())
             .setContent(document)
             .setMediaType(task.getDocument().getMediaType())
@@ -104,7 +106,7 @@ final class ProcessorClient {
         continue;
       }
       try {
-        StageOutput output = run.inCalls(() -> call(request, run, progress));
+        ByteString output = run.inCalls(() -> call(request, run, progress));
         breaker.onSuccess();
         return output;
       } catch (StatusRuntimeException e) {
@@ -144,10 +146,15 @@ final class ProcessorClient {
         .map(r -> Duration.ofSeconds(r.getRetryDelay().getSeconds(), r.getRetryDelay().getNanos()));
   }
 
-  private StageOutput call(ProcessRequest request, RunControl run, Consumer<Progress> progress) {
-    Iterator<ProcessResponse> events = stub.withDeadline(run.deadline()).process(request);
+  /** The result as the processor encoded it: the worker hands it on without reading it. */
+  private ByteString call(
+      OpaqueProcessRequest request, RunControl run, Consumer<Progress> progress) {
+    ProcessorServiceGrpc.ProcessorServiceBlockingStub bounded = stub.withDeadline(run.deadline());
+    Iterator<OpaqueProcessResponse> events =
+        ClientCalls.blockingServerStreamingCall(
+            bounded.getChannel(), OpaqueMethods.PROCESS, bounded.getCallOptions(), request);
     while (events.hasNext()) {
-      ProcessResponse event = events.next();
+      OpaqueProcessResponse event = events.next();
       if (event.hasResult()) {
         drain(events);
         return event.getResult();
@@ -162,7 +169,7 @@ final class ProcessorClient {
   }
 
   /** Reads the stream to its end so the call completes normally instead of being cancelled. */
-  private static void drain(Iterator<ProcessResponse> events) {
+  private static void drain(Iterator<OpaqueProcessResponse> events) {
     while (events.hasNext()) {
       events.next();
     }

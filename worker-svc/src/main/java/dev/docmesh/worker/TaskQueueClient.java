@@ -1,18 +1,19 @@
 package dev.docmesh.worker;
 
 import com.google.protobuf.ByteString;
-import dev.docmesh.proto.document.v1.StageOutput;
-import dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest;
+import dev.docmesh.meshkit.grpc.OpaqueMethods;
 import dev.docmesh.proto.orchestrator.v1.FailTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.GetDocumentRequest;
 import dev.docmesh.proto.orchestrator.v1.GetDocumentResponse;
 import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
-import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
-import dev.docmesh.proto.orchestrator.v1.Task;
 import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
+import dev.docmesh.proto.relay.v1.OpaqueCompleteTaskRequest;
+import dev.docmesh.proto.relay.v1.OpaquePollTaskResponse;
+import dev.docmesh.proto.relay.v1.OpaqueTask;
 import dev.docmesh.worker.ResultReporter.Delivery;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -67,7 +68,7 @@ final class TaskQueueClient {
    * One long poll for a task of {@code processors}; empty when none came within the wait or polling
    * was closed. A failed call throws its StatusRuntimeException.
    */
-  Optional<Task> poll(List<String> processors, int slotsBusy) throws InterruptedException {
+  Optional<OpaqueTask> poll(List<String> processors, int slotsBusy) throws InterruptedException {
     PollTaskRequest request =
         PollTaskRequest.newBuilder()
             .setWorkerId(config.workerId())
@@ -88,7 +89,7 @@ final class TaskQueueClient {
       polls.add(poll);
     }
     try {
-      PollTaskResponse response = poll.await();
+      OpaquePollTaskResponse response = poll.await();
       return response.hasTask() ? Optional.of(response.getTask()) : Optional.empty();
     } finally {
       polls.remove(poll);
@@ -112,7 +113,7 @@ final class TaskQueueClient {
   }
 
   /** Keeps {@code task}'s lease alive and relays its progress, once started. */
-  Heartbeater heartbeater(Task task, Heartbeater.Listener listener) {
+  Heartbeater heartbeater(OpaqueTask task, Heartbeater.Listener listener) {
     return new Heartbeater(
         task, config.workerId(), queueAsync, scheduler, config.progressInterval(), listener);
   }
@@ -121,7 +122,7 @@ final class TaskQueueClient {
    * The task's document, from the cache when a task of the same document fetched it lately; an
    * unreachable orchestrator is retried with backoff until the run's deadline.
    */
-  ByteString document(Task task, RunControl run) throws RunControl.Stopped {
+  ByteString document(OpaqueTask task, RunControl run) throws RunControl.Stopped {
     String id = task.getDocument().getId();
     Optional<ByteString> cached = documents.get(id);
     if (cached.isPresent()) {
@@ -132,7 +133,7 @@ final class TaskQueueClient {
     return fetched;
   }
 
-  private ByteString fetchDocument(Task task, RunControl run) throws RunControl.Stopped {
+  private ByteString fetchDocument(OpaqueTask task, RunControl run) throws RunControl.Stopped {
     Backoff backoff = new Backoff(config.backoffInitial(), config.backoffMax());
     while (true) {
       try {
@@ -146,7 +147,7 @@ final class TaskQueueClient {
     }
   }
 
-  private ByteString readDocument(Task task, RunControl run) {
+  private ByteString readDocument(OpaqueTask task, RunControl run) {
     Iterator<GetDocumentResponse> chunks =
         queue
             .withDeadline(run.deadline())
@@ -162,21 +163,30 @@ final class TaskQueueClient {
     return ByteString.copyFrom(parts);
   }
 
-  /** CompleteTask, delivered until the orchestrator accepts or rejects it. */
-  Delivery complete(Task task, StageOutput output) {
-    CompleteTaskRequest request =
-        CompleteTaskRequest.newBuilder()
+  /**
+   * CompleteTask with the processor's result as it came (an encoded StageOutput), delivered until
+   * the orchestrator accepts or rejects it.
+   */
+  Delivery complete(OpaqueTask task, ByteString output) {
+    OpaqueCompleteTaskRequest request =
+        OpaqueCompleteTaskRequest.newBuilder()
             .setTaskId(task.getTaskId())
             .setLeaseToken(task.getLeaseToken())
             .setWorkerId(config.workerId())
             .setOutput(output)
             .build();
     return reporter.deliver(
-        "CompleteTask", task.getTaskId(), timeout -> within(timeout).completeTask(request));
+        "CompleteTask",
+        task.getTaskId(),
+        timeout -> {
+          TaskQueueServiceGrpc.TaskQueueServiceBlockingStub stub = within(timeout);
+          ClientCalls.blockingUnaryCall(
+              stub.getChannel(), OpaqueMethods.COMPLETE_TASK, stub.getCallOptions(), request);
+        });
   }
 
   /** FailTask, delivered until the orchestrator accepts or rejects it. */
-  Delivery fail(Task task, TaskFailure failure) {
+  Delivery fail(OpaqueTask task, TaskFailure failure) {
     FailTaskRequest request =
         FailTaskRequest.newBuilder()
             .setTaskId(task.getTaskId())

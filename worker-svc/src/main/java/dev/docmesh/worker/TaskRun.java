@@ -4,8 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Timestamps;
 import dev.docmesh.meshkit.tracing.Tracing;
 import dev.docmesh.proto.document.v1.Progress;
-import dev.docmesh.proto.document.v1.StageOutput;
-import dev.docmesh.proto.orchestrator.v1.Task;
+import dev.docmesh.proto.relay.v1.OpaqueTask;
 import dev.docmesh.proto.worker.v1.ActiveTask;
 import dev.docmesh.worker.ResultReporter.Delivery;
 import dev.docmesh.worker.RunControl.StopReason;
@@ -42,14 +41,14 @@ final class TaskRun {
       Tracer tracer,
       TextMapPropagator propagator) {}
 
-  private final Task task;
+  private final OpaqueTask task;
   private final Services services;
   private final Instant startTime = Instant.now();
   private final long startNanos = System.nanoTime();
   private final RunControl control;
   private volatile Progress progress = Progress.getDefaultInstance();
 
-  TaskRun(Task task, Services services) {
+  TaskRun(OpaqueTask task, Services services) {
     this.task = task;
     this.services = services;
     Duration timeout =
@@ -60,7 +59,7 @@ final class TaskRun {
     this.control = new RunControl(timeout);
   }
 
-  Task task() {
+  OpaqueTask task() {
     return task;
   }
 
@@ -136,7 +135,7 @@ final class TaskRun {
   /** The result of running the processor, before it is delivered. */
   private sealed interface Attempt {}
 
-  private record Done(StageOutput output) implements Attempt {}
+  private record Done(ByteString output) implements Attempt {}
 
   private record Failed(TaskFailure failure) implements Attempt {}
 

@@ -1,7 +1,7 @@
 package dev.docmesh.worker;
 
 import dev.docmesh.meshkit.concurrent.DaemonThreads;
-import dev.docmesh.proto.orchestrator.v1.Task;
+import dev.docmesh.proto.relay.v1.OpaqueTask;
 import dev.docmesh.proto.worker.v1.WorkerState;
 import dev.docmesh.proto.worker.v1.WorkerStatus;
 import dev.docmesh.worker.RunControl.StopReason;
@@ -175,7 +175,7 @@ final class Worker implements AutoCloseable {
         awaitQuietly(drainStarted, IDLE_CHECK);
         continue;
       }
-      Task task;
+      OpaqueTask task;
       try {
         task = poll();
         backoff.reset();
@@ -204,17 +204,17 @@ final class Worker implements AutoCloseable {
     return !processors.names().isEmpty() && processors.isCallPermitted() && !resources.overLimit();
   }
 
-  private Task poll() throws InterruptedException {
+  private OpaqueTask poll() throws InterruptedException {
     long start = System.nanoTime();
     try {
-      Optional<Task> task = queue.poll(processors.names(), busy.get());
+      Optional<OpaqueTask> task = queue.poll(processors.names(), busy.get());
       return task.orElse(null);
     } finally {
       metrics.pollSeconds.observe((System.nanoTime() - start) / 1e9);
     }
   }
 
-  private void runTask(Task task) {
+  private void runTask(OpaqueTask task) {
     TaskRun run = new TaskRun(task, services);
     synchronized (this) {
       active.put(task.getTaskId(), run);

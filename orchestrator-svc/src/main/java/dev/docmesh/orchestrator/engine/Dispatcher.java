@@ -1,5 +1,6 @@
 package dev.docmesh.orchestrator.engine;
 
+import com.google.protobuf.ByteString;
 import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.orchestrator.Ids;
 import dev.docmesh.orchestrator.OrchestratorConfig;
@@ -9,12 +10,11 @@ import dev.docmesh.orchestrator.model.JobRecord;
 import dev.docmesh.orchestrator.model.Protos;
 import dev.docmesh.orchestrator.model.TaskRecord;
 import dev.docmesh.orchestrator.store.JobStore;
-import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.orchestrator.v1.JobError;
-import dev.docmesh.proto.orchestrator.v1.Task;
 import dev.docmesh.proto.orchestrator.v1.TaskState;
 import dev.docmesh.proto.orchestrator.v1.WorkerInfo;
-import dev.docmesh.proto.processor.v1.UpstreamOutput;
+import dev.docmesh.proto.relay.v1.OpaqueTask;
+import dev.docmesh.proto.relay.v1.OpaqueUpstreamOutput;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -224,7 +224,7 @@ final class Dispatcher {
       return;
     }
     metrics.taskStarted(t.processor(), Duration.between(t.readySince(), now));
-    Task.Builder message = taskMessage(job, t);
+    OpaqueTask.Builder message = taskMessage(job, t);
     Map<String, String> upstream = upstreamProcessors(job, t);
     String token = t.leaseToken();
     // The poller has its task once the lease is committed, before the fsync: should the OS lose the
@@ -282,8 +282,8 @@ final class Dispatcher {
     committer.awaitDurable();
   }
 
-  private Task.Builder taskMessage(JobRecord job, TaskRecord t) {
-    return Task.newBuilder()
+  private OpaqueTask.Builder taskMessage(JobRecord job, TaskRecord t) {
+    return OpaqueTask.newBuilder()
         .setTaskId(t.taskId())
         .setJobId(job.id())
         .setStage(t.name())
@@ -309,15 +309,19 @@ final class Dispatcher {
     return upstream;
   }
 
-  private Task withUpstream(Task.Builder b, String jobId, Map<String, String> upstream) {
+  private OpaqueTask withUpstream(
+      OpaqueTask.Builder b, String jobId, Map<String, String> upstream) {
     if (!upstream.isEmpty()) {
-      Map<String, StageOutput> outputs = store.outputs(jobId);
+      Map<String, ByteString> outputs = store.outputs(jobId);
       upstream.forEach(
           (dep, processor) -> {
-            StageOutput o = outputs.get(dep);
+            ByteString o = outputs.get(dep);
             if (o != null) {
               b.addUpstream(
-                  UpstreamOutput.newBuilder().setStage(dep).setProcessor(processor).setOutput(o));
+                  OpaqueUpstreamOutput.newBuilder()
+                      .setStage(dep)
+                      .setProcessor(processor)
+                      .setOutput(o));
             }
           });
     }

@@ -1,5 +1,6 @@
 package dev.docmesh.orchestrator.engine;
 
+import com.google.protobuf.ByteString;
 import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.orchestrator.Ids;
 import dev.docmesh.orchestrator.OrchestratorConfig;
@@ -10,13 +11,13 @@ import dev.docmesh.orchestrator.events.StreamSink;
 import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
 import dev.docmesh.orchestrator.metrics.OrchestratorMetrics.QueueSnapshot;
 import dev.docmesh.orchestrator.model.JobRecord;
+import dev.docmesh.orchestrator.model.StageOutputs;
 import dev.docmesh.orchestrator.model.TaskRecord;
 import dev.docmesh.orchestrator.store.BlobStore;
 import dev.docmesh.orchestrator.store.DuplicateRequestException;
 import dev.docmesh.orchestrator.store.GroupCommit;
 import dev.docmesh.orchestrator.store.JobStore;
 import dev.docmesh.proto.document.v1.Progress;
-import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobError;
 import dev.docmesh.proto.orchestrator.v1.JobEvent;
@@ -312,8 +313,8 @@ public final class JobEngine implements AutoCloseable {
     }
   }
 
-  /** Stored outputs of a job, by stage. */
-  public Map<String, StageOutput> outputs(String jobId) {
+  /** Stored outputs of a job, by stage: encoded StageOutputs (see {@link StageOutputs}). */
+  public Map<String, ByteString> outputs(String jobId) {
     return store.outputs(jobId);
   }
 
@@ -404,22 +405,19 @@ public final class JobEngine implements AutoCloseable {
   }
 
   /**
-   * Records a task's output; the job's state after it, once durable (a refused change throws at
-   * once).
+   * Records a task's output, an encoded StageOutput; the job's state after it, once durable (a
+   * refused change throws at once).
    */
-  public CompletableFuture<JobState> complete(
-      String taskId, String leaseToken, StageOutput output) {
+  public CompletableFuture<JobState> complete(String taskId, String leaseToken, ByteString output) {
+    StageOutputs.check(output); // outside the lock: it reads the whole output
     return committer.whenDurable(retrying(() -> completeLocked(taskId, leaseToken, output)));
   }
 
   private synchronized JobState completeLocked(
-      String taskId, String leaseToken, StageOutput output) {
+      String taskId, String leaseToken, ByteString output) {
     Located l = locate(taskId, leaseToken);
     if (l.cancelled()) {
       return l.job.state();
-    }
-    if (output.getOutputCase() == StageOutput.OutputCase.OUTPUT_NOT_SET) {
-      throw new Failure.InvalidArgument("output", "required: the processor's result");
     }
     Instant now = clock.instant();
     List<TaskRecord> unblocked = l.job.complete(l.task, output, now);

@@ -1,6 +1,6 @@
 package dev.docmesh.orchestrator.engine;
 
-import dev.docmesh.proto.orchestrator.v1.Task;
+import dev.docmesh.proto.relay.v1.OpaqueTask;
 
 /** Where the answer to one PollTask goes; the gRPC edge implements it over the call. */
 public interface PollReply {
@@ -14,7 +14,7 @@ public interface PollReply {
    * Answers with {@code task}, or with "no task" when it is null; false when it could not reach the
    * caller.
    */
-  boolean answer(Task task);
+  boolean answer(OpaqueTask task);
 
   /** Ends the poll with one of the core's failures. */
   void fail(RuntimeException error);

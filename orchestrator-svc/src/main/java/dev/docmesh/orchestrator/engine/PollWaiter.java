@@ -1,6 +1,6 @@
 package dev.docmesh.orchestrator.engine;
 
-import dev.docmesh.proto.orchestrator.v1.Task;
+import dev.docmesh.proto.relay.v1.OpaqueTask;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 
@@ -28,7 +28,7 @@ final class PollWaiter {
   }
 
   /** {@code task} (null: none); false when the caller is gone and the answer cannot reach it. */
-  boolean answer(Task task) {
+  boolean answer(OpaqueTask task) {
     return !reply.isGone() && reply.answer(task);
   }
 

@@ -1,5 +1,7 @@
 package dev.docmesh.orchestrator.grpc;
 
+import com.google.protobuf.ByteString;
+import dev.docmesh.orchestrator.model.StageOutputs;
 import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobResult;
@@ -9,16 +11,18 @@ import java.util.Map;
 final class JobResults {
   private JobResults() {}
 
-  static JobResult assemble(Job job, Map<String, StageOutput> outputs) {
+  /** {@code outputs}: the job's stored outputs by stage, encoded StageOutputs. */
+  static JobResult assemble(Job job, Map<String, ByteString> outputs) {
     JobResult.Builder r = JobResult.newBuilder().setJobId(job.getId()).setState(job.getState());
     // Stage order (topological) decides when two stages produce the same kind: the later one wins.
     job.getStagesList()
         .forEach(
             stage -> {
-              StageOutput o = outputs.get(stage.getName());
-              if (o == null) {
+              ByteString encoded = outputs.get(stage.getName());
+              if (encoded == null) {
                 return;
               }
+              StageOutput o = StageOutputs.parse(job.getId(), stage.getName(), encoded);
               switch (o.getOutputCase()) {
                 case VALIDATION -> r.setValidation(o.getValidation());
                 case METADATA -> r.setMetadata(o.getMetadata());

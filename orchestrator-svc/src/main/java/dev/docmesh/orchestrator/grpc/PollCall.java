@@ -1,8 +1,8 @@
 package dev.docmesh.orchestrator.grpc;
 
 import dev.docmesh.orchestrator.engine.PollReply;
-import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
-import dev.docmesh.proto.orchestrator.v1.Task;
+import dev.docmesh.proto.relay.v1.OpaquePollTaskResponse;
+import dev.docmesh.proto.relay.v1.OpaqueTask;
 import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -10,7 +10,7 @@ import io.grpc.stub.StreamObserver;
 
 /** A PollTask call as the core's {@link PollReply}. */
 final class PollCall implements PollReply {
-  private final ServerCallStreamObserver<PollTaskResponse> observer;
+  private final ServerCallStreamObserver<OpaquePollTaskResponse> observer;
 
   /**
    * The call's context learns of a cancellation at once; the observer only after the handler
@@ -19,8 +19,8 @@ final class PollCall implements PollReply {
   private final Context context;
 
   /** Call on the handler's thread: it captures the call's context. */
-  PollCall(StreamObserver<PollTaskResponse> observer) {
-    this.observer = (ServerCallStreamObserver<PollTaskResponse>) observer;
+  PollCall(StreamObserver<OpaquePollTaskResponse> observer) {
+    this.observer = (ServerCallStreamObserver<OpaquePollTaskResponse>) observer;
     this.context = Context.current();
   }
 
@@ -35,11 +35,11 @@ final class PollCall implements PollReply {
   }
 
   @Override
-  public boolean answer(Task task) {
-    PollTaskResponse r =
+  public boolean answer(OpaqueTask task) {
+    OpaquePollTaskResponse r =
         task == null
-            ? PollTaskResponse.getDefaultInstance()
-            : PollTaskResponse.newBuilder().setTask(task).build();
+            ? OpaquePollTaskResponse.getDefaultInstance()
+            : OpaquePollTaskResponse.newBuilder().setTask(task).build();
     try {
       observer.onNext(r);
       observer.onCompleted();

@@ -4,15 +4,17 @@ import static dev.docmesh.orchestrator.grpc.OrchestratorServiceImpl.respond;
 import static dev.docmesh.orchestrator.grpc.OrchestratorServiceImpl.respondWhenDurable;
 
 import com.google.protobuf.ByteString;
+import dev.docmesh.meshkit.grpc.OpaqueMethods;
+import dev.docmesh.meshkit.server.ServiceDefinitions;
 import dev.docmesh.orchestrator.Failure;
 import dev.docmesh.orchestrator.Ids;
 import dev.docmesh.orchestrator.engine.JobEngine;
 import dev.docmesh.orchestrator.events.ReadyDrivenStream;
 import dev.docmesh.orchestrator.events.StreamSink;
 import dev.docmesh.orchestrator.model.Protos;
+import dev.docmesh.orchestrator.model.StageOutputs;
 import dev.docmesh.orchestrator.pipeline.PipelineCatalog;
 import dev.docmesh.orchestrator.store.BlobStore;
-import dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.CompleteTaskResponse;
 import dev.docmesh.proto.orchestrator.v1.FailTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.FailTaskResponse;
@@ -21,10 +23,14 @@ import dev.docmesh.proto.orchestrator.v1.GetDocumentResponse;
 import dev.docmesh.proto.orchestrator.v1.HeartbeatRequest;
 import dev.docmesh.proto.orchestrator.v1.HeartbeatResponse;
 import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
-import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
 import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
+import dev.docmesh.proto.relay.v1.OpaqueCompleteTaskRequest;
+import dev.docmesh.proto.relay.v1.OpaquePollTaskResponse;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -34,8 +40,14 @@ import java.time.Instant;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
-/** TaskQueueService: the workers' side of the engine. */
+/**
+ * TaskQueueService: the workers' side of the engine. PollTask and CompleteTask carry stage outputs,
+ * which the orchestrator only stores and forwards: they are bound with the wire-compatible opaque
+ * messages ({@code docmesh.relay.v1}), so an output arrives, is stored and leaves again as the
+ * bytes the worker sent (see {@link StageOutputs} and {@link OpaqueMethods}).
+ */
 public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueServiceImplBase {
+
   private static final int DEFAULT_CHUNK = 256 * 1024;
   private static final int MAX_CHUNK = 1024 * 1024;
   private static final Duration MAX_WAIT = Duration.ofMinutes(10);
@@ -59,8 +71,21 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
     this.streamExecutor = streamExecutor;
   }
 
-  @Override
-  public void pollTask(PollTaskRequest req, StreamObserver<PollTaskResponse> response) {
+  /**
+   * The service to register: the generated binding with PollTask and CompleteTask on the opaque
+   * messages ({@code bindService()} is final there).
+   */
+  public ServerServiceDefinition definition() {
+    return ServiceDefinitions.replacing(
+        super.bindService(),
+        ServerMethodDefinition.create(
+            OpaqueMethods.POLL_TASK, ServerCalls.asyncUnaryCall(this::pollOpaqueTask)),
+        ServerMethodDefinition.create(
+            OpaqueMethods.COMPLETE_TASK, ServerCalls.asyncUnaryCall(this::completeOpaqueTask)));
+  }
+
+  private void pollOpaqueTask(
+      PollTaskRequest req, StreamObserver<OpaquePollTaskResponse> response) {
     try {
       if (req.getWorkerId().isEmpty()) {
         throw new Failure.InvalidArgument("worker_id", "required");
@@ -110,8 +135,8 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
         });
   }
 
-  @Override
-  public void completeTask(CompleteTaskRequest req, StreamObserver<CompleteTaskResponse> response) {
+  private void completeOpaqueTask(
+      OpaqueCompleteTaskRequest req, StreamObserver<CompleteTaskResponse> response) {
     respondWhenDurable(
         response,
         () ->

@@ -1,8 +1,8 @@
 package dev.docmesh.orchestrator.model;
 
+import com.google.protobuf.ByteString;
 import dev.docmesh.proto.document.v1.DocumentRef;
 import dev.docmesh.proto.document.v1.Progress;
-import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobError;
 import dev.docmesh.proto.orchestrator.v1.JobEvent;
@@ -54,7 +54,7 @@ public final class JobRecord {
 
   private final Map<String, TaskRecord> tasks = new LinkedHashMap<>();
   private final List<JobEvent> uncommittedEvents = new ArrayList<>();
-  private final Map<String, StageOutput> uncommittedOutputs = new LinkedHashMap<>();
+  private final Map<String, ByteString> uncommittedOutputs = new LinkedHashMap<>();
 
   public JobRecord(
       String id,
@@ -284,10 +284,10 @@ public final class JobRecord {
   }
 
   /**
-   * {@code t} succeeded with {@code output}: returns the stages that became READY; the last success
-   * ends the job.
+   * {@code t} succeeded with {@code output} (an encoded StageOutput, checked by {@link
+   * StageOutputs#check}): returns the stages that became READY; the last success ends the job.
    */
-  public List<TaskRecord> complete(TaskRecord t, StageOutput output, Instant now) {
+  public List<TaskRecord> complete(TaskRecord t, ByteString output, Instant now) {
     uncommittedOutputs.put(t.name(), output);
     changeTask(t, TaskState.TASK_STATE_SUCCEEDED, null, now);
     List<TaskRecord> unblocked = new ArrayList<>();
@@ -411,7 +411,7 @@ public final class JobRecord {
     return uncommittedEvents;
   }
 
-  public Map<String, StageOutput> uncommittedOutputs() {
+  public Map<String, ByteString> uncommittedOutputs() {
     return uncommittedOutputs;
   }
 

@@ -1,7 +1,7 @@
 package dev.docmesh.orchestrator.store;
 
+import com.google.protobuf.ByteString;
 import dev.docmesh.orchestrator.model.JobRecord;
-import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobEvent;
 import dev.docmesh.proto.orchestrator.v1.JobState;
@@ -48,7 +48,7 @@ public interface JobStore extends GroupCommit.Log, AutoCloseable {
   List<JobEvent> events(String jobId, long afterSequence, int limit);
 
   /** Stored outputs of a job by stage name. */
-  Map<String, StageOutput> outputs(String jobId);
+  Map<String, ByteString> outputs(String jobId);
 
   /**
    * Newest first; {@code afterJobId} continues a page (exclusive), empty for the first; only the

@@ -1,9 +1,10 @@
 package dev.docmesh.orchestrator.store;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.docmesh.orchestrator.model.JobRecord;
 import dev.docmesh.orchestrator.model.TaskRecord;
-import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.JobEvent;
 import dev.docmesh.proto.orchestrator.v1.JobState;
@@ -247,7 +248,7 @@ public final class SqliteJobStore implements JobStore {
     {
       PreparedStatement ps =
           prepared(c, "INSERT INTO outputs (job_id, stage, output) VALUES (?,?,?)");
-      for (Map.Entry<String, StageOutput> e : job.uncommittedOutputs().entrySet()) {
+      for (Map.Entry<String, ByteString> e : job.uncommittedOutputs().entrySet()) {
         ps.setString(1, job.id());
         ps.setString(2, e.getKey());
         ps.setBytes(3, e.getValue().toByteArray());
@@ -374,10 +375,10 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public Map<String, StageOutput> outputs(String jobId) {
+  public Map<String, ByteString> outputs(String jobId) {
     return read(
         c -> {
-          Map<String, StageOutput> out = new LinkedHashMap<>();
+          Map<String, ByteString> out = new LinkedHashMap<>();
           {
             PreparedStatement ps =
                 prepared(c, "SELECT stage, output FROM outputs WHERE job_id = ?");
@@ -385,7 +386,7 @@ public final class SqliteJobStore implements JobStore {
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
                 byte[] b = rs.getBytes(2);
-                out.put(rs.getString(1), parse(() -> StageOutput.parseFrom(b)));
+                out.put(rs.getString(1), UnsafeByteOperations.unsafeWrap(b)); // b is ours alone
               }
             }
           }

@@ -13,8 +13,8 @@ import dev.docmesh.orchestrator.store.GroupCommit;
 import dev.docmesh.orchestrator.store.SqliteJobStore;
 import dev.docmesh.proto.document.v1.DocumentRef;
 import dev.docmesh.proto.orchestrator.v1.Job;
-import dev.docmesh.proto.orchestrator.v1.Task;
 import dev.docmesh.proto.orchestrator.v1.TaskState;
+import dev.docmesh.proto.relay.v1.OpaqueTask;
 import io.prometheus.client.CollectorRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -81,7 +81,7 @@ class UndeliveredTaskTest {
    * gone.
    */
   static final class PollCall implements PollReply {
-    final CompletableFuture<Task> answer = new CompletableFuture<>();
+    final CompletableFuture<OpaqueTask> answer = new CompletableFuture<>();
     final AtomicInteger checks = new AtomicInteger();
     final int goneAfter;
 
@@ -98,7 +98,7 @@ class UndeliveredTaskTest {
     public void onGone(Runnable r) {}
 
     @Override
-    public boolean answer(Task task) {
+    public boolean answer(OpaqueTask task) {
       return answer.complete(task);
     }
 
@@ -134,7 +134,7 @@ class UndeliveredTaskTest {
 
     PollCall staying = new PollCall(Integer.MAX_VALUE);
     engine.poll("w2", List.of("pdf.validate"), Duration.ofSeconds(10), 1, 0, "", null, staying);
-    Task got = staying.answer.get(10, TimeUnit.SECONDS);
+    OpaqueTask got = staying.answer.get(10, TimeUnit.SECONDS);
     assertThat(got.getJobId()).isEqualTo(job.getId());
     assertThat(got.getAttempt()).isEqualTo(1);
     assertThat(store.events(job.getId(), 0, 100))

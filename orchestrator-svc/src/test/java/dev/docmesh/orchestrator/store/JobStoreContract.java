@@ -3,6 +3,7 @@ package dev.docmesh.orchestrator.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import dev.docmesh.orchestrator.Ids;
 import dev.docmesh.orchestrator.model.JobRecord;
 import dev.docmesh.orchestrator.model.TaskRecord;
@@ -88,7 +89,8 @@ abstract class JobStoreContract {
     return job;
   }
 
-  static StageOutput output(String text) {
+  /** An encoded StageOutput, as the store keeps outputs. */
+  static ByteString output(String text) {
     return StageOutput.newBuilder()
         .setText(
             dev.docmesh.proto.document.v1.DocumentText.newBuilder()
@@ -96,7 +98,8 @@ abstract class JobStoreContract {
                     dev.docmesh.proto.document.v1.PageText.newBuilder()
                         .setPageNumber(1)
                         .setText(text)))
-        .build();
+        .build()
+        .toByteString();
   }
 
   @Test
