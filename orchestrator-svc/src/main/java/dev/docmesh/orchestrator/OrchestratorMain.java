@@ -116,12 +116,12 @@ public final class OrchestratorMain {
     engineRef.set(engine);
 
     server.intercept(new PeerAddress());
-    // A worker's small calls wait for no disk flush (a failure is answered by the sync that makes
-    // it durable; a parked poll from a timer or a commit): no executor hand-off for them. Not
-    // CompleteTask: it carries the stage's output, parsed and stored as it is handled, and a
-    // worker's calls share one connection, so on its network thread they would run one at a time.
+    // A worker's calls wait for no disk flush (CompleteTask and FailTask are answered by the sync
+    // that makes them durable; a parked poll from a timer or a commit) and parse no stage output
+    // (it stays bytes: StageOutputs): no executor hand-off for them.
     server.handlersOnNetworkThreads(
         TaskQueueServiceGrpc.getPollTaskMethod(),
+        TaskQueueServiceGrpc.getCompleteTaskMethod(),
         TaskQueueServiceGrpc.getFailTaskMethod(),
         TaskQueueServiceGrpc.getHeartbeatMethod());
     DocumentIntake intake =

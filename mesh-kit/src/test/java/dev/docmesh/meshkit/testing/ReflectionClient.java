@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
+import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Channel;
@@ -46,6 +47,27 @@ public final class ReflectionClient {
 
   /** The message type named {@code fullName}, described only by what the server sent. */
   public Descriptor messageType(String fullName) throws Exception {
+    Descriptor d = fileDefining(fullName).findMessageTypeByName(simpleName(fullName));
+    if (d == null || !d.getFullName().equals(fullName)) {
+      throw new IllegalStateException("reflection's file does not define " + fullName);
+    }
+    return d;
+  }
+
+  /** The service named {@code fullName}, described only by what the server sent. */
+  public ServiceDescriptor serviceType(String fullName) throws Exception {
+    ServiceDescriptor d = fileDefining(fullName).findServiceByName(simpleName(fullName));
+    if (d == null || !d.getFullName().equals(fullName)) {
+      throw new IllegalStateException("reflection's file does not define " + fullName);
+    }
+    return d;
+  }
+
+  private static String simpleName(String fullName) {
+    return fullName.substring(fullName.lastIndexOf('.') + 1);
+  }
+
+  private FileDescriptor fileDefining(String fullName) throws Exception {
     List<ByteString> protos = fileContainingSymbol(fullName);
     FileDescriptorProto first = null;
     for (ByteString b : protos) {
@@ -58,13 +80,7 @@ public final class ReflectionClient {
     if (first == null) {
       throw new IllegalStateException("reflection sent no file for " + fullName);
     }
-    Descriptor d =
-        build(first.getName())
-            .findMessageTypeByName(fullName.substring(fullName.lastIndexOf('.') + 1));
-    if (d == null || !d.getFullName().equals(fullName)) {
-      throw new IllegalStateException(first.getName() + " does not define " + fullName);
-    }
-    return d;
+    return build(first.getName());
   }
 
   /**
