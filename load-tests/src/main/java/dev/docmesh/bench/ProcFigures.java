@@ -13,11 +13,13 @@ import java.util.Map;
 
 /**
  * {@code java -jar docmesh-bench.jar procs [--passes N] [--warmup N] [--mesh-warmup N]
- * [--worker-slots N] [--root DIR] [--corpus DIR] [--out FILE.md] [--jfr DIR] [--smoke]}: only the
- * processor and mesh figures of issue 12 (pdf.text vs PDFBox and vs Tika, the mesh vs its
- * processors, CPU in orchestrator + worker vs processor), with every side warmed up as many passes
- * as measured ones need, and optionally a JFR recording of every JVM over the measured passes only.
- * {@code --root} may point at a copy of older service jars ({@code
+ * [--max-warmup N] [--jit-settled PERCENT] [--worker-slots N] [--root DIR] [--corpus DIR] [--out
+ * FILE.md] [--jfr DIR] [--smoke]}: only the processor and mesh figures of issue 12 (pdf.text vs
+ * PDFBox and vs Tika, the mesh vs its processors, CPU in orchestrator + worker vs processor), with
+ * every side warmed up until its JIT has settled ({@link JitWarmup}: at least the warm-up passes
+ * given, then on until a pass spends at most {@code --jit-settled} % of the CPU on compiling, at
+ * most {@code --max-warmup} passes), and optionally a JFR recording of every JVM over the measured
+ * passes only. {@code --root} may point at a copy of older service jars ({@code
  * DIR/<name>-svc/target/<name>-svc.jar}) to compare before and after with one harness.
  */
 final class ProcFigures {
@@ -29,6 +31,8 @@ final class ProcFigures {
     // 21-38 % of its CPU in the measured passes; after 25 the ratios stop drifting.
     int warmup = 25;
     Integer meshWarmup = null;
+    int maxWarmup = 150;
+    double jitSettled = 0.10;
     Integer workerSlots = null;
     boolean smoke = false;
     Path root = Path.of(System.getProperty("docmesh.root", ".")).toAbsolutePath().normalize();
@@ -40,6 +44,8 @@ final class ProcFigures {
         case "--passes" -> passes = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--mesh-warmup" -> meshWarmup = Integer.parseInt(args[++i]);
+        case "--max-warmup" -> maxWarmup = Integer.parseInt(args[++i]);
+        case "--jit-settled" -> jitSettled = Double.parseDouble(args[++i]) / 100;
         case "--worker-slots" -> workerSlots = Integer.parseInt(args[++i]);
         case "--root" -> root = Path.of(args[++i]).toAbsolutePath().normalize();
         case "--corpus" -> corpusDir = Path.of(args[++i]);
@@ -52,9 +58,12 @@ final class ProcFigures {
     if (smoke) {
       passes = 1;
       warmup = 1;
+      maxWarmup = 1;
     }
     // the orchestrator's and worker's JITs see ~100 tasks a pass: as many passes as PDFBox gets
     int meshWarm = meshWarmup != null ? meshWarmup : warmup;
+    int textMax = Math.max(warmup, maxWarmup);
+    int meshMax = Math.max(meshWarm, maxWarmup);
     Corpus corpus =
         Corpus.load(
             corpusDir != null ? corpusDir : dev.docmesh.docgen.Corpus.pdfDir(),
@@ -65,12 +74,14 @@ final class ProcFigures {
     String loadBefore = BenchMain.loadAverage();
     System.out.printf(
         Locale.ROOT,
-        "docmesh-bench procs: %d documents, %d pages, %d passes after %d warm-up passes, jars under %s,"
-            + " load %s%n",
+        "docmesh-bench procs: %d documents, %d pages, %d passes after %d+ warm-up passes (until JIT"
+            + " <= %.0f %% of CPU, at most %d), jars under %s, load %s%n",
         corpus.docs().size(),
         corpus.pages(),
         passes,
         warmup,
+        jitSettled * 100,
+        maxWarmup,
         root,
         loadBefore);
     int slots = 2;
@@ -102,6 +113,8 @@ final class ProcFigures {
         List.of(text1, text2, text1Cpu, text2Cpu, tika, pipeline, cpu, orchCpu, workerCpu, noJit);
 
     Path work = Files.createTempDirectory("docmesh-bench-procs");
+    int textWarmed;
+    int meshWarmed;
     try (Profiles profiles = new Profiles(jfr);
         ServiceProcess processor =
             ServiceProcess.start(
@@ -113,7 +126,17 @@ final class ProcFigures {
       TextFigures text = new TextFigures(corpus, processor);
       text.warmUp(warmup / 2, true);
       profiles.arm(processor);
-      text.warmUp(warmup - warmup / 2, true);
+      // the in-process sides (PDFBox, Tika) run in this JVM: its JIT must settle too
+      textWarmed =
+          warmup / 2
+              + JitWarmup.run(
+                  "pdf.text",
+                  warmup - warmup / 2,
+                  textMax - warmup / 2,
+                  jitSettled,
+                  () -> text.warmUp(1, true),
+                  processor.pid(),
+                  ProcessHandle.current().pid());
       profiles.start("text", processor);
       for (int p = 0; p < passes; p++) {
         text.measure(text1, text1Cpu, 1, p);
@@ -128,7 +151,16 @@ final class ProcFigures {
         MeshFigures mesh = new MeshFigures(corpus, orchestrator, worker, processor, slots);
         mesh.warmUp(meshWarm / 2);
         profiles.arm(orchestrator, worker);
-        mesh.warmUp(meshWarm - meshWarm / 2);
+        meshWarmed =
+            meshWarm / 2
+                + JitWarmup.run(
+                    "mesh",
+                    meshWarm - meshWarm / 2,
+                    meshMax - meshWarm / 2,
+                    jitSettled,
+                    () -> mesh.warmUp(1),
+                    orchestrator.pid(),
+                    worker.pid());
         profiles.start("mesh", orchestrator, worker, processor);
         for (int p = 0; p < passes; p++) {
           mesh.measure(pipeline, cpu, orchCpu, workerCpu, noJit, p);
@@ -136,7 +168,14 @@ final class ProcFigures {
         profiles.stop(orchestrator, worker, processor);
       }
     }
-    String md = markdown(figures, corpus, passes, warmup, root, started, loadBefore);
+    String warmed =
+        String.format(
+            Locale.ROOT,
+            "%d (pdf.text) and %d (mesh) warm-up passes, until JIT <= %.0f %% of the CPU",
+            textWarmed,
+            meshWarmed,
+            jitSettled * 100);
+    String md = markdown(figures, corpus, passes, warmed, root, started, loadBefore);
     System.out.println();
     System.out.println(md);
     if (out != null) {
@@ -149,7 +188,7 @@ final class ProcFigures {
       List<Figure> figures,
       Corpus corpus,
       int passes,
-      int warmup,
+      String warmed,
       Path root,
       String started,
       String loadBefore)
@@ -159,14 +198,14 @@ final class ProcFigures {
         String.format(
             Locale.ROOT,
             "docmesh-bench procs %s, jars under %s: %d cores, %d documents / %d pages, %d passes after"
-                + " %d warm-up passes; load average (1/5/15 min) before %s, after %s%n%n",
+                + " %s; load average (1/5/15 min) before %s, after %s%n%n",
             started,
             root,
             Runtime.getRuntime().availableProcessors(),
             corpus.docs().size(),
             corpus.pages(),
             passes,
-            warmup,
+            warmed,
             loadBefore,
             BenchMain.loadAverage()));
     sb.append("| figure | value | limit (same run) | ratio |\n|---|---|---|---|\n");
