@@ -115,7 +115,7 @@ public final class BenchMain {
     Corpus corpus = Corpus.load(o.corpus(), o.docLimit());
     System.out.printf(
         Locale.ROOT,
-        "docmesh-bench %s: %d documents, %d pages, %d passes after %d warm-up passes, load %s%n",
+        "docmesh-bench %s: %d documents, %d pages, %d passes after at least %d warm-up passes (until the JITs settle), load %s%n",
         o.smoke() ? "SMOKE (tiny counts, figures mean nothing)" : "",
         corpus.docs().size(),
         corpus.pages(),
@@ -190,11 +190,19 @@ public final class BenchMain {
             work)) {
       // 1. pdf.text: processor-svc alone next to this JVM
       System.out.println(
-          "-- pdf.text: processor-svc vs in-process PDFBox (warm-up "
+          "-- pdf.text: processor-svc vs in-process PDFBox (warm-up: at least "
               + o.warmup()
-              + " corpus passes)");
+              + " corpus passes, until the JITs have settled)");
       TextFigures text = new TextFigures(corpus, processor);
-      text.warmUp(o.warmup());
+      int maxWarmup = o.smoke() ? o.warmup() : JitWarmup.MAX_PASSES;
+      JitWarmup.run(
+          "pdf.text",
+          o.warmup(),
+          maxWarmup,
+          JitWarmup.SETTLED,
+          () -> text.warmUp(1),
+          processor.pid(),
+          ProcessHandle.current().pid());
       for (int p = 0; p < o.passes(); p++) {
         text.measure(text1, text1Cpu, 1, p);
         text.measure(text2, text2Cpu, 2, p);
@@ -206,7 +214,14 @@ public final class BenchMain {
               MeshFigures.startWorker(o.root(), work, orchestrator, processor, slots)) {
         System.out.println("-- pipeline efficiency and CPU per document");
         MeshFigures mesh = new MeshFigures(corpus, orchestrator, worker, processor, slots);
-        mesh.warmUp(Math.max(1, o.warmup() / 2));
+        JitWarmup.run(
+            "mesh",
+            Math.max(1, o.warmup() / 2),
+            Math.max(1, o.smoke() ? o.warmup() / 2 : JitWarmup.MAX_PASSES),
+            JitWarmup.SETTLED,
+            () -> mesh.warmUp(1),
+            orchestrator.pid(),
+            worker.pid());
         for (int p = 0; p < o.passes(); p++) {
           mesh.measure(pipeline, cpu, p);
         }
@@ -354,7 +369,7 @@ public final class BenchMain {
     sb.append(
         String.format(
             Locale.ROOT,
-            "%d cores, %d documents / %d pages, %d passes after %d warm-up passes; "
+            "%d cores, %d documents / %d pages, %d passes after at least %d warm-up passes (until the JITs settle); "
                 + "load average (1/5/15 min) before %s, after %s%n%n",
             Runtime.getRuntime().availableProcessors(),
             corpus.docs().size(),

@@ -10,6 +10,12 @@ import java.util.Locale;
  * settles sooner, but is held to the same rule.
  */
 final class JitWarmup {
+  /** Default share of the CPU that may still go to compiling. */
+  static final double SETTLED = 0.10;
+
+  /** Default most warm-up passes (a mesh pass is 1–2 s; the mesh settled after ~60 here). */
+  static final int MAX_PASSES = 150;
+
   private JitWarmup() {}
 
   /**

@@ -31,8 +31,8 @@ final class ProcFigures {
     // 21-38 % of its CPU in the measured passes; after 25 the ratios stop drifting.
     int warmup = 25;
     Integer meshWarmup = null;
-    int maxWarmup = 150;
-    double jitSettled = 0.10;
+    int maxWarmup = JitWarmup.MAX_PASSES;
+    double jitSettled = JitWarmup.SETTLED;
     Integer workerSlots = null;
     boolean smoke = false;
     Path root = Path.of(System.getProperty("docmesh.root", ".")).toAbsolutePath().normalize();
