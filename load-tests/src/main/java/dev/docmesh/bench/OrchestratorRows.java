@@ -134,14 +134,21 @@ final class OrchestratorRows {
     try (ServiceProcess orchestrator = ServiceProcess.start(root, "orchestrator", env, work)) {
       ManagedChannel ch = orchestrator.channel();
       OrchestratorFigures of = new OrchestratorFigures(ch, ch, sizes);
-      // warm-up, not counted: every path three times (once left C2 compiling through the measured
-      // rows, a third of the orchestrator's CPU on a quiet machine)
-      for (int i = 0; i < 3; i++) {
-        of.pollAndComplete(ch, of.submitNoopBacklog());
-        of.submitRate(ch);
-        of.dispatchLatencies(10);
-        progressLatencies(ch, 1, 50);
-      }
+      // warm-up, not counted: every path at least three times (once left C2 compiling through the
+      // measured rows, a third of the orchestrator's CPU on a quiet machine), then on until its JIT
+      // has settled
+      JitWarmup.run(
+          "orchestrator",
+          3,
+          12,
+          JitWarmup.SETTLED,
+          () -> {
+            of.pollAndComplete(ch, of.submitNoopBacklog());
+            of.submitRate(ch);
+            of.dispatchLatencies(10);
+            progressLatencies(ch, 1, 50);
+          },
+          orchestrator.pid());
 
       double cpu0 = orchestrator.cpuSeconds();
       int tasks = of.submitNoopBacklog();
