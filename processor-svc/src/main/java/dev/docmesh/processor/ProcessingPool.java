@@ -48,10 +48,10 @@ final class ProcessingPool implements AutoCloseable {
    * Runs {@code work} on a thread that is idle now; false, running nothing, when none is or calls
    * are queued (a call always comes before lent help). Should another call take the thread first,
    * {@code work} waits in the queue like a call and must then find nothing left to do. Never with
-   * no queue. Not gated on the machine's recent CPU load either: lending only while a core looked
-   * idle over the last 100 ms (tried, 1a635f5) cost pdf.text 10–25 % (a busy average hides the gaps
-   * between one caller's calls that a lent thread fills) and did not measurably help the mesh (A/B,
-   * 2 runs each: mesh ÷ processors 1.01 / 0.89 with it, 0.89 / 0.93 without).
+   * no queue. Not gated on the machine's recent CPU load: lending only while a core looked idle
+   * over the last 100 ms (tried, 1a635f5) cost direct pdf.text calls ~15 % (a busy average hides
+   * the gaps between one caller's calls that a lent thread fills) for ~7 % on the whole mesh, where
+   * the processor shares its cores (A/B, 4 runs each, in processor-svc/BENCHMARK.md).
    */
   boolean lendIdle(Runnable work) {
     if (!lends || othersWaiting() || executor.getActiveCount() >= executor.getMaximumPoolSize()) {
