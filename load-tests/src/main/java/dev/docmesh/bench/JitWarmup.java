@@ -28,12 +28,12 @@ final class JitWarmup {
     int calm = 0;
     double share = Double.NaN;
     while (n < max && (n < min || calm < 2)) {
-      double jit0 = jit(pids);
-      double cpu0 = cpu(pids);
+      double jit0 = ProcCpu.jitSeconds(pids);
+      double cpu0 = ProcCpu.seconds(pids);
       pass.run();
       n++;
-      double cpu = cpu(pids) - cpu0;
-      share = cpu > 0 ? (jit(pids) - jit0) / cpu : 0;
+      double cpu = ProcCpu.seconds(pids) - cpu0;
+      share = cpu > 0 ? (ProcCpu.jitSeconds(pids) - jit0) / cpu : 0;
       calm = share <= settled ? calm + 1 : 0;
       if (n % 10 == 0) {
         System.out.printf(
@@ -48,21 +48,5 @@ final class JitWarmup {
         calm >= 2 ? "" : " (the limit; not settled)",
         share * 100);
     return n;
-  }
-
-  private static double jit(long[] pids) {
-    double s = 0;
-    for (long pid : pids) {
-      s += ProcCpu.jitSeconds(pid);
-    }
-    return s;
-  }
-
-  private static double cpu(long[] pids) {
-    double s = 0;
-    for (long pid : pids) {
-      s += ProcCpu.seconds(pid);
-    }
-    return s;
   }
 }

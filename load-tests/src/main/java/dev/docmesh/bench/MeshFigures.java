@@ -163,7 +163,7 @@ final class MeshFigures {
   }
 
   private double meshJit() {
-    return ProcCpu.jitSeconds(orchestrator.pid()) + ProcCpu.jitSeconds(worker.pid());
+    return ProcCpu.jitSeconds(orchestrator.pid(), worker.pid());
   }
 
   /** Documents per second: every corpus PDF submitted at once, until the last job has SUCCEEDED. */

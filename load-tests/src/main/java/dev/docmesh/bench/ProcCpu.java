@@ -25,6 +25,24 @@ final class ProcCpu {
     }
   }
 
+  /** CPU seconds of the processes {@code pids} together. */
+  static double seconds(long... pids) {
+    double sum = 0;
+    for (long pid : pids) {
+      sum += seconds(pid);
+    }
+    return sum;
+  }
+
+  /** CPU seconds of the JIT compiler threads of the JVMs {@code pids} together. */
+  static double jitSeconds(long... pids) {
+    double sum = 0;
+    for (long pid : pids) {
+      sum += jitSeconds(pid);
+    }
+    return sum;
+  }
+
   /** CPU seconds of this JVM. */
   static double self() {
     return seconds(ProcessHandle.current().pid());

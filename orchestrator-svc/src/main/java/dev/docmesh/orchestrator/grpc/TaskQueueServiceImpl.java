@@ -47,7 +47,6 @@ import java.util.concurrent.TimeUnit;
  * bytes the worker sent (see {@link StageOutputs} and {@link OpaqueMethods}).
  */
 public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueServiceImplBase {
-
   private static final int DEFAULT_CHUNK = 256 * 1024;
   private static final int MAX_CHUNK = 1024 * 1024;
   private static final Duration MAX_WAIT = Duration.ofMinutes(10);
