@@ -35,6 +35,7 @@ final class ProcFigures {
     double jitSettled = JitWarmup.SETTLED;
     Integer workerSlots = null;
     boolean smoke = false;
+    boolean meshOnly = false;
     Path root = Path.of(System.getProperty("docmesh.root", ".")).toAbsolutePath().normalize();
     Path corpusDir = null;
     Path out = null;
@@ -52,6 +53,7 @@ final class ProcFigures {
         case "--out" -> out = Path.of(args[++i]);
         case "--jfr" -> jfr = Path.of(args[++i]).toAbsolutePath();
         case "--smoke" -> smoke = true;
+        case "--mesh-only" -> meshOnly = true;
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -122,28 +124,33 @@ final class ProcFigures {
                 "processor",
                 Map.of("DOCMESH_PROCESSOR_THREADS", Integer.toString(slots)),
                 work)) {
-      System.out.println("-- pdf.text: processor-svc vs PDFBox and Tika in-process");
-      TextFigures text = new TextFigures(corpus, processor);
-      text.warmUp(warmup / 2, true);
-      profiles.arm(processor);
-      // the in-process sides (PDFBox, Tika) run in this JVM: its JIT must settle too
-      textWarmed =
-          warmup / 2
-              + JitWarmup.run(
-                  "pdf.text",
-                  warmup - warmup / 2,
-                  textMax - warmup / 2,
-                  jitSettled,
-                  () -> text.warmUp(1, true),
-                  processor.pid(),
-                  ProcessHandle.current().pid());
-      profiles.start("text", processor);
-      for (int p = 0; p < passes; p++) {
-        text.measure(text1, text1Cpu, 1, p);
-        text.measure(text2, text2Cpu, 2, p);
-        text.measureTika(tika, 2, p);
+      if (meshOnly) {
+        textWarmed =
+            0; // A/B runs of the orchestrator and worker: the mesh warm-up warms the processor
+      } else {
+        System.out.println("-- pdf.text: processor-svc vs PDFBox and Tika in-process");
+        TextFigures text = new TextFigures(corpus, processor);
+        text.warmUp(warmup / 2, true);
+        profiles.arm(processor);
+        // the in-process sides (PDFBox, Tika) run in this JVM: its JIT must settle too
+        textWarmed =
+            warmup / 2
+                + JitWarmup.run(
+                    "pdf.text",
+                    warmup - warmup / 2,
+                    textMax - warmup / 2,
+                    jitSettled,
+                    () -> text.warmUp(1, true),
+                    processor.pid(),
+                    ProcessHandle.current().pid());
+        profiles.start("text", processor);
+        for (int p = 0; p < passes; p++) {
+          text.measure(text1, text1Cpu, 1, p);
+          text.measure(text2, text2Cpu, 2, p);
+          text.measureTika(tika, 2, p);
+        }
+        profiles.stop(processor);
       }
-      profiles.stop(processor);
       try (ServiceProcess orchestrator = BenchMain.startOrchestrator(root, work);
           ServiceProcess worker =
               MeshFigures.startWorker(root, work, orchestrator, processor, meshSlots)) {

@@ -20,6 +20,7 @@ import dev.docmesh.proto.orchestrator.v1.FailTaskResponse;
 import dev.docmesh.proto.orchestrator.v1.HeartbeatRequest;
 import dev.docmesh.proto.orchestrator.v1.HeartbeatResponse;
 import dev.docmesh.proto.orchestrator.v1.JobError;
+import dev.docmesh.proto.orchestrator.v1.LeaseNext;
 import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.Task;
 import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc.TaskQueueServiceBlockingStub;
@@ -85,6 +86,24 @@ final class ScriptedWorker {
                 .setLeaseToken(t.getLeaseToken())
                 .setWorkerId(id)
                 .setOutput(output)
+                .build());
+  }
+
+  /** Completes {@code t} asking for the next task of {@code processors} in the answer. */
+  CompleteTaskResponse completeAndLeaseNext(Task t, List<String> processors) {
+    return stub.get()
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .completeTask(
+            CompleteTaskRequest.newBuilder()
+                .setTaskId(t.getTaskId())
+                .setLeaseToken(t.getLeaseToken())
+                .setWorkerId(id)
+                .setOutput(outputFor(t.getProcessor()))
+                .setLeaseNext(
+                    LeaseNext.newBuilder()
+                        .addAllProcessors(processors)
+                        .setSlotsTotal(3)
+                        .setSlotsBusy(1))
                 .build());
   }
 

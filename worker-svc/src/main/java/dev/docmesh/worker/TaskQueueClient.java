@@ -5,9 +5,11 @@ import dev.docmesh.meshkit.grpc.OpaqueMethods;
 import dev.docmesh.proto.orchestrator.v1.FailTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.GetDocumentRequest;
 import dev.docmesh.proto.orchestrator.v1.GetDocumentResponse;
+import dev.docmesh.proto.orchestrator.v1.LeaseNext;
 import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
 import dev.docmesh.proto.relay.v1.OpaqueCompleteTaskRequest;
+import dev.docmesh.proto.relay.v1.OpaqueCompleteTaskResponse;
 import dev.docmesh.proto.relay.v1.OpaquePollTaskResponse;
 import dev.docmesh.proto.relay.v1.OpaqueTask;
 import dev.docmesh.worker.ResultReporter.Delivery;
@@ -24,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The worker's side of TaskQueueService: long polls (cancelled together when the worker drains),
@@ -163,26 +166,42 @@ final class TaskQueueClient {
     return ByteString.copyFrom(parts);
   }
 
+  /** How a CompleteTask ended, and the next task it was handed (null when none). */
+  record Completion(Delivery delivery, OpaqueTask next) {}
+
   /**
    * CompleteTask with the processor's result as it came (an encoded StageOutput), delivered until
-   * the orchestrator accepts or rejects it.
+   * the orchestrator accepts or rejects it; with {@code leaseNext} (null: none) it also asks for
+   * the slot's next task.
    */
-  Delivery complete(OpaqueTask task, ByteString output) {
-    OpaqueCompleteTaskRequest request =
+  Completion complete(OpaqueTask task, ByteString output, LeaseNext leaseNext) {
+    OpaqueCompleteTaskRequest.Builder request =
         OpaqueCompleteTaskRequest.newBuilder()
             .setTaskId(task.getTaskId())
             .setLeaseToken(task.getLeaseToken())
             .setWorkerId(config.workerId())
-            .setOutput(output)
-            .build();
-    return reporter.deliver(
-        "CompleteTask",
-        task.getTaskId(),
-        timeout -> {
-          TaskQueueServiceGrpc.TaskQueueServiceBlockingStub stub = within(timeout);
-          ClientCalls.blockingUnaryCall(
-              stub.getChannel(), OpaqueMethods.COMPLETE_TASK, stub.getCallOptions(), request);
-        });
+            .setOutput(output);
+    if (leaseNext != null) {
+      request.setLeaseNext(leaseNext);
+    }
+    OpaqueCompleteTaskRequest built = request.build();
+    AtomicReference<OpaqueCompleteTaskResponse> answer = new AtomicReference<>();
+    Delivery delivery =
+        reporter.deliver(
+            "CompleteTask",
+            task.getTaskId(),
+            timeout -> {
+              TaskQueueServiceGrpc.TaskQueueServiceBlockingStub stub = within(timeout);
+              answer.set(
+                  ClientCalls.blockingUnaryCall(
+                      stub.getChannel(),
+                      OpaqueMethods.COMPLETE_TASK,
+                      stub.getCallOptions(),
+                      built));
+            });
+    OpaqueCompleteTaskResponse r = answer.get();
+    return new Completion(
+        delivery, delivery == Delivery.ACCEPTED && r.hasNextTask() ? r.getNextTask() : null);
   }
 
   /** FailTask, delivered until the orchestrator accepts or rejects it. */

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Timestamps;
 import dev.docmesh.meshkit.tracing.Tracing;
 import dev.docmesh.proto.document.v1.Progress;
+import dev.docmesh.proto.orchestrator.v1.LeaseNext;
 import dev.docmesh.proto.relay.v1.OpaqueTask;
 import dev.docmesh.proto.worker.v1.ActiveTask;
 import dev.docmesh.worker.ResultReporter.Delivery;
@@ -21,6 +22,7 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +41,8 @@ final class TaskRun {
       TaskQueueClient queue,
       ProcessorClient processors,
       Tracer tracer,
-      TextMapPropagator propagator) {}
+      TextMapPropagator propagator,
+      Supplier<LeaseNext> leaseNext) {}
 
   private final OpaqueTask task;
   private final Services services;
@@ -47,6 +50,7 @@ final class TaskRun {
   private final long startNanos = System.nanoTime();
   private final RunControl control;
   private volatile Progress progress = Progress.getDefaultInstance();
+  private OpaqueTask next;
 
   TaskRun(OpaqueTask task, Services services) {
     this.task = task;
@@ -61,6 +65,11 @@ final class TaskRun {
 
   OpaqueTask task() {
     return task;
+  }
+
+  /** The slot's next task, handed over with this one's completion; null when none. */
+  OpaqueTask next() {
+    return next;
   }
 
   double elapsedSeconds() {
@@ -175,7 +184,10 @@ final class TaskRun {
     }
     // A finished result beats handing the task back: deliver it even when the stop came late.
     if (attempt instanceof Done done) {
-      return accepted(services.queue().complete(task, done.output()), Outcome.COMPLETED);
+      TaskQueueClient.Completion c =
+          services.queue().complete(task, done.output(), services.leaseNext().get());
+      next = c.next();
+      return accepted(c.delivery(), Outcome.COMPLETED);
     }
     if (attempt instanceof Failed failed) {
       return accepted(services.queue().fail(task, failed.failure()), Outcome.FAILED);

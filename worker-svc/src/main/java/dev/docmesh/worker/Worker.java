@@ -1,6 +1,7 @@
 package dev.docmesh.worker;
 
 import dev.docmesh.meshkit.concurrent.DaemonThreads;
+import dev.docmesh.proto.orchestrator.v1.LeaseNext;
 import dev.docmesh.proto.relay.v1.OpaqueTask;
 import dev.docmesh.proto.worker.v1.WorkerState;
 import dev.docmesh.proto.worker.v1.WorkerStatus;
@@ -76,7 +77,8 @@ final class Worker implements AutoCloseable {
             queue,
             processors,
             openTelemetry.getTracer("dev.docmesh.worker"),
-            openTelemetry.getPropagators().getTextMapPropagator());
+            openTelemetry.getPropagators().getTextMapPropagator(),
+            this::leaseNext);
     metrics.slots(config.slots(), 0);
   }
 
@@ -193,10 +195,26 @@ final class Worker implements AutoCloseable {
         Thread.currentThread().interrupt();
         break;
       }
-      if (task != null) {
-        runTask(task);
+      // a completion may hand the slot its next task: run it without polling
+      while (task != null) {
+        task = runTask(task);
       }
     }
+  }
+
+  /**
+   * What a completion asks for to be handed the slot's next task at once (one call a task instead
+   * of a CompleteTask and a PollTask); null when the slot would not poll now.
+   */
+  private LeaseNext leaseNext() {
+    if (state != WorkerState.WORKER_STATE_RUNNING || !mayPoll()) {
+      return null;
+    }
+    return LeaseNext.newBuilder()
+        .addAllProcessors(processors.names())
+        .setSlotsTotal(config.slots())
+        .setSlotsBusy(busy.get())
+        .build();
   }
 
   /** Free slot (this one), processors known, circuit not open, CPU and heap under their limits. */
@@ -214,7 +232,8 @@ final class Worker implements AutoCloseable {
     }
   }
 
-  private void runTask(OpaqueTask task) {
+  /** Runs {@code task}; the next task its completion was handed, or null. */
+  private OpaqueTask runTask(OpaqueTask task) {
     TaskRun run = new TaskRun(task, services);
     synchronized (this) {
       active.put(task.getTaskId(), run);
@@ -250,6 +269,7 @@ final class Worker implements AutoCloseable {
           .addKeyValue("outcome", outcome.label())
           .log("task {} {}", task.getTaskId(), outcome.label());
     }
+    return run.next();
   }
 
   /**

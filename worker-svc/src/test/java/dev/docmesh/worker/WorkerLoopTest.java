@@ -104,6 +104,44 @@ class WorkerLoopTest {
   }
 
   @Test
+  void aCompletionIsHandedTheSlotsNextTaskInsteadOfAPoll() {
+    mesh = meshes.start();
+    CountDownLatch hold = new CountDownLatch(1);
+    mesh.processor.behaviour =
+        (request, out) -> {
+          hold.await(20, TimeUnit.SECONDS); // only the first call waits: the rest find it open
+          out.onNext(
+              ProcessResponse.newBuilder().setResult(StageOutput.getDefaultInstance()).build());
+          out.onCompleted();
+        };
+    Task t1 = mesh.offer("pdf.text");
+    await().atMost(WAIT).until(() -> mesh.processor.requests.size() == 1);
+    // queued while the first runs: its completion, not a poll, hands the next one over
+    Task t2 = mesh.offer("pdf.validate");
+    Task t3 = mesh.offer("pdf.text");
+    int pollsBefore = mesh.queue.polls.size();
+    hold.countDown();
+    await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 3);
+
+    assertThat(mesh.queue.completions)
+        .extracting(c -> c.getTaskId())
+        .containsExactly(t1.getTaskId(), t2.getTaskId(), t3.getTaskId());
+    assertThat(mesh.queue.handedOver).containsExactly(t2, t3);
+    assertThat(mesh.queue.completions)
+        .allSatisfy(
+            c -> {
+              assertThat(c.getLeaseNext().getProcessorsList())
+                  .containsExactly("pdf.text", "pdf.validate");
+              assertThat(c.getLeaseNext().getSlotsTotal()).isEqualTo(1);
+              assertThat(c.getLeaseNext().getSlotsBusy()).isEqualTo(1);
+            });
+    // no poll ran between the three: the one after is the slot asking once the queue was empty
+    assertThat(mesh.queue.polls.size()).isLessThanOrEqualTo(pollsBefore + 1);
+    await().atMost(WAIT).until(() -> mesh.tasks("pdf.validate", "completed") == 1);
+    assertThat(mesh.tasks("pdf.text", "completed")).isEqualTo(2);
+  }
+
+  @Test
   void theStagesOfOneDocumentFetchItOnce() {
     mesh = meshes.start();
     Task.Builder first = mesh.task("pdf.validate", Duration.ofSeconds(30));

@@ -1,11 +1,11 @@
 package dev.docmesh.meshkit.grpc;
 
 import com.google.protobuf.Message;
-import dev.docmesh.proto.orchestrator.v1.CompleteTaskResponse;
 import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
 import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
 import dev.docmesh.proto.relay.v1.OpaqueCompleteTaskRequest;
+import dev.docmesh.proto.relay.v1.OpaqueCompleteTaskResponse;
 import dev.docmesh.proto.relay.v1.OpaquePollTaskResponse;
 import dev.docmesh.proto.relay.v1.OpaqueProcessRequest;
 import dev.docmesh.proto.relay.v1.OpaqueProcessResponse;
@@ -29,12 +29,12 @@ public final class OpaqueMethods {
               marshaller(OpaquePollTaskResponse.getDefaultInstance()))
           .build();
 
-  /** TaskQueueService.CompleteTask, with the output as bytes. */
-  public static final MethodDescriptor<OpaqueCompleteTaskRequest, CompleteTaskResponse>
+  /** TaskQueueService.CompleteTask, with the output as bytes and the next task an OpaqueTask. */
+  public static final MethodDescriptor<OpaqueCompleteTaskRequest, OpaqueCompleteTaskResponse>
       COMPLETE_TASK =
           TaskQueueServiceGrpc.getCompleteTaskMethod().toBuilder(
                   marshaller(OpaqueCompleteTaskRequest.getDefaultInstance()),
-                  marshaller(CompleteTaskResponse.getDefaultInstance()))
+                  marshaller(OpaqueCompleteTaskResponse.getDefaultInstance()))
               .build();
 
   /** ProcessorService.Process, with upstream outputs and the result as bytes. */

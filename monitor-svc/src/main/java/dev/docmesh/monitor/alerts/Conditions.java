@@ -31,6 +31,9 @@ public final class Conditions {
     BY_NAME.put("cpu_usage", Conditions::cpuUsage);
   }
 
+  /** The worker calls that ask an orchestrator for a task. */
+  private static final Set<String> ASKS_FOR_WORK = Set.of("PollTask", "CompleteTask");
+
   private Conditions() {}
 
   public static Condition byName(String name) {
@@ -105,8 +108,10 @@ public final class Conditions {
   }
 
   /**
-   * No {@code PollTask} started at a serving orchestrator over the window. Judged only once the
-   * history covers the window: a monitor that just started knows nothing yet.
+   * No worker asked a serving orchestrator for work over the window: no {@code PollTask} and no
+   * {@code CompleteTask} started (a busy worker's completion asks for its next task, so under a
+   * steady backlog it may not poll at all). Judged only once the history covers the window: a
+   * monitor that just started knows nothing yet.
    */
   private static List<Observation> noWorkerPolling(MeshView mesh, AlertRule rule) {
     List<InstanceView> serving =
@@ -124,7 +129,9 @@ public final class Conditions {
       }
       polls +=
           Counters.increase(
-              window, "grpc_server_started_total", l -> "PollTask".equals(l.get("grpc_method")));
+              window,
+              "grpc_server_started_total",
+              l -> ASKS_FOR_WORK.contains(l.get("grpc_method")));
     }
     return polls == 0 ? List.of(new Observation(Map.of("service", "orchestrator"), 0)) : List.of();
   }

@@ -221,6 +221,24 @@ class ConditionsTest {
                 serving("orchestrator", recent, idle)))
         .as("one minute of history says nothing about three")
         .isEmpty();
+    Snapshot completed =
+        SnapshotBuilder.at(NOW)
+            .sample("grpc_server_started_total", 5, "grpc_method", "PollTask")
+            .sample("grpc_server_started_total", 40, "grpc_method", "CompleteTask")
+            .build();
+    Snapshot completedBefore =
+        SnapshotBuilder.at(NOW.minusSeconds(200))
+            .sample("grpc_server_started_total", 5, "grpc_method", "PollTask")
+            .sample("grpc_server_started_total", 10, "grpc_method", "CompleteTask")
+            .build();
+    assertThat(
+            check(
+                "no_worker_polling",
+                0,
+                Duration.ofMinutes(3),
+                serving("orchestrator", completedBefore, completed)))
+        .as("completions that ask for the next task are workers asking for work")
+        .isEmpty();
   }
 
   @Test

@@ -80,18 +80,18 @@ final class Dispatcher {
   }
 
   /**
-   * Answers now with the best READY task, or parks the call until one is ready or the wait ends.
+   * Answers now with the best READY task, or parks the call until one is ready or {@code wait} ends
+   * (zero: answers now either way).
    */
   void poll(
       String workerId,
       List<String> processors,
-      Duration requestedWait,
+      Duration wait,
       int slotsTotal,
       int slotsBusy,
       String peer,
       Instant callDeadline,
       PollReply reply) {
-    Duration wait = requestedWait.isZero() ? config.pollWait() : requestedWait;
     Instant now = clock.instant();
     if (callDeadline != null) {
       Duration untilDeadline = Duration.between(now, callDeadline).minus(DEADLINE_MARGIN);
@@ -244,11 +244,16 @@ final class Dispatcher {
             answered = false;
           }
           if (!answered) {
-            timer.execute(() -> takeBackUndelivered(t.jobId(), t.name(), token));
+            takeBackLater(t.jobId(), t.name(), token);
           }
         },
         // the lease was lost with its commit: the job is reloaded, the task READY again
         w::fail);
+  }
+
+  /** {@link #takeBackUndelivered} off the caller's thread (it waits for a sync). */
+  void takeBackLater(String jobId, String stage, String token) {
+    timer.execute(() -> takeBackUndelivered(jobId, stage, token));
   }
 
   /**

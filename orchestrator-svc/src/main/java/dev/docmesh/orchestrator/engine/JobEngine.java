@@ -351,7 +351,8 @@ public final class JobEngine implements AutoCloseable {
   // ---------------------------------------------------------------- task queue
 
   /**
-   * Answers now with the best READY task, or parks the call until one is ready or the wait ends.
+   * Answers now with the best READY task, or parks the call until one is ready or the wait ends
+   * (zero: the configured default).
    */
   public void poll(
       String workerId,
@@ -362,8 +363,8 @@ public final class JobEngine implements AutoCloseable {
       String peer,
       Instant callDeadline,
       PollReply reply) {
-    dispatcher.poll(
-        workerId, processors, requestedWait, slotsTotal, slotsBusy, peer, callDeadline, reply);
+    Duration wait = requestedWait.isZero() ? config.pollWait() : requestedWait;
+    dispatcher.poll(workerId, processors, wait, slotsTotal, slotsBusy, peer, callDeadline, reply);
   }
 
   /** A lease as a heartbeat leaves it: when it expires, and whether the worker should stop. */
@@ -409,8 +410,50 @@ public final class JobEngine implements AutoCloseable {
    * refused change throws at once).
    */
   public CompletableFuture<JobState> complete(String taskId, String leaseToken, ByteString output) {
+    return complete(taskId, leaseToken, output, null);
+  }
+
+  /**
+   * The worker's next task, asked for with a completion: a poll with no wait, answered to {@code
+   * reply}.
+   */
+  public record NextPoll(
+      String workerId,
+      List<String> processors,
+      int slotsTotal,
+      int slotsBusy,
+      String peer,
+      PollReply reply) {}
+
+  /**
+   * As {@link #complete(String, String, ByteString)}, then, when {@code next} is given, leases the
+   * worker's next task for it: the lease is committed with the completion (one store transaction,
+   * one fsync for both). A refused completion leases nothing.
+   */
+  public CompletableFuture<JobState> complete(
+      String taskId, String leaseToken, ByteString output, NextPoll next) {
     StageOutputs.check(output); // outside the lock: it reads the whole output
-    return committer.whenDurable(retrying(() -> completeLocked(taskId, leaseToken, output)));
+    JobState state = retrying(() -> completeLocked(taskId, leaseToken, output));
+    if (next != null) {
+      dispatcher.poll(
+          next.workerId(),
+          next.processors(),
+          Duration.ZERO,
+          next.slotsTotal(),
+          next.slotsBusy(),
+          next.peer(),
+          null,
+          next.reply());
+    }
+    return committer.whenDurable(state);
+  }
+
+  /**
+   * A task leased to a caller whose answer could not be sent: READY again at once, keeping its
+   * attempt and its place in the queue, instead of waiting for its lease to expire.
+   */
+  public void handBackUndelivered(String jobId, String stage, String leaseToken) {
+    dispatcher.takeBackLater(jobId, stage, leaseToken);
   }
 
   private synchronized JobState completeLocked(

@@ -15,16 +15,18 @@ import dev.docmesh.orchestrator.model.Protos;
 import dev.docmesh.orchestrator.model.StageOutputs;
 import dev.docmesh.orchestrator.pipeline.PipelineCatalog;
 import dev.docmesh.orchestrator.store.BlobStore;
-import dev.docmesh.proto.orchestrator.v1.CompleteTaskResponse;
 import dev.docmesh.proto.orchestrator.v1.FailTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.FailTaskResponse;
 import dev.docmesh.proto.orchestrator.v1.GetDocumentRequest;
 import dev.docmesh.proto.orchestrator.v1.GetDocumentResponse;
 import dev.docmesh.proto.orchestrator.v1.HeartbeatRequest;
 import dev.docmesh.proto.orchestrator.v1.HeartbeatResponse;
+import dev.docmesh.proto.orchestrator.v1.JobState;
+import dev.docmesh.proto.orchestrator.v1.LeaseNext;
 import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
 import dev.docmesh.proto.relay.v1.OpaqueCompleteTaskRequest;
+import dev.docmesh.proto.relay.v1.OpaqueCompleteTaskResponse;
 import dev.docmesh.proto.relay.v1.OpaquePollTaskResponse;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -37,6 +39,8 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -89,10 +93,7 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
       if (req.getWorkerId().isEmpty()) {
         throw new Failure.InvalidArgument("worker_id", "required");
       }
-      if (req.getProcessorsCount() == 0) {
-        throw new Failure.InvalidArgument(
-            "processors", "name at least one processor the worker can run");
-      }
+      checkProcessors("processors", req.getProcessorsList());
       Duration wait = Protos.duration(req.getWait());
       if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
         throw new Failure.InvalidArgument("wait", "0 (server default) to " + MAX_WAIT);
@@ -117,6 +118,12 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
     }
   }
 
+  private static void checkProcessors(String field, List<String> processors) {
+    if (processors.isEmpty()) {
+      throw new Failure.InvalidArgument(field, "name at least one processor the worker can run");
+    }
+  }
+
   @Override
   public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> response) {
     respond(
@@ -135,13 +142,33 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
   }
 
   private void completeOpaqueTask(
-      OpaqueCompleteTaskRequest req, StreamObserver<CompleteTaskResponse> response) {
-    respondWhenDurable(
-        response,
-        () ->
-            engine
-                .complete(req.getTaskId(), req.getLeaseToken(), req.getOutput())
-                .thenApply(state -> CompleteTaskResponse.newBuilder().setJobState(state).build()));
+      OpaqueCompleteTaskRequest req, StreamObserver<OpaqueCompleteTaskResponse> response) {
+    CompleteCall call = new CompleteCall(response, engine);
+    CompletableFuture<JobState> completed;
+    try {
+      JobEngine.NextPoll next = null;
+      if (req.hasLeaseNext()) {
+        LeaseNext ask = req.getLeaseNext();
+        checkProcessors("lease_next.processors", ask.getProcessorsList());
+        catalog.announce(ask.getProcessorsList());
+        next =
+            new JobEngine.NextPoll(
+                req.getWorkerId(),
+                ask.getProcessorsList(),
+                ask.getSlotsTotal(),
+                ask.getSlotsBusy(),
+                PeerAddress.current(),
+                call);
+      }
+      completed = engine.complete(req.getTaskId(), req.getLeaseToken(), req.getOutput(), next);
+      if (next == null) {
+        call.answer(null);
+      }
+    } catch (RuntimeException e) {
+      response.onError(FailureStatus.of(e));
+      return;
+    }
+    call.answerWhenDurable(completed);
   }
 
   @Override

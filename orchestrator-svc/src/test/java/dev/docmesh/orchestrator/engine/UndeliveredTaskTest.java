@@ -12,6 +12,8 @@ import dev.docmesh.orchestrator.store.FileBlobStore;
 import dev.docmesh.orchestrator.store.GroupCommit;
 import dev.docmesh.orchestrator.store.SqliteJobStore;
 import dev.docmesh.proto.document.v1.DocumentRef;
+import dev.docmesh.proto.document.v1.StageOutput;
+import dev.docmesh.proto.document.v1.ValidationReport;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.TaskState;
 import dev.docmesh.proto.relay.v1.OpaqueTask;
@@ -141,6 +143,64 @@ class UndeliveredTaskTest {
         .anySatisfy(
             e -> {
               assertThat(e.getTaskStateChanged().getTo()).isEqualTo(TaskState.TASK_STATE_READY);
+              assertThat(e.getTaskStateChanged().getError().getReason())
+                  .isEqualTo("POLL_CANCELLED");
+            });
+  }
+
+  @Test
+  void aTaskLeasedForACompletionWhoseAnswerFailedIsReadyAgainWithItsAttempt() throws Exception {
+    var p = BuiltInPipelines.pdfStandard();
+    Job job =
+        engine
+            .submit(
+                new NewJob(
+                    DocumentRef.newBuilder().setId("sha256:" + "2".repeat(64)).build(),
+                    p.getName(),
+                    p,
+                    PipelineValidator.validate(p, "p", x -> true),
+                    Map.of(),
+                    0,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "anonymous"))
+            .get(10, TimeUnit.SECONDS)
+            .job();
+    PollCall poll = new PollCall(Integer.MAX_VALUE);
+    engine.poll("w", List.of("pdf.validate"), Duration.ofSeconds(10), 1, 0, "", null, poll);
+    OpaqueTask validate = poll.answer.get(10, TimeUnit.SECONDS);
+    PollCall held = new PollCall(Integer.MAX_VALUE);
+    engine
+        .complete(
+            validate.getTaskId(),
+            validate.getLeaseToken(),
+            StageOutput.newBuilder()
+                .setValidation(ValidationReport.newBuilder().setValid(true))
+                .build()
+                .toByteString(),
+            new JobEngine.NextPoll("w", List.of("pdf.text"), 1, 1, "", held))
+        .get(10, TimeUnit.SECONDS);
+    OpaqueTask text = held.answer.get(10, TimeUnit.SECONDS);
+    assertThat(text.getStage()).isEqualTo("text");
+    assertThat(engine.job(job.getId()).getStagesList())
+        .filteredOn(s -> s.getName().equals("text"))
+        .singleElement()
+        .satisfies(s -> assertThat(s.getState()).isEqualTo(TaskState.TASK_STATE_LEASED));
+
+    // the completion's answer could not be sent: the edge hands the task back
+    engine.handBackUndelivered(text.getJobId(), text.getStage(), text.getLeaseToken());
+    PollCall again = new PollCall(Integer.MAX_VALUE);
+    engine.poll("w2", List.of("pdf.text"), Duration.ofSeconds(10), 1, 0, "", null, again);
+    OpaqueTask retaken = again.answer.get(10, TimeUnit.SECONDS);
+    assertThat(retaken.getTaskId()).isEqualTo(text.getTaskId());
+    assertThat(retaken.getAttempt()).isEqualTo(1);
+    assertThat(retaken.getLeaseToken()).isNotEqualTo(text.getLeaseToken());
+    assertThat(store.events(job.getId(), 0, 100))
+        .anySatisfy(
+            e -> {
+              assertThat(e.getTaskStateChanged().getStage()).isEqualTo("text");
               assertThat(e.getTaskStateChanged().getError().getReason())
                   .isEqualTo("POLL_CANCELLED");
             });

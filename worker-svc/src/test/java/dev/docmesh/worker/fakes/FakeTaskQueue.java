@@ -50,6 +50,10 @@ public final class FakeTaskQueue extends TaskQueueServiceGrpc.TaskQueueServiceIm
   public final List<Beat> heartbeats = new CopyOnWriteArrayList<>();
   public final List<CompleteTaskRequest> completions = new CopyOnWriteArrayList<>();
   public final List<CompleteTaskRequest> completeAttempts = new CopyOnWriteArrayList<>();
+
+  /** Tasks handed out in a CompleteTask's answer (lease_next) rather than a poll's. */
+  public final List<Task> handedOver = new CopyOnWriteArrayList<>();
+
   public final List<FailTaskRequest> failures = new CopyOnWriteArrayList<>();
   public final List<GetDocumentRequest> documentReads = new CopyOnWriteArrayList<>();
   public volatile boolean cancelRequested;
@@ -132,7 +136,20 @@ public final class FakeTaskQueue extends TaskQueueServiceGrpc.TaskQueueServiceIm
       return;
     }
     completions.add(request);
-    response.onNext(CompleteTaskResponse.getDefaultInstance());
+    CompleteTaskResponse.Builder answer = CompleteTaskResponse.newBuilder();
+    if (request.hasLeaseNext()) {
+      Task next = ready.poll();
+      if (next != null
+          && !request.getLeaseNext().getProcessorsList().contains(next.getProcessor())) {
+        ready.add(next);
+        next = null;
+      }
+      if (next != null) {
+        handedOver.add(next);
+        answer.setNextTask(next);
+      }
+    }
+    response.onNext(answer.build());
     response.onCompleted();
   }
 
