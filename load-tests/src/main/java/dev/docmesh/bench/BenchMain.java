@@ -304,13 +304,14 @@ public final class BenchMain {
     return ServiceProcess.start(root, "orchestrator", orchestratorEnv(work), work, security);
   }
 
+  /** The orchestrator's collector in k8s (base/orchestrator/statefulset.yaml says why). */
+  static final String ORCHESTRATOR_GC =
+      "-XX:+UseShenandoahGC -XX:+UnlockExperimentalVMOptions -XX:ShenandoahControlIntervalMin=10";
+
   /**
    * The bench orchestrator's environment: data under {@code work}, the bench pipelines (written
    * there) and their processors, no backlog limit.
    */
-  /** The orchestrator's collector in k8s (base/orchestrator/statefulset.yaml says why). */
-  static final String ORCHESTRATOR_GC = "-XX:+UseShenandoahGC";
-
   static Map<String, String> orchestratorEnv(Path work) throws IOException {
     Path pipelines = work.resolve("bench-pipelines.yaml");
     Files.writeString(pipelines, OrchestratorFigures.PIPELINES_YAML);

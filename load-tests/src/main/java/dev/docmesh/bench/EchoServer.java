@@ -59,7 +59,13 @@ final class EchoServer implements AutoCloseable {
                     @Override
                     public void completeTask(
                         CompleteTaskRequest r, StreamObserver<CompleteTaskResponse> out) {
-                      out.onNext(CompleteTaskResponse.getDefaultInstance());
+                      // the same answer as PollTask's when asked for the next task
+                      out.onNext(
+                          r.hasLeaseNext() && task.hasTask()
+                              ? CompleteTaskResponse.newBuilder()
+                                  .setNextTask(task.getTask())
+                                  .build()
+                              : CompleteTaskResponse.getDefaultInstance());
                       out.onCompleted();
                     }
 

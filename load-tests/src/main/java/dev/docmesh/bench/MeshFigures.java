@@ -55,10 +55,6 @@ final class MeshFigures {
   }
 
   /**
-   * Both sides every pass: the worker's and orchestrator's JIT needs the mesh passes themselves (a
-   * mesh pass every third warm-up pass left 43 % of the worker's measured CPU in the JIT).
-   */
-  /**
    * worker-svc with {@code slots} slots polling {@code orchestrator}, calling {@code processor}.
    */
   static ServiceProcess startWorker(
@@ -96,6 +92,10 @@ final class MeshFigures {
         security);
   }
 
+  /**
+   * Both sides every pass: the worker's and orchestrator's JIT needs the mesh passes themselves (a
+   * mesh pass every third warm-up pass left 43 % of the worker's measured CPU in the JIT).
+   */
   void warmUp(int passes) {
     for (int i = 0; i < passes; i++) {
       directPass();

@@ -11,9 +11,11 @@ import com.google.protobuf.Timestamp;
 import dev.docmesh.proto.document.v1.Progress;
 import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest;
+import dev.docmesh.proto.orchestrator.v1.CompleteTaskResponse;
 import dev.docmesh.proto.orchestrator.v1.GetJobRequest;
 import dev.docmesh.proto.orchestrator.v1.HeartbeatRequest;
 import dev.docmesh.proto.orchestrator.v1.JobEvent;
+import dev.docmesh.proto.orchestrator.v1.LeaseNext;
 import dev.docmesh.proto.orchestrator.v1.OrchestratorServiceGrpc;
 import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
@@ -219,6 +221,14 @@ final class OrchestratorFigures {
 
   /** Seconds for {@code pollers} concurrent poll → complete loops to finish {@code tasks} tasks. */
   double pollAndComplete(ManagedChannel ch, int tasks) {
+    return pollAndComplete(ch, tasks, false);
+  }
+
+  /**
+   * As {@link #pollAndComplete(ManagedChannel, int)}; with {@code leaseNext} each completion asks
+   * for the poller's next task as worker-svc does, and a poller polls only when it was handed none.
+   */
+  double pollAndComplete(ManagedChannel ch, int tasks, boolean leaseNext) {
     TaskQueueServiceGrpc.TaskQueueServiceFutureStub stub = TaskQueueServiceGrpc.newFutureStub(ch);
     AtomicLong done = new AtomicLong();
     AtomicLong claimed = new AtomicLong();
@@ -229,7 +239,8 @@ final class OrchestratorFigures {
     CountDownLatch stopped = new CountDownLatch(sizes.pollers());
     for (int i = 0; i < sizes.pollers(); i++) {
       String worker = "bench-poller-" + i;
-      pollLoop(stub, worker, tasks, claimed, done, end, finished, stopped, errors);
+      new Poller(stub, worker, tasks, leaseNext, claimed, done, end, finished, stopped, errors)
+          .poll();
     }
     try {
       if (!finished.await(5, TimeUnit.MINUTES)) {
@@ -255,76 +266,93 @@ final class OrchestratorFigures {
     return (end.get() - start) / 1e9;
   }
 
-  private void pollLoop(
+  /** One poller's loop: poll, complete, and so on until the backlog is claimed. */
+  private record Poller(
       TaskQueueServiceGrpc.TaskQueueServiceFutureStub stub,
       String worker,
       int tasks,
+      boolean leaseNext,
       AtomicLong claimed,
       AtomicLong done,
       AtomicLong end,
       CountDownLatch finished,
       CountDownLatch stopped,
       Map<String, Long> errors) {
-    if (claimed.get() >= tasks || !errors.isEmpty()) {
-      stopped.countDown();
-      return;
-    }
-    PollTaskRequest poll =
-        PollTaskRequest.newBuilder()
-            .setWorkerId(worker)
-            .addProcessors("bench.noop")
-            .setWait(com.google.protobuf.Duration.newBuilder().setNanos(200_000_000))
-            .setSlotsTotal(1)
-            .build();
-    Futures.addCallback(
-        stub.withDeadlineAfter(30, TimeUnit.SECONDS).pollTask(poll),
-        new FutureCallback<PollTaskResponse>() {
-          @Override
-          public void onSuccess(PollTaskResponse r) {
-            if (!r.hasTask()) {
-              pollLoop(stub, worker, tasks, claimed, done, end, finished, stopped, errors);
-              return;
+
+    void poll() {
+      if (claimed.get() >= tasks || !errors.isEmpty()) {
+        stopped.countDown();
+        return;
+      }
+      PollTaskRequest poll =
+          PollTaskRequest.newBuilder()
+              .setWorkerId(worker)
+              .addProcessors("bench.noop")
+              .setWait(com.google.protobuf.Duration.newBuilder().setNanos(200_000_000))
+              .setSlotsTotal(1)
+              .build();
+      Futures.addCallback(
+          stub.withDeadlineAfter(30, TimeUnit.SECONDS).pollTask(poll),
+          new FutureCallback<PollTaskResponse>() {
+            @Override
+            public void onSuccess(PollTaskResponse r) {
+              if (r.hasTask()) {
+                claimed.incrementAndGet();
+                complete(r.getTask());
+              } else {
+                poll();
+              }
             }
-            claimed.incrementAndGet();
-            Task t = r.getTask();
-            CompleteTaskRequest c =
-                CompleteTaskRequest.newBuilder()
-                    .setTaskId(t.getTaskId())
-                    .setLeaseToken(t.getLeaseToken())
-                    .setWorkerId(worker)
-                    .setOutput(EMPTY)
-                    .build();
-            Futures.addCallback(
-                stub.withDeadlineAfter(30, TimeUnit.SECONDS).completeTask(c),
-                new FutureCallback<Object>() {
-                  @Override
-                  public void onSuccess(Object x) {
-                    if (done.incrementAndGet() == tasks) {
-                      end.set(System.nanoTime());
-                      finished.countDown();
-                    }
-                    pollLoop(stub, worker, tasks, claimed, done, end, finished, stopped, errors);
-                  }
 
-                  @Override
-                  public void onFailure(Throwable e) {
-                    errors.merge(
-                        "CompleteTask " + io.grpc.Status.fromThrowable(e).getCode(), 1L, Long::sum);
-                    finished.countDown();
-                    stopped.countDown();
-                  }
-                },
-                MoreExecutors.directExecutor());
-          }
+            @Override
+            public void onFailure(Throwable e) {
+              failed("PollTask", e);
+            }
+          },
+          MoreExecutors.directExecutor());
+    }
 
-          @Override
-          public void onFailure(Throwable e) {
-            errors.merge("PollTask " + io.grpc.Status.fromThrowable(e).getCode(), 1L, Long::sum);
-            finished.countDown();
-            stopped.countDown();
-          }
-        },
-        MoreExecutors.directExecutor());
+    private void complete(Task t) {
+      CompleteTaskRequest.Builder c =
+          CompleteTaskRequest.newBuilder()
+              .setTaskId(t.getTaskId())
+              .setLeaseToken(t.getLeaseToken())
+              .setWorkerId(worker)
+              .setOutput(EMPTY);
+      // the bare server hands out tasks without end: ask only while the backlog lasts
+      if (leaseNext && claimed.get() < tasks) {
+        c.setLeaseNext(
+            LeaseNext.newBuilder().addProcessors("bench.noop").setSlotsTotal(1).setSlotsBusy(1));
+      }
+      Futures.addCallback(
+          stub.withDeadlineAfter(30, TimeUnit.SECONDS).completeTask(c.build()),
+          new FutureCallback<CompleteTaskResponse>() {
+            @Override
+            public void onSuccess(CompleteTaskResponse r) {
+              if (done.incrementAndGet() == tasks) {
+                end.set(System.nanoTime());
+                finished.countDown();
+              }
+              if (r.hasNextTask() && claimed.incrementAndGet() <= tasks) {
+                complete(r.getNextTask());
+              } else {
+                poll();
+              }
+            }
+
+            @Override
+            public void onFailure(Throwable e) {
+              failed("CompleteTask", e);
+            }
+          },
+          MoreExecutors.directExecutor());
+    }
+
+    private void failed(String call, Throwable e) {
+      errors.merge(call + " " + io.grpc.Status.fromThrowable(e).getCode(), 1L, Long::sum);
+      finished.countDown();
+      stopped.countDown();
+    }
   }
 
   // ---- latency of one call against the bare server: the limit of dispatch and progress latency

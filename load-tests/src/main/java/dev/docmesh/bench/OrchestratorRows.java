@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * order) so the machine's load drifts over both alike; each round starts a fresh orchestrator with
  * an empty data directory.
  *
- * <p>Rows: no-op tasks through PollTask → CompleteTask with 16 pollers (durable); SubmitJob closed
+ * <p>Rows: no-op tasks through PollTask → CompleteTask with 16 pollers (durable), and the same with
+ * each completion leasing the poller's next task (lease_next, as worker-svc runs); SubmitJob closed
  * loop with 32 in flight; SubmitJob open loop at 500/s, p50/p99 from when each call was due;
  * dispatch, the READY commit → an idle long-polling poller answered, p50/p99; and a processed page
  * → visible to a WatchJob client, p50/p99, through a fake worker that processes a page every
@@ -144,6 +145,7 @@ final class OrchestratorRows {
           JitWarmup.SETTLED,
           () -> {
             of.pollAndComplete(ch, of.submitNoopBacklog());
+            of.pollAndComplete(ch, of.submitNoopBacklog(), true);
             of.submitRate(ch);
             of.dispatchLatencies(10);
             progressLatencies(ch, 1, 50);
@@ -157,6 +159,14 @@ final class OrchestratorRows {
       // CPU per unit of work holds when neighbours steal wall time (the machine is shared)
       rows.put(
           "orchestrator CPU-ms per no-op task (poll+complete)",
+          (orchestrator.cpuSeconds() - cpuTasks) * 1000 / tasks);
+      tasks = of.submitNoopBacklog();
+      cpuTasks = orchestrator.cpuSeconds();
+      rows.put(
+          "no-op tasks/s, 16 pollers, CompleteTask leasing the next", // as worker-svc runs them
+          tasks / of.pollAndComplete(ch, tasks, true));
+      rows.put(
+          "orchestrator CPU-ms per no-op task (complete leasing the next)",
           (orchestrator.cpuSeconds() - cpuTasks) * 1000 / tasks);
       double cpuSubmit = orchestrator.cpuSeconds();
       long t0 = System.nanoTime();
