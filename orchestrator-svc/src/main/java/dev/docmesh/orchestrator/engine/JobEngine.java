@@ -435,15 +435,19 @@ public final class JobEngine implements AutoCloseable {
     StageOutputs.check(output); // outside the lock: it reads the whole output
     JobState state = retrying(() -> completeLocked(taskId, leaseToken, output));
     if (next != null) {
-      dispatcher.poll(
-          next.workerId(),
-          next.processors(),
-          Duration.ZERO,
-          next.slotsTotal(),
-          next.slotsBusy(),
-          next.peer(),
-          null,
-          next.reply());
+      try {
+        dispatcher.poll(
+            next.workerId(),
+            next.processors(),
+            Duration.ZERO,
+            next.slotsTotal(),
+            next.slotsBusy(),
+            next.peer(),
+            null,
+            next.reply());
+      } catch (RuntimeException e) {
+        next.reply().fail(e); // the completion stands whatever happens to the next lease
+      }
     }
     return committer.whenDurable(state);
   }
