@@ -278,6 +278,40 @@ class PostgresReplicasTest {
    * claims it.
    */
   @Test
+  void completionsLeasingTheNextTaskAlternateReplicasAndLeaseEachTaskOnce() throws Exception {
+    Job job = a.submit(pdf("lease-next"));
+    ScriptedWorker onA = a.worker("w");
+    ScriptedWorker onB = b.worker("w");
+    Task t = onB.poll(Duration.ofSeconds(5), ScriptedWorker.PDF_PROCESSORS);
+    List<String> stages = new ArrayList<>();
+    List<String> tokens = new ArrayList<>();
+    JobState last = JobState.JOB_STATE_UNSPECIFIED;
+    for (int i = 0; t != null; i++) {
+      stages.add(t.getStage());
+      tokens.add(t.getLeaseToken());
+      // each completion on the replica that did not lease the task: it must catch up first
+      var r = (i % 2 == 0 ? onA : onB).completeAndLeaseNext(t, ScriptedWorker.PDF_PROCESSORS);
+      last = r.getJobState();
+      t = r.hasNextTask() ? r.getNextTask() : null;
+    }
+    assertThat(stages)
+        .containsExactlyInAnyOrder("validate", "metadata", "text", "structure", "relationships");
+    assertThat(Set.copyOf(tokens)).hasSize(5);
+    assertThat(last).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+    for (TestOrchestrator o : List.of(a, b)) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  o.client
+                          .getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build())
+                          .getJob()
+                          .getState()
+                      == JobState.JOB_STATE_SUCCEEDED);
+    }
+  }
+
+  @Test
   void theJobRowNotTheClaimIndexDecidesWhatIsLeased() throws Exception {
     Job job = a.submit(pdf(""));
     assertThat(update("UPDATE tasks SET ready = false WHERE job_id = ?", job.getId())).isEqualTo(5);
