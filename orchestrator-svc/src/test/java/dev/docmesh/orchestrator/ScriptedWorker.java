@@ -78,33 +78,31 @@ final class ScriptedWorker {
   }
 
   CompleteTaskResponse complete(Task t, StageOutput output) {
-    return stub.get()
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .completeTask(
-            CompleteTaskRequest.newBuilder()
-                .setTaskId(t.getTaskId())
-                .setLeaseToken(t.getLeaseToken())
-                .setWorkerId(id)
-                .setOutput(output)
-                .build());
+    return completeTask(completion(t, output).build());
   }
 
   /** Completes {@code t} asking for the next task of {@code processors} in the answer. */
   CompleteTaskResponse completeAndLeaseNext(Task t, List<String> processors) {
-    return stub.get()
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .completeTask(
-            CompleteTaskRequest.newBuilder()
-                .setTaskId(t.getTaskId())
-                .setLeaseToken(t.getLeaseToken())
-                .setWorkerId(id)
-                .setOutput(outputFor(t.getProcessor()))
-                .setLeaseNext(
-                    LeaseNext.newBuilder()
-                        .addAllProcessors(processors)
-                        .setSlotsTotal(3)
-                        .setSlotsBusy(1))
-                .build());
+    return completeTask(
+        completion(t, outputFor(t.getProcessor()))
+            .setLeaseNext(
+                LeaseNext.newBuilder()
+                    .addAllProcessors(processors)
+                    .setSlotsTotal(3)
+                    .setSlotsBusy(1))
+            .build());
+  }
+
+  private CompleteTaskRequest.Builder completion(Task t, StageOutput output) {
+    return CompleteTaskRequest.newBuilder()
+        .setTaskId(t.getTaskId())
+        .setLeaseToken(t.getLeaseToken())
+        .setWorkerId(id)
+        .setOutput(output);
+  }
+
+  private CompleteTaskResponse completeTask(CompleteTaskRequest request) {
+    return stub.get().withDeadlineAfter(10, TimeUnit.SECONDS).completeTask(request);
   }
 
   FailTaskResponse fail(Task t, String reason, boolean retryable) {

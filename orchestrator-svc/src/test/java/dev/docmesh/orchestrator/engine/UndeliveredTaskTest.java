@@ -110,28 +110,32 @@ class UndeliveredTaskTest {
     }
   }
 
+  /** A pdf-standard job over a document id made of {@code digit}. */
+  private Job submitPdfStandard(String digit) throws Exception {
+    var p = BuiltInPipelines.pdfStandard();
+    return engine
+        .submit(
+            new NewJob(
+                DocumentRef.newBuilder().setId("sha256:" + digit.repeat(64)).build(),
+                p.getName(),
+                p,
+                PipelineValidator.validate(p, "p", x -> true),
+                Map.of(),
+                0,
+                "",
+                "",
+                "",
+                "",
+                "anonymous"))
+        .get(10, TimeUnit.SECONDS)
+        .job();
+  }
+
   @Test
   void aTaskThePollerCouldNotReceiveIsReadyAgainWithItsAttempt() throws Exception {
     PollCall leaving = new PollCall(1); // alive when chosen, gone when answered
     engine.poll("w1", List.of("pdf.validate"), Duration.ofSeconds(10), 1, 0, "", null, leaving);
-    var p = BuiltInPipelines.pdfStandard();
-    Job job =
-        engine
-            .submit(
-                new NewJob(
-                    DocumentRef.newBuilder().setId("sha256:" + "1".repeat(64)).build(),
-                    p.getName(),
-                    p,
-                    PipelineValidator.validate(p, "p", x -> true),
-                    Map.of(),
-                    0,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "anonymous"))
-            .get(10, TimeUnit.SECONDS)
-            .job();
+    Job job = submitPdfStandard("1");
     assertThat(leaving.answer).isNotDone();
 
     PollCall staying = new PollCall(Integer.MAX_VALUE);
@@ -150,24 +154,7 @@ class UndeliveredTaskTest {
 
   @Test
   void aTaskLeasedForACompletionWhoseAnswerFailedIsReadyAgainWithItsAttempt() throws Exception {
-    var p = BuiltInPipelines.pdfStandard();
-    Job job =
-        engine
-            .submit(
-                new NewJob(
-                    DocumentRef.newBuilder().setId("sha256:" + "2".repeat(64)).build(),
-                    p.getName(),
-                    p,
-                    PipelineValidator.validate(p, "p", x -> true),
-                    Map.of(),
-                    0,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "anonymous"))
-            .get(10, TimeUnit.SECONDS)
-            .job();
+    Job job = submitPdfStandard("2");
     PollCall poll = new PollCall(Integer.MAX_VALUE);
     engine.poll("w", List.of("pdf.validate"), Duration.ofSeconds(10), 1, 0, "", null, poll);
     OpaqueTask validate = poll.answer.get(10, TimeUnit.SECONDS);
