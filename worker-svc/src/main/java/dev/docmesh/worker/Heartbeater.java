@@ -17,13 +17,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps one task's lease alive and relays its progress. A heartbeat goes out every lease/3 whatever
- * happens, so a healthy task never loses its lease to a missed beat; progress adds beats, but no
- * more often than the progress interval, so a processor reporting every page of a large document
- * does not flood the orchestrator, and not before one interval has passed, so a stage that ends
- * within it costs no beat at all.
+ * Keeps one task's lease alive and relays its progress. A heartbeat goes out at least every lease/3
+ * (any beat renews the lease: a progress beat counts), so a healthy task never loses its lease to a
+ * missed beat; the worker's {@link KeepAlives} clock sends them. Progress adds beats, but no more
+ * often than the progress interval, so a processor reporting every page of a large document does
+ * not flood the orchestrator, and not before one interval has passed, so a stage that ends within
+ * it costs no beat at all.
  */
-final class Heartbeater {
+final class Heartbeater implements KeepAlives.Beats {
   private static final Logger log = LoggerFactory.getLogger(Heartbeater.class);
   private static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
   private static final long MIN_PERIOD_MS = 20;
@@ -39,12 +40,14 @@ final class Heartbeater {
   private final String workerId;
   private final TaskQueueServiceGrpc.TaskQueueServiceStub stub;
   private final ScheduledExecutorService scheduler;
+  private final KeepAlives keepAlives;
   private final long progressIntervalNanos;
   private final long periodMs;
+  private final long periodNanos;
   private final Listener listener;
   private Progress pendingProgress;
   private long lastProgressSentNanos;
-  private ScheduledFuture<?> keepAlive;
+  private long lastBeatNanos;
   private ScheduledFuture<?> delayedProgress;
   private boolean stopped;
   private int inFlight;
@@ -54,12 +57,14 @@ final class Heartbeater {
       String workerId,
       TaskQueueServiceGrpc.TaskQueueServiceStub stub,
       ScheduledExecutorService scheduler,
+      KeepAlives keepAlives,
       Duration progressInterval,
       Listener listener) {
     this.task = task;
     this.workerId = workerId;
     this.stub = stub;
     this.scheduler = scheduler;
+    this.keepAlives = keepAlives;
     this.progressIntervalNanos = progressInterval.toNanos();
     Duration lease =
         task.hasLeaseDuration()
@@ -69,15 +74,27 @@ final class Heartbeater {
                 task.getLeaseDuration().getSeconds(), task.getLeaseDuration().getNanos())
             : DEFAULT_LEASE;
     this.periodMs = Math.max(MIN_PERIOD_MS, lease.toMillis() / 3);
+    this.periodNanos = TimeUnit.MILLISECONDS.toNanos(periodMs);
     this.listener = listener;
     // the first progress waits one interval too: most stages end sooner, and their result (not a
     // beat per stage, each answered by the orchestrator and fanned out to every watcher) says more
     this.lastProgressSentNanos = System.nanoTime();
   }
 
-  synchronized void start() {
-    keepAlive =
-        scheduler.scheduleAtFixedRate(this::beat, periodMs, periodMs, TimeUnit.MILLISECONDS);
+  void start() {
+    long now = System.nanoTime();
+    synchronized (this) {
+      lastBeatNanos = now;
+    }
+    keepAlives.add(this, now + periodNanos);
+  }
+
+  @Override
+  public synchronized long beatIfDue(long now) {
+    if (!stopped && now - lastBeatNanos >= periodNanos) {
+      send();
+    }
+    return lastBeatNanos + periodNanos;
   }
 
   /** Relays progress now, or as soon as the progress interval allows (the latest one wins). */
@@ -96,9 +113,7 @@ final class Heartbeater {
 
   synchronized void stop() {
     stopped = true;
-    if (keepAlive != null) {
-      keepAlive.cancel(false);
-    }
+    keepAlives.remove(this);
     if (delayedProgress != null) {
       delayedProgress.cancel(false);
     }
@@ -139,12 +154,6 @@ final class Heartbeater {
     }
   }
 
-  private synchronized void beat() {
-    if (!stopped) {
-      send();
-    }
-  }
-
   private void send() {
     HeartbeatRequest.Builder request =
         HeartbeatRequest.newBuilder()
@@ -156,6 +165,7 @@ final class Heartbeater {
       pendingProgress = null;
       lastProgressSentNanos = System.nanoTime();
     }
+    lastBeatNanos = System.nanoTime();
     inFlight++;
     // progress arrives on the thread running the processor call: keep the beat out of that
     // call's cancellation, or stopping the call would also cancel the beat reporting it

@@ -40,6 +40,7 @@ final class TaskQueueClient {
   private final TaskQueueServiceGrpc.TaskQueueServiceStub queueAsync;
   private final WorkerConfig config;
   private final ScheduledExecutorService scheduler;
+  private final KeepAlives keepAlives;
   private final ResultReporter reporter;
   private final Runnable reconnect;
   private final Set<LongPoll> polls = ConcurrentHashMap.newKeySet();
@@ -61,6 +62,7 @@ final class TaskQueueClient {
     this.queueAsync = queueAsync;
     this.config = config;
     this.scheduler = scheduler;
+    this.keepAlives = new KeepAlives(scheduler);
     this.reporter =
         new ResultReporter(config.backoffInitial(), config.backoffMax(), abandonResults, reconnect);
     this.reconnect = reconnect;
@@ -118,7 +120,13 @@ final class TaskQueueClient {
   /** Keeps {@code task}'s lease alive and relays its progress, once started. */
   Heartbeater heartbeater(OpaqueTask task, Heartbeater.Listener listener) {
     return new Heartbeater(
-        task, config.workerId(), queueAsync, scheduler, config.progressInterval(), listener);
+        task,
+        config.workerId(),
+        queueAsync,
+        scheduler,
+        keepAlives,
+        config.progressInterval(),
+        listener);
   }
 
   /**
