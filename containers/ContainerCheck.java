@@ -312,7 +312,7 @@ public class ContainerCheck {
       if (!exposed.contains(port + "/tcp")) fail(p.image + ": containerPort " + port + " is not EXPOSEd (" + exposed + ")");
     }
     String entry = config.path("Entrypoint").toString();
-    for (String flag : List.of("-XX:MaxRAMPercentage", "-XX:+ExitOnOutOfMemoryError")) {
+    for (String flag : List.of("-XX:MaxRAMPercentage", "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData")) {
       if (!entry.contains(flag)) fail(p.image + ": entrypoint lacks " + flag);
     }
     long size = img.path("Size").asLong();

@@ -27,6 +27,8 @@ EXPOSE 50051 9091
 # The root filesystem is read-only in Kubernetes; writable are /data (SQLite store
 # and blobs: a PersistentVolumeClaim) and /tmp (an emptyDir: native libraries the jars unpack).
 # Heap from the container's memory limit; an OutOfMemoryError ends the process so the kubelet
-# restarts it instead of leaving a half-working JVM. JAVA_OPTS (as for ./docmesh) comes after
-# these defaults, so the manifests can override them; exec keeps java as PID 1 for SIGTERM.
-ENTRYPOINT ["/bin/sh", "-c", "exec java -XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp $JAVA_OPTS -jar /app/orchestrator-svc.jar \"$@\"", "orchestrator"]
+# restarts it instead of leaving a half-working JVM. No hsperfdata (-XX:-UsePerfData): its
+# sampler wakes the JVM 20 times a second, and jcmd PID works without it. JAVA_OPTS (as for
+# ./docmesh) comes after these defaults, so the manifests can override them; exec keeps java as
+# PID 1 for SIGTERM.
+ENTRYPOINT ["/bin/sh", "-c", "exec java -XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData -Djava.io.tmpdir=/tmp $JAVA_OPTS -jar /app/orchestrator-svc.jar \"$@\"", "orchestrator"]
