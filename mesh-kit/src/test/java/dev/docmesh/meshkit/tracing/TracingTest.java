@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.docmesh.meshkit.config.Env;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -46,5 +52,41 @@ class TracingTest {
         .doesNotContainKey("docmesh.x");
     assertThat(Tracing.defaults("processor", Env.of(Map.of())))
         .containsEntry("otel.traces.exporter", "none");
+  }
+
+  @Test
+  void spansNoExporterTakesAreNotRecordedButTheTraceFlowsOn() {
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    Context parent =
+        Context.root()
+            .with(
+                Span.wrap(
+                    SpanContext.createFromRemoteParent(
+                        traceId,
+                        "00f067aa0ba902b7",
+                        TraceFlags.getSampled(),
+                        TraceState.getDefault())));
+
+    try (OpenTelemetrySdk quiet = Tracing.fromEnvironment("worker", "w", Env.of(Map.of()))) {
+      Span span = quiet.getTracer("t").spanBuilder("call").setParent(parent).startSpan();
+      assertThat(span.isRecording()).isFalse();
+      assertThat(span.getSpanContext().getTraceId()).isEqualTo(traceId);
+      assertThat(span.getSpanContext().getSpanId()).isNotEqualTo("00f067aa0ba902b7");
+      span.end();
+    }
+    // an operator who asks for a sampler gets it, exporter or not
+    try (OpenTelemetrySdk chosen =
+        Tracing.fromEnvironment(
+            "worker", "w", Env.of(Map.of("OTEL_TRACES_SAMPLER", "parentbased_always_on")))) {
+      Span span = chosen.getTracer("t").spanBuilder("call").setParent(parent).startSpan();
+      assertThat(span.isRecording()).isTrue();
+      span.end();
+    }
+    // with an exporter, the SDK's default sampler as before
+    try (OpenTelemetrySdk exported =
+        Tracing.fromEnvironment("worker", "w", Env.of(Map.of("OTEL_TRACES_EXPORTER", "logging")))) {
+      Span span = exported.getTracer("t").spanBuilder("call").setParent(parent).startSpan();
+      assertThat(span.isRecording()).isTrue();
+    }
   }
 }
