@@ -421,7 +421,7 @@ public final class JobRecord {
     uncommittedEvents.clear();
     uncommittedOutputs.clear();
     for (TaskRecord t : tasks.values()) {
-      t.leaseStored();
+      t.stored();
     }
     return out;
   }

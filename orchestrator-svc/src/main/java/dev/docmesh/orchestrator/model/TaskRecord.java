@@ -26,6 +26,9 @@ public final class TaskRecord {
   /** The lease expiry the store holds (renewals are written only now and then). */
   private Instant storedLeaseExpire = Instant.EPOCH;
 
+  /** The task's row as the store holds it; null before it was written or loaded. */
+  private StoreRow storedRow;
+
   /** Not dispatched before this instant (retry backoff). */
   private Instant readyAt = Instant.EPOCH;
 
@@ -197,9 +200,33 @@ public final class TaskRecord {
     leaseExpire = expire;
   }
 
-  /** The current lease expiry has been stored (called after a committed save). */
-  void leaseStored() {
+  /** The task as it is now has been stored (called after a committed save). */
+  void stored() {
     storedLeaseExpire = leaseExpire;
+    storedRow = row();
+  }
+
+  /**
+   * What the store keeps of a task beside the job's message: its lease and readiness, one row a
+   * task.
+   */
+  public record StoreRow(
+      String leaseToken, Instant leaseExpire, Instant readyAt, Instant readySince) {}
+
+  public StoreRow row() {
+    return new StoreRow(leaseToken, leaseExpire, readyAt, readySince);
+  }
+
+  /**
+   * Whether the store's row for this task still holds what memory does: a save of the job need not
+   * write it again (most saves change one task of the job or none).
+   */
+  public boolean rowUnchanged() {
+    return storedRow != null
+        && storedRow.leaseToken().equals(leaseToken)
+        && storedRow.leaseExpire().equals(leaseExpire)
+        && storedRow.readyAt().equals(readyAt)
+        && storedRow.readySince().equals(readySince);
   }
 
   /** The lease expiry as stored; memory may hold a later one. */
@@ -235,6 +262,7 @@ public final class TaskRecord {
     this.storedLeaseExpire = expire;
     this.readyAt = readyAt;
     this.readySince = readySince;
+    this.storedRow = row();
   }
 
   public StageStatus toStatus() {

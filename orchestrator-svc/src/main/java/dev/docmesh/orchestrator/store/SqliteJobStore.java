@@ -209,7 +209,13 @@ public final class SqliteJobStore implements JobStore {
           prepared(
               c,
               "INSERT OR REPLACE INTO tasks (job_id, stage, lease_token, lease_expire_ms, ready_at_ms, ready_since_ms) VALUES (?,?,?,?,?,?)");
+      boolean any = false;
       for (TaskRecord t : job.tasks()) {
+        // the one writer here: a row as last committed (or loaded) is still what the file holds;
+        // a failed write reloads the job, and with it the rows
+        if (t.rowUnchanged()) {
+          continue;
+        }
         ps.setString(1, job.id());
         ps.setString(2, t.name());
         ps.setString(3, t.leaseToken());
@@ -217,8 +223,11 @@ public final class SqliteJobStore implements JobStore {
         ps.setLong(5, t.readyAt().toEpochMilli());
         ps.setLong(6, t.readySince().toEpochMilli());
         ps.addBatch();
+        any = true;
       }
-      ps.executeBatch();
+      if (any) {
+        ps.executeBatch();
+      }
     }
     if (!job.uncommittedEvents().isEmpty()) {
       insertEvents(c, job);
