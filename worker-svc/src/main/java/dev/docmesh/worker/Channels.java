@@ -32,6 +32,12 @@ final class Channels {
         .maxInboundMessageSize(maxMessageBytes)
         .keepAliveTime(60, TimeUnit.SECONDS)
         .keepAliveWithoutCalls(false)
+        // Answers are handed to the network thread's listener directly: every listener of the
+        // worker's calls only passes the answer on to the thread waiting for it (a queue, a future)
+        // or cancels a call. Through grpc's default executor, each message of a Process stream
+        // (grpc 1.83's blocking server-streaming stub reads on that executor, not on the caller)
+        // and each heartbeat answer woke one more thread.
+        .directExecutor()
         .intercept(telemetry.clientInterceptors())
         .build();
   }
