@@ -122,7 +122,6 @@ public final class BenchMain {
         o.passes(),
         o.warmup(),
         loadBefore);
-    Path work = Files.createTempDirectory("docmesh-bench");
     int slots = 2;
     List<Figure> figures = new ArrayList<>();
     Figure text1 = TextFigures.throughput(1);
@@ -182,12 +181,14 @@ public final class BenchMain {
             pipeline, cpu, text1, text2, text1Cpu, text2Cpu, noop, submit, submitP50, submitP99,
             dispatch, progress, getJob));
 
-    try (ServiceProcess processor =
-        ServiceProcess.start(
-            o.root(),
-            "processor",
-            Map.of("DOCMESH_PROCESSOR_THREADS", Integer.toString(slots)),
-            work)) {
+    try (WorkDir workDir = WorkDir.create("docmesh-bench");
+        ServiceProcess processor =
+            ServiceProcess.start(
+                o.root(),
+                "processor",
+                Map.of("DOCMESH_PROCESSOR_THREADS", Integer.toString(slots)),
+                workDir.path())) {
+      Path work = workDir.path();
       // 1. pdf.text: processor-svc alone next to this JVM
       System.out.println(
           "-- pdf.text: processor-svc vs in-process PDFBox (warm-up: at least "

@@ -121,7 +121,13 @@ final class OrchestratorRows {
   }
 
   private Map<String, Double> oneRound(Path root, Path jfr, int round) throws IOException {
-    Path work = Files.createTempDirectory("docmesh-orch-rows");
+    try (WorkDir workDir = WorkDir.create("docmesh-orch-rows")) {
+      return oneRound(root, jfr, round, workDir.path());
+    }
+  }
+
+  private Map<String, Double> oneRound(Path root, Path jfr, int round, Path work)
+      throws IOException {
     Map<String, String> env = BenchMain.orchestratorEnv(work);
     if (jfr != null) {
       Files.createDirectories(jfr);

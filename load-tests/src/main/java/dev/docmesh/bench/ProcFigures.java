@@ -114,16 +114,16 @@ final class ProcFigures {
     List<Figure> figures =
         List.of(text1, text2, text1Cpu, text2Cpu, tika, pipeline, cpu, orchCpu, workerCpu, noJit);
 
-    Path work = Files.createTempDirectory("docmesh-bench-procs");
     int textWarmed;
     int meshWarmed;
-    try (Profiles profiles = new Profiles(jfr);
+    try (WorkDir workDir = WorkDir.create("docmesh-bench-procs");
+        Profiles profiles = new Profiles(jfr);
         ServiceProcess processor =
             ServiceProcess.start(
                 root,
                 "processor",
                 Map.of("DOCMESH_PROCESSOR_THREADS", Integer.toString(slots)),
-                work)) {
+                workDir.path())) {
       if (meshOnly) {
         textWarmed =
             0; // A/B runs of the orchestrator and worker: the mesh warm-up warms the processor
@@ -151,9 +151,9 @@ final class ProcFigures {
         }
         profiles.stop(processor);
       }
-      try (ServiceProcess orchestrator = BenchMain.startOrchestrator(root, work);
+      try (ServiceProcess orchestrator = BenchMain.startOrchestrator(root, workDir.path());
           ServiceProcess worker =
-              MeshFigures.startWorker(root, work, orchestrator, processor, meshSlots)) {
+              MeshFigures.startWorker(root, workDir.path(), orchestrator, processor, meshSlots)) {
         System.out.println("-- pipeline efficiency and CPU per document");
         MeshFigures mesh = new MeshFigures(corpus, orchestrator, worker, processor, slots);
         mesh.warmUp(meshWarm / 2);

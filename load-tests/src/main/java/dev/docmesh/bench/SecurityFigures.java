@@ -199,9 +199,10 @@ final class SecurityFigures {
         o.passes(),
         o.warmup(),
         loadBefore);
-    Path work = Files.createTempDirectory("docmesh-bench-secure");
-    try (BenchSecurity security = BenchSecurity.devCerts(o.root(), work.resolve("certs"))) {
-      Mesh[] meshes = startSideBySide(work, security);
+    try (WorkDir workDir = WorkDir.create("docmesh-bench-secure");
+        BenchSecurity security =
+            BenchSecurity.devCerts(o.root(), workDir.path().resolve("certs"))) {
+      Mesh[] meshes = startSideBySide(workDir.path(), security);
       try (Mesh off = meshes[0];
           Mesh on = meshes[1]) {
         measure(corpus, off, on, security);
