@@ -68,7 +68,15 @@ public final class JobWatcher extends ReadyDrivenStream<WatchJobResponse> {
         live.addLast(e);
       }
     }
-    drain();
+    drainHere();
+  }
+
+  /** Caught up with the store: what is left to send is in the live queue. */
+  @Override
+  protected boolean sendsWithoutBlocking() {
+    synchronized (this) {
+      return fromStore.isEmpty() && lastSent >= storedUntil;
+    }
   }
 
   /**

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
  * A server stream that sends only while the receiver is ready ({@link StreamSink#isReady}), and
  * resumes from {@link StreamSink#onReady}: what the client has not read stays with the source (the
  * store or a bounded queue), never in transport buffers. {@link #drain()} may be called from any
- * thread; sending runs on {@code executor}, one drain at a time per stream.
+ * thread; sending runs on {@code executor} (or, see {@link #drainHere}, on the caller), one drain
+ * at a time per stream.
  */
 public abstract class ReadyDrivenStream<T> {
   private static final Logger log = LoggerFactory.getLogger(ReadyDrivenStream.class);
@@ -49,6 +50,29 @@ public abstract class ReadyDrivenStream<T> {
     if (wip.getAndIncrement() == 0) {
       executor.execute(this::drainLoop);
     }
+  }
+
+  /**
+   * As {@link #drain()}, but on the calling thread when no drain runs and {@link
+   * #sendsWithoutBlocking} says the messages waiting are at hand: the thread that has just made
+   * them durable sends them, instead of waking another to.
+   */
+  protected final void drainHere() {
+    if (wip.getAndIncrement() == 0) {
+      if (sendsWithoutBlocking()) {
+        drainLoop();
+      } else {
+        executor.execute(this::drainLoop);
+      }
+    }
+  }
+
+  /**
+   * Whether the next messages need no blocking read (the store): called by {@link #drainHere} with
+   * the drain to itself, so it may read what only drains touch.
+   */
+  protected boolean sendsWithoutBlocking() {
+    return false;
   }
 
   private void drainLoop() {
