@@ -17,6 +17,8 @@ import io.grpc.Status;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
 import io.prometheus.client.Histogram;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * gRPC server and client metrics in the naming of the Prometheus gRPC ecosystem ({@code
@@ -41,21 +43,20 @@ public final class GrpcMetrics {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(
           ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-        MethodDescriptor<Q, R> method = call.getMethodDescriptor();
-        Labels labels = Labels.of(method);
-        server.started.labels(labels.type, labels.service, labels.method).inc();
+        Method m = server.of(call.getMethodDescriptor());
+        m.started.inc();
         long start = System.nanoTime();
         ServerCall<Q, R> counted =
             new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
               @Override
               public void sendMessage(R message) {
-                server.sent.labels(labels.type, labels.service, labels.method).inc();
+                m.sent.inc();
                 super.sendMessage(message);
               }
 
               @Override
               public void close(Status status, Metadata trailers) {
-                server.record(labels, status.getCode(), start);
+                m.record(status.getCode(), start);
                 super.close(status, trailers);
               }
             };
@@ -63,7 +64,7 @@ public final class GrpcMetrics {
             next.startCall(counted, headers)) {
           @Override
           public void onMessage(Q message) {
-            server.received.labels(labels.type, labels.service, labels.method).inc();
+            m.received.inc();
             super.onMessage(message);
           }
         };
@@ -76,26 +77,26 @@ public final class GrpcMetrics {
       @Override
       public <Q, R> ClientCall<Q, R> interceptCall(
           MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-        Labels labels = Labels.of(method);
+        Method m = client.of(method);
         return new ForwardingClientCall.SimpleForwardingClientCall<>(
             next.newCall(method, options)) {
           private long start;
 
           @Override
           public void start(Listener<R> listener, Metadata headers) {
-            client.started.labels(labels.type, labels.service, labels.method).inc();
+            m.started.inc();
             start = System.nanoTime();
             super.start(
                 new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
                   @Override
                   public void onMessage(R message) {
-                    client.received.labels(labels.type, labels.service, labels.method).inc();
+                    m.received.inc();
                     super.onMessage(message);
                   }
 
                   @Override
                   public void onClose(Status status, Metadata trailers) {
-                    client.record(labels, status.getCode(), start);
+                    m.record(status.getCode(), start);
                     super.onClose(status, trailers);
                   }
                 },
@@ -104,7 +105,7 @@ public final class GrpcMetrics {
 
           @Override
           public void sendMessage(Q message) {
-            client.sent.labels(labels.type, labels.service, labels.method).inc();
+            m.sent.inc();
             super.sendMessage(message);
           }
         };
@@ -112,19 +113,49 @@ public final class GrpcMetrics {
     };
   }
 
-  private record Labels(String type, String service, String method) {
-    static Labels of(MethodDescriptor<?, ?> m) {
-      String type =
-          switch (m.getType()) {
-            case UNARY -> "unary";
-            case CLIENT_STREAMING -> "client_stream";
-            case SERVER_STREAMING -> "server_stream";
-            case BIDI_STREAMING -> "bidi_stream";
-            default -> "unknown";
-          };
+  private static String type(MethodDescriptor<?, ?> m) {
+    return switch (m.getType()) {
+      case UNARY -> "unary";
+      case CLIENT_STREAMING -> "client_stream";
+      case SERVER_STREAMING -> "server_stream";
+      case BIDI_STREAMING -> "bidi_stream";
+      default -> "unknown";
+    };
+  }
+
+  /**
+   * One method's series on one side, looked up once: a call then counts without building and
+   * hashing its label values four or five times.
+   */
+  private static final class Method {
+    final Counter.Child started;
+    final Counter.Child received;
+    final Counter.Child sent;
+    final Histogram.Child seconds;
+    private final Counter handled;
+    private final String[] labels;
+    private final Counter.Child[] handledByCode = new Counter.Child[Status.Code.values().length];
+
+    Method(Side side, MethodDescriptor<?, ?> m) {
       String service = m.getServiceName() == null ? "unknown" : m.getServiceName();
       String method = m.getBareMethodName() == null ? m.getFullMethodName() : m.getBareMethodName();
-      return new Labels(type, service, method);
+      labels = new String[] {type(m), service, method};
+      started = side.started.labels(labels);
+      received = side.received.labels(labels);
+      sent = side.sent.labels(labels);
+      seconds = side.seconds.labels(labels);
+      handled = side.handled;
+    }
+
+    void record(Status.Code code, long startNanos) {
+      Counter.Child h = handledByCode[code.ordinal()];
+      if (h == null) {
+        // racing calls may both look it up: the registry hands out the one child
+        h = handled.labels(labels[0], labels[1], labels[2], code.name());
+        handledByCode[code.ordinal()] = h;
+      }
+      h.inc();
+      seconds.observe((System.nanoTime() - startNanos) / 1e9);
     }
   }
 
@@ -134,6 +165,7 @@ public final class GrpcMetrics {
     final Counter received;
     final Counter sent;
     final Histogram seconds;
+    private final Map<String, Method> methods = new ConcurrentHashMap<>();
 
     Side(String side, CollectorRegistry registry) {
       String p = "grpc_" + side + "_";
@@ -163,11 +195,11 @@ public final class GrpcMetrics {
               .register(registry);
     }
 
-    void record(Labels labels, Status.Code code, long startNanos) {
-      handled.labels(labels.type, labels.service, labels.method, code.name()).inc();
-      seconds
-          .labels(labels.type, labels.service, labels.method)
-          .observe((System.nanoTime() - startNanos) / 1e9);
+    Method of(MethodDescriptor<?, ?> m) {
+      Method known = methods.get(m.getFullMethodName());
+      return known != null
+          ? known
+          : methods.computeIfAbsent(m.getFullMethodName(), k -> new Method(this, m));
     }
   }
 }
