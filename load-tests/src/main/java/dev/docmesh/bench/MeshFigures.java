@@ -24,6 +24,7 @@ final class MeshFigures {
   private final ServiceProcess processor;
   private final Processors direct;
   private final int concurrency;
+  private final ThreadTimes threads = new ThreadTimes();
 
   /** Documents/s through the mesh ÷ the five processors called straight by {@code callers}. */
   static Figure pipeline(int workerSlots, int callers) {
@@ -104,6 +105,19 @@ final class MeshFigures {
   }
 
   /** One pass of both sides; odd passes run the direct side first. */
+  /** The services' threads over the measured passes so far (markdown; empty off Linux). */
+  String perThread() {
+    return threads.table();
+  }
+
+  private Map<String, Map<String, long[]>> threadTimes() {
+    Map<String, Map<String, long[]>> now = new java.util.LinkedHashMap<>();
+    now.put("orchestrator", ThreadTimes.read(orchestrator.pid()));
+    now.put("worker", ThreadTimes.read(worker.pid()));
+    now.put("processor", ThreadTimes.read(processor.pid()));
+    return now;
+  }
+
   void measure(Figure efficiency, Figure cpu, int pass) {
     measure(efficiency, cpu, null, null, pass);
   }
@@ -126,6 +140,7 @@ final class MeshFigures {
     double straight = pass % 2 == 1 ? directPass() : Double.NaN;
     double jit0 = noJit != null ? meshJit() : 0;
     double pj0 = noJit != null ? ProcCpu.jitSeconds(processor.pid()) : 0;
+    Map<String, Map<String, long[]>> threads0 = threadTimes();
     double o0 = orchestrator.cpuSeconds();
     double w0 = worker.cpuSeconds();
     double p0 = processor.cpuSeconds();
@@ -133,6 +148,9 @@ final class MeshFigures {
     double o1 = orchestrator.cpuSeconds();
     double w1 = worker.cpuSeconds();
     double p1 = processor.cpuSeconds();
+    Map<String, Map<String, long[]>> threads1 = threadTimes();
+    threads0.forEach((service, before) -> threads.add(service, before, threads1.get(service)));
+    threads.documents(corpus.docs().size());
     if (noJit != null) {
       double jit = meshJit() - jit0;
       double pj = ProcCpu.jitSeconds(processor.pid()) - pj0;

@@ -116,6 +116,7 @@ final class ProcFigures {
 
     int textWarmed;
     int meshWarmed;
+    String perThread;
     try (WorkDir workDir = WorkDir.create("docmesh-bench-procs");
         Profiles profiles = new Profiles(jfr);
         ServiceProcess processor =
@@ -173,6 +174,7 @@ final class ProcFigures {
           mesh.measure(pipeline, cpu, orchCpu, workerCpu, noJit, p);
         }
         profiles.stop(orchestrator, worker, processor);
+        perThread = mesh.perThread();
       }
     }
     String warmed =
@@ -182,7 +184,7 @@ final class ProcFigures {
             textWarmed,
             meshWarmed,
             jitSettled * 100);
-    String md = markdown(figures, corpus, passes, warmed, root, started, loadBefore);
+    String md = markdown(figures, corpus, passes, warmed, root, started, loadBefore) + perThread;
     System.out.println();
     System.out.println(md);
     if (out != null) {
