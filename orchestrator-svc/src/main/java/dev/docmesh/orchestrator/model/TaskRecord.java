@@ -23,10 +23,10 @@ public final class TaskRecord {
   private String leaseToken = "";
   private Instant leaseExpire = Instant.EPOCH;
 
-  /** The lease expiry the store holds (renewals are written only now and then). */
-  private Instant storedLeaseExpire = Instant.EPOCH;
-
-  /** The task's row as the store holds it; null before it was written or loaded. */
+  /**
+   * The task's row as the store holds it (its lease expiry: renewals are written only now and
+   * then); null before it was written or loaded.
+   */
   private StoreRow storedRow;
 
   /** Not dispatched before this instant (retry backoff). */
@@ -202,7 +202,6 @@ public final class TaskRecord {
 
   /** The task as it is now has been stored (called after a committed save). */
   void stored() {
-    storedLeaseExpire = leaseExpire;
     storedRow = row();
   }
 
@@ -210,10 +209,10 @@ public final class TaskRecord {
    * What the store keeps of a task beside the job's message: its lease and readiness, one row a
    * task.
    */
-  public record StoreRow(
+  private record StoreRow(
       String leaseToken, Instant leaseExpire, Instant readyAt, Instant readySince) {}
 
-  public StoreRow row() {
+  private StoreRow row() {
     return new StoreRow(leaseToken, leaseExpire, readyAt, readySince);
   }
 
@@ -231,7 +230,7 @@ public final class TaskRecord {
 
   /** The lease expiry as stored; memory may hold a later one. */
   public Instant storedLeaseExpire() {
-    return storedLeaseExpire;
+    return storedRow == null ? Instant.EPOCH : storedRow.leaseExpire();
   }
 
   void progress(Progress p) {
@@ -259,7 +258,6 @@ public final class TaskRecord {
   public void restoreLease(String token, Instant expire, Instant readyAt, Instant readySince) {
     this.leaseToken = token;
     this.leaseExpire = expire;
-    this.storedLeaseExpire = expire;
     this.readyAt = readyAt;
     this.readySince = readySince;
     this.storedRow = row();
