@@ -104,7 +104,6 @@ final class MeshFigures {
     }
   }
 
-  /** One pass of both sides; odd passes run the direct side first. */
   /** The services' threads over the measured passes so far (markdown; empty off Linux). */
   String perThread() {
     return threads.table();
@@ -118,6 +117,7 @@ final class MeshFigures {
     return now;
   }
 
+  /** One pass of both sides; odd passes run the direct side first. */
   void measure(Figure efficiency, Figure cpu, int pass) {
     measure(efficiency, cpu, null, null, pass);
   }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /** CPU time of a process from {@code /proc/<pid>/stat} (Linux): utime + stime. */
 final class ProcCpu {
@@ -50,33 +51,19 @@ final class ProcCpu {
 
   /**
    * CPU seconds of the JVM {@code pid}'s JIT compiler threads ({@code C1/C2 CompilerThreadN} in
-   * {@code /proc/<pid>/task/<tid>/comm}): what a short run of a service that does little per call
-   * is dominated by. (HotSpot's own {@code sun.ci.totalTime} is wall time of the compiles, which a
-   * loaded machine inflates past the CPU they took.) On 2 cores the JVM runs one C1 and one C2
-   * thread for its whole life, so no compiler thread's CPU is lost to a thread exiting between two
-   * readings; with more cores dynamic compiler threads may come and go and this undercounts.
+   * {@code /proc/<pid>/task/<tid>/comm}, read by {@link ThreadTimes}): what a short run of a
+   * service that does little per call is dominated by. (HotSpot's own {@code sun.ci.totalTime} is
+   * wall time of the compiles, which a loaded machine inflates past the CPU they took.) On 2 cores
+   * the JVM runs one C1 and one C2 thread for its whole life, so no compiler thread's CPU is lost
+   * to a thread exiting between two readings; with more cores dynamic compiler threads may come and
+   * go and this undercounts.
    */
   static double jitSeconds(long pid) {
-    double sum = 0;
-    try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
-      for (Path task : tasks.toList()) {
-        try {
-          String comm = Files.readString(task.resolve("comm")).strip();
-          if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
-            sum += ticks(Files.readString(task.resolve("stat")));
-          }
-        } catch (IOException threadGone) {
-          // exited between the listing and the read
-        }
-      }
-    } catch (IOException e) {
+    Map<String, long[]> threads = ThreadTimes.read(pid);
+    if (threads.isEmpty()) {
       return Double.NaN;
     }
-    return sum;
-  }
-
-  private static double ticks(String stat) {
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+    long[] compiler = threads.getOrDefault(ThreadTimes.COMPILER, new long[2]);
+    return compiler[0] / 1e9;
   }
 }

@@ -18,6 +18,12 @@ import java.util.stream.Stream;
  * mesh pass's CPU goes than a profile's frames do.
  */
 final class ThreadTimes {
+  /**
+   * The JIT compilers' group: {@code C1 CompilerThre} and {@code C2 CompilerThre} (comm is 15
+   * chars).
+   */
+  static final String COMPILER = "C# CompilerThre";
+
   /** service → thread group → {CPU ns, voluntary switches}, summed over the measured passes. */
   private final Map<String, Map<String, long[]>> totals = new LinkedHashMap<>();
 
