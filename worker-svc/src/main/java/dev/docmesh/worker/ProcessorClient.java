@@ -9,16 +9,19 @@ import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
 import dev.docmesh.proto.relay.v1.OpaqueProcessRequest;
 import dev.docmesh.proto.relay.v1.OpaqueProcessResponse;
 import dev.docmesh.proto.relay.v1.OpaqueTask;
+import io.grpc.ClientCall;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -146,32 +149,66 @@ final class ProcessorClient {
         .map(r -> Duration.ofSeconds(r.getRetryDelay().getSeconds(), r.getRetryDelay().getNanos()));
   }
 
-  /** The result as the processor encoded it: the worker hands it on without reading it. */
+  /**
+   * The result as the processor encoded it: the worker hands it on without reading it. The stream
+   * is read where it arrives (the channel runs callbacks on its network thread) and this thread
+   * waits once, for the end: a blocking iterator would ask the network thread for each next message
+   * from here, a wake-up of each thread for every message.
+   */
   private ByteString call(
       OpaqueProcessRequest request, RunControl run, Consumer<Progress> progress) {
-    ProcessorServiceGrpc.ProcessorServiceBlockingStub bounded = stub.withDeadline(run.deadline());
-    Iterator<OpaqueProcessResponse> events =
-        ClientCalls.blockingServerStreamingCall(
-            bounded.getChannel(), OpaqueMethods.PROCESS, bounded.getCallOptions(), request);
-    while (events.hasNext()) {
-      OpaqueProcessResponse event = events.next();
+    ProcessCall events = new ProcessCall(progress);
+    ClientCall<OpaqueProcessRequest, OpaqueProcessResponse> call =
+        stub.getChannel()
+            .newCall(OpaqueMethods.PROCESS, stub.getCallOptions().withDeadline(run.deadline()));
+    ClientCalls.asyncServerStreamingCall(call, request, events);
+    try {
+      return events.result.get();
+    } catch (InterruptedException e) {
+      call.cancel("interrupted", e);
+      Thread.currentThread().interrupt();
+      throw Status.CANCELLED.withDescription("interrupted").withCause(e).asRuntimeException();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof StatusRuntimeException s
+          ? s
+          : Status.fromThrowable(e.getCause()).asRuntimeException();
+    }
+  }
+
+  /** One Process stream: progress relayed as it comes, the result once the stream has ended. */
+  private static final class ProcessCall implements StreamObserver<OpaqueProcessResponse> {
+    private final Consumer<Progress> progress;
+    private final CompletableFuture<ByteString> result = new CompletableFuture<>();
+    private ByteString output;
+
+    ProcessCall(Consumer<Progress> progress) {
+      this.progress = progress;
+    }
+
+    @Override
+    public void onNext(OpaqueProcessResponse event) {
       if (event.hasResult()) {
-        drain(events);
-        return event.getResult();
-      }
-      if (event.hasProgress()) {
+        output = event.getResult();
+      } else if (event.hasProgress() && output == null) {
         progress.accept(event.getProgress());
       }
     }
-    throw Status.INTERNAL
-        .withDescription("processor stream ended without a result")
-        .asRuntimeException();
-  }
 
-  /** Reads the stream to its end so the call completes normally instead of being cancelled. */
-  private static void drain(Iterator<OpaqueProcessResponse> events) {
-    while (events.hasNext()) {
-      events.next();
+    @Override
+    public void onError(Throwable t) {
+      result.completeExceptionally(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      if (output != null) {
+        result.complete(output);
+      } else {
+        result.completeExceptionally(
+            Status.INTERNAL
+                .withDescription("processor stream ended without a result")
+                .asRuntimeException());
+      }
     }
   }
 }
