@@ -3,7 +3,6 @@ package dev.docmesh.processor.pdf;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import org.apache.pdfbox.io.RandomAccessRead;
-import org.apache.pdfbox.io.RandomAccessReadBuffer;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDResources;
 
@@ -29,12 +28,12 @@ final class DecodedPage extends PDPage {
 
   @Override
   public RandomAccessRead getContentsForStreamParsing() {
-    return new RandomAccessReadBuffer(content);
+    return new ByteArrayRead(content);
   }
 
   @Override
   public RandomAccessRead getContentsForRandomAccess() {
-    return new RandomAccessReadBuffer(content);
+    return new ByteArrayRead(content);
   }
 
   @Override

@@ -41,7 +41,7 @@ public final class PdfOpener {
             .setTempDir(tempDir);
     PDDocument document;
     try {
-      document = Loader.loadPDF(bytes, password, null, null, memory.streamCache);
+      document = Loader.loadPDF(new ByteArrayRead(bytes), password, null, null, memory.streamCache);
     } catch (InvalidPasswordException e) {
       throw password.isEmpty() ? Failures.encrypted() : Failures.passwordInvalid();
     } catch (IOException e) {
