@@ -47,13 +47,22 @@ final class ResourceGauge {
   }
 
   long heapMax() {
-    MemoryUsage heap = memory.getHeapMemoryUsage();
+    return max(memory.getHeapMemoryUsage());
+  }
+
+  private static long max(MemoryUsage heap) {
     return heap.getMax() > 0 ? heap.getMax() : heap.getCommitted();
   }
 
+  /** Asked before every poll and lease: one reading of the heap (it walks every memory pool). */
   boolean overLimit() {
-    boolean cpuOver = maxCpu < 1.0 && cpu > maxCpu;
-    boolean heapOver = maxHeap < 1.0 && heapUsed() > maxHeap * heapMax();
-    return cpuOver || heapOver;
+    if (maxCpu < 1.0 && cpu > maxCpu) {
+      return true;
+    }
+    if (maxHeap >= 1.0) {
+      return false;
+    }
+    MemoryUsage heap = memory.getHeapMemoryUsage();
+    return heap.getUsed() > maxHeap * max(heap);
   }
 }
