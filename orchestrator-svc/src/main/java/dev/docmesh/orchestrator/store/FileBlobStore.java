@@ -104,10 +104,13 @@ public final class FileBlobStore implements BlobStore {
      */
     @Override
     public Stored commit(String documentId) throws IOException {
-      finishWriting(true);
-      long size = size();
       Path target = path(documentId);
-      if (Files.exists(target)) {
+      // A document stored before (same digest) is already on disk: its spooled copy is deleted,
+      // so flushing that copy to disk first would be an fsync for nothing.
+      boolean known = Files.exists(target);
+      finishWriting(!known);
+      long size = size();
+      if (known) {
         Files.delete(file);
         return new Stored(documentId, size, true);
       }
