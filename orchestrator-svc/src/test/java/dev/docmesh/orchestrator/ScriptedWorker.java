@@ -17,6 +17,8 @@ import dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.CompleteTaskResponse;
 import dev.docmesh.proto.orchestrator.v1.FailTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.FailTaskResponse;
+import dev.docmesh.proto.orchestrator.v1.FollowOn;
+import dev.docmesh.proto.orchestrator.v1.FollowOnOutput;
 import dev.docmesh.proto.orchestrator.v1.HeartbeatRequest;
 import dev.docmesh.proto.orchestrator.v1.HeartbeatResponse;
 import dev.docmesh.proto.orchestrator.v1.JobError;
@@ -44,6 +46,11 @@ final class ScriptedWorker {
 
   /** Polls for up to {@code wait}; null when nothing came. */
   Task poll(Duration wait, List<String> processors) {
+    return poll(wait, processors, 0);
+  }
+
+  /** Polls for up to {@code wait}, taking up to {@code maxFollowOns} follow-ons; null: none. */
+  Task poll(Duration wait, List<String> processors, int maxFollowOns) {
     PollTaskRequest req =
         PollTaskRequest.newBuilder()
             .setWorkerId(id)
@@ -51,6 +58,7 @@ final class ScriptedWorker {
             .setWait(Durations.fromMillis(wait.toMillis()))
             .setSlotsTotal(2)
             .setSlotsBusy(0)
+            .setMaxFollowOns(maxFollowOns)
             .build();
     var r =
         stub.get().withDeadlineAfter(wait.toMillis() + 10_000, TimeUnit.MILLISECONDS).pollTask(req);
@@ -62,11 +70,17 @@ final class ScriptedWorker {
   }
 
   HeartbeatResponse heartbeat(Task t, Progress p) {
+    return heartbeat(t, p, "");
+  }
+
+  /** A heartbeat of {@code t}'s lease with the progress of {@code stage}, one of its follow-ons. */
+  HeartbeatResponse heartbeat(Task t, Progress p, String stage) {
     HeartbeatRequest.Builder b =
         HeartbeatRequest.newBuilder()
             .setTaskId(t.getTaskId())
             .setLeaseToken(t.getLeaseToken())
-            .setWorkerId(id);
+            .setWorkerId(id)
+            .setProgressStage(stage);
     if (p != null) {
       b.setProgress(p);
     }
@@ -93,16 +107,37 @@ final class ScriptedWorker {
             .build());
   }
 
+  /**
+   * Completes {@code t} with the outputs of the first {@code ran} of its follow-ons, asking for the
+   * next task with up to {@code maxFollowOns} follow-ons.
+   */
+  CompleteTaskResponse completeWithFollowOns(Task t, int ran, int maxFollowOns) {
+    CompleteTaskRequest.Builder b = completion(t, outputFor(t.getProcessor()));
+    for (FollowOn f : t.getFollowOnsList().subList(0, ran)) {
+      b.addFollowOnOutputs(
+          FollowOnOutput.newBuilder()
+              .setTaskId(f.getTaskId())
+              .setOutput(outputFor(f.getProcessor())));
+    }
+    b.setLeaseNext(
+        LeaseNext.newBuilder()
+            .addAllProcessors(PDF_PROCESSORS)
+            .setSlotsTotal(2)
+            .setSlotsBusy(1)
+            .setMaxFollowOns(maxFollowOns));
+    return completeTask(b.build());
+  }
+
+  CompleteTaskResponse completeTask(CompleteTaskRequest request) {
+    return stub.get().withDeadlineAfter(10, TimeUnit.SECONDS).completeTask(request);
+  }
+
   private CompleteTaskRequest.Builder completion(Task t, StageOutput output) {
     return CompleteTaskRequest.newBuilder()
         .setTaskId(t.getTaskId())
         .setLeaseToken(t.getLeaseToken())
         .setWorkerId(id)
         .setOutput(output);
-  }
-
-  private CompleteTaskResponse completeTask(CompleteTaskRequest request) {
-    return stub.get().withDeadlineAfter(10, TimeUnit.SECONDS).completeTask(request);
   }
 
   FailTaskResponse fail(Task t, String reason, boolean retryable) {

@@ -11,6 +11,7 @@ import dev.docmesh.proto.document.v1.Progress;
 import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.orchestrator.v1.CompleteTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.CompleteTaskResponse;
+import dev.docmesh.proto.orchestrator.v1.FollowOnOutput;
 import dev.docmesh.proto.orchestrator.v1.PollTaskResponse;
 import dev.docmesh.proto.orchestrator.v1.Task;
 import dev.docmesh.proto.processor.v1.ProcessRequest;
@@ -18,6 +19,7 @@ import dev.docmesh.proto.processor.v1.ProcessResponse;
 import dev.docmesh.proto.processor.v1.UpstreamOutput;
 import dev.docmesh.proto.relay.v1.OpaqueCompleteTaskRequest;
 import dev.docmesh.proto.relay.v1.OpaqueCompleteTaskResponse;
+import dev.docmesh.proto.relay.v1.OpaqueFollowOnOutput;
 import dev.docmesh.proto.relay.v1.OpaquePollTaskResponse;
 import dev.docmesh.proto.relay.v1.OpaqueProcessRequest;
 import dev.docmesh.proto.relay.v1.OpaqueProcessResponse;
@@ -42,6 +44,7 @@ class OpaqueMethodsTest {
           CompleteTaskRequest.getDescriptor(), OpaqueCompleteTaskRequest.getDescriptor(),
           CompleteTaskResponse.getDescriptor(), OpaqueCompleteTaskResponse.getDescriptor(),
           UpstreamOutput.getDescriptor(), OpaqueUpstreamOutput.getDescriptor(),
+          FollowOnOutput.getDescriptor(), OpaqueFollowOnOutput.getDescriptor(),
           ProcessRequest.getDescriptor(), OpaqueProcessRequest.getDescriptor(),
           ProcessResponse.getDescriptor(), OpaqueProcessResponse.getDescriptor());
 

@@ -10,6 +10,7 @@ import dev.docmesh.orchestrator.model.JobRecord;
 import dev.docmesh.orchestrator.model.Protos;
 import dev.docmesh.orchestrator.model.TaskRecord;
 import dev.docmesh.orchestrator.store.JobStore;
+import dev.docmesh.proto.orchestrator.v1.FollowOn;
 import dev.docmesh.proto.orchestrator.v1.JobError;
 import dev.docmesh.proto.orchestrator.v1.TaskState;
 import dev.docmesh.proto.orchestrator.v1.WorkerInfo;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -89,6 +91,7 @@ final class Dispatcher {
       Duration wait,
       int slotsTotal,
       int slotsBusy,
+      int maxFollowOns,
       String peer,
       Instant callDeadline,
       PollReply reply) {
@@ -100,7 +103,7 @@ final class Dispatcher {
       }
     }
     workers.polled(workerId, processors, slotsTotal, slotsBusy, now, peer);
-    PollWaiter w = new PollWaiter(workerId, Set.copyOf(processors), reply);
+    PollWaiter w = new PollWaiter(workerId, Set.copyOf(processors), maxFollowOns, reply);
     reply.onGone(
         () -> {
           synchronized (lock) {
@@ -225,6 +228,7 @@ final class Dispatcher {
     }
     metrics.taskStarted(t.processor(), Duration.between(t.readySince(), now));
     OpaqueTask.Builder message = taskMessage(job, t);
+    addFollowOns(message, job, t, w);
     Map<String, String> upstream = upstreamProcessors(job, t);
     String token = t.leaseToken();
     // The poller has its task once the lease is committed, before the fsync: should the OS lose the
@@ -303,6 +307,52 @@ final class Dispatcher {
         .setPassword(job.password())
         .setTraceparent(job.traceparent())
         .setTracestate(job.tracestate());
+  }
+
+  /**
+   * Offers the poller the stages of {@code t}'s job that wait on {@code t} alone, or on it and on
+   * each other, to run after it (Task.follow_ons): one lease, one document and one completion for
+   * the chain instead of a round trip each. A stage is left out while another poller that could run
+   * it is parked, so an idle worker still gets it in parallel once {@code t} completes; the stages
+   * after it are then left out too, as they wait on it.
+   */
+  private void addFollowOns(OpaqueTask.Builder message, JobRecord job, TaskRecord t, PollWaiter w) {
+    Set<String> chain = new HashSet<>();
+    chain.add(t.name());
+    boolean grew = w.maxFollowOns > 0;
+    while (grew) {
+      grew = false;
+      for (TaskRecord f : job.tasks()) { // pipeline order: a stage's upstream comes before it
+        if (chain.size() > w.maxFollowOns) {
+          return;
+        }
+        if (f.is(TaskState.TASK_STATE_BLOCKED)
+            && !chain.contains(f.name())
+            && w.processors.contains(f.processor())
+            && chain.containsAll(f.stage().getAfterList())
+            && !idlePollerFor(f.processor())) {
+          chain.add(f.name());
+          message.addFollowOns(
+              FollowOn.newBuilder()
+                  .setTaskId(f.taskId())
+                  .setStage(f.name())
+                  .setProcessor(f.processor())
+                  .putAllOptions(f.stage().getOptionsMap())
+                  .addAllAfter(f.stage().getAfterList())
+                  .setTimeout(Protos.duration(f.timeout())));
+          grew = true;
+        }
+      }
+    }
+  }
+
+  private boolean idlePollerFor(String processor) {
+    for (PollWaiter other : waiters) {
+      if (!other.isGone() && other.processors.contains(processor)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The stages {@code t} runs after, with their processors, in the pipeline's order. */

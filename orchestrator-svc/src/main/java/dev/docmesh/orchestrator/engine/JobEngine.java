@@ -363,8 +363,23 @@ public final class JobEngine implements AutoCloseable {
       String peer,
       Instant callDeadline,
       PollReply reply) {
+    poll(workerId, processors, requestedWait, slotsTotal, slotsBusy, 0, peer, callDeadline, reply);
+  }
+
+  /** As above, offering up to {@code maxFollowOns} follow-on stages with the task. */
+  public void poll(
+      String workerId,
+      List<String> processors,
+      Duration requestedWait,
+      int slotsTotal,
+      int slotsBusy,
+      int maxFollowOns,
+      String peer,
+      Instant callDeadline,
+      PollReply reply) {
     Duration wait = requestedWait.isZero() ? config.pollWait() : requestedWait;
-    dispatcher.poll(workerId, processors, wait, slotsTotal, slotsBusy, peer, callDeadline, reply);
+    dispatcher.poll(
+        workerId, processors, wait, slotsTotal, slotsBusy, maxFollowOns, peer, callDeadline, reply);
   }
 
   /** A lease as a heartbeat leaves it: when it expires, and whether the worker should stop. */
@@ -372,7 +387,19 @@ public final class JobEngine implements AutoCloseable {
 
   /** Extends the lease of a task; {@code progress} may be null. */
   public Lease heartbeat(String taskId, String leaseToken, Progress progress) {
-    Lease lease = retrying(() -> heartbeatLocked(taskId, leaseToken, progress));
+    return heartbeat(taskId, leaseToken, progress, "");
+  }
+
+  /**
+   * As above, with {@code progress} that of the follow-on stage {@code progressStage} the worker
+   * runs under this lease (empty: the task's own).
+   */
+  public Lease heartbeat(
+      String taskId, String leaseToken, Progress progress, String progressStage) {
+    if (!progressStage.isEmpty() && !Ids.isStageName(progressStage)) {
+      throw new Failure.InvalidArgument("progress_stage", "not a stage name");
+    }
+    Lease lease = retrying(() -> heartbeatLocked(taskId, leaseToken, progress, progressStage));
     // Answered without waiting for the fsync: a renewal lost with the OS only shortens the lease
     // (the worker's token then turns stale). Its progress event reaches watchers once a background
     // fsync covers the commits before it (it is ordered after them; it is not stored itself).
@@ -383,13 +410,29 @@ public final class JobEngine implements AutoCloseable {
     return lease;
   }
 
-  private synchronized Lease heartbeatLocked(String taskId, String leaseToken, Progress progress) {
+  private synchronized Lease heartbeatLocked(
+      String taskId, String leaseToken, Progress progress, String progressStage) {
     Located l = locate(taskId, leaseToken);
     if (l.cancelled()) {
       return new Lease(l.task.leaseExpire(), true);
     }
     Instant now = clock.instant();
-    JobEvent progressed = l.job.renewLease(l.task, now.plus(config.leaseDuration()), progress, now);
+    JobEvent progressed;
+    if (progressStage.isEmpty()) {
+      progressed = l.job.renewLease(l.task, now.plus(config.leaseDuration()), progress, now);
+    } else {
+      TaskRecord followOn = l.job.task(progressStage);
+      if (followOn == null) {
+        throw new Failure.InvalidArgument(
+            "progress_stage", "job " + l.job.id() + " has no stage " + progressStage);
+      }
+      l.job.renewLease(l.task, now.plus(config.leaseDuration()), null, now);
+      // A follow-on's progress counts while it waits on this lease; once recorded it has no more.
+      progressed =
+          progress != null && followOn.is(TaskState.TASK_STATE_BLOCKED)
+              ? l.job.progressed(followOn, progress, now)
+              : null;
+    }
     // The renewal is written only once a third of the stored lease has passed: the sweeper reads
     // memory, a restart gives every restored lease a full term, and other replicas (postgres),
     // which
@@ -422,8 +465,22 @@ public final class JobEngine implements AutoCloseable {
       List<String> processors,
       int slotsTotal,
       int slotsBusy,
+      int maxFollowOns,
       String peer,
-      PollReply reply) {}
+      PollReply reply) {
+    public NextPoll(
+        String workerId,
+        List<String> processors,
+        int slotsTotal,
+        int slotsBusy,
+        String peer,
+        PollReply reply) {
+      this(workerId, processors, slotsTotal, slotsBusy, 0, peer, reply);
+    }
+  }
+
+  /** The output of a follow-on stage (Task.follow_ons) run under a completed task's lease. */
+  public record FollowOnOutput(String taskId, ByteString output) {}
 
   /**
    * As {@link #complete(String, String, ByteString)}, then, when {@code next} is given, leases the
@@ -432,8 +489,33 @@ public final class JobEngine implements AutoCloseable {
    */
   public CompletableFuture<JobState> complete(
       String taskId, String leaseToken, ByteString output, NextPoll next) {
+    return complete(taskId, leaseToken, output, List.of(), next);
+  }
+
+  /**
+   * As above, also recording the outputs of the follow-on stages the worker ran after the task, in
+   * the same change: each that still waits on this completion is LEASED to the task's worker and
+   * SUCCEEDED at once; the others are ignored.
+   */
+  public CompletableFuture<JobState> complete(
+      String taskId,
+      String leaseToken,
+      ByteString output,
+      List<FollowOnOutput> followOns,
+      NextPoll next) {
     StageOutputs.check(output); // outside the lock: it reads the whole output
-    JobState state = retrying(() -> completeLocked(taskId, leaseToken, output));
+    List<String> followOnStages = checkFollowOns(taskId, followOns);
+    List<String> recorded = new ArrayList<>();
+    JobState state =
+        retrying(
+            () -> {
+              recorded.clear();
+              return completeLocked(
+                  taskId, leaseToken, output, followOnStages, followOns, recorded);
+            });
+    for (String processor : recorded) {
+      metrics.taskEnded(processor, "succeeded");
+    }
     if (next != null) {
       try {
         dispatcher.poll(
@@ -442,6 +524,7 @@ public final class JobEngine implements AutoCloseable {
             Duration.ZERO,
             next.slotsTotal(),
             next.slotsBusy(),
+            next.maxFollowOns(),
             next.peer(),
             null,
             next.reply());
@@ -460,16 +543,58 @@ public final class JobEngine implements AutoCloseable {
     dispatcher.takeBackLater(jobId, stage, leaseToken);
   }
 
+  /** The stage of each follow-on output, checked to be a distinct other task of the same job. */
+  private static List<String> checkFollowOns(String taskId, List<FollowOnOutput> followOns) {
+    if (followOns.isEmpty()) {
+      return List.of();
+    }
+    Ids.TaskId task = Ids.checkTaskId("task_id", taskId);
+    List<String> stages = new ArrayList<>();
+    for (int i = 0; i < followOns.size(); i++) {
+      String field = "follow_on_outputs[" + i + "]";
+      Ids.TaskId f = Ids.checkTaskId(field + ".task_id", followOns.get(i).taskId());
+      if (!f.jobId().equals(task.jobId())
+          || f.stage().equals(task.stage())
+          || stages.contains(f.stage())) {
+        throw new Failure.InvalidArgument(
+            field + ".task_id",
+            "not a follow-on of " + taskId + ": another stage of its job, each once");
+      }
+      StageOutputs.check(field + ".output", followOns.get(i).output());
+      stages.add(f.stage());
+    }
+    return stages;
+  }
+
   private synchronized JobState completeLocked(
-      String taskId, String leaseToken, ByteString output) {
+      String taskId,
+      String leaseToken,
+      ByteString output,
+      List<String> followOnStages,
+      List<FollowOnOutput> followOns,
+      List<String> recorded) {
     Located l = locate(taskId, leaseToken);
     if (l.cancelled()) {
       return l.job.state();
     }
     Instant now = clock.instant();
-    List<TaskRecord> unblocked = l.job.complete(l.task, output, now);
+    List<TaskRecord> unblocked = new ArrayList<>(l.job.complete(l.task, output, now));
+    List<TaskRecord> ran = new ArrayList<>();
+    for (int i = 0; i < followOnStages.size(); i++) {
+      TaskRecord f = l.job.task(followOnStages.get(i));
+      if (f == null || !unblocked.remove(f)) {
+        continue; // not waiting on this completion (any more): it runs, or ran, on its own
+      }
+      l.job.lease(f, l.task.workerId(), Ids.newLeaseToken(), l.task.leaseExpire(), now);
+      unblocked.addAll(l.job.complete(f, followOns.get(i).output(), now));
+      ran.add(f);
+    }
     committer.commit(l.job, now);
-    metrics.taskEnded(l.task.processor(), "succeeded");
+    recorded.add(l.task.processor());
+    for (TaskRecord f : ran) {
+      metrics.taskStarted(f.processor(), Duration.ZERO);
+      recorded.add(f.processor());
+    }
     for (TaskRecord next : unblocked) {
       dispatcher.dispatch(l.job, next, now);
     }

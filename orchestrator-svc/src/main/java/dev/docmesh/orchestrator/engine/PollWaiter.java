@@ -8,12 +8,17 @@ import java.util.concurrent.ScheduledFuture;
 final class PollWaiter {
   final String workerId;
   final Set<String> processors;
+
+  /** Most follow-on stages it will run after its task (PollTaskRequest.max_follow_ons). */
+  final int maxFollowOns;
+
   private final PollReply reply;
   ScheduledFuture<?> timeout;
 
-  PollWaiter(String workerId, Set<String> processors, PollReply reply) {
+  PollWaiter(String workerId, Set<String> processors, int maxFollowOns, PollReply reply) {
     this.workerId = workerId;
     this.processors = processors;
+    this.maxFollowOns = maxFollowOns;
     this.reply = reply;
   }
 

@@ -27,6 +27,7 @@ import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
 import dev.docmesh.proto.relay.v1.OpaqueCompleteTaskRequest;
 import dev.docmesh.proto.relay.v1.OpaqueCompleteTaskResponse;
+import dev.docmesh.proto.relay.v1.OpaqueFollowOnOutput;
 import dev.docmesh.proto.relay.v1.OpaquePollTaskResponse;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -39,6 +40,7 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -94,6 +96,7 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
         throw new Failure.InvalidArgument("worker_id", "required");
       }
       checkProcessors("processors", req.getProcessorsList());
+      checkMaxFollowOns("max_follow_ons", req.getMaxFollowOns());
       Duration wait = Protos.duration(req.getWait());
       if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
         throw new Failure.InvalidArgument("wait", "0 (server default) to " + MAX_WAIT);
@@ -110,6 +113,7 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
           wait,
           req.getSlotsTotal(),
           req.getSlotsBusy(),
+          req.getMaxFollowOns(),
           PeerAddress.current(),
           callDeadline,
           new PollCall(response));
@@ -124,6 +128,12 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
     }
   }
 
+  private static void checkMaxFollowOns(String field, int max) {
+    if (max < 0) {
+      throw new Failure.InvalidArgument(field, "0 (none) or more");
+    }
+  }
+
   @Override
   public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> response) {
     respond(
@@ -133,7 +143,8 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
               engine.heartbeat(
                   req.getTaskId(),
                   req.getLeaseToken(),
-                  req.hasProgress() ? req.getProgress() : null);
+                  req.hasProgress() ? req.getProgress() : null,
+                  req.getProgressStage());
           return HeartbeatResponse.newBuilder()
               .setLeaseExpireTime(Protos.timestamp(lease.expireTime()))
               .setCancelRequested(lease.cancelRequested())
@@ -150,6 +161,7 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
       if (req.hasLeaseNext()) {
         LeaseNext ask = req.getLeaseNext();
         checkProcessors("lease_next.processors", ask.getProcessorsList());
+        checkMaxFollowOns("lease_next.max_follow_ons", ask.getMaxFollowOns());
         catalog.announce(ask.getProcessorsList());
         next =
             new JobEngine.NextPoll(
@@ -157,10 +169,16 @@ public final class TaskQueueServiceImpl extends TaskQueueServiceGrpc.TaskQueueSe
                 ask.getProcessorsList(),
                 ask.getSlotsTotal(),
                 ask.getSlotsBusy(),
+                ask.getMaxFollowOns(),
                 PeerAddress.current(),
                 call);
       }
-      completed = engine.complete(req.getTaskId(), req.getLeaseToken(), req.getOutput(), next);
+      List<JobEngine.FollowOnOutput> followOns = new ArrayList<>(req.getFollowOnOutputsCount());
+      for (OpaqueFollowOnOutput f : req.getFollowOnOutputsList()) {
+        followOns.add(new JobEngine.FollowOnOutput(f.getTaskId(), f.getOutput()));
+      }
+      completed =
+          engine.complete(req.getTaskId(), req.getLeaseToken(), req.getOutput(), followOns, next);
       if (next == null) {
         call.answer(null);
       }

@@ -265,9 +265,14 @@ public final class JobRecord {
    */
   public JobEvent renewLease(TaskRecord t, Instant expire, Progress progress, Instant now) {
     t.renew(expire);
-    if (progress == null) {
-      return null;
-    }
+    return progress == null ? null : progressed(t, progress, now);
+  }
+
+  /**
+   * {@code t} made {@code progress}: the event for the watchers, not stored (see {@link
+   * #renewLease}). Also a BLOCKED stage's, when a worker runs it as a follow-on of its upstream.
+   */
+  public JobEvent progressed(TaskRecord t, Progress progress, Instant now) {
     t.progress(progress);
     return JobEvent.newBuilder()
         .setTaskProgressed(

@@ -23,13 +23,18 @@ public final class StageOutputs {
    * set: a later reader could not parse it, and results must never be lost to a bad write.
    */
   public static void check(ByteString output) {
+    check("output", output);
+  }
+
+  /** As {@link #check(ByteString)}, refused as {@code field}. */
+  public static void check(String field, ByteString output) {
     WireCheck.problem(StageOutput.getDescriptor(), output)
         .ifPresent(
             problem -> {
-              throw new Failure.InvalidArgument("output", "not a valid StageOutput: " + problem);
+              throw new Failure.InvalidArgument(field, "not a valid StageOutput: " + problem);
             });
     if (!hasKind(output)) {
-      throw new Failure.InvalidArgument("output", "required: the processor's result");
+      throw new Failure.InvalidArgument(field, "required: the processor's result");
     }
   }
 
