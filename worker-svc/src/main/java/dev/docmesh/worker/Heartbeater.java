@@ -17,12 +17,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps one task's lease alive and relays its progress. A heartbeat goes out at least every lease/3
- * (any beat renews the lease: a progress beat counts), so a healthy task never loses its lease to a
- * missed beat; the worker's {@link KeepAlives} clock sends them. Progress adds beats, but no more
- * often than the progress interval, so a processor reporting every page of a large document does
- * not flood the orchestrator, and not before one interval has passed, so a stage that ends within
- * it costs no beat at all.
+ * Keeps one task's lease alive and relays its progress, and that of the follow-ons run under its
+ * lease. A heartbeat goes out at least every lease/3 (any beat renews the lease: a progress beat
+ * counts), so a healthy task never loses its lease to a missed beat; the worker's {@link
+ * KeepAlives} clock sends them. Progress adds beats, but no more often than the progress interval,
+ * so a processor reporting every page of a large document does not flood the orchestrator, and not
+ * before one interval has passed, so a stage that ends within it costs no beat at all.
  */
 final class Heartbeater implements KeepAlives.Beats {
   private static final Logger log = LoggerFactory.getLogger(Heartbeater.class);
@@ -46,6 +46,7 @@ final class Heartbeater implements KeepAlives.Beats {
   private final long periodNanos;
   private final Listener listener;
   private Progress pendingProgress;
+  private String pendingStage = "";
   private long lastProgressSentNanos;
   private long lastBeatNanos;
   private ScheduledFuture<?> delayedProgress;
@@ -97,12 +98,17 @@ final class Heartbeater implements KeepAlives.Beats {
     return lastBeatNanos + periodNanos;
   }
 
-  /** Relays progress now, or as soon as the progress interval allows (the latest one wins). */
-  synchronized void progress(Progress progress) {
+  /**
+   * Relays progress now, or as soon as the progress interval allows (the latest one wins, whatever
+   * its stage: the one interval bounds the beats of the whole run). {@code followOnStage} is the
+   * follow-on the progress belongs to, empty for the task's own.
+   */
+  synchronized void progress(String followOnStage, Progress progress) {
     if (stopped) {
       return;
     }
     pendingProgress = progress;
+    pendingStage = followOnStage;
     long wait = lastProgressSentNanos + progressIntervalNanos - System.nanoTime();
     if (wait <= 0) {
       send();
@@ -161,7 +167,7 @@ final class Heartbeater implements KeepAlives.Beats {
             .setLeaseToken(task.getLeaseToken())
             .setWorkerId(workerId);
     if (pendingProgress != null) {
-      request.setProgress(pendingProgress);
+      request.setProgress(pendingProgress).setProgressStage(pendingStage);
       pendingProgress = null;
       lastProgressSentNanos = System.nanoTime();
     }

@@ -5,10 +5,12 @@ import com.google.rpc.RetryInfo;
 import dev.docmesh.meshkit.grpc.Errors;
 import dev.docmesh.meshkit.grpc.OpaqueMethods;
 import dev.docmesh.proto.document.v1.Progress;
+import dev.docmesh.proto.orchestrator.v1.FollowOn;
 import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
 import dev.docmesh.proto.relay.v1.OpaqueProcessRequest;
 import dev.docmesh.proto.relay.v1.OpaqueProcessResponse;
 import dev.docmesh.proto.relay.v1.OpaqueTask;
+import dev.docmesh.proto.relay.v1.OpaqueUpstreamOutput;
 import io.grpc.ClientCall;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -79,27 +81,62 @@ final class ProcessorClient {
   /**
    * Runs the task's processor over {@code document}. While the processor target is unreachable (the
    * channel's own retries are exhausted, or the circuit is open) the call is retried with backoff
-   * until the run's deadline: the lease is kept alive meanwhile, so the task is not failed for an
+   * until the stage's deadline: the lease is kept alive meanwhile, so the task is not failed for an
    * outage. A typed failure from the processor is thrown as it came.
    */
   ByteString process(
       OpaqueTask task, ByteString document, RunControl run, Consumer<Progress> progress)
       throws RunControl.Stopped {
-    OpaqueProcessRequest request =
-        OpaqueProcessRequest.newBuilder()
+    return process(
+        request(task, document)
             .setProcessor(task.getProcessor())
-            .setContent(document)
-            .setMediaType(task.getDocument().getMediaType())
-            .setFilename(task.getDocument().getFilename())
-            .setPassword(task.getPassword())
             .putAllOptions(task.getOptionsMap())
             .addAllUpstream(task.getUpstreamList())
-            .setProgressInterval(progressInterval)
-            .build();
+            .build(),
+        run,
+        progress);
+  }
+
+  /**
+   * Runs a follow-on stage of {@code task} over the task's document, as {@link #process(OpaqueTask,
+   * ByteString, RunControl, Consumer)} runs the task; {@code upstream} holds the outputs of the
+   * stages it runs after, which the task does not carry (they were made on this worker).
+   */
+  ByteString process(
+      OpaqueTask task,
+      FollowOn followOn,
+      List<OpaqueUpstreamOutput> upstream,
+      ByteString document,
+      RunControl run,
+      Consumer<Progress> progress)
+      throws RunControl.Stopped {
+    return process(
+        request(task, document)
+            .setProcessor(followOn.getProcessor())
+            .putAllOptions(followOn.getOptionsMap())
+            .addAllUpstream(upstream)
+            .build(),
+        run,
+        progress);
+  }
+
+  /** What every stage run over {@code task}'s document shares. */
+  private OpaqueProcessRequest.Builder request(OpaqueTask task, ByteString document) {
+    return OpaqueProcessRequest.newBuilder()
+        .setContent(document)
+        .setMediaType(task.getDocument().getMediaType())
+        .setFilename(task.getDocument().getFilename())
+        .setPassword(task.getPassword())
+        .setProgressInterval(progressInterval);
+  }
+
+  private ByteString process(
+      OpaqueProcessRequest request, RunControl run, Consumer<Progress> progress)
+      throws RunControl.Stopped {
     Backoff backoff = new Backoff(backoffInitial, backoffMax);
     while (true) {
       if (!breaker.tryAcquire()) {
-        // events on the task-attempt span, which the run made current on this thread
+        // events on the span of the stage running, which the run made current on this thread
         Span.current().addEvent("circuit open", Attributes.of(TARGET, breaker.target()));
         run.pause(
             backoff.next(),

@@ -10,6 +10,7 @@ import dev.docmesh.proto.orchestrator.v1.PollTaskRequest;
 import dev.docmesh.proto.orchestrator.v1.TaskQueueServiceGrpc;
 import dev.docmesh.proto.relay.v1.OpaqueCompleteTaskRequest;
 import dev.docmesh.proto.relay.v1.OpaqueCompleteTaskResponse;
+import dev.docmesh.proto.relay.v1.OpaqueFollowOnOutput;
 import dev.docmesh.proto.relay.v1.OpaquePollTaskResponse;
 import dev.docmesh.proto.relay.v1.OpaqueTask;
 import dev.docmesh.worker.ResultReporter.Delivery;
@@ -84,6 +85,7 @@ final class TaskQueueClient {
                     .setNanos(config.pollWait().getNano()))
             .setSlotsTotal(config.slots())
             .setSlotsBusy(slotsBusy)
+            .setMaxFollowOns(config.maxFollowOns())
             .build();
     LongPoll poll;
     synchronized (this) {
@@ -178,17 +180,22 @@ final class TaskQueueClient {
   record Completion(Delivery delivery, OpaqueTask next) {}
 
   /**
-   * CompleteTask with the processor's result as it came (an encoded StageOutput), delivered until
-   * the orchestrator accepts or rejects it; with {@code leaseNext} (null: none) it also asks for
-   * the slot's next task.
+   * CompleteTask with the processor's result as it came (an encoded StageOutput) and those of the
+   * follow-ons run after it, delivered until the orchestrator accepts or rejects it; with {@code
+   * leaseNext} (null: none) it also asks for the slot's next task.
    */
-  Completion complete(OpaqueTask task, ByteString output, LeaseNext leaseNext) {
+  Completion complete(
+      OpaqueTask task,
+      ByteString output,
+      List<OpaqueFollowOnOutput> followOnOutputs,
+      LeaseNext leaseNext) {
     OpaqueCompleteTaskRequest.Builder request =
         OpaqueCompleteTaskRequest.newBuilder()
             .setTaskId(task.getTaskId())
             .setLeaseToken(task.getLeaseToken())
             .setWorkerId(config.workerId())
-            .setOutput(output);
+            .setOutput(output)
+            .addAllFollowOnOutputs(followOnOutputs);
     if (leaseNext != null) {
       request.setLeaseNext(leaseNext);
     }

@@ -5,6 +5,7 @@ import com.google.protobuf.util.Timestamps;
 import dev.docmesh.meshkit.tracing.Tracing;
 import dev.docmesh.proto.document.v1.Progress;
 import dev.docmesh.proto.orchestrator.v1.LeaseNext;
+import dev.docmesh.proto.relay.v1.OpaqueFollowOnOutput;
 import dev.docmesh.proto.relay.v1.OpaqueTask;
 import dev.docmesh.proto.worker.v1.ActiveTask;
 import dev.docmesh.worker.ResultReporter.Delivery;
@@ -22,15 +23,18 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One leased task on one slot, as a state machine: fetch the document, run the processor under the
- * task's deadline while heartbeating, then settle (deliver the result, fail the task, or hand it
- * back). Can be stopped from outside at any time: the job was cancelled, the lease was lost, or the
- * worker is handing it back. The calls themselves are the clients' business.
+ * task's deadline while heartbeating, run the follow-ons offered with it ({@link FollowOnChain}),
+ * then settle (deliver the results, fail the task, or hand it back). Can be stopped from outside at
+ * any time: the job was cancelled, the lease was lost, or the worker is handing it back. The calls
+ * themselves are the clients' business.
  */
 final class TaskRun {
   private static final Logger log = LoggerFactory.getLogger(TaskRun.class);
@@ -42,7 +46,8 @@ final class TaskRun {
       ProcessorClient processors,
       Tracer tracer,
       TextMapPropagator propagator,
-      Supplier<LeaseNext> leaseNext) {}
+      Supplier<LeaseNext> leaseNext,
+      BooleanSupplier draining) {}
 
   private final OpaqueTask task;
   private final Services services;
@@ -51,16 +56,20 @@ final class TaskRun {
   private final RunControl control;
   private volatile Progress progress = Progress.getDefaultInstance();
   private OpaqueTask next;
+  private List<FollowOnChain.Ran> followOns = List.of();
 
   TaskRun(OpaqueTask task, Services services) {
     this.task = task;
     this.services = services;
-    Duration timeout =
-        task.hasTimeout()
-                && (task.getTimeout().getSeconds() > 0 || task.getTimeout().getNanos() > 0)
-            ? Duration.ofSeconds(task.getTimeout().getSeconds(), task.getTimeout().getNanos())
-            : services.config().defaultTaskTimeout();
-    this.control = new RunControl(timeout);
+    this.control =
+        new RunControl(stageTimeout(task.getTimeout(), services.config().defaultTaskTimeout()));
+  }
+
+  /** A stage's timeout as the orchestrator sent it; {@code orElse} when it sent none. */
+  static Duration stageTimeout(com.google.protobuf.Duration timeout, Duration orElse) {
+    return timeout.getSeconds() > 0 || timeout.getNanos() > 0
+        ? Duration.ofSeconds(timeout.getSeconds(), timeout.getNanos())
+        : orElse;
   }
 
   OpaqueTask task() {
@@ -70,6 +79,11 @@ final class TaskRun {
   /** The slot's next task, handed over with this one's completion; null when none. */
   OpaqueTask next() {
     return next;
+  }
+
+  /** The follow-ons this run started, once it has run. */
+  List<FollowOnChain.Ran> followOns() {
+    return followOns;
   }
 
   double elapsedSeconds() {
@@ -122,7 +136,7 @@ final class TaskRun {
                 });
     try (Scope ignored = span.makeCurrent()) {
       heartbeater.start();
-      Attempt attempt = attempt(heartbeater);
+      Attempt attempt = attempt(heartbeater, span);
       heartbeater.stopAndAwaitSent(); // no beat may follow the result
       Outcome outcome = settle(attempt);
       span.setAttribute("docmesh.outcome", outcome.label());
@@ -141,19 +155,22 @@ final class TaskRun {
     }
   }
 
-  /** The result of running the processor, before it is delivered. */
+  /** The result of running the processor (and the follow-ons), before it is delivered. */
   private sealed interface Attempt {}
 
-  private record Done(ByteString output) implements Attempt {}
+  private record Done(ByteString output, List<OpaqueFollowOnOutput> followOnOutputs)
+      implements Attempt {}
 
   private record Failed(TaskFailure failure) implements Attempt {}
 
   private record Stopped() implements Attempt {}
 
-  private Attempt attempt(Heartbeater heartbeater) {
+  private Attempt attempt(Heartbeater heartbeater, Span span) {
+    ByteString document;
+    ByteString output;
     try {
-      ByteString document = services.queue().document(task, control);
-      return new Done(
+      document = services.queue().document(task, control);
+      output =
           services
               .processors()
               .process(
@@ -162,8 +179,8 @@ final class TaskRun {
                   control,
                   p -> {
                     progress = p;
-                    heartbeater.progress(p);
-                  }));
+                    heartbeater.progress("", p);
+                  });
     } catch (StatusRuntimeException e) {
       if (control.isStopped()) {
         return new Stopped();
@@ -172,6 +189,10 @@ final class TaskRun {
     } catch (RunControl.Stopped e) {
       return new Stopped();
     }
+    followOns = new FollowOnChain(task, services, control, heartbeater, span).run(document, output);
+    List<OpaqueFollowOnOutput> followOnOutputs = FollowOnChain.outputs(followOns);
+    span.setAttribute("docmesh.follow_ons", followOnOutputs.size());
+    return new Done(output, followOnOutputs);
   }
 
   private Outcome settle(Attempt attempt) {
@@ -182,10 +203,13 @@ final class TaskRun {
     if (reason == StopReason.LEASE_LOST) {
       return Outcome.LEASE_LOST;
     }
-    // A finished result beats handing the task back: deliver it even when the stop came late.
+    // A finished result beats handing the task back: deliver it even when the stop came late, with
+    // the follow-ons finished by then.
     if (attempt instanceof Done done) {
       TaskQueueClient.Completion c =
-          services.queue().complete(task, done.output(), services.leaseNext().get());
+          services
+              .queue()
+              .complete(task, done.output(), done.followOnOutputs(), services.leaseNext().get());
       next = c.next();
       return accepted(c.delivery(), Outcome.COMPLETED);
     }

@@ -78,7 +78,8 @@ final class Worker implements AutoCloseable {
             processors,
             openTelemetry.getTracer("dev.docmesh.worker"),
             openTelemetry.getPropagators().getTextMapPropagator(),
-            this::leaseNext);
+            this::leaseNext,
+            () -> state != WorkerState.WORKER_STATE_RUNNING);
     metrics.slots(config.slots(), 0);
   }
 
@@ -214,6 +215,7 @@ final class Worker implements AutoCloseable {
         .addAllProcessors(processors.names())
         .setSlotsTotal(config.slots())
         .setSlotsBusy(busy.get())
+        .setMaxFollowOns(config.maxFollowOns())
         .build();
   }
 
@@ -256,6 +258,9 @@ final class Worker implements AutoCloseable {
       active.remove(task.getTaskId());
       metrics.slots(config.slots(), busy.decrementAndGet());
       metrics.taskEnded(task.getProcessor(), outcome, run.elapsedSeconds());
+      for (FollowOnChain.Ran followOn : run.followOns()) {
+        metrics.followOnEnded(followOn.followOn().getProcessor(), followOn.outcome(outcome));
+      }
       switch (outcome) {
         case COMPLETED -> completed.incrementAndGet();
         case CANCELLED -> {} // the job's choice, not a failure of this worker

@@ -26,6 +26,7 @@ import java.time.Duration;
  * @param maxMessageBytes largest message accepted from the orchestrator or a processor
  * @param documentCacheBytes documents kept after a task (by content hash) for the next task of the
  *     same document
+ * @param maxFollowOns most follow-on stages run after a leased task under its lease (0: none)
  */
 public record WorkerConfig(
     String workerId,
@@ -44,7 +45,8 @@ public record WorkerConfig(
     Duration defaultTaskTimeout,
     Duration shutdownGrace,
     int maxMessageBytes,
-    long documentCacheBytes) {
+    long documentCacheBytes,
+    int maxFollowOns) {
 
   public static WorkerConfig fromEnv(MeshConfig mesh, Env env) {
     return new WorkerConfig(
@@ -64,6 +66,7 @@ public record WorkerConfig(
         env.duration("DOCMESH_WORKER_DEFAULT_TASK_TIMEOUT", Duration.ofMinutes(5)),
         mesh.shutdownGrace(),
         mesh.maxInboundMessageBytes(),
-        env.bytes("DOCMESH_WORKER_DOCUMENT_CACHE", 64L * 1024 * 1024, 0, Long.MAX_VALUE));
+        env.bytes("DOCMESH_WORKER_DOCUMENT_CACHE", 64L * 1024 * 1024, 0, Long.MAX_VALUE),
+        env.integer("DOCMESH_WORKER_MAX_FOLLOW_ONS", 8, 0, Integer.MAX_VALUE));
   }
 }

@@ -27,6 +27,7 @@ final class WorkerMetrics {
 
   final Gauge slots;
   final Counter tasks;
+  final Counter followOns;
   final Histogram taskSeconds;
   final Histogram pollSeconds;
   final Gauge circuitOpen;
@@ -40,6 +41,13 @@ final class WorkerMetrics {
         Counter.build(
                 "docmesh_worker_tasks_total",
                 "Tasks this worker finished, by processor and outcome.")
+            .labelNames("processor", "outcome")
+            .register(registry);
+    followOns =
+        Counter.build(
+                "docmesh_worker_follow_ons_total",
+                "Follow-on stages this worker started under a task's lease, by processor and"
+                    + " outcome (the task's for a finished one; failed when it ended the chain).")
             .labelNames("processor", "outcome")
             .register(registry);
     taskSeconds =
@@ -69,5 +77,9 @@ final class WorkerMetrics {
   void taskEnded(String processor, Outcome outcome, double seconds) {
     tasks.labels(processor, outcome.label()).inc();
     taskSeconds.labels(processor).observe(seconds);
+  }
+
+  void followOnEnded(String processor, Outcome outcome) {
+    followOns.labels(processor, outcome.label()).inc();
   }
 }

@@ -89,11 +89,16 @@ final class FakeMesh implements AutoCloseable {
   }
 
   double tasks(String processor, String outcome) {
+    return count("docmesh_worker_tasks_total", processor, outcome);
+  }
+
+  double followOns(String processor, String outcome) {
+    return count("docmesh_worker_follow_ons_total", processor, outcome);
+  }
+
+  private double count(String counter, String processor, String outcome) {
     Double v =
-        metric(
-            "docmesh_worker_tasks_total",
-            new String[] {"processor", "outcome"},
-            new String[] {processor, outcome});
+        metric(counter, new String[] {"processor", "outcome"}, new String[] {processor, outcome});
     return v == null ? 0 : v;
   }
 
