@@ -10,10 +10,14 @@ import dev.docmesh.proto.processor.v1.ProcessRequest;
 import dev.docmesh.proto.processor.v1.UpstreamOutput;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.pdfbox.pdmodel.PDDocument;
 
-/** One Process call as its processor sees it: input, progress out, and when to stop. */
+/**
+ * One Process call as its processor sees it, the call's own or a step's: input, progress out, and
+ * when to stop.
+ */
 final class ProcessingCall implements ProcessingContext {
   private final ProcessRequest request;
   private final byte[] content;
@@ -23,7 +27,8 @@ final class ProcessingCall implements ProcessingContext {
   private final long maxStreamBytes;
   private final Consumer<Progress> progressSink;
   private final ProcessingPool pool; // null: no thread to lend (a call run outside the service)
-  private volatile boolean cancelled;
+  // shared with the call's steps: a client that goes away cancels them all
+  private final AtomicBoolean cancelled;
   private volatile boolean timedOut;
 
   ProcessingCall(
@@ -46,7 +51,30 @@ final class ProcessingCall implements ProcessingContext {
       long maxStreamBytes,
       Consumer<Progress> progressSink,
       ProcessingPool pool) {
+    this(
+        request,
+        content,
+        mediaType,
+        deadlineNanos,
+        opener,
+        maxStreamBytes,
+        progressSink,
+        pool,
+        new AtomicBoolean());
+  }
+
+  private ProcessingCall(
+      ProcessRequest request,
+      byte[] content,
+      String mediaType,
+      long deadlineNanos,
+      PdfOpener opener,
+      long maxStreamBytes,
+      Consumer<Progress> progressSink,
+      ProcessingPool pool,
+      AtomicBoolean cancelled) {
     this.pool = pool;
+    this.cancelled = cancelled;
     this.request = request;
     this.content = content;
     this.mediaType = mediaType;
@@ -54,6 +82,24 @@ final class ProcessingCall implements ProcessingContext {
     this.opener = opener;
     this.maxStreamBytes = maxStreamBytes;
     this.progressSink = progressSink;
+  }
+
+  /**
+   * A step of this call as its processor sees it: {@code stepRequest} (the step as a call of its
+   * own), its deadline and its progress; the document, pool and cancellation of this call.
+   */
+  ProcessingCall forStep(
+      ProcessRequest stepRequest, long stepDeadlineNanos, Consumer<Progress> stepProgress) {
+    return new ProcessingCall(
+        stepRequest,
+        content,
+        mediaType,
+        stepDeadlineNanos,
+        opener,
+        maxStreamBytes,
+        stepProgress,
+        pool,
+        cancelled);
   }
 
   @Override
@@ -106,7 +152,7 @@ final class ProcessingCall implements ProcessingContext {
 
   @Override
   public void checkpoint() {
-    if (cancelled) {
+    if (cancelled.get()) {
       throw new ProcessingStoppedException(false);
     }
     if (timedOut || System.nanoTime() - deadlineNanos >= 0) {
@@ -136,9 +182,9 @@ final class ProcessingCall implements ProcessingContext {
     return pool != null && pool.othersWaiting();
   }
 
-  /** The client went away: stop at the next checkpoint. */
+  /** The client went away: stop at the next checkpoint, this and every step of the call. */
   void cancel() {
-    cancelled = true;
+    cancelled.set(true);
   }
 
   /** The time limit passed: stop at the next checkpoint. */

@@ -10,7 +10,8 @@ import java.time.Duration;
  *
  * @param maxDocumentBytes larger documents fail with LIMIT_BYTES before any parsing
  * @param maxPages documents with more pages fail with LIMIT_PAGES
- * @param callTimeout per-call processing time; a sooner call deadline wins
+ * @param callTimeout per-call processing time, the steps of its {@code then} included; a sooner
+ *     call deadline wins
  * @param pdfMainMemoryBytes PDFBox keeps up to this much of one document's buffers on the heap...
  * @param pdfTempBytes ...and up to this much more in temp files; beyond, LIMIT_MEMORY
  * @param maxStreamBytes a stream that decodes to more (a decompression bomb) fails with

@@ -16,12 +16,15 @@ final class ProcessorMetrics {
     calls =
         Counter.build(
                 "docmesh_processor_calls_total",
-                "Process calls by processor and outcome (ok, cancelled or the ErrorInfo reason).")
+                "Processor runs of Process calls (a call's processor and each step of it) by"
+                    + " processor and outcome (ok, cancelled or the ErrorInfo reason).")
             .labelNames("processor", "outcome")
             .register(registry);
     seconds =
         Histogram.build(
-                "docmesh_processor_seconds", "Time from accepting a Process call to its end.")
+                "docmesh_processor_seconds",
+                "Time a processor run took, from accepting the Process call (a step: from its"
+                    + " start) to its result or the end of the call.")
             .labelNames("processor")
             .buckets(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
             .register(registry);
@@ -38,17 +41,22 @@ final class ProcessorMetrics {
             .register(registry);
   }
 
+  /** A call accepted: in flight until {@link #ended()}. */
   void started() {
     inFlight.inc();
   }
 
-  void finished(String processor, String outcome, long startNanos) {
+  void ended() {
     inFlight.dec();
+  }
+
+  /** One processor run of a call (its own processor or a step) ended with {@code outcome}. */
+  void finished(String processor, String outcome, long startNanos) {
     calls.labels(processor, outcome).inc();
     seconds.labels(processor).observe((System.nanoTime() - startNanos) / 1e9);
   }
 
-  /** A call refused before any work (bad request, over a size limit). */
+  /** A call or a step refused before any work (bad request, over a size limit). */
   void rejected(String processor, String outcome) {
     calls.labels(processor, outcome).inc();
   }

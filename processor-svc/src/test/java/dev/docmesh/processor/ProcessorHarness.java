@@ -12,6 +12,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,35 @@ final class ProcessorHarness
     }
   }
 
+  /**
+   * Every event of one Process call in order, and the error that ended the stream (null when it
+   * completed).
+   */
+  record Events(List<ProcessResponse> responses, StatusRuntimeException error) {
+    /** The results in the order they came, by the stage they carry ("" for the call's own). */
+    Map<String, StageOutput> results() {
+      Map<String, StageOutput> results = new LinkedHashMap<>();
+      for (ProcessResponse r : responses) {
+        if (r.hasResult() && results.put(r.getStage(), r.getResult()) != null) {
+          throw new AssertionError("a second result for stage '" + r.getStage() + "'");
+        }
+      }
+      return results;
+    }
+
+    List<Progress> progress(String stage) {
+      return responses.stream()
+          .filter(r -> r.hasProgress() && r.getStage().equals(stage))
+          .map(ProcessResponse::getProgress)
+          .toList();
+    }
+
+    /** Whether any event carries {@code stage}. */
+    boolean any(String stage) {
+      return responses.stream().anyMatch(r -> r.getStage().equals(stage));
+    }
+  }
+
   ProcessorHarness(Map<String, String> env) {
     server = ProcessorMain.start(Loopback.env(env));
     channel = Loopback.channel(server.grpcPort());
@@ -56,15 +86,10 @@ final class ProcessorHarness
   }
 
   Outcome process(ProcessRequest request, long deadlineSeconds) {
-    List<ProcessResponse> responses = new ArrayList<>();
-    try {
-      Iterator<ProcessResponse> it =
-          stub.withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS).process(request);
-      while (it.hasNext()) {
-        responses.add(it.next());
-      }
-    } catch (StatusRuntimeException e) {
-      return new Outcome(responses, null, e);
+    Events events = events(request, deadlineSeconds);
+    List<ProcessResponse> responses = events.responses();
+    if (events.error() != null) {
+      return new Outcome(responses, null, events.error());
     }
     StageOutput result = null;
     for (ProcessResponse r : responses) {
@@ -81,6 +106,24 @@ final class ProcessorHarness
       throw new AssertionError("the stream completed without a result");
     }
     return new Outcome(responses, result, null);
+  }
+
+  Events events(ProcessRequest request) {
+    return events(request, 60);
+  }
+
+  Events events(ProcessRequest request, long deadlineSeconds) {
+    List<ProcessResponse> responses = new ArrayList<>();
+    try {
+      Iterator<ProcessResponse> it =
+          stub.withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS).process(request);
+      while (it.hasNext()) {
+        responses.add(it.next());
+      }
+    } catch (StatusRuntimeException e) {
+      return new Events(responses, e);
+    }
+    return new Events(responses, null);
   }
 
   Outcome process(String processor, byte[] content) {

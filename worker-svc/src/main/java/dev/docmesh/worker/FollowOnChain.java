@@ -2,32 +2,34 @@ package dev.docmesh.worker;
 
 import com.google.protobuf.ByteString;
 import dev.docmesh.meshkit.grpc.Errors;
+import dev.docmesh.proto.document.v1.Progress;
 import dev.docmesh.proto.orchestrator.v1.FollowOn;
+import dev.docmesh.proto.processor.v1.ProcessStep;
 import dev.docmesh.proto.relay.v1.OpaqueFollowOnOutput;
 import dev.docmesh.proto.relay.v1.OpaqueTask;
-import dev.docmesh.proto.relay.v1.OpaqueUpstreamOutput;
 import dev.docmesh.worker.WorkerMetrics.Outcome;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The follow-on stages offered with a leased task (Task.follow_ons), run one after another on its
- * slot once the task's own output exists: the same document, the same lease (the task's heartbeats
- * keep it), each stage's upstream taken from the outputs made here. The chain ends at the first
- * stage that does not finish. That fails nothing: what finished is reported with the task, and the
- * rest run later as ordinary tasks, the failed one included, where it gets its own attempts.
+ * The follow-on stages offered with a leased task (Task.follow_ons), run as the steps of the task's
+ * own Process call (ProcessRequest.then): the document goes to the processor once, each stage's
+ * upstream is made there, and the task's lease and heartbeats cover them all. The chain ends at the
+ * first stage that does not finish. That fails nothing: what finished is reported with the task,
+ * and the rest run later as ordinary tasks, the failed one included, where it gets its own
+ * attempts.
  */
 final class FollowOnChain {
   private static final Logger log = LoggerFactory.getLogger(FollowOnChain.class);
@@ -37,14 +39,14 @@ final class FollowOnChain {
   /** How a follow-on that was started ended. */
   enum End {
     FINISHED,
-    /** Its processor call failed (an error, its deadline, an outage outlasting it). */
+    /** Its step failed (an error, its time limit, the task's deadline). */
     FAILED,
-    /** The run was stopped while it ran. */
+    /** The run was stopped, or the worker began draining, while it ran. */
     STOPPED
   }
 
-  /** A follow-on started in the run, with its output when it finished. */
-  record Ran(FollowOn followOn, End end, ByteString output) {
+  /** A follow-on started in the run, with its output when it finished, and when it ran. */
+  record Ran(FollowOn followOn, End end, ByteString output, Instant started, Instant ended) {
     /** How it ended on this worker, given how the task's run settled. */
     Outcome outcome(Outcome task) {
       return switch (end) {
@@ -57,59 +59,69 @@ final class FollowOnChain {
   }
 
   private final OpaqueTask task;
-  private final TaskRun.Services services;
-  private final RunControl control;
-  private final Heartbeater heartbeater;
   private final Span taskSpan;
+  private final List<FollowOn> toRun;
 
-  FollowOnChain(
-      OpaqueTask task,
-      TaskRun.Services services,
-      RunControl control,
-      Heartbeater heartbeater,
-      Span taskSpan) {
+  /**
+   * The follow-ons to run: those offered, up to the number the worker asked for, and none once it
+   * drains (the rest run on workers that stay).
+   */
+  FollowOnChain(OpaqueTask task, TaskRun.Services services, Span taskSpan) {
     this.task = task;
-    this.services = services;
-    this.control = control;
-    this.heartbeater = heartbeater;
     this.taskSpan = taskSpan;
+    List<FollowOn> offered = task.getFollowOnsList();
+    this.toRun =
+        services.draining().getAsBoolean()
+            ? List.of()
+            : offered.subList(0, Math.min(offered.size(), services.config().maxFollowOns()));
+  }
+
+  /** The steps of the task's Process call. */
+  List<ProcessStep> steps() {
+    List<ProcessStep> steps = new ArrayList<>(toRun.size());
+    for (FollowOn f : toRun) {
+      steps.add(
+          ProcessStep.newBuilder()
+              .setStage(f.getStage())
+              .setProcessor(f.getProcessor())
+              .putAllOptions(f.getOptionsMap())
+              .addAllAfter(f.getAfterList())
+              .setTimeout(f.getTimeout())
+              .build());
+    }
+    return steps;
   }
 
   /**
-   * Runs the follow-ons after the task's own {@code output} over {@code document}, until one does
-   * not finish, the run is stopped or the worker drains; returns those started, in order.
+   * The follow-ons the call started, in order, given what it made: those with a result finished;
+   * the next one was stopped ({@code stopped}: the run was stopped, or the worker began draining
+   * and cut the call short) or failed with the step's error.
    */
-  List<Ran> run(ByteString document, ByteString output) {
-    Map<String, OpaqueUpstreamOutput> made = new HashMap<>();
-    made.put(task.getStage(), upstream(task.getStage(), task.getProcessor(), output));
-    List<FollowOn> offered = task.getFollowOnsList();
+  List<Ran> ran(ProcessorClient.Outputs outputs, boolean stopped) {
     List<Ran> ran = new ArrayList<>();
-    for (FollowOn followOn :
-        offered.subList(0, Math.min(offered.size(), services.config().maxFollowOns()))) {
-      // a stop ends the run; a draining worker takes on nothing new (the rest run on workers that
-      // stay) and delivers what it has now rather than at the end of the grace
-      if (control.isStopped() || services.draining().getAsBoolean()) {
-        break;
+    List<ProcessorClient.StepOutput> made = outputs.steps();
+    Instant start = outputs.outputAt(); // a step starts once the one before it has answered
+    Instant now = Instant.now();
+    for (int i = 0; i < toRun.size(); i++) {
+      FollowOn f = toRun.get(i);
+      if (i < made.size() && made.get(i).stage().equals(f.getStage())) {
+        ran.add(new Ran(f, End.FINISHED, made.get(i).output(), start, made.get(i).at()));
+        start = made.get(i).at();
+        continue;
       }
-      List<OpaqueUpstreamOutput> upstream = new ArrayList<>();
-      for (String stage : followOn.getAfterList()) {
-        OpaqueUpstreamOutput before = made.get(stage);
-        if (before == null) {
-          log.atWarn()
-              .addKeyValue("task_id", task.getTaskId())
-              .addKeyValue("stage", followOn.getStage())
-              .log("follow-on runs after {}, whose output this worker does not have", stage);
-          return ran;
-        }
-        upstream.add(before);
-      }
-      Ran r = run(followOn, upstream, document);
-      ran.add(r);
-      if (r.end() != End.FINISHED) {
-        break;
-      }
-      made.put(
-          followOn.getStage(), upstream(followOn.getStage(), followOn.getProcessor(), r.output()));
+      if (i < made.size()) { // a processor that answers out of order: trust none of the rest
+        log.atWarn()
+            .addKeyValue("task_id", task.getTaskId())
+            .addKeyValue("stage", f.getStage())
+            .log("the processor answered step {} in its place", made.get(i).stage());
+        ran.add(new Ran(f, End.FAILED, null, start, now));
+      } else if (stopped) {
+        ran.add(new Ran(f, End.STOPPED, null, start, now));
+      } else if (outputs.stepFailure() != null) {
+        failed(f, outputs.stepFailure().getStatus(), Errors.reason(outputs.stepFailure()));
+        ran.add(new Ran(f, End.FAILED, null, start, now));
+      } // else the processor ran no step (one that predates them): nothing was started
+      break;
     }
     return ran;
   }
@@ -127,51 +139,48 @@ final class FollowOnChain {
         .toList();
   }
 
-  @SuppressWarnings("try") // the scope only makes the span current
-  private Ran run(FollowOn followOn, List<OpaqueUpstreamOutput> upstream, ByteString document) {
-    control.nextStage(
-        TaskRun.stageTimeout(followOn.getTimeout(), services.config().defaultTaskTimeout()));
-    Span span =
-        services
-            .tracer()
-            .spanBuilder("follow-on " + followOn.getStage())
-            .setParent(Context.current().with(taskSpan))
-            .setAttribute("docmesh.task.id", followOn.getTaskId())
-            .setAttribute("docmesh.stage", followOn.getStage())
-            .setAttribute("docmesh.processor", followOn.getProcessor())
-            .startSpan();
-    try (Scope ignored = span.makeCurrent()) {
-      ByteString output =
-          services
-              .processors()
-              .process(
-                  task,
-                  followOn,
-                  upstream,
-                  document,
-                  control,
-                  p -> heartbeater.progress(followOn.getStage(), p));
-      return new Ran(followOn, End.FINISHED, output);
-    } catch (StatusRuntimeException e) {
-      if (control.isStopped()) {
-        return stopped(followOn, span);
+  /**
+   * Records each follow-on that {@code ran} as a task attempt of its own in the job's trace, as an
+   * ordinary task's run would be: a span under {@code parent} (the job's context) named for its
+   * stage, from the answer before it to its own, with how it ended given the task's {@code outcome}
+   * and the pages it reported.
+   */
+  static void trace(
+      List<Ran> ran,
+      OpaqueTask task,
+      Tracer tracer,
+      Context parent,
+      Outcome outcome,
+      Map<String, Progress> lastProgress) {
+    for (Ran r : ran) {
+      FollowOn f = r.followOn();
+      Span span =
+          tracer
+              .spanBuilder("task " + f.getStage())
+              .setParent(parent)
+              .setSpanKind(SpanKind.CONSUMER)
+              .setStartTimestamp(r.started())
+              .setAttribute("docmesh.task.id", f.getTaskId())
+              .setAttribute("docmesh.job.id", task.getJobId())
+              .setAttribute("docmesh.processor", f.getProcessor())
+              .setAttribute("docmesh.stage", f.getStage())
+              .setAttribute("docmesh.attempt", 1L)
+              .setAttribute("docmesh.follow_on_of", task.getTaskId())
+              .startSpan();
+      Outcome own = r.outcome(outcome);
+      span.setAttribute("docmesh.outcome", own.label());
+      Progress p = lastProgress.get(f.getStage());
+      if (p != null && "page".equals(p.getUnit())) {
+        span.setAttribute("docmesh.pages", p.getDone());
       }
-      failed(followOn, e, span);
-      return new Ran(followOn, End.FAILED, null);
-    } catch (RunControl.Stopped e) {
-      return stopped(followOn, span);
-    } finally {
-      span.end();
+      if (own != Outcome.COMPLETED) {
+        span.setStatus(StatusCode.ERROR, own.label());
+      }
+      span.end(r.ended());
     }
   }
 
-  private Ran stopped(FollowOn followOn, Span span) {
-    span.addEvent("stopped: " + control.stopReason());
-    return new Ran(followOn, End.STOPPED, null);
-  }
-
-  private void failed(FollowOn followOn, StatusRuntimeException e, Span span) {
-    Status status = e.getStatus();
+  private void failed(FollowOn followOn, Status status, java.util.Optional<String> reason) {
     log.atInfo()
         .addKeyValue("task_id", task.getTaskId())
         .addKeyValue("stage", followOn.getStage())
@@ -179,19 +188,10 @@ final class FollowOnChain {
             "follow-on {} failed ({} {}); completing {} without it, it runs as a task of its own",
             followOn.getTaskId(),
             status.getCode(),
-            Errors.reason(e).orElse(""),
+            reason.orElse(""),
             task.getTaskId());
     taskSpan.addEvent(
         "follow-on failed",
         Attributes.of(STAGE, followOn.getStage(), GRPC_STATUS, status.getCode().name()));
-    span.setStatus(StatusCode.ERROR, status.getCode().name());
-  }
-
-  private static OpaqueUpstreamOutput upstream(String stage, String processor, ByteString output) {
-    return OpaqueUpstreamOutput.newBuilder()
-        .setStage(stage)
-        .setProcessor(processor)
-        .setOutput(output)
-        .build();
   }
 }

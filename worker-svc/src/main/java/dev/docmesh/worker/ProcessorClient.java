@@ -5,12 +5,11 @@ import com.google.rpc.RetryInfo;
 import dev.docmesh.meshkit.grpc.Errors;
 import dev.docmesh.meshkit.grpc.OpaqueMethods;
 import dev.docmesh.proto.document.v1.Progress;
-import dev.docmesh.proto.orchestrator.v1.FollowOn;
+import dev.docmesh.proto.processor.v1.ProcessStep;
 import dev.docmesh.proto.processor.v1.ProcessorServiceGrpc;
 import dev.docmesh.proto.relay.v1.OpaqueProcessRequest;
 import dev.docmesh.proto.relay.v1.OpaqueProcessResponse;
 import dev.docmesh.proto.relay.v1.OpaqueTask;
-import dev.docmesh.proto.relay.v1.OpaqueUpstreamOutput;
 import io.grpc.ClientCall;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -20,11 +19,13 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.function.Consumer;
+import java.util.function.BooleanSupplier;
 
 /**
  * The worker's side of ProcessorService: the processors it offers (the catalog) and Process calls
@@ -78,60 +79,63 @@ final class ProcessorClient {
     return breaker.isCallPermitted();
   }
 
-  /**
-   * Runs the task's processor over {@code document}. While the processor target is unreachable (the
-   * channel's own retries are exhausted, or the circuit is open) the call is retried with backoff
-   * until the stage's deadline: the lease is kept alive meanwhile, so the task is not failed for an
-   * outage. A typed failure from the processor is thrown as it came.
-   */
-  ByteString process(
-      OpaqueTask task, ByteString document, RunControl run, Consumer<Progress> progress)
-      throws RunControl.Stopped {
-    return process(
-        request(task, document)
-            .setProcessor(task.getProcessor())
-            .putAllOptions(task.getOptionsMap())
-            .addAllUpstream(task.getUpstreamList())
-            .build(),
-        run,
-        progress);
+  /** Progress of the stage it names: empty for the task's own, else a step's. */
+  interface StageProgress {
+    void progress(String stage, Progress progress);
   }
 
   /**
-   * Runs a follow-on stage of {@code task} over the task's document, as {@link #process(OpaqueTask,
-   * ByteString, RunControl, Consumer)} runs the task; {@code upstream} holds the outputs of the
-   * stages it runs after, which the task does not carry (they were made on this worker).
+   * A step's result as the processor encoded it (the worker hands it on without reading it), and
+   * when it came.
    */
-  ByteString process(
+  record StepOutput(String stage, ByteString output, Instant at) {}
+
+  /**
+   * What one Process call made: the task's output, then the outputs of the steps that finished, in
+   * order; {@code stepFailure} is the error that ended the steps early, null when none did (they
+   * all ran, or the worker cut the call short).
+   */
+  record Outputs(
+      ByteString output,
+      Instant outputAt,
+      List<StepOutput> steps,
+      StatusRuntimeException stepFailure) {}
+
+  /**
+   * Runs the task's processor over {@code document}, then the {@code steps} (its follow-ons) in the
+   * same call, so the document goes to the processor once. While the processor target is
+   * unreachable (the channel's own retries are exhausted, or the circuit is open) the call is
+   * retried with backoff until the task's deadline: the lease is kept alive meanwhile, so the task
+   * is not failed for an outage. A typed failure of the task's own processor is thrown as it came;
+   * a step's ends the steps ({@link Outputs#stepFailure}). Once {@code enough} says so after a
+   * result, the call is cancelled and what came stands.
+   */
+  Outputs process(
       OpaqueTask task,
-      FollowOn followOn,
-      List<OpaqueUpstreamOutput> upstream,
+      List<ProcessStep> steps,
       ByteString document,
       RunControl run,
-      Consumer<Progress> progress)
+      StageProgress progress,
+      BooleanSupplier enough)
       throws RunControl.Stopped {
-    return process(
-        request(task, document)
-            .setProcessor(followOn.getProcessor())
-            .putAllOptions(followOn.getOptionsMap())
-            .addAllUpstream(upstream)
-            .build(),
-        run,
-        progress);
+    OpaqueProcessRequest request =
+        OpaqueProcessRequest.newBuilder()
+            .setProcessor(task.getProcessor())
+            .setStage(task.getStage())
+            .setContent(document)
+            .setMediaType(task.getDocument().getMediaType())
+            .setFilename(task.getDocument().getFilename())
+            .setPassword(task.getPassword())
+            .putAllOptions(task.getOptionsMap())
+            .addAllUpstream(task.getUpstreamList())
+            .setProgressInterval(progressInterval)
+            .addAllThen(steps)
+            .build();
+    return process(request, run, progress, enough);
   }
 
-  /** What every stage run over {@code task}'s document shares. */
-  private OpaqueProcessRequest.Builder request(OpaqueTask task, ByteString document) {
-    return OpaqueProcessRequest.newBuilder()
-        .setContent(document)
-        .setMediaType(task.getDocument().getMediaType())
-        .setFilename(task.getDocument().getFilename())
-        .setPassword(task.getPassword())
-        .setProgressInterval(progressInterval);
-  }
-
-  private ByteString process(
-      OpaqueProcessRequest request, RunControl run, Consumer<Progress> progress)
+  private Outputs process(
+      OpaqueProcessRequest request, RunControl run, StageProgress progress, BooleanSupplier enough)
       throws RunControl.Stopped {
     Backoff backoff = new Backoff(backoffInitial, backoffMax);
     while (true) {
@@ -146,9 +150,9 @@ final class ProcessorClient {
         continue;
       }
       try {
-        ByteString output = run.inCalls(() -> call(request, run, progress));
+        Outputs outputs = run.inCalls(() -> call(request, run, progress, enough));
         breaker.onSuccess();
-        return output;
+        return outputs;
       } catch (StatusRuntimeException e) {
         if (run.isStopped()) {
           throw e;
@@ -187,17 +191,20 @@ final class ProcessorClient {
   }
 
   /**
-   * The result as the processor encoded it: the worker hands it on without reading it. The stream
-   * is read where it arrives (the channel runs callbacks on its network thread) and this thread
-   * waits once, for the end: a blocking iterator would ask the network thread for each next message
-   * from here, a wake-up of each thread for every message.
+   * The results as the processor encoded them. The stream is read where it arrives (the channel
+   * runs callbacks on its network thread) and this thread waits once, for the end: a blocking
+   * iterator would ask the network thread for each next message from here, a wake-up of each thread
+   * for every message.
    */
-  private ByteString call(
-      OpaqueProcessRequest request, RunControl run, Consumer<Progress> progress) {
-    ProcessCall events = new ProcessCall(progress);
+  private Outputs call(
+      OpaqueProcessRequest request,
+      RunControl run,
+      StageProgress progress,
+      BooleanSupplier enough) {
     ClientCall<OpaqueProcessRequest, OpaqueProcessResponse> call =
         stub.getChannel()
             .newCall(OpaqueMethods.PROCESS, stub.getCallOptions().withDeadline(run.deadline()));
+    ProcessCall events = new ProcessCall(call, request.getThenCount(), progress, enough);
     ClientCalls.asyncServerStreamingCall(call, request, events);
     try {
       return events.result.get();
@@ -212,34 +219,71 @@ final class ProcessorClient {
     }
   }
 
-  /** One Process stream: progress relayed as it comes, the result once the stream has ended. */
+  /**
+   * One Process stream: progress relayed as it comes; the outputs once the stream has ended, or
+   * once it was cut short. An error after the task's own result ends only the steps.
+   */
   private static final class ProcessCall implements StreamObserver<OpaqueProcessResponse> {
-    private final Consumer<Progress> progress;
-    private final CompletableFuture<ByteString> result = new CompletableFuture<>();
+    private final ClientCall<?, ?> call;
+    private final int stepsAsked;
+    private final StageProgress progress;
+    private final BooleanSupplier enough;
+    private final CompletableFuture<Outputs> result = new CompletableFuture<>();
+    private final List<StepOutput> steps = new ArrayList<>();
     private ByteString output;
+    private Instant outputAt;
 
-    ProcessCall(Consumer<Progress> progress) {
+    ProcessCall(
+        ClientCall<?, ?> call, int stepsAsked, StageProgress progress, BooleanSupplier enough) {
+      this.call = call;
+      this.stepsAsked = stepsAsked;
       this.progress = progress;
+      this.enough = enough;
     }
 
     @Override
     public void onNext(OpaqueProcessResponse event) {
+      if (result.isDone()) {
+        return;
+      }
+      String stage = event.getStage();
       if (event.hasResult()) {
-        output = event.getResult();
-      } else if (event.hasProgress() && output == null) {
-        progress.accept(event.getProgress());
+        if (stage.isEmpty()) {
+          output = event.getResult();
+          outputAt = Instant.now();
+        } else if (output != null) {
+          steps.add(new StepOutput(stage, event.getResult(), Instant.now()));
+        }
+        if (output != null && steps.size() < stepsAsked && enough.getAsBoolean()) {
+          result.complete(outputs(null));
+          call.cancel("the worker takes no further step", null);
+        }
+      } else if (event.hasProgress() && (output == null || !stage.isEmpty())) {
+        progress.progress(stage, event.getProgress());
       }
     }
 
     @Override
     public void onError(Throwable t) {
-      result.completeExceptionally(t);
+      if (output == null) {
+        result.completeExceptionally(t);
+      } else {
+        result.complete(
+            outputs(
+                t instanceof StatusRuntimeException s
+                    ? s
+                    : Status.fromThrowable(t).asRuntimeException()));
+      }
+    }
+
+    private Outputs outputs(StatusRuntimeException stepFailure) {
+      return new Outputs(output, outputAt, List.copyOf(steps), stepFailure);
     }
 
     @Override
     public void onCompleted() {
       if (output != null) {
-        result.complete(output);
+        result.complete(outputs(null));
       } else {
         result.completeExceptionally(
             Status.INTERNAL

@@ -13,8 +13,7 @@ import java.util.function.Supplier;
 /**
  * The deadline and the off switch of one task run, shared by the clients that work for it: the
  * calls they make run inside the run's cancellable context, and their retry waits end early when
- * the run is stopped. A run may go on to the task's follow-on stages: each has a timeout of its
- * own, so the deadline is the running stage's, while one stop ends the whole run.
+ * the run is stopped.
  */
 final class RunControl {
   /** Why a run was stopped before it finished. */
@@ -33,27 +32,13 @@ final class RunControl {
     }
   }
 
-  /** The leased task's own: the orchestrator ends its attempt then, follow-ons or not. */
-  private final Deadline taskDeadline;
-
-  private Deadline deadline; // set and read on the run's own thread
+  private final Deadline deadline;
   private final Context.CancellableContext calls = Context.ROOT.withCancellation();
   private final AtomicReference<StopReason> stopReason = new AtomicReference<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   RunControl(Duration timeout) {
-    taskDeadline = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    deadline = taskDeadline;
-  }
-
-  /**
-   * The calls and waits from now on belong to a follow-on stage that may take {@code timeout}, but
-   * no longer than the leased task's own deadline: a chain that outlived it would be timed out with
-   * the task (STAGE_TIMEOUT) and everything in it lost, where a follow-on cut short only runs again
-   * as a task of its own.
-   */
-  void nextStage(Duration timeout) {
-    deadline = taskDeadline.minimum(Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS));
+    this.deadline = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   Deadline deadline() {

@@ -24,6 +24,8 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -55,6 +57,10 @@ final class TaskRun {
   private final long startNanos = System.nanoTime();
   private final RunControl control;
   private volatile Progress progress = Progress.getDefaultInstance();
+
+  /** The last progress each follow-on reported, by stage. */
+  private final Map<String, Progress> followOnProgress = new ConcurrentHashMap<>();
+
   private OpaqueTask next;
   private List<FollowOnChain.Ran> followOns = List.of();
 
@@ -147,6 +153,8 @@ final class TaskRun {
       if (outcome != Outcome.COMPLETED) {
         span.setStatus(StatusCode.ERROR, outcome.label());
       }
+      FollowOnChain.trace(
+          followOns, task, services.tracer(), parentContext(), outcome, followOnProgress);
       return outcome;
     } finally {
       heartbeater.stop();
@@ -166,21 +174,27 @@ final class TaskRun {
   private record Stopped() implements Attempt {}
 
   private Attempt attempt(Heartbeater heartbeater, Span span) {
-    ByteString document;
-    ByteString output;
+    FollowOnChain chain = new FollowOnChain(task, services, span);
+    ProcessorClient.Outputs outputs;
     try {
-      document = services.queue().document(task, control);
-      output =
+      ByteString document = services.queue().document(task, control);
+      outputs =
           services
               .processors()
               .process(
                   task,
+                  chain.steps(),
                   document,
                   control,
-                  p -> {
-                    progress = p;
-                    heartbeater.progress("", p);
-                  });
+                  (stage, p) -> {
+                    if (stage.isEmpty()) {
+                      progress = p;
+                    } else {
+                      followOnProgress.put(stage, p);
+                    }
+                    heartbeater.progress(stage, p);
+                  },
+                  services.draining());
     } catch (StatusRuntimeException e) {
       if (control.isStopped()) {
         return new Stopped();
@@ -189,10 +203,10 @@ final class TaskRun {
     } catch (RunControl.Stopped e) {
       return new Stopped();
     }
-    followOns = new FollowOnChain(task, services, control, heartbeater, span).run(document, output);
+    followOns = chain.ran(outputs, control.isStopped() || services.draining().getAsBoolean());
     List<OpaqueFollowOnOutput> followOnOutputs = FollowOnChain.outputs(followOns);
     span.setAttribute("docmesh.follow_ons", followOnOutputs.size());
-    return new Done(output, followOnOutputs);
+    return new Done(outputs.output(), followOnOutputs);
   }
 
   private Outcome settle(Attempt attempt) {
@@ -226,13 +240,17 @@ final class TaskRun {
     return delivery == Delivery.ACCEPTED ? onAccept : Outcome.LEASE_LOST;
   }
 
+  /** The job's trace context, which every task attempt's span is a child of. */
+  private io.opentelemetry.context.Context parentContext() {
+    return Tracing.parentContext(
+        services.propagator(), task.getTraceparent(), task.getTracestate());
+  }
+
   private Span startSpan() {
-    io.opentelemetry.context.Context parent =
-        Tracing.parentContext(services.propagator(), task.getTraceparent(), task.getTracestate());
     return services
         .tracer()
         .spanBuilder("task " + task.getStage())
-        .setParent(parent)
+        .setParent(parentContext())
         .setSpanKind(SpanKind.CONSUMER)
         .setAttribute("docmesh.task.id", task.getTaskId())
         .setAttribute("docmesh.job.id", task.getJobId())

@@ -262,7 +262,7 @@ final class Worker implements AutoCloseable {
         metrics.followOnEnded(followOn.followOn().getProcessor(), followOn.outcome(outcome));
       }
       switch (outcome) {
-        case COMPLETED -> completed.incrementAndGet();
+        case COMPLETED -> completed.addAndGet(1 + FollowOnChain.outputs(run.followOns()).size());
         case CANCELLED -> {} // the job's choice, not a failure of this worker
         default -> failed.incrementAndGet();
       }

@@ -14,7 +14,7 @@ import dev.docmesh.proto.orchestrator.v1.FollowOnOutput;
 import dev.docmesh.proto.orchestrator.v1.Task;
 import dev.docmesh.proto.processor.v1.ProcessRequest;
 import dev.docmesh.proto.processor.v1.ProcessResponse;
-import dev.docmesh.proto.processor.v1.UpstreamOutput;
+import dev.docmesh.proto.processor.v1.ProcessStep;
 import dev.docmesh.proto.worker.v1.DrainRequest;
 import dev.docmesh.proto.worker.v1.GetWorkerStatusRequest;
 import dev.docmesh.proto.worker.v1.WorkerState;
@@ -32,12 +32,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Follow-on stages (Task.follow_ons) run by the worker after its leased task, against a scripted
- * task queue and processor over real gRPC.
+ * Follow-on stages (Task.follow_ons) run by the worker as the steps of its leased task's Process
+ * call, against a scripted task queue and processor over real gRPC.
  */
 class FollowOnChainTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
   private static final Duration LEASE = Duration.ofSeconds(30);
+  private static final com.google.protobuf.Duration MINUTE =
+      com.google.protobuf.Duration.newBuilder().setSeconds(60).build();
   private static final StageOutput TEXT =
       StageOutput.newBuilder()
           .setText(
@@ -52,12 +54,16 @@ class FollowOnChainTest {
   @RegisterExtension final FakeMesh.PerTest meshes = new FakeMesh.PerTest();
 
   @Test
-  void runsTheFollowOnsInOrderOverTheTasksDocumentAndReportsThemWithItsCompletion() {
+  void runsTheFollowOnsAsStepsOfTheTasksProcessCallAndReportsThemWithItsCompletion() {
     FakeMesh mesh = meshes.start(Map.of("DOCMESH_WORKER_MAX_FOLLOW_ONS", "5"));
     String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-    List<StageOutput> outputs = List.of(FakeProcessor.VALID, TEXT, RECHECKED);
     mesh.processor.behaviour =
-        (request, out) -> answer(out, outputs.get(mesh.processor.requests.size() - 1));
+        (request, out) -> {
+          result(out, "", FakeProcessor.VALID);
+          result(out, "text", TEXT);
+          result(out, "recheck", RECHECKED);
+          out.onCompleted();
+        };
     Task task =
         mesh.queue.offer(
             textThenRecheck(mesh)
@@ -66,33 +72,35 @@ class FollowOnChainTest {
             LEASE);
     await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
 
-    List<ProcessRequest> requests = mesh.processor.requests;
-    assertThat(requests)
-        .extracting(ProcessRequest::getProcessor)
-        .containsExactly("pdf.validate", "pdf.text", "pdf.validate");
-    assertThat(requests)
-        .extracting(ProcessRequest::getOptionsMap)
-        .containsExactly(Map.of(), Map.of("sort_by_position", "true"), Map.of("strict", "true"));
-    assertThat(requests)
-        .allSatisfy(
-            r -> {
-              assertThat(r.getContent().toString(StandardCharsets.UTF_8))
-                  .isEqualTo("document of job 1");
-              assertThat(r.getPassword()).isEqualTo("secret");
-              assertThat(r.getMediaType()).isEqualTo("text/plain");
-              assertThat(r.getFilename()).isEqualTo("doc.txt");
-            });
-    assertThat(requests.get(1).getUpstreamList())
-        .containsExactly(upstream("validate", "pdf.validate", FakeProcessor.VALID));
-    // in the order of the follow-on's `after`, not the order the stages ran
-    assertThat(requests.get(2).getUpstreamList())
+    // one call: the document goes to the processor once, the follow-ons as its steps
+    ProcessRequest request = mesh.processor.requests.get(0);
+    assertThat(mesh.processor.requests).hasSize(1);
+    assertThat(request.getProcessor()).isEqualTo("pdf.validate");
+    assertThat(request.getStage()).isEqualTo("validate");
+    assertThat(request.getContent().toString(StandardCharsets.UTF_8))
+        .isEqualTo("document of job 1");
+    assertThat(request.getPassword()).isEqualTo("secret");
+    assertThat(request.getThenList())
         .containsExactly(
-            upstream("text", "pdf.text", TEXT),
-            upstream("validate", "pdf.validate", FakeProcessor.VALID));
+            ProcessStep.newBuilder()
+                .setStage("text")
+                .setProcessor("pdf.text")
+                .putOptions("sort_by_position", "true")
+                .addAfter("validate")
+                .setTimeout(MINUTE)
+                .build(),
+            ProcessStep.newBuilder()
+                .setStage("recheck")
+                .setProcessor("pdf.validate")
+                .putOptions("strict", "true")
+                .addAfter("text")
+                .addAfter("validate")
+                .setTimeout(MINUTE)
+                .build());
     assertThat(mesh.queue.documentReads).hasSize(1);
     assertThat(mesh.processor.traceparents)
-        .hasSize(3)
-        .allSatisfy(t -> assertThat(t).startsWith("00-" + traceId + "-"));
+        .singleElement()
+        .satisfies(t -> assertThat(t).startsWith("00-" + traceId + "-"));
 
     CompleteTaskRequest completion = mesh.queue.completions.get(0);
     assertThat(completion.getTaskId()).isEqualTo(task.getTaskId());
@@ -114,16 +122,13 @@ class FollowOnChainTest {
   }
 
   @Test
-  void aFailedFollowOnEndsTheChainAndTheTaskCompletesWithWhatFinishedBeforeIt() {
+  void aFailedStepEndsTheChainAndTheTaskCompletesWithWhatFinishedBeforeIt() {
     FakeMesh mesh = meshes.start();
     mesh.processor.behaviour =
         (request, out) -> {
-          switch (mesh.processor.requests.size()) {
-            case 1 -> answer(out, FakeProcessor.VALID);
-            case 2 -> answer(out, TEXT);
-            default ->
-                out.onError(Errors.withReason(Status.Code.INVALID_ARGUMENT, "BAD_OPTION", "no"));
-          }
+          result(out, "", FakeProcessor.VALID);
+          result(out, "text", TEXT);
+          out.onError(Errors.withReason(Status.Code.INVALID_ARGUMENT, "BAD_OPTION", "no"));
         };
     Task.Builder offered = textThenRecheck(mesh);
     offered.addFollowOns(followOn(offered, "last", "pdf.text", Map.of(), "recheck"));
@@ -138,54 +143,36 @@ class FollowOnChainTest {
     assertThat(completion.getFollowOnOutputsList())
         .containsExactly(followOnOutput(task.getJobId() + "/text", TEXT));
     assertThat(mesh.queue.failures).isEmpty();
-    // the stage after the failed one was not tried
-    assertThat(mesh.processor.requests).hasSize(3);
+    assertThat(mesh.processor.requests).hasSize(1); // a failed step is not retried here
     assertThat(mesh.followOns("pdf.text", "completed")).isEqualTo(1);
+    assertThat(mesh.followOns("pdf.text", "failed")).isZero(); // "last" was never started
     assertThat(mesh.tasks("pdf.validate", "completed")).isEqualTo(1);
     assertThat(mesh.queue.polls).allSatisfy(p -> assertThat(p.getMaxFollowOns()).isEqualTo(8));
   }
 
   @Test
-  void aFollowOnRunsUnderItsOwnTimeoutNotTheTasks() {
+  void aFailureBeforeTheTasksOwnResultFailsTheTaskAndRunsNoFollowOn() {
     FakeMesh mesh = meshes.start();
-    CountDownLatch started = new CountDownLatch(1);
-    FakeProcessor.Behaviour hang = FakeProcessor.hangUntilCancelled(started);
     mesh.processor.behaviour =
-        (request, out) -> {
-          if (mesh.processor.requests.size() == 1) {
-            answer(out, FakeProcessor.VALID);
-          } else {
-            hang.process(request, out);
-          }
-        };
-    Task.Builder offered = mesh.task("pdf.validate", Duration.ofSeconds(60));
-    offered.addFollowOns(
-        followOn(offered, "text", "pdf.text", Map.of(), "stage")
-            .setTimeout(com.google.protobuf.Duration.newBuilder().setNanos(300_000_000)));
-    Task task = mesh.queue.offer(offered, LEASE);
-
-    // with the task's 60 s deadline the hanging stage would outlast the wait
-    await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
-    assertThat(mesh.queue.completions.get(0).getTaskId()).isEqualTo(task.getTaskId());
-    assertThat(mesh.queue.completions.get(0).getFollowOnOutputsList()).isEmpty();
-    await().atMost(WAIT).until(() -> mesh.followOns("pdf.text", "failed") == 1);
-    assertThat(mesh.queue.failures).isEmpty();
+        (request, out) ->
+            out.onError(Errors.withReason(Status.Code.INVALID_ARGUMENT, "NOT_A_PDF", "no"));
+    Task task = mesh.queue.offer(textThenRecheck(mesh), LEASE);
+    await().atMost(WAIT).until(() -> mesh.queue.failures.size() == 1);
+    assertThat(mesh.queue.failures.get(0).getTaskId()).isEqualTo(task.getTaskId());
+    assertThat(mesh.queue.completeAttempts).isEmpty();
+    assertThat(mesh.followOns("pdf.text", "failed")).isZero();
   }
 
   @Test
-  void noFollowOnRunsPastTheTasksOwnDeadline() {
-    // the orchestrator times the task's attempt out at its own stage timeout, chain or not: a
-    // follow-on allowed longer is cut short there, and the task completes in time
+  void theTasksDeadlineBoundsItsStepsToo() {
+    // the orchestrator times the task's attempt out at its own stage timeout, chain or not: the
+    // call ends there whatever a step may take, and the task completes in time
     FakeMesh mesh = meshes.start();
     CountDownLatch started = new CountDownLatch(1);
-    FakeProcessor.Behaviour hang = FakeProcessor.hangUntilCancelled(started);
     mesh.processor.behaviour =
         (request, out) -> {
-          if (mesh.processor.requests.size() == 1) {
-            answer(out, FakeProcessor.VALID);
-          } else {
-            hang.process(request, out);
-          }
+          result(out, "", FakeProcessor.VALID);
+          FakeProcessor.hangUntilCancelled(started).process(request, out);
         };
     Task.Builder offered = mesh.task("pdf.validate", Duration.ofMillis(1500));
     offered.addFollowOns(
@@ -193,8 +180,9 @@ class FollowOnChainTest {
             .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(600)));
     Task task = mesh.queue.offer(offered, LEASE);
 
-    // with the follow-on's own 600 s the hanging stage would outlast the wait
+    // with the step's own 600 s the hanging stage would outlast the wait
     await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
+    assertThat(mesh.processor.requests.get(0).getThen(0).getTimeout().getSeconds()).isEqualTo(600);
     assertThat(mesh.queue.completions.get(0).getTaskId()).isEqualTo(task.getTaskId());
     assertThat(mesh.queue.completions.get(0).getFollowOnOutputsList()).isEmpty();
     await().atMost(WAIT).until(() -> mesh.followOns("pdf.text", "failed") == 1);
@@ -208,11 +196,14 @@ class FollowOnChainTest {
     CountDownLatch followOnBeat = new CountDownLatch(1);
     mesh.processor.behaviour =
         (request, out) -> {
-          boolean own = mesh.processor.requests.size() == 1;
-          out.onNext(own ? FakeProcessor.progress(2, 3) : FakeProcessor.progress(1, 10));
+          out.onNext(FakeProcessor.progress(2, 3));
           // a processor still working while the test looks at the beats its progress became
-          (own ? ownBeat : followOnBeat).await(20, TimeUnit.SECONDS);
-          answer(out, own ? FakeProcessor.VALID : TEXT);
+          ownBeat.await(20, TimeUnit.SECONDS);
+          result(out, "", FakeProcessor.VALID);
+          out.onNext(FakeProcessor.progress(1, 10).toBuilder().setStage("text").build());
+          followOnBeat.await(20, TimeUnit.SECONDS);
+          result(out, "text", TEXT);
+          out.onCompleted();
         };
     Task.Builder offered = mesh.task("pdf.validate", Duration.ofSeconds(30));
     offered.addFollowOns(followOn(offered, "text", "pdf.text", Map.of(), "stage"));
@@ -244,20 +235,19 @@ class FollowOnChainTest {
     assertThat(beats.get(1).request().getProgressStage()).isEqualTo("text");
     assertThat(beats.get(1).request().getProgress().getDone()).isEqualTo(1);
     assertThat(beats.get(1).request().getProgress().getTotal()).isEqualTo(10);
+    assertThat(mesh.queue.completions.get(0).getFollowOnOutputsList())
+        .containsExactly(followOnOutput(task.getJobId() + "/text", TEXT));
   }
 
   @Test
   void handedBackMidChainTheTaskCompletesWithTheFollowOnsFinishedSoFar() throws Exception {
     FakeMesh mesh = meshes.start();
     CountDownLatch started = new CountDownLatch(1);
-    FakeProcessor.Behaviour hang = FakeProcessor.hangUntilCancelled(started);
     mesh.processor.behaviour =
         (request, out) -> {
-          switch (mesh.processor.requests.size()) {
-            case 1 -> answer(out, FakeProcessor.VALID);
-            case 2 -> answer(out, TEXT);
-            default -> hang.process(request, out);
-          }
+          result(out, "", FakeProcessor.VALID);
+          result(out, "text", TEXT);
+          FakeProcessor.hangUntilCancelled(started).process(request, out);
         };
     Task task = mesh.queue.offer(textThenRecheck(mesh), LEASE);
     assertThat(started.await(15, TimeUnit.SECONDS)).isTrue();
@@ -280,19 +270,24 @@ class FollowOnChainTest {
   }
 
   @Test
-  void aDrainingWorkerStartsNoFurtherFollowOn() throws Exception {
+  void aDrainingWorkerTakesNoFurtherStepAndDeliversAtOnce() throws Exception {
     FakeMesh mesh = meshes.start();
     CountDownLatch textRunning = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch cancelled = new CountDownLatch(1);
     mesh.processor.behaviour =
         (request, out) -> {
-          if (mesh.processor.requests.size() == 1) {
-            answer(out, FakeProcessor.VALID);
-          } else {
-            textRunning.countDown();
-            release.await(20, TimeUnit.SECONDS);
-            answer(out, TEXT);
+          io.grpc.Context.current().addListener(c -> cancelled.countDown(), Runnable::run);
+          result(out, "", FakeProcessor.VALID);
+          textRunning.countDown();
+          release.await(20, TimeUnit.SECONDS);
+          result(out, "text", TEXT);
+          // the worker cancels the call on that result; "recheck" would come only after it
+          if (cancelled.await(20, TimeUnit.SECONDS)) {
+            return;
           }
+          result(out, "recheck", RECHECKED);
+          out.onCompleted();
         };
     Task task = mesh.queue.offer(textThenRecheck(mesh), LEASE);
     assertThat(textRunning.await(15, TimeUnit.SECONDS)).isTrue();
@@ -311,7 +306,7 @@ class FollowOnChainTest {
                         .getStatus()
                         .getState()
                     == WorkerState.WORKER_STATE_DRAINED);
-    assertThat(mesh.processor.requests).hasSize(2);
+    assertThat(cancelled.getCount()).isZero();
     assertThat(mesh.queue.completions).hasSize(1);
     assertThat(mesh.queue.completions.get(0).getFollowOnOutputsList())
         .containsExactly(followOnOutput(task.getJobId() + "/text", TEXT));
@@ -322,14 +317,10 @@ class FollowOnChainTest {
   void aCancelledJobStopsTheChainAndReportsNothing() throws Exception {
     FakeMesh mesh = meshes.start(Map.of("DOCMESH_WORKER_PROGRESS_INTERVAL", "10ms"));
     CountDownLatch started = new CountDownLatch(1);
-    FakeProcessor.Behaviour hang = FakeProcessor.hangUntilCancelled(started);
     mesh.processor.behaviour =
         (request, out) -> {
-          if (mesh.processor.requests.size() == 1) {
-            answer(out, FakeProcessor.VALID);
-          } else {
-            hang.process(request, out);
-          }
+          result(out, "", FakeProcessor.VALID);
+          FakeProcessor.hangUntilCancelled(started).process(request, out);
         };
     mesh.queue.offer(textThenRecheck(mesh), Duration.ofMillis(1500));
     assertThat(started.await(15, TimeUnit.SECONDS)).isTrue();
@@ -338,24 +329,43 @@ class FollowOnChainTest {
     await().atMost(WAIT).until(() -> mesh.processor.cancelledCalls.get() == 1);
     await().atMost(WAIT).until(() -> mesh.followOns("pdf.text", "cancelled") == 1);
     assertThat(mesh.tasks("pdf.validate", "cancelled")).isEqualTo(1);
-    assertThat(mesh.processor.requests).hasSize(2);
+    assertThat(mesh.processor.requests).hasSize(1);
     assertThat(mesh.queue.completeAttempts).isEmpty();
     assertThat(mesh.queue.failures).isEmpty();
   }
 
   @Test
-  void runsNoMoreFollowOnsThanItAskedFor() {
+  void asksForNoMoreStepsThanItsMaximum() {
     FakeMesh mesh = meshes.start(Map.of("DOCMESH_WORKER_MAX_FOLLOW_ONS", "1"));
     mesh.processor.behaviour =
-        (request, out) ->
-            answer(out, mesh.processor.requests.size() == 1 ? FakeProcessor.VALID : TEXT);
+        (request, out) -> {
+          result(out, "", FakeProcessor.VALID);
+          result(out, "text", TEXT);
+          out.onCompleted();
+        };
     Task task = mesh.queue.offer(textThenRecheck(mesh), LEASE);
     await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
 
-    assertThat(mesh.processor.requests).hasSize(2);
+    assertThat(mesh.processor.requests.get(0).getThenList())
+        .extracting(ProcessStep::getStage)
+        .containsExactly("text");
     assertThat(mesh.queue.completions.get(0).getFollowOnOutputsList())
         .containsExactly(followOnOutput(task.getJobId() + "/text", TEXT));
     assertThat(mesh.queue.polls).allSatisfy(p -> assertThat(p.getMaxFollowOns()).isEqualTo(1));
+  }
+
+  @Test
+  void aProcessorThatRunsNoStepsStillCompletesTheTask() {
+    // one that predates steps answers the task alone: its follow-ons then run as tasks
+    FakeMesh mesh = meshes.start();
+    mesh.processor.behaviour = FakeProcessor::answerValid;
+    Task task = mesh.queue.offer(textThenRecheck(mesh), LEASE);
+    await().atMost(WAIT).until(() -> mesh.queue.completions.size() == 1);
+    assertThat(mesh.queue.completions.get(0).getTaskId()).isEqualTo(task.getTaskId());
+    assertThat(mesh.queue.completions.get(0).getFollowOnOutputsList()).isEmpty();
+    await().atMost(WAIT).until(() -> mesh.tasks("pdf.validate", "completed") == 1);
+    assertThat(mesh.followOns("pdf.text", "failed")).isZero();
+    assertThat(mesh.queue.failures).isEmpty();
   }
 
   /**
@@ -383,20 +393,14 @@ class FollowOnChainTest {
         .setStage(stage)
         .setProcessor(processor)
         .putAllOptions(options)
-        .addAllAfter(List.of(after));
+        .addAllAfter(List.of(after))
+        .setTimeout(MINUTE);
   }
 
-  private static void answer(ServerCallStreamObserver<ProcessResponse> out, StageOutput output) {
-    out.onNext(ProcessResponse.newBuilder().setResult(output).build());
-    out.onCompleted();
-  }
-
-  private static UpstreamOutput upstream(String stage, String processor, StageOutput output) {
-    return UpstreamOutput.newBuilder()
-        .setStage(stage)
-        .setProcessor(processor)
-        .setOutput(output)
-        .build();
+  /** A result of the call: the task's own ({@code stage} empty) or a step's. */
+  private static void result(
+      ServerCallStreamObserver<ProcessResponse> out, String stage, StageOutput output) {
+    out.onNext(ProcessResponse.newBuilder().setResult(output).setStage(stage).build());
   }
 
   private static FollowOnOutput followOnOutput(String taskId, StageOutput output) {

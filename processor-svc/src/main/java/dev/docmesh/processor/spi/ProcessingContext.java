@@ -9,7 +9,11 @@ import org.apache.pdfbox.pdmodel.PDDocument;
 /** What a processor sees of one call. */
 public interface ProcessingContext {
 
-  /** The request as the client sent it. */
+  /**
+   * The request as the client sent it; for a step of its {@code then}, the step as a call of its
+   * own: the step's processor, options and stage, the outputs its {@code after} names as upstream,
+   * the call's document and password.
+   */
   ProcessRequest request();
 
   /** The document's bytes (not a copy: do not modify). */
