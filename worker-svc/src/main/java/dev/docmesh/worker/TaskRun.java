@@ -67,15 +67,12 @@ final class TaskRun {
   TaskRun(OpaqueTask task, Services services) {
     this.task = task;
     this.services = services;
-    this.control =
-        new RunControl(stageTimeout(task.getTimeout(), services.config().defaultTaskTimeout()));
-  }
-
-  /** A stage's timeout as the orchestrator sent it; {@code orElse} when it sent none. */
-  static Duration stageTimeout(com.google.protobuf.Duration timeout, Duration orElse) {
-    return timeout.getSeconds() > 0 || timeout.getNanos() > 0
-        ? Duration.ofSeconds(timeout.getSeconds(), timeout.getNanos())
-        : orElse;
+    Duration timeout =
+        task.hasTimeout()
+                && (task.getTimeout().getSeconds() > 0 || task.getTimeout().getNanos() > 0)
+            ? Duration.ofSeconds(task.getTimeout().getSeconds(), task.getTimeout().getNanos())
+            : services.config().defaultTaskTimeout();
+    this.control = new RunControl(timeout);
   }
 
   OpaqueTask task() {

@@ -322,7 +322,9 @@ final class Dispatcher {
     boolean grew = w.maxFollowOns > 0;
     while (grew) {
       grew = false;
-      for (TaskRecord f : job.tasks()) { // pipeline order: a stage's upstream comes before it
+      // in passes until none joins: a stage joins only after all it waits on, so the offer is in
+      // an order to run
+      for (TaskRecord f : job.tasks()) {
         if (chain.size() > w.maxFollowOns) {
           return;
         }

@@ -30,6 +30,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -351,22 +352,9 @@ public final class JobEngine implements AutoCloseable {
   // ---------------------------------------------------------------- task queue
 
   /**
-   * Answers now with the best READY task, or parks the call until one is ready or the wait ends
-   * (zero: the configured default).
+   * Answers now with the best READY task, offered with up to {@code maxFollowOns} follow-on stages,
+   * or parks the call until one is ready or the wait ends (zero: the configured default).
    */
-  public void poll(
-      String workerId,
-      List<String> processors,
-      Duration requestedWait,
-      int slotsTotal,
-      int slotsBusy,
-      String peer,
-      Instant callDeadline,
-      PollReply reply) {
-    poll(workerId, processors, requestedWait, slotsTotal, slotsBusy, 0, peer, callDeadline, reply);
-  }
-
-  /** As above, offering up to {@code maxFollowOns} follow-on stages with the task. */
   public void poll(
       String workerId,
       List<String> processors,
@@ -385,14 +373,9 @@ public final class JobEngine implements AutoCloseable {
   /** A lease as a heartbeat leaves it: when it expires, and whether the worker should stop. */
   public record Lease(Instant expireTime, boolean cancelRequested) {}
 
-  /** Extends the lease of a task; {@code progress} may be null. */
-  public Lease heartbeat(String taskId, String leaseToken, Progress progress) {
-    return heartbeat(taskId, leaseToken, progress, "");
-  }
-
   /**
-   * As above, with {@code progress} that of the follow-on stage {@code progressStage} the worker
-   * runs under this lease (empty: the task's own).
+   * Extends the lease of a task; {@code progress} (may be null) is the task's own, or, named by
+   * {@code progressStage}, that of a follow-on stage the worker runs under this lease.
    */
   public Lease heartbeat(
       String taskId, String leaseToken, Progress progress, String progressStage) {
@@ -467,17 +450,7 @@ public final class JobEngine implements AutoCloseable {
       int slotsBusy,
       int maxFollowOns,
       String peer,
-      PollReply reply) {
-    public NextPoll(
-        String workerId,
-        List<String> processors,
-        int slotsTotal,
-        int slotsBusy,
-        String peer,
-        PollReply reply) {
-      this(workerId, processors, slotsTotal, slotsBusy, 0, peer, reply);
-    }
-  }
+      PollReply reply) {}
 
   /** The output of a follow-on stage (Task.follow_ons) run under a completed task's lease. */
   public record FollowOnOutput(String taskId, ByteString output) {}
@@ -504,18 +477,8 @@ public final class JobEngine implements AutoCloseable {
       List<FollowOnOutput> followOns,
       NextPoll next) {
     StageOutputs.check(output); // outside the lock: it reads the whole output
-    List<String> followOnStages = checkFollowOns(taskId, followOns);
-    List<String> recorded = new ArrayList<>();
-    JobState state =
-        retrying(
-            () -> {
-              recorded.clear();
-              return completeLocked(
-                  taskId, leaseToken, output, followOnStages, followOns, recorded);
-            });
-    for (String processor : recorded) {
-      metrics.taskEnded(processor, "succeeded");
-    }
+    Map<String, ByteString> byStage = checkFollowOns(taskId, followOns);
+    JobState state = retrying(() -> completeLocked(taskId, leaseToken, output, byStage));
     if (next != null) {
       try {
         dispatcher.poll(
@@ -543,36 +506,35 @@ public final class JobEngine implements AutoCloseable {
     dispatcher.takeBackLater(jobId, stage, leaseToken);
   }
 
-  /** The stage of each follow-on output, checked to be a distinct other task of the same job. */
-  private static List<String> checkFollowOns(String taskId, List<FollowOnOutput> followOns) {
+  /**
+   * The follow-on outputs by stage, in the order given, each checked to be a valid output of a
+   * distinct other task of the same job.
+   */
+  private static Map<String, ByteString> checkFollowOns(
+      String taskId, List<FollowOnOutput> followOns) {
     if (followOns.isEmpty()) {
-      return List.of();
+      return Map.of();
     }
     Ids.TaskId task = Ids.checkTaskId("task_id", taskId);
-    List<String> stages = new ArrayList<>();
+    Map<String, ByteString> byStage = new LinkedHashMap<>();
     for (int i = 0; i < followOns.size(); i++) {
       String field = "follow_on_outputs[" + i + "]";
       Ids.TaskId f = Ids.checkTaskId(field + ".task_id", followOns.get(i).taskId());
       if (!f.jobId().equals(task.jobId())
           || f.stage().equals(task.stage())
-          || stages.contains(f.stage())) {
+          || byStage.containsKey(f.stage())) {
         throw new Failure.InvalidArgument(
             field + ".task_id",
             "not a follow-on of " + taskId + ": another stage of its job, each once");
       }
       StageOutputs.check(field + ".output", followOns.get(i).output());
-      stages.add(f.stage());
+      byStage.put(f.stage(), followOns.get(i).output());
     }
-    return stages;
+    return byStage;
   }
 
   private synchronized JobState completeLocked(
-      String taskId,
-      String leaseToken,
-      ByteString output,
-      List<String> followOnStages,
-      List<FollowOnOutput> followOns,
-      List<String> recorded) {
+      String taskId, String leaseToken, ByteString output, Map<String, ByteString> followOns) {
     Located l = locate(taskId, leaseToken);
     if (l.cancelled()) {
       return l.job.state();
@@ -580,20 +542,20 @@ public final class JobEngine implements AutoCloseable {
     Instant now = clock.instant();
     List<TaskRecord> unblocked = new ArrayList<>(l.job.complete(l.task, output, now));
     List<TaskRecord> ran = new ArrayList<>();
-    for (int i = 0; i < followOnStages.size(); i++) {
-      TaskRecord f = l.job.task(followOnStages.get(i));
+    for (Map.Entry<String, ByteString> followOn : followOns.entrySet()) {
+      TaskRecord f = l.job.task(followOn.getKey());
       if (f == null || !unblocked.remove(f)) {
         continue; // not waiting on this completion (any more): it runs, or ran, on its own
       }
       l.job.lease(f, l.task.workerId(), Ids.newLeaseToken(), l.task.leaseExpire(), now);
-      unblocked.addAll(l.job.complete(f, followOns.get(i).output(), now));
+      unblocked.addAll(l.job.complete(f, followOn.getValue(), now));
       ran.add(f);
     }
     committer.commit(l.job, now);
-    recorded.add(l.task.processor());
+    metrics.taskEnded(l.task.processor(), "succeeded");
     for (TaskRecord f : ran) {
       metrics.taskStarted(f.processor(), Duration.ZERO);
-      recorded.add(f.processor());
+      metrics.taskEnded(f.processor(), "succeeded");
     }
     for (TaskRecord next : unblocked) {
       dispatcher.dispatch(l.job, next, now);

@@ -134,12 +134,12 @@ class UndeliveredTaskTest {
   @Test
   void aTaskThePollerCouldNotReceiveIsReadyAgainWithItsAttempt() throws Exception {
     PollCall leaving = new PollCall(1); // alive when chosen, gone when answered
-    engine.poll("w1", List.of("pdf.validate"), Duration.ofSeconds(10), 1, 0, "", null, leaving);
+    engine.poll("w1", List.of("pdf.validate"), Duration.ofSeconds(10), 1, 0, 0, "", null, leaving);
     Job job = submitPdfStandard("1");
     assertThat(leaving.answer).isNotDone();
 
     PollCall staying = new PollCall(Integer.MAX_VALUE);
-    engine.poll("w2", List.of("pdf.validate"), Duration.ofSeconds(10), 1, 0, "", null, staying);
+    engine.poll("w2", List.of("pdf.validate"), Duration.ofSeconds(10), 1, 0, 0, "", null, staying);
     OpaqueTask got = staying.answer.get(10, TimeUnit.SECONDS);
     assertThat(got.getJobId()).isEqualTo(job.getId());
     assertThat(got.getAttempt()).isEqualTo(1);
@@ -156,7 +156,7 @@ class UndeliveredTaskTest {
   void aTaskLeasedForACompletionWhoseAnswerFailedIsReadyAgainWithItsAttempt() throws Exception {
     Job job = submitPdfStandard("2");
     PollCall poll = new PollCall(Integer.MAX_VALUE);
-    engine.poll("w", List.of("pdf.validate"), Duration.ofSeconds(10), 1, 0, "", null, poll);
+    engine.poll("w", List.of("pdf.validate"), Duration.ofSeconds(10), 1, 0, 0, "", null, poll);
     OpaqueTask validate = poll.answer.get(10, TimeUnit.SECONDS);
     PollCall held = new PollCall(Integer.MAX_VALUE);
     engine
@@ -167,7 +167,7 @@ class UndeliveredTaskTest {
                 .setValidation(ValidationReport.newBuilder().setValid(true))
                 .build()
                 .toByteString(),
-            new JobEngine.NextPoll("w", List.of("pdf.text"), 1, 1, "", held))
+            new JobEngine.NextPoll("w", List.of("pdf.text"), 1, 1, 0, "", held))
         .get(10, TimeUnit.SECONDS);
     OpaqueTask text = held.answer.get(10, TimeUnit.SECONDS);
     assertThat(text.getStage()).isEqualTo("text");
@@ -179,7 +179,7 @@ class UndeliveredTaskTest {
     // the completion's answer could not be sent: the edge hands the task back
     engine.handBackUndelivered(text.getJobId(), text.getStage(), text.getLeaseToken());
     PollCall again = new PollCall(Integer.MAX_VALUE);
-    engine.poll("w2", List.of("pdf.text"), Duration.ofSeconds(10), 1, 0, "", null, again);
+    engine.poll("w2", List.of("pdf.text"), Duration.ofSeconds(10), 1, 0, 0, "", null, again);
     OpaqueTask retaken = again.answer.get(10, TimeUnit.SECONDS);
     assertThat(retaken.getTaskId()).isEqualTo(text.getTaskId());
     assertThat(retaken.getAttempt()).isEqualTo(1);
