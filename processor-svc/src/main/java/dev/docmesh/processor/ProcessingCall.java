@@ -29,6 +29,9 @@ final class ProcessingCall implements ProcessingContext {
   private final ProcessingPool pool; // null: no thread to lend (a call run outside the service)
   // shared with the call's steps: a client that goes away cancels them all
   private final AtomicBoolean cancelled;
+  // shared with the call's steps and lent threads: the document's bytes are scanned for hostile
+  // nesting once, not at every open of the same bytes
+  private final AtomicBoolean nestingScanned;
   private volatile boolean timedOut;
 
   ProcessingCall(
@@ -60,6 +63,7 @@ final class ProcessingCall implements ProcessingContext {
         maxStreamBytes,
         progressSink,
         pool,
+        new AtomicBoolean(),
         new AtomicBoolean());
   }
 
@@ -72,9 +76,11 @@ final class ProcessingCall implements ProcessingContext {
       long maxStreamBytes,
       Consumer<Progress> progressSink,
       ProcessingPool pool,
-      AtomicBoolean cancelled) {
+      AtomicBoolean cancelled,
+      AtomicBoolean nestingScanned) {
     this.pool = pool;
     this.cancelled = cancelled;
+    this.nestingScanned = nestingScanned;
     this.request = request;
     this.content = content;
     this.mediaType = mediaType;
@@ -99,7 +105,8 @@ final class ProcessingCall implements ProcessingContext {
         maxStreamBytes,
         stepProgress,
         pool,
-        cancelled);
+        cancelled,
+        nestingScanned);
   }
 
   @Override
@@ -164,7 +171,9 @@ final class ProcessingCall implements ProcessingContext {
   @Override
   public PDDocument openPdf() throws IOException {
     checkpoint();
-    return opener.open(content, request.getPassword());
+    PDDocument document = opener.open(content, request.getPassword(), nestingScanned.get());
+    nestingScanned.set(true);
+    return document;
   }
 
   @Override

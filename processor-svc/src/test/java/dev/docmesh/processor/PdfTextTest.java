@@ -159,4 +159,65 @@ class PdfTextTest {
           .containsExactlyElementsOf(expected);
     }
   }
+
+  /**
+   * Text drawn over itself (fake bold, a shadow a fraction of a point away, a TJ that steps back)
+   * is dropped exactly as PDFBox drops it: not past a third of a glyph's width, not under
+   * /ActualText, and as PDFBox tracks marked content even when a document nests or unbalances it.
+   */
+  @Test
+  void textDrawnOverItselfIsDroppedExactlyAsPdfBoxDropsIt() throws Exception {
+    StringBuilder across = new StringBuilder();
+    StringBuilder up = new StringBuilder();
+    for (String d : List.of("0", "0.3", "1.5", "2.5", "5", "12")) {
+      across.append("BT /F1 12 Tf 72 700 Td " + d + " 0 Td (Wide and thin: WMmw ilij) Tj ET\n");
+      up.append("BT /F1 12 Tf 72 600 Td 0 " + d + " Td (Wide and thin: WMmw ilij) Tj ET\n");
+    }
+    String twice =
+        "BT /F1 12 Tf 72 500 Td (Shown twice) Tj ET BT /F1 12 Tf 72.3 500 Td (Shown twice) Tj ET";
+    List<String> pages =
+        List.of(
+            across.toString(),
+            up.toString(),
+            "BT /F1 12 Tf 72 700 Td [(AAAA) 2780 (AAAA) 1000 (B)] TJ ET",
+            "/Span << /ActualText (Replaced) >> BDC " + twice + " EMC " + twice,
+            "/Span << /ActualText (Outer) >> BDC /P BMC " + twice + " EMC " + twice + " EMC",
+            "EMC EMC " + twice + " /P BMC " + twice);
+    int differ = 0;
+    for (String content : pages) {
+      byte[] pdf =
+          HostileDocuments.RawPdf.single(
+              "/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>",
+              content.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+              false);
+      for (boolean sort : List.of(false, true)) {
+        String expected = pdfBoxText(pdf, sort, true);
+        differ += expected.equals(pdfBoxText(pdf, sort, false)) ? 0 : 1;
+        String text =
+            harness
+                .process(
+                    ProcessorHarness.request("pdf.text", pdf)
+                        .putOptions("sort_by_position", Boolean.toString(sort))
+                        .build())
+                .ok()
+                .getText()
+                .getPages(0)
+                .getText();
+        assertThat(text).as("%s, sorted %s", content, sort).isEqualTo(expected);
+      }
+    }
+    assertThat(differ).as("pages where PDFBox dropped something").isGreaterThanOrEqualTo(8);
+  }
+
+  private static String pdfBoxText(byte[] pdf, boolean sort, boolean suppress) throws Exception {
+    try (org.apache.pdfbox.pdmodel.PDDocument doc = org.apache.pdfbox.Loader.loadPDF(pdf)) {
+      org.apache.pdfbox.text.PDFTextStripper stripper =
+          new org.apache.pdfbox.text.PDFTextStripper();
+      stripper.setLineSeparator("\n");
+      stripper.setPageEnd("");
+      stripper.setSortByPosition(sort);
+      stripper.setSuppressDuplicateOverlappingText(suppress);
+      return stripper.getText(doc);
+    }
+  }
 }

@@ -6,19 +6,68 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.pdfbox.contentstream.operator.Operator;
 import org.apache.pdfbox.cos.COSBase;
+import org.apache.pdfbox.cos.COSDictionary;
+import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDPageTree;
 import org.apache.pdfbox.text.PDFTextStripper;
+import org.apache.pdfbox.text.TextPosition;
 
 /**
  * A PDFTextStripper that honours cancellation and time limits inside a page, too, draws a page from
- * content the guard already decoded when given one, and reads one page without walking the others.
+ * content the guard already decoded when given one, reads one page without walking the others, and
+ * drops text drawn over itself more cheaply than PDFBox ({@link OverlappingDuplicates}).
  */
 class CheckpointingTextStripper extends PDFTextStripper {
   private final OperatorCheckpoint checkpoint;
 
   CheckpointingTextStripper(ProcessingContext context) {
     this.checkpoint = new OperatorCheckpoint(context);
+    super.setSuppressDuplicateOverlappingText(false); // done here, see processTextPosition
+  }
+
+  private final OverlappingDuplicates duplicates = new OverlappingDuplicates();
+  private boolean suppressDuplicates = true; // PDFTextStripper's default
+
+  /**
+   * Whether the innermost marked content carries /ActualText, tracked as PDFTextStripper tracks it
+   * (its own field is private): that text replaces the glyphs, and is never suppressed.
+   */
+  private boolean inActualText;
+
+  private final java.util.ArrayDeque<Boolean> actualTexts = new java.util.ArrayDeque<>();
+
+  @Override
+  public void setSuppressDuplicateOverlappingText(boolean suppress) {
+    this.suppressDuplicates = suppress;
+  }
+
+  @Override
+  public boolean getSuppressDuplicateOverlappingText() {
+    return suppressDuplicates;
+  }
+
+  @Override
+  public void beginMarkedContentSequence(COSName tag, COSDictionary properties) {
+    super.beginMarkedContentSequence(tag, properties);
+    inActualText = properties != null && properties.getString(COSName.ACTUAL_TEXT) != null;
+    actualTexts.push(inActualText);
+  }
+
+  @Override
+  public void endMarkedContentSequence() {
+    if (!actualTexts.isEmpty() && actualTexts.pop()) {
+      inActualText = false;
+    }
+    super.endMarkedContentSequence();
+  }
+
+  @Override
+  protected void processTextPosition(TextPosition text) {
+    if (suppressDuplicates && !inActualText && duplicates.repeats(text)) {
+      return;
+    }
+    super.processTextPosition(text);
   }
 
   /** Drawn in place of the document's page with the same dictionary (see {@link DecodedPage}). */
@@ -30,6 +79,7 @@ class CheckpointingTextStripper extends PDFTextStripper {
 
   @Override
   public void processPage(PDPage page) throws IOException {
+    duplicates.clear();
     PDPage d = drawn;
     super.processPage(d != null && d.getCOSObject() == page.getCOSObject() ? d : page);
   }

@@ -23,9 +23,13 @@ final class NestingScanner {
 
   private static final boolean[] REGULAR = new boolean[256];
 
+  /** Ends a word and nothing else: white space, control bytes, and the delimiters {@code / { }}. */
+  private static final boolean[] SEPARATOR = new boolean[256];
+
   static {
     for (int c = 0; c < 256; c++) {
       REGULAR[c] = c > ' ' && "()<>[]{}/%".indexOf(c) < 0;
+      SEPARATOR[c] = c <= ' ' || "/{}".indexOf(c) >= 0;
     }
   }
 
@@ -65,24 +69,48 @@ final class NestingScanner {
   /** Throws LIMIT_NESTING as soon as the nesting passes the limit. */
   void feed(byte[] bytes, int offset, int length) {
     int end = offset + length;
-    for (int i = offset; i < end; i++) {
+    int i = offset;
+    while (i < end) {
       if (mode == Mode.SKIP) {
         // stream data is most of a file's bytes: look for the end marker's first byte in a tight
         // loop
-        i = skip(bytes, i, end) - 1;
-        continue;
+        i = skip(bytes, i, end);
+      } else if (mode == Mode.NORMAL && !pendingLt && !pendingGt) {
+        i = words(bytes, i, end);
+      } else {
+        step(bytes[i++] & 0xff);
       }
+    }
+  }
+
+  /**
+   * The bytes of words and what separates them, from {@code i} in NORMAL mode with nothing pending:
+   * most of a content stream (operators, numbers, names, spaces). Returns the index after the last
+   * byte it took: at a delimiter that opens or closes something, which {@link #step} takes, after a
+   * word that switched to skipping, or at {@code end}. Same outcome as {@link #step} byte by byte.
+   */
+  private int words(byte[] bytes, int i, int end) {
+    while (i < end) {
       int c = bytes[i] & 0xff;
-      // Most bytes are letters and digits of operators and numbers: keep that path short.
-      if (mode == Mode.NORMAL && REGULAR[c] && !pendingLt && !pendingGt) {
+      if (REGULAR[c]) {
         if (wordLength < word.length) {
           word[wordLength] = (char) c;
         }
         wordLength++;
+      } else if (SEPARATOR[c]) {
+        if (wordLength > 0) {
+          endWord(c);
+          if (mode != Mode.NORMAL) {
+            return i + 1;
+          }
+        }
       } else {
         step(c);
+        return i + 1;
       }
+      i++;
     }
+    return end;
   }
 
   /**

@@ -28,13 +28,19 @@ public final class PdfOpener {
     }
   }
 
-  /** Opens {@code bytes} with {@code password} ("" tries the empty user password). */
-  public PDDocument open(byte[] bytes, String password) throws IOException {
+  /**
+   * Opens {@code bytes} with {@code password} ("" tries the empty user password). {@code
+   * nestingScanned}: these very bytes already passed the nesting scan of an earlier open (another
+   * step of the call, a lent thread), which is then not repeated.
+   */
+  public PDDocument open(byte[] bytes, String password, boolean nestingScanned) throws IOException {
     if (!PdfSniffer.looksLikePdf(bytes)) {
       throw Failures.notAPdf("the content does not start with a %PDF- header");
     }
-    // PDFBox drops objects it finds nested too deeply (logging an error): refuse them instead.
-    NestingScanner.forFile(NestingScanner.LIMIT).feed(bytes, 0, bytes.length);
+    if (!nestingScanned) {
+      // PDFBox drops objects it finds nested too deeply (logging an error): refuse them instead.
+      NestingScanner.forFile(NestingScanner.LIMIT).feed(bytes, 0, bytes.length);
+    }
     MemoryUsageSetting memory =
         MemoryUsageSetting.setupMixed(
                 config.pdfMainMemoryBytes(), config.pdfMainMemoryBytes() + config.pdfTempBytes())

@@ -73,6 +73,105 @@ class NestingScannerTest {
         .isInstanceOf(ProcessingFailure.class);
   }
 
+  /**
+   * Generated syntax of known depth, fed in random chunks: refused exactly when its arrays and
+   * dictionaries nest deeper than the limit, whatever separates the tokens (white space, control
+   * bytes, {@code /}, nothing before a delimiter) and whatever strings, hex strings, comments and
+   * stream or inline-image data hold.
+   */
+  @Test
+  void refusesExactlyWhatNestsPastTheLimit() {
+    java.util.Random random = new java.util.Random(20261130);
+    int refused = 0;
+    for (int n = 0; n < 3000; n++) {
+      boolean content = random.nextBoolean();
+      Generated g = Generated.of(random, content);
+      byte[] b = g.text.toString().getBytes(StandardCharsets.ISO_8859_1);
+      NestingScanner scanner =
+          content ? NestingScanner.forContent(LIMIT) : NestingScanner.forFile(LIMIT);
+      boolean threw = false;
+      try {
+        for (int fed = 0; fed < b.length; ) {
+          int chunk = Math.min(b.length - fed, 1 + random.nextInt(random.nextBoolean() ? 4 : 200));
+          scanner.feed(b, fed, chunk);
+          fed += chunk;
+        }
+      } catch (ProcessingFailure e) {
+        threw = true;
+      }
+      org.assertj.core.api.Assertions.assertThat(threw)
+          .as("depth %d, %s: %s", g.maxDepth, content ? "content" : "file", g.text)
+          .isEqualTo(g.maxDepth > LIMIT);
+      refused += threw ? 1 : 0;
+    }
+    org.assertj.core.api.Assertions.assertThat(refused).isBetween(300, 2700); // both outcomes ran
+  }
+
+  /** Random PDF syntax and the deepest its arrays and dictionaries nest. */
+  private static final class Generated {
+    private static final String[] WORDS = {
+      "0", "12", "-3.5", "obj", "endobj", "R", "Tf", "BT", "Td"
+    };
+    private static final String[] SPACES = {" ", "\n", "\r\n", "\t", "\f", "\0", "  ", "\r"};
+    private static final String NOISE = "[]<>()%{}/ 0aZ\\\n";
+
+    final StringBuilder text = new StringBuilder();
+    int maxDepth;
+
+    static Generated of(java.util.Random random, boolean content) {
+      Generated g = new Generated();
+      java.util.ArrayDeque<String> open = new java.util.ArrayDeque<>();
+      int tokens = 20 + random.nextInt(120);
+      for (int t = 0; t < tokens || !open.isEmpty(); t++) {
+        int kind = t < tokens ? random.nextInt(12) : 99;
+        String token;
+        if (kind <= 2 && open.size() < LIMIT + 4) {
+          String o = random.nextBoolean() ? "[" : "<<";
+          open.push(o.equals("[") ? "]" : ">>");
+          g.maxDepth = Math.max(g.maxDepth, open.size());
+          token = o;
+        } else if ((kind == 3 || kind == 99) && !open.isEmpty()) {
+          token = open.pop();
+        } else if (kind == 4) {
+          token = "/" + WORDS[random.nextInt(WORDS.length)];
+        } else if (kind == 5) {
+          token = "(" + noise(random, "()\\") + "(in)" + noise(random, "()\\") + "\\)" + ")";
+        } else if (kind == 6) {
+          token = "<" + "0123456789abcdef".charAt(random.nextInt(16)) + "4F>";
+        } else if (kind == 7) {
+          token = "%" + noise(random, "\r\n") + (random.nextBoolean() ? "\n" : "\r");
+        } else if (kind == 8) {
+          token =
+              content
+                  ? "ID" + (random.nextBoolean() ? " " : "\n") + noise(random, "E") + " EI"
+                  : "stream"
+                      + (random.nextBoolean() ? "\r\n" : "\n")
+                      + noise(random, "e")
+                      + "\nendstream";
+        } else {
+          token = WORDS[random.nextInt(WORDS.length)];
+        }
+        boolean delimited = "[]<(/%".indexOf(token.charAt(0)) >= 0;
+        if (!delimited || random.nextBoolean()) {
+          g.text.append(SPACES[random.nextInt(SPACES.length)]);
+        }
+        g.text.append(token);
+      }
+      return g;
+    }
+
+    private static String noise(java.util.Random random, String without) {
+      StringBuilder b = new StringBuilder();
+      for (int i = random.nextInt(30); i > 0; i--) {
+        char c = NOISE.charAt(random.nextInt(NOISE.length()));
+        if (without.indexOf(c) < 0) {
+          b.append(c);
+        }
+      }
+      return b.toString();
+    }
+  }
+
   private static void file(String s) {
     byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
     NestingScanner.forFile(LIMIT).feed(b, 0, b.length);
