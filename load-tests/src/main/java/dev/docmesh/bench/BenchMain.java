@@ -300,28 +300,11 @@ public final class BenchMain {
     return startOrchestrator(root, work, BenchSecurity.OFF);
   }
 
-  /** An orchestrator for a mesh: with the collector and the heap it is deployed with. */
+  /** An orchestrator for a mesh, deployed as its StatefulSet deploys it ({@link DeployedJvm}). */
   static ServiceProcess startOrchestrator(Path root, Path work, BenchSecurity security)
       throws IOException {
-    Map<String, String> env = orchestratorEnv(work);
-    env.put("JAVA_TOOL_OPTIONS", ORCHESTRATOR_GC + " " + ORCHESTRATOR_HEAP);
-    return ServiceProcess.start(root, "orchestrator", env, work, security);
+    return ServiceProcess.start(root, "orchestrator", orchestratorEnv(work), work, security);
   }
-
-  /** The orchestrator's collector in k8s (base/orchestrator/statefulset.yaml says why). */
-  static final String ORCHESTRATOR_GC =
-      "-XX:+UseShenandoahGC -XX:+UnlockExperimentalVMOptions -XX:ShenandoahControlIntervalMin=10";
-
-  /**
-   * The heap its StatefulSet gives it: JAVA_OPTS' share of the container's memory limit, {@code
-   * MaxRAM} standing for the limit. Sized for this machine instead (a quarter of 24 GiB),
-   * Shenandoah grew the heap through fresh pages for minutes: 147 page faults a document in the
-   * mesh, the kernel zeroing pages in 13 % of the orchestrator's network-thread samples, a cost the
-   * deployed orchestrator does not pay once its heap has grown. The orchestrator rows keep the
-   * machine-sized heap: their SubmitJob figures leave tens of thousands of jobs queued on purpose,
-   * past the backlog limit a deployed orchestrator keeps.
-   */
-  static final String ORCHESTRATOR_HEAP = "-XX:MaxRAM=512m -XX:MaxRAMPercentage=60";
 
   /**
    * The bench orchestrator's environment: data under {@code work}, the bench pipelines (written
@@ -338,7 +321,6 @@ public final class BenchMain {
         "pdf.validate,pdf.metadata,pdf.text,pdf.structure,pdf.relationships,text.plain,text.markdown,"
             + OrchestratorFigures.BENCH_PROCESSORS);
     env.put("DOCMESH_MAX_PENDING_TASKS", "10000000"); // SubmitJob figures leave their jobs queued
-    env.put("JAVA_TOOL_OPTIONS", ORCHESTRATOR_GC); // the collector it is deployed with
     return env;
   }
 

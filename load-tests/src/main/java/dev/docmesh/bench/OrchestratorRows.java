@@ -129,14 +129,16 @@ final class OrchestratorRows {
   private Map<String, Double> oneRound(Path root, Path jfr, int round, Path work)
       throws IOException {
     Map<String, String> env = BenchMain.orchestratorEnv(work);
+    // the deployed collector on the machine's heap: the SubmitJob rows leave tens of thousands of
+    // jobs queued on purpose, past the backlog a deployed orchestrator keeps
+    String jvm = DeployedJvm.ORCHESTRATOR_GC;
     if (jfr != null) {
       Files.createDirectories(jfr);
-      env.put(
-          "JAVA_TOOL_OPTIONS",
-          BenchMain.ORCHESTRATOR_GC
-              + " -XX:StartFlightRecording=settings=profile,filename="
-              + jfr.resolve(root.getFileName() + "-" + round + ".jfr"));
+      jvm +=
+          " -XX:StartFlightRecording=settings=profile,filename="
+              + jfr.resolve(root.getFileName() + "-" + round + ".jfr");
     }
+    env.put("JAVA_TOOL_OPTIONS", jvm);
     Map<String, Double> rows = new LinkedHashMap<>();
     try (ServiceProcess orchestrator = ServiceProcess.start(root, "orchestrator", env, work)) {
       ManagedChannel ch = orchestrator.channel();

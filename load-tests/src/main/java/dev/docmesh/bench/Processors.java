@@ -13,6 +13,13 @@ import java.util.concurrent.TimeUnit;
 
 /** Calls processors straight on processor-svc, as a worker would. */
 final class Processors {
+  /**
+   * The progress interval worker-svc asks for (its DOCMESH_WORKER_PROGRESS_INTERVAL default):
+   * without one, processor-svc sends an event a page, which a worker never asks for.
+   */
+  static final com.google.protobuf.Duration WORKER_PROGRESS_INTERVAL =
+      com.google.protobuf.Duration.newBuilder().setNanos(50_000_000).build();
+
   private final ProcessorServiceGrpc.ProcessorServiceBlockingStub stub;
 
   Processors(ManagedChannel channel) {
@@ -29,6 +36,7 @@ final class Processors {
                     .setMediaType("application/pdf")
                     .setFilename(doc.name())
                     .addAllUpstream(upstream)
+                    .setProgressInterval(WORKER_PROGRESS_INTERVAL)
                     .build());
     StageOutput result = null;
     while (it.hasNext()) {

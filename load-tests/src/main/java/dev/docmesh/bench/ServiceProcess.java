@@ -51,8 +51,9 @@ public final class ServiceProcess implements AutoCloseable {
   static final String IMAGE_JVM_FLAG = "-XX:-UsePerfData";
 
   /**
-   * Starts {@code <root>/<name>-svc/target/<name>-svc.jar} with the given extra environment and
-   * waits until its health check answers SERVING.
+   * Starts {@code <root>/<name>-svc/target/<name>-svc.jar} with the JVM options it is deployed with
+   * ({@link DeployedJvm}; {@code JAVA_TOOL_OPTIONS} in {@code extraEnv} replaces them) and the
+   * given extra environment, and waits until its health check answers SERVING.
    */
   public static ServiceProcess start(
       Path root, String name, Map<String, String> extraEnv, Path workDir) {
@@ -76,6 +77,10 @@ public final class ServiceProcess implements AutoCloseable {
     env.put("DOCMESH_LOG_LEVEL", "WARN");
     env.put("DOCMESH_SHUTDOWN_GRACE", "2s");
     env.putAll(security.serverEnv(name));
+    String deployed = DeployedJvm.options(name);
+    if (deployed != null) {
+      env.put("JAVA_TOOL_OPTIONS", deployed);
+    }
     env.putAll(extraEnv);
     try {
       Files.createDirectories(workDir);
