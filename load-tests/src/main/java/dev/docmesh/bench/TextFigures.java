@@ -43,9 +43,11 @@ final class TextFigures {
   }
 
   /**
-   * Corpus rounds in each timed side of a measured pass (a warm-up pass runs one). One round is
-   * ~0.2 s here; timed alone, a pass swung 0.6–1.1 of its median from a GC, a compile or a
-   * neighbour's burst landing in it.
+   * Corpus rounds in each timed side of a measured pass (a warm-up pass runs one), so the figures
+   * are sustained throughput. Over one round, 2 callers timed the makespan of the corpus's 117-page
+   * document: an in-process thread cannot split it and the second one idled, while processor-svc
+   * lends its idle core to the document's pages. One round (~0.2 s) also swung 0.6–1.1 of its
+   * median from a GC, a compile or a neighbour's burst landing in it.
    */
   static final int ROUNDS = 4;
 
