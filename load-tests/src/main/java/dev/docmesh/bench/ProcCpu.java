@@ -26,15 +26,6 @@ final class ProcCpu {
     }
   }
 
-  /** CPU seconds of the processes {@code pids} together. */
-  static double seconds(long... pids) {
-    double sum = 0;
-    for (long pid : pids) {
-      sum += seconds(pid);
-    }
-    return sum;
-  }
-
   /** CPU seconds of the JIT compiler threads of the JVMs {@code pids} together. */
   static double jitSeconds(long... pids) {
     double sum = 0;

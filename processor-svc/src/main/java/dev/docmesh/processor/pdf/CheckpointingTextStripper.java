@@ -2,6 +2,7 @@ package dev.docmesh.processor.pdf;
 
 import dev.docmesh.processor.spi.ProcessingContext;
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.pdfbox.contentstream.operator.Operator;
@@ -35,7 +36,7 @@ class CheckpointingTextStripper extends PDFTextStripper {
    */
   private boolean inActualText;
 
-  private final java.util.ArrayDeque<Boolean> actualTexts = new java.util.ArrayDeque<>();
+  private final ArrayDeque<Boolean> actualTexts = new ArrayDeque<>();
 
   @Override
   public void setSuppressDuplicateOverlappingText(boolean suppress) {
