@@ -161,6 +161,82 @@ class PdfTextTest {
   }
 
   /**
+   * Content the guard decodes once and hands PDFBox (a page of several streams, a shared form, a
+   * transparency group) reads exactly as PDFBox reads it itself, sorted or not, and so do the
+   * shapes it leaves to PDFBox (a predictor PDFBox ignores on a page, a filter named twice, a cut
+   * stream).
+   */
+  @Test
+  void everyShapeOfContentReadsAsPdfBoxReadsIt() throws Exception {
+    byte[] pdf = ContentShapes.pdf();
+    for (boolean sort : List.of(false, true)) {
+      List<String> expected = new java.util.ArrayList<>();
+      try (org.apache.pdfbox.pdmodel.PDDocument doc = org.apache.pdfbox.Loader.loadPDF(pdf)) {
+        for (int p = 1; p <= doc.getNumberOfPages(); p++) {
+          org.apache.pdfbox.text.PDFTextStripper stripper =
+              new org.apache.pdfbox.text.PDFTextStripper();
+          stripper.setLineSeparator("\n");
+          stripper.setPageEnd("");
+          stripper.setSortByPosition(sort);
+          stripper.setStartPage(p);
+          stripper.setEndPage(p);
+          expected.add(stripper.getText(doc));
+        }
+      }
+      assertThat(String.join("", expected)).contains(ContentShapes.DRAWN);
+      var text =
+          harness
+              .process(
+                  ProcessorHarness.request("pdf.text", pdf)
+                      .putOptions("sort_by_position", Boolean.toString(sort))
+                      .build())
+              .ok()
+              .getText();
+      assertThat(text.getPagesList())
+          .as("sorted %s", sort)
+          .extracting(PageText::getText)
+          .containsExactlyElementsOf(expected);
+    }
+  }
+
+  /**
+   * The guard keeps decoded content only where PDFBox would parse the very same bytes: a page of
+   * several streams, a page of two filters, forms and groups; not a page PDFBox inflates without
+   * its predictor, nor a form whose filter PDFBox applies once though it is named twice.
+   */
+  @Test
+  void theGuardKeepsContentOnlyWherePdfBoxWouldReadTheSameBytes() throws Exception {
+    try (org.apache.pdfbox.pdmodel.PDDocument doc =
+        org.apache.pdfbox.Loader.loadPDF(ContentShapes.pdf())) {
+      var guard = new dev.docmesh.processor.pdf.StreamGuard(1 << 20);
+      for (int number : List.of(ContentShapes.PAGE_OF_ARRAY, ContentShapes.PAGE_OF_TWO_FILTERS)) {
+        var page = doc.getPage(number - ContentShapes.PAGE_OF_ARRAY);
+        var drawn = guard.checkPageKeepingContent(page);
+        assertThat(drawn).as("page object %d", number).isNotSameAs(page);
+        assertThat(drawn.getContents().readAllBytes()).isEqualTo(page.getContents().readAllBytes());
+      }
+      var withParms =
+          doc.getPage(ContentShapes.PAGE_WITH_DECODE_PARMS - ContentShapes.PAGE_OF_ARRAY);
+      assertThat(guard.checkPageKeepingContent(withParms)).isSameAs(withParms);
+      for (int number : List.of(ContentShapes.SHARED_FORM, ContentShapes.GROUP)) {
+        var form = stream(doc, number);
+        assertThat(guard.decodedForm(form))
+            .as("form object %d", number)
+            .isEqualTo(form.createInputStream().readAllBytes());
+      }
+      assertThat(guard.decodedForm(stream(doc, ContentShapes.FORM_WITH_REPEATED_FILTER))).isNull();
+    }
+  }
+
+  private static org.apache.pdfbox.cos.COSStream stream(
+      org.apache.pdfbox.pdmodel.PDDocument doc, int number) {
+    return (org.apache.pdfbox.cos.COSStream)
+        doc.getDocument()
+            .getObjectFromPool(new org.apache.pdfbox.cos.COSObjectKey(number, 0))
+            .getObject();
+  }
+
+  /**
    * Text drawn over itself (fake bold, a shadow a fraction of a point away, a TJ that steps back)
    * is dropped exactly as PDFBox drops it: not past a third of a glyph's width, not under
    * /ActualText, and as PDFBox tracks marked content even when a document nests or unbalances it.

@@ -11,13 +11,16 @@ import org.apache.pdfbox.cos.COSDictionary;
 import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDPageTree;
+import org.apache.pdfbox.pdmodel.graphics.form.PDFormXObject;
+import org.apache.pdfbox.pdmodel.graphics.form.PDTransparencyGroup;
 import org.apache.pdfbox.text.PDFTextStripper;
 import org.apache.pdfbox.text.TextPosition;
 
 /**
- * A PDFTextStripper that honours cancellation and time limits inside a page, too, draws a page from
- * content the guard already decoded when given one, reads one page without walking the others, and
- * drops text drawn over itself more cheaply than PDFBox ({@link OverlappingDuplicates}).
+ * A PDFTextStripper that honours cancellation and time limits inside a page, too, draws a page and
+ * its forms from content the guard already decoded when given it, reads one page without walking
+ * the others, and drops text drawn over itself more cheaply than PDFBox ({@link
+ * OverlappingDuplicates}).
  */
 class CheckpointingTextStripper extends PDFTextStripper {
   private final OperatorCheckpoint checkpoint;
@@ -76,6 +79,25 @@ class CheckpointingTextStripper extends PDFTextStripper {
 
   void drawInstead(PDPage page) {
     this.drawn = page;
+  }
+
+  /** Where forms' decoded content is kept, when a guard keeps it. */
+  private StreamGuard forms;
+
+  void formsFrom(StreamGuard guard) {
+    this.forms = guard;
+  }
+
+  @Override
+  public void showForm(PDFormXObject form) throws IOException {
+    super.showForm(
+        forms == null ? form : DecodedForm.of(form, forms.decodedForm(form.getCOSObject())));
+  }
+
+  @Override
+  public void showTransparencyGroup(PDTransparencyGroup group) throws IOException {
+    super.showTransparencyGroup(
+        forms == null ? group : DecodedForm.of(group, forms.decodedForm(group.getCOSObject())));
   }
 
   @Override

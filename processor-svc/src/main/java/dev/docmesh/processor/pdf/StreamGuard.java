@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.pdfbox.cos.COSArray;
 import org.apache.pdfbox.cos.COSBase;
@@ -38,8 +39,16 @@ public final class StreamGuard {
   /** Page content decoded to at most this much is kept for PDFBox to parse. */
   static final long KEPT_CONTENT_BYTES = 8L * 1024 * 1024;
 
+  /** Decoded form XObjects kept for one document, in all. */
+  static final long KEPT_FORM_BYTES = 8L * 1024 * 1024;
+
+  /** A page whose content is an array of more streams than this is drawn by PDFBox alone. */
+  private static final int MAX_KEPT_PARTS = 4096;
+
   private final long limit;
   private final Set<COSBase> checked = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final Map<COSStream, byte[]> keptForms = new IdentityHashMap<>();
+  private long keptFormBytes;
 
   public StreamGuard(long limit) {
     this.limit = limit;
@@ -51,9 +60,11 @@ public final class StreamGuard {
   }
 
   /**
-   * As {@link #checkPage}, and returns the page to draw: when its content is one Flate stream that
-   * decoded cleanly to at most {@value #KEPT_CONTENT_BYTES} bytes, a {@link DecodedPage} that hands
-   * PDFBox those bytes, so the content is inflated once (here) instead of twice; else {@code page}.
+   * As {@link #checkPage}, and returns the page to draw: when its content decoded cleanly to at
+   * most {@value #KEPT_CONTENT_BYTES} bytes, a {@link DecodedPage} that hands PDFBox those bytes,
+   * so the content is decoded once (here) instead of twice; else {@code page}. The forms the page
+   * draws are kept the same way ({@link #decodedForm}). PDFBox then parses all content from one
+   * kind of reader, {@link ByteArrayRead}, which lets the JIT inline its reads.
    */
   public PDPage checkPageKeepingContent(PDPage page) throws IOException {
     return check(page, true);
@@ -62,12 +73,8 @@ public final class StreamGuard {
   /** The page's streams checked; with {@code keep}, as {@link #checkPageKeepingContent}. */
   private PDPage check(PDPage page, boolean keep) throws IOException {
     PDPage drawn = page;
-    COSStream single = keep ? page.getCOSObject().getCOSStream(COSName.CONTENTS) : null;
-    if (single != null
-        && COSName.FLATE_DECODE.equals(single.getFilters())
-        && single.getItem(COSName.DECODE_PARMS) == null
-        && !checked.contains(single)) {
-      byte[] decoded = check(single, true, true);
+    if (keep) {
+      byte[] decoded = decodedContent(page);
       if (decoded != null) {
         drawn = new DecodedPage(page, decoded);
       }
@@ -76,8 +83,59 @@ public final class StreamGuard {
     while (contents.hasNext()) {
       check(contents.next().getCOSObject(), true);
     }
-    checkResources(page.getCOSObject().getCOSDictionary(COSName.RESOURCES), 0);
+    checkResources(page.getCOSObject().getCOSDictionary(COSName.RESOURCES), 0, keep);
     return drawn;
+  }
+
+  /**
+   * The page's content as PDFBox would parse it, decoded here once, or null where this guard cannot
+   * promise the same bytes. One stream that is Flate alone PDFBox inflates as it reads, without the
+   * predictor a /DecodeParms names, so it is kept only without one; any other stream, and every
+   * stream of an array, PDFBox decodes whole, and an array's streams it reads each followed by a
+   * newline.
+   */
+  private byte[] decodedContent(PDPage page) throws IOException {
+    COSBase contents = page.getCOSObject().getDictionaryObject(COSName.CONTENTS);
+    if (contents instanceof COSStream single) {
+      if (COSName.FLATE_DECODE.equals(single.getFilters())
+          && single.getItem(COSName.DECODE_PARMS) != null) {
+        return null;
+      }
+      return checkKeeping(single);
+    }
+    if (!(contents instanceof COSArray array) || array.size() > MAX_KEPT_PARTS) {
+      return null;
+    }
+    ByteArrayOutputStream joined = new ByteArrayOutputStream();
+    for (int i = 0; i < array.size(); i++) {
+      if (!(array.getObject(i) instanceof COSStream part)) {
+        return null;
+      }
+      byte[] decoded = checkKeeping(part);
+      if (decoded == null || joined.size() + decoded.length + 1 > KEPT_CONTENT_BYTES) {
+        return null;
+      }
+      joined.write(decoded, 0, decoded.length);
+      joined.write('\n');
+    }
+    return joined.toByteArray();
+  }
+
+  /**
+   * The content of a form XObject the page drawn by {@link #checkPageKeepingContent} uses, decoded
+   * by this guard, or null (PDFBox then decodes it itself). Forms stay kept for the document, up to
+   * {@value #KEPT_FORM_BYTES} bytes in all: one drawn on every page is decoded once, not per page.
+   */
+  public byte[] decodedForm(COSStream form) {
+    return keptForms.get(form);
+  }
+
+  /** Checks a content stream not checked before and returns its kept content, else null. */
+  private byte[] checkKeeping(COSStream stream) throws IOException {
+    if (checked.contains(stream) || hasRepeatedFilter(stream)) {
+      return null; // PDFBox drops a repeated filter; decoded here, the bytes would differ
+    }
+    return check(stream, true, true);
   }
 
   /** Throws LIMIT_MEMORY when this one stream decodes to more than the limit. */
@@ -85,7 +143,7 @@ public final class StreamGuard {
     check(stream, false);
   }
 
-  private void checkResources(COSDictionary resources, int depth) throws IOException {
+  private void checkResources(COSDictionary resources, int depth, boolean keep) throws IOException {
     if (resources == null || depth > MAX_DEPTH || !checked.add(resources)) {
       return;
     }
@@ -94,8 +152,12 @@ public final class StreamGuard {
       for (COSName name : xobjects.keySet()) {
         if (resolve(xobjects.getItem(name)) instanceof COSStream form
             && !COSName.IMAGE.equals(form.getCOSName(COSName.SUBTYPE))) {
-          check(form, true);
-          checkResources(form.getCOSDictionary(COSName.RESOURCES), depth + 1);
+          if (keep) {
+            keepForm(form);
+          } else {
+            check(form, true);
+          }
+          checkResources(form.getCOSDictionary(COSName.RESOURCES), depth + 1, keep);
         }
       }
     }
@@ -131,13 +193,28 @@ public final class StreamGuard {
         checkIfStream(procs.getItem(glyph));
       }
     }
-    checkResources(font.getCOSDictionary(COSName.RESOURCES), depth + 1);
+    checkResources(font.getCOSDictionary(COSName.RESOURCES), depth + 1, false);
   }
 
   private void checkIfStream(COSBase item) throws IOException {
     if (resolve(item) instanceof COSStream stream) {
       check(stream, false);
     }
+  }
+
+  private void keepForm(COSStream form) throws IOException {
+    byte[] decoded = checkKeeping(form);
+    if (decoded == null) {
+      check(form, true); // checked all the same, when it was not before
+    } else if (keptFormBytes + decoded.length <= KEPT_FORM_BYTES) {
+      keptForms.put(form, decoded);
+      keptFormBytes += decoded.length;
+    }
+  }
+
+  private static boolean hasRepeatedFilter(COSStream stream) {
+    List<COSName> filters = filtersOf(stream.getFilters());
+    return filters.size() != Set.copyOf(filters).size();
   }
 
   private static COSBase resolve(COSBase item) {
@@ -164,12 +241,15 @@ public final class StreamGuard {
     }
     InputStream in = stream.createRawInputStream();
     if (filters.isEmpty()) {
+      byte[] raw = null;
+      boolean whole = false;
       if (scanner != null) {
-        byte[] raw = in.readNBytes((int) Math.min(limit, Integer.MAX_VALUE - 8));
+        raw = in.readNBytes((int) Math.min(limit, Integer.MAX_VALUE - 8));
         scanner.feed(raw, 0, raw.length);
+        whole = in.read() < 0;
       }
       in.close();
-      return null;
+      return keep && whole && raw.length <= KEPT_CONTENT_BYTES ? raw : null;
     }
     byte[] kept = null;
     try {

@@ -51,6 +51,7 @@ public final class TextProcessor implements DocumentProcessor {
             doc -> {
               CheckpointingTextStripper stripper = new CheckpointingTextStripper(context);
               StreamGuard guard = new StreamGuard(context.maxDecodedStreamBytes());
+              stripper.formsFrom(guard);
               stripper.setSortByPosition(sortByPosition);
               stripper.setLineSeparator("\n");
               stripper.setPageEnd("");
