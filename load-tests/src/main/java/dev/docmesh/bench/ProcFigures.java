@@ -14,13 +14,13 @@ import java.util.Map;
 /**
  * {@code java -jar docmesh-bench.jar procs [--passes N] [--warmup N] [--mesh-warmup N]
  * [--max-warmup N] [--jit-settled PERCENT] [--worker-slots N] [--root DIR] [--corpus DIR] [--out
- * FILE.md] [--jfr DIR] [--smoke]}: only the processor and mesh figures of issue 12 (pdf.text vs
- * PDFBox and vs Tika, the mesh vs its processors, CPU in orchestrator + worker vs processor), with
- * every side warmed up until its JIT has settled ({@link JitWarmup}: at least the warm-up passes
- * given, then on until a pass spends at most {@code --jit-settled} % of the CPU on compiling, at
- * most {@code --max-warmup} passes), and optionally a JFR recording of every JVM over the measured
- * passes only. {@code --root} may point at a copy of older service jars ({@code
- * DIR/<name>-svc/target/<name>-svc.jar}) to compare before and after with one harness.
+ * FILE.md] [--jfr DIR] [--smoke] [--mesh-only | --text-only]}: only the processor and mesh figures
+ * of issue 12 (pdf.text vs PDFBox and vs Tika, the mesh vs its processors, CPU in orchestrator +
+ * worker vs processor), with every side warmed up until its JIT has settled ({@link JitWarmup}: at
+ * least the warm-up passes given, then on until a pass spends at most {@code --jit-settled} % of
+ * the CPU on compiling, at most {@code --max-warmup} passes), and optionally a JFR recording of
+ * every JVM over the measured passes only. {@code --root} may point at a copy of older service jars
+ * ({@code DIR/<name>-svc/target/<name>-svc.jar}) to compare before and after with one harness.
  */
 final class ProcFigures {
   private ProcFigures() {}
@@ -36,6 +36,7 @@ final class ProcFigures {
     Integer workerSlots = null;
     boolean smoke = false;
     boolean meshOnly = false;
+    boolean textOnly = false;
     Path root = Path.of(System.getProperty("docmesh.root", ".")).toAbsolutePath().normalize();
     Path corpusDir = null;
     Path out = null;
@@ -54,6 +55,7 @@ final class ProcFigures {
         case "--jfr" -> jfr = Path.of(args[++i]).toAbsolutePath();
         case "--smoke" -> smoke = true;
         case "--mesh-only" -> meshOnly = true;
+        case "--text-only" -> textOnly = true;
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -152,29 +154,34 @@ final class ProcFigures {
         }
         profiles.stop(processor);
       }
-      try (ServiceProcess orchestrator = BenchMain.startOrchestrator(root, workDir.path());
-          ServiceProcess worker =
-              MeshFigures.startWorker(root, workDir.path(), orchestrator, processor, meshSlots)) {
-        System.out.println("-- pipeline efficiency and CPU per document");
-        MeshFigures mesh = new MeshFigures(corpus, orchestrator, worker, processor, slots);
-        mesh.warmUp(meshWarm / 2);
-        profiles.arm(orchestrator, worker);
-        meshWarmed =
-            meshWarm / 2
-                + JitWarmup.run(
-                    "mesh",
-                    meshWarm - meshWarm / 2,
-                    meshMax - meshWarm / 2,
-                    jitSettled,
-                    () -> mesh.warmUp(1),
-                    orchestrator.pid(),
-                    worker.pid());
-        profiles.start("mesh", orchestrator, worker, processor);
-        for (int p = 0; p < passes; p++) {
-          mesh.measure(pipeline, cpu, orchCpu, workerCpu, noJit, p);
+      if (textOnly) {
+        meshWarmed = 0; // A/B runs of processor-svc: the pdf.text rows alone
+        perThread = "";
+      } else {
+        try (ServiceProcess orchestrator = BenchMain.startOrchestrator(root, workDir.path());
+            ServiceProcess worker =
+                MeshFigures.startWorker(root, workDir.path(), orchestrator, processor, meshSlots)) {
+          System.out.println("-- pipeline efficiency and CPU per document");
+          MeshFigures mesh = new MeshFigures(corpus, orchestrator, worker, processor, slots);
+          mesh.warmUp(meshWarm / 2);
+          profiles.arm(orchestrator, worker);
+          meshWarmed =
+              meshWarm / 2
+                  + JitWarmup.run(
+                      "mesh",
+                      meshWarm - meshWarm / 2,
+                      meshMax - meshWarm / 2,
+                      jitSettled,
+                      () -> mesh.warmUp(1),
+                      orchestrator.pid(),
+                      worker.pid());
+          profiles.start("mesh", orchestrator, worker, processor);
+          for (int p = 0; p < passes; p++) {
+            mesh.measure(pipeline, cpu, orchCpu, workerCpu, noJit, p);
+          }
+          profiles.stop(orchestrator, worker, processor);
+          perThread = mesh.perThread();
         }
-        profiles.stop(orchestrator, worker, processor);
-        perThread = mesh.perThread();
       }
     }
     String warmed =

@@ -66,6 +66,124 @@ final class NestingScanner {
     return new NestingScanner(true, limit);
   }
 
+  /** What {@link #checkContent} stops at: the bytes that open, close or hide nesting. */
+  private static final boolean[] CONTENT_SPECIAL = new boolean[256];
+
+  static {
+    for (char c : "[]<>(%I".toCharArray()) {
+      CONTENT_SPECIAL[c] = true;
+    }
+  }
+
+  /**
+   * As {@code forContent(limit).feed(content, 0, length)}, for a content stream decoded whole: one
+   * pass that stops only at the bytes that matter (most of a content stream is operators, numbers
+   * and names), where {@link #feed} tracks every word for a content stream that arrives in chunks.
+   */
+  static void checkContent(byte[] content, int length, int limit) {
+    byte[] b = content;
+    int depth = 0;
+    int wordStart = 0; // after inline image data, a word starts whatever the byte before it
+    int i = 0;
+    while (i < length) {
+      int c = b[i] & 0xff;
+      if (!CONTENT_SPECIAL[c]) {
+        i++;
+        continue;
+      }
+      switch (c) {
+        case '[' -> {
+          depth = deeper(depth, limit);
+          i++;
+        }
+        case ']' -> {
+          depth = Math.max(0, depth - 1);
+          i++;
+        }
+        case '<' -> {
+          if (i + 1 >= length) {
+            return;
+          }
+          int next = b[i + 1];
+          if (next == '<') {
+            depth = deeper(depth, limit);
+            i += 2;
+          } else if (next == '>') {
+            i += 2;
+          } else {
+            i = after(b, i + 2, length, (byte) '>'); // a hex string
+          }
+        }
+        case '>' -> {
+          if (i + 1 < length && b[i + 1] == '>') {
+            depth = Math.max(0, depth - 1);
+            i += 2;
+          } else {
+            i++;
+          }
+        }
+        case '(' -> i = afterString(b, i + 1, length);
+        case '%' -> i = afterLineEnd(b, i + 1, length);
+        default -> { // 'I': the inline image operator ID, a word of its own before white space
+          if ((i == wordStart || !REGULAR[b[i - 1] & 0xff])
+              && i + 2 < length
+              && b[i + 1] == 'D'
+              && (b[i + 2] == ' ' || b[i + 2] == '\n' || b[i + 2] == '\r')) {
+            i = afterEndInline(b, i + 3, length);
+            wordStart = i;
+          } else {
+            i++;
+          }
+        }
+      }
+    }
+  }
+
+  private static int deeper(int depth, int limit) {
+    if (depth + 1 > limit) {
+      throw tooDeep(depth + 1, limit);
+    }
+    return depth + 1;
+  }
+
+  private static int after(byte[] b, int i, int length, byte end) {
+    while (i < length && b[i] != end) {
+      i++;
+    }
+    return i + 1;
+  }
+
+  private static int afterString(byte[] b, int i, int length) {
+    int parens = 1;
+    while (i < length) {
+      byte c = b[i++];
+      if (c == '\\') {
+        i++; // the escaped byte, whatever it is
+      } else if (c == '(') {
+        parens++;
+      } else if (c == ')' && --parens == 0) {
+        return i;
+      }
+    }
+    return length;
+  }
+
+  private static int afterLineEnd(byte[] b, int i, int length) {
+    while (i < length && b[i] != '\n' && b[i] != '\r') {
+      i++;
+    }
+    return i + 1;
+  }
+
+  private static int afterEndInline(byte[] b, int i, int length) {
+    for (; i + 1 < length; i++) {
+      if (b[i] == 'E' && b[i + 1] == 'I') {
+        return i + 2;
+      }
+    }
+    return length;
+  }
+
   /** Throws LIMIT_NESTING as soon as the nesting passes the limit. */
   void feed(byte[] bytes, int offset, int length) {
     int end = offset + length;
@@ -247,11 +365,15 @@ final class NestingScanner {
 
   private void deeper() {
     if (++depth > limit) {
-      throw Failures.limit(
-          Failures.LIMIT_NESTING,
-          "arrays or dictionaries nest deeper than " + limit + " levels",
-          depth,
-          limit);
+      throw tooDeep(depth, limit);
     }
+  }
+
+  private static dev.docmesh.processor.spi.ProcessingFailure tooDeep(int depth, int limit) {
+    return Failures.limit(
+        Failures.LIMIT_NESTING,
+        "arrays or dictionaries nest deeper than " + limit + " levels",
+        depth,
+        limit);
   }
 }

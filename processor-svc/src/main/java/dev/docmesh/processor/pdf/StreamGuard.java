@@ -234,7 +234,6 @@ public final class StreamGuard {
     if (!checked.add(stream)) {
       return null;
     }
-    NestingScanner scanner = content ? NestingScanner.forContent(NestingScanner.LIMIT) : null;
     List<COSName> filters = filtersOf(stream.getFilters());
     if (!content && cannotExceedLimit(stream, filters)) {
       return null;
@@ -243,9 +242,9 @@ public final class StreamGuard {
     if (filters.isEmpty()) {
       byte[] raw = null;
       boolean whole = false;
-      if (scanner != null) {
+      if (content) {
         raw = in.readNBytes((int) Math.min(limit, Integer.MAX_VALUE - 8));
-        scanner.feed(raw, 0, raw.length);
+        NestingScanner.checkContent(raw, raw.length, NestingScanner.LIMIT);
         whole = in.read() < 0;
       }
       in.close();
@@ -258,10 +257,7 @@ public final class StreamGuard {
         boolean last = i == filters.size() - 1;
         BoundedSink sink =
             new BoundedSink(
-                limit,
-                !last || keep,
-                last && keep ? KEPT_CONTENT_BYTES : -1,
-                last ? scanner : null);
+                limit, !last || keep, last && keep ? KEPT_CONTENT_BYTES : -1, last && content);
         try {
           filter.decode(in, sink, stream, i);
         } catch (LimitReached e) {
@@ -269,6 +265,7 @@ public final class StreamGuard {
         } catch (ProcessingFailure e) {
           throw e; // hostile nesting found while decoding
         } catch (IOException | RuntimeException e) {
+          sink.scanKept(); // what did decode, PDFBox will parse
           return null; // damaged data: PDFBox decides what that means when it reads the stream
         }
         if (sink.count > limit) {
@@ -280,7 +277,7 @@ public final class StreamGuard {
         }
         in.close();
         if (last) {
-          kept = sink.bytes == null ? null : sink.bytes.toByteArray();
+          kept = sink.scanKept();
           in = InputStream.nullInputStream();
         } else {
           in = new ByteArrayInputStream(sink.bytes.toByteArray());
@@ -332,20 +329,24 @@ public final class StreamGuard {
   }
 
   /**
-   * Counts what a filter writes, keeps it only when a later filter needs it, stops past the limit.
+   * Counts what a filter writes, keeps it only when a later filter needs it or it is content to
+   * keep, stops past the limit. Content is scanned for nesting: what is kept in one pass at the end
+   * ({@link NestingScanner#checkContent}), anything else as it arrives.
    */
   private static final class BoundedSink extends OutputStream {
     final long limit;
     final long keepAtMost; // < 0: keep everything up to the limit
     ByteArrayOutputStream bytes;
     final NestingScanner scanner;
+    boolean scanKeptWhole;
     long count;
 
-    BoundedSink(long limit, boolean keep, long keepAtMost, NestingScanner scanner) {
+    BoundedSink(long limit, boolean keep, long keepAtMost, boolean content) {
       this.limit = limit;
       this.keepAtMost = keepAtMost;
       this.bytes = keep ? new ByteArrayOutputStream() : null;
-      this.scanner = scanner;
+      this.scanner = content ? NestingScanner.forContent(NestingScanner.LIMIT) : null;
+      this.scanKeptWhole = content && keep;
     }
 
     @Override
@@ -361,14 +362,32 @@ public final class StreamGuard {
       }
       if (bytes != null) {
         if (keepAtMost >= 0 && count > keepAtMost) {
-          bytes = null; // too big to keep: PDFBox decodes it again as it reads
+          if (scanKeptWhole) {
+            byte[] so = bytes.toByteArray(); // too big to keep: scanned from here on as it comes
+            scanner.feed(so, 0, so.length);
+            scanKeptWhole = false;
+          }
+          bytes = null; // PDFBox decodes it again as it reads
         } else {
           bytes.write(b, off, len);
         }
       }
-      if (scanner != null) {
+      if (scanner != null && !scanKeptWhole) {
         scanner.feed(b, off, len);
       }
+    }
+
+    /** What was kept (null when nothing is), scanned for nesting if it is content. */
+    byte[] scanKept() {
+      if (bytes == null) {
+        return null;
+      }
+      byte[] kept = bytes.toByteArray();
+      if (scanKeptWhole) {
+        NestingScanner.checkContent(kept, kept.length, NestingScanner.LIMIT);
+        scanKeptWhole = false;
+      }
+      return kept;
     }
   }
 }

@@ -102,9 +102,71 @@ class NestingScannerTest {
       org.assertj.core.api.Assertions.assertThat(threw)
           .as("depth %d, %s: %s", g.maxDepth, content ? "content" : "file", g.text)
           .isEqualTo(g.maxDepth > LIMIT);
+      if (content) {
+        org.assertj.core.api.Assertions.assertThat(refusedWhole(b))
+            .as("whole, depth %d: %s", g.maxDepth, g.text)
+            .isEqualTo(threw);
+      }
       refused += threw ? 1 : 0;
     }
     org.assertj.core.api.Assertions.assertThat(refused).isBetween(300, 2700); // both outcomes ran
+  }
+
+  /**
+   * A content stream scanned whole refuses exactly what it refuses fed in chunks, at the same
+   * depth, on bytes drawn mostly from what the scanners look at: brackets, string and comment
+   * delimiters, escapes, the inline image operators and the white space around them.
+   */
+  @Test
+  void contentScannedWholeMatchesContentFedInChunks() {
+    java.util.Random random = new java.util.Random(20261201);
+    String[] pieces = {
+      "[", "]", "<", ">", "<<", ">>", "(", ")", "\\", "%", "\n", "\r", " ", "\t", "\0", "ID", "I",
+      "D", "EI", "E", "BI", "x", "0", "/", "{"
+    };
+    int[] outcomes = new int[2];
+    for (int n = 0; n < 20000; n++) {
+      StringBuilder text = new StringBuilder();
+      for (int t = random.nextInt(60); t > 0; t--) {
+        text.append(pieces[random.nextInt(pieces.length)]);
+      }
+      byte[] b = text.toString().getBytes(StandardCharsets.ISO_8859_1);
+      String chunked =
+          outcome(
+              () -> {
+                NestingScanner scanner = NestingScanner.forContent(3);
+                for (int fed = 0; fed < b.length; ) {
+                  int chunk = Math.min(b.length - fed, 1 + random.nextInt(5));
+                  scanner.feed(b, fed, chunk);
+                  fed += chunk;
+                }
+              });
+      String whole = outcome(() -> NestingScanner.checkContent(b, b.length, 3));
+      org.assertj.core.api.Assertions.assertThat(whole).as("%s", text).isEqualTo(chunked);
+      outcomes[chunked.isEmpty() ? 0 : 1]++;
+    }
+    org.assertj.core.api.Assertions.assertThat(Math.min(outcomes[0], outcomes[1]))
+        .as("both outcomes ran")
+        .isGreaterThan(300);
+  }
+
+  /** Empty when the scan passed, else the refusal's message and the depth it stopped at. */
+  private static String outcome(Runnable scan) {
+    try {
+      scan.run();
+      return "";
+    } catch (ProcessingFailure e) {
+      return e.getMessage() + " " + e.metadata();
+    }
+  }
+
+  private static boolean refusedWhole(byte[] b) {
+    try {
+      NestingScanner.checkContent(b, b.length, LIMIT);
+      return false;
+    } catch (ProcessingFailure e) {
+      return true;
+    }
   }
 
   /** Random PDF syntax and the deepest its arrays and dictionaries nest. */
