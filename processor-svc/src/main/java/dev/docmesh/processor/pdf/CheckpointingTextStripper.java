@@ -74,37 +74,33 @@ class CheckpointingTextStripper extends PDFTextStripper {
     super.processTextPosition(text);
   }
 
-  /** Drawn in place of the document's page with the same dictionary (see {@link DecodedPage}). */
-  private PDPage drawn;
+  /**
+   * Checks every page before it is drawn and hands PDFBox the content it decoded ({@link
+   * StreamGuard#checkPageKeepingContent}, {@link DecodedPage}, {@link DecodedForm}); none: pages
+   * are drawn as they are, unchecked.
+   */
+  private StreamGuard guard;
 
-  void drawInstead(PDPage page) {
-    this.drawn = page;
-  }
-
-  /** Where forms' decoded content is kept, when a guard keeps it. */
-  private StreamGuard forms;
-
-  void formsFrom(StreamGuard guard) {
-    this.forms = guard;
+  void guardedBy(StreamGuard guard) {
+    this.guard = guard;
   }
 
   @Override
   public void showForm(PDFormXObject form) throws IOException {
     super.showForm(
-        forms == null ? form : DecodedForm.of(form, forms.decodedForm(form.getCOSObject())));
+        guard == null ? form : DecodedForm.of(form, guard.decodedForm(form.getCOSObject())));
   }
 
   @Override
   public void showTransparencyGroup(PDTransparencyGroup group) throws IOException {
     super.showTransparencyGroup(
-        forms == null ? group : DecodedForm.of(group, forms.decodedForm(group.getCOSObject())));
+        guard == null ? group : DecodedForm.of(group, guard.decodedForm(group.getCOSObject())));
   }
 
   @Override
   public void processPage(PDPage page) throws IOException {
     duplicates.clear();
-    PDPage d = drawn;
-    super.processPage(d != null && d.getCOSObject() == page.getCOSObject() ? d : page);
+    super.processPage(guard == null ? page : guard.checkPageKeepingContent(page));
   }
 
   /** Added to the page number PDFTextStripper counts while it reads a one-page tree. */

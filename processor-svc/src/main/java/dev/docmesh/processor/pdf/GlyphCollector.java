@@ -24,13 +24,12 @@ final class GlyphCollector extends CheckpointingTextStripper {
   private final ProcessingContext context;
   private final List<LayoutAnalyzer.Page> pages = new ArrayList<>();
   private final List<Glyph> current = new ArrayList<>();
-  private final StreamGuard guard;
   private int total;
 
   GlyphCollector(ProcessingContext context) {
     super(context);
     this.context = context;
-    this.guard = new StreamGuard(context.maxDecodedStreamBytes());
+    guardedBy(new StreamGuard(context.maxDecodedStreamBytes()));
   }
 
   List<LayoutAnalyzer.Page> collect(PDDocument document) throws IOException {
@@ -41,7 +40,6 @@ final class GlyphCollector extends CheckpointingTextStripper {
 
   @Override
   protected void startPage(PDPage page) throws IOException {
-    guard.checkPage(page);
     current.clear();
   }
 

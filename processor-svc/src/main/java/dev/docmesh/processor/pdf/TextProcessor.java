@@ -51,12 +51,11 @@ public final class TextProcessor implements DocumentProcessor {
             doc -> {
               CheckpointingTextStripper stripper = new CheckpointingTextStripper(context);
               StreamGuard guard = new StreamGuard(context.maxDecodedStreamBytes());
-              stripper.formsFrom(guard);
+              stripper.guardedBy(guard);
               stripper.setSortByPosition(sortByPosition);
               stripper.setLineSeparator("\n");
               stripper.setPageEnd("");
               return page -> {
-                stripper.drawInstead(guard.checkPageKeepingContent(doc.getPage(page - 1)));
                 stripper.setStartPage(page);
                 stripper.setEndPage(page);
                 return PageText.newBuilder()
