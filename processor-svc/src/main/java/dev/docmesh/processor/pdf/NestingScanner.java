@@ -80,8 +80,7 @@ final class NestingScanner {
    * pass that stops only at the bytes that matter (most of a content stream is operators, numbers
    * and names), where {@link #feed} tracks every word for a content stream that arrives in chunks.
    */
-  static void checkContent(byte[] content, int length, int limit) {
-    byte[] b = content;
+  static void checkContent(byte[] b, int length, int limit) {
     int depth = 0;
     int wordStart = 0; // after inline image data, a word starts whatever the byte before it
     int i = 0;
