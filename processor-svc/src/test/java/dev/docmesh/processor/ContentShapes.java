@@ -11,8 +11,9 @@ import java.util.zip.Deflater;
 /**
  * A PDF whose content comes in every shape PDFBox reads differently: a page drawn from an array of
  * streams (Flate, plain, ASCIIHex then Flate), a form shared by two pages that draws a transparency
- * group, one Flate page stream with /DecodeParms, a form whose filter is named twice, and a page
- * stream cut short. Objects by number, for tests that look at one of them.
+ * group, one Flate page stream with /DecodeParms, a form whose filter is named twice, a page stream
+ * cut short, and one whose filter nobody knows. Objects by number, for tests that look at one of
+ * them.
  */
 final class ContentShapes {
   static final int PAGE_OF_ARRAY = 3;
@@ -38,7 +39,7 @@ final class ContentShapes {
     String mediaBox = "/MediaBox [0 0 612 792]";
     List<byte[]> objects = new ArrayList<>();
     objects.add(ascii("<< /Type /Catalog /Pages 2 0 R >>")); // 1
-    objects.add(ascii("<< /Type /Pages /Kids [3 0 R 4 0 R 5 0 R 6 0 R] /Count 4 >>")); // 2
+    objects.add(ascii("<< /Type /Pages /Kids [3 0 R 4 0 R 5 0 R 6 0 R 17 0 R] /Count 5 >>")); // 2
     objects.add(page(mediaBox, "[8 0 R 9 0 R 10 0 R]", resources)); // 3
     objects.add(page(mediaBox, "11 0 R", resources)); // 4
     objects.add(page(mediaBox, "15 0 R", resources)); // 5
@@ -75,6 +76,9 @@ final class ContentShapes {
             deflate("BT /F1 12 Tf 72 700 Td (Page three) Tj ET /Fm3 Do"))); // 15
     byte[] whole = deflate("BT /F1 12 Tf 72 700 Td (Cut short before the end of this line) Tj ET");
     objects.add(stream("/Filter /FlateDecode", Arrays.copyOf(whole, whole.length - 12))); // 16
+    objects.add(page(mediaBox, "18 0 R", resources)); // 17
+    objects.add(
+        stream("/Filter /NoSuchDecode", ascii("BT /F1 12 Tf 72 700 Td (Unknown filter) Tj ET")));
     return HostileDocuments.RawPdf.write(objects);
   }
 

@@ -164,7 +164,7 @@ class PdfTextTest {
    * Content the guard decodes once and hands PDFBox (a page of several streams, a shared form, a
    * transparency group) reads exactly as PDFBox reads it itself, sorted or not, and so do the
    * shapes it leaves to PDFBox (a predictor PDFBox ignores on a page, a filter named twice, a cut
-   * stream).
+   * stream, a filter nobody knows: PDFBox skips that page's content, and so must the guard).
    */
   @Test
   void everyShapeOfContentReadsAsPdfBoxReadsIt() throws Exception {

@@ -253,7 +253,12 @@ public final class StreamGuard {
     byte[] kept = null;
     try {
       for (int i = 0; i < filters.size(); i++) {
-        Filter filter = FilterFactory.INSTANCE.getFilter(filters.get(i));
+        Filter filter;
+        try {
+          filter = FilterFactory.INSTANCE.getFilter(filters.get(i));
+        } catch (IOException e) {
+          return null; // a filter PDFBox does not know either: it skips the stream as malformed
+        }
         boolean last = i == filters.size() - 1;
         BoundedSink sink =
             new BoundedSink(
