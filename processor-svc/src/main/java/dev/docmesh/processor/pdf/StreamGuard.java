@@ -13,6 +13,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 import org.apache.pdfbox.cos.COSArray;
 import org.apache.pdfbox.cos.COSBase;
 import org.apache.pdfbox.cos.COSDictionary;
@@ -41,6 +43,11 @@ public final class StreamGuard {
 
   /** Decoded form XObjects kept for one document, in all. */
   static final long KEPT_FORM_BYTES = 8L * 1024 * 1024;
+
+  /** A plain Flate stream of at most this many raw bytes is inflated here in one pass. */
+  private static final long MAX_PLAIN_FLATE_RAW = 4L * 1024 * 1024;
+
+  private static final int INFLATE_BUFFER = 64 * 1024;
 
   /** A page whose content is an array of more streams than this is drawn by PDFBox alone. */
   private static final int MAX_KEPT_PARTS = 4096;
@@ -264,7 +271,14 @@ public final class StreamGuard {
             new BoundedSink(
                 limit, !last || keep, last && keep ? KEPT_CONTENT_BYTES : -1, last && content);
         try {
-          filter.decode(in, sink, stream, i);
+          byte[] raw = filters.size() == 1 ? plainFlate(stream, in) : null;
+          if (raw == null) {
+            filter.decode(in, sink, stream, i);
+          } else if (!inflatedAsPdfBoxDoes(raw, sink)) {
+            // damaged data: PDFBox's own decoder decides what its bytes are, from the start
+            sink = new BoundedSink(limit, keep, keep ? KEPT_CONTENT_BYTES : -1, content);
+            filter.decode(new ByteArrayInputStream(raw), sink, stream, i);
+          }
         } catch (LimitReached e) {
           // reported below
         } catch (ProcessingFailure e) {
@@ -292,6 +306,57 @@ public final class StreamGuard {
       in.close();
     }
     return kept;
+  }
+
+  /**
+   * The raw bytes of a stream PDFBox inflates as a plain Flate stream (its only filter, no
+   * /DecodeParms: no predictor), read from {@code in}, when they are few enough to hold; else null,
+   * {@code in} untouched.
+   */
+  private static byte[] plainFlate(COSStream stream, InputStream in) throws IOException {
+    if (!COSName.FLATE_DECODE.equals(stream.getFilters())
+        || stream.getItem(COSName.DECODE_PARMS) != null
+        || stream.getItem(COSName.DP) != null
+        || stream.getLength() > MAX_PLAIN_FLATE_RAW) {
+      return null;
+    }
+    return in.readAllBytes();
+  }
+
+  /**
+   * Inflates {@code raw} into {@code out} as PDFBox's {@code FlateFilterDecoderStream} does (the
+   * two zlib header bytes skipped, raw Deflate, stopping at the end of the data or of the input),
+   * in one pass without its 2 KiB reads, zeroed 4 KiB buffer and copies. False, with {@code out} to
+   * be discarded, where PDFBox's decoder does something of its own (a format error: it keeps what
+   * it can guess was decoded).
+   */
+  static boolean inflatedAsPdfBoxDoes(byte[] raw, OutputStream out) throws IOException {
+    if (raw.length < 2) {
+      return false;
+    }
+    Inflater inflater = new Inflater(true);
+    try {
+      inflater.setInput(raw, 2, raw.length - 2);
+      byte[] buffer = new byte[INFLATE_BUFFER];
+      while (!inflater.finished()) {
+        int n;
+        try {
+          n = inflater.inflate(buffer);
+        } catch (DataFormatException e) {
+          return false;
+        }
+        if (n > 0) {
+          out.write(buffer, 0, n);
+        } else if (inflater.needsInput()) {
+          return true; // cut short: PDFBox stops here too, with what was decoded
+        } else {
+          return false; // a preset dictionary, or no progress: PDFBox's decoder decides
+        }
+      }
+      return true;
+    } finally {
+      inflater.end();
+    }
   }
 
   /**
