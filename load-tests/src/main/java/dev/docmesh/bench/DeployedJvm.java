@@ -23,7 +23,7 @@ final class DeployedJvm {
           "orchestrator",
           "-XX:MaxRAMPercentage=60 " + EXIT + " " + ORCHESTRATOR_GC + " -Xss512k -XX:MaxRAM=512m",
           "processor",
-          "-XX:MaxRAMPercentage=45 " + EXIT + " -XX:+UseG1GC -Xss512k -XX:MaxRAM=800m",
+          "-XX:MaxRAMPercentage=45 " + EXIT + " -XX:+UseG1GC -Xss512k -XX:MaxRAM=896m",
           "worker",
           "-XX:MaxRAMPercentage=60 " + EXIT + " -XX:+UseSerialGC -Xss512k -XX:MaxRAM=384m");
 
