@@ -267,16 +267,17 @@ public final class StreamGuard {
           return null; // a filter PDFBox does not know either: it skips the stream as malformed
         }
         boolean last = i == filters.size() - 1;
-        BoundedSink sink =
-            new BoundedSink(
-                limit, !last || keep, last && keep ? KEPT_CONTENT_BYTES : -1, last && content);
+        boolean keepHere = !last || keep;
+        long keepAtMost = last && keep ? KEPT_CONTENT_BYTES : -1;
+        boolean scanHere = last && content;
+        BoundedSink sink = new BoundedSink(limit, keepHere, keepAtMost, scanHere);
         try {
-          byte[] raw = filters.size() == 1 ? plainFlate(stream, in) : null;
+          byte[] raw = filters.size() == 1 ? plainFlate(stream, filters.get(0), in) : null;
           if (raw == null) {
             filter.decode(in, sink, stream, i);
           } else if (!inflatedAsPdfBoxDoes(raw, sink)) {
             // damaged data: PDFBox's own decoder decides what its bytes are, from the start
-            sink = new BoundedSink(limit, keep, keep ? KEPT_CONTENT_BYTES : -1, content);
+            sink = new BoundedSink(limit, keepHere, keepAtMost, scanHere);
             filter.decode(new ByteArrayInputStream(raw), sink, stream, i);
           }
         } catch (LimitReached e) {
@@ -309,12 +310,13 @@ public final class StreamGuard {
   }
 
   /**
-   * The raw bytes of a stream PDFBox inflates as a plain Flate stream (its only filter, no
-   * /DecodeParms: no predictor), read from {@code in}, when they are few enough to hold; else null,
-   * {@code in} untouched.
+   * The raw bytes of a stream PDFBox inflates as a plain Flate stream ({@code filter}, its only
+   * one, is Flate; no /DecodeParms: no predictor), read from {@code in}, when they are few enough
+   * to hold; else null, {@code in} untouched.
    */
-  private static byte[] plainFlate(COSStream stream, InputStream in) throws IOException {
-    if (!COSName.FLATE_DECODE.equals(stream.getFilters())
+  private static byte[] plainFlate(COSStream stream, COSName filter, InputStream in)
+      throws IOException {
+    if (!COSName.FLATE_DECODE.equals(filter)
         || stream.getItem(COSName.DECODE_PARMS) != null
         || stream.getItem(COSName.DP) != null
         || stream.getLength() > MAX_PLAIN_FLATE_RAW) {
