@@ -15,7 +15,7 @@ import java.util.zip.Deflater;
  * cut short, and one whose filter nobody knows. Objects by number, for tests that look at one of
  * them.
  */
-final class ContentShapes {
+public final class ContentShapes {
   static final int PAGE_OF_ARRAY = 3;
   static final int PAGE_OF_TWO_FILTERS = 4;
   static final int PAGE_WITH_DECODE_PARMS = 5;
@@ -106,7 +106,12 @@ final class ContentShapes {
   }
 
   private static byte[] deflate(byte[] data) {
-    Deflater deflater = new Deflater();
+    return deflate(data, Deflater.DEFAULT_COMPRESSION);
+  }
+
+  /** {@code data} in the zlib format a Flate stream holds, at {@code level}. */
+  public static byte[] deflate(byte[] data, int level) {
+    Deflater deflater = new Deflater(level);
     deflater.setInput(data);
     deflater.finish();
     ByteArrayOutputStream out = new ByteArrayOutputStream();

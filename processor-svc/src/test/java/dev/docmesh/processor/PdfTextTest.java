@@ -99,26 +99,12 @@ class PdfTextTest {
                 .getBytes(java.nio.charset.StandardCharsets.US_ASCII),
             false);
     String asDrawn = harness.process("pdf.text", pdf).ok().getText().getPages(0).getText();
-    String sorted =
-        harness
-            .process(
-                ProcessorHarness.request("pdf.text", pdf)
-                    .putOptions("sort_by_position", "true")
-                    .build())
-            .ok()
-            .getText()
-            .getPages(0)
-            .getText();
+    String sorted = serviceText(pdf, true).getPages(0).getText();
     assertThat(asDrawn.lines().map(String::strip).filter(l -> !l.isEmpty()).toList())
         .containsExactly("Drawn first, lower on the page", "Drawn second, at the top");
     assertThat(sorted.lines().map(String::strip).filter(l -> !l.isEmpty()).toList())
         .containsExactly("Drawn second, at the top", "Drawn first, lower on the page");
-    var explicitFalse =
-        harness.process(
-            ProcessorHarness.request("pdf.text", pdf)
-                .putOptions("sort_by_position", "false")
-                .build());
-    assertThat(explicitFalse.ok().getText().getPages(0).getText()).isEqualTo(asDrawn);
+    assertThat(serviceText(pdf, false).getPages(0).getText()).isEqualTo(asDrawn);
 
     var unknown =
         harness.process(
@@ -141,22 +127,10 @@ class PdfTextTest {
         continue;
       }
       byte[] pdf = Corpus.read(file);
-      List<String> expected = new java.util.ArrayList<>();
-      try (org.apache.pdfbox.pdmodel.PDDocument doc = org.apache.pdfbox.Loader.loadPDF(pdf)) {
-        org.apache.pdfbox.text.PDFTextStripper stripper =
-            new org.apache.pdfbox.text.PDFTextStripper();
-        stripper.setLineSeparator("\n");
-        stripper.setPageEnd("");
-        for (int p = 1; p <= doc.getNumberOfPages(); p++) {
-          stripper.setStartPage(p);
-          stripper.setEndPage(p);
-          expected.add(stripper.getText(doc));
-        }
-      }
-      assertThat(harness.process("pdf.text", pdf).ok().getText().getPagesList())
+      assertThat(serviceText(pdf, false).getPagesList())
           .as(file)
           .extracting(PageText::getText)
-          .containsExactlyElementsOf(expected);
+          .containsExactlyElementsOf(pdfBoxPages(pdf, false));
     }
   }
 
@@ -170,29 +144,9 @@ class PdfTextTest {
   void everyShapeOfContentReadsAsPdfBoxReadsIt() throws Exception {
     byte[] pdf = ContentShapes.pdf();
     for (boolean sort : List.of(false, true)) {
-      List<String> expected = new java.util.ArrayList<>();
-      try (org.apache.pdfbox.pdmodel.PDDocument doc = org.apache.pdfbox.Loader.loadPDF(pdf)) {
-        for (int p = 1; p <= doc.getNumberOfPages(); p++) {
-          org.apache.pdfbox.text.PDFTextStripper stripper =
-              new org.apache.pdfbox.text.PDFTextStripper();
-          stripper.setLineSeparator("\n");
-          stripper.setPageEnd("");
-          stripper.setSortByPosition(sort);
-          stripper.setStartPage(p);
-          stripper.setEndPage(p);
-          expected.add(stripper.getText(doc));
-        }
-      }
+      List<String> expected = pdfBoxPages(pdf, sort);
       assertThat(String.join("", expected)).contains(ContentShapes.DRAWN);
-      var text =
-          harness
-              .process(
-                  ProcessorHarness.request("pdf.text", pdf)
-                      .putOptions("sort_by_position", Boolean.toString(sort))
-                      .build())
-              .ok()
-              .getText();
-      assertThat(text.getPagesList())
+      assertThat(serviceText(pdf, sort).getPagesList())
           .as("sorted %s", sort)
           .extracting(PageText::getText)
           .containsExactlyElementsOf(expected);
@@ -269,31 +223,52 @@ class PdfTextTest {
       for (boolean sort : List.of(false, true)) {
         String expected = pdfBoxText(pdf, sort, true);
         differ += expected.equals(pdfBoxText(pdf, sort, false)) ? 0 : 1;
-        String text =
-            harness
-                .process(
-                    ProcessorHarness.request("pdf.text", pdf)
-                        .putOptions("sort_by_position", Boolean.toString(sort))
-                        .build())
-                .ok()
-                .getText()
-                .getPages(0)
-                .getText();
+        String text = serviceText(pdf, sort).getPages(0).getText();
         assertThat(text).as("%s, sorted %s", content, sort).isEqualTo(expected);
       }
     }
     assertThat(differ).as("pages where PDFBox dropped something").isGreaterThanOrEqualTo(8);
   }
 
+  /** pdf.text's text of {@code pdf} over gRPC, sorted by position or not. */
+  private static DocumentText serviceText(byte[] pdf, boolean sort) {
+    return harness
+        .process(
+            ProcessorHarness.request("pdf.text", pdf)
+                .putOptions("sort_by_position", Boolean.toString(sort))
+                .build())
+        .ok()
+        .getText();
+  }
+
+  /** PDFTextStripper set up as pdf.text sets up its own. */
+  private static org.apache.pdfbox.text.PDFTextStripper pdfBoxStripper(
+      boolean sort, boolean suppress) throws Exception {
+    org.apache.pdfbox.text.PDFTextStripper stripper = new org.apache.pdfbox.text.PDFTextStripper();
+    stripper.setLineSeparator("\n");
+    stripper.setPageEnd("");
+    stripper.setSortByPosition(sort);
+    stripper.setSuppressDuplicateOverlappingText(suppress);
+    return stripper;
+  }
+
+  /** PDFBox's text of each page of {@code pdf}, page by page. */
+  private static List<String> pdfBoxPages(byte[] pdf, boolean sort) throws Exception {
+    List<String> pages = new java.util.ArrayList<>();
+    try (org.apache.pdfbox.pdmodel.PDDocument doc = org.apache.pdfbox.Loader.loadPDF(pdf)) {
+      org.apache.pdfbox.text.PDFTextStripper stripper = pdfBoxStripper(sort, true);
+      for (int p = 1; p <= doc.getNumberOfPages(); p++) {
+        stripper.setStartPage(p);
+        stripper.setEndPage(p);
+        pages.add(stripper.getText(doc));
+      }
+    }
+    return pages;
+  }
+
   private static String pdfBoxText(byte[] pdf, boolean sort, boolean suppress) throws Exception {
     try (org.apache.pdfbox.pdmodel.PDDocument doc = org.apache.pdfbox.Loader.loadPDF(pdf)) {
-      org.apache.pdfbox.text.PDFTextStripper stripper =
-          new org.apache.pdfbox.text.PDFTextStripper();
-      stripper.setLineSeparator("\n");
-      stripper.setPageEnd("");
-      stripper.setSortByPosition(sort);
-      stripper.setSuppressDuplicateOverlappingText(suppress);
-      return stripper.getText(doc);
+      return pdfBoxStripper(sort, suppress).getText(doc);
     }
   }
 }

@@ -2,11 +2,11 @@ package dev.docmesh.processor.pdf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.docmesh.processor.ContentShapes;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.zip.Deflater;
 import org.apache.pdfbox.cos.COSDictionary;
 import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.filter.FilterFactory;
@@ -29,7 +29,7 @@ class PlainFlateTest {
       for (int i = 0; i < plain.length; i++) {
         plain[i] = (byte) ("BT /F1 12 Tf (text) Tj ET 0 1 [] <<>>\n".charAt(random.nextInt(38)));
       }
-      byte[] raw = deflate(plain, random.nextInt(10));
+      byte[] raw = ContentShapes.deflate(plain, random.nextInt(10));
       int shape = random.nextInt(6);
       switch (shape) {
         case 1 -> raw = Arrays.copyOf(raw, random.nextInt(raw.length + 1)); // cut short
@@ -66,18 +66,5 @@ class PlainFlateTest {
     assertThat(answered).isGreaterThan(1500);
     assertThat(cut).as("streams cut short, answered").isGreaterThan(100);
     assertThat(handedBack).as("streams handed back to PDFBox's decoder").isGreaterThan(100);
-  }
-
-  private static byte[] deflate(byte[] data, int level) {
-    Deflater deflater = new Deflater(level);
-    deflater.setInput(data);
-    deflater.finish();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buffer = new byte[8192];
-    while (!deflater.finished()) {
-      out.write(buffer, 0, deflater.deflate(buffer));
-    }
-    deflater.end();
-    return out.toByteArray();
   }
 }
