@@ -27,11 +27,15 @@ final class ProcFigures {
 
   static void main(String[] args) throws Exception {
     int passes = 5;
-    // Measured on a quiet 2-core machine: after 6-10 corpus passes processor-svc's C2 still took
-    // 21-38 % of its CPU in the measured passes; after 25 the ratios stop drifting.
-    int warmup = 25;
+    // pdf.text: after the 46-86 passes that the settle rule alone gave (2026-11-30), processor-svc
+    // still spent 13-20 % of its CPU compiling in the measured passes, and 1.55-1.70 CPU-ms a page;
+    // after 150, 5-7 % and 1.36-1.41 ms. PDFBox code run once a font or a document (font parsers,
+    // PDFont constructors) reaches C2 only after thousands of documents, long after the per-pass
+    // share first dips under the limit.
+    int warmup = 150;
+    // the mesh: 25, then on until settled (it reaches the 150 cap here)
     Integer meshWarmup = null;
-    int maxWarmup = JitWarmup.MAX_PASSES;
+    Integer maxWarmup = null;
     double jitSettled = JitWarmup.SETTLED;
     Integer workerSlots = null;
     boolean smoke = false;
@@ -64,10 +68,9 @@ final class ProcFigures {
       warmup = 1;
       maxWarmup = 1;
     }
-    // the orchestrator's and worker's JITs see ~100 tasks a pass: as many passes as PDFBox gets
-    int meshWarm = meshWarmup != null ? meshWarmup : warmup;
-    int textMax = Math.max(warmup, maxWarmup);
-    int meshMax = Math.max(meshWarm, maxWarmup);
+    int meshWarm = meshWarmup != null ? meshWarmup : smoke ? 1 : 25;
+    int textMax = Math.max(warmup, maxWarmup != null ? maxWarmup : 2 * JitWarmup.MAX_PASSES);
+    int meshMax = Math.max(meshWarm, maxWarmup != null ? maxWarmup : JitWarmup.MAX_PASSES);
     Corpus corpus =
         Corpus.load(
             corpusDir != null ? corpusDir : dev.docmesh.docgen.Corpus.pdfDir(),
@@ -78,14 +81,17 @@ final class ProcFigures {
     String loadBefore = BenchMain.loadAverage();
     System.out.printf(
         Locale.ROOT,
-        "docmesh-bench procs: %d documents, %d pages, %d passes after %d+ warm-up passes (until JIT"
-            + " <= %.0f %% of CPU, at most %d), jars under %s, load %s%n",
+        "docmesh-bench procs: %d documents, %d pages, %d passes after %d+ (pdf.text) and %d+ (mesh)"
+            + " warm-up passes (until JIT <= %.0f %% of CPU, at most %d / %d), jars under %s, load"
+            + " %s%n",
         corpus.docs().size(),
         corpus.pages(),
         passes,
         warmup,
+        meshWarm,
         jitSettled * 100,
-        maxWarmup,
+        textMax,
+        meshMax,
         root,
         loadBefore);
     int slots = 2;
@@ -118,6 +124,7 @@ final class ProcFigures {
 
     int textWarmed;
     int meshWarmed;
+    String textJit = "";
     String perThread;
     try (WorkDir workDir = WorkDir.create("docmesh-bench-procs");
         Profiles profiles = new Profiles(jfr);
@@ -147,12 +154,27 @@ final class ProcFigures {
                     processor.pid(),
                     ProcessHandle.current().pid());
         profiles.start("text", processor);
+        long[] jvms = {processor.pid(), ProcessHandle.current().pid()};
+        double[] cpu0 = {ProcCpu.seconds(jvms[0]), ProcCpu.seconds(jvms[1])};
+        double[] jit0 = {ProcCpu.jitSeconds(jvms[0]), ProcCpu.jitSeconds(jvms[1])};
         for (int p = 0; p < passes; p++) {
           text.measure(text1, text1Cpu, 1, p);
           text.measure(text2, text2Cpu, 2, p);
           text.measureTika(tika, 2, p);
         }
         profiles.stop(processor);
+        textJit =
+            String.format(
+                Locale.ROOT,
+                "; JIT compiling in the measured pdf.text passes: %.1f %% of processor-svc's CPU,"
+                    + " %.1f %% of the harness JVM's (PDFBox, Tika)",
+                100
+                    * (ProcCpu.jitSeconds(jvms[0]) - jit0[0])
+                    / (ProcCpu.seconds(jvms[0]) - cpu0[0]),
+                100
+                    * (ProcCpu.jitSeconds(jvms[1]) - jit0[1])
+                    / (ProcCpu.seconds(jvms[1]) - cpu0[1]));
+        System.out.println("  " + textJit.substring(2));
       }
       if (textOnly) {
         meshWarmed = 0; // A/B runs of processor-svc: the pdf.text rows alone
@@ -187,10 +209,11 @@ final class ProcFigures {
     String warmed =
         String.format(
             Locale.ROOT,
-            "%d (pdf.text) and %d (mesh) warm-up passes, until JIT <= %.0f %% of the CPU",
+            "%d (pdf.text) and %d (mesh) warm-up passes, until JIT <= %.0f %% of the CPU%s",
             textWarmed,
             meshWarmed,
-            jitSettled * 100);
+            jitSettled * 100,
+            textJit);
     String md = markdown(figures, corpus, passes, warmed, root, started, loadBefore) + perThread;
     System.out.println();
     System.out.println(md);
