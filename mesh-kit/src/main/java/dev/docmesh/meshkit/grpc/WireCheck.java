@@ -21,9 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class WireCheck {
   private static final int MAX_DEPTH = 100;
 
-  /** What a length-delimited field is to the check ({@link Shape}). */
+  // what a length-delimited field is to the check (Shape)
   private static final int SKIP = 0;
-
   private static final int MESSAGE = 1;
   private static final int UTF8 = 2;
   private static final int PACKED = 3;
