@@ -30,20 +30,15 @@ final class JitWarmup {
     int calm = 0;
     double share = Double.NaN;
     while (n < max && (n < min || calm < 2)) {
-      double[] jit0 = new double[pids.length];
-      double[] cpu0 = new double[pids.length];
+      ProcCpu.JitMark[] marks = new ProcCpu.JitMark[pids.length];
       for (int i = 0; i < pids.length; i++) {
-        jit0[i] = ProcCpu.jitSeconds(pids[i]);
-        cpu0[i] = ProcCpu.seconds(pids[i]);
+        marks[i] = ProcCpu.JitMark.now(pids[i]);
       }
       pass.run();
       n++;
       share = 0;
-      for (int i = 0; i < pids.length; i++) {
-        double cpu = ProcCpu.seconds(pids[i]) - cpu0[i];
-        if (cpu > 0) {
-          share = Math.max(share, (ProcCpu.jitSeconds(pids[i]) - jit0[i]) / cpu);
-        }
+      for (ProcCpu.JitMark m : marks) {
+        share = Math.max(share, m.shareSince());
       }
       calm = share <= settled ? calm + 1 : 0;
       if (n % 10 == 0) {

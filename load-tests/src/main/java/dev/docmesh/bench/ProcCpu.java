@@ -35,6 +35,19 @@ final class ProcCpu {
     return sum;
   }
 
+  /** A JVM's CPU and its JIT compilers' CPU at one moment. */
+  record JitMark(long pid, double cpu, double jit) {
+    static JitMark now(long pid) {
+      return new JitMark(pid, seconds(pid), jitSeconds(pid));
+    }
+
+    /** Share (0..1) of the JVM's CPU since this mark that went to compiling; 0 if it used none. */
+    double shareSince() {
+      double used = seconds(pid) - cpu;
+      return used > 0 ? (jitSeconds(pid) - jit) / used : 0;
+    }
+  }
+
   /** CPU seconds of this JVM. */
   static double self() {
     return seconds(ProcessHandle.current().pid());

@@ -157,9 +157,8 @@ final class ProcFigures {
                     processor.pid(),
                     ProcessHandle.current().pid());
         profiles.start("text", processor);
-        long[] jvms = {processor.pid(), ProcessHandle.current().pid()};
-        double[] cpu0 = {ProcCpu.seconds(jvms[0]), ProcCpu.seconds(jvms[1])};
-        double[] jit0 = {ProcCpu.jitSeconds(jvms[0]), ProcCpu.jitSeconds(jvms[1])};
+        ProcCpu.JitMark service = ProcCpu.JitMark.now(processor.pid());
+        ProcCpu.JitMark harness = ProcCpu.JitMark.now(ProcessHandle.current().pid());
         for (int p = 0; p < passes; p++) {
           text.measure(text1, text1Cpu, 1, p);
           text.measure(text2, text2Cpu, 2, p);
@@ -169,15 +168,11 @@ final class ProcFigures {
         textJit =
             String.format(
                 Locale.ROOT,
-                "; JIT compiling in the measured pdf.text passes: %.1f %% of processor-svc's CPU,"
+                "JIT compiling in the measured pdf.text passes: %.1f %% of processor-svc's CPU,"
                     + " %.1f %% of the harness JVM's (PDFBox, Tika)",
-                100
-                    * (ProcCpu.jitSeconds(jvms[0]) - jit0[0])
-                    / (ProcCpu.seconds(jvms[0]) - cpu0[0]),
-                100
-                    * (ProcCpu.jitSeconds(jvms[1]) - jit0[1])
-                    / (ProcCpu.seconds(jvms[1]) - cpu0[1]));
-        System.out.println("  " + textJit.substring(2));
+                100 * service.shareSince(),
+                100 * harness.shareSince());
+        System.out.println("  " + textJit);
       }
       if (textOnly) {
         meshWarmed = 0; // A/B runs of processor-svc: the pdf.text rows alone
@@ -216,7 +211,7 @@ final class ProcFigures {
             textWarmed,
             meshWarmed,
             jitSettled * 100,
-            textJit);
+            textJit.isEmpty() ? "" : "; " + textJit);
     String md = markdown(figures, corpus, passes, warmed, root, started, loadBefore) + perThread;
     System.out.println();
     System.out.println(md);
