@@ -58,12 +58,12 @@ public final class WireCheck {
         in.popLimit(limit);
       } else if (kind == UTF8) {
         if (!in.readBytes().isValidUtf8()) {
-          FieldDescriptor f = shape.type.findFieldByNumber(number);
-          throw new Malformed(shape.type.getName() + "." + f.getName() + " is not valid UTF-8");
+          throw new Malformed(
+              shape.type.getName() + "." + shape.field(number).getName() + " is not valid UTF-8");
         }
       } else if (kind == PACKED) {
         int limit = in.pushLimit(in.readRawVarint32());
-        checkPacked(shape.type.findFieldByNumber(number), in);
+        checkPacked(shape.field(number), in);
         in.popLimit(limit);
       } else if (!in.skipField(tag)) {
         throw new Malformed("unexpected end-group tag in " + shape.type.getName());
@@ -82,6 +82,7 @@ public final class WireCheck {
     private static final Map<Descriptor, Shape> SHAPES = new ConcurrentHashMap<>();
 
     final Descriptor type;
+    private final FieldDescriptor[] fields;
     private final byte[] kinds;
     private final Shape[] children;
 
@@ -91,10 +92,12 @@ public final class WireCheck {
       for (FieldDescriptor f : type.getFields()) {
         max = Math.max(max, f.getNumber());
       }
-      kinds = new byte[Math.min(max, MAX_DENSE) + 1];
-      children = new Shape[kinds.length];
+      fields = new FieldDescriptor[Math.min(max, MAX_DENSE) + 1];
+      kinds = new byte[fields.length];
+      children = new Shape[fields.length];
       for (FieldDescriptor f : type.getFields()) {
-        if (f.getNumber() < kinds.length) {
+        if (f.getNumber() < fields.length) {
+          fields[f.getNumber()] = f;
           kinds[f.getNumber()] = (byte) kindOf(f);
         }
       }
@@ -109,15 +112,19 @@ public final class WireCheck {
       return number < kinds.length ? kinds[number] : kindOf(type.findFieldByNumber(number));
     }
 
+    FieldDescriptor field(int number) {
+      return number < fields.length ? fields[number] : type.findFieldByNumber(number);
+    }
+
     /** The shape of message field {@code number}; nested types resolve on first use. */
     Shape child(int number) {
       if (number >= children.length) {
-        return of(type.findFieldByNumber(number).getMessageType());
+        return of(field(number).getMessageType());
       }
       Shape c = children[number];
       if (c == null) {
         // a race only computes the same immutable shape twice
-        c = of(type.findFieldByNumber(number).getMessageType());
+        c = of(field(number).getMessageType());
         children[number] = c;
       }
       return c;
