@@ -3,6 +3,7 @@ package dev.docmesh.processor.pdf;
 import dev.docmesh.processor.spi.ProcessingContext;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.pdfbox.contentstream.operator.Operator;
@@ -88,19 +89,38 @@ class CheckpointingTextStripper extends PDFTextStripper {
   @Override
   public void showForm(PDFormXObject form) throws IOException {
     super.showForm(
-        guard == null ? form : DecodedForm.of(form, guard.decodedForm(form.getCOSObject())));
+        guard == null
+            ? form
+            : DecodedForm.of(form, guard.decodedForm(form.getCOSObject()), this::draw));
   }
 
   @Override
   public void showTransparencyGroup(PDTransparencyGroup group) throws IOException {
     super.showTransparencyGroup(
-        guard == null ? group : DecodedForm.of(group, guard.decodedForm(group.getCOSObject())));
+        guard == null
+            ? group
+            : DecodedForm.of(group, guard.decodedForm(group.getCOSObject()), this::draw));
   }
 
   @Override
   public void processPage(PDPage page) throws IOException {
     duplicates.clear();
-    super.processPage(guard == null ? page : guard.checkPageKeepingContent(page));
+    byte[] content = guard == null ? null : guard.checkPageKeepingContent(page);
+    super.processPage(content == null ? page : new DecodedPage(page, content, this::draw));
+  }
+
+  /** Runs decoded content's operators as PDFBox's own loop runs them ({@link ContentDrawer}). */
+  private void draw(byte[] content) throws IOException {
+    ContentTokens tokens = new ContentTokens(content);
+    List<COSBase> arguments = new ArrayList<>();
+    for (Object token = tokens.next(); token != null; token = tokens.next()) {
+      if (token instanceof Operator operator) {
+        processOperator(operator, arguments);
+        arguments.clear();
+      } else {
+        arguments.add((COSBase) token);
+      }
+    }
   }
 
   /** Added to the page number PDFTextStripper counts while it reads a one-page tree. */

@@ -1,24 +1,28 @@
 package dev.docmesh.processor.pdf;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import org.apache.pdfbox.io.RandomAccessRead;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDResources;
 
 /**
- * A page whose content PDFBox parses from bytes {@link StreamGuard} already decoded: PDFBox would
- * otherwise inflate the stream a second time, through a non-seekable reader. Everything else is the
- * page's own, its resources too (they hold the document's font cache).
+ * A page drawn from bytes {@link StreamGuard} already decoded, PDFBox would otherwise inflate the
+ * stream a second time, through a non-seekable reader; its operators are read by {@link
+ * ContentTokens} ({@link ContentDrawer}). Everything else is the page's own, its resources too
+ * (they hold the document's font cache).
  */
 final class DecodedPage extends PDPage {
   private final PDPage page;
   private final byte[] content;
+  private final ContentDrawer drawer;
 
-  DecodedPage(PDPage page, byte[] content) {
+  DecodedPage(PDPage page, byte[] content, ContentDrawer drawer) {
     super(page.getCOSObject());
     this.page = page;
     this.content = content;
+    this.drawer = drawer;
   }
 
   @Override
@@ -27,8 +31,8 @@ final class DecodedPage extends PDPage {
   }
 
   @Override
-  public RandomAccessRead getContentsForStreamParsing() {
-    return new ByteArrayRead(content);
+  public RandomAccessRead getContentsForStreamParsing() throws IOException {
+    return ContentDrawer.drawn(drawer, content);
   }
 
   @Override

@@ -67,31 +67,24 @@ public final class StreamGuard {
   }
 
   /**
-   * As {@link #checkPage}, and returns the page to draw: when its content decoded cleanly to at
-   * most {@value #KEPT_CONTENT_BYTES} bytes, a {@link DecodedPage} that hands PDFBox those bytes,
-   * so the content is decoded once (here) instead of twice; else {@code page}. The forms the page
-   * draws are kept the same way ({@link #decodedForm}). PDFBox then parses all content from one
-   * kind of reader, {@link ByteArrayRead}, which lets the JIT inline its reads.
+   * As {@link #checkPage}, and returns the page's content decoded, when it decoded cleanly to at
+   * most {@value #KEPT_CONTENT_BYTES} bytes and PDFBox would parse the very same bytes; else null.
+   * The page is then drawn from those bytes ({@link DecodedPage}): its content decoded once (here)
+   * instead of twice. The forms the page draws are kept the same way ({@link #decodedForm}).
    */
-  public PDPage checkPageKeepingContent(PDPage page) throws IOException {
+  public byte[] checkPageKeepingContent(PDPage page) throws IOException {
     return check(page, true);
   }
 
   /** The page's streams checked; with {@code keep}, as {@link #checkPageKeepingContent}. */
-  private PDPage check(PDPage page, boolean keep) throws IOException {
-    PDPage drawn = page;
-    if (keep) {
-      byte[] decoded = decodedContent(page);
-      if (decoded != null) {
-        drawn = new DecodedPage(page, decoded);
-      }
-    }
+  private byte[] check(PDPage page, boolean keep) throws IOException {
+    byte[] kept = keep ? decodedContent(page) : null;
     Iterator<PDStream> contents = page.getContentStreams();
     while (contents.hasNext()) {
       check(contents.next().getCOSObject(), true);
     }
     checkResources(page.getCOSObject().getCOSDictionary(COSName.RESOURCES), 0, keep);
-    return drawn;
+    return kept;
   }
 
   /**
