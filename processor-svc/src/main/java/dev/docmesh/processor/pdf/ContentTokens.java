@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.apache.pdfbox.contentstream.PDContentStream;
 import org.apache.pdfbox.contentstream.operator.Operator;
+import org.apache.pdfbox.contentstream.operator.OperatorName;
 import org.apache.pdfbox.cos.COSArray;
 import org.apache.pdfbox.cos.COSBase;
 import org.apache.pdfbox.cos.COSBoolean;
@@ -235,6 +236,10 @@ final class ContentTokens {
     while (position < length && !isEndOfName(bytes[position])) {
       position++;
     }
+    Operator known = KnownOperators.find(bytes, start, position);
+    if (known != null) {
+      return known;
+    }
     String word = new String(bytes, start, position - start, StandardCharsets.ISO_8859_1);
     return switch (word) {
       case "null" -> COSNull.NULL;
@@ -271,8 +276,74 @@ final class ContentTokens {
         position++;
       }
     }
-    return Operator.getOperator(
-        new String(bytes, start, position - start, StandardCharsets.ISO_8859_1));
+    Operator known = KnownOperators.find(bytes, start, position);
+    return known != null
+        ? known
+        : Operator.getOperator(
+            new String(bytes, start, position - start, StandardCharsets.ISO_8859_1));
+  }
+
+  /**
+   * The operators PDF defines (PDFBox's {@link OperatorName}), found by their bytes without making
+   * a String and looking it up in PDFBox's map: the same instances, which PDFBox keeps one of per
+   * name. Every such name is one to three bytes long, none of them 0, so the bytes packed into an
+   * int are a key of their own. BI and ID are not here: PDFBox makes a new one of each every time.
+   */
+  private static final class KnownOperators {
+    private static final int SLOTS = 256;
+    private static final int[] KEYS = new int[SLOTS];
+    private static final Operator[] OPERATORS = new Operator[SLOTS];
+
+    static {
+      for (java.lang.reflect.Field field : OperatorName.class.getFields()) {
+        String name;
+        try {
+          name = (String) field.get(null);
+        } catch (IllegalAccessException | ClassCastException e) {
+          continue;
+        }
+        if (name.isEmpty()
+            || name.length() > 3
+            || name.equals(OperatorName.BEGIN_INLINE_IMAGE)
+            || name.equals(OperatorName.BEGIN_INLINE_IMAGE_DATA)) {
+          continue;
+        }
+        byte[] b = name.getBytes(StandardCharsets.ISO_8859_1);
+        int key = key(b, 0, b.length);
+        int slot = slot(key);
+        while (KEYS[slot] != 0 && KEYS[slot] != key) {
+          slot = (slot + 1) & (SLOTS - 1);
+        }
+        KEYS[slot] = key;
+        OPERATORS[slot] = Operator.getOperator(name);
+      }
+    }
+
+    /** The operator {@code bytes[start, end)} name, if PDF defines it; else null. */
+    static Operator find(byte[] bytes, int start, int end) {
+      if (end - start > 3) {
+        return null;
+      }
+      int key = key(bytes, start, end);
+      for (int slot = slot(key); KEYS[slot] != 0; slot = (slot + 1) & (SLOTS - 1)) {
+        if (KEYS[slot] == key) {
+          return OPERATORS[slot];
+        }
+      }
+      return null;
+    }
+
+    private static int key(byte[] bytes, int start, int end) {
+      int key = 0;
+      for (int i = start; i < end; i++) {
+        key = key << 8 | (bytes[i] & 0xff);
+      }
+      return key;
+    }
+
+    private static int slot(int key) {
+      return (key * 0x9E3779B1) >>> 24;
+    }
   }
 
   /**

@@ -210,6 +210,12 @@ class ContentTokensTest {
     try {
       for (Object token = tokens.next(); token != null; token = tokens.next()) {
         read.add(describe(token));
+        if (token instanceof Operator op
+            && !op.getName().equals("BI")
+            && !op.getName().equals("ID")
+            && op != Operator.getOperator(op.getName())) {
+          read.add("an operator PDFBox does not share: " + op.getName());
+        }
       }
       read.add("end");
     } catch (IOException | RuntimeException e) {
