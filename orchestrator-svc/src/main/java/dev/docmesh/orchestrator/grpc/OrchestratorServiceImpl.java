@@ -137,7 +137,8 @@ public final class OrchestratorServiceImpl
   private DocumentRef storeDocument(SubmitJobRequest req, Principal caller) throws IOException {
     return switch (req.getDocumentCase()) {
       case CONTENT ->
-          intake.inline(req.getContent().toByteArray(), req.getFilename(), req.getMediaType());
+          intake.inline(
+              req.getContent().asReadOnlyByteBuffer(), req.getFilename(), req.getMediaType());
       case DOCUMENT_ID -> {
         String id = Ids.checkDocumentId("document_id", req.getDocumentId());
         // a document the caller neither uploaded nor sees through a job of its own is missing to it

@@ -9,6 +9,7 @@ import dev.docmesh.orchestrator.store.StoreException;
 import dev.docmesh.orchestrator.store.StoreFailures;
 import dev.docmesh.proto.document.v1.DocumentRef;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 
 /**
@@ -40,16 +41,20 @@ public final class DocumentIntake {
     this.awaitDurable = awaitDurable;
   }
 
-  /** Stores bytes sent inline ({@code content} field). */
-  public DocumentRef inline(byte[] content, String filename, String declaredType)
+  /**
+   * Stores bytes sent inline ({@code content} field): those remaining in {@code content}, read
+   * without moving its position (a read-only view of the request's bytes will do).
+   */
+  public DocumentRef inline(ByteBuffer content, String filename, String declaredType)
       throws IOException {
-    if (content.length == 0) {
+    int length = content.remaining();
+    if (length == 0) {
       throw new Failure.InvalidArgument("content", "the document is empty");
     }
-    if (content.length > maxInlineBytes) {
+    if (length > maxInlineBytes) {
       throw new Failure.InvalidArgument(
           "content",
-          content.length
+          length
               + " bytes is more than the inline limit of "
               + maxInlineBytes
               + " (DOCMESH_MAX_INLINE_BYTES); use UploadDocument");
@@ -61,7 +66,9 @@ public final class DocumentIntake {
       throw StoreFailures.of("cannot store the document", e);
     }
     touch(stored.documentId(), stored.sizeBytes());
-    return ref(stored.documentId(), stored.sizeBytes(), filename, declaredType, content);
+    byte[] head = new byte[Math.min(length, MediaTypes.SNIFF_BYTES)];
+    content.duplicate().get(head);
+    return ref(stored.documentId(), stored.sizeBytes(), filename, declaredType, head);
   }
 
   /** A document stored before, named by its id ({@code document_id} field). */

@@ -29,16 +29,26 @@ public interface BlobStore {
   /** The stored document, or null when there is none. */
   Reader open(String documentId) throws IOException;
 
-  /** Stores bytes held in memory (inline documents). */
+  /** Stores bytes held in memory. */
   default Stored put(byte[] content) throws IOException {
+    return put(ByteBuffer.wrap(content));
+  }
+
+  /**
+   * Stores the bytes remaining in {@code content}, read without moving its position: a read-only
+   * view of a request's bytes (an inline document) is stored without copying them first.
+   */
+  default Stored put(ByteBuffer content) throws IOException {
     // Bytes stored before cost a hash, not a temp file and an fsync (the same document submitted
     // again).
-    String id = documentId(sha256().digest(content));
+    MessageDigest sha = sha256();
+    sha.update(content.duplicate());
+    String id = documentId(sha.digest());
     if (exists(id)) {
-      return new Stored(id, content.length, true);
+      return new Stored(id, content.remaining(), true);
     }
     try (Upload u = begin()) {
-      u.write(ByteBuffer.wrap(content));
+      u.write(content.duplicate());
       return u.commit(u.digest());
     }
   }
