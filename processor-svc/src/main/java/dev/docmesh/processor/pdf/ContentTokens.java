@@ -543,7 +543,7 @@ final class ContentTokens {
   }
 
   /**
-   * The content as a PDFContentStream, for the one constructor PDFStreamParser has that takes a
+   * The content as a PDContentStream, for the one constructor PDFStreamParser has that takes a
    * reader.
    */
   private record Source(RandomAccessRead read) implements PDContentStream {

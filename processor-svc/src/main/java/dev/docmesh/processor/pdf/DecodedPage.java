@@ -8,10 +8,10 @@ import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDResources;
 
 /**
- * A page drawn from bytes {@link StreamGuard} already decoded, PDFBox would otherwise inflate the
- * stream a second time, through a non-seekable reader; its operators are read by {@link
- * ContentTokens} ({@link ContentDrawer}). Everything else is the page's own, its resources too
- * (they hold the document's font cache).
+ * A page drawn from bytes {@link StreamGuard} already decoded (PDFBox would otherwise inflate the
+ * stream a second time, through a non-seekable reader), its operators read by {@link ContentTokens}
+ * ({@link ContentDrawer}). Everything else is the page's own, its resources too (they hold the
+ * document's font cache).
  */
 final class DecodedPage extends PDPage {
   private final PDPage page;
