@@ -214,6 +214,21 @@ final class Committer {
   }
 
   /**
+   * {@code result}, once store write number {@code write} and those before it are durable: for a
+   * reader that shows one job as of its last write ({@link JobRecord#lastWrite}), which need not
+   * wait out the fsync of other jobs' later changes.
+   */
+  <T> T afterDurable(T result, long write) {
+    runCommitted();
+    try {
+      commits.await(write);
+    } catch (StoreException e) {
+      throw StoreFailures.of("the job store could not sync", e);
+    }
+    return result;
+  }
+
+  /**
    * {@code result}, once everything committed so far is durable, without holding this thread for
    * the fsync: the background sync ({@link #syncSoon}) completes it, or fails it with the store's
    * failure should a write of this thread's be lost or the sync fail. So no caller's thread waits
@@ -285,12 +300,13 @@ final class Committer {
    * was then.
    */
   private void publishWhenDurable(JobRecord job) {
-    List<JobEvent> events = job.markCommitted();
+    // the number of this very write: should its commit fail, exactly its events are dropped
+    long write = store.lastWriteOfThisThread();
+    List<JobEvent> events = job.markCommitted(write);
     Job snapshot = hub.hasFirehose() ? job.toProto() : null;
     String id = job.id();
     Map<String, String> labels = job.labels();
-    // the number of this very write: should its commit fail, exactly its events are dropped
-    commits.after(store.lastWriteOfThisThread(), () -> hub.publish(id, labels, events, snapshot));
+    commits.after(write, () -> hub.publish(id, labels, events, snapshot));
   }
 
   private void reloadAfterFailedWrite(JobRecord stale, Instant now) {

@@ -277,11 +277,16 @@ public final class JobEngine implements AutoCloseable {
   public record SubmitResult(Job job, boolean deduplicated) {}
 
   public Job job(String jobId) {
-    return committer.afterDurable(jobLocked(jobId));
+    JobSnapshot s = jobLocked(jobId);
+    return committer.afterDurable(s.job(), s.lastWrite());
   }
 
-  private synchronized Job jobLocked(String jobId) {
-    return record(jobId).toProto();
+  /** A job as held, and the store write it waits for before it is shown. */
+  private record JobSnapshot(Job job, long lastWrite) {}
+
+  private synchronized JobSnapshot jobLocked(String jobId) {
+    JobRecord r = record(jobId);
+    return new JobSnapshot(r.toProto(), r.lastWrite());
   }
 
   private JobRecord record(String jobId) {
@@ -694,8 +699,10 @@ public final class JobEngine implements AutoCloseable {
    */
   public void watch(String jobId, long afterSequence, StreamSink<WatchJobResponse> sink) {
     JobWatcher w;
+    long replayedWrite;
     synchronized (this) {
       JobRecord job = record(jobId);
+      replayedWrite = job.lastWrite();
       if (job.isTerminal() && afterSequence >= job.lastSequence()) {
         sink.end();
         return;
@@ -716,8 +723,7 @@ public final class JobEngine implements AutoCloseable {
       }
     }
     // The stored events it replays must be durable before they are sent.
-    committer.awaitDurable();
-    w.start();
+    committer.afterDurable(w, replayedWrite).start();
   }
 
   /** Streams the live events of every job that passes {@code filter}, each with its job. */

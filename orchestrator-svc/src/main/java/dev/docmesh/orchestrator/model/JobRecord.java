@@ -52,6 +52,12 @@ public final class JobRecord {
    */
   private long storeVersion;
 
+  /**
+   * Number of the store write that last stored this record's changes, once this process wrote it;
+   * until then every write so far (a record loaded from the store may show writes not yet synced).
+   */
+  private long lastWrite = Long.MAX_VALUE;
+
   private final Map<String, TaskRecord> tasks = new LinkedHashMap<>();
   private final List<JobEvent> uncommittedEvents = new ArrayList<>();
   private final Map<String, ByteString> uncommittedOutputs = new LinkedHashMap<>();
@@ -420,8 +426,17 @@ public final class JobRecord {
     return uncommittedOutputs;
   }
 
-  /** After a commit: hands back the events that were just made durable. */
-  public List<JobEvent> markCommitted() {
+  /** What a reader waits for before it shows this record: see {@code GroupCommit.await(long)}. */
+  public long lastWrite() {
+    return lastWrite;
+  }
+
+  /**
+   * After a commit by store write number {@code write}: hands back the events that were just
+   * committed, to be told once durable.
+   */
+  public List<JobEvent> markCommitted(long write) {
+    lastWrite = write;
     List<JobEvent> out = List.copyOf(uncommittedEvents);
     uncommittedEvents.clear();
     uncommittedOutputs.clear();

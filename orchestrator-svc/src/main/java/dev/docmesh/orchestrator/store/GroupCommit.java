@@ -152,26 +152,44 @@ public final class GroupCommit {
    *     was lost
    */
   public void await() {
+    await(Long.MAX_VALUE);
+  }
+
+  /**
+   * Returns once write number {@code write} is durable, at once when it already is, and runs the
+   * actions that became due. For a reader whose answer shows only what that write and the ones
+   * before it stored: the commits made since need not wait for an fsync of their own, so reading a
+   * settled job costs none.
+   *
+   * @throws StoreException when the sync failed, or {@code write} or a write this thread made since
+   *     its last call was lost
+   */
+  public void await(long write) {
     long[] mine = store.takeWritesOfThisThread();
     if (fsync) {
-      long wanted = store.lastCommit();
-      synchronized (syncLock) {
-        if (durable < wanted) {
-          // Everything written up to now rides on this one fsync, also writes made after
-          // `wanted`.
-          long covered = store.lastCommit();
-          try {
-            store.sync();
-          } catch (StoreException e) {
-            refuseAnswers(covered, e);
-            throw e;
+      long wanted = Math.min(write, store.lastCommit());
+      if (durable < wanted) {
+        synchronized (syncLock) {
+          if (durable < wanted) {
+            // Everything written up to now rides on this one fsync, also writes made after
+            // `wanted`.
+            long covered = store.lastCommit();
+            try {
+              store.sync();
+            } catch (StoreException e) {
+              refuseAnswers(covered, e);
+              throw e;
+            }
+            durable = covered;
           }
-          durable = covered;
         }
       }
       runDue();
     }
     LostRange lost = mine == null ? null : lostRange(mine[0], mine[1]);
+    if (lost == null && write != Long.MAX_VALUE) {
+      lost = lostRange(write, write);
+    }
     if (lost != null) {
       throw lostWrite(lost);
     }

@@ -85,6 +85,41 @@ class GroupCommitTest {
   }
 
   @Test
+  void aReaderWaitsForTheWriteItShowsAndNoOtherFsync() {
+    SlowLog log = new SlowLog();
+    GroupCommit gc = new GroupCommit(log, true);
+    long settled = log.commit();
+    gc.await();
+    assertThat(log.syncs).hasValue(1);
+    long later = log.commit(); // another job's change, committed but not yet synced
+    gc.await(settled);
+    assertThat(log.syncs).as("what it shows is on disk already: no fsync").hasValue(1);
+    assertThat(log.syncedUpTo).isLessThan(later);
+    gc.await(later);
+    assertThat(log.syncs).as("the write it shows is not on disk yet: one fsync").hasValue(2);
+    assertThat(log.syncedUpTo).isGreaterThanOrEqualTo(later);
+  }
+
+  @Test
+  void aReaderOfALostWriteIsRefusedEvenAfterALaterSync() throws Exception {
+    ThreadsLog log = new ThreadsLog();
+    GroupCommit gc = new GroupCommit(log, true);
+    long[] lostWrite = new long[1];
+    Thread writer =
+        new Thread(
+            () -> {
+              lostWrite[0] = log.commit();
+              gc.lost(lostWrite[0], lostWrite[0], new IllegalStateException("SQLITE_IOERR"));
+            });
+    writer.start();
+    writer.join();
+    gc.await(); // a sync covers it by number, but it never reached the file
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> gc.await(lostWrite[0]))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("nothing of it was stored");
+  }
+
+  @Test
   void withoutFsyncActionsRunAtOnce() {
     SlowLog log = new SlowLog();
     GroupCommit gc = new GroupCommit(log, false);

@@ -75,7 +75,7 @@ class GroupedWritesTest {
       store.onLostJobs(lostJobs::addAll);
       JobRecord kept = JobStoreContract.newJob("kept", Map.of(), JobStoreContract.T0);
       store.insert(kept);
-      kept.markCommitted();
+      kept.markCommitted(1);
       long keptWrite = store.lastWriteOfThisThread();
       gc.await();
 

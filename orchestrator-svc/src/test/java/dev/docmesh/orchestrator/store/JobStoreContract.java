@@ -106,11 +106,11 @@ abstract class JobStoreContract {
   void aJobReadsBackAsWrittenWithTasksEventsAndLabels() {
     JobRecord job = newJob("req-1", Map.of("team", "a"), T0);
     store.insert(job);
-    job.markCommitted();
+    job.markCommitted(1);
     TaskRecord validate = job.task("validate");
     job.lease(validate, "w1", "tok-1", T0.plusSeconds(30), T0);
     store.save(job);
-    job.markCommitted();
+    job.markCommitted(1);
 
     JobRecord back = store.load(job.id()).orElseThrow();
     assertThat(back.toProto()).isEqualTo(job.toProto());
@@ -243,7 +243,7 @@ abstract class JobStoreContract {
     JobRecord b = store.load(job.id()).orElseThrow();
     a.lease(a.task("validate"), "wa", "tok-a", T0.plusSeconds(30), T0);
     store.save(a);
-    a.markCommitted();
+    a.markCommitted(1);
     b.lease(b.task("validate"), "wb", "tok-b", T0.plusSeconds(30), T0);
     assertThatThrownBy(() -> store.save(b)).isInstanceOf(StaleJobException.class);
 
@@ -256,14 +256,14 @@ abstract class JobStoreContract {
   void aStageKeepsExactlyOneOutputAndARefusedChangeWritesNothing() {
     JobRecord job = newJob("", Map.of(), T0);
     store.insert(job);
-    job.markCommitted();
+    job.markCommitted(1);
     TaskRecord v = job.task("validate");
     job.lease(v, "w", "t1", T0.plusSeconds(30), T0);
     store.save(job);
-    job.markCommitted();
+    job.markCommitted(1);
     job.complete(v, output("first"), T0);
     store.save(job);
-    job.markCommitted();
+    job.markCommitted(1);
     assertThat(store.outputs(job.id())).containsOnlyKeys("validate");
 
     // A second output for the stage (with an event beside it) is refused, and the whole change with
@@ -284,7 +284,7 @@ abstract class JobStoreContract {
     JobRecord cancelled = newJob("", Map.of(), T0);
     store.insert(running);
     store.insert(cancelled);
-    cancelled.markCommitted();
+    cancelled.markCommitted(1);
     cancelled.cancel(
         dev.docmesh.proto.orchestrator.v1.JobError.newBuilder().setCode("CANCELLED").build(), T0);
     store.save(cancelled);
@@ -298,7 +298,7 @@ abstract class JobStoreContract {
     JobRecord c = newJob("", Map.of("team", "a"), T0.plusSeconds(2));
     for (JobRecord j : List.of(a, b, c)) {
       store.insert(j);
-      j.markCommitted();
+      j.markCommitted(1);
     }
     c.cancel(
         dev.docmesh.proto.orchestrator.v1.JobError.newBuilder().setCode("CANCELLED").build(), T0);
@@ -332,7 +332,7 @@ abstract class JobStoreContract {
     JobRecord live = newJob("", Map.of(), T0);
     store.insert(old);
     store.insert(live);
-    old.markCommitted();
+    old.markCommitted(1);
     old.cancel(
         dev.docmesh.proto.orchestrator.v1.JobError.newBuilder().setCode("CANCELLED").build(), T0);
     store.save(old);

@@ -49,7 +49,7 @@ class PostgresStoreContractTest extends JobStoreContract {
     try {
       JobRecord job = newJob("", Map.of(), T0);
       store.insert(job);
-      job.markCommitted();
+      job.markCommitted(1);
       job.lease(job.task("validate"), "w", "t", T0.plusSeconds(30), T0);
       store.save(job);
 
@@ -112,7 +112,7 @@ class PostgresStoreContractTest extends JobStoreContract {
       // Only READY tasks of the poller's processors, due by now.
       assertThat(store.claimNext(List.of("pdf.text"), T0.plusSeconds(5))).isEmpty();
 
-      first.markCommitted();
+      first.markCommitted(1);
       first.lease(first.task("validate"), "w", "tok", T0.plusSeconds(30), T0);
       store.save(first); // commits the claim's transaction, releasing the row
       mine.close(); // a no-op now
@@ -159,16 +159,16 @@ class PostgresStoreContractTest extends JobStoreContract {
       assertThat(c.jobId()).isEqualTo(high.id());
     }
     // A retry waits for its backoff: not claimable before it ends.
-    low.markCommitted();
+    low.markCommitted(1);
     low.lease(low.task("validate"), "w", "tok", T0.plusSeconds(30), T0);
     store.save(low);
-    low.markCommitted();
+    low.markCommitted(1);
     low.retry(
         low.task("validate"),
         dev.docmesh.proto.orchestrator.v1.JobError.newBuilder().setCode("UNKNOWN").build(),
         T0.plusSeconds(60));
     store.save(low);
-    high.markCommitted();
+    high.markCommitted(1);
     high.lease(high.task("validate"), "w", "tok", T0.plusSeconds(30), T0);
     store.save(high);
     List<String> validate = List.of("pdf.validate");
