@@ -1,6 +1,7 @@
 package dev.docmesh.meshkit.metrics;
 
 import dev.docmesh.meshkit.config.Env;
+import dev.docmesh.meshkit.tracing.TraceContextInterceptors;
 import dev.docmesh.meshkit.tracing.Tracing;
 import io.grpc.ClientInterceptor;
 import io.grpc.ServerInterceptor;
@@ -20,15 +21,24 @@ public final class MeshTelemetry implements AutoCloseable {
   private final CollectorRegistry registry;
   private final GrpcMetrics grpcMetrics;
   private final OpenTelemetry openTelemetry;
-  private final GrpcTelemetry grpcTracing;
+  private final ServerInterceptor serverTracing;
+  private final ClientInterceptor clientTracing;
 
   private MeshTelemetry(CollectorRegistry registry, OpenTelemetry openTelemetry) {
     this.registry = registry;
     this.grpcMetrics = new GrpcMetrics(registry);
     this.openTelemetry = openTelemetry;
-    // No span event per message: it costs a reflective size lookup on every streamed message
-    // (a progress event per page); the call's span and its status stay.
-    this.grpcTracing = GrpcTelemetry.builder(openTelemetry).setEmitMessageEvents(false).build();
+    if (Tracing.recordsSpans(openTelemetry)) {
+      // No span event per message: it costs a reflective size lookup on every streamed message
+      // (a progress event per page); the call's span and its status stay.
+      GrpcTelemetry grpc = GrpcTelemetry.builder(openTelemetry).setEmitMessageEvents(false).build();
+      this.serverTracing = grpc.createServerInterceptor();
+      this.clientTracing = grpc.createClientInterceptor();
+    } else {
+      var propagator = openTelemetry.getPropagators().getTextMapPropagator();
+      this.serverTracing = TraceContextInterceptors.server(propagator);
+      this.clientTracing = TraceContextInterceptors.client(propagator);
+    }
   }
 
   /** A fresh registry with JVM metrics, and OpenTelemetry from {@code OTEL_*}. */
@@ -56,12 +66,12 @@ public final class MeshTelemetry implements AutoCloseable {
 
   /** Metrics outermost, so the recorded time includes tracing. */
   public List<ServerInterceptor> serverInterceptors() {
-    return List.of(grpcTracing.createServerInterceptor(), grpcMetrics.serverInterceptor());
+    return List.of(serverTracing, grpcMetrics.serverInterceptor());
   }
 
   /** For every channel a service opens to another. */
   public List<ClientInterceptor> clientInterceptors() {
-    return List.of(grpcTracing.createClientInterceptor(), grpcMetrics.clientInterceptor());
+    return List.of(clientTracing, grpcMetrics.clientInterceptor());
   }
 
   @Override

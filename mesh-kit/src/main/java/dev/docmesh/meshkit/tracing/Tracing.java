@@ -10,6 +10,7 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -71,6 +72,18 @@ public final class Tracing {
       return Map.of("otel.traces.sampler", "always_off");
     }
     return Map.of();
+  }
+
+  /**
+   * Whether {@code openTelemetry} records any span: not OpenTelemetry's no-op, nor an SDK whose
+   * sampler is {@code always_off} ({@link #unexportedSpansUnrecorded}). When it records none, the
+   * trace context is all a call has to carry ({@link TraceContextInterceptors}).
+   */
+  public static boolean recordsSpans(OpenTelemetry openTelemetry) {
+    if (openTelemetry instanceof OpenTelemetrySdk sdk) {
+      return !Sampler.alwaysOff().equals(sdk.getSdkTracerProvider().getSampler());
+    }
+    return openTelemetry != OpenTelemetry.noop();
   }
 
   /** The SDK names a service "unknown_service:java" when nobody did; ours has a name. */
