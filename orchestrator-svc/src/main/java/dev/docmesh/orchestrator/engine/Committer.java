@@ -219,12 +219,7 @@ final class Committer {
    * wait out the fsync of other jobs' later changes.
    */
   <T> T afterDurable(T result, long write) {
-    runCommitted();
-    try {
-      commits.await(write);
-    } catch (StoreException e) {
-      throw StoreFailures.of("the job store could not sync", e);
-    }
+    awaitDurable(write);
     return result;
   }
 
@@ -275,10 +270,20 @@ final class Committer {
    * share an fsync.
    */
   void awaitDurable() {
-    wroteSinceAnswer.set(false); // committed by the sync below
+    awaitDurable(Long.MAX_VALUE);
+  }
+
+  /**
+   * Waits until store write number {@code write} and those before it are durable ({@code
+   * Long.MAX_VALUE}: everything committed so far); call without holding the lock.
+   */
+  void awaitDurable(long write) {
+    if (write == Long.MAX_VALUE) {
+      wroteSinceAnswer.set(false); // committed by the sync below
+    }
     runCommitted();
     try {
-      commits.await();
+      commits.await(write);
     } catch (StoreException e) {
       throw StoreFailures.of("the job store could not sync", e);
     }

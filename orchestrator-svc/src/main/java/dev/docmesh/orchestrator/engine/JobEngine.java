@@ -723,7 +723,8 @@ public final class JobEngine implements AutoCloseable {
       }
     }
     // The stored events it replays must be durable before they are sent.
-    committer.afterDurable(w, replayedWrite).start();
+    committer.awaitDurable(replayedWrite);
+    w.start();
   }
 
   /** Streams the live events of every job that passes {@code filter}, each with its job. */

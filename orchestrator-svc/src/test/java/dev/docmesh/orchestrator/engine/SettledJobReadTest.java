@@ -2,25 +2,13 @@ package dev.docmesh.orchestrator.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.docmesh.meshkit.config.Env;
-import dev.docmesh.orchestrator.OrchestratorConfig;
-import dev.docmesh.orchestrator.events.EventHub;
 import dev.docmesh.orchestrator.events.StreamSink;
-import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
-import dev.docmesh.orchestrator.pipeline.BuiltInPipelines;
-import dev.docmesh.orchestrator.pipeline.PipelineValidator;
-import dev.docmesh.orchestrator.store.FileBlobStore;
 import dev.docmesh.orchestrator.store.GroupCommit;
 import dev.docmesh.orchestrator.store.SqliteJobStore;
-import dev.docmesh.proto.document.v1.DocumentRef;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.WatchJobResponse;
-import io.prometheus.client.CollectorRegistry;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -98,29 +86,12 @@ class SettledJobReadTest {
 
   @BeforeEach
   void start() {
-    OrchestratorConfig config =
-        OrchestratorConfig.fromEnv(Env.of(Map.of("DOCMESH_DATA_DIR", data.toString())));
     store = new SqliteJobStore(data.resolve("o.db"), "NORMAL");
     log = new HeldSyncs(store);
-    OrchestratorMetrics metrics =
-        new OrchestratorMetrics(
-            new CollectorRegistry(),
-            () -> new OrchestratorMetrics.QueueSnapshot(Map.of(), Duration.ZERO));
     timer = Executors.newSingleThreadScheduledExecutor();
     streams = Executors.newSingleThreadExecutor();
     readers = Executors.newCachedThreadPool();
-    engine =
-        new JobEngine(
-                config,
-                store,
-                new GroupCommit(log, true),
-                new FileBlobStore(data.resolve("blobs")),
-                new EventHub(metrics),
-                metrics,
-                Clock.systemUTC(),
-                timer,
-                streams)
-            .start();
+    engine = TestEngines.start(data, store, log, timer, streams);
   }
 
   @AfterEach
@@ -222,21 +193,6 @@ class SettledJobReadTest {
 
   /** A pdf-standard job over a document id made of {@code digit}, answered once durable. */
   private CompletableFuture<Job> submit(String digit) {
-    var p = BuiltInPipelines.pdfStandard();
-    return engine
-        .submit(
-            new NewJob(
-                DocumentRef.newBuilder().setId("sha256:" + digit.repeat(64)).build(),
-                p.getName(),
-                p,
-                PipelineValidator.validate(p, "p", x -> true),
-                Map.of(),
-                0,
-                "",
-                "",
-                "",
-                "",
-                "anonymous"))
-        .thenApply(JobEngine.SubmitResult::job);
+    return TestEngines.submitPdfStandard(engine, digit);
   }
 }

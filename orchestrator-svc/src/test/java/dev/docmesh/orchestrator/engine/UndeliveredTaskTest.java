@@ -2,27 +2,15 @@ package dev.docmesh.orchestrator.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.docmesh.meshkit.config.Env;
-import dev.docmesh.orchestrator.OrchestratorConfig;
-import dev.docmesh.orchestrator.events.EventHub;
-import dev.docmesh.orchestrator.metrics.OrchestratorMetrics;
-import dev.docmesh.orchestrator.pipeline.BuiltInPipelines;
-import dev.docmesh.orchestrator.pipeline.PipelineValidator;
-import dev.docmesh.orchestrator.store.FileBlobStore;
-import dev.docmesh.orchestrator.store.GroupCommit;
 import dev.docmesh.orchestrator.store.SqliteJobStore;
-import dev.docmesh.proto.document.v1.DocumentRef;
 import dev.docmesh.proto.document.v1.StageOutput;
 import dev.docmesh.proto.document.v1.ValidationReport;
 import dev.docmesh.proto.orchestrator.v1.Job;
 import dev.docmesh.proto.orchestrator.v1.TaskState;
 import dev.docmesh.proto.relay.v1.OpaqueTask;
-import io.prometheus.client.CollectorRegistry;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,27 +35,10 @@ class UndeliveredTaskTest {
 
   @BeforeEach
   void start() {
-    OrchestratorConfig config =
-        OrchestratorConfig.fromEnv(Env.of(Map.of("DOCMESH_DATA_DIR", data.toString())));
     store = new SqliteJobStore(data.resolve("o.db"), "NORMAL");
-    OrchestratorMetrics metrics =
-        new OrchestratorMetrics(
-            new CollectorRegistry(),
-            () -> new OrchestratorMetrics.QueueSnapshot(Map.of(), Duration.ZERO));
     timer = Executors.newSingleThreadScheduledExecutor();
     streams = Executors.newSingleThreadExecutor();
-    engine =
-        new JobEngine(
-                config,
-                store,
-                new GroupCommit(store, true),
-                new FileBlobStore(data.resolve("blobs")),
-                new EventHub(metrics),
-                metrics,
-                Clock.systemUTC(),
-                timer,
-                streams)
-            .start();
+    engine = TestEngines.start(data, store, store, timer, streams);
   }
 
   @AfterEach
@@ -112,23 +83,7 @@ class UndeliveredTaskTest {
 
   /** A pdf-standard job over a document id made of {@code digit}. */
   private Job submitPdfStandard(String digit) throws Exception {
-    var p = BuiltInPipelines.pdfStandard();
-    return engine
-        .submit(
-            new NewJob(
-                DocumentRef.newBuilder().setId("sha256:" + digit.repeat(64)).build(),
-                p.getName(),
-                p,
-                PipelineValidator.validate(p, "p", x -> true),
-                Map.of(),
-                0,
-                "",
-                "",
-                "",
-                "",
-                "anonymous"))
-        .get(10, TimeUnit.SECONDS)
-        .job();
+    return TestEngines.submitPdfStandard(engine, digit).get(10, TimeUnit.SECONDS);
   }
 
   @Test
